@@ -1,0 +1,69 @@
+/* engine.h — the processing engine's public API (libquarry_engine.a).
+ * Used by quarry-process, by quarry-api (step validation) and by the tests.
+ * No MariaDB, no libfcgi. */
+#ifndef QUARRY_PROCESS_ENGINE_H
+#define QUARRY_PROCESS_ENGINE_H
+
+#include <stddef.h>
+#include <json-c/json.h>
+
+struct engine_callbacks {
+    void *ctx;
+    /* called at most every ~100k records or so; the caller rate-limits DB writes itself */
+    void (*progress)(void *ctx, long long processed, long long failed, long long warned,
+                     long long bytes_read, long long bytes_total);
+    /* one call per row-level problem; line is the 1-based physical line (CSV) or record number */
+    void (*line_error)(void *ctx, long long line, const char *column,
+                       const char *severity /* "error"|"warning" */, const char *code,
+                       const char *message);
+    volatile int *cancel;   /* when *cancel becomes non-zero, stop soon and return ENGINE_CANCELLED */
+};
+
+struct engine_job {
+    const char *input_path;         /* file to read */
+    const char *input_name_hint;    /* the user's file name (only a hint for the format) */
+    const char *output_path;        /* write here (the caller writes to a temp name and renames) */
+    json_object *processing_config; /* may be NULL: DESIGN.md "Input formats" */
+    json_object *processing_steps;  /* array of {type, params}; may be NULL/empty */
+    const char *output_format;      /* "csv"|"json"|"jsonl"|"xlsx"; NULL = same as input or csv;
+                                       a convert_format step overrides it */
+};
+
+struct engine_result {
+    long long total, processed, succeeded, failed, warned;
+    char input_format[16], output_format[16];
+    json_object *metadata;   /* processing_metadata; owned by the caller (json_object_put) */
+    char error[512];         /* readable reason when the run fails */
+};
+
+enum engine_status {
+    ENGINE_OK = 0,
+    ENGINE_BAD_INPUT,
+    ENGINE_BAD_CONFIG,
+    ENGINE_IO_ERROR,
+    ENGINE_CANCELLED,
+    ENGINE_NO_MEMORY,
+};
+
+/* Runs one job: input -> steps -> output. Returns an engine_status; *out is
+ * always filled (counts so far, error reason). On failure the partial
+ * output file is removed. cb may be NULL. */
+int engine_run(const struct engine_job *job, const struct engine_callbacks *cb,
+               struct engine_result *out);
+
+/* Validate a processing_steps array as the API receives it (before the job exists).
+   On error fill field ("processing_steps[2].params.column") and message, return -1. */
+int engine_validate_steps(json_object *steps, char *field, size_t field_len, char *msg,
+                          size_t msg_len);
+/* Same for processing_config ("processing_config.delimiter"). */
+int engine_validate_config(json_object *config, char *field, size_t field_len, char *msg,
+                           size_t msg_len);
+
+/* Output file name for a job: "<stem>_processed.<ext>" from the input name and output format;
+   result is sanitized (no '/', no '..', no control chars) and written into buf. */
+void engine_output_name(const char *input_name, const char *output_format, char *buf, size_t len);
+
+/* A short readable name of a status ("bad input", ...). */
+const char *engine_status_name(int status);
+
+#endif

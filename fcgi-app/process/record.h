@@ -1,0 +1,206 @@
+/* record.h — the one record pipeline of quarry-process.
+ *
+ * A reader produces records, each step looks at (and may change) a record,
+ * a writer consumes it:
+ *
+ *     reader.next() -> step[0].process() -> ... -> writer.write()
+ *
+ * Adding a format is one file implementing reader_ops or writer_ops plus one
+ * entry in formats.c; adding a step is one file implementing step_ops plus
+ * one entry in steps.c.
+ *
+ * Memory rules (they keep the hot path free of malloc):
+ *  - A field's value is a (pointer, length) slice, NOT NUL-terminated. It is
+ *    valid until the next call of the reader's next(); a step that makes a
+ *    new value takes memory from rec_alloc() (reset before every record).
+ *  - Column names are interned with rec_intern(): the same column always has
+ *    the same `const char *`, NUL-terminated, valid for the whole run. Steps
+ *    and writers find columns by pointer identity (rec_find()), so every
+ *    reader MUST intern its names.
+ *  - rec->fields belongs to whoever last set it: the reader sets it on every
+ *    next(); a step may change a field's name/val/len/type in place, or point
+ *    rec->fields at an array it owns (select, drop).
+ */
+#ifndef QUARRY_PROCESS_RECORD_H
+#define QUARRY_PROCESS_RECORD_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <json-c/json.h>
+
+#include "process/engine.h"
+
+/* What a value is. Text formats (CSV) produce REC_TEXT: untyped, so the JSON
+ * writers print it as a number when it is one. Typed formats (JSON) and the
+ * cast step produce the precise types. */
+enum rec_type {
+    REC_NULL = 0,  /* no value: unquoted empty CSV field, a null_values match, JSON null */
+    REC_TEXT,      /* untyped text */
+    REC_STRING,    /* a string that stays a string */
+    REC_INTEGER,   /* val is a canonical integer, e.g. "-12" */
+    REC_NUMBER,    /* val is a JSON number, e.g. "1.5e3" */
+    REC_BOOLEAN,   /* val is "true" or "false" */
+    REC_JSON,      /* val is raw JSON text (a nested object or array kept whole) */
+};
+
+struct rec_field {
+    const char *name;   /* interned (rec_intern) */
+    const char *val;    /* not NUL-terminated; REC_NULL fields have len 0 */
+    size_t len;
+    enum rec_type type;
+};
+
+struct rec_arena;
+struct rec_env;
+
+struct record {
+    struct rec_field *fields;
+    size_t nfields;
+    long long line;            /* 1-based physical line where it starts (CSV), else record number */
+    struct rec_arena *arena;   /* set by the pipeline; use rec_alloc() */
+};
+
+/* An ordered list of column names (interned pointers). */
+struct rec_columns {
+    const char **names;
+    size_t count, cap;
+};
+
+/* ---- the environment every reader, step and writer gets (record.c) ---- */
+
+/* Interns a column name. Returns a pointer that stays valid until
+ * rec_env_free(); NULL when out of memory. */
+const char *rec_intern(struct rec_env *env, const char *name, size_t len);
+
+/* Reports one row-level problem (severity "error" or "warning") to the
+ * caller. Line errors past a cap are counted, not forwarded. */
+void rec_report(struct rec_env *env, long long line, const char *column, const char *severity,
+                const char *code, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+/* Records why the run stops (the first reason wins) and returns status, so a
+ * reader can write `return rec_fail(env, ENGINE_BAD_INPUT, "...")`. */
+int rec_fail(struct rec_env *env, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Readers keep these current so that progress can be reported. */
+void rec_set_bytes(struct rec_env *env, long long bytes_read, long long bytes_total);
+
+/* Scratch memory for the current record: valid until the pipeline starts the
+ * next record. NULL when out of memory. */
+void *rec_alloc(struct record *rec, size_t len);
+
+/* Index of the field whose (interned) name is `name`, or -1. `hint` caches
+ * the last position (start it at 0), which makes the usual lookup O(1). */
+static inline long rec_find(const struct record *rec, const char *name, size_t *hint)
+{
+    if (*hint < rec->nfields && rec->fields[*hint].name == name)
+        return (long)*hint;
+    for (size_t i = 0; i < rec->nfields; i++) {
+        if (rec->fields[i].name == name) {
+            *hint = i;
+            return (long)i;
+        }
+    }
+    return -1;
+}
+
+/* Appends a name to a column list. Returns 0, or -1 when out of memory. */
+int rec_columns_push(struct rec_columns *cols, const char *name);
+void rec_columns_free(struct rec_columns *cols);
+
+/* ---- readers ---- */
+
+struct reader_args {
+    const char *path;
+    const char *name_hint;     /* the user's file name; may be NULL */
+    json_object *config;       /* processing_config; may be NULL */
+    struct rec_env *env;
+};
+
+enum read_status {
+    READ_EOF = 0,       /* no more records */
+    READ_RECORD = 1,    /* *rec holds the next record */
+    READ_REJECTED = 2,  /* a row was consumed but is unusable; it was reported with
+                           rec_report() and is counted failed */
+    READ_ERROR = -1,    /* the run stops; the reason was given with rec_fail() */
+};
+
+struct reader_ops {
+    const char *format;   /* "csv", "json", "jsonl", "xml", "xlsx", "xls" */
+    /* How sure (0..100) the reader is that it reads this content; `head` is
+     * the start of the file, name_hint may be NULL. Plain text CSV answers
+     * a low score so that more specific formats win. */
+    int (*sniff)(const unsigned char *head, size_t len, const char *name_hint);
+    /* Checks the processing_config keys this reader understands and ignores
+     * the others. On error fills field (relative, e.g. "delimiter") and msg,
+     * returns -1. May be NULL. */
+    int (*validate_config)(json_object *config, char *field, size_t field_len, char *msg,
+                           size_t msg_len);
+    /* Returns ENGINE_OK or an engine_status (reason via rec_fail). */
+    int (*open)(void **state, const struct reader_args *args);
+    /* Returns a read_status. */
+    int (*next)(void *state, struct record *rec);
+    /* The columns known before the first record (the CSV header); may leave
+     * cols empty when they are only known per record. May be NULL. */
+    int (*columns)(void *state, struct rec_columns *cols);
+    /* Adds format-specific keys to processing_metadata (delimiter_used, ...).
+     * May be NULL. */
+    int (*metadata)(void *state, json_object *meta);
+    void (*close)(void *state);
+};
+
+/* ---- steps ---- */
+
+enum step_verdict {
+    STEP_KEEP = 0,   /* go on (with a warning when issue->code is set) */
+    STEP_DROP,       /* not written and not a failure (filter, dedupe) */
+    STEP_FAIL,       /* not written, counted failed, issue reported as error */
+};
+
+struct step_issue {
+    const char *column;      /* may be NULL */
+    const char *code;        /* NULL = no issue */
+    char message[256];
+};
+
+struct step_ops {
+    const char *type;   /* "filter", "select", ... */
+    /* Validates params as the API receives them. On error fills field
+     * relative to params (e.g. "column"; "" for params itself) and msg,
+     * returns -1. */
+    int (*validate)(json_object *params, char *field, size_t field_len, char *msg, size_t msg_len);
+    /* Returns ENGINE_OK or an engine_status (reason via rec_fail). params
+     * have passed validate(). */
+    int (*init)(void **state, json_object *params, struct rec_env *env);
+    /* Rewrites the output column list (select, drop, rename). May be NULL. */
+    int (*columns)(void *state, struct rec_columns *cols);
+    /* Returns a step_verdict; fills issue for a failure or a warning. */
+    int (*process)(void *state, struct record *rec, struct step_issue *issue);
+    /* Adds the step's counters to processing_metadata. May be NULL. */
+    int (*finish)(void *state, json_object *meta);
+    void (*free)(void *state);
+};
+
+/* ---- writers ---- */
+
+struct writer_args {
+    const char *path;
+    const struct rec_columns *columns;  /* output columns known up front; may be empty */
+    json_object *config;                /* processing_config; may be NULL */
+    struct rec_env *env;
+};
+
+struct writer_ops {
+    const char *format;      /* "csv", "json", "jsonl", "xlsx" */
+    const char *extension;   /* without the dot */
+    int (*open)(void **state, const struct writer_args *args);   /* engine_status */
+    int (*write)(void *state, const struct record *rec);         /* engine_status */
+    /* Flushes and closes; returns engine_status. Always frees the state. */
+    int (*close)(void *state);
+};
+
+/* formats.c: the tables. NULL when unknown. */
+const struct reader_ops *formats_reader(const char *format);
+const struct writer_ops *formats_writer(const char *format);
+
+#endif
