@@ -1,1 +1,20 @@
-# fcgi-app/api
+# quarry-api: the FastCGI program (handlers, routing, request parsing).
+noinst_LIBRARIES += libquarry_api.a
+libquarry_api_a_CFLAGS = $(AM_CFLAGS) $(FCGI_CFLAGS) $(JSONC_CFLAGS) $(MARIADB_CFLAGS) $(SODIUM_CFLAGS) $(MAGIC_CFLAGS)
+libquarry_api_a_SOURCES = \
+	fcgi-app/api/app.h \
+	fcgi-app/api/auth.c \
+	fcgi-app/api/handlers.h \
+	fcgi-app/api/health.c \
+	fcgi-app/api/request.c fcgi-app/api/request.h \
+	fcgi-app/api/response.c fcgi-app/api/response.h \
+	fcgi-app/api/router.c fcgi-app/api/router.h \
+	fcgi-app/api/routes.c fcgi-app/api/routes.h \
+	fcgi-app/api/session.c fcgi-app/api/session.h \
+	fcgi-app/api/user_store.c fcgi-app/api/user_store.h \
+	fcgi-app/api/validate.c fcgi-app/api/validate.h
+
+bin_PROGRAMS += quarry-api
+quarry_api_SOURCES = fcgi-app/api/main.c
+quarry_api_CFLAGS = $(libquarry_api_a_CFLAGS)
+quarry_api_LDADD = libquarry_api.a $(COMMON_LIBS) $(FCGI_LIBS) $(MAGIC_LIBS)

@@ -1,0 +1,14 @@
+#ifndef QUARRY_API_APP_H
+#define QUARRY_API_APP_H
+/* What every handler of one quarry-api worker shares: settings, the database
+ * connection, and the worker's start time. One per process, made after fork. */
+#include "common/config.h"
+#include "common/db.h"
+
+struct app {
+    struct config cfg;
+    struct db *db;
+    long long started_ms;
+};
+
+#endif

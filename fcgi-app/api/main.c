@@ -1,0 +1,145 @@
+/* quarry-api: the FastCGI worker. spawn-fcgi hands it the listening socket
+ * as fd 0; multiwatch keeps N of them alive. Each worker serves one request at
+ * a time with its own database connection, opened after the fork. */
+#include <fcgiapp.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api/app.h"
+#include "api/request.h"
+#include "api/response.h"
+#include "api/routes.h"
+#include "api/session.h"
+#include "common/log.h"
+#include "common/password.h"
+
+static struct app app;
+
+/* `quarry-api --hash-password`: reads a password on stdin, prints its argon2id
+ * hash. The stack script uses it to create admins. */
+static int hash_password_main(void)
+{
+    char line[1100], hash[PASSWORD_HASH_MAX];
+    if (fgets(line, sizeof(line), stdin) == NULL)
+        return 1;
+    line[strcspn(line, "\r\n")] = '\0';
+    if (strlen(line) < 8) {
+        fprintf(stderr, "quarry-api: the password must have at least 8 characters\n");
+        return 1;
+    }
+    if (password_hash(line, hash) != 0)
+        return 1;
+    sodium_memzero(line, sizeof(line));
+    puts(hash);
+    return 0;
+}
+
+static void dispatch(struct request *req)
+{
+    const struct route *route = NULL;
+    switch (router_match(api_routes, api_nroutes, req->arena, req->method, req->path, &route,
+                         req->params, REQUEST_MAX_PARAMS, &req->nparams)) {
+    case ROUTE_NO_PATH:
+        req->route = "unmatched";
+        respond_error(req, 404, "NOT_FOUND", "Not found", NULL);
+        return;
+    case ROUTE_NO_METHOD:
+        req->route = "unmatched";
+        respond_error(req, 405, "METHOD_NOT_ALLOWED", "Method not allowed", NULL);
+        return;
+    case ROUTE_FOUND:
+        break;
+    }
+    req->route = route->pattern;
+    if (route->access == ROUTE_INTERNAL && request_param(req, "QUARRY_INTERNAL") == NULL) {
+        respond_error(req, 404, "NOT_FOUND", "Not found", NULL);
+        return;
+    }
+    if (route->access == ROUTE_USER || route->access == ROUTE_ADMIN) {
+        if (session_authenticate(req) != 0)
+            return;
+        if (route->access == ROUTE_ADMIN && !req->user.is_superuser) {
+            respond_error(req, 403, "FORBIDDEN", "Administrator rights are required", NULL);
+            return;
+        }
+    }
+    route->handler(req);
+    if (!req->responded) {
+        log_error("handler for %s answered nothing", route->pattern);
+        respond_error(req, 500, "INTERNAL_ERROR", "Internal error", NULL);
+    }
+}
+
+static void serve(FCGX_Request *fcgx, struct arena *arena)
+{
+    struct request req = {0};
+    req.fcgx = fcgx;
+    req.app = &app;
+    req.arena = arena;
+    req.started_ms = time_now_ms();
+    req.method = request_param(&req, "REQUEST_METHOD");
+    req.request_id = request_param(&req, "REQUEST_ID");
+    if (req.request_id == NULL || *req.request_id == '\0')
+        req.request_id = "-";
+    log_set_request(req.request_id);
+    /* The raw URI, so that a percent-encoded '/' inside a segment stays inside it. */
+    const char *uri = request_param(&req, "REQUEST_URI");
+    if (uri == NULL)
+        uri = request_param(&req, "DOCUMENT_URI");
+    if (uri == NULL)
+        uri = "/";
+    const char *q = strchr(uri, '?');
+    req.path = q ? arena_strndup(arena, uri, (size_t)(q - uri)) : uri;
+    req.query = q ? q + 1 : "";
+    if (req.method == NULL || req.path == NULL)
+        respond_error(&req, 400, "BAD_REQUEST", "Malformed request", NULL);
+    else
+        dispatch(&req);
+    log_info("%s %s %d %lldms", req.method ? req.method : "-", req.route ? req.route : "-",
+             req.status, time_now_ms() - req.started_ms);
+    log_set_request(NULL);
+}
+
+int main(int argc, char **argv)
+{
+    char err[512];
+    if (argc > 1 && strcmp(argv[1], "--hash-password") == 0) {
+        if (sodium_init() < 0)
+            return 1;
+        return hash_password_main();
+    }
+    log_init("quarry-api");
+    signal(SIGPIPE, SIG_IGN);
+    if (sodium_init() < 0) {
+        log_error("libsodium failed to initialise");
+        return 1;
+    }
+    if (config_load(&app.cfg, err, sizeof(err)) != 0) {
+        log_error("configuration: %s", err);
+        return 1;
+    }
+    app.db = db_open(&app.cfg);
+    app.started_ms = time_now_ms();
+    if (app.db == NULL || FCGX_Init() != 0) {
+        log_error("cannot initialise");
+        return 1;
+    }
+    FCGX_Request fcgx;
+    if (FCGX_InitRequest(&fcgx, 0, 0) != 0)
+        return 1;
+    struct arena arena;
+    arena_init(&arena, 64 * 1024);
+    log_info("worker ready");
+    while (FCGX_Accept_r(&fcgx) >= 0) {
+        serve(&fcgx, &arena);
+        FCGX_Finish_r(&fcgx);
+        arena_reset(&arena);
+    }
+    arena_free(&arena);
+    db_close(app.db);
+    return 0;
+}

@@ -1,0 +1,129 @@
+#include "api/response.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "common/db.h"
+#include "common/ids.h"
+#include "common/log.h"
+
+#define MAX_EXTRA_HEADERS 8
+
+static const char *extra_headers[MAX_EXTRA_HEADERS];
+static int nextra;
+
+static const char *reason(int status)
+{
+    switch (status) {
+    case 200: return "OK";
+    case 201: return "Created";
+    case 202: return "Accepted";
+    case 204: return "No Content";
+    case 302: return "Found";
+    case 304: return "Not Modified";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
+    case 413: return "Payload Too Large";
+    case 415: return "Unsupported Media Type";
+    case 422: return "Unprocessable Entity";
+    case 429: return "Too Many Requests";
+    case 500: return "Internal Server Error";
+    case 503: return "Service Unavailable";
+    default: return "Unknown";
+    }
+}
+
+void respond_header(struct request *req, const char *name, const char *value)
+{
+    if (nextra == MAX_EXTRA_HEADERS)
+        return;
+    /* A header value never carries CR or LF: nothing a user sends can split the response. */
+    if (strpbrk(value, "\r\n") != NULL)
+        return;
+    extra_headers[nextra++] = arena_printf(req->arena, "%s: %s\r\n", name, value);
+}
+
+static void send_head(struct request *req, int status, const char *content_type, size_t length)
+{
+    FCGX_Stream *out = req->fcgx->out;
+    FCGX_FPrintF(out, "Status: %d %s\r\n", status, reason(status));
+    if (content_type != NULL)
+        FCGX_FPrintF(out, "Content-Type: %s\r\nContent-Length: %zu\r\n", content_type, length);
+    FCGX_FPrintF(out, "Cache-Control: no-store\r\nX-Request-Id: %s\r\n", req->request_id);
+    for (int i = 0; i < nextra; i++)
+        if (extra_headers[i] != NULL)
+            FCGX_PutS(extra_headers[i], out);
+    nextra = 0;
+    FCGX_PutS("\r\n", out);
+    req->status = status;
+    req->responded = true;
+}
+
+void respond_text(struct request *req, int status, const char *content_type, const char *body,
+                  size_t len)
+{
+    if (req->responded)
+        return;
+    send_head(req, status, content_type, len);
+    if (len > 0)
+        FCGX_PutStr(body, (int)len, req->fcgx->out);
+}
+
+void respond_json(struct request *req, int status, json_object *body)
+{
+    size_t len;
+    const char *text = json_object_to_json_string_length(
+        body, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+    respond_text(req, status, "application/json; charset=utf-8", text, len);
+}
+
+void respond_json_put(struct request *req, int status, json_object *body)
+{
+    if (body == NULL) {
+        respond_error(req, 500, "INTERNAL_ERROR", "Out of memory", NULL);
+        return;
+    }
+    respond_json(req, status, body);
+    json_object_put(body);
+}
+
+void respond_error(struct request *req, int status, const char *code, const char *message,
+                   const char *field)
+{
+    char when[ISO_TIME_LEN + 1];
+    time_iso(time_now_ms(), when);
+    json_object *err = json_object_new_object();
+    json_object_object_add(err, "code", json_object_new_string(code));
+    json_object_object_add(err, "message", json_object_new_string(message));
+    json_object_object_add(err, "timestamp", json_object_new_string(when));
+    if (field != NULL)
+        json_object_object_add(err, "field", json_object_new_string(field));
+    json_object *body = json_object_new_object();
+    json_object_object_add(body, "error", err);
+    json_object_object_add(body, "detail", json_object_new_string(message));
+    if (status == 401)
+        respond_header(req, "WWW-Authenticate", "Bearer");
+    respond_json_put(req, status, body);
+}
+
+void respond_empty(struct request *req, int status)
+{
+    if (req->responded)
+        return;
+    send_head(req, status, NULL, 0);
+}
+
+void respond_db_error(struct request *req, int db_status)
+{
+    if (db_status == DB_UNAVAILABLE) {
+        respond_error(req, 503, "SERVICE_UNAVAILABLE", "The database is not reachable; try again",
+                      NULL);
+        return;
+    }
+    log_error("database error: %s", db_last_error(req->app->db));
+    respond_error(req, 500, "DATABASE_ERROR", "A database error occurred", NULL);
+}

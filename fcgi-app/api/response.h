@@ -1,0 +1,23 @@
+#ifndef QUARRY_API_RESPONSE_H
+#define QUARRY_API_RESPONSE_H
+/* Sending answers: JSON bodies, the one error shape of the API, redirects. */
+#include <json-c/json.h>
+
+#include "api/request.h"
+
+/* Extra response header lines ("Name: value"), at most a few per response. */
+void respond_header(struct request *req, const char *name, const char *value);
+/* Sends body (not consumed: the caller still owns it) with the status. */
+void respond_json(struct request *req, int status, json_object *body);
+/* Sends body and releases it (json_object_put). */
+void respond_json_put(struct request *req, int status, json_object *body);
+/* {"error":{"code","message","timestamp","field"?},"detail":message} */
+void respond_error(struct request *req, int status, const char *code, const char *message,
+                   const char *field);
+void respond_empty(struct request *req, int status);
+void respond_text(struct request *req, int status, const char *content_type, const char *body,
+                  size_t len);
+/* The answer for a database failure: 503 when the server is gone, 500 otherwise. */
+void respond_db_error(struct request *req, int db_status);
+
+#endif

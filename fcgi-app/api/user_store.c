@@ -1,0 +1,130 @@
+#include "api/user_store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define USER_COLUMNS "id, email, username, full_name, is_active, is_superuser, created_at"
+
+static void copy(char *dst, size_t len, const char *src)
+{
+    snprintf(dst, len, "%s", src ? src : "");
+}
+
+static void user_from_row(struct user *u, const struct db_row *row)
+{
+    copy(u->id, sizeof(u->id), row->values[0]);
+    copy(u->email, sizeof(u->email), row->values[1]);
+    copy(u->username, sizeof(u->username), row->values[2]);
+    copy(u->full_name, sizeof(u->full_name), row->values[3]);
+    u->is_active = row->values[4] && atoi(row->values[4]) != 0;
+    u->is_superuser = row->values[5] && atoi(row->values[5]) != 0;
+    if (!time_db_to_iso(row->values[6], u->created_at))
+        u->created_at[0] = '\0';
+}
+
+struct user_found {
+    struct user *user;
+    char *hash;
+    bool found;
+};
+
+static int take_user(void *ctx, const struct db_row *row)
+{
+    struct user_found *f = ctx;
+    user_from_row(f->user, row);
+    if (f->hash != NULL)
+        copy(f->hash, PASSWORD_HASH_MAX, row->values[7]);
+    f->found = true;
+    return 1;
+}
+
+enum db_status user_insert(struct db *db, const struct user *u, const char *password_hash)
+{
+    char now[DB_TIME_LEN + 1];
+    time_db(time_now_ms(), now);
+    return db_exec(db,
+                   "INSERT INTO users (id, email, username, full_name, password_hash, is_active,"
+                   " is_superuser, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 1, 0, ?, ?)",
+                   DB_PARAMS(P_STR(u->id), P_STR(u->email), P_STR(u->username[0] ? u->username : NULL),
+                             P_STR(u->full_name[0] ? u->full_name : NULL), P_STR(password_hash),
+                             P_STR(now), P_STR(now)),
+                   NULL);
+}
+
+enum db_status user_find_by_id(struct db *db, const char *id, struct user *out)
+{
+    struct user_found f = {out, NULL, false};
+    enum db_status st = db_query(db, "SELECT " USER_COLUMNS " FROM users WHERE id = ?",
+                                 DB_PARAMS(P_STR(id)), take_user, &f);
+    return st != DB_OK ? st : f.found ? DB_OK : DB_NO_ROW;
+}
+
+enum db_status user_find_by_email(struct db *db, const char *email, struct user *out)
+{
+    struct user_found f = {out, NULL, false};
+    enum db_status st = db_query(db, "SELECT " USER_COLUMNS " FROM users WHERE email = ?",
+                                 DB_PARAMS(P_STR(email)), take_user, &f);
+    return st != DB_OK ? st : f.found ? DB_OK : DB_NO_ROW;
+}
+
+enum db_status user_find_for_login(struct db *db, const char *login, struct user_login *out)
+{
+    struct user_found f = {&out->user, out->password_hash, false};
+    enum db_status st = db_query(
+        db,
+        "SELECT " USER_COLUMNS ", password_hash FROM users WHERE email = ? OR username = ? "
+        "ORDER BY email = ? DESC LIMIT 1",
+        DB_PARAMS(P_STR(login), P_STR(login), P_STR(login)), take_user, &f);
+    return st != DB_OK ? st : f.found ? DB_OK : DB_NO_ROW;
+}
+
+enum db_status user_update_password_hash(struct db *db, const char *id, const char *hash)
+{
+    char now[DB_TIME_LEN + 1];
+    time_db(time_now_ms(), now);
+    return db_exec(db, "UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?",
+                   DB_PARAMS(P_STR(hash), P_STR(now), P_STR(id)), NULL);
+}
+
+struct taken_ctx {
+    const char *email;
+    int taken;
+};
+
+static int take_taken(void *ctx, const struct db_row *row)
+{
+    struct taken_ctx *t = ctx;
+    if (row->values[0] && strcmp(row->values[0], t->email) == 0)
+        t->taken |= 1;
+    else
+        t->taken |= 2;
+    return 0;
+}
+
+enum db_status user_taken(struct db *db, const char *email, const char *username, int *taken)
+{
+    struct taken_ctx t = {email, 0};
+    enum db_status st = db_query(db, "SELECT email FROM users WHERE email = ? OR username = ?",
+                                 DB_PARAMS(P_STR(email), P_STR(username)), take_taken, &t);
+    *taken = t.taken;
+    return st;
+}
+
+static json_object *string_or_null(const char *s)
+{
+    return s[0] ? json_object_new_string(s) : NULL;
+}
+
+json_object *user_to_json(const struct user *u)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "id", json_object_new_string(u->id));
+    json_object_object_add(o, "email", json_object_new_string(u->email));
+    json_object_object_add(o, "username", string_or_null(u->username));
+    json_object_object_add(o, "full_name", string_or_null(u->full_name));
+    json_object_object_add(o, "is_active", json_object_new_boolean(u->is_active));
+    json_object_object_add(o, "is_superuser", json_object_new_boolean(u->is_superuser));
+    json_object_object_add(o, "created_at", string_or_null(u->created_at));
+    return o;
+}

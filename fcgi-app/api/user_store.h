@@ -1,0 +1,25 @@
+#ifndef QUARRY_API_USER_STORE_H
+#define QUARRY_API_USER_STORE_H
+/* Every statement on the users table. */
+#include <stdbool.h>
+
+#include "api/request.h"
+#include "common/db.h"
+#include "common/password.h"
+
+struct user_login {
+    struct user user;
+    char password_hash[PASSWORD_HASH_MAX];
+};
+
+enum db_status user_insert(struct db *db, const struct user *u, const char *password_hash);
+enum db_status user_find_by_id(struct db *db, const char *id, struct user *out);
+/* login is an email or a username. */
+enum db_status user_find_for_login(struct db *db, const char *login, struct user_login *out);
+enum db_status user_find_by_email(struct db *db, const char *email, struct user *out);
+enum db_status user_update_password_hash(struct db *db, const char *id, const char *hash);
+/* Which of email and username are taken: bit 1 email, bit 2 username. */
+enum db_status user_taken(struct db *db, const char *email, const char *username, int *taken);
+json_object *user_to_json(const struct user *u);
+
+#endif

@@ -1,0 +1,144 @@
+#include "api/validate.h"
+
+#include <stdio.h>
+#include <string.h>
+
+bool validate_utf8(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s, *end = p + len;
+    while (p < end) {
+        unsigned char c = *p;
+        size_t n;
+        unsigned int cp;
+        if (c < 0x80) {
+            p++;
+            continue;
+        } else if ((c & 0xe0) == 0xc0) {
+            n = 1;
+            cp = c & 0x1f;
+        } else if ((c & 0xf0) == 0xe0) {
+            n = 2;
+            cp = c & 0x0f;
+        } else if ((c & 0xf8) == 0xf0) {
+            n = 3;
+            cp = c & 0x07;
+        } else {
+            return false;
+        }
+        if ((size_t)(end - p) <= n)
+            return false;
+        for (size_t i = 1; i <= n; i++) {
+            if ((p[i] & 0xc0) != 0x80)
+                return false;
+            cp = (cp << 6) | (p[i] & 0x3f);
+        }
+        /* Overlong forms, surrogates and values past U+10FFFF are refused. */
+        if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+            (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+            return false;
+        p += n + 1;
+    }
+    return true;
+}
+
+bool validate_email(const char *s)
+{
+    size_t len = strlen(s);
+    if (len < 3 || len > 254)
+        return false;
+    const char *at = strchr(s, '@');
+    if (at == NULL || at == s || strchr(at + 1, '@') != NULL || at - s > 64)
+        return false;
+    const char *domain = at + 1;
+    const char *dot = strrchr(domain, '.');
+    if (dot == NULL || dot == domain || dot[1] == '\0' || strstr(domain, "..") != NULL ||
+        domain[strlen(domain) - 1] == '.')
+        return false;
+    for (const char *p = s; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c <= ' ' || c == 0x7f || c == '(' || c == ')' || c == ',' || c == ':' || c == ';' ||
+            c == '<' || c == '>' || c == '[' || c == ']' || c == '\\' || c == '"')
+            return false;
+    }
+    return true;
+}
+
+static const char *type_name(enum field_type t)
+{
+    switch (t) {
+    case FIELD_STRING: return "a string";
+    case FIELD_EMAIL: return "an email address";
+    case FIELD_INT: return "an integer";
+    case FIELD_BOOL: return "a boolean";
+    case FIELD_OBJECT: return "an object";
+    case FIELD_ARRAY: return "an array";
+    }
+    return "a value";
+}
+
+static bool type_ok(json_object *v, enum field_type t)
+{
+    switch (t) {
+    case FIELD_STRING:
+    case FIELD_EMAIL: return json_object_is_type(v, json_type_string);
+    case FIELD_INT: return json_object_is_type(v, json_type_int);
+    case FIELD_BOOL: return json_object_is_type(v, json_type_boolean);
+    case FIELD_OBJECT: return json_object_is_type(v, json_type_object);
+    case FIELD_ARRAY: return json_object_is_type(v, json_type_array);
+    }
+    return false;
+}
+
+int validate_fields(json_object *obj, const struct field_spec *specs, size_t n,
+                    json_object **values, const char **field, char *msg, size_t msg_len)
+{
+    for (size_t i = 0; i < n; i++) {
+        const struct field_spec *f = &specs[i];
+        json_object *v = NULL;
+        values[i] = NULL;
+        *field = f->name;
+        if (!json_object_object_get_ex(obj, f->name, &v) || v == NULL) {
+            if (f->required) {
+                snprintf(msg, msg_len, "%s is required", f->name);
+                return -1;
+            }
+            continue;
+        }
+        if (!type_ok(v, f->type)) {
+            snprintf(msg, msg_len, "%s must be %s", f->name, type_name(f->type));
+            return -1;
+        }
+        if (f->type == FIELD_STRING || f->type == FIELD_EMAIL) {
+            const char *s = json_object_get_string(v);
+            size_t len = (size_t)json_object_get_string_len(v);
+            if (strlen(s) != len || !validate_utf8(s, len)) {
+                snprintf(msg, msg_len, "%s must be valid UTF-8 text", f->name);
+                return -1;
+            }
+            if ((long long)len < f->min || (f->max > 0 && (long long)len > f->max)) {
+                snprintf(msg, msg_len, "%s must be %lld to %lld characters long", f->name, f->min,
+                         f->max);
+                return -1;
+            }
+            if (f->type == FIELD_EMAIL && !validate_email(s)) {
+                snprintf(msg, msg_len, "%s is not a valid email address", f->name);
+                return -1;
+            }
+        } else if (f->type == FIELD_INT) {
+            long long x = json_object_get_int64(v);
+            if (x < f->min || x > f->max) {
+                snprintf(msg, msg_len, "%s must be from %lld to %lld", f->name, f->min, f->max);
+                return -1;
+            }
+        } else if (f->type == FIELD_ARRAY) {
+            long long items = (long long)json_object_array_length(v);
+            if (items < f->min || (f->max > 0 && items > f->max)) {
+                snprintf(msg, msg_len, "%s must have %lld to %lld items", f->name, f->min, f->max);
+                return -1;
+            }
+        }
+        values[i] = v;
+    }
+    *field = NULL;
+    return 0;
+}

@@ -1,0 +1,48 @@
+#ifndef QUARRY_CONFIG_H
+#define QUARRY_CONFIG_H
+/* Settings shared by every Quarry program: read from the file named by
+ * QUARRY_CONFIG (key = value lines), each key overridable by the environment
+ * variable QUARRY_<KEY> in upper case. */
+#include <stddef.h>
+
+#define SECRET_KEY_BYTES 32
+
+struct config {
+    char db_socket[512];
+    char db_host[256];
+    int db_port;
+    char db_user[128];
+    char db_password[256];
+    char db_name[128];
+    char storage_dir[512];
+    char secrets_dir[512];
+    char jobd_socket[512];
+    char process_bin[512];
+    char public_url[512];
+    long long token_ttl_seconds;
+    long long url_ttl_seconds;
+    long long max_json_body_bytes;
+    long long upload_max_bytes;
+    long long upload_slack_bytes;
+    long long job_timeout_seconds;
+    long long job_concurrency;
+    long long job_max_attempts;
+    long long retention_hours;
+    long long pending_ttl_hours;
+    long long max_line_errors;
+    long long jobd_poll_ms;
+    long long cancel_grace_seconds;
+    /* Loaded from secrets_dir: never logged. */
+    unsigned char jwt_key[SECRET_KEY_BYTES];
+    unsigned char url_key[SECRET_KEY_BYTES];
+};
+
+/* Fills cfg with defaults, then the file, then the environment, then the
+ * secrets. Returns 0, or -1 with a readable reason in err. */
+int config_load(struct config *cfg, char *err, size_t err_len);
+/* Defaults, file and environment only (no secrets): for tools and tests. */
+int config_load_settings(struct config *cfg, char *err, size_t err_len);
+/* Reads a 64-hex-digit key file into key; 0 or -1 with err. */
+int config_read_key(const char *path, unsigned char key[SECRET_KEY_BYTES], char *err, size_t err_len);
+
+#endif

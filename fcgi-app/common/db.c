@@ -1,0 +1,458 @@
+#include "common/db.h"
+
+#include <errno.h>
+#include <mysql.h>
+#include <mysqld_error.h>
+#include <errmsg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/ids.h"
+#include "common/log.h"
+
+#define DB_MAX_STATEMENTS 96
+#define DB_MAX_PARAMS 48
+#define DB_MAX_COLUMNS 64
+/* A connection idle longer than this is pinged before a statement that may not be retried. */
+#define DB_IDLE_PING_SECONDS 2.0
+
+struct db_statement {
+    const char *sql; /* the caller's pointer: usually a string literal */
+    MYSQL_STMT *stmt;
+    int ncols;
+    MYSQL_BIND *result;
+    char **buffers;
+    unsigned long *lengths, *capacity;
+    my_bool *is_null, *error;
+};
+
+struct db {
+    const struct config *cfg;
+    MYSQL *conn;
+    bool in_transaction;
+    double last_used;
+    unsigned long reconnects;
+    struct db_statement statements[DB_MAX_STATEMENTS];
+    int nstatements;
+    char last_error[512];
+};
+
+static bool errno_is_gone(unsigned int err)
+{
+    switch (err) {
+    case CR_SERVER_GONE_ERROR:
+    case CR_SERVER_LOST:
+    case CR_CONNECTION_ERROR:
+    case CR_CONN_HOST_ERROR:
+    case CR_SERVER_LOST_EXTENDED:
+    case ER_CONNECTION_KILLED:
+    case ER_SERVER_SHUTDOWN:
+    case 4031: /* ER_CLIENT_INTERACTION_TIMEOUT */
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool sql_is_read_only(const char *sql)
+{
+    while (*sql == ' ' || *sql == '\n' || *sql == '\t')
+        sql++;
+    return strncasecmp(sql, "SELECT", 6) == 0 && strcasestr(sql, "FOR UPDATE") == NULL;
+}
+
+static void statement_free(struct db_statement *s)
+{
+    if (s->stmt)
+        mysql_stmt_close(s->stmt);
+    for (int i = 0; i < s->ncols; i++)
+        free(s->buffers[i]);
+    free(s->result);
+    free(s->buffers);
+    free(s->lengths);
+    free(s->capacity);
+    free(s->is_null);
+    free(s->error);
+    memset(s, 0, sizeof(*s));
+}
+
+static void db_disconnect(struct db *db)
+{
+    for (int i = 0; i < db->nstatements; i++)
+        statement_free(&db->statements[i]);
+    db->nstatements = 0;
+    if (db->conn)
+        mysql_close(db->conn);
+    db->conn = NULL;
+    db->in_transaction = false;
+}
+
+static enum db_status db_connect(struct db *db)
+{
+    const struct config *cfg = db->cfg;
+    unsigned int connect_timeout = 2, io_timeout = 30;
+    MYSQL *conn = mysql_init(NULL);
+    if (conn == NULL)
+        return DB_ERROR;
+    mysql_options(conn, MYSQL_OPT_CONNECT_TIMEOUT, &connect_timeout);
+    mysql_options(conn, MYSQL_OPT_READ_TIMEOUT, &io_timeout);
+    mysql_options(conn, MYSQL_OPT_WRITE_TIMEOUT, &io_timeout);
+    mysql_options(conn, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+    mysql_options(conn, MYSQL_INIT_COMMAND, "SET time_zone = '+00:00'");
+    const char *socket = cfg->db_socket[0] ? cfg->db_socket : NULL;
+    if (mysql_real_connect(conn, socket ? NULL : cfg->db_host, cfg->db_user, cfg->db_password,
+                           cfg->db_name, socket ? 0 : (unsigned int)cfg->db_port, socket, 0) == NULL) {
+        snprintf(db->last_error, sizeof(db->last_error), "connect: %s", mysql_error(conn));
+        mysql_close(conn);
+        return DB_UNAVAILABLE;
+    }
+    db->conn = conn;
+    db->last_used = time_mono();
+    return DB_OK;
+}
+
+static enum db_status db_ensure(struct db *db)
+{
+    if (db->conn != NULL)
+        return DB_OK;
+    return db_connect(db);
+}
+
+static enum db_status db_reconnect(struct db *db)
+{
+    db_disconnect(db);
+    db->reconnects++;
+    enum db_status st = db_connect(db);
+    if (st == DB_OK)
+        log_info("database connection reopened");
+    return st;
+}
+
+struct db *db_open(const struct config *cfg)
+{
+    struct db *db = calloc(1, sizeof(*db));
+    if (db != NULL)
+        db->cfg = cfg;
+    return db;
+}
+
+void db_close(struct db *db)
+{
+    if (db == NULL)
+        return;
+    db_disconnect(db);
+    free(db);
+}
+
+const char *db_last_error(const struct db *db)
+{
+    return db->last_error;
+}
+
+unsigned long db_reconnects(const struct db *db)
+{
+    return db->reconnects;
+}
+
+static enum db_status status_from(struct db *db, unsigned int err, const char *text)
+{
+    snprintf(db->last_error, sizeof(db->last_error), "%u: %s", err, text);
+    if (err == ER_DUP_ENTRY || err == ER_DUP_KEY)
+        return DB_DUPLICATE;
+    if (errno_is_gone(err))
+        return DB_UNAVAILABLE;
+    return DB_ERROR;
+}
+
+static int statement_bind_results(struct db_statement *s)
+{
+    MYSQL_RES *meta = mysql_stmt_result_metadata(s->stmt);
+    if (meta == NULL)
+        return 0; /* no result set */
+    int n = (int)mysql_num_fields(meta);
+    mysql_free_result(meta);
+    if (n > DB_MAX_COLUMNS)
+        return -1;
+    s->ncols = n;
+    s->result = calloc((size_t)n, sizeof(MYSQL_BIND));
+    s->buffers = calloc((size_t)n, sizeof(char *));
+    s->lengths = calloc((size_t)n, sizeof(unsigned long));
+    s->capacity = calloc((size_t)n, sizeof(unsigned long));
+    s->is_null = calloc((size_t)n, sizeof(my_bool));
+    s->error = calloc((size_t)n, sizeof(my_bool));
+    if (!s->result || !s->buffers || !s->lengths || !s->capacity || !s->is_null || !s->error)
+        return -1;
+    for (int i = 0; i < n; i++) {
+        s->capacity[i] = 128;
+        s->buffers[i] = malloc(s->capacity[i]);
+        if (s->buffers[i] == NULL)
+            return -1;
+        s->result[i].buffer_type = MYSQL_TYPE_STRING;
+        s->result[i].buffer = s->buffers[i];
+        s->result[i].buffer_length = s->capacity[i] - 1;
+        s->result[i].length = &s->lengths[i];
+        s->result[i].is_null = &s->is_null[i];
+        s->result[i].error = &s->error[i];
+    }
+    return mysql_stmt_bind_result(s->stmt, s->result) ? -1 : 0;
+}
+
+static enum db_status statement_get(struct db *db, const char *sql, struct db_statement **out)
+{
+    for (int i = 0; i < db->nstatements; i++) {
+        struct db_statement *s = &db->statements[i];
+        if (s->sql == sql || strcmp(s->sql, sql) == 0) {
+            *out = s;
+            return DB_OK;
+        }
+    }
+    if (db->nstatements == DB_MAX_STATEMENTS) {
+        /* The cache is a fixed set of the program's statements; a full cache means a bug. */
+        snprintf(db->last_error, sizeof(db->last_error), "statement cache full");
+        return DB_ERROR;
+    }
+    struct db_statement *s = &db->statements[db->nstatements];
+    memset(s, 0, sizeof(*s));
+    s->stmt = mysql_stmt_init(db->conn);
+    if (s->stmt == NULL)
+        return DB_ERROR;
+    if (mysql_stmt_prepare(s->stmt, sql, (unsigned long)strlen(sql)) != 0) {
+        enum db_status st = status_from(db, mysql_stmt_errno(s->stmt), mysql_stmt_error(s->stmt));
+        statement_free(s);
+        return st;
+    }
+    my_bool update_max = 1;
+    mysql_stmt_attr_set(s->stmt, STMT_ATTR_UPDATE_MAX_LENGTH, &update_max);
+    if (statement_bind_results(s) != 0) {
+        statement_free(s);
+        snprintf(db->last_error, sizeof(db->last_error), "cannot bind results of: %.200s", sql);
+        return DB_ERROR;
+    }
+    s->sql = sql;
+    db->nstatements++;
+    *out = s;
+    return DB_OK;
+}
+
+static enum db_status statement_execute(struct db *db, struct db_statement *s,
+                                        const struct db_param *params, int nparams)
+{
+    MYSQL_BIND bind[DB_MAX_PARAMS];
+    unsigned long lengths[DB_MAX_PARAMS];
+    if (nparams > DB_MAX_PARAMS || (unsigned long)nparams != mysql_stmt_param_count(s->stmt)) {
+        snprintf(db->last_error, sizeof(db->last_error), "parameter count mismatch for: %.200s",
+                 s->sql);
+        return DB_ERROR;
+    }
+    memset(bind, 0, sizeof(bind));
+    for (int i = 0; i < nparams; i++) {
+        switch (params[i].type) {
+        case DB_PARAM_NULL:
+            bind[i].buffer_type = MYSQL_TYPE_NULL;
+            break;
+        case DB_PARAM_STR:
+            lengths[i] = (unsigned long)strlen(params[i].str);
+            bind[i].buffer_type = MYSQL_TYPE_STRING;
+            bind[i].buffer = (void *)params[i].str;
+            bind[i].buffer_length = lengths[i];
+            bind[i].length = &lengths[i];
+            break;
+        case DB_PARAM_INT:
+            bind[i].buffer_type = MYSQL_TYPE_LONGLONG;
+            bind[i].buffer = (void *)&params[i].num;
+            break;
+        case DB_PARAM_REAL:
+            bind[i].buffer_type = MYSQL_TYPE_DOUBLE;
+            bind[i].buffer = (void *)&params[i].real;
+            break;
+        }
+    }
+    if (nparams > 0 && mysql_stmt_bind_param(s->stmt, bind) != 0)
+        return status_from(db, mysql_stmt_errno(s->stmt), mysql_stmt_error(s->stmt));
+    if (mysql_stmt_execute(s->stmt) != 0)
+        return status_from(db, mysql_stmt_errno(s->stmt), mysql_stmt_error(s->stmt));
+    if (s->ncols > 0 && mysql_stmt_store_result(s->stmt) != 0)
+        return status_from(db, mysql_stmt_errno(s->stmt), mysql_stmt_error(s->stmt));
+    return DB_OK;
+}
+
+static enum db_status statement_fetch_rows(struct db *db, struct db_statement *s, db_row_fn fn,
+                                           void *ctx)
+{
+    const char *values[DB_MAX_COLUMNS];
+    enum db_status st = DB_OK;
+    bool stop = false;
+    for (;;) {
+        int rc = mysql_stmt_fetch(s->stmt);
+        if (rc == MYSQL_NO_DATA)
+            break;
+        if (rc == 1) {
+            st = status_from(db, mysql_stmt_errno(s->stmt), mysql_stmt_error(s->stmt));
+            break;
+        }
+        for (int i = 0; i < s->ncols; i++) {
+            if (s->is_null[i]) {
+                values[i] = NULL;
+                continue;
+            }
+            if (s->lengths[i] >= s->capacity[i]) {
+                /* Truncated: grow this column's buffer and fetch it again. */
+                unsigned long cap = s->lengths[i] + 1;
+                char *p = realloc(s->buffers[i], cap);
+                if (p == NULL) {
+                    st = DB_ERROR;
+                    goto out;
+                }
+                s->buffers[i] = p;
+                s->capacity[i] = cap;
+                s->result[i].buffer = p;
+                s->result[i].buffer_length = cap - 1;
+                if (mysql_stmt_fetch_column(s->stmt, &s->result[i], (unsigned int)i, 0) != 0) {
+                    st = status_from(db, mysql_stmt_errno(s->stmt), mysql_stmt_error(s->stmt));
+                    goto out;
+                }
+            }
+            s->buffers[i][s->lengths[i]] = '\0';
+            values[i] = s->buffers[i];
+        }
+        if (!stop && fn != NULL) {
+            struct db_row row = {s->ncols, values, s->lengths};
+            stop = fn(ctx, &row) != 0;
+        }
+        /* The rest is drained so that the statement can run again. */
+    }
+out:
+    mysql_stmt_free_result(s->stmt);
+    /* Buffers may have moved: rebind so the next execute sees them. */
+    mysql_stmt_bind_result(s->stmt, s->result);
+    return st;
+}
+
+static enum db_status db_run(struct db *db, const char *sql, const struct db_param *params,
+                             int nparams, db_row_fn fn, void *ctx, long long *affected)
+{
+    enum db_status st = db_ensure(db);
+    if (st != DB_OK)
+        return st;
+    bool read_only = sql_is_read_only(sql);
+    if (!read_only && !db->in_transaction && time_mono() - db->last_used > DB_IDLE_PING_SECONDS) {
+        if (mysql_ping(db->conn) != 0 && (st = db_reconnect(db)) != DB_OK)
+            return st;
+    }
+    for (int attempt = 0;; attempt++) {
+        struct db_statement *s = NULL;
+        st = statement_get(db, sql, &s);
+        if (st == DB_OK) {
+            st = statement_execute(db, s, params, nparams);
+            if (st == DB_OK && affected)
+                *affected = (long long)mysql_stmt_affected_rows(s->stmt);
+            if (st == DB_OK && s->ncols > 0)
+                st = statement_fetch_rows(db, s, fn, ctx);
+        }
+        if (st != DB_UNAVAILABLE || attempt > 0)
+            break;
+        unsigned int err = mysql_errno(db->conn);
+        unsigned int stmt_err = s && s->stmt ? mysql_stmt_errno(s->stmt) : err;
+        bool never_sent = stmt_err == CR_SERVER_GONE_ERROR || s == NULL;
+        bool was_in_transaction = db->in_transaction;
+        log_warn("database connection lost (%s)", db->last_error);
+        if (db_reconnect(db) != DB_OK || was_in_transaction || !(never_sent || read_only))
+            return DB_UNAVAILABLE;
+    }
+    db->last_used = time_mono();
+    if (st == DB_ERROR)
+        log_error("database error: %s", db->last_error);
+    return st;
+}
+
+enum db_status db_exec(struct db *db, const char *sql, const struct db_param *params, int nparams,
+                       long long *affected)
+{
+    return db_run(db, sql, params, nparams, NULL, NULL, affected);
+}
+
+enum db_status db_query(struct db *db, const char *sql, const struct db_param *params, int nparams,
+                        db_row_fn fn, void *ctx)
+{
+    return db_run(db, sql, params, nparams, fn, ctx, NULL);
+}
+
+struct int_ctx {
+    long long value;
+    bool found;
+};
+
+static int take_int(void *ctx, const struct db_row *row)
+{
+    struct int_ctx *c = ctx;
+    c->found = true;
+    c->value = row->ncols > 0 && row->values[0] ? strtoll(row->values[0], NULL, 10) : 0;
+    return 1;
+}
+
+enum db_status db_query_int(struct db *db, const char *sql, const struct db_param *params,
+                            int nparams, long long *out)
+{
+    struct int_ctx c = {0, false};
+    enum db_status st = db_query(db, sql, params, nparams, take_int, &c);
+    if (st != DB_OK)
+        return st;
+    if (!c.found)
+        return DB_NO_ROW;
+    *out = c.value;
+    return DB_OK;
+}
+
+static enum db_status db_simple(struct db *db, const char *sql)
+{
+    enum db_status st = db_ensure(db);
+    if (st != DB_OK)
+        return st;
+    if (mysql_real_query(db->conn, sql, (unsigned long)strlen(sql)) != 0)
+        return status_from(db, mysql_errno(db->conn), mysql_error(db->conn));
+    db->last_used = time_mono();
+    return DB_OK;
+}
+
+enum db_status db_begin(struct db *db)
+{
+    enum db_status st = db_ensure(db);
+    if (st != DB_OK)
+        return st;
+    if (time_mono() - db->last_used > DB_IDLE_PING_SECONDS && mysql_ping(db->conn) != 0 &&
+        (st = db_reconnect(db)) != DB_OK)
+        return st;
+    st = db_simple(db, "START TRANSACTION");
+    if (st == DB_UNAVAILABLE && db_reconnect(db) == DB_OK)
+        st = db_simple(db, "START TRANSACTION");
+    db->in_transaction = st == DB_OK;
+    return st;
+}
+
+enum db_status db_commit(struct db *db)
+{
+    enum db_status st = db_simple(db, "COMMIT");
+    db->in_transaction = false;
+    return st;
+}
+
+void db_rollback(struct db *db)
+{
+    if (db->conn != NULL && db->in_transaction)
+        db_simple(db, "ROLLBACK");
+    db->in_transaction = false;
+}
+
+enum db_status db_ping(struct db *db)
+{
+    enum db_status st = db_ensure(db);
+    if (st != DB_OK)
+        return st;
+    if (mysql_ping(db->conn) == 0) {
+        db->last_used = time_mono();
+        return DB_OK;
+    }
+    return db_reconnect(db);
+}

@@ -1,0 +1,108 @@
+#include "common/ids.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+void id_uuid4(char *buf)
+{
+    unsigned char b[16];
+    randombytes_buf(b, sizeof(b));
+    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+    snprintf(buf, UUID_LEN + 1,
+             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+             b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
+             b[13], b[14], b[15]);
+}
+
+bool id_is_uuid(const char *s)
+{
+    if (s == NULL || strlen(s) != UUID_LEN)
+        return false;
+    for (int i = 0; i < UUID_LEN; i++) {
+        char c = s[i];
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (c != '-')
+                return false;
+        } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
+            return false;
+        }
+    }
+    return true;
+}
+
+long long time_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+double time_mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void split_ms(long long ms, struct tm *tm, int *millis)
+{
+    time_t secs = (time_t)(ms / 1000);
+    *millis = (int)(ms % 1000);
+    if (*millis < 0) {
+        *millis += 1000;
+        secs -= 1;
+    }
+    gmtime_r(&secs, tm);
+}
+
+void time_iso(long long ms, char *buf)
+{
+    struct tm tm;
+    int millis;
+    split_ms(ms, &tm, &millis);
+    snprintf(buf, ISO_TIME_LEN + 1, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
+}
+
+void time_db(long long ms, char *buf)
+{
+    struct tm tm;
+    int millis;
+    split_ms(ms, &tm, &millis);
+    snprintf(buf, DB_TIME_LEN + 1, "%04d-%02d-%02d %02d:%02d:%02d.%03d", tm.tm_year + 1900,
+             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
+}
+
+long long time_db_to_ms(const char *db)
+{
+    struct tm tm = {0};
+    int millis = 0, n = 0;
+    if (db == NULL)
+        return -1;
+    if (sscanf(db, "%4d-%2d-%2d %2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+               &tm.tm_min, &tm.tm_sec, &n) != 6)
+        return -1;
+    if (db[n] == '.') {
+        /* Up to six fractional digits; keep milliseconds. */
+        int digits = 0;
+        for (const char *p = db + n + 1; *p >= '0' && *p <= '9' && digits < 6; p++, digits++)
+            if (digits < 3)
+                millis = millis * 10 + (*p - '0');
+        for (; digits < 3; digits++)
+            millis *= 10;
+    }
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    return (long long)timegm(&tm) * 1000 + millis;
+}
+
+bool time_db_to_iso(const char *db, char *buf)
+{
+    long long ms = time_db_to_ms(db);
+    if (ms < 0)
+        return false;
+    time_iso(ms, buf);
+    return true;
+}
