@@ -45,6 +45,7 @@ static const struct setting settings[] = {
     INT(max_line_errors, "1000"),
     INT(jobd_poll_ms, "1000"),
     INT(cancel_grace_seconds, "5"),
+    INT(process_throttle_ms, "0"),
 };
 
 static const struct setting *setting_find(const char *key)

@@ -32,6 +32,9 @@ struct config {
     long long max_line_errors;
     long long jobd_poll_ms;
     long long cancel_grace_seconds;
+    /* Test/ops knob: quarry-process sleeps this long at each progress report
+     * so that a job lasts long enough to be cancelled or killed. 0 = off. */
+    long long process_throttle_ms;
     /* Loaded from secrets_dir: never logged. */
     unsigned char jwt_key[SECRET_KEY_BYTES];
     unsigned char url_key[SECRET_KEY_BYTES];

@@ -1,1 +1,14 @@
-# fcgi-app/jobd
+# quarry-jobd: the dispatcher (claims jobs, spawns quarry-process, watches it).
+noinst_LIBRARIES += libquarry_jobd.a
+libquarry_jobd_a_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(MARIADB_CFLAGS)
+libquarry_jobd_a_SOURCES = \
+	fcgi-app/jobd/dispatcher.c fcgi-app/jobd/dispatcher.h \
+	fcgi-app/jobd/outcome.c fcgi-app/jobd/outcome.h \
+	fcgi-app/jobd/retention.c fcgi-app/jobd/retention.h \
+	fcgi-app/jobd/spawn.c fcgi-app/jobd/spawn.h \
+	fcgi-app/jobd/wake_listen.c fcgi-app/jobd/wake_listen.h
+
+bin_PROGRAMS += quarry-jobd
+quarry_jobd_SOURCES = fcgi-app/jobd/main.c
+quarry_jobd_CFLAGS = $(libquarry_jobd_a_CFLAGS)
+quarry_jobd_LDADD = libquarry_jobd.a $(COMMON_LIBS) -lm

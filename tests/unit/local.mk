@@ -15,3 +15,10 @@ tests_unit_test_auth_crypto_LDADD = $(UNIT_API_LIBS)
 tests_unit_test_validate_SOURCES = tests/unit/test_validate.c
 tests_unit_test_validate_CFLAGS = $(UNIT_API_CFLAGS)
 tests_unit_test_validate_LDADD = $(UNIT_API_LIBS)
+
+# The dispatcher's decisions (exit status -> job outcome, time limits).
+check_PROGRAMS += tests/unit/test_jobd
+TESTS += tests/unit/test_jobd
+tests_unit_test_jobd_SOURCES = tests/unit/test_jobd.c
+tests_unit_test_jobd_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JSONC_CFLAGS)
+tests_unit_test_jobd_LDADD = libquarry_jobd.a $(COMMON_LIBS) $(CHECK_LIBS) -lm

@@ -1,0 +1,533 @@
+#include "common/job_queue.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ACTIVE_COLUMNS                                                                             \
+    "id, status, worker_host, attempts, worker_pid, "                                              \
+    "TIMESTAMPDIFF(MICROSECOND, started_at, UTC_TIMESTAMP(6)) / 1000000, processing_config"
+
+/* Column sizes of job_errors (sql/001_init.sql), in bytes to stay safe. */
+#define ERROR_COLUMN_MAX 255
+#define ERROR_CODE_MAX 64
+#define ERROR_SEVERITY_MAX 8
+#define ERROR_MESSAGE_MAX 2000
+
+static char *dup_or_null(const char *s)
+{
+    return s != NULL ? strdup(s) : NULL;
+}
+
+/* ---- claim ---- */
+
+struct claim_ctx {
+    struct job_claim *out;
+    bool found;
+    bool no_memory;
+};
+
+static int take_claim(void *ctx, const struct db_row *row)
+{
+    struct claim_ctx *c = ctx;
+    if (row->values[0] == NULL || strlen(row->values[0]) != UUID_LEN)
+        return 1;
+    memcpy(c->out->id, row->values[0], UUID_LEN + 1);
+    c->out->attempts = row->values[1] ? strtoll(row->values[1], NULL, 10) : 0;
+    c->out->processing_config = dup_or_null(row->values[2]);
+    c->no_memory = row->values[2] != NULL && c->out->processing_config == NULL;
+    c->found = true;
+    return 1;
+}
+
+enum db_status job_claim_next(struct db *db, const char *host, struct job_claim *out)
+{
+    static const char select_sql[] =
+        "SELECT id, attempts, processing_config FROM jobs WHERE status = 'QUEUED' "
+        "ORDER BY queued_at LIMIT 1 FOR UPDATE SKIP LOCKED";
+    static const char update_sql[] =
+        "UPDATE jobs SET status = 'RUNNING', started_at = UTC_TIMESTAMP(3), "
+        "updated_at = UTC_TIMESTAMP(3), attempts = attempts + 1, worker_host = ?, "
+        "worker_pid = NULL, stage = 'file_processing', finished_at = NULL, error_message = NULL, "
+        "total_records = 0, processed_records = 0, failed_records = 0, warn_records = 0, "
+        "percentage = 0, estimated_completion = NULL WHERE id = ? AND status = 'QUEUED'";
+    struct claim_ctx c = {out, false, false};
+    long long affected = 0;
+    memset(out, 0, sizeof(*out));
+    enum db_status st = db_begin(db);
+    if (st != DB_OK)
+        return st;
+    st = db_query(db, select_sql, DB_NO_PARAMS, take_claim, &c);
+    if (st != DB_OK)
+        goto out;
+    if (c.no_memory) {
+        st = DB_ERROR;
+        goto out;
+    }
+    if (!c.found) {
+        st = DB_NO_ROW;
+        goto out;
+    }
+    st = db_exec(db, update_sql, DB_PARAMS(P_STR(host), P_STR(out->id)), &affected);
+    if (st == DB_OK && affected != 1)
+        st = DB_NO_ROW; /* the row is locked by us: only a bug gets here */
+    if (st == DB_OK)
+        st = db_commit(db);
+    if (st == DB_OK)
+        out->attempts += 1;
+out:
+    if (st != DB_OK) {
+        db_rollback(db);
+        free(out->processing_config);
+        out->processing_config = NULL;
+    }
+    return st;
+}
+
+/* ---- the process's view ---- */
+
+struct load_ctx {
+    struct job_row *row;
+    bool found, no_memory;
+};
+
+static int take_job_row(void *ctx, const struct db_row *r)
+{
+    struct load_ctx *c = ctx;
+    struct job_row *row = c->row;
+    const char *const *v = r->values;
+    c->found = true;
+    snprintf(row->status, sizeof(row->status), "%s", v[0] ? v[0] : "");
+    row->attempts = v[1] ? strtoll(v[1], NULL, 10) : 0;
+    row->input_size_bytes = v[2] ? strtoll(v[2], NULL, 10) : -1;
+    char **fields[] = {&row->file_id, &row->file_name, &row->input_object_key,
+                       &row->processing_steps, &row->processing_config, &row->output_format};
+    for (int i = 0; i < 6; i++) {
+        *fields[i] = dup_or_null(v[3 + i]);
+        if (v[3 + i] != NULL && *fields[i] == NULL)
+            c->no_memory = true;
+    }
+    return 1;
+}
+
+enum db_status job_load(struct db *db, const char *id, struct job_row *row)
+{
+    static const char sql[] =
+        "SELECT status, attempts, input_size_bytes, file_id, file_name, input_object_key, "
+        "processing_steps, processing_config, output_format FROM jobs WHERE id = ?";
+    struct load_ctx c = {row, false, false};
+    memset(row, 0, sizeof(*row));
+    enum db_status st = db_query(db, sql, DB_PARAMS(P_STR(id)), take_job_row, &c);
+    if (st != DB_OK)
+        return st;
+    if (c.no_memory)
+        return DB_ERROR;
+    return c.found ? DB_OK : DB_NO_ROW;
+}
+
+void job_row_free(struct job_row *row)
+{
+    free(row->file_id);
+    free(row->file_name);
+    free(row->input_object_key);
+    free(row->processing_steps);
+    free(row->processing_config);
+    free(row->output_format);
+    memset(row, 0, sizeof(*row));
+}
+
+enum db_status job_file_mark_processing(struct db *db, const char *id)
+{
+    static const char sql[] =
+        "UPDATE files f JOIN jobs j ON j.file_id = f.id SET f.processing_status = 'PROCESSING' "
+        "WHERE j.id = ?";
+    return db_exec(db, sql, DB_PARAMS(P_STR(id)), NULL);
+}
+
+enum db_status job_set_worker_pid(struct db *db, const char *id, long long attempts, long pid)
+{
+    static const char sql[] =
+        "UPDATE jobs SET worker_pid = ? WHERE id = ? AND attempts = ? "
+        "AND status IN ('RUNNING', 'CANCELLATION_REQUESTED')";
+    return db_exec(db, sql, DB_PARAMS(P_INT(pid), P_STR(id), P_INT(attempts)), NULL);
+}
+
+struct status_ctx {
+    char *buf;
+    long long attempts;
+    bool found;
+};
+
+static int take_status(void *ctx, const struct db_row *row)
+{
+    struct status_ctx *c = ctx;
+    snprintf(c->buf, 32, "%s", row->values[0] ? row->values[0] : "");
+    c->attempts = row->values[1] ? strtoll(row->values[1], NULL, 10) : 0;
+    c->found = true;
+    return 1;
+}
+
+enum db_status job_status_get(struct db *db, const char *id, char *buf, long long *attempts)
+{
+    struct status_ctx c = {buf, 0, false};
+    enum db_status st = db_query(db, "SELECT status, attempts FROM jobs WHERE id = ?",
+                                 DB_PARAMS(P_STR(id)), take_status, &c);
+    if (st != DB_OK)
+        return st;
+    if (!c.found)
+        return DB_NO_ROW;
+    if (attempts != NULL)
+        *attempts = c.attempts;
+    return DB_OK;
+}
+
+enum db_status job_progress_update(struct db *db, const char *id, long long attempts,
+                                   const struct job_progress *p)
+{
+    static const char sql[] =
+        "UPDATE jobs SET stage = ?, total_records = ?, processed_records = ?, "
+        "failed_records = ?, warn_records = ?, percentage = ?, estimated_completion = ?, "
+        "updated_at = UTC_TIMESTAMP(3) WHERE id = ? AND attempts = ? "
+        "AND status IN ('RUNNING', 'CANCELLATION_REQUESTED')";
+    char eta[DB_TIME_LEN + 1];
+    long long affected = 0;
+    if (p->estimated_completion_ms > 0)
+        time_db(p->estimated_completion_ms, eta);
+    enum db_status st =
+        db_exec(db, sql,
+                DB_PARAMS(P_STR(p->stage), P_INT(p->total), P_INT(p->processed), P_INT(p->failed),
+                          P_INT(p->warned), P_REAL(p->percentage),
+                          P_STR(p->estimated_completion_ms > 0 ? eta : NULL), P_STR(id),
+                          P_INT(attempts)),
+                &affected);
+    if (st != DB_OK || affected == 1)
+        return st;
+    /* MariaDB counts changed rows: an update that changed nothing (same
+     * millisecond, same counts) also reports 0. Only the row can tell. */
+    char status[32];
+    long long now_attempts = 0;
+    st = job_status_get(db, id, status, &now_attempts);
+    if (st != DB_OK)
+        return st;
+    bool ours = now_attempts == attempts &&
+                (strcmp(status, "RUNNING") == 0 || strcmp(status, "CANCELLATION_REQUESTED") == 0);
+    return ours ? DB_OK : DB_NO_ROW;
+}
+
+/* ---- line errors ---- */
+
+/* Length of s cut to at most max bytes without splitting a UTF-8 sequence. */
+static size_t utf8_cut(const char *s, size_t max)
+{
+    size_t n = strlen(s);
+    if (n <= max)
+        return n;
+    while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
+        max--;
+    return max;
+}
+
+static char *copy_cut(char *buf, size_t size, const char *s)
+{
+    size_t n = utf8_cut(s != NULL ? s : "", size - 1);
+    memcpy(buf, s != NULL ? s : "", n);
+    buf[n] = '\0';
+    return buf;
+}
+
+enum db_status job_errors_clear(struct db *db, const char *id)
+{
+    return db_exec(db, "DELETE FROM job_errors WHERE job_id = ?", DB_PARAMS(P_STR(id)), NULL);
+}
+
+enum db_status job_error_insert(struct db *db, const char *id, const struct job_line_error *errs,
+                                int n)
+{
+    static const char sql[] =
+        "INSERT INTO job_errors (job_id, line, col, severity, code, message) "
+        "VALUES (?, ?, ?, ?, ?, ?)";
+    char column[ERROR_COLUMN_MAX + 1], code[ERROR_CODE_MAX + 1], severity[ERROR_SEVERITY_MAX + 1];
+    char message[ERROR_MESSAGE_MAX + 1];
+    if (n <= 0)
+        return DB_OK;
+    /* One transaction: one log flush for the batch instead of one per error. */
+    enum db_status st = db_begin(db);
+    if (st != DB_OK)
+        return st;
+    for (int i = 0; i < n && st == DB_OK; i++) {
+        const struct job_line_error *e = &errs[i];
+        st = db_exec(db, sql,
+                     DB_PARAMS(P_STR(id), P_INT(e->line),
+                               P_STR(e->column ? copy_cut(column, sizeof(column), e->column) : NULL),
+                               P_STR(copy_cut(severity, sizeof(severity), e->severity)),
+                               P_STR(copy_cut(code, sizeof(code), e->code)),
+                               P_STR(copy_cut(message, sizeof(message), e->message))),
+                     NULL);
+    }
+    if (st == DB_OK)
+        st = db_commit(db);
+    if (st != DB_OK)
+        db_rollback(db);
+    return st;
+}
+
+/* ---- ending a run ---- */
+
+static void from_statuses(enum job_from from, const char **a, const char **b)
+{
+    switch (from) {
+    case JOB_FROM_RUNNING:
+        *a = *b = "RUNNING";
+        break;
+    case JOB_FROM_CANCEL_REQUESTED:
+        *a = *b = "CANCELLATION_REQUESTED";
+        break;
+    case JOB_FROM_ACTIVE:
+    default:
+        *a = "RUNNING";
+        *b = "CANCELLATION_REQUESTED";
+        break;
+    }
+}
+
+static const char *file_status_for(const char *job_status)
+{
+    /* A cancelled run did not process the file: the file shows FAILED. */
+    return strcmp(job_status, "COMPLETED") == 0 ? "COMPLETED" : "FAILED";
+}
+
+enum db_status job_finish(struct db *db, const char *id, long long attempts, enum job_from from,
+                          const struct job_end *end, bool *won)
+{
+    /* MariaDB evaluates SET left to right with the new values: nothing below
+     * reads a column that an earlier assignment changed. */
+    static const char job_sql[] =
+        "UPDATE jobs SET status = ?, error_message = ?, finished_at = UTC_TIMESTAMP(3), "
+        "updated_at = UTC_TIMESTAMP(3), estimated_completion = NULL, "
+        "stage = IF(? = 'COMPLETED', 'completed', stage), "
+        "percentage = IF(? = 'COMPLETED', 100, percentage), "
+        "total_records = IF(?, ?, total_records), processed_records = IF(?, ?, processed_records), "
+        "failed_records = IF(?, ?, failed_records), warn_records = IF(?, ?, warn_records), "
+        "metrics = COALESCE(?, metrics), processing_metadata = COALESCE(?, processing_metadata), "
+        "output_size_bytes = IF(? IS NULL, output_size_bytes, ?), "
+        "output_object_key = COALESCE(?, output_object_key) "
+        "WHERE id = ? AND status IN (?, ?) AND (? < 0 OR attempts = ?)";
+    static const char file_sql[] =
+        "UPDATE files f JOIN jobs j ON j.file_id = f.id SET f.processing_status = ?, "
+        "f.records_processed = j.processed_records, "
+        "f.records_successful = IF(?, ?, j.processed_records - j.failed_records), "
+        "f.records_failed = j.failed_records, "
+        "f.processing_metadata = COALESCE(j.processing_metadata, f.processing_metadata), "
+        "f.processed_at = UTC_TIMESTAMP(3) WHERE j.id = ?";
+    const char *from_a, *from_b;
+    long long affected = 0, counts = end->has_counts ? 1 : 0;
+    from_statuses(from, &from_a, &from_b);
+    if (won != NULL)
+        *won = false;
+    enum db_status st = db_begin(db);
+    if (st != DB_OK)
+        return st;
+    st = db_exec(db, job_sql,
+                 DB_PARAMS(P_STR(end->status), P_STR(end->error_message), P_STR(end->status),
+                           P_STR(end->status), P_INT(counts), P_INT(end->total), P_INT(counts),
+                           P_INT(end->processed), P_INT(counts), P_INT(end->failed),
+                           P_INT(counts), P_INT(end->warned), P_STR(end->metrics),
+                           P_STR(end->processing_metadata), P_STR(end->output_object_key),
+                           P_INT(end->output_size_bytes), P_STR(end->output_object_key),
+                           P_STR(id), P_STR(from_a), P_STR(from_b), P_INT(attempts),
+                           P_INT(attempts)),
+                 &affected);
+    if (st == DB_OK && affected == 1)
+        st = db_exec(db, file_sql,
+                     DB_PARAMS(P_STR(file_status_for(end->status)), P_INT(counts),
+                               P_INT(end->succeeded), P_STR(id)),
+                     NULL);
+    if (st == DB_OK)
+        st = db_commit(db);
+    if (st != DB_OK) {
+        db_rollback(db);
+        return st;
+    }
+    if (won != NULL)
+        *won = affected == 1;
+    return DB_OK;
+}
+
+enum db_status job_requeue(struct db *db, const char *id, long long attempts, bool *won)
+{
+    static const char sql[] =
+        "UPDATE jobs SET status = 'QUEUED', updated_at = UTC_TIMESTAMP(3), started_at = NULL, "
+        "worker_host = NULL, worker_pid = NULL, stage = 'file_processing', "
+        "total_records = 0, processed_records = 0, failed_records = 0, warn_records = 0, "
+        "percentage = 0, estimated_completion = NULL "
+        "WHERE id = ? AND status = 'RUNNING' AND attempts = ?";
+    long long affected = 0;
+    enum db_status st = db_exec(db, sql, DB_PARAMS(P_STR(id), P_INT(attempts)), &affected);
+    if (won != NULL)
+        *won = st == DB_OK && affected == 1;
+    return st;
+}
+
+/* ---- recovery ---- */
+
+struct active_ctx {
+    job_active_fn fn;
+    void *ctx;
+};
+
+static int take_active(void *ctx, const struct db_row *row)
+{
+    struct active_ctx *c = ctx;
+    const char *const *v = row->values;
+    struct job_active job = {
+        .id = v[0],
+        .status = v[1] ? v[1] : "",
+        .worker_host = v[2],
+        .attempts = v[3] ? strtoll(v[3], NULL, 10) : 0,
+        .worker_pid = v[4] ? strtol(v[4], NULL, 10) : 0,
+        .running_seconds = v[5] ? strtod(v[5], NULL) : 0,
+        .processing_config = v[6],
+    };
+    if (job.id == NULL)
+        return 0;
+    return c->fn(c->ctx, &job);
+}
+
+enum db_status job_list_active_on_host(struct db *db, const char *host, job_active_fn fn,
+                                       void *ctx)
+{
+    static const char sql[] =
+        "SELECT " ACTIVE_COLUMNS " FROM jobs "
+        "WHERE status IN ('RUNNING', 'CANCELLATION_REQUESTED') AND worker_host = ?";
+    struct active_ctx c = {fn, ctx};
+    return db_query(db, sql, DB_PARAMS(P_STR(host)), take_active, &c);
+}
+
+enum db_status job_list_active_orphaned(struct db *db, const char *my_host, long long stale_ms,
+                                        job_active_fn fn, void *ctx)
+{
+    static const char sql[] =
+        "SELECT " ACTIVE_COLUMNS " FROM jobs j "
+        "WHERE status IN ('RUNNING', 'CANCELLATION_REQUESTED') "
+        "AND (worker_host IS NULL OR worker_host <> ?) "
+        "AND NOT EXISTS (SELECT 1 FROM dispatchers d WHERE d.host = j.worker_host "
+        "AND d.heartbeat > UTC_TIMESTAMP(3) - INTERVAL ? MICROSECOND)";
+    struct active_ctx c = {fn, ctx};
+    return db_query(db, sql, DB_PARAMS(P_STR(my_host), P_INT(stale_ms * 1000)), take_active, &c);
+}
+
+enum db_status job_recover_lost(struct db *db, const struct job_active *job,
+                                long long max_attempts, enum job_recovery *result)
+{
+    char message[96];
+    bool won = false;
+    enum db_status st;
+    *result = JOB_RECOVERED_NONE;
+    if (strcmp(job->status, "CANCELLATION_REQUESTED") == 0) {
+        struct job_end end = {.status = "CANCELLED"};
+        st = job_finish(db, job->id, job->attempts, JOB_FROM_CANCEL_REQUESTED, &end, &won);
+        if (st == DB_OK && won)
+            *result = JOB_RECOVERED_CANCELLED;
+        return st;
+    }
+    if (job->attempts >= max_attempts) {
+        snprintf(message, sizeof(message), "abandoned after %lld attempts", job->attempts);
+        struct job_end end = {.status = "FAILED", .error_message = message};
+        st = job_finish(db, job->id, job->attempts, JOB_FROM_RUNNING, &end, &won);
+        if (st == DB_OK && won)
+            *result = JOB_RECOVERED_FAILED;
+        return st;
+    }
+    st = job_requeue(db, job->id, job->attempts, &won);
+    if (st == DB_OK && won)
+        *result = JOB_RECOVERED_QUEUED;
+    return st;
+}
+
+/* ---- lists of ids ---- */
+
+struct id_ctx {
+    job_id_fn fn;
+    void *ctx;
+};
+
+static int take_id(void *ctx, const struct db_row *row)
+{
+    struct id_ctx *c = ctx;
+    return row->values[0] != NULL ? c->fn(c->ctx, row->values[0]) : 0;
+}
+
+enum db_status job_cancel_requested_list(struct db *db, const char *host, job_id_fn fn, void *ctx)
+{
+    static const char sql[] =
+        "SELECT id FROM jobs WHERE status = 'CANCELLATION_REQUESTED' AND worker_host = ?";
+    struct id_ctx c = {fn, ctx};
+    return db_query(db, sql, DB_PARAMS(P_STR(host)), take_id, &c);
+}
+
+/* ---- retention ---- */
+
+enum db_status job_list_pending_expired(struct db *db, long long hours, int limit, job_id_fn fn,
+                                        void *ctx)
+{
+    static const char sql[] =
+        "SELECT id FROM jobs WHERE status = 'PENDING' "
+        "AND created_at < UTC_TIMESTAMP(3) - INTERVAL ? HOUR LIMIT ?";
+    struct id_ctx c = {fn, ctx};
+    return db_query(db, sql, DB_PARAMS(P_INT(hours), P_INT(limit)), take_id, &c);
+}
+
+enum db_status job_delete_pending(struct db *db, const char *id, bool *won)
+{
+    long long affected = 0;
+    enum db_status st = db_exec(db, "DELETE FROM jobs WHERE id = ? AND status = 'PENDING'",
+                                DB_PARAMS(P_STR(id)), &affected);
+    *won = st == DB_OK && affected == 1;
+    return st;
+}
+
+enum db_status job_list_retention_expired(struct db *db, long long hours, int limit,
+                                          job_id_fn fn, void *ctx)
+{
+    static const char sql[] =
+        "SELECT id FROM jobs WHERE status IN ('COMPLETED', 'FAILED', 'CANCELLED') "
+        "AND (input_object_key IS NOT NULL OR output_object_key IS NOT NULL) "
+        "AND COALESCE(finished_at, updated_at) < UTC_TIMESTAMP(3) - INTERVAL ? HOUR LIMIT ?";
+    struct id_ctx c = {fn, ctx};
+    return db_query(db, sql, DB_PARAMS(P_INT(hours), P_INT(limit)), take_id, &c);
+}
+
+enum db_status job_clear_objects(struct db *db, const char *id, bool *won)
+{
+    static const char sql[] =
+        "UPDATE jobs SET input_object_key = NULL, output_object_key = NULL, "
+        "updated_at = UTC_TIMESTAMP(3) "
+        "WHERE id = ? AND status IN ('COMPLETED', 'FAILED', 'CANCELLED')";
+    long long affected = 0;
+    enum db_status st = db_exec(db, sql, DB_PARAMS(P_STR(id)), &affected);
+    *won = st == DB_OK && affected == 1;
+    return st;
+}
+
+/* ---- dispatchers ---- */
+
+enum db_status dispatcher_heartbeat(struct db *db, const char *host, long pid, int running)
+{
+    static const char sql[] =
+        "INSERT INTO dispatchers (host, pid, started_at, heartbeat, running) "
+        "VALUES (?, ?, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3), ?) "
+        "ON DUPLICATE KEY UPDATE heartbeat = UTC_TIMESTAMP(3), running = VALUES(running)";
+    return db_exec(db, sql, DB_PARAMS(P_STR(host), P_INT(pid), P_INT(running)), NULL);
+}
+
+enum db_status dispatcher_remove(struct db *db, const char *host, long pid)
+{
+    return db_exec(db, "DELETE FROM dispatchers WHERE host = ? AND pid = ?",
+                   DB_PARAMS(P_STR(host), P_INT(pid)), NULL);
+}
+
+enum db_status dispatcher_forget_others(struct db *db, const char *host, long pid)
+{
+    return db_exec(db, "DELETE FROM dispatchers WHERE host = ? AND pid <> ?",
+                   DB_PARAMS(P_STR(host), P_INT(pid)), NULL);
+}

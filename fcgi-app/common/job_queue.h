@@ -1,0 +1,175 @@
+#ifndef QUARRY_JOB_QUEUE_H
+#define QUARRY_JOB_QUEUE_H
+/* The queue side's statements on jobs, job_errors and dispatchers: what
+ * quarry-jobd and quarry-process do to a job after the API has queued it.
+ *
+ * Every state change is one guarded UPDATE (`WHERE id=? AND status IN (…)`)
+ * whose affected-row count says whether it won. Statements that act for one
+ * run of a job also match its attempt number, so that a process whose job was
+ * taken away (re-queued after its dispatcher was presumed dead) cannot write
+ * over the next run. Times come from the database server (UTC_TIMESTAMP), so
+ * dispatchers on several hosts agree on them. */
+#include <stdbool.h>
+
+#include "common/db.h"
+#include "common/ids.h"
+
+/* Exit codes of `quarry-process job <id>`: how the process tells the
+ * dispatcher what happened when it could not write the outcome itself. */
+enum job_exit {
+    JOB_EXIT_ENDED = 0,       /* the process wrote the job's end (COMPLETED or FAILED) */
+    JOB_EXIT_INTERNAL = 1,    /* an unexpected error (a sanitizer report, out of memory) */
+    JOB_EXIT_USAGE = 2,       /* bad arguments or configuration */
+    JOB_EXIT_DATABASE = 3,    /* the job row could not be read or written */
+    JOB_EXIT_NOT_RUNNING = 4, /* the job was not RUNNING when the process started */
+    JOB_EXIT_STOPPED = 5,     /* SIGTERM: stopped on request, nothing written */
+    JOB_EXIT_LOST = 6,        /* the job stopped being this run's (re-queued or ended elsewhere) */
+};
+
+/* What a claim hands to the dispatcher. */
+struct job_claim {
+    char id[UUID_LEN + 1];
+    long long attempts;      /* including this run */
+    char *processing_config; /* JSON text or NULL; owned by the caller (free) */
+};
+
+/* Takes the oldest QUEUED job and makes it RUNNING on this host (started_at,
+ * attempts + 1, worker_host, stage), in one transaction with
+ * FOR UPDATE SKIP LOCKED so that dispatchers never wait for each other.
+ * DB_OK with *out filled, DB_NO_ROW when nothing is queued. */
+enum db_status job_claim_next(struct db *db, const char *host, struct job_claim *out);
+
+/* The job as quarry-process needs it to run. Strings are NULL for SQL NULL. */
+struct job_row {
+    char status[32];
+    long long attempts;
+    long long input_size_bytes; /* -1 when unknown */
+    char *file_id, *file_name, *input_object_key, *processing_steps, *processing_config,
+        *output_format;
+};
+/* Loads the job; DB_NO_ROW when it does not exist. The strings are owned by
+ * row: job_row_free() releases them (also after a failed load). */
+enum db_status job_load(struct db *db, const char *id, struct job_row *row);
+void job_row_free(struct job_row *row);
+/* Marks the files row a job was made from (if any) PROCESSING. */
+enum db_status job_file_mark_processing(struct db *db, const char *id);
+
+/* Records the pid of the process running the job (guarded on this run). */
+enum db_status job_set_worker_pid(struct db *db, const char *id, long long attempts, long pid);
+
+/* A snapshot of a run's progress. */
+struct job_progress {
+    const char *stage;
+    long long total, processed, failed, warned;
+    double percentage;
+    long long estimated_completion_ms; /* ms since the epoch, 0 when unknown */
+};
+
+/* Writes the progress of this run. DB_NO_ROW when the job is no longer this
+ * run's (ended, cancelled or re-queued): the process should stop. */
+enum db_status job_progress_update(struct db *db, const char *id, long long attempts,
+                                   const struct job_progress *p);
+
+/* Returns the job's status into buf (at least 32 bytes) and its attempt
+ * number; DB_NO_ROW when the job does not exist. */
+enum db_status job_status_get(struct db *db, const char *id, char *buf, long long *attempts);
+
+/* Removes the line errors of earlier runs before a run starts. */
+enum db_status job_errors_clear(struct db *db, const char *id);
+
+struct job_line_error {
+    long long line;
+    const char *column; /* may be NULL */
+    const char *severity, *code, *message;
+};
+
+/* Inserts n line errors in one transaction. Texts longer than their columns
+ * are cut (the message at a UTF-8 boundary). How many a job keeps is the
+ * caller's bound (max_line_errors); the counts on the job stay exact. */
+enum db_status job_error_insert(struct db *db, const char *id, const struct job_line_error *errs,
+                                int n);
+
+/* How a run ends. */
+struct job_end {
+    const char *status;        /* "COMPLETED", "FAILED" or "CANCELLED" */
+    const char *error_message; /* NULL for none */
+    bool has_counts;           /* counts below replace the job's; otherwise kept */
+    long long total, processed, succeeded, failed, warned;
+    const char *metrics;             /* JSON text or NULL (kept) */
+    const char *processing_metadata; /* JSON text or NULL (kept) */
+    const char *output_object_key;   /* NULL: kept */
+    long long output_size_bytes;
+};
+
+/* Which active states a transition may start from. */
+enum job_from {
+    JOB_FROM_ACTIVE,           /* RUNNING or CANCELLATION_REQUESTED */
+    JOB_FROM_RUNNING,          /* RUNNING only */
+    JOB_FROM_CANCEL_REQUESTED, /* CANCELLATION_REQUESTED only */
+};
+
+/* Ends the job: one guarded UPDATE from `from` to end->status with
+ * finished_at, error_message, counts, metrics and output, plus the files row
+ * when the job came from a direct upload, in one transaction. attempts < 0
+ * matches any run (the dispatcher ending a job whose run it knows nothing
+ * about). *won (may be NULL) says whether this call made the change. */
+enum db_status job_finish(struct db *db, const char *id, long long attempts, enum job_from from,
+                          const struct job_end *end, bool *won);
+
+/* Puts a RUNNING job of this run back to QUEUED (keeping its attempt count and
+ * its place in the queue). *won as for job_finish. */
+enum db_status job_requeue(struct db *db, const char *id, long long attempts, bool *won);
+
+/* A RUNNING or CANCELLATION_REQUESTED job as recovery sees it. */
+struct job_active {
+    const char *id, *status, *worker_host;
+    long long attempts;
+    long worker_pid;            /* 0 when unknown */
+    double running_seconds;     /* since started_at */
+    const char *processing_config;
+};
+/* Return 0 to go on. Pointers are valid only during the call. */
+typedef int (*job_active_fn)(void *ctx, const struct job_active *job);
+
+/* Active jobs whose worker_host is host. */
+enum db_status job_list_active_on_host(struct db *db, const char *host, job_active_fn fn,
+                                       void *ctx);
+/* Active jobs of other hosts whose dispatcher has not sent a heartbeat for
+ * stale_ms (or never announced itself). */
+enum db_status job_list_active_orphaned(struct db *db, const char *my_host, long long stale_ms,
+                                        job_active_fn fn, void *ctx);
+
+enum job_recovery { JOB_RECOVERED_NONE, JOB_RECOVERED_QUEUED, JOB_RECOVERED_FAILED,
+                    JOB_RECOVERED_CANCELLED };
+/* Recovers a job whose process is gone: CANCELLATION_REQUESTED -> CANCELLED;
+ * RUNNING -> QUEUED with its attempt count kept, or FAILED ("abandoned after N
+ * attempts") once it has had max_attempts. *result says what happened
+ * (NONE when the job had changed in the meantime). */
+enum db_status job_recover_lost(struct db *db, const struct job_active *job,
+                                long long max_attempts, enum job_recovery *result);
+
+/* Ids of this host's jobs whose cancel was requested. */
+typedef int (*job_id_fn)(void *ctx, const char *id);
+enum db_status job_cancel_requested_list(struct db *db, const char *host, job_id_fn fn, void *ctx);
+
+/* Retention. PENDING jobs created more than hours ago (at most limit). */
+enum db_status job_list_pending_expired(struct db *db, long long hours, int limit, job_id_fn fn,
+                                        void *ctx);
+/* Deletes a job that is still PENDING; *won says whether it did. */
+enum db_status job_delete_pending(struct db *db, const char *id, bool *won);
+/* Finished jobs (COMPLETED, FAILED, CANCELLED) that ended more than hours ago
+ * and still have object keys (at most limit). */
+enum db_status job_list_retention_expired(struct db *db, long long hours, int limit,
+                                          job_id_fn fn, void *ctx);
+/* Clears the object keys of a finished job (its row is kept). */
+enum db_status job_clear_objects(struct db *db, const char *id, bool *won);
+
+/* Dispatchers announce themselves (and how many jobs they run) so that others
+ * can tell a dead one from a live one. */
+enum db_status dispatcher_heartbeat(struct db *db, const char *host, long pid, int running);
+/* Removes this dispatcher's row (clean exit). */
+enum db_status dispatcher_remove(struct db *db, const char *host, long pid);
+/* Removes the rows of earlier dispatchers on this host (one per host). */
+enum db_status dispatcher_forget_others(struct db *db, const char *host, long pid);
+
+#endif

@@ -1,0 +1,100 @@
+#include "jobd/outcome.h"
+
+#include <json-c/json.h>
+#include <math.h>
+#include <stdio.h>
+#include <sys/wait.h>
+
+#include "common/job_queue.h"
+
+const char *jobd_exit_reason(int code)
+{
+    switch (code) {
+    case JOB_EXIT_ENDED:
+        return "ended";
+    case JOB_EXIT_INTERNAL:
+        return "an unexpected error (see the dispatcher log)";
+    case JOB_EXIT_USAGE:
+        return "bad arguments or configuration";
+    case JOB_EXIT_DATABASE:
+        return "the job could not be read or written in the database";
+    case JOB_EXIT_NOT_RUNNING:
+        return "the job was not RUNNING when the process started";
+    case JOB_EXIT_STOPPED:
+        return "stopped by SIGTERM";
+    case JOB_EXIT_LOST:
+        return "the job was taken over by another run";
+    default:
+        return "an unexpected error (see the dispatcher log)";
+    }
+}
+
+const char *jobd_stop_name(enum jobd_stop stop)
+{
+    switch (stop) {
+    case JOBD_STOP_CANCEL:
+        return "cancel";
+    case JOBD_STOP_TIMEOUT:
+        return "timeout";
+    case JOBD_STOP_SHUTDOWN:
+        return "shutdown";
+    case JOBD_STOP_NONE:
+    default:
+        return "none";
+    }
+}
+
+void jobd_outcome_for(int wait_status, enum jobd_stop stop, long long limit_seconds,
+                      struct jobd_outcome *out)
+{
+    out->message[0] = '\0';
+    switch (stop) {
+    case JOBD_STOP_CANCEL:
+        out->action = JOBD_CANCEL;
+        return;
+    case JOBD_STOP_TIMEOUT:
+        out->action = JOBD_FAIL;
+        snprintf(out->message, sizeof(out->message), "time limit of %lld s exceeded",
+                 limit_seconds);
+        return;
+    case JOBD_STOP_SHUTDOWN:
+        out->action = JOBD_REQUEUE;
+        return;
+    case JOBD_STOP_NONE:
+        break;
+    }
+    out->action = JOBD_FAIL;
+    if (wait_status == -1)
+        out->action = JOBD_RECOVER;
+    else if (WIFSIGNALED(wait_status))
+        snprintf(out->message, sizeof(out->message), "quarry-process was killed by signal %d",
+                 WTERMSIG(wait_status));
+    else if (WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == JOB_EXIT_ENDED)
+        snprintf(out->message, sizeof(out->message), "processing ended without a result");
+    else if (WIFEXITED(wait_status))
+        snprintf(out->message, sizeof(out->message), "quarry-process exited with status %d: %s",
+                 WEXITSTATUS(wait_status), jobd_exit_reason(WEXITSTATUS(wait_status)));
+    else
+        snprintf(out->message, sizeof(out->message), "quarry-process ended abnormally");
+}
+
+long long jobd_time_limit(long long configured, const char *processing_config)
+{
+    long long limit = configured > 0 ? configured : 0;
+    if (processing_config == NULL)
+        return limit;
+    json_object *cfg = json_tokener_parse(processing_config), *v = NULL;
+    if (cfg != NULL && json_object_is_type(cfg, json_type_object) &&
+        json_object_object_get_ex(cfg, "timeout_seconds", &v) &&
+        (json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double))) {
+        double wanted = json_object_get_double(v);
+        /* Rounded up: a limit of 0.5 s must not become "no limit". */
+        if (isfinite(wanted) && wanted > 0 && wanted < 1e12) {
+            long long own = (long long)ceil(wanted);
+            if (limit == 0 || own < limit)
+                limit = own;
+        }
+    }
+    json_object_put(cfg);
+    return limit;
+}

@@ -1,0 +1,108 @@
+#include "jobd/retention.h"
+
+#include <errno.h>
+#include <ftw.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/ids.h"
+#include "common/job_queue.h"
+#include "common/log.h"
+
+/* At most this many jobs of each kind per sweep. */
+#define RETENTION_BATCH 200
+
+struct id_list {
+    char ids[RETENTION_BATCH][UUID_LEN + 1];
+    int n;
+};
+
+static int collect_id(void *ctx, const char *id)
+{
+    struct id_list *list = ctx;
+    if (list->n < RETENTION_BATCH && id_is_uuid(id))
+        memcpy(list->ids[list->n++], id, UUID_LEN + 1);
+    return 0;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+    (void)st;
+    (void)ftw;
+    int rc = type == FTW_DP ? rmdir(path) : unlink(path);
+    if (rc != 0 && errno != ENOENT)
+        log_warn("retention: cannot remove %s: %s", path, strerror(errno));
+    return 0;
+}
+
+int retention_remove_objects(const char *storage_dir, const char *area, const char *id)
+{
+    char path[1024];
+    /* Only a UUID: nothing in a row can make this escape the storage dir. */
+    if (!id_is_uuid(id))
+        return -1;
+    snprintf(path, sizeof(path), "%s/%s/%s", storage_dir, area, id);
+    if (access(path, F_OK) != 0)
+        return 0;
+    return nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS) == 0 ? 0 : -1;
+}
+
+static int sweep_pending(struct db *db, const struct config *cfg)
+{
+    static struct id_list list;
+    int done = 0;
+    list.n = 0;
+    if (job_list_pending_expired(db, cfg->pending_ttl_hours, RETENTION_BATCH, collect_id,
+                                 &list) != DB_OK)
+        return -1;
+    for (int i = 0; i < list.n; i++) {
+        bool won = false;
+        /* The row goes first: a job that got its upload in the meantime is
+         * no longer PENDING and keeps its object. */
+        if (job_delete_pending(db, list.ids[i], &won) != DB_OK)
+            return -1;
+        if (!won)
+            continue;
+        retention_remove_objects(cfg->storage_dir, "input", list.ids[i]);
+        log_info("retention: deleted job %s (PENDING for more than %lld h)", list.ids[i],
+                 cfg->pending_ttl_hours);
+        done++;
+    }
+    return done;
+}
+
+static int sweep_finished(struct db *db, const struct config *cfg)
+{
+    static struct id_list list;
+    int done = 0;
+    list.n = 0;
+    if (job_list_retention_expired(db, cfg->retention_hours, RETENTION_BATCH, collect_id,
+                                   &list) != DB_OK)
+        return -1;
+    for (int i = 0; i < list.n; i++) {
+        bool won = false;
+        if (job_clear_objects(db, list.ids[i], &won) != DB_OK)
+            return -1;
+        if (!won)
+            continue;
+        /* Directories named after the job, never the keys: a job made from a
+         * direct upload points at the file's object, which is not the job's. */
+        retention_remove_objects(cfg->storage_dir, "input", list.ids[i]);
+        retention_remove_objects(cfg->storage_dir, "output", list.ids[i]);
+        log_info("retention: removed the objects of job %s (ended more than %lld h ago)",
+                 list.ids[i], cfg->retention_hours);
+        done++;
+    }
+    return done;
+}
+
+int retention_sweep(struct db *db, const struct config *cfg)
+{
+    int a = sweep_pending(db, cfg);
+    if (a < 0)
+        return -1;
+    int b = sweep_finished(db, cfg);
+    return b < 0 ? -1 : a + b;
+}
