@@ -1,1 +1,42 @@
-# fcgi-app/process
+# fcgi-app/process: the processing engine (libquarry_engine.a: readers,
+# steps, writers, the pipeline) and quarry-process. No MariaDB, no libfcgi
+# in the library; job.c (database mode) brings those to the binary only.
+noinst_LIBRARIES += libquarry_engine.a
+libquarry_engine_a_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(XML_CFLAGS) $(ZIP_CFLAGS) \
+	$(XLSXWRITER_CFLAGS) $(FREEXL_CFLAGS)
+libquarry_engine_a_SOURCES = \
+	fcgi-app/process/engine.c fcgi-app/process/engine.h \
+	fcgi-app/process/formats.c fcgi-app/process/formats.h \
+	fcgi-app/process/json_record.c fcgi-app/process/json_record.h \
+	fcgi-app/process/metadata.c fcgi-app/process/metadata.h \
+	fcgi-app/process/outbuf.c fcgi-app/process/outbuf.h \
+	fcgi-app/process/pipeline.c \
+	fcgi-app/process/read_csv.c \
+	fcgi-app/process/record.c fcgi-app/process/record.h \
+	fcgi-app/process/step_cast.c \
+	fcgi-app/process/step_convert.c \
+	fcgi-app/process/step_dedupe.c \
+	fcgi-app/process/step_drop.c \
+	fcgi-app/process/step_filter.c \
+	fcgi-app/process/step_rename.c \
+	fcgi-app/process/step_select.c \
+	fcgi-app/process/step_transform.c \
+	fcgi-app/process/step_util.c fcgi-app/process/step_util.h \
+	fcgi-app/process/step_validate.c \
+	fcgi-app/process/steps.c fcgi-app/process/steps.h \
+	fcgi-app/process/text.c fcgi-app/process/text.h \
+	fcgi-app/process/write_csv.c \
+	fcgi-app/process/write_json.c \
+	fcgi-app/process/write_jsonl.c
+
+# What a program linking the engine needs.
+PROCESS_ENGINE_LIBS = libquarry_engine.a $(JSONC_LIBS) $(XML_LIBS) $(ZIP_LIBS) \
+	$(XLSXWRITER_LIBS) $(FREEXL_LIBS) -lm
+
+bin_PROGRAMS += quarry-process
+quarry_process_CFLAGS = $(libquarry_engine_a_CFLAGS)
+quarry_process_SOURCES = \
+	fcgi-app/process/main.c \
+	fcgi-app/process/cli.c fcgi-app/process/cli.h \
+	fcgi-app/process/job.c fcgi-app/process/job.h
+quarry_process_LDADD = $(PROCESS_ENGINE_LIBS)

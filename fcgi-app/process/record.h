@@ -68,6 +68,22 @@ struct rec_columns {
 
 /* ---- the environment every reader, step and writer gets (record.c) ---- */
 
+/* Creates the environment of one run; cb may be NULL. Owned by the caller:
+ * rec_env_free(). NULL when out of memory. */
+struct rec_env *rec_env_new(const struct engine_callbacks *cb);
+void rec_env_free(struct rec_env *env);
+/* The status and reason given to rec_fail() (ENGINE_OK and "" if none). */
+int rec_env_status(const struct rec_env *env);
+const char *rec_env_error(const struct rec_env *env);
+/* Line errors forwarded and suppressed so far. */
+long long rec_env_reported(const struct rec_env *env);
+void rec_env_bytes(const struct rec_env *env, long long *bytes_read, long long *bytes_total);
+
+/* Scratch memory of a record (the pipeline owns one per run). */
+struct rec_arena *rec_arena_new(void);
+void rec_arena_reset(struct rec_arena *arena);
+void rec_arena_free(struct rec_arena *arena);
+
 /* Interns a column name. Returns a pointer that stays valid until
  * rec_env_free(); NULL when out of memory. */
 const char *rec_intern(struct rec_env *env, const char *name, size_t len);

@@ -1,0 +1,149 @@
+/* outbuf.c — buffered output and the JSON string escaper (see outbuf.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "process/outbuf.h"
+#include "process/text.h"
+
+int outbuf_open(struct outbuf *ob, const char *path)
+{
+    ob->len = 0;
+    ob->error = 0;
+    ob->written = 0;
+    ob->buf = malloc(OUTBUF_SIZE);
+    if (!ob->buf)
+        return ENOMEM;
+    ob->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (ob->fd < 0) {
+        int err = errno;
+        free(ob->buf);
+        ob->buf = NULL;
+        return err;
+    }
+    return 0;
+}
+
+static void write_all(struct outbuf *ob, const char *p, size_t n)
+{
+    while (n > 0 && !ob->error) {
+        ssize_t w = write(ob->fd, p, n);
+        if (w < 0) {
+            if (errno != EINTR)
+                ob->error = errno;
+            continue;
+        }
+        p += w;
+        n -= (size_t)w;
+        ob->written += w;
+    }
+}
+
+int outbuf_flush(struct outbuf *ob)
+{
+    write_all(ob, ob->buf, ob->len);
+    ob->len = 0;
+    return ob->error;
+}
+
+void outbuf_put_slow(struct outbuf *ob, const void *p, size_t n)
+{
+    outbuf_flush(ob);
+    if (n >= OUTBUF_SIZE) {
+        write_all(ob, p, n);   /* large pieces go straight out */
+        return;
+    }
+    memcpy(ob->buf, p, n);
+    ob->len = n;
+}
+
+int outbuf_close(struct outbuf *ob)
+{
+    if (!ob->buf)
+        return ob->error ? ob->error : EBADF;
+    outbuf_flush(ob);
+    if (close(ob->fd) != 0 && !ob->error)
+        ob->error = errno;
+    free(ob->buf);
+    ob->buf = NULL;
+    return ob->error;
+}
+
+/* 0: copy as is; 1: needs an escape; 2: start of a multi-byte sequence. */
+static const unsigned char json_class[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+};
+
+static void put_escape(struct outbuf *ob, unsigned char c)
+{
+    static const char hex[] = "0123456789abcdef";
+    char e[6] = {'\\', 0, 0, 0, 0, 0};
+    size_t n = 2;
+    switch (c) {
+    case '"': e[1] = '"'; break;
+    case '\\': e[1] = '\\'; break;
+    case '\n': e[1] = 'n'; break;
+    case '\r': e[1] = 'r'; break;
+    case '\t': e[1] = 't'; break;
+    case '\b': e[1] = 'b'; break;
+    case '\f': e[1] = 'f'; break;
+    default:
+        e[1] = 'u';
+        e[2] = '0';
+        e[3] = '0';
+        e[4] = hex[c >> 4];
+        e[5] = hex[c & 15];
+        n = 6;
+    }
+    outbuf_put(ob, e, n);
+}
+
+void outbuf_json_string(struct outbuf *ob, const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s, *e = p + n;
+    outbuf_putc(ob, '"');
+    while (p < e) {
+        const unsigned char *run = p;
+        while (p < e && json_class[*p] == 0)
+            p++;
+        for (;;) {   /* extend the run over valid multi-byte sequences */
+            if (p < e && json_class[*p] == 2) {
+                size_t len = text_utf8_seq(p, (size_t)(e - p));
+                if (len > 0) {
+                    p += len;
+                    while (p < e && json_class[*p] == 0)
+                        p++;
+                    continue;
+                }
+            }
+            break;
+        }
+        if (p > run)
+            outbuf_put(ob, run, (size_t)(p - run));
+        if (p == e)
+            break;
+        if (json_class[*p] == 1)
+            put_escape(ob, *p);
+        else
+            outbuf_put(ob, "\\ufffd", 6);   /* a byte that is not UTF-8 */
+        p++;
+    }
+    outbuf_putc(ob, '"');
+}

@@ -1,0 +1,49 @@
+/* outbuf.h — one big output buffer over a file descriptor: writers append
+ * with outbuf_put() and the data reaches the file in large write(2) calls. */
+#ifndef QUARRY_PROCESS_OUTBUF_H
+#define QUARRY_PROCESS_OUTBUF_H
+
+#include <stddef.h>
+#include <string.h>
+
+#define OUTBUF_SIZE (1u << 20)
+
+struct outbuf {
+    int fd;
+    int error;          /* errno of the first failed write, then every call is a no-op */
+    char *buf;
+    size_t len;
+    long long written;  /* bytes handed to the kernel */
+};
+
+/* Creates (truncates) path, mode 0644. Returns 0 or an errno value. */
+int outbuf_open(struct outbuf *ob, const char *path);
+/* Writes out what is buffered. Returns 0 or the first errno seen. */
+int outbuf_flush(struct outbuf *ob);
+/* Flushes, closes and frees. Returns 0 or the first errno seen. */
+int outbuf_close(struct outbuf *ob);
+void outbuf_put_slow(struct outbuf *ob, const void *p, size_t n);
+
+static inline void outbuf_put(struct outbuf *ob, const void *p, size_t n)
+{
+    if (n <= OUTBUF_SIZE - ob->len) {
+        memcpy(ob->buf + ob->len, p, n);
+        ob->len += n;
+        return;
+    }
+    outbuf_put_slow(ob, p, n);
+}
+
+static inline void outbuf_putc(struct outbuf *ob, char c)
+{
+    if (ob->len == OUTBUF_SIZE)
+        outbuf_flush(ob);
+    ob->buf[ob->len++] = c;
+}
+
+/* Writes p[0..n) as a JSON string, quotes included. Control characters are
+ * escaped and invalid UTF-8 bytes become U+FFFD, so the output is always
+ * valid JSON. */
+void outbuf_json_string(struct outbuf *ob, const char *p, size_t n);
+
+#endif

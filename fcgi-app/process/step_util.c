@@ -1,0 +1,241 @@
+/* step_util.c — helpers shared by the steps (see step_util.h). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "process/step_util.h"
+#include "process/text.h"
+
+int step_err_set(struct step_err *e, const char *field, const char *fmt, ...)
+{
+    snprintf(e->field, e->field_len, "%s", field);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(e->msg, e->msg_len, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+json_object *param_get(json_object *params, const char *key)
+{
+    json_object *v;
+    if (!params || !json_object_object_get_ex(params, key, &v) ||
+        json_object_is_type(v, json_type_null))
+        return NULL;
+    return v;
+}
+
+int param_string(json_object *params, const char *key, bool required, const char **out,
+                 struct step_err *e)
+{
+    json_object *v = param_get(params, key);
+    if (!v) {
+        if (required)
+            return step_err_set(e, key, "is required");
+        if (out)
+            *out = NULL;
+        return 0;
+    }
+    if (!json_object_is_type(v, json_type_string))
+        return step_err_set(e, key, "must be a string");
+    int len = json_object_get_string_len(v);
+    if (len == 0)
+        return step_err_set(e, key, "must not be empty");
+    if (len > 4096)
+        return step_err_set(e, key, "must be at most 4096 bytes");
+    if (out)
+        *out = json_object_get_string(v);
+    return 0;
+}
+
+int param_columns(json_object *params, const char *key, bool required, struct step_err *e)
+{
+    json_object *v = param_get(params, key);
+    if (!v)
+        return required ? step_err_set(e, key, "is required") : 0;
+    if (!json_object_is_type(v, json_type_array))
+        return step_err_set(e, key, "must be an array of column names");
+    size_t n = json_object_array_length(v);
+    if (n == 0)
+        return step_err_set(e, key, "must name at least one column");
+    if (n > 10000)
+        return step_err_set(e, key, "must name at most 10000 columns");
+    for (size_t i = 0; i < n; i++) {
+        json_object *s = json_object_array_get_idx(v, i);
+        char sub[64];
+        snprintf(sub, sizeof(sub), "%s[%zu]", key, i);
+        if (!json_object_is_type(s, json_type_string) || json_object_get_string_len(s) == 0)
+            return step_err_set(e, sub, "must be a non-empty string");
+        if (json_object_get_string_len(s) > 4096)
+            return step_err_set(e, sub, "must be at most 4096 bytes");
+        for (size_t j = 0; j < i && n <= 1000; j++)
+            if (strcmp(json_object_get_string(json_object_array_get_idx(v, j)),
+                       json_object_get_string(s)) == 0)
+                return step_err_set(e, sub, "repeats \"%s\"", json_object_get_string(s));
+    }
+    return 0;
+}
+
+int param_enum(json_object *params, const char *key, const char *const *names, bool required,
+               int *idx, struct step_err *e)
+{
+    json_object *v = param_get(params, key);
+    if (!v)
+        return required ? step_err_set(e, key, "is required") : 0;
+    const char *s = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+    for (int i = 0; s && names[i]; i++) {
+        if (strcmp(s, names[i]) == 0) {
+            *idx = i;
+            return 0;
+        }
+    }
+    char list[512] = "";
+    size_t used = 0;
+    for (int i = 0; names[i] && used < sizeof(list); i++)
+        used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s", i ? ", " : "",
+                                 names[i]);
+    return step_err_set(e, key, "must be one of: %s", list);
+}
+
+int param_bool(json_object *params, const char *key, bool *out, struct step_err *e)
+{
+    json_object *v = param_get(params, key);
+    if (!v)
+        return 0;
+    if (!json_object_is_type(v, json_type_boolean))
+        return step_err_set(e, key, "must be true or false");
+    *out = json_object_get_boolean(v);
+    return 0;
+}
+
+int param_regex(json_object *params, const char *key, bool icase, struct step_err *e)
+{
+    const char *pattern;
+    if (param_string(params, key, true, &pattern, e))
+        return -1;
+    regex_t re;
+    int rc = regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB | (icase ? REG_ICASE : 0));
+    if (rc != 0) {
+        char why[128];
+        regerror(rc, &re, why, sizeof(why));
+        return step_err_set(e, key, "is not a valid regular expression: %s", why);
+    }
+    regfree(&re);
+    return 0;
+}
+
+int step_need_column(struct rec_env *env, const struct rec_columns *cols, const char *name,
+                     const char *step)
+{
+    if (cols->count == 0)
+        return ENGINE_OK;
+    for (size_t i = 0; i < cols->count; i++)
+        if (cols->names[i] == name)
+            return ENGINE_OK;
+    char list[300] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < cols->count && used < sizeof(list) - 1; i++)
+        used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s", i ? ", " : "",
+                                 cols->names[i]);
+    return rec_fail(env, ENGINE_BAD_CONFIG, "%s: column \"%s\" does not exist (columns: %s)",
+                    step, name, list);
+}
+
+int typed_from_json(json_object *v, struct typed *t)
+{
+    memset(t, 0, sizeof(*t));
+    const char *s;
+    switch (json_object_get_type(v)) {
+    case json_type_string:
+    case json_type_int:
+    case json_type_double:
+        s = json_object_get_string(v);
+        break;
+    case json_type_boolean:
+        s = json_object_get_boolean(v) ? "true" : "false";
+        break;
+    default:
+        return -1;
+    }
+    t->len = strlen(s);
+    t->s = strdup(s);
+    if (!t->s)
+        return -1;
+    t->is_num = text_parse_double(t->s, t->len, &t->num);
+    bool has_time;
+    t->is_date = !t->is_num && text_parse_iso(t->s, t->len, &t->epoch, &has_time);
+    t->is_bool = json_object_is_type(v, json_type_boolean);
+    t->b = t->is_bool && json_object_get_boolean(v);
+    return 0;
+}
+
+void typed_free(struct typed *t)
+{
+    free(t->s);
+    t->s = NULL;
+}
+
+static int bytes_cmp(const char *a, size_t alen, const char *b, size_t blen, bool icase)
+{
+    size_t n = alen < blen ? alen : blen;
+    int c = icase ? text_ascii_ncasecmp(a, b, n) : memcmp(a, b, n);
+    if (c != 0)
+        return c;
+    return alen < blen ? -1 : alen > blen;
+}
+
+int typed_compare(const struct typed *t, const char *p, size_t len, bool icase,
+                  enum typed_how *how)
+{
+    if (t->is_num) {
+        double v;
+        if (text_parse_double(p, len, &v)) {
+            *how = TYPED_NUM;
+            return (v > t->num) - (v < t->num);
+        }
+    } else if (t->is_date) {
+        double epoch;
+        bool has_time;
+        if (text_parse_iso(p, len, &epoch, &has_time)) {
+            *how = TYPED_DATE;
+            return (epoch > t->epoch) - (epoch < t->epoch);
+        }
+    } else if (t->is_bool) {
+        bool b;
+        if (text_parse_bool(p, len, &b)) {
+            *how = TYPED_BOOL;
+            return (int)b - (int)t->b;
+        }
+    }
+    *how = TYPED_TEXT;
+    return bytes_cmp(p, len, t->s, t->len, icase);
+}
+
+int regex_match_slice(const regex_t *re, const char *p, size_t len, struct record *rec)
+{
+    char *z = rec_alloc(rec, len + 1);
+    if (!z)
+        return -1;
+    memcpy(z, p, len);
+    z[len] = '\0';
+    return regexec(re, z, 0, NULL, 0) == 0;
+}
+
+void step_quote_value(char *out, size_t out_len, const char *p, size_t len)
+{
+    size_t n = len > 60 ? 60 : len;
+    if (n + 4 > out_len)
+        n = out_len > 4 ? out_len - 4 : 0;
+    while (n > 0 && n < len && ((unsigned char)p[n] & 0xC0) == 0x80)
+        n--;   /* do not cut a UTF-8 sequence */
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++)
+        out[o++] = (unsigned char)p[i] < 0x20 ? '?' : p[i];
+    if (n < len) {
+        memcpy(out + o, "...", 3);
+        o += 3;
+    }
+    out[o] = '\0';
+}

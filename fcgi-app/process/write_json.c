@@ -1,0 +1,72 @@
+/* write_json.c — one JSON array of objects, streamed: "[\n{...},\n{...}\n]". */
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "process/json_record.h"
+#include "process/outbuf.h"
+#include "process/record.h"
+
+struct json_writer {
+    struct outbuf ob;
+    struct json_keys *keys;
+    struct rec_env *env;
+    bool any;
+};
+
+static int json_open(void **state, const struct writer_args *args)
+{
+    struct json_writer *w = calloc(1, sizeof(*w));
+    if (!w)
+        return rec_fail(args->env, ENGINE_NO_MEMORY, "out of memory");
+    w->env = args->env;
+    w->keys = json_keys_new();
+    if (!w->keys) {
+        free(w);
+        return rec_fail(args->env, ENGINE_NO_MEMORY, "out of memory");
+    }
+    int err = outbuf_open(&w->ob, args->path);
+    if (err) {
+        json_keys_free(w->keys);
+        free(w);
+        return rec_fail(args->env, ENGINE_IO_ERROR, "cannot create the output: %s",
+                        strerror(err));
+    }
+    outbuf_putc(&w->ob, '[');
+    *state = w;
+    return ENGINE_OK;
+}
+
+static int json_write(void *state, const struct record *rec)
+{
+    struct json_writer *w = state;
+    outbuf_put(&w->ob, w->any ? ",\n" : "\n", w->any ? 2 : 1);
+    w->any = true;
+    if (json_record_write(&w->ob, w->keys, rec))
+        return rec_fail(w->env, ENGINE_NO_MEMORY, "out of memory");
+    if (w->ob.error)
+        return rec_fail(w->env, ENGINE_IO_ERROR, "writing the output failed: %s",
+                        strerror(w->ob.error));
+    return ENGINE_OK;
+}
+
+static int json_close(void *state)
+{
+    struct json_writer *w = state;
+    outbuf_put(&w->ob, w->any ? "\n]\n" : "]\n", w->any ? 3 : 2);
+    int err = outbuf_close(&w->ob);
+    int rc = err ? rec_fail(w->env, ENGINE_IO_ERROR, "writing the output failed: %s",
+                            strerror(err))
+                 : ENGINE_OK;
+    json_keys_free(w->keys);
+    free(w);
+    return rc;
+}
+
+const struct writer_ops writer_json_ops = {
+    .format = "json",
+    .extension = "json",
+    .open = json_open,
+    .write = json_write,
+    .close = json_close,
+};
