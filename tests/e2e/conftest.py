@@ -133,8 +133,9 @@ class Stack:
         nginx, mariadb; None when missing or not alive."""
         try:
             pid = int((self.run_dir / ("%s.pid" % name)).read_text().split()[0])
-            os.kill(pid, 0)
-            return pid
+            with open("/proc/%d/stat" % pid) as f:
+                state = f.read().rsplit(")", 1)[1].split()[0]
+            return None if state == "Z" else pid
         except (OSError, ValueError, IndexError):
             return None
 
