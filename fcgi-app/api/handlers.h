@@ -9,5 +9,28 @@ void auth_login(struct request *req);
 void auth_me(struct request *req);
 /* health.c */
 void health_get(struct request *req);
+/* jobs.c */
+void jobs_create(struct request *req);
+void jobs_list(struct request *req);
+void jobs_get(struct request *req);
+void jobs_upload_url(struct request *req);
+void jobs_mark_uploaded(struct request *req);
+void jobs_download_url(struct request *req);
+void jobs_download(struct request *req);
+void jobs_cancel(struct request *req);
+void jobs_errors(struct request *req);
+/* objects.c: nginx's auth_request for /objects/ */
+void object_auth(struct request *req);
+/* status.c */
+void status_get(struct request *req);
+void status_cancel(struct request *req);
+
+/* Shared by jobs.c and status.c. */
+struct job;
+/* Loads the caller's job or answers 404 (with not_found_code) / 403; 0 or -1. */
+int job_load_own(struct request *req, const char *id, struct job *job, const char *not_found_code);
+/* Cancels: PENDING/QUEUED → CANCELLED, RUNNING → CANCELLATION_REQUESTED. Returns
+ * the new status, or NULL after answering (400 cannot_code when finished). */
+const char *job_cancel(struct request *req, struct job *job, const char *cannot_code);
 
 #endif

@@ -6,6 +6,10 @@ libquarry_api_a_SOURCES = \
 	fcgi-app/api/auth.c \
 	fcgi-app/api/handlers.h \
 	fcgi-app/api/health.c \
+	fcgi-app/api/job_store.c fcgi-app/api/job_store.h \
+	fcgi-app/api/jobs.c \
+	fcgi-app/api/objects.c fcgi-app/api/objects.h \
+	fcgi-app/api/status.c \
 	fcgi-app/api/request.c fcgi-app/api/request.h \
 	fcgi-app/api/response.c fcgi-app/api/response.h \
 	fcgi-app/api/router.c fcgi-app/api/router.h \
@@ -17,4 +21,4 @@ libquarry_api_a_SOURCES = \
 bin_PROGRAMS += quarry-api
 quarry_api_SOURCES = fcgi-app/api/main.c
 quarry_api_CFLAGS = $(libquarry_api_a_CFLAGS)
-quarry_api_LDADD = libquarry_api.a $(COMMON_LIBS) $(FCGI_LIBS) $(MAGIC_LIBS)
+quarry_api_LDADD = libquarry_api.a $(PROCESS_ENGINE_LIBS) $(COMMON_LIBS) $(FCGI_LIBS) $(MAGIC_LIBS)

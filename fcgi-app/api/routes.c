@@ -9,6 +9,20 @@ const struct route api_routes[] = {
     {"POST", "/api/v1/auth/login", auth_login, ROUTE_PUBLIC},
     {"GET", "/api/v1/auth/me", auth_me, ROUTE_USER},
     {"GET", "/api/v1/users/me", auth_me, ROUTE_USER},
+    {"POST", "/api/v1/jobs", jobs_create, ROUTE_USER},
+    {"GET", "/api/v1/jobs", jobs_list, ROUTE_USER},
+    {"GET", "/api/v1/jobs/{id}", jobs_get, ROUTE_USER},
+    {"POST", "/api/v1/jobs/{id}/upload-url", jobs_upload_url, ROUTE_USER},
+    {"POST", "/api/v1/jobs/{id}/mark-uploaded", jobs_mark_uploaded, ROUTE_USER},
+    {"POST", "/api/v1/jobs/{id}/download-url", jobs_download_url, ROUTE_USER},
+    {"GET", "/api/v1/jobs/{id}/download", jobs_download, ROUTE_USER},
+    {"POST", "/api/v1/jobs/{id}/cancel", jobs_cancel, ROUTE_USER},
+    {"GET", "/api/v1/jobs/{id}/errors", jobs_errors, ROUTE_USER},
+    {"GET", "/api/v1/status/{uploadId}", status_get, ROUTE_USER},
+    {"POST", "/api/v1/status/{uploadId}/cancel", status_cancel, ROUTE_USER},
+    {"GET", "/internal/object-auth", object_auth, ROUTE_INTERNAL},
+    {"PUT", "/internal/object-auth", object_auth, ROUTE_INTERNAL},
+    {"HEAD", "/internal/object-auth", object_auth, ROUTE_INTERNAL},
 };
 
 const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);

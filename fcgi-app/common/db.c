@@ -309,6 +309,8 @@ static enum db_status statement_fetch_rows(struct db *db, struct db_statement *s
                 s->capacity[i] = cap;
                 s->result[i].buffer = p;
                 s->result[i].buffer_length = cap - 1;
+                /* Rebind now: the next row's fetch must write into the new buffer. */
+                mysql_stmt_bind_result(s->stmt, s->result);
                 if (mysql_stmt_fetch_column(s->stmt, &s->result[i], (unsigned int)i, 0) != 0) {
                     st = status_from(db, mysql_stmt_errno(s->stmt), mysql_stmt_error(s->stmt));
                     goto out;
@@ -325,8 +327,6 @@ static enum db_status statement_fetch_rows(struct db *db, struct db_statement *s
     }
 out:
     mysql_stmt_free_result(s->stmt);
-    /* Buffers may have moved: rebind so the next execute sees them. */
-    mysql_stmt_bind_result(s->stmt, s->result);
     return st;
 }
 

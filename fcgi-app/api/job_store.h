@@ -1,0 +1,59 @@
+#ifndef QUARRY_API_JOB_STORE_H
+#define QUARRY_API_JOB_STORE_H
+/* The API's statements on jobs (the queue side's are in common/job_queue.c).
+ * Every state change is one guarded UPDATE: it names the states it may leave,
+ * so of two racing requests only one changes the row. */
+#include <json-c/json.h>
+#include <stdbool.h>
+
+#include "common/arena.h"
+#include "common/db.h"
+
+/* A job row as text, as the database returns it; strings live in the arena. */
+struct job {
+    const char *id, *user_id, *file_id, *file_name, *status, *processing_steps, *processing_config,
+        *input_format, *output_format, *created_at, *updated_at, *queued_at, *started_at,
+        *finished_at, *input_object_key, *output_object_key, *error_message, *stage,
+        *estimated_completion, *upload_url_expires_at, *metrics, *processing_metadata;
+    long long original_file_size_bytes, total_records, processed_records, failed_records,
+        warn_records, input_size_bytes, output_size_bytes;
+    double percentage;
+};
+
+struct job_list_query {
+    const char *user_id;
+    const char *status; /* NULL: all */
+    long long skip, limit;
+};
+
+enum db_status job_insert(struct db *db, const struct job *job);
+/* DB_NO_ROW when there is no such job (whoever owns it). */
+enum db_status job_get(struct db *db, struct arena *a, const char *id, struct job *out);
+/* Calls fn for each job of the page, newest first; *total gets the count. */
+enum db_status job_list(struct db *db, struct arena *a, const struct job_list_query *q,
+                        void (*fn)(void *ctx, const struct job *job), void *ctx, long long *total);
+/* PENDING job without a live upload URL → records key and expiry. *changed false when the guard failed. */
+enum db_status job_set_upload_url(struct db *db, const char *id, const char *object_key,
+                                  const char *expires_db, const char *now_db, bool *changed);
+/* PENDING → QUEUED with what the upload turned out to be. */
+enum db_status job_mark_uploaded(struct db *db, const char *id, long long size, const char *mime,
+                                 const char *format, const char *now_db, bool *changed);
+/* from_status → to_status (CANCELLED sets finished_at). */
+enum db_status job_transition(struct db *db, const char *id, const char *from_status,
+                              const char *to_status, const char *now_db, bool *changed);
+
+struct job_error_query {
+    const char *job_id;
+    const char *severity; /* NULL: both */
+    long long skip, limit;
+};
+/* Appends {line, column?, severity, code, message} objects to array. */
+enum db_status job_errors_list(struct db *db, const struct job_error_query *q, json_object *array,
+                               long long *total);
+
+/* The job object of the API. */
+json_object *job_to_json(const struct job *job);
+/* A strong validator for the job's visible state (ETag value, quoted). */
+const char *job_etag(struct arena *a, const struct job *job);
+
+#endif

@@ -1,0 +1,433 @@
+/* The jobs API: create, list, show, upload URL, mark uploaded, download URL,
+ * download, cancel, line errors. A user only ever sees their own jobs. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "api/handlers.h"
+#include "api/job_store.h"
+#include "api/objects.h"
+#include "api/response.h"
+#include "api/validate.h"
+#include "common/log.h"
+#include "common/signing.h"
+#include "common/wake.h"
+#include "process/engine.h"
+
+static const char *const output_formats[] = {"csv", "json", "jsonl", "xlsx"};
+static const char *const job_statuses[] = {"PENDING", "QUEUED", "RUNNING", "COMPLETED", "FAILED",
+                                           "CANCELLATION_REQUESTED", "CANCELLED"};
+
+static bool one_of(const char *s, const char *const *set, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(s, set[i]) == 0)
+            return true;
+    return false;
+}
+
+/* Loads the job named in the path if it is the caller's. Otherwise answers
+ * 404 (no such job) or 403 (someone else's) with the given code, returns -1. */
+int job_load_own(struct request *req, const char *id, struct job *job, const char *not_found_code)
+{
+    enum db_status st = id_is_uuid(id) ? job_get(req->app->db, req->arena, id, job) : DB_NO_ROW;
+    if (st == DB_NO_ROW) {
+        respond_error(req, 404, not_found_code, "Job not found", NULL);
+        return -1;
+    }
+    if (st != DB_OK) {
+        respond_db_error(req, st);
+        return -1;
+    }
+    if (strcmp(job->user_id, req->user.id) != 0) {
+        respond_error(req, 403, "FORBIDDEN", "Not allowed to access this job", NULL);
+        return -1;
+    }
+    return 0;
+}
+
+/* Answers the job, or 304 when the client's copy is current. */
+static void respond_job(struct request *req, int status, const struct job *job)
+{
+    const char *etag = job_etag(req->arena, job);
+    const char *inm = request_param(req, "HTTP_IF_NONE_MATCH");
+    respond_header(req, "ETag", etag);
+    if (status == 200 && inm != NULL && strstr(inm, etag) != NULL) {
+        respond_empty(req, 304);
+        return;
+    }
+    respond_json_put(req, status, job_to_json(job));
+}
+
+static int reload_and_respond(struct request *req, const char *id, int status)
+{
+    struct job job;
+    enum db_status st = job_get(req->app->db, req->arena, id, &job);
+    if (st != DB_OK) {
+        respond_db_error(req, st == DB_NO_ROW ? DB_ERROR : st);
+        return -1;
+    }
+    respond_job(req, status, &job);
+    return 0;
+}
+
+static const struct field_spec create_fields[] = {
+    {"file_name", FIELD_STRING, true, 1, 255},
+    {"original_file_size_bytes", FIELD_INT, false, 0, (1LL << 62)},
+    {"processing_steps", FIELD_ARRAY, false, 0, 100},
+    {"processing_config", FIELD_OBJECT, false, 0, 0},
+    {"output_format", FIELD_STRING, false, 1, 16},
+};
+
+void jobs_create(struct request *req)
+{
+    json_object *body = NULL, *v[5];
+    const char *field;
+    char msg[256], path[128];
+    char now[DB_TIME_LEN + 1], id[UUID_LEN + 1];
+    if (request_json_body(req, &body) != 0)
+        return;
+    if (validate_fields(body, create_fields, 5, v, &field, msg, sizeof(msg)) != 0) {
+        respond_error(req, 422, "VALIDATION_ERROR", msg, field);
+        goto out;
+    }
+    long long size = v[1] ? json_object_get_int64(v[1]) : 0;
+    if (size > req->app->cfg.upload_max_bytes) {
+        respond_error(req, 413, "PAYLOAD_TOO_LARGE", "The declared file size is over the limit",
+                      "original_file_size_bytes");
+        goto out;
+    }
+    const char *name = json_object_get_string(v[0]);
+    if (strpbrk(name, "\r\n") != NULL || strchr(name, '\0') != name + json_object_get_string_len(v[0])) {
+        respond_error(req, 422, "VALIDATION_ERROR", "file_name must be one line of text", "file_name");
+        goto out;
+    }
+    json_object *steps = v[2] ? v[2] : NULL;
+    if (steps && engine_validate_steps(steps, path, sizeof(path), msg, sizeof(msg)) != 0) {
+        respond_error(req, 422, "VALIDATION_ERROR", msg, path);
+        goto out;
+    }
+    if (v[3] && engine_validate_config(v[3], path, sizeof(path), msg, sizeof(msg)) != 0) {
+        respond_error(req, 422, "VALIDATION_ERROR", msg, path);
+        goto out;
+    }
+    const char *output_format = v[4] ? json_object_get_string(v[4]) : "csv";
+    if (!one_of(output_format, output_formats, sizeof(output_formats) / sizeof(output_formats[0]))) {
+        respond_error(req, 422, "VALIDATION_ERROR", "output_format must be csv, json, jsonl or xlsx",
+                      "output_format");
+        goto out;
+    }
+    id_uuid4(id);
+    time_db(time_now_ms(), now);
+    struct job job = {0};
+    job.id = id;
+    job.user_id = req->user.id;
+    job.file_name = name;
+    job.original_file_size_bytes = size;
+    job.status = "PENDING";
+    job.stage = "file_upload";
+    job.processing_steps = steps ? json_object_to_json_string_ext(steps, JSON_C_TO_STRING_PLAIN) : "[]";
+    job.processing_config =
+        v[3] ? json_object_to_json_string_ext(v[3], JSON_C_TO_STRING_PLAIN) : "{}";
+    job.output_format = output_format;
+    job.created_at = job.updated_at = now;
+    enum db_status st = job_insert(req->app->db, &job);
+    if (st != DB_OK) {
+        respond_db_error(req, st);
+        goto out;
+    }
+    log_info("job created id=%s", id);
+    reload_and_respond(req, id, 201);
+out:
+    json_object_put(body);
+}
+
+struct list_ctx {
+    json_object *array;
+};
+
+static void add_job(void *ctx, const struct job *job)
+{
+    json_object_array_add(((struct list_ctx *)ctx)->array, job_to_json(job));
+}
+
+void jobs_list(struct request *req)
+{
+    struct job_list_query q = {req->user.id, NULL, 0, 100};
+    if (query_int(req, "skip", 0, 0, 1LL << 40, &q.skip) != 0 ||
+        query_int(req, "limit", 100, 1, 1000, &q.limit) != 0)
+        return;
+    q.status = form_value(req->arena, req->query, "status");
+    if (q.status != NULL && *q.status == '\0')
+        q.status = NULL;
+    if (q.status != NULL &&
+        !one_of(q.status, job_statuses, sizeof(job_statuses) / sizeof(job_statuses[0]))) {
+        respond_error(req, 422, "VALIDATION_ERROR", "status is not a job status", "status");
+        return;
+    }
+    struct list_ctx ctx = {json_object_new_array()};
+    long long total = 0;
+    enum db_status st = job_list(req->app->db, req->arena, &q, add_job, &ctx, &total);
+    if (st != DB_OK) {
+        json_object_put(ctx.array);
+        respond_db_error(req, st);
+        return;
+    }
+    respond_header(req, "X-Total-Count", arena_printf(req->arena, "%lld", total));
+    respond_json_put(req, 200, ctx.array);
+}
+
+void jobs_get(struct request *req)
+{
+    struct job job;
+    if (job_load_own(req, req->params[0], &job, "JOB_NOT_FOUND") == 0)
+        respond_job(req, 200, &job);
+}
+
+void jobs_upload_url(struct request *req)
+{
+    struct job job;
+    json_object *body = NULL;
+    char safe[160], now[DB_TIME_LEN + 1], until[DB_TIME_LEN + 1], iso[ISO_TIME_LEN + 1];
+    if (request_json_body(req, &body) != 0)
+        return;
+    json_object_put(body);
+    if (job_load_own(req, req->params[0], &job, "JOB_NOT_FOUND") != 0)
+        return;
+    if (strcmp(job.status, "PENDING") != 0) {
+        respond_error(req, 400, "INVALID_STATE", "Job is not waiting for an upload", NULL);
+        return;
+    }
+    long long now_ms = time_now_ms(), expires = now_ms / 1000 + req->app->cfg.url_ttl_seconds;
+    signing_sanitize_name(job.file_name, safe, sizeof(safe));
+    const char *key = arena_printf(req->arena, "input/%s/%s", job.id, safe);
+    time_db(now_ms, now);
+    time_db(expires * 1000, until);
+    bool changed = false;
+    enum db_status st = job_set_upload_url(req->app->db, job.id, key, until, now, &changed);
+    if (st != DB_OK) {
+        respond_db_error(req, st);
+        return;
+    }
+    if (!changed) {
+        respond_error(req, 400, "INVALID_STATE",
+                      "Job already has an upload URL that has not expired", NULL);
+        return;
+    }
+    long long cap = job.original_file_size_bytes > 0
+                        ? job.original_file_size_bytes + req->app->cfg.upload_slack_bytes
+                        : req->app->cfg.upload_max_bytes;
+    if (cap > req->app->cfg.upload_max_bytes)
+        cap = req->app->cfg.upload_max_bytes;
+    time_iso(expires * 1000, iso);
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "upload_url",
+                           json_object_new_string(object_url(req, "PUT", key, expires, cap)));
+    json_object_object_add(o, "method", json_object_new_string("PUT"));
+    json_object_object_add(o, "object_key", json_object_new_string(key));
+    json_object_object_add(o, "expires_at", json_object_new_string(iso));
+    json_object_object_add(o, "max_bytes", json_object_new_int64(cap));
+    respond_json_put(req, 200, o);
+}
+
+static const struct field_spec mark_fields[] = {
+    {"object_key", FIELD_STRING, true, 1, 512},
+};
+
+void jobs_mark_uploaded(struct request *req)
+{
+    struct job job;
+    json_object *body = NULL, *v[1];
+    const char *field;
+    char msg[256], now[DB_TIME_LEN + 1];
+    if (request_json_body(req, &body) != 0)
+        return;
+    if (validate_fields(body, mark_fields, 1, v, &field, msg, sizeof(msg)) != 0) {
+        respond_error(req, 422, "VALIDATION_ERROR", msg, field);
+        goto out;
+    }
+    if (job_load_own(req, req->params[0], &job, "JOB_NOT_FOUND") != 0)
+        goto out;
+    if (strcmp(job.status, "PENDING") != 0) {
+        respond_error(req, 400, "INVALID_STATE", "Job is not waiting for an upload", NULL);
+        goto out;
+    }
+    const char *key = json_object_get_string(v[0]);
+    if (job.input_object_key == NULL || strcmp(key, job.input_object_key) != 0) {
+        respond_error(req, 400, "INVALID_OBJECT_KEY", "object_key is not this job's upload",
+                      "object_key");
+        goto out;
+    }
+    long long size = object_size(req, key);
+    if (size < 0) {
+        respond_error(req, 400, "OBJECT_NOT_FOUND", "The file has not been uploaded", "object_key");
+        goto out;
+    }
+    long long cap = job.original_file_size_bytes > 0
+                        ? job.original_file_size_bytes + req->app->cfg.upload_slack_bytes
+                        : req->app->cfg.upload_max_bytes;
+    if (size > cap || size > req->app->cfg.upload_max_bytes) {
+        object_remove(req, key);
+        respond_error(req, 413, "PAYLOAD_TOO_LARGE", "The uploaded file is larger than declared",
+                      "object_key");
+        goto out;
+    }
+    char format[16] = "", mime[128] = "";
+    if (detect_format(object_path(req, key), job.file_name, format, sizeof(format), mime,
+                      sizeof(mime)) != 0) {
+        respond_error(req, 415, "UNSUPPORTED_MEDIA_TYPE",
+                      mime[0] ? arena_printf(req->arena, "Files of type %s cannot be processed", mime)
+                              : "This type of file cannot be processed",
+                      "object_key");
+        goto out;
+    }
+    time_db(time_now_ms(), now);
+    bool changed = false;
+    enum db_status st = job_mark_uploaded(req->app->db, job.id, size, mime, format, now, &changed);
+    if (st != DB_OK) {
+        respond_db_error(req, st);
+        goto out;
+    }
+    if (!changed) {
+        respond_error(req, 400, "INVALID_STATE", "Job is not waiting for an upload", NULL);
+        goto out;
+    }
+    jobd_wake(req->app->cfg.jobd_socket);
+    log_info("job queued id=%s size=%lld format=%s", job.id, size, format);
+    reload_and_respond(req, job.id, 200);
+out:
+    json_object_put(body);
+}
+
+/* A fresh signed GET URL for a COMPLETED job's output, or an answer and NULL. */
+static char *download_url(struct request *req, struct job *job, long long *expires)
+{
+    json_object *body = NULL;
+    if (strcmp(req->method, "POST") == 0) {
+        if (request_json_body(req, &body) != 0)
+            return NULL;
+        json_object_put(body);
+    }
+    if (job_load_own(req, req->params[0], job, "JOB_NOT_FOUND") != 0)
+        return NULL;
+    if (strcmp(job->status, "COMPLETED") != 0 || job->output_object_key == NULL) {
+        respond_error(req, 400, "INVALID_STATE", "Job has no result to download yet", NULL);
+        return NULL;
+    }
+    *expires = time_now_ms() / 1000 + req->app->cfg.url_ttl_seconds;
+    return object_url(req, "GET", job->output_object_key, *expires, -1);
+}
+
+void jobs_download_url(struct request *req)
+{
+    struct job job;
+    long long expires;
+    char iso[ISO_TIME_LEN + 1];
+    char *url = download_url(req, &job, &expires);
+    if (url == NULL)
+        return;
+    time_iso(expires * 1000, iso);
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "download_url", json_object_new_string(url));
+    json_object_object_add(o, "expires_at", json_object_new_string(iso));
+    respond_json_put(req, 200, o);
+}
+
+void jobs_download(struct request *req)
+{
+    struct job job;
+    long long expires;
+    char *url = download_url(req, &job, &expires);
+    if (url == NULL)
+        return;
+    respond_header(req, "Location", url);
+    respond_empty(req, 302);
+}
+
+/* Cancels a job the caller owns; returns the status it ended in, or NULL after answering. */
+const char *job_cancel(struct request *req, struct job *job, const char *cannot_code)
+{
+    char now[DB_TIME_LEN + 1];
+    /* Two tries: the job may move on (QUEUED → RUNNING) between reading and updating. */
+    for (int attempt = 0; attempt < 3; attempt++) {
+        const char *to;
+        if (strcmp(job->status, "PENDING") == 0 || strcmp(job->status, "QUEUED") == 0)
+            to = "CANCELLED";
+        else if (strcmp(job->status, "RUNNING") == 0)
+            to = "CANCELLATION_REQUESTED";
+        else if (strcmp(job->status, "CANCELLATION_REQUESTED") == 0)
+            return job->status;
+        else {
+            respond_error(req, 400, cannot_code,
+                          arena_printf(req->arena, "Job is already %s", job->status), NULL);
+            return NULL;
+        }
+        bool changed = false;
+        time_db(time_now_ms(), now);
+        enum db_status st = job_transition(req->app->db, job->id, job->status, to, now, &changed);
+        if (st != DB_OK) {
+            respond_db_error(req, st);
+            return NULL;
+        }
+        if (changed) {
+            jobd_wake(req->app->cfg.jobd_socket);
+            log_info("job %s: %s -> %s", job->id, job->status, to);
+            if (strcmp(to, "CANCELLED") == 0 && job->input_object_key != NULL &&
+                strcmp(job->status, "PENDING") == 0)
+                object_remove(req, job->input_object_key);
+            return to;
+        }
+        st = job_get(req->app->db, req->arena, job->id, job);
+        if (st != DB_OK) {
+            respond_db_error(req, st == DB_NO_ROW ? DB_ERROR : st);
+            return NULL;
+        }
+    }
+    respond_error(req, 409, "CONFLICT", "Job changed while cancelling; try again", NULL);
+    return NULL;
+}
+
+void jobs_cancel(struct request *req)
+{
+    struct job job;
+    json_object *body = NULL;
+    if (request_json_body(req, &body) != 0)
+        return;
+    json_object_put(body);
+    if (job_load_own(req, req->params[0], &job, "JOB_NOT_FOUND") != 0)
+        return;
+    if (job_cancel(req, &job, "INVALID_STATE") != NULL)
+        reload_and_respond(req, job.id, 200);
+}
+
+void jobs_errors(struct request *req)
+{
+    struct job job;
+    struct job_error_query q = {NULL, NULL, 0, 100};
+    if (query_int(req, "skip", 0, 0, 1LL << 40, &q.skip) != 0 ||
+        query_int(req, "limit", 100, 1, 1000, &q.limit) != 0)
+        return;
+    q.severity = form_value(req->arena, req->query, "severity");
+    if (q.severity != NULL && *q.severity == '\0')
+        q.severity = NULL;
+    if (q.severity != NULL && strcmp(q.severity, "error") != 0 && strcmp(q.severity, "warning") != 0) {
+        respond_error(req, 422, "VALIDATION_ERROR", "severity must be error or warning", "severity");
+        return;
+    }
+    if (job_load_own(req, req->params[0], &job, "JOB_NOT_FOUND") != 0)
+        return;
+    q.job_id = job.id;
+    json_object *errors = json_object_new_array();
+    long long total = 0;
+    enum db_status st = job_errors_list(req->app->db, &q, errors, &total);
+    if (st != DB_OK) {
+        json_object_put(errors);
+        respond_db_error(req, st);
+        return;
+    }
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "errors", errors);
+    json_object_object_add(o, "total", json_object_new_int64(total));
+    respond_header(req, "X-Total-Count", arena_printf(req->arena, "%lld", total));
+    respond_json_put(req, 200, o);
+}

@@ -1,0 +1,159 @@
+/* The front end's polling view of a job: GET /status/{uploadId} and its cancel. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/handlers.h"
+#include "api/job_store.h"
+#include "api/response.h"
+
+struct status_map {
+    const char *job_status, *status, *stage;
+};
+
+static const struct status_map status_map[] = {
+    {"PENDING", "uploading", "file_upload"},
+    {"QUEUED", "uploaded", "file_processing"},
+    {"RUNNING", "processing", "batch_processing"},
+    {"COMPLETED", "completed", "completed"},
+    {"FAILED", "error", "batch_processing"},
+    {"CANCELLATION_REQUESTED", "cancelled", "batch_processing"},
+    {"CANCELLED", "cancelled", "completed"},
+};
+
+static const struct status_map *status_of(const char *job_status)
+{
+    for (size_t i = 0; i < sizeof(status_map) / sizeof(status_map[0]); i++)
+        if (strcmp(status_map[i].job_status, job_status) == 0)
+            return &status_map[i];
+    return &status_map[0];
+}
+
+static json_object *iso_or_null(const char *db_time)
+{
+    char iso[ISO_TIME_LEN + 1];
+    return db_time && time_db_to_iso(db_time, iso) ? json_object_new_string(iso) : NULL;
+}
+
+/* When retention removes the job's upload or result (ms), or -1 while it runs. */
+static long long status_ttl_ms(const struct request *req, const struct job *job)
+{
+    const struct config *cfg = &req->app->cfg;
+    if (strcmp(job->status, "PENDING") == 0)
+        return time_db_to_ms(job->created_at) + cfg->pending_ttl_hours * 3600000LL;
+    if (job->finished_at != NULL)
+        return time_db_to_ms(job->finished_at) + cfg->retention_hours * 3600000LL;
+    return -1;
+}
+
+static long long chunk_size_of(const struct job *job)
+{
+    long long chunk = 1000;
+    json_object *cfg = job->processing_config ? json_tokener_parse(job->processing_config) : NULL, *v;
+    if (cfg && json_object_object_get_ex(cfg, "chunk_size", &v) && json_object_get_int64(v) > 0)
+        chunk = json_object_get_int64(v);
+    json_object_put(cfg);
+    return chunk;
+}
+
+static json_object *status_to_json(const struct request *req, const struct job *job)
+{
+    const struct status_map *m = status_of(job->status);
+    long long chunk = chunk_size_of(job);
+    bool done = strcmp(job->status, "COMPLETED") == 0;
+    long long total = job->total_records;
+    long long processed = job->processed_records;
+    long long total_batches = total > 0 ? (total + chunk - 1) / chunk : 0;
+    long long completed_batches = done ? total_batches : processed / chunk;
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "uploadId", json_object_new_string(job->id));
+    json_object_object_add(o, "status", json_object_new_string(m->status));
+    json_object_object_add(o, "stage", json_object_new_string(m->stage));
+    json_object *p = json_object_new_object();
+    json_object_object_add(p, "totalBatches", json_object_new_int64(total_batches));
+    json_object_object_add(p, "completedBatches", json_object_new_int64(completed_batches));
+    json_object_object_add(p, "totalRecords", json_object_new_int64(total));
+    json_object_object_add(p, "processedRecords", json_object_new_int64(processed));
+    json_object_object_add(p, "percentage", json_object_new_double(done ? 100.0 : job->percentage));
+    json_object_object_add(o, "progress", p);
+    json_object *meta = json_object_new_object();
+    json_object_object_add(meta, "fileName", json_object_new_string(job->file_name));
+    json_object_object_add(meta, "fileSize",
+                           json_object_new_int64(job->input_size_bytes
+                                                     ? job->input_size_bytes
+                                                     : job->original_file_size_bytes));
+    json_object_object_add(meta, "startTime",
+                           iso_or_null(job->started_at ? job->started_at : job->created_at));
+    json_object_object_add(meta, "estimatedCompletion", iso_or_null(job->estimated_completion));
+    json_object_object_add(o, "metadata", meta);
+    if (strcmp(job->status, "FAILED") == 0) {
+        json_object *e = json_object_new_object();
+        json_object_object_add(e, "code", json_object_new_string("PROCESSING_FAILED"));
+        json_object_object_add(e, "message", json_object_new_string(
+                                                 job->error_message ? job->error_message : "failed"));
+        json_object_object_add(e, "timestamp", iso_or_null(job->finished_at ? job->finished_at
+                                                                            : job->updated_at));
+        json_object_object_add(o, "error", e);
+    }
+    json_object_object_add(o, "createdAt", iso_or_null(job->created_at));
+    json_object_object_add(o, "updatedAt", iso_or_null(job->updated_at));
+    long long ttl = status_ttl_ms(req, job);
+    char iso[ISO_TIME_LEN + 1];
+    if (ttl >= 0)
+        time_iso(ttl, iso);
+    json_object_object_add(o, "ttl", ttl >= 0 ? json_object_new_string(iso) : NULL);
+    return o;
+}
+
+/* Loads the caller's job by upload id; someone else's reads as unknown here. */
+static int load_upload(struct request *req, struct job *job)
+{
+    const char *id = req->params[0];
+    if (!id_is_uuid(id)) {
+        respond_error(req, 400, "INVALID_UPLOAD_ID", "uploadId must be a UUID", "uploadId");
+        return -1;
+    }
+    enum db_status st = job_get(req->app->db, req->arena, id, job);
+    if (st != DB_OK && st != DB_NO_ROW) {
+        respond_db_error(req, st);
+        return -1;
+    }
+    long long ttl = st == DB_OK ? status_ttl_ms(req, job) : -1;
+    if (st == DB_NO_ROW || strcmp(job->user_id, req->user.id) != 0 ||
+        (ttl >= 0 && ttl < time_now_ms())) {
+        respond_error(req, 404, "UPLOAD_NOT_FOUND", "Upload not found", NULL);
+        return -1;
+    }
+    return 0;
+}
+
+void status_get(struct request *req)
+{
+    struct job job;
+    if (load_upload(req, &job) != 0)
+        return;
+    const char *etag = job_etag(req->arena, &job);
+    const char *inm = request_param(req, "HTTP_IF_NONE_MATCH");
+    respond_header(req, "ETag", etag);
+    if (inm != NULL && strstr(inm, etag) != NULL) {
+        respond_empty(req, 304);
+        return;
+    }
+    respond_json_put(req, 200, status_to_json(req, &job));
+}
+
+void status_cancel(struct request *req)
+{
+    struct job job;
+    char now[ISO_TIME_LEN + 1];
+    if (load_upload(req, &job) != 0)
+        return;
+    if (job_cancel(req, &job, "CANNOT_CANCEL") == NULL)
+        return;
+    time_iso(time_now_ms(), now);
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "uploadId", json_object_new_string(job.id));
+    json_object_object_add(o, "status", json_object_new_string("cancelled"));
+    json_object_object_add(o, "message", json_object_new_string("Upload cancelled"));
+    json_object_object_add(o, "timestamp", json_object_new_string(now));
+    respond_json_put(req, 200, o);
+}

@@ -1,0 +1,417 @@
+"""Jobs end to end, as a REST client would do it: create, signed upload,
+mark uploaded, the dispatcher runs quarry-process, poll, signed download."""
+
+import json
+import threading
+import time
+import urllib.parse
+
+import pytest
+
+from conftest import wait_for
+from quarry_client import assert_error_shape
+
+INPUT = (
+    "id,name,city,amount\n"
+    "1,Ann,New York,10.5\n"
+    "2,Bob,Boston,3\n"
+    "3,\"Cho, Jr.\",New York,7\n"
+    "4,Dee,\"New York\",1\n"
+    "5,Eve,Newark,2\n"
+).encode()
+
+EXPECTED = (
+    "id,name,city,amount\n"
+    "1,Ann,New York,10.5\n"
+    "3,\"Cho, Jr.\",New York,7\n"
+    "4,Dee,New York,1\n"
+).encode()
+
+FILTER_NY = [{"type": "filter", "params": {"column": "city", "operator": "eq", "value": "New York"}}]
+
+
+@pytest.fixture(scope="module")
+def alice(stack):
+    return stack.client().register_and_login()
+
+
+@pytest.fixture(scope="module")
+def bob(stack):
+    return stack.client().register_and_login()
+
+
+def create_job(client, token, steps=FILTER_NY, name="people.csv", size=None, **extra):
+    payload = {"file_name": name, "original_file_size_bytes": len(INPUT) if size is None else size,
+               "processing_steps": steps}
+    payload.update(extra)
+    status, _, job = client.api("POST", "/jobs", json=payload, token=token)
+    assert status == 201, job
+    return job
+
+
+def upload(client, token, job, data=INPUT):
+    status, _, up = client.api("POST", "/jobs/%s/upload-url" % job["id"], json={}, token=token)
+    assert status == 200, up
+    status, _, body = client.request("PUT", up["upload_url"], body=data,
+                                     headers={"Content-Type": "application/octet-stream"})
+    assert status in (201, 204), body
+    return up
+
+
+def run_job(client, token, data=INPUT, **kw):
+    job = create_job(client, token, size=len(data), **kw)
+    up = upload(client, token, job, data)
+    status, _, queued = client.api("POST", "/jobs/%s/mark-uploaded" % job["id"],
+                                   json={"object_key": up["object_key"]}, token=token)
+    assert status == 200, queued
+    assert queued["status"] in ("QUEUED", "RUNNING", "COMPLETED")
+    return job["id"]
+
+
+def wait_status(client, token, job_id, statuses, timeout=30):
+    def poll():
+        status, _, job = client.api("GET", "/jobs/%s" % job_id, token=token)
+        assert status == 200, job
+        return job if job["status"] in statuses else None
+    job = wait_for(poll, timeout=timeout, interval=0.1)
+    assert job, "job %s never reached %s" % (job_id, statuses)
+    return job
+
+
+def test_whole_flow_filter_new_york(client, alice):
+    token = alice["token"]
+    job = create_job(client, token)
+    assert job["status"] == "PENDING"
+    assert job["processing_steps"] == FILTER_NY
+    assert job["user_id"] == alice["user"]["id"]
+    assert job["progress"]["processed_records"] == 0
+    up = upload(client, token, job)
+    assert up["method"] == "PUT"
+    assert up["object_key"] == "input/%s/people.csv" % job["id"]
+    assert up["expires_at"].endswith("Z")
+    status, _, queued = client.api("POST", "/jobs/%s/mark-uploaded" % job["id"],
+                                   json={"object_key": up["object_key"]}, token=token)
+    assert status == 200, queued
+    assert queued["queued_at"] is not None
+    done = wait_status(client, token, job["id"], ("COMPLETED", "FAILED"))
+    assert done["status"] == "COMPLETED", done
+    assert done["progress"]["processed_records"] == 5
+    assert done["progress"]["failed_records"] == 0
+    assert done["progress"]["percentage"] == 100
+    assert done["output_object_key"] == "output/%s/people_processed.csv" % job["id"]
+    assert done["started_at"] and done["finished_at"]
+    status, _, dl = client.api("POST", "/jobs/%s/download-url" % job["id"], json={}, token=token)
+    assert status == 200, dl
+    status, headers, data = client.request("GET", dl["download_url"])
+    assert status == 200
+    assert data == EXPECTED
+    assert 'filename="people_processed.csv"' in headers.get("Content-Disposition", "")
+    # GET /download redirects to a fresh signed URL that works too.
+    status, headers, _ = client.api("GET", "/jobs/%s/download" % job["id"], token=token)
+    assert status == 302
+    status, _, data = client.request("GET", headers["Location"])
+    assert status == 200 and data == EXPECTED
+
+
+def test_json_lines_output_and_listing(client, alice):
+    token = alice["token"]
+    job_id = run_job(client, token, output_format="jsonl", name="people2.csv")
+    done = wait_status(client, token, job_id, ("COMPLETED", "FAILED"))
+    assert done["status"] == "COMPLETED", done
+    status, _, dl = client.api("POST", "/jobs/%s/download-url" % job_id, json={}, token=token)
+    _, _, data = client.request("GET", dl["download_url"])
+    rows = [json.loads(line) for line in data.decode().splitlines()]
+    assert [r["name"] for r in rows] == ["Ann", "Cho, Jr.", "Dee"]
+    status, headers, jobs = client.api("GET", "/jobs?limit=1", token=token)
+    assert status == 200 and len(jobs) == 1
+    assert int(headers["X-Total-Count"]) >= 2
+    assert jobs[0]["id"] == job_id  # newest first
+    status, _, jobs = client.api("GET", "/jobs?status=COMPLETED&limit=1000", token=token)
+    assert all(j["status"] == "COMPLETED" for j in jobs)
+    for bad in ("limit=0", "limit=1001", "skip=-1", "status=DONE", "limit=x"):
+        status, _, body = client.api("GET", "/jobs?" + bad, token=token)
+        assert status == 422, bad
+        assert_error_shape(body, "VALIDATION_ERROR")
+
+
+def test_create_validation(client, alice):
+    token = alice["token"]
+    cases = [
+        ({"original_file_size_bytes": 3}, "file_name"),
+        ({"file_name": "", "processing_steps": []}, "file_name"),
+        ({"file_name": "a.csv", "processing_steps": "filter"}, "processing_steps"),
+        ({"file_name": "a.csv", "processing_steps": [{"type": "explode", "params": {}}]}, "processing_steps[0]"),
+        ({"file_name": "a.csv", "processing_steps": [{"type": "filter", "params": {"operator": "eq", "value": 1}}]},
+         "processing_steps[0]"),
+        ({"file_name": "a.csv", "output_format": "pdf"}, "output_format"),
+        ({"file_name": "a.csv", "original_file_size_bytes": -1}, "original_file_size_bytes"),
+    ]
+    for payload, field in cases:
+        status, _, body = client.api("POST", "/jobs", json=payload, token=token)
+        assert status == 422, (payload, body)
+        err = assert_error_shape(body, "VALIDATION_ERROR")
+        assert err["field"].startswith(field), (payload, err)
+
+
+def test_someone_elses_job(client, alice, bob):
+    job = create_job(client, alice["token"])
+    for method, path in (("GET", ""), ("POST", "/upload-url"), ("POST", "/cancel"),
+                         ("GET", "/errors"), ("POST", "/download-url")):
+        status, _, body = client.api(method, "/jobs/%s%s" % (job["id"], path),
+                                     json={} if method == "POST" else None, token=bob["token"])
+        assert status == 403, (path, body)
+        assert_error_shape(body, "FORBIDDEN")
+    status, _, jobs = client.api("GET", "/jobs", token=bob["token"])
+    assert job["id"] not in [j["id"] for j in jobs]
+    status, _, body = client.api("GET", "/jobs/00000000-0000-4000-8000-000000000000", token=bob["token"])
+    assert status == 404
+    assert_error_shape(body, "JOB_NOT_FOUND")
+    status, _, body = client.api("GET", "/jobs/not-a-uuid", token=bob["token"])
+    assert status == 404
+    status, _, body = client.api("GET", "/status/%s" % job["id"], token=bob["token"])
+    assert status == 404
+    assert_error_shape(body, "UPLOAD_NOT_FOUND")
+
+
+def test_state_rules(client, alice):
+    token = alice["token"]
+    job = create_job(client, token)
+    status, _, body = client.api("POST", "/jobs/%s/download-url" % job["id"], json={}, token=token)
+    assert status == 400
+    assert_error_shape(body, "INVALID_STATE")
+    status, _, body = client.api("POST", "/jobs/%s/mark-uploaded" % job["id"],
+                                 json={"object_key": "input/%s/people.csv" % job["id"]}, token=token)
+    assert status == 400  # no upload URL yet: the key is not this job's
+    up = upload(client, token, job)
+    # A second upload URL while the first is still valid is refused.
+    status, _, body = client.api("POST", "/jobs/%s/upload-url" % job["id"], json={}, token=token)
+    assert status == 400
+    assert_error_shape(body, "INVALID_STATE")
+    status, _, body = client.api("POST", "/jobs/%s/mark-uploaded" % job["id"],
+                                 json={"object_key": "input/%s/other.csv" % job["id"]}, token=token)
+    assert status == 400
+    status, _, body = client.api("POST", "/jobs/%s/mark-uploaded" % job["id"], json={}, token=token)
+    assert status == 422
+    status, _, body = client.api("POST", "/jobs/%s/mark-uploaded" % job["id"],
+                                 json={"object_key": up["object_key"]}, token=token)
+    assert status == 200
+    status, _, body = client.api("POST", "/jobs/%s/mark-uploaded" % job["id"],
+                                 json={"object_key": up["object_key"]}, token=token)
+    assert status == 400
+    assert_error_shape(body, "INVALID_STATE")
+
+
+def test_mark_uploaded_without_object(client, alice):
+    token = alice["token"]
+    job = create_job(client, token)
+    status, _, up = client.api("POST", "/jobs/%s/upload-url" % job["id"], json={}, token=token)
+    status, _, body = client.api("POST", "/jobs/%s/mark-uploaded" % job["id"],
+                                 json={"object_key": up["object_key"]}, token=token)
+    assert status == 400
+    assert_error_shape(body, "OBJECT_NOT_FOUND")
+
+
+def test_racing_mark_uploaded_only_one_wins(client, alice):
+    token = alice["token"]
+    job = create_job(client, token)
+    up = upload(client, token, job)
+    results = []
+
+    def mark():
+        results.append(client.api("POST", "/jobs/%s/mark-uploaded" % job["id"],
+                                  json={"object_key": up["object_key"]}, token=token)[0])
+
+    threads = [threading.Thread(target=mark) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results).count(200) == 1, results
+    assert all(s in (200, 400) for s in results), results
+
+
+def test_cancel_pending_and_queued_and_finished(stack, client, alice):
+    token = alice["token"]
+    job = create_job(client, token)
+    status, _, body = client.api("POST", "/jobs/%s/cancel" % job["id"], json={}, token=token)
+    assert status == 200 and body["status"] == "CANCELLED", body
+    assert body["finished_at"] is not None
+    status, _, body = client.api("POST", "/jobs/%s/cancel" % job["id"], json={}, token=token)
+    assert status == 400
+    assert_error_shape(body, "INVALID_STATE")
+    # QUEUED: stop the dispatcher from picking it up by queueing behind a row lock is racy,
+    # so put the row in QUEUED directly and cancel it before any dispatcher can claim it.
+    job = create_job(client, token)
+    stack.sql("UPDATE jobs SET status='QUEUED', queued_at=UTC_TIMESTAMP(3) + INTERVAL 1 HOUR, "
+              "input_object_key=NULL WHERE id='%s'" % job["id"])
+    status, _, body = client.api("POST", "/jobs/%s/cancel" % job["id"], json={}, token=token)
+    assert status == 200 and body["status"] == "CANCELLED", body
+    # A finished job cannot be cancelled.
+    job_id = run_job(client, token)
+    wait_status(client, token, job_id, ("COMPLETED",))
+    status, _, body = client.api("POST", "/jobs/%s/cancel" % job_id, json={}, token=token)
+    assert status == 400
+
+
+def test_line_errors_endpoint(client, alice):
+    token = alice["token"]
+    data = b"id,email\n1,a@b.co\n2,not-an-email\n3,\n4,c@d.org\n"
+    steps = [{"type": "validate", "params": {"column": "email", "rule": "email", "severity": "error"}}]
+    job_id = run_job(client, token, data=data, steps=steps, name="emails.csv")
+    done = wait_status(client, token, job_id, ("COMPLETED", "FAILED"))
+    assert done["status"] == "COMPLETED", done
+    assert done["progress"]["failed_records"] >= 1
+    status, headers, body = client.api("GET", "/jobs/%s/errors" % job_id, token=token)
+    assert status == 200, body
+    assert body["total"] == len(body["errors"]) >= 1
+    first = body["errors"][0]
+    assert first["line"] == 3 and first["severity"] == "error" and first["code"]
+    status, _, body = client.api("GET", "/jobs/%s/errors?severity=warning" % job_id, token=token)
+    assert status == 200 and body["total"] == 0
+    status, _, body = client.api("GET", "/jobs/%s/errors?severity=fatal" % job_id, token=token)
+    assert status == 422
+
+
+def test_etag_polling(client, alice):
+    token = alice["token"]
+    job = create_job(client, token)
+    status, headers, _ = client.api("GET", "/jobs/%s" % job["id"], token=token)
+    etag = headers["ETag"]
+    assert etag
+    status, _, body = client.api("GET", "/jobs/%s" % job["id"], token=token,
+                                 headers={"If-None-Match": etag})
+    assert status == 304
+    upload(client, token, job)
+    status, headers, _ = client.api("GET", "/jobs/%s" % job["id"], token=token,
+                                    headers={"If-None-Match": etag})
+    assert status in (200, 304)
+    status, headers, _ = client.api("GET", "/status/%s" % job["id"], token=token)
+    assert status == 200 and headers["ETag"]
+    assert client.api("GET", "/status/%s" % job["id"], token=token,
+                      headers={"If-None-Match": headers["ETag"]})[0] == 304
+
+
+def test_status_view_through_a_lifecycle(client, alice):
+    token = alice["token"]
+    job = create_job(client, token)
+    status, _, view = client.api("GET", "/status/%s" % job["id"], token=token)
+    assert status == 200, view
+    assert (view["uploadId"], view["status"], view["stage"]) == (job["id"], "uploading", "file_upload")
+    assert view["metadata"]["fileName"] == "people.csv"
+    assert view["ttl"] is not None and view["createdAt"].endswith("Z")
+    up = upload(client, token, job)
+    client.api("POST", "/jobs/%s/mark-uploaded" % job["id"], json={"object_key": up["object_key"]}, token=token)
+    wait_status(client, token, job["id"], ("COMPLETED",))
+    status, _, view = client.api("GET", "/status/%s" % job["id"], token=token)
+    assert (view["status"], view["stage"]) == ("completed", "completed")
+    assert view["progress"]["processedRecords"] == 5
+    assert view["progress"]["percentage"] == 100
+    assert view["progress"]["totalBatches"] == view["progress"]["completedBatches"] == 1
+    status, _, body = client.api("POST", "/status/%s/cancel" % job["id"], token=token)
+    assert status == 400
+    assert_error_shape(body, "CANNOT_CANCEL")
+    other = create_job(client, token)
+    status, _, body = client.api("POST", "/status/%s/cancel" % other["id"], token=token)
+    assert status == 200 and body["status"] == "cancelled" and body["uploadId"] == other["id"]
+    status, _, view = client.api("GET", "/status/%s" % other["id"], token=token)
+    assert view["status"] == "cancelled"
+    status, _, body = client.api("GET", "/status/not-a-uuid", token=token)
+    assert status == 400
+    assert_error_shape(body, "INVALID_UPLOAD_ID")
+    status, _, body = client.api("GET", "/status/00000000-0000-4000-8000-000000000000", token=token)
+    assert status == 404
+    assert_error_shape(body, "UPLOAD_NOT_FOUND")
+
+
+def test_failed_job_status(client, alice):
+    token = alice["token"]
+    # Binary garbage under a .csv name is refused at mark-uploaded (415) ...
+    job = create_job(client, token, size=64)
+    up = upload(client, token, job, data=b"\x89PNG\r\n\x1a\n" + bytes(range(56)))
+    status, _, body = client.api("POST", "/jobs/%s/mark-uploaded" % job["id"],
+                                 json={"object_key": up["object_key"]}, token=token)
+    assert status == 415, body
+    assert_error_shape(body, "UNSUPPORTED_MEDIA_TYPE")
+
+
+# ---------------------------------------------------------------- signed URLs
+
+def test_bad_signed_urls(client, alice):
+    token = alice["token"]
+    job = create_job(client, token)
+    status, _, up = client.api("POST", "/jobs/%s/upload-url" % job["id"], json={}, token=token)
+    url = up["upload_url"]
+    parts = urllib.parse.urlsplit(url)
+    query = dict(urllib.parse.parse_qsl(parts.query))
+
+    def with_query(path=parts.path, **changes):
+        q = dict(query)
+        q.update(changes)
+        return "%s://%s%s?%s" % (parts.scheme, parts.netloc, path, urllib.parse.urlencode(q))
+
+    def put(u, data=INPUT):
+        return client.request("PUT", u, body=data)
+
+    def code_of(data):
+        return json.loads(data)["error"]["code"]
+
+    sig = query["sig"]
+    tampered = sig[:-2] + ("AA" if sig[-2:] != "AA" else "BB")
+    status, _, data = put(with_query(sig=tampered))
+    assert status == 403 and code_of(data) == "SIGNATURE_INVALID"
+    status, _, data = put(with_query(expires=str(int(query["expires"]) + 60)))
+    assert status == 403 and code_of(data) == "SIGNATURE_INVALID"
+    status, _, data = put(with_query(max=str(int(query["max"]) * 10)))
+    assert status == 403 and code_of(data) == "SIGNATURE_INVALID"
+    status, _, data = put(with_query(path=parts.path.replace("people.csv", "other.csv")))
+    assert status == 403 and code_of(data) == "SIGNATURE_INVALID"
+    # The method is signed: the upload URL does not download.
+    status, _, data = client.request("GET", url)
+    assert status == 403 and code_of(data) == "SIGNATURE_INVALID"
+    # Traversal attempts never reach the disk.
+    for path in ("/objects/input/%s/../../../secrets/jwt.key" % job["id"],
+                 "/objects/input/%s/%%2e%%2e/x" % job["id"],
+                 "/objects/../secrets/jwt.key",
+                 "/objects/.tmp/x"):
+        status, _, data = client.request("GET", "%s://%s%s?%s" % (parts.scheme, parts.netloc, path, parts.query))
+        assert status in (400, 403, 404), (path, status)
+    # Over the declared size (plus slack): 413 before a byte is stored.
+    status, _, data = put(url, data=b"x" * (int(query["max"]) + 1))
+    assert status == 413, data
+    # After all the refusals the genuine URL still works.
+    status, _, data = put(url)
+    assert status in (201, 204)
+
+
+def test_expired_signature(stack, client, alice):
+    import base64
+    import hashlib
+    import hmac
+    token = alice["token"]
+    job = create_job(client, token)
+    status, _, up = client.api("POST", "/jobs/%s/upload-url" % job["id"], json={}, token=token)
+    key = bytes.fromhex((stack.secrets_dir / "url.key").read_text().strip())
+    parts = urllib.parse.urlsplit(up["upload_url"])
+    q = dict(urllib.parse.parse_qsl(parts.query))
+    expires = int(time.time()) - 3600
+    msg = ("PUT\n%s\n%d\n%s" % (up["object_key"], expires, q["max"])).encode()
+    sig = base64.urlsafe_b64encode(hmac.new(key, msg, hashlib.sha256).digest()).rstrip(b"=").decode()
+    url = "%s://%s%s?expires=%d&max=%s&sig=%s" % (parts.scheme, parts.netloc, parts.path, expires, q["max"], sig)
+    status, _, data = client.request("PUT", url, body=INPUT)
+    assert status == 403
+    assert json.loads(data)["error"]["code"] == "SIGNATURE_EXPIRED"
+    # The same construction with a live expiry passes: the test signs like the server.
+    expires = int(time.time()) + 300
+    msg = ("PUT\n%s\n%d\n%s" % (up["object_key"], expires, q["max"])).encode()
+    sig = base64.urlsafe_b64encode(hmac.new(key, msg, hashlib.sha256).digest()).rstrip(b"=").decode()
+    url = "%s://%s%s?expires=%d&max=%s&sig=%s" % (parts.scheme, parts.netloc, parts.path, expires, q["max"], sig)
+    assert client.request("PUT", url, body=INPUT)[0] in (201, 204)
+
+
+def test_upload_after_queueing_is_refused(client, alice):
+    token = alice["token"]
+    job = create_job(client, token)
+    up = upload(client, token, job)
+    client.api("POST", "/jobs/%s/mark-uploaded" % job["id"], json={"object_key": up["object_key"]}, token=token)
+    status, _, data = client.request("PUT", up["upload_url"], body=b"id\n1\n")
+    assert status == 403
