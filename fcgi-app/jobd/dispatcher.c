@@ -68,6 +68,7 @@ struct dispatcher {
 struct listed_job {
     char id[UUID_LEN + 1];
     char status[32];
+    char worker_host[64];
     long long attempts;
     long worker_pid;
     double running_seconds;
@@ -162,17 +163,17 @@ static void child_set_deadline(struct child *c, long long limit, double already_
 /* ---- ending runs ---- */
 
 /* FAILED with message, unless a cancel was requested meanwhile: then the
- * user's wish wins and the job ends CANCELLED. */
+ * user's wish wins and the job ends CANCELLED. *ended says whether either
+ * happened (the process may have ended the job itself). */
 static enum db_status fail_or_cancel(struct dispatcher *d, const struct child *c,
-                                     const char *message)
+                                     const char *message, bool *ended)
 {
     struct job_end cancelled = {.status = "CANCELLED"};
     struct job_end failed = {.status = "FAILED", .error_message = message};
-    bool won = false;
     enum db_status st =
-        job_finish(d->db, c->id, c->attempts, JOB_FROM_CANCEL_REQUESTED, &cancelled, &won);
-    if (st == DB_OK && !won)
-        st = job_finish(d->db, c->id, c->attempts, JOB_FROM_RUNNING, &failed, NULL);
+        job_finish(d->db, c->id, c->attempts, JOB_FROM_CANCEL_REQUESTED, &cancelled, ended);
+    if (st == DB_OK && !*ended)
+        st = job_finish(d->db, c->id, c->attempts, JOB_FROM_RUNNING, &failed, ended);
     return st;
 }
 
@@ -194,26 +195,30 @@ static enum db_status apply_outcome(struct dispatcher *d, const struct child *c)
 {
     struct jobd_outcome o;
     struct job_end cancelled = {.status = "CANCELLED"};
-    bool won = false;
+    bool won = false, ended = false;
     enum db_status st = DB_OK;
     jobd_outcome_for(c->wait_status, c->stop, c->limit_seconds, &o);
     switch (o.action) {
     case JOBD_CANCEL:
-        st = job_finish(d->db, c->id, c->attempts, JOB_FROM_ACTIVE, &cancelled, NULL);
+        st = job_finish(d->db, c->id, c->attempts, JOB_FROM_ACTIVE, &cancelled, &ended);
         break;
     case JOBD_FAIL:
-        st = fail_or_cancel(d, c, o.message);
+        st = fail_or_cancel(d, c, o.message, &ended);
         break;
     case JOBD_REQUEUE:
         st = job_requeue(d->db, c->id, c->attempts, &won);
         if (st == DB_OK && !won)
             st = job_finish(d->db, c->id, c->attempts, JOB_FROM_CANCEL_REQUESTED, &cancelled,
-                            NULL);
+                            &ended);
         break;
     case JOBD_RECOVER:
         st = recover_child(d, c);
         break;
     }
+    /* A run the dispatcher ended has no output worth keeping: a killed
+     * process leaves its temporary file behind. */
+    if (st == DB_OK && ended)
+        retention_remove_objects(d->cfg->storage_dir, "output", c->id);
     return st;
 }
 
@@ -336,8 +341,10 @@ static void act_on_cancels(struct dispatcher *d)
             db_trouble(d, "cancelling a job");
             return;
         }
-        if (won)
+        if (won) {
             log_info("job %s: cancelled (no process was running it)", list.jobs[i].id);
+            retention_remove_objects(d->cfg->storage_dir, "output", list.jobs[i].id);
+        }
     }
 }
 
@@ -403,6 +410,8 @@ static int collect_active(void *ctx, const struct job_active *job)
     struct listed_job *j = &list->jobs[list->n++];
     memcpy(j->id, job->id, UUID_LEN + 1);
     snprintf(j->status, sizeof(j->status), "%s", job->status);
+    snprintf(j->worker_host, sizeof(j->worker_host), "%s",
+             job->worker_host ? job->worker_host : "?");
     j->attempts = job->attempts;
     j->worker_pid = job->worker_pid;
     j->running_seconds = job->running_seconds;
@@ -431,10 +440,13 @@ static enum db_status recover_listed(struct dispatcher *d, const struct listed_j
     struct job_active job = {.id = j->id, .status = j->status, .attempts = j->attempts};
     enum job_recovery result;
     enum db_status st = job_recover_lost(d->db, &job, d->cfg->job_max_attempts, &result);
-    if (st == DB_OK)
-        log_info("job %s: %s after %lld attempts: %s", j->id, why, j->attempts,
-                 recovery_name(result));
-    return st;
+    if (st != DB_OK)
+        return st;
+    log_info("job %s: %s (host %s) after %lld attempts: %s", j->id, why, j->worker_host,
+             j->attempts, recovery_name(result));
+    if (result == JOB_RECOVERED_FAILED || result == JOB_RECOVERED_CANCELLED)
+        retention_remove_objects(d->cfg->storage_dir, "output", j->id);
+    return DB_OK;
 }
 
 /* A process of an earlier dispatcher on this host still runs the job: watch

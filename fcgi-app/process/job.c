@@ -1,13 +1,387 @@
-/* job.c — placeholder until the database mode lands (another engineer
- * owns this file): says so and fails. */
-#include <stdio.h>
-
 #include "process/job.h"
+
+#include <errno.h>
+#include <json-c/json.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/config.h"
+#include "common/db.h"
+#include "common/ids.h"
+#include "common/job_queue.h"
+#include "common/log.h"
+#include "process/engine.h"
+
+/* Progress goes to the row at most this often (4 times a second). */
+#define PROGRESS_INTERVAL_SECONDS 0.25
+/* Line errors are written in batches of this many, one transaction each. */
+#define ERROR_BATCH 64
+
+struct pending_error {
+    long long line;
+    bool has_column;
+    char column[256], severity[16], code[72], message[1024];
+};
+
+struct job_run {
+    const struct config *cfg;
+    struct db *db;
+    const char *id;
+    long long attempts;
+    double started;
+    double last_progress;
+    bool lost; /* the row stopped being this run's: stop without writing */
+    long long errors_kept;
+    struct pending_error pending[ERROR_BATCH];
+    int npending;
+};
+
+/* Set from the SIGTERM handler; the engine polls it. */
+static volatile int job_cancel;
+static volatile sig_atomic_t job_terminated;
+
+static void on_term(int sig)
+{
+    (void)sig;
+    job_terminated = 1;
+    job_cancel = 1;
+}
+
+static int install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_term;
+    sigemptyset(&sa.sa_mask);
+    /* No SA_RESTART: a throttle sleep ends at once when the signal comes. */
+    if (sigaction(SIGTERM, &sa, NULL) != 0 || sigaction(SIGINT, &sa, NULL) != 0)
+        return -1;
+    signal(SIGPIPE, SIG_IGN);
+    return 0;
+}
+
+/* ---- line errors ---- */
+
+static void flush_errors(struct job_run *run)
+{
+    struct job_line_error batch[ERROR_BATCH];
+    if (run->npending == 0)
+        return;
+    for (int i = 0; i < run->npending; i++) {
+        const struct pending_error *p = &run->pending[i];
+        batch[i] = (struct job_line_error){p->line, p->has_column ? p->column : NULL, p->severity,
+                                           p->code, p->message};
+    }
+    /* Losing a batch loses detail, never counts: those live on the job. */
+    if (job_error_insert(run->db, run->id, batch, run->npending) != DB_OK)
+        log_warn("job %s: %d line errors not stored: %s", run->id, run->npending,
+                 db_last_error(run->db));
+    run->npending = 0;
+}
+
+static void on_line_error(void *ctx, long long line, const char *column, const char *severity,
+                          const char *code, const char *message)
+{
+    struct job_run *run = ctx;
+    if (run->errors_kept >= run->cfg->max_line_errors)
+        return;
+    struct pending_error *p = &run->pending[run->npending++];
+    run->errors_kept++;
+    p->line = line;
+    p->has_column = column != NULL;
+    snprintf(p->column, sizeof(p->column), "%s", column ? column : "");
+    snprintf(p->severity, sizeof(p->severity), "%s", severity ? severity : "error");
+    snprintf(p->code, sizeof(p->code), "%s", code ? code : "ERROR");
+    snprintf(p->message, sizeof(p->message), "%s", message ? message : "");
+    if (run->npending == ERROR_BATCH)
+        flush_errors(run);
+}
+
+/* ---- progress ---- */
+
+static void throttle(const struct config *cfg)
+{
+    if (cfg->process_throttle_ms <= 0 || job_cancel)
+        return;
+    struct timespec ts = {(time_t)(cfg->process_throttle_ms / 1000),
+                          (long)(cfg->process_throttle_ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL); /* SIGTERM interrupts it */
+}
+
+static void on_progress(void *ctx, long long processed, long long failed, long long warned,
+                        long long bytes_read, long long bytes_total)
+{
+    struct job_run *run = ctx;
+    double now = time_mono();
+    if (now - run->last_progress >= PROGRESS_INTERVAL_SECONDS && !run->lost) {
+        run->last_progress = now;
+        struct job_progress p = {.stage = "batch_processing",
+                                 .processed = processed,
+                                 .failed = failed,
+                                 .warned = warned};
+        if (bytes_total > 0 && bytes_read > 0) {
+            p.percentage = 100.0 * (double)bytes_read / (double)bytes_total;
+            if (p.percentage > 100.0)
+                p.percentage = 100.0;
+            double elapsed = now - run->started;
+            if (p.percentage >= 1.0) {
+                double left = elapsed * (100.0 - p.percentage) / p.percentage;
+                p.estimated_completion_ms = time_now_ms() + (long long)(left * 1000.0);
+            }
+        }
+        flush_errors(run);
+        enum db_status st = job_progress_update(run->db, run->id, run->attempts, &p);
+        if (st == DB_NO_ROW) {
+            log_warn("job %s: no longer this run's (attempt %lld): stopping", run->id,
+                     run->attempts);
+            run->lost = true;
+            job_cancel = 1;
+        } else if (st != DB_OK) {
+            log_warn("job %s: progress not written: %s", run->id, db_last_error(run->db));
+        }
+    }
+    throttle(run->cfg);
+}
+
+/* ---- paths ---- */
+
+/* A key names a file under the storage dir: relative, no "..", no "//". */
+static bool key_is_safe(const char *key)
+{
+    if (key == NULL || key[0] == '\0' || key[0] == '/')
+        return false;
+    for (const char *p = key; *p; p++) {
+        if ((unsigned char)*p < 0x20)
+            return false;
+        bool segment_start = p == key || p[-1] == '/';
+        if (segment_start && (p[0] == '/' || (p[0] == '.' && (p[1] == '/' || p[1] == '\0')) ||
+                              (p[0] == '.' && p[1] == '.' && (p[2] == '/' || p[2] == '\0'))))
+            return false;
+    }
+    return true;
+}
+
+static int make_dir(const char *path)
+{
+    return mkdir(path, 0755) == 0 || errno == EEXIST ? 0 : -1;
+}
+
+static long long file_size(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (long long)st.st_size : -1;
+}
+
+/* ---- ending ---- */
+
+static char *metrics_json(const struct job_run *run, const struct engine_result *res,
+                          long long input_bytes, long long output_bytes)
+{
+    struct rusage ru;
+    double wall = time_mono() - run->started;
+    getrusage(RUSAGE_SELF, &ru);
+    double cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+                 (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+    json_object *m = json_object_new_object();
+    if (m == NULL)
+        return NULL;
+    json_object_object_add(m, "records_per_second",
+                           json_object_new_double(wall > 0 ? (double)res->total / wall : 0));
+    json_object_object_add(m, "peak_rss_kb", json_object_new_int64(ru.ru_maxrss));
+    json_object_object_add(m, "cpu_seconds", json_object_new_double(cpu));
+    json_object_object_add(m, "wall_seconds", json_object_new_double(wall));
+    json_object_object_add(m, "input_bytes", json_object_new_int64(input_bytes));
+    json_object_object_add(m, "output_bytes", json_object_new_int64(output_bytes));
+    char *text = strdup(json_object_to_json_string_ext(m, JSON_C_TO_STRING_PLAIN));
+    json_object_put(m);
+    return text;
+}
+
+/* Writes the outcome; returns the process's exit code. */
+static int finish(struct job_run *run, const char *status, const char *message,
+                  const struct engine_result *res, const char *output_key, long long input_bytes,
+                  long long output_bytes)
+{
+    char *metrics = metrics_json(run, res, input_bytes, output_bytes < 0 ? 0 : output_bytes);
+    const char *metadata =
+        res->metadata ? json_object_to_json_string_ext(res->metadata, JSON_C_TO_STRING_PLAIN)
+                      : NULL;
+    struct job_end end = {
+        .status = status,
+        .error_message = message,
+        .has_counts = true,
+        .total = res->total,
+        .processed = res->processed,
+        .succeeded = res->succeeded,
+        .failed = res->failed,
+        .warned = res->warned,
+        .metrics = metrics,
+        .processing_metadata = metadata,
+        .output_object_key = output_key,
+        .output_size_bytes = output_bytes,
+    };
+    bool won = false;
+    flush_errors(run);
+    enum db_status st = job_finish(run->db, run->id, run->attempts, JOB_FROM_ACTIVE, &end, &won);
+    free(metrics);
+    if (st != DB_OK) {
+        log_error("job %s: cannot write its end (%s): %s", run->id, status,
+                  db_last_error(run->db));
+        return JOB_EXIT_DATABASE;
+    }
+    if (!won) {
+        log_warn("job %s: ended %s but the row is no longer this run's", run->id, status);
+        return JOB_EXIT_LOST;
+    }
+    log_info("job %s: %s in %.2f s (%lld records, %lld failed, %lld warnings)%s%s", run->id,
+             status, time_mono() - run->started, res->total, res->failed, res->warned,
+             message ? ": " : "", message ? message : "");
+    return JOB_EXIT_ENDED;
+}
+
+static int fail_early(struct job_run *run, const char *message)
+{
+    struct engine_result none;
+    memset(&none, 0, sizeof(none));
+    return finish(run, "FAILED", message, &none, NULL, 0, -1);
+}
+
+/* ---- the run ---- */
+
+static json_object *parse_or_null(const char *text)
+{
+    return text != NULL && text[0] != '\0' ? json_tokener_parse(text) : NULL;
+}
+
+static int run_engine(struct job_run *run, const struct job_row *row)
+{
+    const struct config *cfg = run->cfg;
+    char input[1100], dir[1100], tmp[1400], final[1400], name[256], key[400], message[700];
+    struct engine_result res;
+    int code;
+
+    memset(&res, 0, sizeof(res));
+    if (!key_is_safe(row->input_object_key))
+        return fail_early(run, "the job has no uploaded input");
+    snprintf(input, sizeof(input), "%s/%s", cfg->storage_dir, row->input_object_key);
+    long long input_bytes = file_size(input);
+    if (input_bytes < 0) {
+        snprintf(message, sizeof(message), "the input object %.400s is missing",
+                 row->input_object_key);
+        return fail_early(run, message);
+    }
+    snprintf(dir, sizeof(dir), "%s/output", cfg->storage_dir);
+    make_dir(dir);
+    snprintf(dir, sizeof(dir), "%s/output/%s", cfg->storage_dir, run->id);
+    if (make_dir(dir) != 0) {
+        snprintf(message, sizeof(message), "cannot create the output directory: %s",
+                 strerror(errno));
+        return fail_early(run, message);
+    }
+    engine_output_name(row->file_name ? row->file_name : "output", row->output_format, name,
+                       sizeof(name));
+    snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, name);
+    unlink(tmp); /* left by an earlier attempt that was killed */
+
+    json_object *config = parse_or_null(row->processing_config);
+    json_object *steps = parse_or_null(row->processing_steps);
+    struct engine_job job = {
+        .input_path = input,
+        .input_name_hint = row->file_name,
+        .output_path = tmp,
+        .processing_config = config,
+        .processing_steps = steps,
+        .output_format = row->output_format,
+    };
+    struct engine_callbacks cb = {run, on_progress, on_line_error, &job_cancel};
+    int status = job_cancel ? ENGINE_CANCELLED : engine_run(&job, &cb, &res);
+    flush_errors(run);
+
+    if (job_terminated || run->lost) {
+        unlink(tmp);
+        code = job_terminated ? JOB_EXIT_STOPPED : JOB_EXIT_LOST;
+        log_info("job %s: stopped (%s) after %.2f s", run->id,
+                 job_terminated ? "SIGTERM" : "taken over", time_mono() - run->started);
+    } else if (status == ENGINE_OK) {
+        /* The engine may have changed the format (convert_format): name the
+         * file after what it wrote. */
+        if (res.output_format[0] != '\0')
+            engine_output_name(row->file_name ? row->file_name : "output", res.output_format,
+                               name, sizeof(name));
+        snprintf(final, sizeof(final), "%s/%s", dir, name);
+        snprintf(key, sizeof(key), "output/%s/%s", run->id, name);
+        if (rename(tmp, final) != 0) {
+            snprintf(message, sizeof(message), "cannot move the output into place: %s",
+                     strerror(errno));
+            unlink(tmp);
+            code = finish(run, "FAILED", message, &res, NULL, input_bytes, -1);
+        } else {
+            code = finish(run, "COMPLETED", NULL, &res, key, input_bytes, file_size(final));
+        }
+    } else {
+        unlink(tmp);
+        snprintf(message, sizeof(message), "%s%s%s", engine_status_name(status),
+                 res.error[0] ? ": " : "", res.error);
+        code = finish(run, "FAILED", message, &res, NULL, input_bytes, -1);
+    }
+    json_object_put(res.metadata);
+    json_object_put(config);
+    json_object_put(steps);
+    return code;
+}
 
 int job_main(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fputs("quarry-process: job mode needs the database build\n", stderr);
-    return 1;
+    static struct config cfg;
+    static struct job_run run;
+    struct job_row row;
+    char err[512];
+    struct db *db = NULL;
+    int code = JOB_EXIT_DATABASE;
+
+    log_init("quarry-process");
+    memset(&row, 0, sizeof(row));
+    const char *id = argc >= 2 ? argv[argc - 1] : NULL;
+    if (id == NULL || !id_is_uuid(id)) {
+        fprintf(stderr, "usage: quarry-process job <job id>\n");
+        return JOB_EXIT_USAGE;
+    }
+    if (config_load_settings(&cfg, err, sizeof(err)) != 0) {
+        log_error("configuration: %s", err);
+        return JOB_EXIT_USAGE;
+    }
+    if (install_signals() != 0 || (db = db_open(&cfg)) == NULL) {
+        log_error("cannot start: %s", strerror(errno));
+        return JOB_EXIT_INTERNAL;
+    }
+    run = (struct job_run){.cfg = &cfg, .db = db, .id = id, .started = time_mono()};
+    enum db_status st = job_load(db, id, &row);
+    if (st == DB_NO_ROW || (st == DB_OK && strcmp(row.status, "RUNNING") != 0)) {
+        log_warn("job %s: not RUNNING (%s): nothing to do", id, st == DB_OK ? row.status : "gone");
+        code = JOB_EXIT_NOT_RUNNING;
+        goto out;
+    }
+    if (st != DB_OK) {
+        log_error("job %s: cannot load: %s", id, db_last_error(db));
+        goto out;
+    }
+    run.attempts = row.attempts;
+    if (job_errors_clear(db, id) != DB_OK || job_file_mark_processing(db, id) != DB_OK) {
+        log_error("job %s: cannot prepare: %s", id, db_last_error(db));
+        goto out;
+    }
+    log_info("job %s: processing %s (attempt %lld)", id, row.file_name ? row.file_name : "?",
+             row.attempts);
+    code = run_engine(&run, &row);
+out:
+    job_row_free(&row);
+    db_close(db);
+    return code;
 }

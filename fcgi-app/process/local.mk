@@ -34,9 +34,9 @@ PROCESS_ENGINE_LIBS = libquarry_engine.a $(JSONC_LIBS) $(XML_LIBS) $(ZIP_LIBS) \
 	$(XLSXWRITER_LIBS) $(FREEXL_LIBS) -lm
 
 bin_PROGRAMS += quarry-process
-quarry_process_CFLAGS = $(libquarry_engine_a_CFLAGS)
+quarry_process_CFLAGS = $(libquarry_engine_a_CFLAGS) $(MARIADB_CFLAGS)
 quarry_process_SOURCES = \
 	fcgi-app/process/main.c \
 	fcgi-app/process/cli.c fcgi-app/process/cli.h \
 	fcgi-app/process/job.c fcgi-app/process/job.h
-quarry_process_LDADD = $(PROCESS_ENGINE_LIBS)
+quarry_process_LDADD = $(PROCESS_ENGINE_LIBS) $(COMMON_LIBS)
