@@ -15,6 +15,10 @@ struct json_key {
 struct json_keys {
     struct json_key *slots;
     size_t mask, count;
+    /* The keys of the last record by position: records of one file nearly
+     * always repeat the same columns in the same order. */
+    struct json_key *recent;   /* copies: the text does not move when slots do */
+    size_t recent_cap;
 };
 
 struct json_keys *json_keys_new(void)
@@ -38,6 +42,7 @@ void json_keys_free(struct json_keys *keys)
     for (size_t i = 0; i <= keys->mask; i++)
         free(keys->slots[i].text);
     free(keys->slots);
+    free(keys->recent);
     free(keys);
 }
 
@@ -130,12 +135,24 @@ static void write_value(struct outbuf *ob, const struct rec_field *f)
 
 int json_record_write(struct outbuf *ob, struct json_keys *keys, const struct record *rec)
 {
+    if (rec->nfields > keys->recent_cap) {
+        struct json_key *recent = calloc(rec->nfields, sizeof(*recent));
+        if (!recent)
+            return -1;
+        free(keys->recent);
+        keys->recent = recent;
+        keys->recent_cap = rec->nfields;
+    }
     outbuf_putc(ob, '{');
     for (size_t i = 0; i < rec->nfields; i++) {
         const struct rec_field *f = &rec->fields[i];
-        const struct json_key *key = key_for(keys, f->name);
-        if (!key)
-            return -1;
+        struct json_key *key = &keys->recent[i];
+        if (key->name != f->name) {
+            const struct json_key *found = key_for(keys, f->name);
+            if (!found)
+                return -1;
+            *key = *found;
+        }
         if (i > 0)
             outbuf_putc(ob, ',');
         outbuf_put(ob, key->text, key->len);

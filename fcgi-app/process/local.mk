@@ -7,12 +7,17 @@ libquarry_engine_a_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(XML_CFLAGS) $(ZIP_CFL
 libquarry_engine_a_SOURCES = \
 	fcgi-app/process/engine.c fcgi-app/process/engine.h \
 	fcgi-app/process/formats.c fcgi-app/process/formats.h \
+	fcgi-app/process/json_flat.c fcgi-app/process/json_flat.h \
 	fcgi-app/process/json_record.c fcgi-app/process/json_record.h \
 	fcgi-app/process/metadata.c fcgi-app/process/metadata.h \
 	fcgi-app/process/outbuf.c fcgi-app/process/outbuf.h \
 	fcgi-app/process/pipeline.c \
 	fcgi-app/process/read_csv.c \
+	fcgi-app/process/read_json.c \
+	fcgi-app/process/read_jsonl.c \
+	fcgi-app/process/read_xml.c \
 	fcgi-app/process/record.c fcgi-app/process/record.h \
+	fcgi-app/process/scan.h \
 	fcgi-app/process/step_cast.c \
 	fcgi-app/process/step_convert.c \
 	fcgi-app/process/step_dedupe.c \

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "process/outbuf.h"
+#include "process/scan.h"
 #include "process/text.h"
 
 int outbuf_open(struct outbuf *ob, const char *path)
@@ -115,25 +116,18 @@ static void put_escape(struct outbuf *ob, unsigned char c)
     outbuf_put(ob, e, n);
 }
 
-void outbuf_json_string(struct outbuf *ob, const char *s, size_t n)
+/* The general case: any length, buffer flushed as needed. */
+static void json_string_slow(struct outbuf *ob, const unsigned char *p, const unsigned char *e)
 {
-    const unsigned char *p = (const unsigned char *)s, *e = p + n;
-    outbuf_putc(ob, '"');
     while (p < e) {
         const unsigned char *run = p;
-        while (p < e && json_class[*p] == 0)
-            p++;
-        for (;;) {   /* extend the run over valid multi-byte sequences */
-            if (p < e && json_class[*p] == 2) {
-                size_t len = text_utf8_seq(p, (size_t)(e - p));
-                if (len > 0) {
-                    p += len;
-                    while (p < e && json_class[*p] == 0)
-                        p++;
-                    continue;
-                }
-            }
-            break;
+        p = scan_json_special(p, e);
+        /* extend the run over valid multi-byte sequences */
+        while (p < e && json_class[*p] == 2) {
+            size_t len = text_utf8_seq(p, (size_t)(e - p));
+            if (len == 0)
+                break;
+            p = scan_json_special(p + len, e);
         }
         if (p > run)
             outbuf_put(ob, run, (size_t)(p - run));
@@ -145,5 +139,80 @@ void outbuf_json_string(struct outbuf *ob, const char *s, size_t n)
             outbuf_put(ob, "\\ufffd", 6);   /* a byte that is not UTF-8 */
         p++;
     }
+}
+
+#if defined(__SSE2__)
+static inline unsigned json_special_mask(__m128i x)
+{
+    /* signed compare: bytes >= 0x80 are negative, so "< 0x20" takes them too */
+    __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')),
+                                          _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
+                             _mm_cmplt_epi8(x, _mm_set1_epi8(0x20)));
+    return (unsigned)_mm_movemask_epi8(m);
+}
+#endif
+
+/* Copies the plain bytes at the start of [p, e) to w, 16 at a time where it
+ * can; w has room for e - p + 16 bytes. Returns how many were plain. */
+static inline size_t copy_plain(char *w, const unsigned char *p, const unsigned char *e)
+{
+    const unsigned char *start = p;
+#if defined(__SSE2__)
+    size_t n = (size_t)(e - p);
+    while (e - p >= 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+        _mm_storeu_si128((__m128i *)(void *)w, x);
+        unsigned mask = json_special_mask(x);
+        if (mask)
+            return (size_t)(p - start) + (size_t)__builtin_ctz(mask);
+        p += 16;
+        w += 16;
+    }
+    if (p < e && n >= 16) {
+        /* The last bytes: load the 16 that end at e. Those before p were
+         * found plain already, so only [p, e) can set bits. */
+        const unsigned char *q = e - 16;
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)q);
+        _mm_storeu_si128((__m128i *)(void *)(w - (p - q)), x);
+        unsigned mask = json_special_mask(x);
+        return mask ? (size_t)(q - start) + (size_t)__builtin_ctz(mask) : n;
+    }
+#endif
+    while (p < e && json_class[*p] == 0)
+        *w++ = (char)*p++;
+    return (size_t)(p - start);
+}
+
+void outbuf_json_string(struct outbuf *ob, const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s, *e = p + n;
+    /* The usual case, a short string: copied straight into the buffer;
+     * valid UTF-8 is copied too; the first byte to escape (or any trouble)
+     * hands over to the general path. */
+    if (n <= 4096 && OUTBUF_SIZE - ob->len >= n + 2 + 16) {
+        char *w = ob->buf + ob->len;
+        *w++ = '"';
+        for (;;) {
+            size_t k = copy_plain(w, p, e);
+            p += k;
+            w += k;
+            if (p == e || json_class[*p] != 2)
+                break;
+            size_t len = text_utf8_seq(p, (size_t)(e - p));
+            if (len == 0)
+                break;
+            memcpy(w, p, len);
+            p += len;
+            w += len;
+        }
+        ob->len = (size_t)(w - ob->buf);
+        if (p == e) {
+            ob->buf[ob->len++] = '"';
+            return;
+        }
+    } else {
+        outbuf_putc(ob, '"');
+    }
+    json_string_slow(ob, p, e);
     outbuf_putc(ob, '"');
 }

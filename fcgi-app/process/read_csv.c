@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "process/record.h"
+#include "process/scan.h"
 #include "process/text.h"
 
 #define CSV_BUF_INITIAL (1u << 20)
@@ -62,7 +63,7 @@ struct csv_reader {
     struct rec_env *env;
     struct csv_options opt;
     int fd;
-    char *buf;                  /* cap + 1 bytes: buf[end] is always a '\n' sentinel */
+    char *buf;                  /* cap + 1 + SCAN_PAD bytes: buf[end] is always a '\n' sentinel */
     size_t cap, start, end;
     bool eof;
     unsigned char *raw;         /* undecoded bytes for latin-1 / windows-1252 */
@@ -72,8 +73,8 @@ struct csv_reader {
     const char *line_ending;
     long long line;             /* physical line of the next unread byte */
     long long bytes_read, bytes_total;
-    unsigned char stop[256];    /* ends an unquoted field */
-    unsigned char qstop[256];   /* interesting inside a quoted field */
+    struct scan_set stop;       /* the bytes that end an unquoted stretch */
+    struct scan_set qstop;      /* the bytes that matter inside quotes */
     struct span *spans;
     size_t spans_cap;
     struct rec_field *fields;
@@ -284,9 +285,10 @@ static int buf_grow(struct csv_reader *r)
                         "quote?)",
                         r->line, CSV_MAX_RECORD >> 20);
     size_t cap = r->cap * 2;
-    char *b = realloc(r->buf, cap + 1);
+    char *b = realloc(r->buf, cap + 1 + SCAN_PAD);
     if (!b)
         return rec_fail(r->env, ENGINE_NO_MEMORY, "out of memory reading the CSV file");
+    memset(b + r->cap + 1 + SCAN_PAD, 0, cap - r->cap);   /* scans may read past the end */
     r->buf = b;
     r->cap = cap;
     return ENGINE_OK;
@@ -357,11 +359,9 @@ static inline bool scan_unquoted(const struct csv_reader *r, char **pp, unsigned
 {
     char *p = *pp;
     char *const e = r->buf + r->end;
-    const unsigned char *stop = r->stop;
     const int escape = r->opt.escape;
     for (;;) {
-        while (!stop[(unsigned char)*p])
-            p++;
+        p = (char *)scan_until(p, &r->stop);
         if (escape >= 0 && escape != r->opt.quote && p < e && (unsigned char)*p == escape) {
             if (p + 1 == e && !r->eof)
                 return false;
@@ -383,7 +383,6 @@ static enum scan_result scan_record(struct csv_reader *r, size_t *nspans, size_t
 {
     char *p = r->buf + r->start;
     char *const e = r->buf + r->end;
-    const unsigned char *stop = r->stop, *qstop = r->qstop;
     const int quote = r->opt.quote, escape = r->opt.escape, delim = r->opt.delim;
     const bool escape_apart = escape >= 0 && escape != quote;
     size_t n = 0;
@@ -399,8 +398,7 @@ static enum scan_result scan_record(struct csv_reader *r, size_t *nspans, size_t
             sp->p = ++p;
             char *close = NULL;
             for (;;) {
-                while (!qstop[(unsigned char)*p])
-                    p++;
+                p = (char *)scan_until(p, &r->qstop);
                 if (p == e)
                     return r->eof ? SCAN_UNTERMINATED : SCAN_MORE;
                 unsigned char c = (unsigned char)*p;
@@ -430,7 +428,7 @@ static enum scan_result scan_record(struct csv_reader *r, size_t *nspans, size_t
                 }
             }
             sp->len = (size_t)(close - sp->p);
-            if (p < e && !stop[(unsigned char)*p]) {
+            if (p < e && (unsigned char)*p != delim && *p != '\n' && *p != '\r') {
                 /* Text after the closing quote ("ab"cd): kept, like most
                  * readers do; the unescape pass sees the closing quote. */
                 sp->flags |= SPAN_UNESCAPE;
@@ -639,17 +637,11 @@ static const char *detect_line_ending(const char *p, size_t len, int quote)
 
 static void build_tables(struct csv_reader *r)
 {
-    memset(r->stop, 0, sizeof(r->stop));
-    memset(r->qstop, 0, sizeof(r->qstop));
-    r->stop['\n'] = r->stop['\r'] = 1;
-    r->stop[(unsigned char)r->opt.delim] = 1;
-    r->qstop['\n'] = r->qstop['\r'] = 1;
-    if (r->opt.quote >= 0)
-        r->qstop[r->opt.quote] = 1;
-    if (r->opt.escape >= 0 && r->opt.escape != r->opt.quote) {
-        r->stop[r->opt.escape] = 1;
-        r->qstop[r->opt.escape] = 1;
-    }
+    const bool escape_apart = r->opt.escape >= 0 && r->opt.escape != r->opt.quote;
+    scan_set_init(&r->stop, (char)r->opt.delim, '\n', '\r',
+                  escape_apart ? (char)r->opt.escape : '\n');
+    scan_set_init(&r->qstop, r->opt.quote >= 0 ? (char)r->opt.quote : '\n', '\n', '\r',
+                  escape_apart ? (char)r->opt.escape : '\n');
 }
 
 /* Reads the first block, handles the BOM, picks the encoding. */
@@ -858,7 +850,7 @@ static int csv_open(void **state, const struct reader_args *args)
         r->bytes_total = (long long)st.st_size;
     posix_fadvise(r->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
     r->cap = CSV_BUF_INITIAL;
-    r->buf = malloc(r->cap + 1);
+    r->buf = calloc(1, r->cap + 1 + SCAN_PAD);
     r->spans_cap = 64;
     r->spans = malloc(r->spans_cap * sizeof(*r->spans));
     if (!r->buf || !r->spans) {

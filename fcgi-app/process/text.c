@@ -93,7 +93,7 @@ const uint16_t *text_cp1252_table(void)
     return cp1252;
 }
 
-static void trim(const char **p, size_t *len)
+static inline void trim(const char **p, size_t *len)
 {
     while (*len > 0 && (**p == ' ' || **p == '\t')) {
         (*p)++;
@@ -233,69 +233,85 @@ static unsigned days_in_month(unsigned y, unsigned m)
     return dm[m - 1];
 }
 
-bool text_parse_iso(const char *p, size_t len, double *epoch, bool *has_time)
+struct iso_parts {
+    unsigned y, mo, d, h, mi, s;
+    double frac, offset;
+    bool has_time;
+};
+
+/* The shape and ranges of an ISO 8601 date or date-time (no arithmetic). */
+static bool iso_parts(const char *p, size_t len, struct iso_parts *t)
 {
-    trim(&p, &len);
-    unsigned y, mo, d, h = 0, mi = 0, s = 0;
-    if (!digits_at(p, len, 0, 4, &y) || len < 10 || p[4] != '-' ||
-        !digits_at(p, len, 5, 2, &mo) || p[7] != '-' || !digits_at(p, len, 8, 2, &d))
+    if (len < 10 || p[4] != '-' || p[7] != '-' || !digits_at(p, len, 0, 4, &t->y) ||
+        !digits_at(p, len, 5, 2, &t->mo) || !digits_at(p, len, 8, 2, &t->d))
         return false;
-    if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo))
+    if (t->mo < 1 || t->mo > 12 || t->d < 1 || t->d > days_in_month(t->y, t->mo))
         return false;
-    double frac = 0, offset = 0;
-    *has_time = false;
+    t->h = t->mi = t->s = 0;
+    t->frac = t->offset = 0;
+    t->has_time = false;
     size_t i = 10;
-    if (i < len) {
-        if (p[i] != 'T' && p[i] != ' ')
+    if (i == len)
+        return true;
+    if (p[i] != 'T' && p[i] != ' ')
+        return false;
+    if (!digits_at(p, len, i + 1, 2, &t->h) || i + 3 >= len || p[i + 3] != ':' ||
+        !digits_at(p, len, i + 4, 2, &t->mi))
+        return false;
+    i += 6;
+    if (i < len && p[i] == ':') {
+        if (!digits_at(p, len, i + 1, 2, &t->s))
             return false;
-        if (!digits_at(p, len, i + 1, 2, &h) || i + 3 >= len || p[i + 3] != ':' ||
-            !digits_at(p, len, i + 4, 2, &mi))
-            return false;
-        i += 6;
-        if (i < len && p[i] == ':') {
-            if (!digits_at(p, len, i + 1, 2, &s))
+        i += 3;
+        if (i < len && (p[i] == '.' || p[i] == ',')) {
+            double scale = 0.1;
+            size_t start = ++i;
+            for (; i < len && is_digit(p[i]); i++, scale /= 10)
+                t->frac += (p[i] - '0') * scale;
+            if (i == start)
                 return false;
-            i += 3;
-            if (i < len && (p[i] == '.' || p[i] == ',')) {
-                double scale = 0.1;
-                size_t start = ++i;
-                for (; i < len && is_digit(p[i]); i++, scale /= 10)
-                    frac += (p[i] - '0') * scale;
-                if (i == start)
-                    return false;
-            }
         }
-        if (h > 23 || mi > 59 || s > 60)
-            return false;
-        if (i < len && (p[i] == 'Z' || p[i] == 'z')) {
-            i++;
-        } else if (i < len && (p[i] == '+' || p[i] == '-')) {
-            unsigned oh, om = 0;
-            int sign = p[i] == '-' ? -1 : 1;
-            if (!digits_at(p, len, i + 1, 2, &oh))
-                return false;
-            i += 3;
-            if (i < len && p[i] == ':')
-                i++;
-            if (i < len) {
-                if (!digits_at(p, len, i, 2, &om))
-                    return false;
-                i += 2;
-            }
-            if (oh > 23 || om > 59)
-                return false;
-            offset = sign * (double)(oh * 3600 + om * 60);
-        }
-        if (i != len)
-            return false;
-        *has_time = true;
     }
-    *epoch = (double)text_days_from_civil(y, mo, d) * 86400.0 + h * 3600.0 + mi * 60.0 + s +
-             frac - offset;
+    if (t->h > 23 || t->mi > 59 || t->s > 60)
+        return false;
+    if (i < len && (p[i] == 'Z' || p[i] == 'z')) {
+        i++;
+    } else if (i < len && (p[i] == '+' || p[i] == '-')) {
+        unsigned oh, om = 0;
+        int sign = p[i] == '-' ? -1 : 1;
+        if (!digits_at(p, len, i + 1, 2, &oh))
+            return false;
+        i += 3;
+        if (i < len && p[i] == ':')
+            i++;
+        if (i < len) {
+            if (!digits_at(p, len, i, 2, &om))
+                return false;
+            i += 2;
+        }
+        if (oh > 23 || om > 59)
+            return false;
+        t->offset = sign * (double)(oh * 3600 + om * 60);
+    }
+    if (i != len)
+        return false;
+    t->has_time = true;
     return true;
 }
 
-bool text_is_json_number(const char *p, size_t len)
+bool text_parse_iso(const char *p, size_t len, double *epoch, bool *has_time)
+{
+    trim(&p, &len);
+    struct iso_parts t;
+    if (!iso_parts(p, len, &t))
+        return false;
+    *has_time = t.has_time;
+    *epoch = (double)text_days_from_civil(t.y, t.mo, t.d) * 86400.0 + t.h * 3600.0 +
+             t.mi * 60.0 + t.s + t.frac - t.offset;
+    return true;
+}
+
+bool text_json_number_body(const char *p, size_t len)
 {
     size_t i = 0;
     if (i < len && p[i] == '-')
@@ -332,7 +348,8 @@ bool text_is_json_number(const char *p, size_t len)
 
 enum text_kind text_classify(const char *p, size_t len)
 {
-    trim(&p, &len);
+    if (len > 0 && (p[0] == ' ' || p[0] == '\t' || p[len - 1] == ' ' || p[len - 1] == '\t'))
+        trim(&p, &len);
     if (len == 0)
         return KIND_STRING;
     char c = p[0];
@@ -343,17 +360,14 @@ enum text_kind text_classify(const char *p, size_t len)
             size_t i = (c == '-' || c == '+') ? 1 : 0;
             if (len > i + 1 && p[i] == '0' && is_digit(p[i + 1]))
                 return KIND_STRING;
+            if (!integral)
+                return KIND_NUMBER;
             int64_t v;
-            if (integral)
-                return text_parse_int64(p, len, &v) ? KIND_INTEGER : KIND_NUMBER;
-            return KIND_NUMBER;
+            return len - i <= 18 || text_parse_int64(p, len, &v) ? KIND_INTEGER : KIND_NUMBER;
         }
-        if (len >= 10 && is_digit(c)) {
-            double epoch;
-            bool has_time;
-            if (text_parse_iso(p, len, &epoch, &has_time))
-                return has_time ? KIND_DATETIME : KIND_DATE;
-        }
+        struct iso_parts t;
+        if (len >= 10 && is_digit(c) && iso_parts(p, len, &t))
+            return t.has_time ? KIND_DATETIME : KIND_DATE;
         return KIND_STRING;
     }
     bool b;

@@ -55,7 +55,13 @@ bool text_parse_bool(const char *p, size_t len, bool *out);
  * *epoch is seconds since 1970 (UTC), *has_time says which form it was. */
 bool text_parse_iso(const char *p, size_t len, double *epoch, bool *has_time);
 /* The JSON number grammar, exactly (no blanks, no leading zeros). */
-bool text_is_json_number(const char *p, size_t len);
+bool text_json_number_body(const char *p, size_t len);
+static inline bool text_is_json_number(const char *p, size_t len)
+{
+    /* most text is not a number: decide on the first byte when possible */
+    return len > 0 && ((p[0] >= '0' && p[0] <= '9') || p[0] == '-') &&
+           text_json_number_body(p, len);
+}
 
 /* What a value looks like, for data_types inference. */
 enum text_kind { KIND_INTEGER, KIND_NUMBER, KIND_BOOLEAN, KIND_DATE, KIND_DATETIME, KIND_STRING };

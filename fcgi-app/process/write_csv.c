@@ -12,6 +12,7 @@
 
 #include "process/outbuf.h"
 #include "process/record.h"
+#include "process/scan.h"
 
 struct csv_writer {
     struct outbuf ob;
@@ -22,25 +23,19 @@ struct csv_writer {
     bool header_done;
 };
 
-/* Bytes that force quoting. */
-static const unsigned char needs_quote[256] = {
-    ['\n'] = 1, ['\r'] = 1, ['"'] = 1, [','] = 1,
-};
-
 static void put_field(struct outbuf *ob, const char *p, size_t len, bool is_null)
 {
     if (is_null)
         return;
-    size_t i = 0;
-    while (i < len && !needs_quote[(unsigned char)p[i]])
-        i++;
-    if (i == len && len > 0) {
+    const char *e = p + len;
+    const char *special = scan_find4(p, e, ',', '"', '\n', '\r');   /* these force quoting */
+    if (special == e && len > 0) {
         outbuf_put(ob, p, len);
         return;
     }
     outbuf_putc(ob, '"');
-    const char *run = p, *e = p + len;
-    for (const char *q = p + i; q < e; q++) {
+    const char *run = p;
+    for (const char *q = special; q < e; q++) {
         if (*q == '"') {
             outbuf_put(ob, run, (size_t)(q - run + 1));   /* the quote, then its double */
             run = q;
