@@ -8,6 +8,9 @@
 #include "process/record.h"
 
 extern const struct reader_ops reader_csv_ops;
+extern const struct reader_ops reader_json_ops;
+extern const struct reader_ops reader_jsonl_ops;
+extern const struct reader_ops reader_xml_ops;
 
 extern const struct writer_ops writer_csv_ops;
 extern const struct writer_ops writer_json_ops;
@@ -15,6 +18,9 @@ extern const struct writer_ops writer_jsonl_ops;
 
 static const struct reader_ops *const readers[] = {
     &reader_csv_ops,
+    &reader_json_ops,
+    &reader_jsonl_ops,
+    &reader_xml_ops,
 };
 
 static const struct writer_ops *const writers[] = {

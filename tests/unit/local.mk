@@ -22,3 +22,19 @@ TESTS += tests/unit/test_jobd
 tests_unit_test_jobd_SOURCES = tests/unit/test_jobd.c
 tests_unit_test_jobd_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JSONC_CFLAGS)
 tests_unit_test_jobd_LDADD = libquarry_jobd.a $(COMMON_LIBS) $(CHECK_LIBS) -lm
+
+# The JSON, JSON Lines and XML readers.
+UNIT_ENGINE_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JSONC_CFLAGS) $(XML_CFLAGS) $(ZIP_CFLAGS) \
+	$(XLSXWRITER_CFLAGS) $(FREEXL_CFLAGS) -I$(srcdir)/tests/unit
+UNIT_ENGINE_LIBS = $(PROCESS_ENGINE_LIBS) $(MAGIC_LIBS) $(CHECK_LIBS)
+check_PROGRAMS += tests/unit/test_json tests/unit/test_jsonl tests/unit/test_xml
+TESTS += tests/unit/test_json tests/unit/test_jsonl tests/unit/test_xml
+tests_unit_test_json_SOURCES = tests/unit/test_json.c tests/unit/reader_harness.h
+tests_unit_test_json_CFLAGS = $(UNIT_ENGINE_CFLAGS)
+tests_unit_test_json_LDADD = $(UNIT_ENGINE_LIBS)
+tests_unit_test_jsonl_SOURCES = tests/unit/test_jsonl.c tests/unit/reader_harness.h
+tests_unit_test_jsonl_CFLAGS = $(UNIT_ENGINE_CFLAGS)
+tests_unit_test_jsonl_LDADD = $(UNIT_ENGINE_LIBS)
+tests_unit_test_xml_SOURCES = tests/unit/test_xml.c tests/unit/reader_harness.h
+tests_unit_test_xml_CFLAGS = $(UNIT_ENGINE_CFLAGS)
+tests_unit_test_xml_LDADD = $(UNIT_ENGINE_LIBS)

@@ -1,0 +1,298 @@
+/* read_jsonl.c — the JSON Lines reader: one JSON object per line.
+ *
+ * Lines are found with memchr in one large buffer and parsed in place by a
+ * single json-c tokener that is reset, never re-created, for every line.
+ * The parsed object lives until the next call, so string values point into
+ * it without copies. A line that is not a JSON object is a line error
+ * (READ_REJECTED, reported with its line number) and the run goes on; blank
+ * lines are skipped. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "process/json_flat.h"
+#include "process/record.h"
+
+#define JSONL_BUF_INITIAL (1u << 20)
+/* The longest line accepted; a longer one is skipped as a line error. */
+#define JSONL_MAX_LINE (64u << 20)
+
+struct jsonl_reader {
+    struct rec_env *env;
+    int fd;
+    char *buf;
+    size_t cap, start, end;
+    bool eof;
+    bool skipping;            /* inside an overlong line: drop bytes up to its end */
+    long long line;           /* number of the last line taken from the buffer */
+    long long bytes_read, bytes_total;
+    json_tokener *tok;
+    json_object *current;     /* the object the fields of the last record point into */
+    struct jflat *flat;
+    long long records, rejected, blank;
+};
+
+static int jsonl_validate_config(json_object *config, char *field, size_t field_len, char *msg,
+                                 size_t msg_len)
+{
+    struct jflat_options opt;
+    return jflat_options_parse(config, &opt, field, field_len, msg, msg_len);
+}
+
+static void jsonl_close(void *state)
+{
+    struct jsonl_reader *r = state;
+    if (!r)
+        return;
+    if (r->fd >= 0)
+        close(r->fd);
+    json_object_put(r->current);
+    if (r->tok)
+        json_tokener_free(r->tok);
+    jflat_free(r->flat);
+    free(r->buf);
+    free(r);
+}
+
+static int jsonl_open(void **state, const struct reader_args *args)
+{
+    char field[64], msg[256];
+    struct jflat_options opt;
+    struct jsonl_reader *r = calloc(1, sizeof(*r));
+    int rc = ENGINE_NO_MEMORY;
+    if (!r)
+        return rec_fail(args->env, ENGINE_NO_MEMORY, "out of memory");
+    r->env = args->env;
+    r->fd = -1;
+    if (jflat_options_parse(args->config, &opt, field, sizeof(field), msg, sizeof(msg))) {
+        rc = rec_fail(r->env, ENGINE_BAD_CONFIG, "processing_config.%s: %s", field, msg);
+        goto out;
+    }
+    r->fd = open(args->path, O_RDONLY | O_CLOEXEC);
+    if (r->fd < 0) {
+        rc = rec_fail(r->env, ENGINE_IO_ERROR, "cannot open the input: %s", strerror(errno));
+        goto out;
+    }
+    struct stat st;
+    if (fstat(r->fd, &st) == 0)
+        r->bytes_total = (long long)st.st_size;
+    posix_fadvise(r->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    r->cap = JSONL_BUF_INITIAL;
+    r->buf = malloc(r->cap);
+    r->tok = json_tokener_new_ex(JFLAT_PARSE_DEPTH);
+    if (!r->buf || !r->tok) {
+        rc = rec_fail(r->env, ENGINE_NO_MEMORY, "out of memory");
+        goto out;
+    }
+    /* Strict: a line holds exactly one value and nothing after it. */
+    json_tokener_set_flags(r->tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+    r->flat = jflat_new(r->env, &opt);
+    if (!r->flat)
+        goto out;
+    rc = ENGINE_OK;
+out:
+    if (rc != ENGINE_OK) {
+        jsonl_close(r);
+        return rc;
+    }
+    *state = r;
+    return ENGINE_OK;
+}
+
+/* Moves the unread tail to the front and reads more. */
+static int fill(struct jsonl_reader *r)
+{
+    if (r->start > 0) {
+        memmove(r->buf, r->buf + r->start, r->end - r->start);
+        r->end -= r->start;
+        r->start = 0;
+    }
+    if (r->end == r->cap && r->cap < JSONL_MAX_LINE) {
+        size_t cap = r->cap * 2;
+        char *b = realloc(r->buf, cap);
+        if (!b)
+            return rec_fail(r->env, ENGINE_NO_MEMORY, "out of memory reading the input");
+        r->buf = b;
+        r->cap = cap;
+    }
+    ssize_t n;
+    do
+        n = read(r->fd, r->buf + r->end, r->cap - r->end);
+    while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return rec_fail(r->env, ENGINE_IO_ERROR, "reading the input failed: %s", strerror(errno));
+    if (n == 0)
+        r->eof = true;
+    r->end += (size_t)n;
+    r->bytes_read += n;
+    rec_set_bytes(r->env, r->bytes_read, r->bytes_total);
+    return ENGINE_OK;
+}
+
+enum take { TAKE_LINE, TAKE_EOF, TAKE_ERROR, TAKE_OVERLONG };
+
+/* Finds the next line: [*p, *p + *len), without its line end. */
+static enum take take_line(struct jsonl_reader *r, char **p, size_t *len)
+{
+    for (;;) {
+        char *s = r->buf + r->start;
+        char *nl = memchr(s, '\n', r->end - r->start);
+        if (nl) {
+            r->line++;
+            r->start = (size_t)(nl + 1 - r->buf);
+            if (r->skipping) {
+                r->skipping = false;
+                continue;
+            }
+            *p = s;
+            *len = (size_t)(nl - s);
+            return TAKE_LINE;
+        }
+        if (r->eof) {
+            if (r->start == r->end)
+                return TAKE_EOF;
+            r->line++;
+            *p = s;
+            *len = r->end - r->start;
+            r->start = r->end;
+            if (r->skipping) {
+                r->skipping = false;
+                return TAKE_EOF;
+            }
+            return TAKE_LINE;
+        }
+        if (r->skipping || (r->start == 0 && r->end == r->cap && r->cap >= JSONL_MAX_LINE)) {
+            bool first = !r->skipping;
+            r->start = r->end = 0;   /* drop what we have of the overlong line */
+            r->skipping = true;
+            if (first)
+                return TAKE_OVERLONG;
+        }
+        if (fill(r) != ENGINE_OK)
+            return TAKE_ERROR;
+    }
+}
+
+static int reject(struct jsonl_reader *r, const char *code, const char *msg)
+{
+    r->rejected++;
+    rec_report(r->env, r->line, NULL, "error", code, "%s", msg);
+    return READ_REJECTED;
+}
+
+static int jsonl_next(void *state, struct record *rec)
+{
+    struct jsonl_reader *r = state;
+    json_object_put(r->current);
+    r->current = NULL;
+    for (;;) {
+        char *p;
+        size_t len;
+        switch (take_line(r, &p, &len)) {
+        case TAKE_EOF:
+            return READ_EOF;
+        case TAKE_ERROR:
+            return READ_ERROR;
+        case TAKE_OVERLONG:
+            /* take_line counts the skipped line when it reaches its end */
+            r->rejected++;
+            rec_report(r->env, r->line + 1, NULL, "error", "LINE_TOO_LONG",
+                       "the line is longer than %u MB", JSONL_MAX_LINE >> 20);
+            return READ_REJECTED;
+        case TAKE_LINE:
+            break;
+        }
+        if (r->line == 1 && len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) {
+            p += 3;
+            len -= 3;
+        }
+        while (len > 0 && (p[len - 1] == '\r' || p[len - 1] == ' ' || p[len - 1] == '\t'))
+            len--;
+        while (len > 0 && (*p == ' ' || *p == '\t'))
+            p++, len--;
+        if (len == 0) {
+            r->blank++;
+            continue;
+        }
+        if (len > INT32_MAX)
+            return reject(r, "LINE_TOO_LONG", "the line is too long");
+        json_tokener_reset(r->tok);
+        json_object *o = json_tokener_parse_ex(r->tok, p, (int)len);
+        enum json_tokener_error e = json_tokener_get_error(r->tok);
+        if (e == json_tokener_continue) {
+            /* A NUL tells the tokener the input ends here: it completes a
+             * bare number or null, and anything else is cut off. */
+            o = json_tokener_parse_ex(r->tok, "", 1);
+            e = json_tokener_get_error(r->tok);
+            if (e != json_tokener_success)
+                return reject(r, "INVALID_JSON",
+                              "invalid JSON: the value is cut off at the end of the line");
+        }
+        if (!o) {
+            char msg[160];
+            if (e == json_tokener_success)
+                return reject(r, "NOT_AN_OBJECT", "the line is null, not a JSON object");
+            snprintf(msg, sizeof(msg), "invalid JSON: %s (at byte %zu of the line)",
+                     json_tokener_error_desc(e), json_tokener_get_parse_end(r->tok) + 1);
+            return reject(r, e == json_tokener_error_depth ? "TOO_DEEP" : "INVALID_JSON", msg);
+        }
+        if (!json_object_is_type(o, json_type_object)) {
+            json_object_put(o);
+            return reject(r, "NOT_AN_OBJECT", "the line is a JSON value but not an object");
+        }
+        r->current = o;
+        rec->line = r->line;
+        if (jflat_record(r->flat, o, rec) != ENGINE_OK)
+            return READ_ERROR;
+        r->records++;
+        return READ_RECORD;
+    }
+}
+
+static int jsonl_metadata(void *state, json_object *meta)
+{
+    struct jsonl_reader *r = state;
+    json_object_object_add(meta, "records_found", json_object_new_int64(r->records));
+    json_object_object_add(meta, "lines_read", json_object_new_int64(r->line));
+    json_object_object_add(meta, "lines_rejected", json_object_new_int64(r->rejected));
+    json_object_object_add(meta, "blank_lines", json_object_new_int64(r->blank));
+    jflat_metadata(r->flat, meta);
+    return ENGINE_OK;
+}
+
+static bool has_ext(const char *name, const char *ext)
+{
+    const char *dot = name ? strrchr(name, '.') : NULL;
+    return dot && strcasecmp(dot, ext) == 0;
+}
+
+static int jsonl_sniff(const unsigned char *head, size_t len, const char *name_hint)
+{
+    bool hinted = has_ext(name_hint, ".jsonl") || has_ext(name_hint, ".ndjson");
+    switch (jflat_shape(head, len)) {
+    case JFLAT_LINES:
+        return 90;
+    case JFLAT_OBJECT:
+        return hinted ? 85 : 20;
+    default:
+        return 0;
+    }
+}
+
+const struct reader_ops reader_jsonl_ops = {
+    .format = "jsonl",
+    .sniff = jsonl_sniff,
+    .validate_config = jsonl_validate_config,
+    .open = jsonl_open,
+    .next = jsonl_next,
+    .columns = NULL,
+    .metadata = jsonl_metadata,
+    .close = jsonl_close,
+};
