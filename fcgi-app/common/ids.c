@@ -57,22 +57,26 @@ static void split_ms(long long ms, struct tm *tm, int *millis)
     gmtime_r(&secs, tm);
 }
 
-void time_iso(long long ms, char *buf)
+/* Formats into a roomy buffer first: the compiler cannot know the fields are small. */
+static void format_time(long long ms, char sep, const char *zone, char *buf, size_t len)
 {
     struct tm tm;
     int millis;
+    char tmp[96];
     split_ms(ms, &tm, &millis);
-    snprintf(buf, ISO_TIME_LEN + 1, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
+    snprintf(tmp, sizeof(tmp), "%04d-%02d-%02d%c%02d:%02d:%02d.%03d%s", tm.tm_year + 1900,
+             tm.tm_mon + 1, tm.tm_mday, sep, tm.tm_hour, tm.tm_min, tm.tm_sec, millis, zone);
+    snprintf(buf, len, "%.*s", (int)(len - 1), tmp);
+}
+
+void time_iso(long long ms, char *buf)
+{
+    format_time(ms, 'T', "Z", buf, ISO_TIME_LEN + 1);
 }
 
 void time_db(long long ms, char *buf)
 {
-    struct tm tm;
-    int millis;
-    split_ms(ms, &tm, &millis);
-    snprintf(buf, DB_TIME_LEN + 1, "%04d-%02d-%02d %02d:%02d:%02d.%03d", tm.tm_year + 1900,
-             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
+    format_time(ms, ' ', "", buf, DB_TIME_LEN + 1);
 }
 
 long long time_db_to_ms(const char *db)
