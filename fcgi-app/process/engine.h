@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <json-c/json.h>
 
+#include "process/detect.h"
+
 struct engine_callbacks {
     void *ctx;
     /* called at most every ~100k records or so; the caller rate-limits DB writes itself */

@@ -23,6 +23,8 @@
 #define PROGRESS_INTERVAL_SECONDS 0.25
 /* Line errors are written in batches of this many, one transaction each. */
 #define ERROR_BATCH 64
+/* Tries at writing the end, one second apart, while the database is away. */
+#define FINISH_ATTEMPTS 30
 
 struct pending_error {
     long long line;
@@ -204,6 +206,26 @@ static char *metrics_json(const struct job_run *run, const struct engine_result 
     return text;
 }
 
+/* The work is done: a database that is briefly away (a restart, a failover)
+ * must not turn it into a failure. The guarded update makes a repeat safe. */
+static enum db_status finish_with_retries(struct job_run *run, const struct job_end *end,
+                                          bool *won)
+{
+    enum db_status st = DB_UNAVAILABLE;
+    for (int i = 0; i < FINISH_ATTEMPTS && !job_terminated; i++) {
+        if (i > 0) {
+            log_warn("job %s: database unavailable (%s); retrying its end", run->id,
+                     db_last_error(run->db));
+            struct timespec ts = {1, 0};
+            nanosleep(&ts, NULL);
+        }
+        st = job_finish(run->db, run->id, run->attempts, JOB_FROM_ACTIVE, end, won);
+        if (st != DB_UNAVAILABLE)
+            break;
+    }
+    return st;
+}
+
 /* Writes the outcome; returns the process's exit code. */
 static int finish(struct job_run *run, const char *status, const char *message,
                   const struct engine_result *res, const char *output_key, long long input_bytes,
@@ -229,7 +251,7 @@ static int finish(struct job_run *run, const char *status, const char *message,
     };
     bool won = false;
     flush_errors(run);
-    enum db_status st = job_finish(run->db, run->id, run->attempts, JOB_FROM_ACTIVE, &end, &won);
+    enum db_status st = finish_with_retries(run, &end, &won);
     free(metrics);
     if (st != DB_OK) {
         log_error("job %s: cannot write its end (%s): %s", run->id, status,

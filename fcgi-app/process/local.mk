@@ -3,8 +3,9 @@
 # in the library; job.c (database mode) brings those to the binary only.
 noinst_LIBRARIES += libquarry_engine.a
 libquarry_engine_a_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(XML_CFLAGS) $(ZIP_CFLAGS) \
-	$(XLSXWRITER_CFLAGS) $(FREEXL_CFLAGS)
+	$(XLSXWRITER_CFLAGS) $(FREEXL_CFLAGS) $(MAGIC_CFLAGS)
 libquarry_engine_a_SOURCES = \
+	fcgi-app/process/detect.c fcgi-app/process/detect.h \
 	fcgi-app/process/engine.c fcgi-app/process/engine.h \
 	fcgi-app/process/formats.c fcgi-app/process/formats.h \
 	fcgi-app/process/json_flat.c fcgi-app/process/json_flat.h \
@@ -36,7 +37,7 @@ libquarry_engine_a_SOURCES = \
 
 # What a program linking the engine needs.
 PROCESS_ENGINE_LIBS = libquarry_engine.a $(JSONC_LIBS) $(XML_LIBS) $(ZIP_LIBS) \
-	$(XLSXWRITER_LIBS) $(FREEXL_LIBS) -lm
+	$(XLSXWRITER_LIBS) $(FREEXL_LIBS) $(MAGIC_LIBS) -lm
 
 bin_PROGRAMS += quarry-process
 quarry_process_CFLAGS = $(libquarry_engine_a_CFLAGS) $(MARIADB_CFLAGS)

@@ -38,3 +38,12 @@ tests_unit_test_jsonl_LDADD = $(UNIT_ENGINE_LIBS)
 tests_unit_test_xml_SOURCES = tests/unit/test_xml.c tests/unit/reader_harness.h
 tests_unit_test_xml_CFLAGS = $(UNIT_ENGINE_CFLAGS)
 tests_unit_test_xml_LDADD = $(UNIT_ENGINE_LIBS)
+
+# Type detection (libmagic + sniffing); tests/unit/data holds a tiny .xls
+# written with python3-xlwt, since nothing here can write .xls.
+EXTRA_DIST += tests/unit/data
+check_PROGRAMS += tests/unit/test_detect
+TESTS += tests/unit/test_detect
+tests_unit_test_detect_SOURCES = tests/unit/test_detect.c
+tests_unit_test_detect_CFLAGS = $(UNIT_ENGINE_CFLAGS)
+tests_unit_test_detect_LDADD = $(UNIT_ENGINE_LIBS)
