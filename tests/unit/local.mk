@@ -39,6 +39,19 @@ tests_unit_test_xml_SOURCES = tests/unit/test_xml.c tests/unit/reader_harness.h
 tests_unit_test_xml_CFLAGS = $(UNIT_ENGINE_CFLAGS)
 tests_unit_test_xml_LDADD = $(UNIT_ENGINE_LIBS)
 
+# The engine core: CSV reader, steps, writers (fcgi-app/process).
+check_PROGRAMS += tests/unit/test_csv tests/unit/test_steps tests/unit/test_writers
+TESTS += tests/unit/test_csv tests/unit/test_steps tests/unit/test_writers
+tests_unit_test_csv_SOURCES = tests/unit/test_csv.c tests/unit/engine_harness.h
+tests_unit_test_csv_CFLAGS = $(UNIT_ENGINE_CFLAGS)
+tests_unit_test_csv_LDADD = $(UNIT_ENGINE_LIBS)
+tests_unit_test_steps_SOURCES = tests/unit/test_steps.c tests/unit/engine_harness.h
+tests_unit_test_steps_CFLAGS = $(UNIT_ENGINE_CFLAGS)
+tests_unit_test_steps_LDADD = $(UNIT_ENGINE_LIBS)
+tests_unit_test_writers_SOURCES = tests/unit/test_writers.c
+tests_unit_test_writers_CFLAGS = $(UNIT_ENGINE_CFLAGS)
+tests_unit_test_writers_LDADD = $(UNIT_ENGINE_LIBS)
+
 # Type detection (libmagic + sniffing); tests/unit/data holds a tiny .xls
 # written with python3-xlwt, since nothing here can write .xls.
 EXTRA_DIST += tests/unit/data
@@ -47,3 +60,13 @@ TESTS += tests/unit/test_detect
 tests_unit_test_detect_SOURCES = tests/unit/test_detect.c
 tests_unit_test_detect_CFLAGS = $(UNIT_ENGINE_CFLAGS)
 tests_unit_test_detect_LDADD = $(UNIT_ENGINE_LIBS)
+
+# Direct uploads and tenants: the multipart parser and the upload it feeds, client names.
+check_PROGRAMS += tests/unit/test_multipart tests/unit/test_krn
+TESTS += tests/unit/test_multipart tests/unit/test_krn
+tests_unit_test_multipart_SOURCES = tests/unit/test_multipart.c
+tests_unit_test_multipart_CFLAGS = $(UNIT_API_CFLAGS)
+tests_unit_test_multipart_LDADD = $(UNIT_API_LIBS)
+tests_unit_test_krn_SOURCES = tests/unit/test_krn.c
+tests_unit_test_krn_CFLAGS = $(UNIT_API_CFLAGS) $(MARIADB_CFLAGS)
+tests_unit_test_krn_LDADD = $(UNIT_API_LIBS)
