@@ -61,12 +61,3 @@ tests_unit_test_detect_SOURCES = tests/unit/test_detect.c
 tests_unit_test_detect_CFLAGS = $(UNIT_ENGINE_CFLAGS)
 tests_unit_test_detect_LDADD = $(UNIT_ENGINE_LIBS)
 
-# Direct uploads and tenants: the multipart parser and the upload it feeds, client names.
-check_PROGRAMS += tests/unit/test_multipart tests/unit/test_krn
-TESTS += tests/unit/test_multipart tests/unit/test_krn
-tests_unit_test_multipart_SOURCES = tests/unit/test_multipart.c
-tests_unit_test_multipart_CFLAGS = $(UNIT_API_CFLAGS)
-tests_unit_test_multipart_LDADD = $(UNIT_API_LIBS)
-tests_unit_test_krn_SOURCES = tests/unit/test_krn.c
-tests_unit_test_krn_CFLAGS = $(UNIT_API_CFLAGS) $(MARIADB_CFLAGS)
-tests_unit_test_krn_LDADD = $(UNIT_API_LIBS)
