@@ -574,7 +574,9 @@ static void begin_stop(struct dispatcher *d, int sig)
     log_info("signal %d: stopping %d process(es) and re-queueing their jobs", sig, d->nchildren);
     for (int i = 0; i < d->nchildren; i++) {
         struct child *c = &d->children[i];
-        child_stop(c, c->stop == JOBD_STOP_NONE ? JOBD_STOP_SHUTDOWN : c->stop);
+        /* One that already ended keeps the outcome of how it ended. */
+        if (!c->exited)
+            child_stop(c, c->stop == JOBD_STOP_NONE ? JOBD_STOP_SHUTDOWN : c->stop);
     }
 }
 

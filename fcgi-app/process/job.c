@@ -1,5 +1,6 @@
 #include "process/job.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <json-c/json.h>
 #include <signal.h>
@@ -175,6 +176,25 @@ static int make_dir(const char *path)
     return mkdir(path, 0755) == 0 || errno == EEXIST ? 0 : -1;
 }
 
+/* Removes the temporary files of earlier runs of the job that were killed
+ * (".<name>.<pid>.tmp"); the finished output has no leading dot. */
+static void remove_stale_temporaries(const char *dir)
+{
+    char path[1400];
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    if (d == NULL)
+        return;
+    while ((e = readdir(d)) != NULL) {
+        size_t n = strlen(e->d_name);
+        if (e->d_name[0] != '.' || n < 5 || strcmp(e->d_name + n - 4, ".tmp") != 0)
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        unlink(path);
+    }
+    closedir(d);
+}
+
 static long long file_size(const char *path)
 {
     struct stat st;
@@ -309,8 +329,10 @@ static int run_engine(struct job_run *run, const struct job_row *row)
     }
     engine_output_name(row->file_name ? row->file_name : "output", row->output_format, name,
                        sizeof(name));
-    snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, name);
-    unlink(tmp); /* left by an earlier attempt that was killed */
+    /* Named after this process: a run that lost its job (its dispatcher was
+     * presumed dead) may still be writing its own next to it. */
+    snprintf(tmp, sizeof(tmp), "%s/.%s.%ld.tmp", dir, name, (long)getpid());
+    remove_stale_temporaries(dir);
 
     json_object *config = parse_or_null(row->processing_config);
     json_object *steps = parse_or_null(row->processing_steps);
