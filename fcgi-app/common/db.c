@@ -309,12 +309,14 @@ static enum db_status statement_fetch_rows(struct db *db, struct db_statement *s
                 s->capacity[i] = cap;
                 s->result[i].buffer = p;
                 s->result[i].buffer_length = cap - 1;
-                /* Rebind now: the next row's fetch must write into the new buffer. */
-                mysql_stmt_bind_result(s->stmt, s->result);
                 if (mysql_stmt_fetch_column(s->stmt, &s->result[i], (unsigned int)i, 0) != 0) {
                     st = status_from(db, mysql_stmt_errno(s->stmt), mysql_stmt_error(s->stmt));
                     goto out;
                 }
+                /* Rebind after the column is read (binding resets the row
+                 * pointers fetch_column reads from), and before the next row's
+                 * fetch, which must write into the new buffer. */
+                mysql_stmt_bind_result(s->stmt, s->result);
             }
             s->buffers[i][s->lengths[i]] = '\0';
             values[i] = s->buffers[i];
