@@ -1,12 +1,23 @@
-/* The dispatcher's pure decisions: how a run's end maps to its job's outcome,
- * and the time limit of a job. */
+/* The dispatcher's decisions (how a run's end maps to its job's outcome, the
+ * time limit of a job), how it spawns a worker (descriptors, stdin, process
+ * group) and how retention removes a job's objects. */
 #include <check.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "common/job_queue.h"
 #include "jobd/outcome.h"
+#include "jobd/retention.h"
+#include "jobd/spawn.h"
+
+#define JOB_ID "0b6f6a52-3a52-4d1c-9a36-5b8d1e0c2f11"
 
 /* wait(2) status words, built as the kernel does. */
 #define EXITED(code) (((code) & 0xff) << 8)
@@ -117,6 +128,136 @@ START_TEST(time_limit_zero_means_none)
 }
 END_TEST
 
+/* ---- spawn ---- */
+
+static char tmpdir[64];
+
+static void make_tmpdir(void)
+{
+    snprintf(tmpdir, sizeof(tmpdir), "/tmp/quarry-test-jobd.XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+}
+
+static void remove_tmpdir(void)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+static void write_file(const char *path, const char *text, mode_t mode)
+{
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+    ck_assert_int_eq(chmod(path, mode), 0);
+}
+
+static char *read_all(const char *path, char *buf, size_t len)
+{
+    FILE *f = fopen(path, "r");
+    ck_assert_ptr_nonnull(f);
+    size_t n = fread(buf, 1, len - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+START_TEST(spawn_closes_descriptors_and_leads_its_group)
+{
+    char bin[128], out[128], env[160], fdvar[32], report[512];
+    make_tmpdir();
+    snprintf(bin, sizeof(bin), "%s/worker", tmpdir);
+    snprintf(out, sizeof(out), "%s/report", tmpdir);
+    /* The worker reports its arguments, stdin, whether the descriptor the
+     * parent left open (no close-on-exec, as libfcgi does) reached it, and
+     * whether it leads its own process group. */
+    write_file(bin,
+               "#!/bin/sh\n"
+               "{ echo \"args=$1,$2\"; echo \"stdin=$(readlink /proc/$$/fd/0)\";\n"
+               "  if [ -e /proc/$$/fd/$LEAK_FD ]; then echo leaked; else echo closed; fi;\n"
+               "  set -- $(sed 's/.*) //' /proc/$$/stat); [ \"$3\" = $$ ] && echo leader;\n"
+               "} > \"$REPORT\"\n",
+               0755);
+    int leak = open("/dev/null", O_RDONLY); /* deliberately without O_CLOEXEC */
+    ck_assert_int_gt(leak, 2);
+    snprintf(env, sizeof(env), "%s", out);
+    snprintf(fdvar, sizeof(fdvar), "%d", leak);
+    setenv("REPORT", env, 1);
+    setenv("LEAK_FD", fdvar, 1);
+    pid_t pid = 0;
+    ck_assert_int_eq(spawn_worker(bin, JOB_ID, &pid), 0);
+    int status = 0;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    read_all(out, report, sizeof(report));
+    ck_assert_ptr_nonnull(strstr(report, "args=job," JOB_ID "\n"));
+    ck_assert_ptr_nonnull(strstr(report, "stdin=/dev/null\n"));
+    ck_assert_ptr_nonnull(strstr(report, "closed\n"));
+    ck_assert_ptr_nonnull(strstr(report, "leader\n"));
+    close(leak);
+    remove_tmpdir();
+}
+END_TEST
+
+START_TEST(spawn_reports_a_missing_binary)
+{
+    pid_t pid = 0;
+    int rc = spawn_worker("/nonexistent/quarry-process", JOB_ID, &pid);
+    if (rc == 0) {
+        /* Some libcs report exec failure as exit 127 of the child instead. */
+        int status = 0;
+        ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+        ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 127);
+    } else {
+        ck_assert_int_eq(rc, ENOENT);
+    }
+}
+END_TEST
+
+START_TEST(worker_identity)
+{
+    ck_assert(!spawn_is_worker(getpid(), "quarry-process", JOB_ID));
+    ck_assert(!spawn_is_worker(0, "quarry-process", JOB_ID));
+    ck_assert(!spawn_is_worker(-1, "quarry-process", JOB_ID));
+    ck_assert_int_eq(spawn_find_worker("quarry-process", JOB_ID), 0);
+}
+END_TEST
+
+/* ---- retention ---- */
+
+START_TEST(retention_removes_only_the_jobs_directory)
+{
+    char path[256], outside[256], link[256];
+    make_tmpdir();
+    snprintf(path, sizeof(path), "%s/output", tmpdir);
+    ck_assert_int_eq(mkdir(path, 0755), 0);
+    snprintf(path, sizeof(path), "%s/output/%s", tmpdir, JOB_ID);
+    ck_assert_int_eq(mkdir(path, 0755), 0);
+    snprintf(path, sizeof(path), "%s/output/%s/sub", tmpdir, JOB_ID);
+    ck_assert_int_eq(mkdir(path, 0755), 0);
+    snprintf(path, sizeof(path), "%s/output/%s/sub/a.csv", tmpdir, JOB_ID);
+    write_file(path, "a\n", 0644);
+    snprintf(outside, sizeof(outside), "%s/keep.txt", tmpdir);
+    write_file(outside, "keep\n", 0644);
+    /* A symlink inside is removed, never followed. */
+    snprintf(link, sizeof(link), "%s/output/%s/link", tmpdir, JOB_ID);
+    ck_assert_int_eq(symlink(outside, link), 0);
+    ck_assert_int_eq(retention_remove_objects(tmpdir, "output", JOB_ID), 0);
+    snprintf(path, sizeof(path), "%s/output/%s", tmpdir, JOB_ID);
+    ck_assert_int_ne(access(path, F_OK), 0);
+    ck_assert_int_eq(access(outside, F_OK), 0);
+    /* Nothing there is no error; anything but a UUID is refused. */
+    ck_assert_int_eq(retention_remove_objects(tmpdir, "output", JOB_ID), 0);
+    ck_assert_int_eq(retention_remove_objects(tmpdir, "output", ".."), -1);
+    ck_assert_int_eq(retention_remove_objects(tmpdir, "output", ""), -1);
+    snprintf(path, sizeof(path), "%s/output", tmpdir);
+    ck_assert_int_eq(access(path, F_OK), 0);
+    remove_tmpdir();
+}
+END_TEST
+
 static Suite *jobd_suite(void)
 {
     Suite *s = suite_create("jobd");
@@ -134,6 +275,14 @@ static Suite *jobd_suite(void)
     tcase_add_test(limit, time_limit_ignores_nonsense);
     tcase_add_test(limit, time_limit_zero_means_none);
     suite_add_tcase(s, limit);
+    TCase *spawn = tcase_create("spawn");
+    tcase_add_test(spawn, spawn_closes_descriptors_and_leads_its_group);
+    tcase_add_test(spawn, spawn_reports_a_missing_binary);
+    tcase_add_test(spawn, worker_identity);
+    suite_add_tcase(s, spawn);
+    TCase *retention = tcase_create("retention");
+    tcase_add_test(retention, retention_removes_only_the_jobs_directory);
+    suite_add_tcase(s, retention);
     return s;
 }
 
