@@ -230,3 +230,34 @@ def test_dispatcher_announces_itself(throttled):
     pids = [int(r[0]) for r in rows]
     assert throttled.pid("jobd") in pids, rows
     assert all(float(r[1]) < 5 for r in rows if int(r[0]) == throttled.pid("jobd")), rows
+
+
+def test_retention_at_dispatcher_start(throttled):
+    """Retention runs when the dispatcher starts (then every minute): an
+    abandoned PENDING job goes with its partial upload; a long finished job
+    keeps its row but loses its objects."""
+    pending, finished = str(uuid.uuid4()), str(uuid.uuid4())
+    user_id = str(uuid.uuid4())
+    storage = throttled.storage_dir
+    for area, job_id, name in (("input", pending, "part.csv"), ("input", finished, "in.csv"),
+                               ("output", finished, "out.csv")):
+        (storage / area / job_id).mkdir(parents=True)
+        (storage / area / job_id / name).write_text("a,b\n1,2\n")
+    throttled.sql(
+        "INSERT INTO jobs (id, user_id, file_name, status, processing_steps, processing_config, "
+        "created_at, updated_at, input_object_key) VALUES ('%s', '%s', 'p.csv', 'PENDING', '[]', "
+        "'{}', UTC_TIMESTAMP(3) - INTERVAL 25 HOUR, UTC_TIMESTAMP(3), 'input/%s/part.csv');"
+        "INSERT INTO jobs (id, user_id, file_name, status, processing_steps, processing_config, "
+        "created_at, updated_at, finished_at, input_object_key, output_object_key) VALUES "
+        "('%s', '%s', 'f.csv', 'COMPLETED', '[]', '{}', UTC_TIMESTAMP(3) - INTERVAL 9 DAY, "
+        "UTC_TIMESTAMP(3), UTC_TIMESTAMP(3) - INTERVAL 8 DAY, 'input/%s/in.csv', "
+        "'output/%s/out.csv')" % (pending, user_id, pending, finished, user_id, finished, finished))
+    old = throttled.pid("jobd")
+    os.kill(old, signal.SIGTERM)
+    new_jobd_pid(throttled, old)
+    assert wait_for(lambda: job_row(throttled, pending) is None, timeout=10)
+    assert wait_for(lambda: job_row(throttled, finished, "input_object_key, output_object_key")
+                    == ["NULL", "NULL"], timeout=10)
+    assert job_row(throttled, finished)[0] == "COMPLETED"
+    for area, job_id in (("input", pending), ("input", finished), ("output", finished)):
+        assert not (storage / area / job_id).exists(), (area, job_id)
