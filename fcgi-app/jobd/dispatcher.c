@@ -532,7 +532,9 @@ static void periodic(struct dispatcher *d)
             db_trouble(d, "heartbeat");
     }
     if (now >= d->next_orphan_check) {
-        if (recover_orphans(d) == 0)
+        /* Our own rows too: a claim whose commit answer was lost leaves a
+         * RUNNING job on this host that no process of ours runs. */
+        if (recover_own_jobs(d) == 0 && recover_orphans(d) == 0)
             d->next_orphan_check = now + (double)stale_ms(d->cfg) / 1000.0;
         else
             db_trouble(d, "recovering jobs of other dispatchers");
@@ -556,12 +558,12 @@ static void tick(struct dispatcher *d)
         }
         d->recovered = true;
     }
-    if (!d->stopping)
+    if (!d->stopping) {
         act_on_cancels(d);
+        periodic(d); /* before claiming: what recovery re-queues runs at once */
+    }
     enforce_limits(d);
     claim_jobs(d);
-    if (!d->stopping)
-        periodic(d);
 }
 
 static void begin_stop(struct dispatcher *d, int sig)
