@@ -65,6 +65,18 @@ int engine_validate_config(json_object *config, char *field, size_t field_len, c
    result is sanitized (no '/', no '..', no control chars) and written into buf. */
 void engine_output_name(const char *input_name, const char *output_format, char *buf, size_t len);
 
+/* The inferred schema of job->input_path (with job->processing_config and
+ * the name hint; the output fields are not used) from its first
+ * sample_size records (all when <= 0): {schema:{column:{type, nullable,
+ * min_length, max_length, min, max, null_count}}, summary:{total_fields,
+ * required_fields, optional_fields, nested_objects, arrays},
+ * sample_info:{rows_analyzed, columns}, input_format}. Types are those of
+ * processing_metadata (integer number boolean date datetime string) plus
+ * object / array for nested JSON. Ownership: the caller puts the result.
+ * NULL with err filled when the file cannot be read. */
+json_object *engine_infer_schema(const struct engine_job *job, long sample_size, char *err,
+                                 size_t err_len);
+
 /* A short readable name of a status ("bad input", ...). */
 const char *engine_status_name(int status);
 

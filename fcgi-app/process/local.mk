@@ -8,6 +8,7 @@ libquarry_engine_a_SOURCES = \
 	fcgi-app/process/detect.c fcgi-app/process/detect.h \
 	fcgi-app/process/engine.c fcgi-app/process/engine.h \
 	fcgi-app/process/formats.c fcgi-app/process/formats.h \
+	fcgi-app/process/input.c fcgi-app/process/input.h \
 	fcgi-app/process/json_flat.c fcgi-app/process/json_flat.h \
 	fcgi-app/process/json_record.c fcgi-app/process/json_record.h \
 	fcgi-app/process/metadata.c fcgi-app/process/metadata.h \
@@ -19,6 +20,7 @@ libquarry_engine_a_SOURCES = \
 	fcgi-app/process/read_xml.c \
 	fcgi-app/process/record.c fcgi-app/process/record.h \
 	fcgi-app/process/scan.h \
+	fcgi-app/process/schema.c \
 	fcgi-app/process/step_cast.c \
 	fcgi-app/process/step_convert.c \
 	fcgi-app/process/step_dedupe.c \

@@ -4,6 +4,7 @@
  * mixed kinds). Nulls do not count. Once a column is a string its values
  * are no longer looked at, which keeps the cost on the hot path small. */
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,16 +22,26 @@ struct col_stat {
     unsigned groups;
     bool settled;        /* already a string */
     long long nulls;
+    /* detailed only */
+    long long present;   /* records that have the column, null or not */
+    long long min_len, max_len;   /* in characters, over non-null values */
+    double min, max;     /* over the values that are numbers */
+    bool has_num;
+    long long objects, arrays;
 };
 
 struct meta_stats {
     struct col_stat *cols;
     size_t n, cap;
+    bool detailed;
 };
 
-struct meta_stats *meta_new(void)
+struct meta_stats *meta_new(bool detailed)
 {
-    return calloc(1, sizeof(struct meta_stats));
+    struct meta_stats *s = calloc(1, sizeof(struct meta_stats));
+    if (s)
+        s->detailed = detailed;
+    return s;
 }
 
 void meta_free(struct meta_stats *stats)
@@ -61,6 +72,7 @@ static struct col_stat *stat_for(struct meta_stats *s, size_t pos, const char *n
     struct col_stat *c = &s->cols[s->n++];
     memset(c, 0, sizeof(*c));
     c->name = name;
+    c->min_len = -1;
     return c;
 }
 
@@ -108,6 +120,33 @@ static unsigned group_of(enum text_kind k)
     }
 }
 
+static void observe_detail(struct col_stat *c, const struct rec_field *f)
+{
+    c->present++;
+    if (f->type == REC_NULL)
+        return;
+    long long chars = 0;
+    for (size_t i = 0; i < f->len; i++)
+        chars += ((unsigned char)f->val[i] & 0xC0) != 0x80;
+    if (c->min_len < 0 || chars < c->min_len)
+        c->min_len = chars;
+    if (chars > c->max_len)
+        c->max_len = chars;
+    if (f->type == REC_JSON && f->len > 0) {
+        c->objects += f->val[0] == '{';
+        c->arrays += f->val[0] == '[';
+    }
+    double d;
+    if ((f->type == REC_TEXT || f->type == REC_INTEGER || f->type == REC_NUMBER) &&
+        text_parse_double(f->val, f->len, &d)) {
+        if (!c->has_num || d < c->min)
+            c->min = d;
+        if (!c->has_num || d > c->max)
+            c->max = d;
+        c->has_num = true;
+    }
+}
+
 int meta_observe(struct meta_stats *s, const struct record *rec)
 {
     for (size_t i = 0; i < rec->nfields; i++) {
@@ -118,6 +157,8 @@ int meta_observe(struct meta_stats *s, const struct record *rec)
                 return -1;
             continue;
         }
+        if (s->detailed)
+            observe_detail(c, f);
         if (f->type == REC_NULL) {
             c->nulls++;
             continue;
@@ -162,4 +203,59 @@ int meta_emit(const struct meta_stats *s, json_object *meta)
     json_object_object_add(meta, "data_types", types);
     json_object_object_add(meta, "null_counts", nulls);
     return 0;
+}
+
+json_object *meta_schema(const struct meta_stats *s, long long rows)
+{
+    json_object *out = json_object_new_object(), *schema = json_object_new_object(),
+                *summary = json_object_new_object(), *info = json_object_new_object(),
+                *columns = json_object_new_array();
+    if (!out || !schema || !summary || !info || !columns) {
+        json_object_put(out);
+        json_object_put(schema);
+        json_object_put(summary);
+        json_object_put(info);
+        json_object_put(columns);
+        return NULL;
+    }
+    long long required = 0, objects = 0, arrays = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        const struct col_stat *c = &s->cols[i];
+        json_object *col = json_object_new_object();
+        const char *type = type_of(c);
+        if (c->objects > 0 && c->objects == c->present - c->nulls)
+            type = "object";
+        else if (c->arrays > 0 && c->arrays == c->present - c->nulls)
+            type = "array";
+        bool nullable = c->nulls > 0 || c->present < rows || rows == 0;
+        required += !nullable;
+        objects += c->objects > 0;
+        arrays += c->arrays > 0;
+        json_object_object_add(col, "type", json_object_new_string(type));
+        json_object_object_add(col, "nullable", json_object_new_boolean(nullable));
+        json_object_object_add(col, "min_length", c->min_len >= 0 ? json_object_new_int64(c->min_len) : NULL);
+        json_object_object_add(col, "max_length", c->min_len >= 0 ? json_object_new_int64(c->max_len) : NULL);
+        bool numeric = strcmp(type, "integer") == 0 || strcmp(type, "number") == 0;
+        if (numeric && c->has_num && strcmp(type, "integer") == 0) {
+            json_object_object_add(col, "min", json_object_new_int64((int64_t)c->min));
+            json_object_object_add(col, "max", json_object_new_int64((int64_t)c->max));
+        } else if (numeric && c->has_num) {
+            json_object_object_add(col, "min", json_object_new_double(c->min));
+            json_object_object_add(col, "max", json_object_new_double(c->max));
+        }
+        json_object_object_add(col, "null_count", json_object_new_int64(c->nulls));
+        json_object_object_add(schema, c->name, col);
+        json_object_array_add(columns, json_object_new_string(c->name));
+    }
+    json_object_object_add(summary, "total_fields", json_object_new_int64((int64_t)s->n));
+    json_object_object_add(summary, "required_fields", json_object_new_int64(required));
+    json_object_object_add(summary, "optional_fields", json_object_new_int64((int64_t)s->n - required));
+    json_object_object_add(summary, "nested_objects", json_object_new_int64(objects));
+    json_object_object_add(summary, "arrays", json_object_new_int64(arrays));
+    json_object_object_add(info, "rows_analyzed", json_object_new_int64(rows));
+    json_object_object_add(info, "columns", columns);
+    json_object_object_add(out, "schema", schema);
+    json_object_object_add(out, "summary", summary);
+    json_object_object_add(out, "sample_info", info);
+    return out;
 }

@@ -3,14 +3,17 @@
 #ifndef QUARRY_PROCESS_METADATA_H
 #define QUARRY_PROCESS_METADATA_H
 
+#include <stdbool.h>
 #include <json-c/json.h>
 
 #include "process/record.h"
 
 struct meta_stats;
 
-/* Ownership: the caller frees with meta_free(). NULL when out of memory. */
-struct meta_stats *meta_new(void);
+/* Ownership: the caller frees with meta_free(). NULL when out of memory.
+ * detailed also keeps what a schema needs (lengths, min/max, presence),
+ * which costs more per value: engine_infer_schema uses it on a sample. */
+struct meta_stats *meta_new(bool detailed);
 void meta_free(struct meta_stats *stats);
 /* Registers the columns known up front, so that they are described even
  * when no record has them. Returns 0, or -1 when out of memory. */
@@ -19,5 +22,11 @@ int meta_columns(struct meta_stats *stats, const struct rec_columns *cols);
 int meta_observe(struct meta_stats *stats, const struct record *rec);
 /* Adds columns_count (unless present), data_types and null_counts to meta. */
 int meta_emit(const struct meta_stats *stats, json_object *meta);
+
+/* The schema of GET /files/{id}/schema from a detailed run over `rows`
+ * records: {schema:{col:{type, nullable, min_length, max_length, min?,
+ * max?}}, summary:{...}, sample_info:{rows_analyzed, columns}}.
+ * Ownership: the result belongs to the caller; NULL when out of memory. */
+json_object *meta_schema(const struct meta_stats *stats, long long rows);
 
 #endif

@@ -20,6 +20,7 @@
 
 #include "process/engine.h"
 #include "process/formats.h"
+#include "process/input.h"
 #include "process/metadata.h"
 #include "process/record.h"
 #include "process/steps.h"
@@ -51,30 +52,8 @@ struct run {
 
 static int pick_reader(struct run *r)
 {
-    json_object *v;
-    json_object *config = r->job->processing_config;
-    if (config && json_object_is_type(config, json_type_object) &&
-        json_object_object_get_ex(config, "format", &v) && json_object_is_type(v, json_type_string)) {
-        r->reader = formats_reader(json_object_get_string(v));
-        if (!r->reader)
-            return rec_fail(r->env, ENGINE_BAD_CONFIG, "%s input is not supported",
-                            json_object_get_string(v));
-        return ENGINE_OK;
-    }
-    unsigned char head[4096];
-    int fd = open(r->job->input_path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return rec_fail(r->env, ENGINE_IO_ERROR, "cannot open the input: %s", strerror(errno));
-    ssize_t n;
-    do
-        n = read(fd, head, sizeof(head));
-    while (n < 0 && errno == EINTR);
-    int err = errno;
-    close(fd);
-    if (n < 0)
-        return rec_fail(r->env, ENGINE_IO_ERROR, "reading the input failed: %s", strerror(err));
-    r->reader = formats_sniff(head, (size_t)n, r->job->input_name_hint);
-    return ENGINE_OK;
+    return input_reader(r->job->input_path, r->job->processing_config, r->job->input_name_hint,
+                        r->env, &r->reader);
 }
 
 static int pick_writer(struct run *r)
@@ -302,7 +281,7 @@ int engine_run(const struct engine_job *job, const struct engine_callbacks *cb,
     int rc = ENGINE_NO_MEMORY;
     r.env = rec_env_new(cb);
     r.arena = rec_arena_new();
-    r.stats = meta_new();
+    r.stats = meta_new(false);
     if (!r.env || !r.arena || !r.stats) {
         snprintf(out->error, sizeof(out->error), "out of memory");
         goto out;

@@ -488,6 +488,58 @@ START_TEST(line_error_cap)
 }
 END_TEST
 
+START_TEST(infer_schema)
+{
+    char path[256];
+    const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+    snprintf(path, sizeof(path), "%s/quarry_schema_XXXXXX", dir);
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, PEOPLE, strlen(PEOPLE)), (ssize_t)strlen(PEOPLE));
+    close(fd);
+    struct engine_job job = {.input_path = path, .input_name_hint = "people.csv"};
+    char err[256] = "";
+    json_object *s = engine_infer_schema(&job, 0, err, sizeof(err));
+    ck_assert_msg(s != NULL, "%s", err);
+    json_object *schema, *col, *v, *summary, *info;
+    ck_assert(json_object_object_get_ex(s, "schema", &schema));
+    ck_assert(json_object_object_get_ex(schema, "amount", &col));
+    ck_assert_str_eq(json_object_to_json_string_ext(col, JSON_C_TO_STRING_PLAIN),
+                     "{\"type\":\"number\",\"nullable\":false,\"min_length\":2,\"max_length\":3,"
+                     "\"min\":-2.0,\"max\":100.0,\"null_count\":0}");
+    ck_assert(json_object_object_get_ex(schema, "id", &col));
+    ck_assert(json_object_object_get_ex(col, "max", &v));
+    ck_assert_int_eq(json_object_get_int64(v), 4);
+    ck_assert(json_object_object_get_ex(schema, "city", &col));
+    ck_assert(json_object_object_get_ex(col, "nullable", &v));
+    ck_assert(json_object_get_boolean(v));
+    ck_assert(json_object_object_get_ex(schema, "date", &col));
+    ck_assert(json_object_object_get_ex(col, "type", &v));
+    ck_assert_str_eq(json_object_get_string(v), "datetime");
+    ck_assert(json_object_object_get_ex(s, "summary", &summary));
+    ck_assert_str_eq(json_object_to_json_string_ext(summary, JSON_C_TO_STRING_PLAIN),
+                     "{\"total_fields\":6,\"required_fields\":4,\"optional_fields\":2,"
+                     "\"nested_objects\":0,\"arrays\":0}");
+    ck_assert(json_object_object_get_ex(s, "sample_info", &info));
+    ck_assert(json_object_object_get_ex(info, "rows_analyzed", &v));
+    ck_assert_int_eq(json_object_get_int64(v), 4);
+    json_object_put(s);
+
+    s = engine_infer_schema(&job, 2, err, sizeof(err));   /* a sample: rows 1 and 2 */
+    ck_assert_ptr_nonnull(s);
+    ck_assert(json_object_object_get_ex(s, "schema", &schema));
+    ck_assert(json_object_object_get_ex(schema, "date", &col));
+    ck_assert(json_object_object_get_ex(col, "type", &v));
+    ck_assert_str_eq(json_object_get_string(v), "date");
+    json_object_put(s);
+
+    struct engine_job bad = {.input_path = "/nonexistent/file.csv"};
+    ck_assert_ptr_null(engine_infer_schema(&bad, 10, err, sizeof(err)));
+    ck_assert_ptr_nonnull(strstr(err, "cannot open"));
+    unlink(path);
+}
+END_TEST
+
 static Suite *steps_suite(void)
 {
     Suite *s = suite_create("steps");
@@ -509,6 +561,7 @@ static Suite *steps_suite(void)
     tcase_add_test(tc, output_names);
     tcase_add_test(tc, cancel_and_progress);
     tcase_add_test(tc, line_error_cap);
+    tcase_add_test(tc, infer_schema);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# Engine benchmark: quarry-process against miller (and pandas when
+# python3-pandas is installed) on the same 2,000,000-row CSV (~200 MB,
+# quoted fields with embedded commas and quotes), generated once and cached
+# in var/bench/. Three cases, each run 3 times, the median reported:
+#   filter CSV -> CSV            (city == "New York")
+#   convert CSV -> JSON Lines
+#   filter JSON Lines -> JSON Lines (input: the JSONL the previous case wrote)
+# Columns: wall seconds, input MB/s, peak RSS (/usr/bin/time %M), and how
+# many times faster quarry-process is than each other tool.
+#   tools/bench/engine.sh            BENCH_ROWS=200000 for a quick run
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
+ROWS=${BENCH_ROWS:-2000000}
+RUNS=${BENCH_RUNS:-3}
+DATA=$REPO/var/bench
+OUT=$DATA/out
+CSV=$DATA/engine-$ROWS.csv
+mkdir -p "$DATA" "$OUT"
+
+log() { printf '%s\n' "$*"; }
+
+[ -x /usr/bin/time ] || {
+	log "installing time (for peak RSS)"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q time >/dev/null
+}
+command -v mlr >/dev/null || { log "miller (mlr) is missing: apt-get install miller"; exit 1; }
+
+if [ ! -s "$CSV" ]; then
+	log "generating $CSV ($ROWS rows, once)"
+	python3 "$REPO/tools/bench/gen_engine_csv.py" "$ROWS" "$CSV.tmp"
+	mv "$CSV.tmp" "$CSV"
+fi
+
+# A release build (-O2, no sanitizers), the same one the stack runs.
+QP=$REPO/build/release/quarry-process
+if ! "$REPO/tools/quarry" build release >"$OUT/build.log" 2>&1; then
+	log "full release build failed (see $OUT/build.log); building quarry-process alone"
+	make -C "$REPO/build/release" quarry-process >>"$OUT/build.log" 2>&1
+fi
+[ -x "$QP" ] || { log "no $QP"; exit 1; }
+
+have_pandas=0
+python3 -c 'import pandas' 2>/dev/null && have_pandas=1
+
+size_mb=$(awk -v b="$(stat -c %s "$CSV")" 'BEGIN { printf "%.1f", b / 1048576 }')
+FILTER='[{"type":"filter","params":{"column":"city","operator":"eq","value":"New York"}}]'
+
+# measure NAME CMD...: runs CMD $RUNS times (stdout to $OUT/NAME.out unless
+# the command writes its own file); sets WALL (median seconds) and RSS_MB.
+measure() {
+	local name=$1 i
+	shift
+	local walls=() rss=0 t m
+	for ((i = 0; i < RUNS; i++)); do
+		/usr/bin/time -f '%e %M' -o "$OUT/$name.time" "$@" >"$OUT/$name.stdout" 2>"$OUT/$name.stderr" || {
+			log "$name failed:"
+			tail -5 "$OUT/$name.stderr" >&2
+			return 1
+		}
+		read -r t m <"$OUT/$name.time"
+		walls+=("$t")
+		[ "$m" -gt "$rss" ] && rss=$m
+	done
+	WALL=$(printf '%s\n' "${walls[@]}" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+	RSS_MB=$(awk -v k="$rss" 'BEGIN { printf "%.1f", k / 1024 }')
+}
+
+printf '%-34s %-15s %8s %7s %8s  %s\n' "case ($ROWS rows, $size_mb MB)" tool "wall s" "MB/s" "RSS MB" "quarry-process is"
+
+# row CASE TOOL WALL RSS QUARRY_WALL (empty QUARRY_WALL for quarry's own row)
+row() {
+	local speed ratio="-"
+	speed=$(awk -v s="$size_mb" -v w="$3" 'BEGIN { printf "%.0f", (w > 0 ? s / w : 0) }')
+	[ -n "$5" ] && ratio=$(awk -v b="$3" -v w="$5" 'BEGIN { printf "%.1fx faster", (w > 0 ? b / w : 0) }')
+	printf '%-34s %-15s %8s %7s %8s  %s\n' "$1" "$2" "$3" "$speed" "$4" "$ratio"
+}
+
+# run_case LABEL NAME: times QCMD, MCMD and (with pandas) PCMD.
+run_case() {
+	local label=$1 name=$2
+	measure "$name" "${QCMD[@]}"
+	local qwall=$WALL
+	row "$label" quarry-process "$WALL" "$RSS_MB" ""
+	measure "$name-mlr" "${MCMD[@]}"
+	row "" mlr "$WALL" "$RSS_MB" "$qwall"
+	if [ "$have_pandas" = 1 ]; then
+		measure "$name-pandas" "${PCMD[@]}"
+		row "" pandas "$WALL" "$RSS_MB" "$qwall"
+	fi
+}
+
+# 1. filter CSV -> CSV
+QCMD=("$QP" run --input "$CSV" --output "$OUT/filter.csv" --steps "$FILTER")
+MCMD=(sh -c 'exec mlr --csv filter "\$city == \"New York\"" "$1" >"$2"' sh "$CSV" "$OUT/filter-mlr.csv")
+PCMD=(python3 -c 'import sys, pandas as pd
+df = pd.read_csv(sys.argv[1], dtype=str, keep_default_na=False)
+df[df.city == "New York"].to_csv(sys.argv[2], index=False)' "$CSV" "$OUT/filter-pandas.csv")
+run_case "filter CSV->CSV" filter-csv
+q=$(($(wc -l <"$OUT/filter.csv") - 1))
+m=$(($(wc -l <"$OUT/filter-mlr.csv") - 1))
+[ "$q" = "$m" ] && log "  rows kept: $q (same as mlr)" || log "  rows kept: quarry $q, mlr $m (DIFFERENT)"
+cmp -s "$OUT/filter.csv" "$OUT/filter-mlr.csv" && log "  output identical to mlr's"
+
+# 2. convert CSV -> JSON Lines
+QCMD=("$QP" run --input "$CSV" --output "$OUT/convert.jsonl" --output-format jsonl)
+MCMD=(sh -c 'exec mlr --icsv --ojsonl cat "$1" >"$2"' sh "$CSV" "$OUT/convert-mlr.jsonl")
+PCMD=(python3 -c 'import sys, pandas as pd
+pd.read_csv(sys.argv[1]).to_json(sys.argv[2], orient="records", lines=True)' "$CSV" "$OUT/convert-pandas.jsonl")
+run_case "convert CSV->JSONL" convert-jsonl
+log "  lines: quarry $(wc -l <"$OUT/convert.jsonl"), mlr $(wc -l <"$OUT/convert-mlr.jsonl")"
+
+# 3. filter JSON Lines -> JSON Lines, from what case 2 wrote
+JSONL=$OUT/convert.jsonl
+if "$QP" run --input "$JSONL" --output "$OUT/probe.jsonl" --config '{"format":"jsonl"}' \
+	--steps '[{"type":"select","params":{"columns":["id"]}}]' >"$OUT/probe.out" 2>&1; then
+	jsonl_mb=$(awk -v b="$(stat -c %s "$JSONL")" 'BEGIN { printf "%.1f", b / 1048576 }')
+	size_mb=$jsonl_mb
+	QCMD=("$QP" run --input "$JSONL" --output "$OUT/filter.jsonl" --config '{"format":"jsonl"}' --steps "$FILTER")
+	MCMD=(sh -c 'exec mlr --ijsonl --ojsonl filter "\$city == \"New York\"" "$1" >"$2"' sh "$JSONL" "$OUT/filter-mlr.jsonl")
+	PCMD=(python3 -c 'import sys, pandas as pd
+df = pd.read_json(sys.argv[1], lines=True)
+df[df.city == "New York"].to_json(sys.argv[2], orient="records", lines=True)' "$JSONL" "$OUT/filter-pandas.jsonl")
+	run_case "filter JSONL->JSONL ($jsonl_mb MB)" filter-jsonl
+	log "  rows kept: quarry $(wc -l <"$OUT/filter.jsonl"), mlr $(wc -l <"$OUT/filter-mlr.jsonl")"
+else
+	log "filter JSONL->JSONL: skipped, quarry-process does not read JSON Lines here: $(head -c 300 "$OUT/probe.out")"
+fi
+[ "$have_pandas" = 1 ] || log "(pandas not installed: apt-get install python3-pandas to add it)"
+rm -f "$OUT"/*.jsonl "$OUT"/*.csv
