@@ -217,7 +217,7 @@ START_TEST(many_columns_and_changing_keys)
 {
     struct sink s;
     sink_open(&s, "jsonl", NULL, 0);
-    char names_buf[16][8];
+    char names_buf[16][16];
     const char *names[16];
     const char *values[16];
     for (int i = 0; i < 16; i++) {
