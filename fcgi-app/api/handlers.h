@@ -24,6 +24,22 @@ void object_auth(struct request *req);
 /* status.c */
 void status_get(struct request *req);
 void status_cancel(struct request *req);
+/* files.c: direct multipart uploads */
+void files_upload(struct request *req);
+void files_list(struct request *req);
+void files_get(struct request *req);
+void files_delete(struct request *req);
+void files_process(struct request *req);
+void files_schema(struct request *req);
+/* clients.c, progress.c: tenants and the progress their workers report */
+void clients_create(struct request *req);
+void clients_list(struct request *req);
+void clients_add_member(struct request *req);
+void progress_report(struct request *req);
+void progress_show(struct request *req);
+/* ops.c */
+void ops_metrics(struct request *req);
+void ops_system_status(struct request *req);
 
 /* Shared by jobs.c and status.c. */
 struct job;
@@ -32,5 +48,11 @@ int job_load_own(struct request *req, const char *id, struct job *job, const cha
 /* Cancels: PENDING/QUEUED → CANCELLED, RUNNING → CANCELLATION_REQUESTED. Returns
  * the new status, or NULL after answering (400 cannot_code when finished). */
 const char *job_cancel(struct request *req, struct job *job, const char *cannot_code);
+
+/* Shared by clients.c and progress.c. */
+struct client;
+/* Loads the client named by the path's {krn} if the caller is a member (or an
+ * admin); otherwise answers 404 CLIENT_NOT_FOUND / 403 and returns -1. */
+int client_load_member(struct request *req, struct client *c);
 
 #endif

@@ -4,11 +4,20 @@ libquarry_api_a_CFLAGS = $(AM_CFLAGS) $(FCGI_CFLAGS) $(JSONC_CFLAGS) $(MARIADB_C
 libquarry_api_a_SOURCES = \
 	fcgi-app/api/app.h \
 	fcgi-app/api/auth.c \
+	fcgi-app/api/client_store.c fcgi-app/api/client_store.h \
+	fcgi-app/api/clients.c \
+	fcgi-app/api/file_store.c fcgi-app/api/file_store.h \
+	fcgi-app/api/files.c \
 	fcgi-app/api/handlers.h \
 	fcgi-app/api/health.c \
 	fcgi-app/api/job_store.c fcgi-app/api/job_store.h \
 	fcgi-app/api/jobs.c \
+	fcgi-app/api/metrics.c fcgi-app/api/metrics.h \
+	fcgi-app/api/multipart.c fcgi-app/api/multipart.h \
 	fcgi-app/api/objects.c fcgi-app/api/objects.h \
+	fcgi-app/api/ops.c \
+	fcgi-app/api/progress.c \
+	fcgi-app/api/progress_store.c fcgi-app/api/progress_store.h \
 	fcgi-app/api/status.c \
 	fcgi-app/api/request.c fcgi-app/api/request.h \
 	fcgi-app/api/response.c fcgi-app/api/response.h \

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "api/app.h"
+#include "api/metrics.h"
 #include "api/request.h"
 #include "api/response.h"
 #include "api/routes.h"
@@ -108,6 +109,7 @@ static void serve(FCGX_Request *fcgx, struct arena *arena)
     if (req.status >= 400 || took >= SLOW_REQUEST_MS)
         log_info("%s %s %d %lldms", req.method ? req.method : "-", req.route ? req.route : "-",
                  req.status, took);
+    metrics_request_done(&req);
     log_set_request(NULL);
 }
 

@@ -30,6 +30,7 @@ static const struct setting settings[] = {
     STR(storage_dir, "var/storage"),
     STR(secrets_dir, "var/secrets"),
     STR(jobd_socket, "var/run/jobd.sock"),
+    STR(run_dir, "var/run"),
     STR(process_bin, "quarry-process"),
     STR(public_url, "https://localhost:8443"),
     INT(token_ttl_seconds, "1800"),

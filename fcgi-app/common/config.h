@@ -17,6 +17,7 @@ struct config {
     char storage_dir[512];
     char secrets_dir[512];
     char jobd_socket[512];
+    char run_dir[512]; /* this host's runtime files (the API's metrics.shm) */
     char process_bin[512];
     char public_url[512];
     long long token_ttl_seconds;

@@ -11,22 +11,28 @@ extern const struct reader_ops reader_csv_ops;
 extern const struct reader_ops reader_json_ops;
 extern const struct reader_ops reader_jsonl_ops;
 extern const struct reader_ops reader_xml_ops;
+extern const struct reader_ops reader_xlsx_ops;
+extern const struct reader_ops reader_xls_ops;
 
 extern const struct writer_ops writer_csv_ops;
 extern const struct writer_ops writer_json_ops;
 extern const struct writer_ops writer_jsonl_ops;
+extern const struct writer_ops writer_xlsx_ops;
 
 static const struct reader_ops *const readers[] = {
     &reader_csv_ops,
     &reader_json_ops,
     &reader_jsonl_ops,
     &reader_xml_ops,
+    &reader_xlsx_ops,
+    &reader_xls_ops,
 };
 
 static const struct writer_ops *const writers[] = {
     &writer_csv_ops,
     &writer_json_ops,
     &writer_jsonl_ops,
+    &writer_xlsx_ops,
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))

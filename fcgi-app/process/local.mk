@@ -17,8 +17,11 @@ libquarry_engine_a_SOURCES = \
 	fcgi-app/process/read_csv.c \
 	fcgi-app/process/read_json.c \
 	fcgi-app/process/read_jsonl.c \
+	fcgi-app/process/read_xls.c \
+	fcgi-app/process/read_xlsx.c \
 	fcgi-app/process/read_xml.c \
 	fcgi-app/process/record.c fcgi-app/process/record.h \
+	fcgi-app/process/sheet.c fcgi-app/process/sheet.h \
 	fcgi-app/process/scan.h \
 	fcgi-app/process/schema.c \
 	fcgi-app/process/step_cast.c \
@@ -35,7 +38,8 @@ libquarry_engine_a_SOURCES = \
 	fcgi-app/process/text.c fcgi-app/process/text.h \
 	fcgi-app/process/write_csv.c \
 	fcgi-app/process/write_json.c \
-	fcgi-app/process/write_jsonl.c
+	fcgi-app/process/write_jsonl.c \
+	fcgi-app/process/write_xlsx.c
 
 # What a program linking the engine needs.
 PROCESS_ENGINE_LIBS = libquarry_engine.a $(JSONC_LIBS) $(XML_LIBS) $(ZIP_LIBS) \

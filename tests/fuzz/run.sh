@@ -16,7 +16,7 @@ out=$repo/build/fuzz
 mkdir -p "$out/obj" "$out/artifacts"
 
 command -v clang >/dev/null || { echo "fuzz: clang not found (apt-get install clang libclang-rt-14-dev)" >&2; exit 2; }
-pkgs="json-c libxml-2.0 libzip xlsxwriter freexl libmagic"
+pkgs="json-c libxml-2.0 libzip xlsxwriter freexl libmagic libsodium"
 cflags="-std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror -I$repo/fcgi-app $(pkg-config --cflags $pkgs)"
 libs="$(pkg-config --libs $pkgs) -lm"
 san="address,undefined"
@@ -36,7 +36,10 @@ status=0
 for target_src in "$repo"/tests/fuzz/fuzz_*.c; do
 	name=$(basename "${target_src%.c}")
 	bin=$out/$name
-	clang $cflags -fsanitize=fuzzer,$san "$target_src" "${objs[@]}" $libs -o "$bin"
+	# A target of a parser outside the engine names its sources in a "fuzz-link:" line.
+	extra=()
+	for src in $(sed -n 's/^ \* fuzz-link: //p' "$target_src"); do extra+=("$repo/$src"); done
+	clang $cflags -fsanitize=fuzzer,$san "$target_src" "${extra[@]}" "${objs[@]}" $libs -o "$bin"
 	corpus=$out/corpus/$name
 	mkdir -p "$corpus"
 	seeds=()

@@ -61,3 +61,13 @@ tests_unit_test_detect_SOURCES = tests/unit/test_detect.c
 tests_unit_test_detect_CFLAGS = $(UNIT_ENGINE_CFLAGS)
 tests_unit_test_detect_LDADD = $(UNIT_ENGINE_LIBS)
 
+
+# The spreadsheet readers and the XLSX writer.
+check_PROGRAMS += tests/unit/test_xlsx tests/unit/test_xls
+TESTS += tests/unit/test_xlsx tests/unit/test_xls
+tests_unit_test_xlsx_SOURCES = tests/unit/test_xlsx.c tests/unit/reader_harness.h
+tests_unit_test_xlsx_CFLAGS = $(UNIT_ENGINE_CFLAGS)
+tests_unit_test_xlsx_LDADD = $(UNIT_ENGINE_LIBS)
+tests_unit_test_xls_SOURCES = tests/unit/test_xls.c tests/unit/reader_harness.h
+tests_unit_test_xls_CFLAGS = $(UNIT_ENGINE_CFLAGS)
+tests_unit_test_xls_LDADD = $(UNIT_ENGINE_LIBS)

@@ -1,0 +1,45 @@
+#ifndef QUARRY_API_CLIENT_STORE_H
+#define QUARRY_API_CLIENT_STORE_H
+/* Every statement on clients (tenants) and client_members, and the tenant
+ * name rule. A client is named by its KRN, krn:<org>:client:<id>. */
+#include <json-c/json.h>
+#include <stdbool.h>
+
+#include "common/db.h"
+#include "common/ids.h"
+
+#define KRN_MAX 255
+
+/* True when krn is krn:<org>:client:<id> with org and id of 1-64 characters
+ * from [A-Za-z0-9._-]. */
+bool client_krn_valid(const char *krn);
+
+struct client {
+    char id[UUID_LEN + 1];
+    char krn[KRN_MAX + 1];
+    char name[256];
+    char created_by[UUID_LEN + 1];
+    char created_at[ISO_TIME_LEN + 1];
+    char role[33]; /* the caller's role in lists ("" when not a member) */
+};
+
+/* DB_DUPLICATE when the krn exists. */
+enum db_status client_insert(struct db *db, const char *id, const char *krn, const char *name,
+                             const char *created_by, const char *now_db);
+/* DB_NO_ROW when there is no such client. */
+enum db_status client_find(struct db *db, const char *krn, struct client *out);
+
+/* DB_DUPLICATE when the user is a member already. */
+enum db_status client_member_add(struct db *db, const char *client_id, const char *user_id,
+                                 const char *role, const char *now_db);
+enum db_status client_is_member(struct db *db, const char *client_id, const char *user_id,
+                                bool *member);
+
+/* Calls fn for the user's clients (all: every client), by krn, with the
+ * user's role in each. */
+enum db_status client_list(struct db *db, const char *user_id, bool all,
+                           void (*fn)(void *ctx, const struct client *c), void *ctx);
+
+json_object *client_to_json(const struct client *c);
+
+#endif

@@ -1,0 +1,178 @@
+/* Clients (tenants): admins create them and add members; every user lists
+ * the clients they belong to. Admins act in every client. */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "api/client_store.h"
+#include "api/handlers.h"
+#include "api/response.h"
+#include "api/user_store.h"
+#include "api/validate.h"
+#include "common/log.h"
+
+#define ROLE_MAX 32
+
+int client_load_member(struct request *req, struct client *c)
+{
+    const char *krn = req->params[0];
+    enum db_status st = client_krn_valid(krn) ? client_find(req->app->db, krn, c) : DB_NO_ROW;
+    if (st == DB_NO_ROW) {
+        respond_error(req, 404, "CLIENT_NOT_FOUND", "Client not found", NULL);
+        return -1;
+    }
+    if (st != DB_OK) {
+        respond_db_error(req, st);
+        return -1;
+    }
+    if (req->user.is_superuser)
+        return 0;
+    bool member = false;
+    st = client_is_member(req->app->db, c->id, req->user.id, &member);
+    if (st != DB_OK) {
+        respond_db_error(req, st);
+        return -1;
+    }
+    if (!member) {
+        respond_error(req, 403, "FORBIDDEN", "Not a member of this client", NULL);
+        return -1;
+    }
+    return 0;
+}
+
+static const struct field_spec create_fields[] = {
+    {"krn", FIELD_STRING, true, 1, KRN_MAX},
+    {"name", FIELD_STRING, true, 1, 255},
+};
+
+void clients_create(struct request *req)
+{
+    json_object *body = NULL, *v[2];
+    const char *field;
+    char msg[256], id[UUID_LEN + 1], now[DB_TIME_LEN + 1];
+    struct client c;
+    if (request_json_body(req, &body) != 0)
+        return;
+    if (validate_fields(body, create_fields, 2, v, &field, msg, sizeof(msg)) != 0) {
+        respond_error(req, 422, "VALIDATION_ERROR", msg, field);
+        goto out;
+    }
+    const char *krn = json_object_get_string(v[0]);
+    if (!client_krn_valid(krn)) {
+        respond_error(req, 422, "VALIDATION_ERROR",
+                      "krn must look like krn:<org>:client:<id>, with org and id of 1-64 "
+                      "letters, digits, '.', '_' or '-'",
+                      "krn");
+        goto out;
+    }
+    id_uuid4(id);
+    time_db(time_now_ms(), now);
+    enum db_status st =
+        client_insert(req->app->db, id, krn, json_object_get_string(v[1]), req->user.id, now);
+    if (st == DB_DUPLICATE) {
+        respond_error(req, 409, "CONFLICT", "A client with this krn exists already", "krn");
+        goto out;
+    }
+    if (st == DB_OK)
+        st = client_find(req->app->db, krn, &c);
+    if (st != DB_OK) {
+        respond_db_error(req, st == DB_NO_ROW ? DB_ERROR : st);
+        goto out;
+    }
+    log_info("client created krn=%s", krn);
+    respond_json_put(req, 201, client_to_json(&c));
+out:
+    json_object_put(body);
+}
+
+static const struct field_spec member_fields[] = {
+    {"email", FIELD_EMAIL, true, 3, 254},
+    {"role", FIELD_STRING, false, 1, ROLE_MAX},
+};
+
+static bool role_valid(const char *role)
+{
+    for (const char *p = role; *p; p++)
+        if (!isalnum((unsigned char)*p) && *p != '.' && *p != '_' && *p != '-')
+            return false;
+    return *role != '\0';
+}
+
+void clients_add_member(struct request *req)
+{
+    json_object *body = NULL, *v[2];
+    const char *field;
+    char msg[256], email[256], now[DB_TIME_LEN + 1], when[ISO_TIME_LEN + 1];
+    struct client c;
+    struct user u;
+    if (request_json_body(req, &body) != 0)
+        return;
+    if (validate_fields(body, member_fields, 2, v, &field, msg, sizeof(msg)) != 0) {
+        respond_error(req, 422, "VALIDATION_ERROR", msg, field);
+        goto out;
+    }
+    const char *role = v[1] ? json_object_get_string(v[1]) : "member";
+    if (!role_valid(role)) {
+        respond_error(req, 422, "VALIDATION_ERROR",
+                      "role holds letters, digits, '.', '_' or '-'", "role");
+        goto out;
+    }
+    if (client_load_member(req, &c) != 0)
+        goto out;
+    /* Emails are stored lower-case (as register and login do). */
+    snprintf(email, sizeof(email), "%s", json_object_get_string(v[0]));
+    for (char *p = email; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    enum db_status st = user_find_by_email(req->app->db, email, &u);
+    if (st == DB_NO_ROW) {
+        respond_error(req, 404, "USER_NOT_FOUND", "No user has this email", "email");
+        goto out;
+    }
+    if (st != DB_OK) {
+        respond_db_error(req, st);
+        goto out;
+    }
+    long long now_ms = time_now_ms();
+    time_db(now_ms, now);
+    time_iso(now_ms, when);
+    st = client_member_add(req->app->db, c.id, u.id, role, now);
+    if (st == DB_DUPLICATE) {
+        respond_error(req, 409, "CONFLICT", "The user is a member of this client already", "email");
+        goto out;
+    }
+    if (st != DB_OK) {
+        respond_db_error(req, st);
+        goto out;
+    }
+    log_info("client %s: member %s added as %s", c.krn, u.id, role);
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "client_id", json_object_new_string(c.id));
+    json_object_object_add(o, "krn", json_object_new_string(c.krn));
+    json_object_object_add(o, "user_id", json_object_new_string(u.id));
+    json_object_object_add(o, "email", json_object_new_string(u.email));
+    json_object_object_add(o, "role", json_object_new_string(role));
+    json_object_object_add(o, "created_at", json_object_new_string(when));
+    respond_json_put(req, 201, o);
+out:
+    json_object_put(body);
+}
+
+static void add_client(void *ctx, const struct client *c)
+{
+    json_object_array_add(ctx, client_to_json(c));
+}
+
+void clients_list(struct request *req)
+{
+    json_object *array = json_object_new_array();
+    enum db_status st =
+        client_list(req->app->db, req->user.id, req->user.is_superuser, add_client, array);
+    if (st != DB_OK) {
+        json_object_put(array);
+        respond_db_error(req, st);
+        return;
+    }
+    respond_header(req, "X-Total-Count",
+                   arena_printf(req->arena, "%zu", json_object_array_length(array)));
+    respond_json_put(req, 200, array);
+}

@@ -1,0 +1,215 @@
+#include "api/file_store.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/ids.h"
+
+#define FILE_COLUMNS                                                                               \
+    "id, user_id, filename, object_key, file_type, mime_type, sha256, processing_status,"         \
+    " processing_metadata, uploaded_at, processed_at, file_size, records_processed,"              \
+    " records_successful, records_failed"
+
+struct file_rows {
+    struct arena *arena;
+    struct file_row *one;
+    void (*fn)(void *ctx, const struct file_row *f);
+    void *ctx;
+    bool found;
+};
+
+static long long to_ll(const char *s)
+{
+    return s ? strtoll(s, NULL, 10) : 0;
+}
+
+static int take_file(void *ctx, const struct db_row *row)
+{
+    struct file_rows *r = ctx;
+    struct file_row f;
+    const char **text[] = {&f.id, &f.user_id, &f.filename, &f.object_key, &f.file_type,
+                           &f.mime_type, &f.sha256, &f.processing_status,
+                           &f.processing_metadata, &f.uploaded_at, &f.processed_at};
+    size_t ntext = sizeof(text) / sizeof(text[0]);
+    for (size_t i = 0; i < ntext; i++)
+        *text[i] = row->values[i] ? arena_strdup(r->arena, row->values[i]) : NULL;
+    f.file_size = to_ll(row->values[ntext]);
+    f.records_processed = to_ll(row->values[ntext + 1]);
+    f.records_successful = to_ll(row->values[ntext + 2]);
+    f.records_failed = to_ll(row->values[ntext + 3]);
+    r->found = true;
+    if (r->one != NULL) {
+        *r->one = f;
+        return 1;
+    }
+    r->fn(r->ctx, &f);
+    return 0;
+}
+
+enum db_status file_insert(struct db *db, const struct file_row *f)
+{
+    return db_exec(db,
+                   "INSERT INTO files (id, user_id, filename, object_key, file_type, mime_type,"
+                   " file_size, sha256, processing_status, uploaded_at)"
+                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', ?)",
+                   DB_PARAMS(P_STR(f->id), P_STR(f->user_id), P_STR(f->filename),
+                             P_STR(f->object_key), P_STR(f->file_type), P_STR(f->mime_type),
+                             P_INT(f->file_size), P_STR(f->sha256), P_STR(f->uploaded_at)),
+                   NULL);
+}
+
+enum db_status file_get(struct db *db, struct arena *a, const char *id, struct file_row *out)
+{
+    struct file_rows r = {a, out, NULL, NULL, false};
+    enum db_status st = db_query(db, "SELECT " FILE_COLUMNS " FROM files WHERE id = ?",
+                                 DB_PARAMS(P_STR(id)), take_file, &r);
+    return st != DB_OK ? st : r.found ? DB_OK : DB_NO_ROW;
+}
+
+enum db_status file_list(struct db *db, struct arena *a, const char *user_id, long long skip,
+                         long long limit, void (*fn)(void *ctx, const struct file_row *f),
+                         void *ctx, long long *total)
+{
+    struct file_rows r = {a, NULL, fn, ctx, false};
+    enum db_status st = db_query_int(db, "SELECT COUNT(*) FROM files WHERE user_id = ?",
+                                     DB_PARAMS(P_STR(user_id)), total);
+    if (st != DB_OK)
+        return st;
+    return db_query(db,
+                    "SELECT " FILE_COLUMNS " FROM files WHERE user_id = ?"
+                    " ORDER BY uploaded_at DESC, id DESC LIMIT ? OFFSET ?",
+                    DB_PARAMS(P_STR(user_id), P_INT(limit), P_INT(skip)), take_file, &r);
+}
+
+/* Locks are always taken jobs first, then files (as job_finish does), so
+ * that queueing, deleting and a job's end never deadlock one another. */
+enum db_status file_queue_job(struct db *db, const struct job *job, bool *queued)
+{
+    long long affected = 0;
+    *queued = false;
+    enum db_status st = db_begin(db);
+    if (st != DB_OK)
+        return st;
+    st = job_insert(db, job);
+    if (st == DB_OK)
+        st = db_exec(db,
+                     "UPDATE files SET processing_status = 'PROCESSING', records_processed = 0,"
+                     " records_successful = 0, records_failed = 0, processed_at = NULL,"
+                     " processing_metadata = NULL"
+                     " WHERE id = ? AND processing_status <> 'PROCESSING'",
+                     DB_PARAMS(P_STR(job->file_id)), &affected);
+    if (st != DB_OK || affected != 1) {
+        db_rollback(db);
+        return st;
+    }
+    st = db_commit(db);
+    *queued = st == DB_OK;
+    return st;
+}
+
+struct file_jobs {
+    struct arena *arena;
+    const char **keys;
+    int n, cap;
+    bool busy, oom;
+};
+
+static int take_file_job(void *ctx, const struct db_row *row)
+{
+    struct file_jobs *j = ctx;
+    const char *status = row->values[0], *key = row->values[1];
+    if (strcmp(status, "RUNNING") == 0 || strcmp(status, "CANCELLATION_REQUESTED") == 0)
+        j->busy = true;
+    if (key == NULL)
+        return 0;
+    if (j->n == j->cap) {
+        int cap = j->cap ? j->cap * 2 : 8;
+        const char **keys = arena_alloc(j->arena, (size_t)cap * sizeof(*keys));
+        if (keys == NULL) {
+            j->oom = true;
+            return 1;
+        }
+        if (j->n > 0)
+            memcpy(keys, j->keys, (size_t)j->n * sizeof(*keys));
+        j->keys = keys;
+        j->cap = cap;
+    }
+    j->keys[j->n] = arena_strdup(j->arena, key);
+    if (j->keys[j->n] == NULL) {
+        j->oom = true;
+        return 1;
+    }
+    j->n++;
+    return 0;
+}
+
+enum db_status file_delete(struct db *db, struct arena *a, const char *id, const char ***outputs,
+                           int *noutputs, bool *busy)
+{
+    struct file_jobs jobs = {a, NULL, 0, 0, false, false};
+    long long affected = 0;
+    *outputs = NULL;
+    *noutputs = 0;
+    *busy = false;
+    enum db_status st = db_begin(db);
+    if (st != DB_OK)
+        return st;
+    st = db_query(db, "SELECT status, output_object_key FROM jobs WHERE file_id = ? FOR UPDATE",
+                  DB_PARAMS(P_STR(id)), take_file_job, &jobs);
+    if (st == DB_OK && jobs.oom)
+        st = DB_ERROR;
+    if (st != DB_OK || jobs.busy) {
+        db_rollback(db);
+        *busy = jobs.busy;
+        return st;
+    }
+    st = db_exec(db,
+                 "DELETE FROM job_errors WHERE job_id IN (SELECT id FROM jobs WHERE file_id = ?)",
+                 DB_PARAMS(P_STR(id)), NULL);
+    if (st == DB_OK)
+        st = db_exec(db, "DELETE FROM jobs WHERE file_id = ?", DB_PARAMS(P_STR(id)), NULL);
+    if (st == DB_OK)
+        st = db_exec(db, "DELETE FROM files WHERE id = ?", DB_PARAMS(P_STR(id)), &affected);
+    if (st == DB_OK && affected != 1)
+        st = DB_NO_ROW;
+    if (st != DB_OK) {
+        db_rollback(db);
+        return st;
+    }
+    st = db_commit(db);
+    if (st == DB_OK) {
+        *outputs = jobs.keys;
+        *noutputs = jobs.n;
+    }
+    return st;
+}
+
+static json_object *time_or_null(const char *db_time)
+{
+    char iso[ISO_TIME_LEN + 1];
+    if (db_time == NULL || !time_db_to_iso(db_time, iso))
+        return NULL;
+    return json_object_new_string(iso);
+}
+
+json_object *file_to_json(const struct file_row *f)
+{
+    json_object *o = json_object_new_object();
+    json_object *meta = f->processing_metadata ? json_tokener_parse(f->processing_metadata) : NULL;
+    json_object_object_add(o, "file_id", json_object_new_string(f->id));
+    json_object_object_add(o, "filename", json_object_new_string(f->filename));
+    json_object_object_add(o, "file_type", json_object_new_string(f->file_type));
+    json_object_object_add(o, "mime_type", json_object_new_string(f->mime_type));
+    json_object_object_add(o, "file_size", json_object_new_int64(f->file_size));
+    json_object_object_add(o, "sha256", json_object_new_string(f->sha256));
+    json_object_object_add(o, "processing_status",
+                           json_object_new_string(f->processing_status));
+    json_object_object_add(o, "records_processed", json_object_new_int64(f->records_processed));
+    json_object_object_add(o, "records_successful",
+                           json_object_new_int64(f->records_successful));
+    json_object_object_add(o, "records_failed", json_object_new_int64(f->records_failed));
+    json_object_object_add(o, "uploaded_at", time_or_null(f->uploaded_at));
+    json_object_object_add(o, "processed_at", time_or_null(f->processed_at));
+    json_object_object_add(o, "processing_metadata", meta);
+    return o;
+}

@@ -1,0 +1,44 @@
+#ifndef QUARRY_API_FILE_STORE_H
+#define QUARRY_API_FILE_STORE_H
+/* Every statement on the files table (direct multipart uploads), and the
+ * deletion of a file with its jobs. quarry-process writes a file's outcome
+ * through job_finish (common/job_queue.h); the API only reads it. */
+#include <json-c/json.h>
+#include <stdbool.h>
+
+#include "api/job_store.h"
+#include "common/arena.h"
+#include "common/db.h"
+
+/* A files row as text; strings live in the arena (or the caller's memory for inserts). */
+struct file_row {
+    const char *id, *user_id, *filename, *object_key, *file_type, *mime_type, *sha256,
+        *processing_status, *processing_metadata, *uploaded_at, *processed_at;
+    long long file_size, records_processed, records_successful, records_failed;
+};
+
+enum db_status file_insert(struct db *db, const struct file_row *f);
+/* DB_NO_ROW when there is no such file (whoever owns it). */
+enum db_status file_get(struct db *db, struct arena *a, const char *id, struct file_row *out);
+/* Calls fn for each of the user's files of the page, newest first; *total gets the count. */
+enum db_status file_list(struct db *db, struct arena *a, const char *user_id, long long skip,
+                         long long limit, void (*fn)(void *ctx, const struct file_row *f),
+                         void *ctx, long long *total);
+
+/* Queues a job on the file, in one transaction: the job row (QUEUED) is
+ * inserted and the file goes PROCESSING, guarded on it not being PROCESSING
+ * already. *queued false (and nothing written) when the guard failed. */
+enum db_status file_queue_job(struct db *db, const struct job *job, bool *queued);
+
+/* Deletes the file's row and its jobs (with their line errors) in one
+ * transaction, refusing while one of its jobs runs (*busy true, nothing
+ * deleted). DB_NO_ROW when the file is gone already. *outputs receives the
+ * output object keys of the deleted jobs (array and strings in the arena) so
+ * that the caller removes those objects once the rows are gone. */
+enum db_status file_delete(struct db *db, struct arena *a, const char *id, const char ***outputs,
+                           int *noutputs, bool *busy);
+
+/* The file object of the API. */
+json_object *file_to_json(const struct file_row *f);
+
+#endif

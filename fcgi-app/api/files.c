@@ -1,0 +1,419 @@
+/* Direct uploads: POST /files/upload streams a multipart body to the storage
+ * disk (never into memory), then the file can be processed (a job is queued
+ * on it), looked at, its schema inferred, listed and deleted. A user only
+ * ever sees their own files. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "api/file_store.h"
+#include "api/handlers.h"
+#include "api/job_store.h"
+#include "api/multipart.h"
+#include "api/objects.h"
+#include "api/response.h"
+#include "api/validate.h"
+#include "common/log.h"
+#include "common/signing.h"
+#include "common/wake.h"
+#include "process/engine.h"
+
+/* Room for the part headers and delimiters around a file of the largest size. */
+#define MULTIPART_OVERHEAD (1024 * 1024)
+#define SCHEMA_SAMPLE_DEFAULT 1000
+#define SCHEMA_SAMPLE_MAX 100000
+
+static const char *const output_formats[] = {"csv", "json", "jsonl", "xlsx"};
+
+/* ------------------------------------------------------------ the body */
+
+struct stdin_body {
+    FCGX_Stream *in;
+    long long left; /* of CONTENT_LENGTH */
+};
+
+/* Reads exactly CONTENT_LENGTH bytes, never more: the stream is not trusted to end. */
+static long long read_stdin(void *ctx, char *buf, size_t len)
+{
+    struct stdin_body *b = ctx;
+    if (b->left == 0)
+        return 0;
+    int want = (long long)len < b->left ? (int)len : (int)b->left;
+    int n = FCGX_GetStr(buf, want, b->in);
+    if (n <= 0)
+        return -1;
+    b->left -= n;
+    return n;
+}
+
+/* Reads what is left of the body so that nginx can hand over all of it
+ * before it reads the answer. */
+static void drain_stdin(struct stdin_body *b)
+{
+    char buf[16384];
+    while (b->left > 0 && read_stdin(b, buf, sizeof(buf)) > 0)
+        ;
+}
+
+static int make_dir(const char *path)
+{
+    return mkdir(path, 0750) == 0 || errno == EEXIST ? 0 : -1;
+}
+
+/* A name fit for JSON and logs: the client's if it is clean UTF-8 text, else
+ * its sanitized form. */
+static const char *display_name(struct request *req, const struct multipart_part *part)
+{
+    const char *name = part->has_filename && part->filename[0] ? part->filename : "upload";
+    bool clean = validate_utf8(name, strlen(name));
+    for (const char *p = name; clean && *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            clean = false;
+    if (clean)
+        return name;
+    char *safe = arena_alloc(req->arena, 160);
+    if (safe == NULL)
+        return "upload";
+    signing_sanitize_name(name, safe, 160);
+    return safe;
+}
+
+static void refuse_upload(struct request *req, enum multipart_status st)
+{
+    switch (st) {
+    case MP_TOO_LARGE:
+        respond_error(req, 413, "PAYLOAD_TOO_LARGE", multipart_status_message(st), "file");
+        break;
+    case MP_IO_ERROR:
+    case MP_NO_MEMORY:
+        log_error("upload: %s: %s", multipart_status_message(st), strerror(errno));
+        respond_error(req, 500, "INTERNAL_ERROR", multipart_status_message(st), NULL);
+        break;
+    default:
+        respond_error(req, 400, "INVALID_MULTIPART", multipart_status_message(st), "file");
+        break;
+    }
+}
+
+/* Moves the received file to files/<id>/<safe name> and records it. */
+static void store_upload(struct request *req, struct multipart_upload *up)
+{
+    const struct config *cfg = &req->app->cfg;
+    char id[UUID_LEN + 1], safe[160], now[DB_TIME_LEN + 1];
+    char format[16] = "", mime[128] = "";
+    const char *name = display_name(req, &up->part);
+    if (detect_format(up->tmp_path, name, format, sizeof(format), mime, sizeof(mime)) != 0) {
+        unlink(up->tmp_path);
+        respond_error(req, 415, "UNSUPPORTED_MEDIA_TYPE",
+                      mime[0] ? arena_printf(req->arena, "Files of type %s cannot be processed", mime)
+                              : "This type of file cannot be processed",
+                      "file");
+        return;
+    }
+    id_uuid4(id);
+    signing_sanitize_name(name, safe, sizeof(safe));
+    const char *key = arena_printf(req->arena, "files/%s/%s", id, safe);
+    const char *dir = arena_printf(req->arena, "%s/files/%s", cfg->storage_dir, id);
+    const char *path = object_path(req, key);
+    if (key == NULL || dir == NULL || path == NULL || make_dir(dir) != 0 ||
+        rename(up->tmp_path, path) != 0) {
+        log_error("upload: cannot store %s: %s", key ? key : "file", strerror(errno));
+        unlink(up->tmp_path);
+        if (dir != NULL)
+            rmdir(dir);
+        respond_error(req, 500, "INTERNAL_ERROR", "The file could not be stored", NULL);
+        return;
+    }
+    time_db(time_now_ms(), now);
+    struct file_row f = {0};
+    f.id = id;
+    f.user_id = req->user.id;
+    f.filename = name;
+    f.object_key = key;
+    f.file_type = format;
+    f.mime_type = mime;
+    f.file_size = up->size;
+    f.sha256 = up->sha256;
+    f.processing_status = "PENDING";
+    f.uploaded_at = now;
+    enum db_status st = file_insert(req->app->db, &f);
+    if (st != DB_OK) {
+        object_remove(req, key);
+        respond_db_error(req, st);
+        return;
+    }
+    log_info("file uploaded id=%s size=%lld type=%s", id, up->size, format);
+    respond_json_put(req, 201, file_to_json(&f));
+}
+
+void files_upload(struct request *req)
+{
+    const struct config *cfg = &req->app->cfg;
+    struct stdin_body body = {req->fcgx->in, 0};
+    const char *cl = request_param(req, "CONTENT_LENGTH");
+    char *end = NULL;
+    if (cl != NULL && *cl != '\0') {
+        errno = 0;
+        body.left = strtoll(cl, &end, 10);
+        if (errno != 0 || *end != '\0' || body.left < 0)
+            body.left = 0;
+    }
+    if (body.left == 0) {
+        respond_error(req, 400, "INVALID_MULTIPART", "The request has no body", "file");
+        return;
+    }
+    /* Refused before reading a byte; nginx's own cap normally answers first. */
+    if (body.left > cfg->upload_max_bytes + MULTIPART_OVERHEAD) {
+        respond_error(req, 413, "PAYLOAD_TOO_LARGE", "The file is larger than allowed", "file");
+        return;
+    }
+    const char *files_dir = arena_printf(req->arena, "%s/files", cfg->storage_dir);
+    const char *tmp_dir = arena_printf(req->arena, "%s/files/.tmp", cfg->storage_dir);
+    if (files_dir == NULL || tmp_dir == NULL || make_dir(files_dir) != 0 || make_dir(tmp_dir) != 0) {
+        log_error("upload: cannot create %s: %s", tmp_dir ? tmp_dir : "files/.tmp",
+                  strerror(errno));
+        drain_stdin(&body);
+        respond_error(req, 500, "INTERNAL_ERROR", "The file could not be stored", NULL);
+        return;
+    }
+    struct multipart_upload up = {0};
+    up.field = "file";
+    up.tmp_dir = tmp_dir;
+    up.max_bytes = cfg->upload_max_bytes;
+    enum multipart_status st =
+        multipart_receive(request_param(req, "CONTENT_TYPE"), read_stdin, &body, &up);
+    drain_stdin(&body);
+    if (st != MP_OK) {
+        refuse_upload(req, st);
+        return;
+    }
+    store_upload(req, &up);
+}
+
+/* ------------------------------------------------------------ one file */
+
+/* Loads the caller's file named in the path, or answers 404 / 403 and returns -1. */
+static int file_load_own(struct request *req, struct file_row *f)
+{
+    const char *id = req->params[0];
+    enum db_status st = id_is_uuid(id) ? file_get(req->app->db, req->arena, id, f) : DB_NO_ROW;
+    if (st == DB_NO_ROW) {
+        respond_error(req, 404, "FILE_NOT_FOUND", "File not found", NULL);
+        return -1;
+    }
+    if (st != DB_OK) {
+        respond_db_error(req, st);
+        return -1;
+    }
+    if (strcmp(f->user_id, req->user.id) != 0) {
+        respond_error(req, 403, "FORBIDDEN", "Not allowed to access this file", NULL);
+        return -1;
+    }
+    return 0;
+}
+
+void files_get(struct request *req)
+{
+    struct file_row f;
+    if (file_load_own(req, &f) == 0)
+        respond_json_put(req, 200, file_to_json(&f));
+}
+
+static void add_file(void *ctx, const struct file_row *f)
+{
+    json_object_array_add(ctx, file_to_json(f));
+}
+
+void files_list(struct request *req)
+{
+    long long skip, limit, total = 0;
+    if (query_int(req, "skip", 0, 0, 1LL << 40, &skip) != 0 ||
+        query_int(req, "limit", 100, 1, 1000, &limit) != 0)
+        return;
+    json_object *array = json_object_new_array();
+    enum db_status st =
+        file_list(req->app->db, req->arena, req->user.id, skip, limit, add_file, array, &total);
+    if (st != DB_OK) {
+        json_object_put(array);
+        respond_db_error(req, st);
+        return;
+    }
+    respond_header(req, "X-Total-Count", arena_printf(req->arena, "%lld", total));
+    respond_json_put(req, 200, array);
+}
+
+void files_delete(struct request *req)
+{
+    struct file_row f;
+    const char **outputs;
+    int noutputs;
+    bool busy;
+    if (file_load_own(req, &f) != 0)
+        return;
+    enum db_status st = file_delete(req->app->db, req->arena, f.id, &outputs, &noutputs, &busy);
+    if (busy) {
+        respond_error(req, 409, "CONFLICT",
+                      "The file is being processed; cancel its job before deleting it", NULL);
+        return;
+    }
+    if (st == DB_NO_ROW) {
+        respond_error(req, 404, "FILE_NOT_FOUND", "File not found", NULL);
+        return;
+    }
+    if (st != DB_OK) {
+        respond_db_error(req, st);
+        return;
+    }
+    /* The rows are gone first: an object without a row is only litter, a row without its object a broken file. */
+    object_remove(req, f.object_key);
+    for (int i = 0; i < noutputs; i++)
+        object_remove(req, outputs[i]);
+    log_info("file deleted id=%s jobs_outputs=%d", f.id, noutputs);
+    respond_empty(req, 204);
+}
+
+/* ------------------------------------------------------------ processing */
+
+static const struct field_spec process_fields[] = {
+    {"processing_config", FIELD_OBJECT, false, 0, 0},
+    {"processing_steps", FIELD_ARRAY, false, 0, 100},
+    {"output_format", FIELD_STRING, false, 1, 16},
+};
+
+static bool known_output_format(const char *s)
+{
+    for (size_t i = 0; i < sizeof(output_formats) / sizeof(output_formats[0]); i++)
+        if (strcmp(s, output_formats[i]) == 0)
+            return true;
+    return false;
+}
+
+void files_process(struct request *req)
+{
+    json_object *body = NULL, *v[3];
+    const char *field;
+    char msg[256], path[128], id[UUID_LEN + 1], now[DB_TIME_LEN + 1];
+    struct file_row f;
+    if (request_json_body(req, &body) != 0)
+        return;
+    if (validate_fields(body, process_fields, 3, v, &field, msg, sizeof(msg)) != 0) {
+        respond_error(req, 422, "VALIDATION_ERROR", msg, field);
+        goto out;
+    }
+    if (v[0] && engine_validate_config(v[0], path, sizeof(path), msg, sizeof(msg)) != 0) {
+        respond_error(req, 422, "VALIDATION_ERROR", msg, path);
+        goto out;
+    }
+    if (v[1] && engine_validate_steps(v[1], path, sizeof(path), msg, sizeof(msg)) != 0) {
+        respond_error(req, 422, "VALIDATION_ERROR", msg, path);
+        goto out;
+    }
+    const char *output_format = v[2] ? json_object_get_string(v[2]) : "csv";
+    if (!known_output_format(output_format)) {
+        respond_error(req, 422, "VALIDATION_ERROR", "output_format must be csv, json, jsonl or xlsx",
+                      "output_format");
+        goto out;
+    }
+    if (file_load_own(req, &f) != 0)
+        goto out;
+    if (strcmp(f.processing_status, "PROCESSING") == 0) {
+        respond_error(req, 400, "INVALID_STATE", "The file is already being processed", NULL);
+        goto out;
+    }
+    id_uuid4(id);
+    time_db(time_now_ms(), now);
+    struct job job = {0};
+    job.id = id;
+    job.user_id = req->user.id;
+    job.file_id = f.id;
+    job.file_name = f.filename;
+    job.original_file_size_bytes = f.file_size;
+    job.input_size_bytes = f.file_size;
+    job.status = "QUEUED";
+    job.stage = "file_processing";
+    job.processing_steps =
+        v[1] ? json_object_to_json_string_ext(v[1], JSON_C_TO_STRING_PLAIN) : "[]";
+    job.processing_config =
+        v[0] ? json_object_to_json_string_ext(v[0], JSON_C_TO_STRING_PLAIN) : "{}";
+    job.input_format = f.file_type;
+    job.output_format = output_format;
+    job.input_object_key = f.object_key;
+    job.created_at = job.updated_at = job.queued_at = now;
+    bool queued = false;
+    enum db_status st = file_queue_job(req->app->db, &job, &queued);
+    if (st != DB_OK) {
+        respond_db_error(req, st);
+        goto out;
+    }
+    if (!queued) {
+        respond_error(req, 400, "INVALID_STATE", "The file is already being processed", NULL);
+        goto out;
+    }
+    jobd_wake(req->app->cfg.jobd_socket);
+    log_info("file %s: job %s queued", f.id, id);
+    st = job_get(req->app->db, req->arena, id, &job);
+    if (st != DB_OK) {
+        respond_db_error(req, st == DB_NO_ROW ? DB_ERROR : st);
+        goto out;
+    }
+    respond_json_put(req, 202, job_to_json(&job));
+out:
+    json_object_put(body);
+}
+
+/* ?processing_config=<JSON object>: how to read the file (else it is sniffed).
+ * Returns 0 with *config (owned by the caller, NULL when absent), or -1 after answering. */
+static int schema_config(struct request *req, json_object **config)
+{
+    char path[128], msg[256];
+    *config = NULL;
+    const char *text = form_value(req->arena, req->query, "processing_config");
+    if (text == NULL || *text == '\0')
+        return 0;
+    json_object *c = json_tokener_parse(text);
+    if (c == NULL || !json_object_is_type(c, json_type_object)) {
+        json_object_put(c);
+        respond_error(req, 422, "VALIDATION_ERROR", "processing_config must be a JSON object",
+                      "processing_config");
+        return -1;
+    }
+    if (engine_validate_config(c, path, sizeof(path), msg, sizeof(msg)) != 0) {
+        json_object_put(c);
+        respond_error(req, 422, "VALIDATION_ERROR", msg, path);
+        return -1;
+    }
+    *config = c;
+    return 0;
+}
+
+void files_schema(struct request *req)
+{
+    struct file_row f;
+    long long sample;
+    json_object *config = NULL;
+    char err[512] = "";
+    if (query_int(req, "sample_size", SCHEMA_SAMPLE_DEFAULT, 1, SCHEMA_SAMPLE_MAX, &sample) != 0)
+        return;
+    if (schema_config(req, &config) != 0)
+        return;
+    if (file_load_own(req, &f) != 0)
+        goto out;
+    struct engine_job job = {0};
+    job.input_path = object_path(req, f.object_key);
+    job.input_name_hint = f.filename;
+    job.processing_config = config;
+    json_object *schema = engine_infer_schema(&job, (long)sample, err, sizeof(err));
+    if (schema == NULL) {
+        respond_error(req, 422, "SCHEMA_INFERENCE_FAILED",
+                      err[0] ? err : "The file's schema could not be inferred", NULL);
+        goto out;
+    }
+    if (json_object_is_type(schema, json_type_object))
+        json_object_object_add(schema, "file_id", json_object_new_string(f.id));
+    respond_json_put(req, 200, schema);
+out:
+    json_object_put(config);
+}

@@ -1,0 +1,269 @@
+/* Operations: GET /metrics (Prometheus text 0.0.4, public so that a scraper
+ * needs no token; it shows counts, never user data) and GET
+ * /monitoring/system-status (JSON, for any signed-in user). Both read the
+ * same snapshot: the workers of this host, jobs by status, the queue, the
+ * dispatchers' heartbeats and the database. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api/handlers.h"
+#include "api/metrics.h"
+#include "api/response.h"
+#include "common/ids.h"
+#include "common/log.h"
+
+static const char *const job_statuses[] = {"PENDING",   "QUEUED",    "RUNNING",
+                                           "COMPLETED", "FAILED",    "CANCELLATION_REQUESTED",
+                                           "CANCELLED"};
+#define NJOB_STATUSES (sizeof(job_statuses) / sizeof(job_statuses[0]))
+
+/* As quarry-jobd judges its peers: three missed polls, and never under 3 s. */
+#define HEARTBEAT_STALE_POLLS 3
+#define HEARTBEAT_STALE_FLOOR_MS 3000
+#define MAX_DISPATCHERS 32
+
+struct dispatcher_seen {
+    char host[256];
+    long pid;
+    long long running;
+    char heartbeat[ISO_TIME_LEN + 1];
+    double age_seconds;
+};
+
+struct snapshot {
+    bool db_up;
+    long long jobs[NJOB_STATUSES];
+    long long queued;
+    double oldest_queued_seconds; /* -1: nothing queued */
+    struct dispatcher_seen dispatchers[MAX_DISPATCHERS];
+    int ndispatchers, dispatchers_alive;
+    long long db_connections; /* -1: unknown */
+};
+
+static int take_job_count(void *ctx, const struct db_row *row)
+{
+    struct snapshot *s = ctx;
+    for (size_t i = 0; i < NJOB_STATUSES; i++)
+        if (row->values[0] && strcmp(row->values[0], job_statuses[i]) == 0)
+            s->jobs[i] = row->values[1] ? strtoll(row->values[1], NULL, 10) : 0;
+    return 0;
+}
+
+static int take_queue(void *ctx, const struct db_row *row)
+{
+    struct snapshot *s = ctx;
+    s->queued = row->values[0] ? strtoll(row->values[0], NULL, 10) : 0;
+    s->oldest_queued_seconds = row->values[1] ? strtod(row->values[1], NULL) / 1e6 : -1;
+    return 1;
+}
+
+static int take_dispatcher(void *ctx, const struct db_row *row)
+{
+    struct snapshot *s = ctx;
+    if (s->ndispatchers == MAX_DISPATCHERS)
+        return 1;
+    struct dispatcher_seen *d = &s->dispatchers[s->ndispatchers++];
+    snprintf(d->host, sizeof(d->host), "%s", row->values[0] ? row->values[0] : "");
+    d->pid = row->values[1] ? strtol(row->values[1], NULL, 10) : 0;
+    d->running = row->values[2] ? strtoll(row->values[2], NULL, 10) : 0;
+    if (row->values[3] == NULL || !time_db_to_iso(row->values[3], d->heartbeat))
+        d->heartbeat[0] = '\0';
+    d->age_seconds = row->values[4] ? strtod(row->values[4], NULL) / 1e6 : 0;
+    return 0;
+}
+
+static int take_status_value(void *ctx, const struct db_row *row)
+{
+    long long *n = ctx;
+    if (row->ncols >= 2 && row->values[1] != NULL)
+        *n = strtoll(row->values[1], NULL, 10);
+    return 1;
+}
+
+/* Reads what the database knows. A database that is down leaves zeros and db_up false. */
+static void snapshot_take(struct request *req, struct snapshot *s)
+{
+    struct db *db = req->app->db;
+    memset(s, 0, sizeof(*s));
+    s->oldest_queued_seconds = -1;
+    s->db_connections = -1;
+    s->db_up = db_ping(db) == DB_OK;
+    if (!s->db_up)
+        return;
+    enum db_status st =
+        db_query(db, "SELECT status, COUNT(*) FROM jobs GROUP BY status", DB_NO_PARAMS,
+                 take_job_count, s);
+    if (st == DB_OK)
+        st = db_query(db,
+                      "SELECT COUNT(*), TIMESTAMPDIFF(MICROSECOND, MIN(queued_at), UTC_TIMESTAMP(3))"
+                      " FROM jobs WHERE status = 'QUEUED'",
+                      DB_NO_PARAMS, take_queue, s);
+    if (st == DB_OK)
+        st = db_query(db,
+                      "SELECT host, pid, running, heartbeat,"
+                      " TIMESTAMPDIFF(MICROSECOND, heartbeat, UTC_TIMESTAMP(3))"
+                      " FROM dispatchers ORDER BY heartbeat DESC",
+                      DB_NO_PARAMS, take_dispatcher, s);
+    if (st == DB_OK)
+        st = db_query(db, "SHOW GLOBAL STATUS LIKE 'Threads_connected'", DB_NO_PARAMS,
+                      take_status_value, &s->db_connections);
+    if (st != DB_OK) {
+        log_warn("system status: %s", db_last_error(db));
+        s->db_up = st != DB_UNAVAILABLE;
+    }
+    long long stale_ms = req->app->cfg.jobd_poll_ms * HEARTBEAT_STALE_POLLS;
+    if (stale_ms < HEARTBEAT_STALE_FLOOR_MS)
+        stale_ms = HEARTBEAT_STALE_FLOOR_MS;
+    for (int i = 0; i < s->ndispatchers; i++)
+        if (s->dispatchers[i].age_seconds * 1000.0 <= (double)stale_ms)
+            s->dispatchers_alive++;
+}
+
+static void write_gauge(FILE *out, const char *name, const char *help, double value)
+{
+    fprintf(out, "# HELP %s %s\n# TYPE %s gauge\n%s %.15g\n", name, help, name, name, value);
+}
+
+void ops_metrics(struct request *req)
+{
+    struct snapshot s;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    if (out == NULL) {
+        respond_error(req, 500, "INTERNAL_ERROR", "Out of memory", NULL);
+        return;
+    }
+    snapshot_take(req, &s);
+    if (metrics_write_http(out, req) != 0)
+        log_warn("metrics: request counters are not available");
+    write_gauge(out, "quarry_api_workers", "API worker processes alive on this host.",
+                metrics_workers_alive());
+    write_gauge(out, "quarry_api_uptime_seconds", "Seconds since this host's API pool started.",
+                metrics_pool_uptime(req));
+    write_gauge(out, "quarry_database_up", "Whether the database answers (1) or not (0).",
+                s.db_up);
+    if (s.db_connections >= 0)
+        write_gauge(out, "quarry_database_connections",
+                    "Connections open on the database server (Threads_connected).",
+                    (double)s.db_connections);
+    if (s.db_up) {
+        fputs("# HELP quarry_jobs Jobs by status.\n# TYPE quarry_jobs gauge\n", out);
+        for (size_t i = 0; i < NJOB_STATUSES; i++)
+            fprintf(out, "quarry_jobs{status=\"%s\"} %lld\n", job_statuses[i], s.jobs[i]);
+        write_gauge(out, "quarry_queue_depth", "Jobs waiting for a dispatcher (QUEUED).",
+                    (double)s.queued);
+        write_gauge(out, "quarry_queue_oldest_seconds",
+                    "Age of the oldest queued job in seconds (0 when none).",
+                    s.oldest_queued_seconds > 0 ? s.oldest_queued_seconds : 0);
+        write_gauge(out, "quarry_dispatchers_alive",
+                    "Dispatchers whose heartbeat is recent enough.", s.dispatchers_alive);
+        fputs("# HELP quarry_dispatcher_heartbeat_age_seconds Seconds since each dispatcher's"
+              " last heartbeat.\n# TYPE quarry_dispatcher_heartbeat_age_seconds gauge\n",
+              out);
+        for (int i = 0; i < s.ndispatchers; i++) {
+            fputs("quarry_dispatcher_heartbeat_age_seconds{host=\"", out);
+            metrics_label_value(out, s.dispatchers[i].host);
+            fprintf(out, "\",pid=\"%ld\"} %.3f\n", s.dispatchers[i].pid,
+                    s.dispatchers[i].age_seconds);
+        }
+        fputs("# HELP quarry_dispatcher_running_jobs Jobs each dispatcher runs.\n"
+              "# TYPE quarry_dispatcher_running_jobs gauge\n",
+              out);
+        for (int i = 0; i < s.ndispatchers; i++) {
+            fputs("quarry_dispatcher_running_jobs{host=\"", out);
+            metrics_label_value(out, s.dispatchers[i].host);
+            fprintf(out, "\",pid=\"%ld\"} %lld\n", s.dispatchers[i].pid, s.dispatchers[i].running);
+        }
+    }
+    fputs("# HELP quarry_build_info The running version.\n# TYPE quarry_build_info gauge\n", out);
+    fprintf(out, "quarry_build_info{version=\"%s\"} 1\n", PACKAGE_VERSION);
+    if (fclose(out) != 0 || text == NULL) {
+        free(text);
+        respond_error(req, 500, "INTERNAL_ERROR", "Out of memory", NULL);
+        return;
+    }
+    respond_text(req, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
+    free(text);
+}
+
+/* Seconds with millisecond precision, printed as such (not as 17 digits). */
+static json_object *seconds_json(double seconds)
+{
+    char text[32];
+    snprintf(text, sizeof(text), "%.3f", seconds);
+    return json_object_new_double_s(seconds, text);
+}
+
+void ops_system_status(struct request *req)
+{
+    struct snapshot s;
+    snapshot_take(req, &s);
+    json_object *o = json_object_new_object();
+    const char *status = !s.db_up ? "unhealthy" : s.dispatchers_alive == 0 ? "degraded" : "healthy";
+    json_object_object_add(o, "status", json_object_new_string(status));
+    json_object_object_add(o, "uptime_seconds", seconds_json(metrics_pool_uptime(req)));
+    json_object_object_add(o, "version", json_object_new_string(PACKAGE_VERSION));
+
+    json_object *workers = json_object_new_object();
+    json_object_object_add(workers, "alive", json_object_new_int(metrics_workers_alive()));
+    json_object_object_add(workers, "pid", json_object_new_int((int)getpid()));
+    json_object_object_add(o, "workers", workers);
+
+    json_object *jobs = json_object_new_object();
+    long long total = 0;
+    for (size_t i = 0; i < NJOB_STATUSES; i++) {
+        char key[32];
+        size_t n = strlen(job_statuses[i]);
+        for (size_t j = 0; j <= n && j < sizeof(key); j++)
+            key[j] = (char)(job_statuses[i][j] >= 'A' && job_statuses[i][j] <= 'Z'
+                                ? job_statuses[i][j] - 'A' + 'a'
+                                : job_statuses[i][j]);
+        json_object_object_add(jobs, key, json_object_new_int64(s.jobs[i]));
+        total += s.jobs[i];
+    }
+    json_object_object_add(jobs, "total", json_object_new_int64(total));
+    json_object_object_add(jobs, "queue_depth", json_object_new_int64(s.queued));
+    json_object_object_add(jobs, "oldest_queued_seconds",
+                           s.oldest_queued_seconds >= 0
+                               ? seconds_json(s.oldest_queued_seconds)
+                               : NULL);
+    json_object_object_add(o, "jobs", jobs);
+
+    json_object *disp = json_object_new_object(), *list = json_object_new_array();
+    json_object_object_add(disp, "alive", json_object_new_boolean(s.dispatchers_alive > 0));
+    json_object_object_add(disp, "count_alive", json_object_new_int(s.dispatchers_alive));
+    json_object_object_add(disp, "last_heartbeat",
+                           s.ndispatchers > 0 && s.dispatchers[0].heartbeat[0]
+                               ? json_object_new_string(s.dispatchers[0].heartbeat)
+                               : NULL);
+    json_object_object_add(disp, "heartbeat_age_seconds",
+                           s.ndispatchers > 0 ? seconds_json(s.dispatchers[0].age_seconds)
+                                              : NULL);
+    for (int i = 0; i < s.ndispatchers; i++) {
+        json_object *d = json_object_new_object();
+        json_object_object_add(d, "host", json_object_new_string(s.dispatchers[i].host));
+        json_object_object_add(d, "pid", json_object_new_int64(s.dispatchers[i].pid));
+        json_object_object_add(d, "running", json_object_new_int64(s.dispatchers[i].running));
+        json_object_object_add(d, "last_heartbeat",
+                               s.dispatchers[i].heartbeat[0]
+                                   ? json_object_new_string(s.dispatchers[i].heartbeat)
+                                   : NULL);
+        json_object_object_add(d, "heartbeat_age_seconds",
+                               seconds_json(s.dispatchers[i].age_seconds));
+        json_object_array_add(list, d);
+    }
+    json_object_object_add(disp, "dispatchers", list);
+    json_object_object_add(o, "dispatcher", disp);
+
+    json_object *dbo = json_object_new_object();
+    json_object_object_add(dbo, "up", json_object_new_boolean(s.db_up));
+    json_object_object_add(dbo, "connections",
+                           s.db_connections >= 0 ? json_object_new_int64(s.db_connections) : NULL);
+    json_object_object_add(dbo, "reconnects",
+                           json_object_new_int64((long long)db_reconnects(req->app->db)));
+    json_object_object_add(o, "database", dbo);
+    respond_json_put(req, 200, o);
+}

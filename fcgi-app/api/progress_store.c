@@ -1,0 +1,294 @@
+#include "api/progress_store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/ids.h"
+
+/* Two first posts of one record may race: the loser's INSERT finds the
+ * winner's row (DB_DUPLICATE) and the post starts over as an update. */
+#define PROGRESS_ATTEMPTS 3
+
+#define RECORD_COLUMNS                                                                             \
+    "r.id, r.client_id, r.filename, r.created_by, u.email, r.created_at, r.updated_at,"          \
+    " r.completed_at, r.done_count, r.warn_count, r.failed_count, r.total, r.error_count,"       \
+    " r.warning_count, r.is_completed"
+#define RECORD_FROM " FROM progress_records r LEFT JOIN users u ON u.id = r.created_by"
+
+struct record_rows {
+    struct arena *arena;
+    struct progress_record *one;
+    void (*fn)(void *ctx, const struct progress_record *r);
+    void *ctx;
+    bool found;
+};
+
+static long long to_ll(const char *s)
+{
+    return s ? strtoll(s, NULL, 10) : 0;
+}
+
+static int take_record(void *ctx, const struct db_row *row)
+{
+    struct record_rows *rows = ctx;
+    struct progress_record r;
+    const char **text[] = {&r.id, &r.client_id, &r.filename, &r.created_by, &r.created_by_email,
+                           &r.created_at, &r.updated_at, &r.completed_at};
+    size_t n = sizeof(text) / sizeof(text[0]);
+    for (size_t i = 0; i < n; i++)
+        *text[i] = row->values[i] ? arena_strdup(rows->arena, row->values[i]) : NULL;
+    r.done = to_ll(row->values[n]);
+    r.warn = to_ll(row->values[n + 1]);
+    r.failed = to_ll(row->values[n + 2]);
+    r.has_total = row->values[n + 3] != NULL;
+    r.total = to_ll(row->values[n + 3]);
+    r.error_count = to_ll(row->values[n + 4]);
+    r.warning_count = to_ll(row->values[n + 5]);
+    r.completed = to_ll(row->values[n + 6]) != 0;
+    rows->found = true;
+    if (rows->one != NULL) {
+        *rows->one = r;
+        return 1;
+    }
+    rows->fn(rows->ctx, &r);
+    return 0;
+}
+
+/* The locked row of a post: who made it, whether it is complete, how many messages it has. */
+struct locked {
+    bool found, completed;
+    char id[UUID_LEN + 1], created_by[UUID_LEN + 1];
+    long long error_count, warning_count;
+};
+
+static int take_locked(void *ctx, const struct db_row *row)
+{
+    struct locked *l = ctx;
+    l->found = true;
+    snprintf(l->id, sizeof(l->id), "%s", row->values[0] ? row->values[0] : "");
+    snprintf(l->created_by, sizeof(l->created_by), "%s", row->values[1] ? row->values[1] : "");
+    l->completed = to_ll(row->values[2]) != 0;
+    l->error_count = to_ll(row->values[3]);
+    l->warning_count = to_ll(row->values[4]);
+    return 1;
+}
+
+/* Inserts the first messages of msgs that still fit: the record keeps at
+ * most keep of each kind, and already has had `before`. */
+static enum db_status insert_messages(struct db *db, const char *id, const char *kind,
+                                      const struct progress_message *msgs, int n, long long before,
+                                      long long keep)
+{
+    long long room = keep - (before < keep ? before : keep);
+    for (int i = 0; i < n && i < room; i++) {
+        enum db_status st = db_exec(
+            db, "INSERT INTO progress_messages (progress_id, kind, line, message) VALUES (?, ?, ?, ?)",
+            DB_PARAMS(P_STR(id), P_STR(kind), msgs[i].has_line ? P_INT(msgs[i].line) : P_NULL,
+                      P_STR(msgs[i].message)),
+            NULL);
+        if (st != DB_OK)
+            return st;
+    }
+    return DB_OK;
+}
+
+/* One try of a post; DB_DUPLICATE means "lost the race to create: try again". */
+static enum db_status post_once(struct db *db, struct arena *a, const struct progress_post *p,
+                                enum progress_outcome *outcome, struct progress_record *out,
+                                json_object *errors, json_object *warnings)
+{
+    char now[DB_TIME_LEN + 1];
+    struct locked l = {0};
+    time_db(time_now_ms(), now);
+    /* READ COMMITTED: locking a row that does not exist yet takes no gap
+     * lock, so two first posts cannot deadlock; the unique key orders them. */
+    enum db_status st =
+        db_exec(db, "SET TRANSACTION ISOLATION LEVEL READ COMMITTED", DB_NO_PARAMS, NULL);
+    if (st == DB_OK)
+        st = db_begin(db);
+    if (st != DB_OK)
+        return st;
+    st = db_query(db,
+                  "SELECT id, created_by, is_completed, error_count, warning_count"
+                  " FROM progress_records WHERE client_id = ? AND filename = ? FOR UPDATE",
+                  DB_PARAMS(P_STR(p->client_id), P_STR(p->filename)), take_locked, &l);
+    if (st != DB_OK)
+        goto fail;
+    if (!l.found) {
+        id_uuid4(l.id);
+        st = db_exec(db,
+                     "INSERT INTO progress_records (id, client_id, filename, created_by,"
+                     " done_count, warn_count, failed_count, total, is_completed, error_count,"
+                     " warning_count, created_at, updated_at, completed_at)"
+                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     DB_PARAMS(P_STR(l.id), P_STR(p->client_id), P_STR(p->filename),
+                               P_STR(p->user_id), P_INT(p->done), P_INT(p->warn),
+                               P_INT(p->failed), p->has_total ? P_INT(p->total) : P_NULL,
+                               P_INT(p->is_last), P_INT(p->nerrors), P_INT(p->nwarnings),
+                               P_STR(now), P_STR(now), P_STR(p->is_last ? now : NULL)),
+                     NULL);
+        *outcome = PROGRESS_CREATED;
+    } else if (strcmp(l.created_by, p->user_id) != 0 || l.completed) {
+        *outcome = l.completed && strcmp(l.created_by, p->user_id) == 0 ? PROGRESS_COMPLETED
+                                                                        : PROGRESS_NOT_CREATOR;
+        db_rollback(db);
+        return DB_OK;
+    } else {
+        st = db_exec(db,
+                     "UPDATE progress_records SET done_count = done_count + ?,"
+                     " warn_count = warn_count + ?, failed_count = failed_count + ?,"
+                     " total = COALESCE(?, total), is_completed = ?,"
+                     " error_count = error_count + ?, warning_count = warning_count + ?,"
+                     " updated_at = ?, completed_at = ? WHERE id = ?",
+                     DB_PARAMS(P_INT(p->done), P_INT(p->warn), P_INT(p->failed),
+                               p->has_total ? P_INT(p->total) : P_NULL, P_INT(p->is_last),
+                               P_INT(p->nerrors), P_INT(p->nwarnings), P_STR(now),
+                               P_STR(p->is_last ? now : NULL), P_STR(l.id)),
+                     NULL);
+        *outcome = PROGRESS_UPDATED;
+    }
+    if (st == DB_OK)
+        st = insert_messages(db, l.id, "error", p->errors, p->nerrors, l.error_count, p->keep);
+    if (st == DB_OK)
+        st = insert_messages(db, l.id, "warning", p->warnings, p->nwarnings, l.warning_count,
+                             p->keep);
+    if (st == DB_OK) {
+        /* Read inside the transaction: the answer shows this post's sums, not a later one's. */
+        struct record_rows rows = {a, out, NULL, NULL, false};
+        st = db_query(db, "SELECT " RECORD_COLUMNS RECORD_FROM " WHERE r.id = ?",
+                      DB_PARAMS(P_STR(l.id)), take_record, &rows);
+        if (st == DB_OK && !rows.found)
+            st = DB_ERROR;
+    }
+    if (st == DB_OK)
+        st = progress_messages(db, l.id, "error", p->keep, errors);
+    if (st == DB_OK)
+        st = progress_messages(db, l.id, "warning", p->keep, warnings);
+    if (st != DB_OK)
+        goto fail;
+    return db_commit(db);
+fail:
+    db_rollback(db);
+    return st;
+}
+
+static void array_clear(json_object *array)
+{
+    size_t n = json_object_array_length(array);
+    if (n > 0)
+        json_object_array_del_idx(array, 0, n);
+}
+
+enum db_status progress_post(struct db *db, struct arena *a, const struct progress_post *post,
+                             enum progress_outcome *outcome, struct progress_record *out,
+                             json_object *errors, json_object *warnings)
+{
+    enum db_status st = DB_ERROR;
+    for (int attempt = 0; attempt < PROGRESS_ATTEMPTS; attempt++) {
+        /* A failed try may have read messages before it rolled back. */
+        array_clear(errors);
+        array_clear(warnings);
+        st = post_once(db, a, post, outcome, out, errors, warnings);
+        if (st != DB_DUPLICATE)
+            break;
+    }
+    return st == DB_DUPLICATE ? DB_ERROR : st;
+}
+
+enum db_status progress_get(struct db *db, struct arena *a, const char *client_id,
+                            const char *filename, struct progress_record *out)
+{
+    struct record_rows rows = {a, out, NULL, NULL, false};
+    enum db_status st = db_query(db,
+                                 "SELECT " RECORD_COLUMNS RECORD_FROM
+                                 " WHERE r.client_id = ? AND r.filename = ?",
+                                 DB_PARAMS(P_STR(client_id), P_STR(filename)), take_record, &rows);
+    return st != DB_OK ? st : rows.found ? DB_OK : DB_NO_ROW;
+}
+
+enum db_status progress_list(struct db *db, struct arena *a, const struct progress_list_query *q,
+                             void (*fn)(void *ctx, const struct progress_record *r), void *ctx,
+                             long long *total)
+{
+    struct record_rows rows = {a, NULL, fn, ctx, false};
+    enum db_status st;
+    /* Two fixed statements rather than SQL assembled at run time. */
+    if (q->email != NULL) {
+        st = db_query_int(db,
+                          "SELECT COUNT(*) FROM progress_records r JOIN users u"
+                          " ON u.id = r.created_by WHERE r.client_id = ? AND u.email = ?",
+                          DB_PARAMS(P_STR(q->client_id), P_STR(q->email)), total);
+        if (st == DB_OK)
+            st = db_query(db,
+                          "SELECT " RECORD_COLUMNS RECORD_FROM
+                          " WHERE r.client_id = ? AND u.email = ?"
+                          " ORDER BY r.created_at DESC, r.id LIMIT ? OFFSET ?",
+                          DB_PARAMS(P_STR(q->client_id), P_STR(q->email), P_INT(q->limit),
+                                    P_INT(q->skip)),
+                          take_record, &rows);
+        return st;
+    }
+    st = db_query_int(db, "SELECT COUNT(*) FROM progress_records WHERE client_id = ?",
+                      DB_PARAMS(P_STR(q->client_id)), total);
+    if (st == DB_OK)
+        st = db_query(db,
+                      "SELECT " RECORD_COLUMNS RECORD_FROM " WHERE r.client_id = ?"
+                      " ORDER BY r.created_at DESC, r.id LIMIT ? OFFSET ?",
+                      DB_PARAMS(P_STR(q->client_id), P_INT(q->limit), P_INT(q->skip)),
+                      take_record, &rows);
+    return st;
+}
+
+static int take_message(void *ctx, const struct db_row *row)
+{
+    json_object *m = json_object_new_object();
+    json_object_object_add(m, "line",
+                           row->values[0] ? json_object_new_int64(to_ll(row->values[0])) : NULL);
+    json_object_object_add(m, "message", json_object_new_string(row->values[1] ? row->values[1] : ""));
+    json_object_array_add(ctx, m);
+    return 0;
+}
+
+enum db_status progress_messages(struct db *db, const char *progress_id, const char *kind,
+                                 long long limit, json_object *array)
+{
+    return db_query(db,
+                    "SELECT line, message FROM progress_messages"
+                    " WHERE progress_id = ? AND kind = ? ORDER BY id LIMIT ?",
+                    DB_PARAMS(P_STR(progress_id), P_STR(kind), P_INT(limit)), take_message,
+                    array);
+}
+
+static json_object *time_or_null(const char *db_time)
+{
+    char iso[ISO_TIME_LEN + 1];
+    if (db_time == NULL || !time_db_to_iso(db_time, iso))
+        return NULL;
+    return json_object_new_string(iso);
+}
+
+json_object *progress_to_json(const struct progress_record *r, const char *krn)
+{
+    json_object *o = json_object_new_object();
+    json_object *counts = json_object_new_object();
+    json_object_object_add(counts, "done", json_object_new_int64(r->done));
+    json_object_object_add(counts, "warn", json_object_new_int64(r->warn));
+    json_object_object_add(counts, "failed", json_object_new_int64(r->failed));
+    json_object_object_add(o, "id", json_object_new_string(r->id));
+    json_object_object_add(o, "krn", json_object_new_string(krn));
+    json_object_object_add(o, "filename", json_object_new_string(r->filename));
+    json_object_object_add(o, "counts", counts);
+    json_object_object_add(o, "total", r->has_total ? json_object_new_int64(r->total) : NULL);
+    json_object_object_add(o, "isCompleted", json_object_new_boolean(r->completed));
+    json_object_object_add(o, "errorCount", json_object_new_int64(r->error_count));
+    json_object_object_add(o, "warningCount", json_object_new_int64(r->warning_count));
+    json_object_object_add(o, "createdBy", json_object_new_string(r->created_by));
+    json_object_object_add(o, "createdByEmail",
+                           r->created_by_email ? json_object_new_string(r->created_by_email)
+                                               : NULL);
+    json_object_object_add(o, "createdAt", time_or_null(r->created_at));
+    json_object_object_add(o, "updatedAt", time_or_null(r->updated_at));
+    json_object_object_add(o, "completedAt", time_or_null(r->completed_at));
+    return o;
+}

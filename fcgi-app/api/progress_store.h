@@ -1,0 +1,75 @@
+#ifndef QUARRY_API_PROGRESS_STORE_H
+#define QUARRY_API_PROGRESS_STORE_H
+/* Every statement on progress_records and progress_messages: progress that
+ * external workers report per (client, filename). Counts add up inside one
+ * transaction that holds the record's row lock, so concurrent posts never
+ * lose a count; the messages kept are bounded, their counts stay exact. */
+#include <json-c/json.h>
+#include <stdbool.h>
+
+#include "common/arena.h"
+#include "common/db.h"
+
+struct progress_message {
+    bool has_line;
+    long long line;
+    const char *message;
+};
+
+/* One POST, validated. */
+struct progress_post {
+    const char *client_id, *filename, *user_id;
+    long long done, warn, failed;
+    bool has_total;
+    long long total;
+    bool is_last;
+    const struct progress_message *errors, *warnings;
+    int nerrors, nwarnings;
+    long long keep; /* messages kept per record and kind */
+};
+
+/* A record as text from the database; strings live in the arena. */
+struct progress_record {
+    const char *id, *client_id, *filename, *created_by, *created_by_email, *created_at,
+        *updated_at, *completed_at;
+    long long done, warn, failed, total, error_count, warning_count;
+    bool has_total, completed;
+};
+
+enum progress_outcome {
+    PROGRESS_CREATED,
+    PROGRESS_UPDATED,
+    PROGRESS_NOT_CREATOR, /* someone else's record: nothing changed */
+    PROGRESS_COMPLETED,   /* the record is complete: nothing changed */
+};
+
+/* Creates the record or adds to it, in one transaction, and reads it back
+ * as it stands after this post: *out (strings in a), and its kept messages
+ * appended to the errors and warnings arrays. *outcome says what happened. */
+enum db_status progress_post(struct db *db, struct arena *a, const struct progress_post *post,
+                             enum progress_outcome *outcome, struct progress_record *out,
+                             json_object *errors, json_object *warnings);
+
+/* DB_NO_ROW when the client has no record of that name. */
+enum db_status progress_get(struct db *db, struct arena *a, const char *client_id,
+                            const char *filename, struct progress_record *out);
+
+struct progress_list_query {
+    const char *client_id;
+    const char *email; /* NULL: every creator */
+    long long skip, limit;
+};
+/* Calls fn for each record of the page, newest first; *total gets the count. */
+enum db_status progress_list(struct db *db, struct arena *a, const struct progress_list_query *q,
+                             void (*fn)(void *ctx, const struct progress_record *r), void *ctx,
+                             long long *total);
+
+/* Appends the record's kept messages of kind ("error" or "warning") as
+ * {line, message} to array, oldest first, at most limit. */
+enum db_status progress_messages(struct db *db, const char *progress_id, const char *kind,
+                                 long long limit, json_object *array);
+
+/* The record object of the API (without messages); krn names its client. */
+json_object *progress_to_json(const struct progress_record *r, const char *krn);
+
+#endif
