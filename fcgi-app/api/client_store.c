@@ -98,16 +98,16 @@ enum db_status client_member_add(struct db *db, const char *client_id, const cha
                    NULL);
 }
 
-enum db_status client_is_member(struct db *db, const char *client_id, const char *user_id,
-                                bool *member)
+enum db_status client_find_for_user(struct db *db, const char *krn, const char *user_id,
+                                    struct client *out)
 {
-    long long n = 0;
-    enum db_status st = db_query_int(db,
-                                     "SELECT COUNT(*) FROM client_members"
-                                     " WHERE client_id = ? AND user_id = ?",
-                                     DB_PARAMS(P_STR(client_id), P_STR(user_id)), &n);
-    *member = st == DB_OK && n > 0;
-    return st;
+    struct client_found f = {out, NULL, NULL, false};
+    enum db_status st = db_query(db,
+                                 "SELECT c.id, c.krn, c.name, c.created_by, c.created_at, m.role"
+                                 " FROM clients c LEFT JOIN client_members m"
+                                 " ON m.client_id = c.id AND m.user_id = ? WHERE c.krn = ?",
+                                 DB_PARAMS(P_STR(user_id), P_STR(krn)), take_client, &f);
+    return st != DB_OK ? st : f.found ? DB_OK : DB_NO_ROW;
 }
 
 enum db_status client_list(struct db *db, const char *user_id, bool all,

@@ -28,12 +28,13 @@ enum db_status client_insert(struct db *db, const char *id, const char *krn, con
                              const char *created_by, const char *now_db);
 /* DB_NO_ROW when there is no such client. */
 enum db_status client_find(struct db *db, const char *krn, struct client *out);
+/* The same, with user_id's role in out->role ("" when not a member), in one query. */
+enum db_status client_find_for_user(struct db *db, const char *krn, const char *user_id,
+                                    struct client *out);
 
 /* DB_DUPLICATE when the user is a member already. */
 enum db_status client_member_add(struct db *db, const char *client_id, const char *user_id,
                                  const char *role, const char *now_db);
-enum db_status client_is_member(struct db *db, const char *client_id, const char *user_id,
-                                bool *member);
 
 /* Calls fn for the user's clients (all: every client), by krn, with the
  * user's role in each. */

@@ -16,7 +16,9 @@
 int client_load_member(struct request *req, struct client *c)
 {
     const char *krn = req->params[0];
-    enum db_status st = client_krn_valid(krn) ? client_find(req->app->db, krn, c) : DB_NO_ROW;
+    enum db_status st = client_krn_valid(krn)
+                            ? client_find_for_user(req->app->db, krn, req->user.id, c)
+                            : DB_NO_ROW;
     if (st == DB_NO_ROW) {
         respond_error(req, 404, "CLIENT_NOT_FOUND", "Client not found", NULL);
         return -1;
@@ -25,15 +27,7 @@ int client_load_member(struct request *req, struct client *c)
         respond_db_error(req, st);
         return -1;
     }
-    if (req->user.is_superuser)
-        return 0;
-    bool member = false;
-    st = client_is_member(req->app->db, c->id, req->user.id, &member);
-    if (st != DB_OK) {
-        respond_db_error(req, st);
-        return -1;
-    }
-    if (!member) {
+    if (!req->user.is_superuser && c->role[0] == '\0') {
         respond_error(req, 403, "FORBIDDEN", "Not a member of this client", NULL);
         return -1;
     }

@@ -161,9 +161,10 @@ static enum db_status post_once(struct db *db, struct arena *a, const struct pro
         if (st == DB_OK && !rows.found)
             st = DB_ERROR;
     }
-    if (st == DB_OK)
+    /* Most posts carry no messages and their records have none: no query then. */
+    if (st == DB_OK && l.error_count + p->nerrors > 0)
         st = progress_messages(db, l.id, "error", p->keep, errors);
-    if (st == DB_OK)
+    if (st == DB_OK && l.warning_count + p->nwarnings > 0)
         st = progress_messages(db, l.id, "warning", p->keep, warnings);
     if (st != DB_OK)
         goto fail;
