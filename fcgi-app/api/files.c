@@ -49,15 +49,6 @@ static long long read_stdin(void *ctx, char *buf, size_t len)
     return n;
 }
 
-/* Reads what is left of the body so that nginx can hand over all of it
- * before it reads the answer. */
-static void drain_stdin(struct stdin_body *b)
-{
-    char buf[16384];
-    while (b->left > 0 && read_stdin(b, buf, sizeof(buf)) > 0)
-        ;
-}
-
 static int make_dir(const char *path)
 {
     return mkdir(path, 0750) == 0 || errno == EEXIST ? 0 : -1;
@@ -175,7 +166,6 @@ void files_upload(struct request *req)
     if (files_dir == NULL || tmp_dir == NULL || make_dir(files_dir) != 0 || make_dir(tmp_dir) != 0) {
         log_error("upload: cannot create %s: %s", tmp_dir ? tmp_dir : "files/.tmp",
                   strerror(errno));
-        drain_stdin(&body);
         respond_error(req, 500, "INTERNAL_ERROR", "The file could not be stored", NULL);
         return;
     }
@@ -183,9 +173,10 @@ void files_upload(struct request *req)
     up.field = "file";
     up.tmp_dir = tmp_dir;
     up.max_bytes = cfg->upload_max_bytes;
+    /* A refusal is answered at once, the rest of the body unread: nginx
+     * delivers an early answer and closes the connection. */
     enum multipart_status st =
         multipart_receive(request_param(req, "CONTENT_TYPE"), read_stdin, &body, &up);
-    drain_stdin(&body);
     if (st != MP_OK) {
         refuse_upload(req, st);
         return;
