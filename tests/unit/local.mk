@@ -71,3 +71,10 @@ tests_unit_test_xlsx_LDADD = $(UNIT_ENGINE_LIBS)
 tests_unit_test_xls_SOURCES = tests/unit/test_xls.c tests/unit/reader_harness.h
 tests_unit_test_xls_CFLAGS = $(UNIT_ENGINE_CFLAGS)
 tests_unit_test_xls_LDADD = $(UNIT_ENGINE_LIBS)
+
+# engine_infer_schema over the JSON, JSON Lines, XML and spreadsheet readers.
+check_PROGRAMS += tests/unit/test_schema
+TESTS += tests/unit/test_schema
+tests_unit_test_schema_SOURCES = tests/unit/test_schema.c
+tests_unit_test_schema_CFLAGS = $(UNIT_ENGINE_CFLAGS)
+tests_unit_test_schema_LDADD = $(UNIT_ENGINE_LIBS)
