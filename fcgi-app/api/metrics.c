@@ -97,8 +97,9 @@ static struct slot *claim_slot(struct metrics_file *m)
             int32_t pid = atomic_load(&s->pid);
             if (pid == me)
                 return s;
-            /* First pass: never used slots; second: those of dead workers, counts kept. */
-            if (pass == 0 ? pid != 0 : (pid == 0 || worker_alive(pid)))
+            /* First pass: the slots of dead workers (their counts carry on),
+             * so that restarts reuse slots; second: never used ones. */
+            if (pass == 0 ? (pid == 0 || worker_alive(pid)) : pid != 0)
                 continue;
             if (atomic_compare_exchange_strong(&s->pid, &pid, me))
                 return s;
