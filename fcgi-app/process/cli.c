@@ -116,7 +116,8 @@ int cli_main(int argc, char **argv)
         json_object_object_add(summary, "error", json_object_new_string(res.error));
     if (want_metadata && res.metadata)
         json_object_object_add(summary, "metadata", json_object_get(res.metadata));
-    puts(json_object_to_json_string_ext(summary, JSON_C_TO_STRING_PLAIN));
+    puts(json_object_to_json_string_ext(summary,
+                                        JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
     status = rc == ENGINE_OK ? 0 : (rc == ENGINE_BAD_INPUT || rc == ENGINE_BAD_CONFIG) ? 2 : 1;
 out:
     json_object_put(summary);

@@ -28,6 +28,7 @@
 #include "process/text.h"
 
 #define CSV_BUF_INITIAL (1u << 20)
+#define CSV_BUF_SMALL (256u << 10)    /* >= 3 * CSV_HEAD: a decoded head fits */
 /* The largest record (and so the largest field) accepted: memory stays flat
  * for any file whose records are smaller than this. */
 #define CSV_MAX_RECORD (64u << 20)
@@ -277,6 +278,14 @@ static size_t decode_into(const uint16_t *table, const unsigned char *in, size_t
     return (size_t)(o - out);
 }
 
+/* The '\n' after the data stops every scan; the SCAN_PAD bytes after it
+ * may be read by a 16-byte load, so they are given a value. */
+static void set_sentinel(struct csv_reader *r)
+{
+    r->buf[r->end] = '\n';
+    memset(r->buf + r->end + 1, 0, SCAN_PAD);
+}
+
 static int buf_grow(struct csv_reader *r)
 {
     if (r->cap >= CSV_MAX_RECORD)
@@ -288,7 +297,6 @@ static int buf_grow(struct csv_reader *r)
     char *b = realloc(r->buf, cap + 1 + SCAN_PAD);
     if (!b)
         return rec_fail(r->env, ENGINE_NO_MEMORY, "out of memory reading the CSV file");
-    memset(b + r->cap + 1 + SCAN_PAD, 0, cap - r->cap);   /* scans may read past the end */
     r->buf = b;
     r->cap = cap;
     return ENGINE_OK;
@@ -332,7 +340,7 @@ static int buf_fill(struct csv_reader *r)
         r->eof = true;
     r->bytes_read += n;
     rec_set_bytes(r->env, r->bytes_read, r->bytes_total);
-    r->buf[r->end] = '\n';
+    set_sentinel(r);
     return ENGINE_OK;
 }
 
@@ -689,7 +697,7 @@ static int read_head(struct csv_reader *r)
         r->start = 0;
         r->end = decode_into(r->decode, r->raw, got - skip, r->buf);
     }
-    r->buf[r->end] = '\n';
+    set_sentinel(r);
     return ENGINE_OK;
 }
 
@@ -849,8 +857,10 @@ static int csv_open(void **state, const struct reader_args *args)
     if (fstat(r->fd, &st) == 0)
         r->bytes_total = (long long)st.st_size;
     posix_fadvise(r->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-    r->cap = CSV_BUF_INITIAL;
-    r->buf = calloc(1, r->cap + 1 + SCAN_PAD);
+    /* A small file gets a small buffer (still room for a decoded head). */
+    r->cap = r->bytes_total > 0 && r->bytes_total < CSV_BUF_INITIAL / 2 ? CSV_BUF_SMALL
+                                                                       : CSV_BUF_INITIAL;
+    r->buf = malloc(r->cap + 1 + SCAN_PAD);
     r->spans_cap = 64;
     r->spans = malloc(r->spans_cap * sizeof(*r->spans));
     if (!r->buf || !r->spans) {
