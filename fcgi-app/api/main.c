@@ -2,6 +2,7 @@
  * as fd 0; multiwatch keeps N of them alive. Each worker serves one request at
  * a time with its own database connection, opened after the fork. */
 #include <fcgiapp.h>
+#include <mysql.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -113,6 +114,15 @@ static void serve(FCGX_Request *fcgx, struct arena *arena)
     log_set_request(NULL);
 }
 
+/* SIGTERM, or SIGQUIT (what multiwatch sends its workers at stop), makes the
+ * accept return, so the worker finishes its request and exits normally (and
+ * LeakSanitizer can look). */
+static void on_terminate(int sig)
+{
+    (void)sig;
+    FCGX_ShutdownPending();
+}
+
 int main(int argc, char **argv)
 {
     char err[512];
@@ -123,6 +133,13 @@ int main(int argc, char **argv)
     }
     log_init("quarry-api");
     signal(SIGPIPE, SIG_IGN);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_terminate; /* no SA_RESTART: accept() must be interrupted */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGQUIT, &sa, NULL);
     if (sodium_init() < 0) {
         log_error("libsodium failed to initialise");
         return 1;
@@ -148,7 +165,9 @@ int main(int argc, char **argv)
         FCGX_Finish_r(&fcgx);
         arena_reset(&arena);
     }
+    log_info("worker stopping");
     arena_free(&arena);
     db_close(app.db);
+    mysql_library_end();
     return 0;
 }
