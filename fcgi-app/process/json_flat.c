@@ -9,7 +9,6 @@
  * Everything made per record (number text, dates, names) lives in a scratch
  * arena that is reset on the next record, so a steady stream of records
  * allocates nothing here beyond what json-c does. */
-#include <inttypes.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -31,6 +30,7 @@ struct jflat {
     const char **date_names;     /* interned */
     size_t ndates;
     struct rec_field *fields;
+    const char **last_names;     /* the names at each position in the last record */
     size_t nfields, cap;
     char *name;                  /* the parent_child prefix being built */
     size_t name_cap;
@@ -116,11 +116,12 @@ struct jflat *jflat_new(struct rec_env *env, const struct jflat_options *opt)
     f->opt = *opt;
     f->cap = 64;
     f->fields = malloc(f->cap * sizeof(*f->fields));
+    f->last_names = calloc(f->cap, sizeof(*f->last_names));
     f->name_cap = 256;
     f->name = malloc(f->name_cap);
     f->arena = rec_arena_new();
     f->value_name = rec_intern(env, "value", 5);
-    if (!f->fields || !f->name || !f->arena || !f->value_name)
+    if (!f->fields || !f->last_names || !f->name || !f->arena || !f->value_name)
         goto oom;
     f->scratch.arena = f->arena;
     size_t n = opt->date_fields ? json_object_array_length(opt->date_fields) : 0;
@@ -150,6 +151,7 @@ void jflat_free(struct jflat *f)
         return;
     free(f->date_names);
     free(f->fields);
+    free(f->last_names);
     free(f->name);
     free(f->seen);
     rec_arena_free(f->arena);
@@ -157,6 +159,23 @@ void jflat_free(struct jflat *f)
 }
 
 /* ---- values ---- */
+
+/* Writes v in decimal; out has room for 21 bytes. Returns the length. */
+static size_t format_u64(uint64_t v, bool negative, char *out)
+{
+    char tmp[20];
+    size_t n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    size_t len = 0;
+    if (negative)
+        out[len++] = '-';
+    while (n)
+        out[len++] = tmp[--n];
+    return len;
+}
 
 static struct rec_field *field_push(struct jflat *f)
 {
@@ -168,6 +187,11 @@ static struct rec_field *field_push(struct jflat *f)
         if (!n)
             return NULL;
         f->fields = n;
+        const char **names = realloc(f->last_names, cap * sizeof(*names));
+        if (!names)
+            return NULL;
+        memset(names + f->cap, 0, (cap - f->cap) * sizeof(*names));
+        f->last_names = names;
         f->cap = cap;
     }
     return &f->fields[f->nfields++];
@@ -243,23 +267,24 @@ static int set_value(struct jflat *f, struct rec_field *fld, json_object *v)
         if (!out)
             return rec_fail(f->env, ENGINE_NO_MEMORY, "out of memory");
         int64_t i = json_object_get_int64(v);
-        int n;
+        size_t n;
         /* json-c keeps integers above INT64_MAX as uint64. */
         if (i == INT64_MAX && json_object_get_uint64(v) > (uint64_t)INT64_MAX)
-            n = snprintf(out, 24, "%" PRIu64, json_object_get_uint64(v));
+            n = format_u64(json_object_get_uint64(v), false, out);
         else
-            n = snprintf(out, 24, "%" PRId64, i);
+            n = format_u64(i < 0 ? (uint64_t)0 - (uint64_t)i : (uint64_t)i, i < 0, out);
         fld->type = REC_INTEGER;
         fld->val = out;
-        fld->len = (size_t)n;
+        fld->len = n;
         return ENGINE_OK;
     }
     case json_type_double: {
         /* A parsed number keeps the text it was written as. */
         const char *text = json_object_get_userdata(v);
-        if (text && text_is_json_number(text, strlen(text))) {
+        size_t tl = text ? strlen(text) : 0;
+        if (text && text_is_json_number(text, tl)) {
             fld->val = text;
-            fld->len = strlen(text);
+            fld->len = tl;
         } else {
             char *out = rec_alloc(&f->scratch, 32);
             if (!out)
@@ -362,7 +387,14 @@ static int walk(struct jflat *f, json_object *obj, int depth, size_t prefix, lon
             f->flattened++;
             rc = walk(f, v, depth + 1, len, line);
         } else {
-            const char *interned = rec_intern(f->env, name, len);
+            /* Records of one file mostly repeat the same keys in the same
+             * order: the name at this position last time is the likely one. */
+            const char *interned = f->nfields < f->cap ? f->last_names[f->nfields] : NULL;
+            if (!interned || strncmp(interned, name, len) != 0 || interned[len] != '\0') {
+                interned = rec_intern(f->env, name, len);
+                if (interned && f->nfields < f->cap)
+                    f->last_names[f->nfields] = interned;
+            }
             if (!interned)
                 return rec_fail(f->env, ENGINE_NO_MEMORY,
                                 "too many distinct field names (or out of memory)");
