@@ -33,6 +33,8 @@ struct col_stat {
 struct meta_stats {
     struct col_stat *cols;
     size_t n, cap;
+    uint32_t *index;     /* open addressing: name pointer -> position + 1 */
+    size_t index_mask;
     bool detailed;
 };
 
@@ -49,18 +51,55 @@ void meta_free(struct meta_stats *stats)
     if (!stats)
         return;
     free(stats->cols);
+    free(stats->index);
     free(stats);
+}
+
+static size_t slot_of(const char *name, size_t mask)
+{
+    return (size_t)(((uintptr_t)name >> 4) * 0x9E3779B97F4A7C15ull >> 24) & mask;
+}
+
+/* The stats of an untracked or new column are found by hashing the name
+ * pointer, so wide files stay linear. */
+static struct col_stat *lookup(const struct meta_stats *s, const char *name, size_t *slot)
+{
+    if (!s->index)
+        return NULL;
+    size_t i = slot_of(name, s->index_mask);
+    for (; s->index[i]; i = (i + 1) & s->index_mask)
+        if (s->cols[s->index[i] - 1].name == name)
+            return &s->cols[s->index[i] - 1];
+    *slot = i;
+    return NULL;
+}
+
+static int index_grow(struct meta_stats *s)
+{
+    size_t n = s->index ? (s->index_mask + 1) * 2 : 64;
+    uint32_t *index = calloc(n, sizeof(*index));
+    if (!index)
+        return -1;
+    for (size_t k = 0; k < s->n; k++) {
+        size_t i = slot_of(s->cols[k].name, n - 1);
+        while (index[i])
+            i = (i + 1) & (n - 1);
+        index[i] = (uint32_t)k + 1;
+    }
+    free(s->index);
+    s->index = index;
+    s->index_mask = n - 1;
+    return 0;
 }
 
 static struct col_stat *stat_for(struct meta_stats *s, size_t pos, const char *name)
 {
     if (pos < s->n && s->cols[pos].name == name)
         return &s->cols[pos];
-    for (size_t i = 0; i < s->n; i++)
-        if (s->cols[i].name == name)
-            return &s->cols[i];
-    if (s->n >= META_MAX_COLUMNS)
-        return NULL;
+    size_t slot = 0;
+    struct col_stat *found = lookup(s, name, &slot);
+    if (found || s->n >= META_MAX_COLUMNS)
+        return found;
     if (s->n == s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 16;
         struct col_stat *cols = realloc(s->cols, cap * sizeof(*cols));
@@ -69,10 +108,16 @@ static struct col_stat *stat_for(struct meta_stats *s, size_t pos, const char *n
         s->cols = cols;
         s->cap = cap;
     }
-    struct col_stat *c = &s->cols[s->n++];
+    if (!s->index || (s->n + 1) * 2 > s->index_mask + 1) {
+        if (index_grow(s))
+            return NULL;
+        lookup(s, name, &slot);
+    }
+    struct col_stat *c = &s->cols[s->n];
     memset(c, 0, sizeof(*c));
     c->name = name;
     c->min_len = -1;
+    s->index[slot] = (uint32_t)++s->n;
     return c;
 }
 

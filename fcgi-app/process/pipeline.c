@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,7 @@ struct run {
     const struct writer_ops *writer;
     void *writer_state;
     struct rec_columns cols;
+    size_t input_columns;   /* as the reader announced them (0: per record) */
 };
 
 static int pick_reader(struct run *r)
@@ -101,6 +103,7 @@ static int plan_columns(struct run *r)
         int rc = r->reader->columns(r->reader_state, &r->cols);
         if (rc != ENGINE_OK)
             return rec_fail(r->env, rc, "out of memory");
+        r->input_columns = r->cols.count;
     }
     if (meta_columns(r->stats, &r->cols))
         return rec_fail(r->env, ENGINE_NO_MEMORY, "out of memory");
@@ -203,6 +206,9 @@ static void build_metadata(struct run *r)
         return;
     if (r->reader && r->reader_state && r->reader->metadata)
         r->reader->metadata(r->reader_state, meta);
+    if (r->input_columns > 0 && !json_object_object_get_ex(meta, "columns_count", NULL))
+        json_object_object_add(meta, "columns_count",
+                               json_object_new_int64((int64_t)r->input_columns));
     if (r->stats)
         meta_emit(r->stats, meta);
     for (size_t i = 0; i < r->nsteps; i++)

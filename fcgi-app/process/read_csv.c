@@ -32,7 +32,7 @@
 /* The largest record (and so the largest field) accepted: memory stays flat
  * for any file whose records are smaller than this. */
 #define CSV_MAX_RECORD (64u << 20)
-#define CSV_MAX_FIELDS 100000
+#define CSV_MAX_FIELDS 50000    /* columns per row (the name table holds 100000) */
 #define CSV_HEAD 65536            /* bytes looked at for detection */
 #define CSV_RAW_CHUNK (256u << 10)
 #define CSV_MAX_NULLS 64
@@ -348,10 +348,10 @@ static int buf_fill(struct csv_reader *r)
 
 static struct span *span_at(struct csv_reader *r, size_t i)
 {
-    if (i < r->spans_cap)
-        return &r->spans[i];
     if (i >= CSV_MAX_FIELDS)
         return NULL;
+    if (i < r->spans_cap)
+        return &r->spans[i];
     size_t cap = r->spans_cap * 2;
     struct span *s = realloc(r->spans, cap * sizeof(*s));
     if (!s)

@@ -14,7 +14,7 @@
 #define REC_REPORT_CAP 10000
 /* Distinct column names per run: bounds memory for JSON inputs whose keys
  * change on every record. */
-#define REC_NAMES_CAP 65536
+#define REC_NAMES_CAP 100000
 
 struct rec_env {
     const struct engine_callbacks *cb;

@@ -390,6 +390,39 @@ START_TEST(bad_config_is_refused)
 }
 END_TEST
 
+START_TEST(wide_rows)
+{
+    size_t cols = 20000, cap = cols * 16 + 64, len = 0;
+    char *in = malloc(cap);
+    ck_assert_ptr_nonnull(in);
+    for (size_t i = 0; i < cols; i++)
+        len += (size_t)sprintf(in + len, "%sc%zu", i ? "," : "", i);
+    in[len++] = '\n';
+    for (size_t i = 0; i < cols; i++)
+        len += (size_t)sprintf(in + len, "%s%zu", i ? "," : "", i);
+    in[len++] = '\n';
+    struct run_out o = {0};
+    run_engine(in, len, "wide.csv", NULL, NULL, "csv", &o);
+    ck_assert_int_eq(o.rc, ENGINE_OK);
+    ck_assert_str_eq(meta_str(&o, "columns_count"), "20000");
+    ck_assert_uint_eq(o.output_len, len);
+    run_free(&o);
+
+    /* past the column limit: refused, not a crash */
+    len = 0;
+    free(in);
+    in = malloc(60000 * 2 + 8);
+    for (size_t i = 0; i < 60000; i++)
+        in[len++] = ',';
+    in[len++] = '\n';
+    run_engine(in, len, "wider.csv", NULL, NULL, "csv", &o);
+    ck_assert_int_eq(o.rc, ENGINE_BAD_INPUT);
+    ck_assert_ptr_nonnull(strstr(o.res.error, "fields"));
+    run_free(&o);
+    free(in);
+}
+END_TEST
+
 static Suite *csv_suite(void)
 {
     Suite *s = suite_create("csv");
@@ -417,6 +450,7 @@ static Suite *csv_suite(void)
     tcase_add_test(tc, refill_boundaries_round_trip);
     tcase_add_test(tc, csv_round_trip_semicolon_to_comma);
     tcase_add_test(tc, bad_config_is_refused);
+    tcase_add_test(tc, wide_rows);
     suite_add_tcase(s, tc);
     return s;
 }
