@@ -41,6 +41,11 @@ struct filter {
     struct typed value;
     struct typed *set;   /* in / not_in */
     size_t nset;
+    /* For a long in / not_in list, the same answer by binary search. */
+    const struct typed **texts;   /* every value's text, sorted */
+    double *nums, *epochs;        /* the values that are numbers / ISO dates, sorted */
+    size_t nnums, nepochs;
+    bool any_true, any_false;
     regex_t re;
     bool has_re;
     size_t hint;
@@ -114,9 +119,102 @@ static void filter_free(void *state)
     for (size_t i = 0; i < f->nset; i++)
         typed_free(&f->set[i]);
     free(f->set);
+    free(f->texts);
+    free(f->nums);
+    free(f->epochs);
     if (f->has_re)
         regfree(&f->re);
     free(f);
+}
+
+/* Lists up to this long are searched one by one. */
+#define SMALL_SET 8
+
+static bool icase_sort;   /* qsort has no context argument */
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static int cmp_slice(const char *a, size_t alen, const char *b, size_t blen, bool icase)
+{
+    size_t n = alen < blen ? alen : blen;
+    int c = icase ? text_ascii_ncasecmp(a, b, n) : memcmp(a, b, n);
+    return c ? c : (alen > blen) - (alen < blen);
+}
+
+static int cmp_typed_text(const void *a, const void *b)
+{
+    const struct typed *x = *(const struct typed *const *)a, *y = *(const struct typed *const *)b;
+    return cmp_slice(x->s, x->len, y->s, y->len, icase_sort);
+}
+
+static int build_lookup(struct filter *f)
+{
+    f->texts = calloc(f->nset, sizeof(*f->texts));
+    f->nums = calloc(f->nset, sizeof(*f->nums));
+    f->epochs = calloc(f->nset, sizeof(*f->epochs));
+    if (!f->texts || !f->nums || !f->epochs)
+        return -1;
+    for (size_t i = 0; i < f->nset; i++) {
+        const struct typed *t = &f->set[i];
+        f->texts[i] = t;
+        if (t->is_num)
+            f->nums[f->nnums++] = t->num;
+        if (t->is_date)
+            f->epochs[f->nepochs++] = t->epoch;
+        if (t->is_bool) {
+            f->any_true |= t->b;
+            f->any_false |= !t->b;
+        }
+    }
+    icase_sort = f->icase;
+    qsort(f->texts, f->nset, sizeof(*f->texts), cmp_typed_text);
+    qsort(f->nums, f->nnums, sizeof(*f->nums), cmp_double);
+    qsort(f->epochs, f->nepochs, sizeof(*f->epochs), cmp_double);
+    return 0;
+}
+
+static bool find_double(const double *v, size_t n, double x)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (v[mid] < x)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && v[lo] == x;
+}
+
+/* Whether the cell equals one of the values, with the typed rules of
+ * equals(): its text is one of theirs, or it is a number / an instant / a
+ * boolean one of them is. */
+static bool in_lookup(const struct filter *f, const char *p, size_t len)
+{
+    size_t lo = 0, hi = f->nset;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = cmp_slice(f->texts[mid]->s, f->texts[mid]->len, p, len, f->icase);
+        if (c == 0)
+            return true;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    double d;
+    bool has_time, b;
+    if (f->nnums && text_parse_double(p, len, &d) && find_double(f->nums, f->nnums, d))
+        return true;
+    if (f->nepochs && text_parse_iso(p, len, &d, &has_time) && find_double(f->epochs, f->nepochs, d))
+        return true;
+    if ((f->any_true || f->any_false) && text_parse_bool(p, len, &b))
+        return b ? f->any_true : f->any_false;
+    return false;
 }
 
 static int filter_init(void **state, json_object *params, struct rec_env *env)
@@ -147,6 +245,8 @@ static int filter_init(void **state, json_object *params, struct rec_env *env)
         for (size_t i = 0; i < f->nset; i++)
             if (typed_from_json(json_object_array_get_idx(v, i), &f->set[i]))
                 goto out;
+        if (f->nset > SMALL_SET && build_lookup(f))
+            goto out;
     } else if (f->op == OP_REGEX) {
         if (regcomp(&f->re, json_object_get_string(v),
                     REG_EXTENDED | REG_NOSUB | (f->icase ? REG_ICASE : 0)) != 0) {
@@ -240,6 +340,8 @@ static int matches(struct filter *f, const struct rec_field *c, struct record *r
         return len >= t->len && bytes_eq(p + len - t->len, t->len, t->s, t->len, f->icase);
     case OP_IN:
     case OP_NOT_IN:
+        if (f->texts)
+            return in_lookup(f, p, len) == (f->op == OP_IN);
         for (size_t i = 0; i < f->nset; i++)
             if (equals(&f->set[i], p, len, f->icase))
                 return f->op == OP_IN;

@@ -68,6 +68,15 @@ START_TEST(filter_operators)
     filter_ids("email", "not_null", NULL, "1,2,4");
     filter_ids("email", "regex", "\"^[a-z]+@example\\\\.com$\"", "1");
     filter_ids("city", "==", "\"Boston\"", "2");
+    /* long lists are searched, not scanned: same answers */
+    filter_ids("amount", "in", "[10.0, 1, 2, 3, 4, 5, 6, 7, 8, \"abc\", \"-2\"]", "1,4");
+    filter_ids("date", "in",
+               "[\"2024-01-15T00:00:00Z\", \"x\", \"y\", \"z\", \"a\", \"b\", \"c\", \"d\", \"e\"]", "1");
+    filter_ids("city", "not_in",
+               "[\"Boston\", \"a\", \"b\", \"c\", \"d\", \"e\", \"f\", \"g\", \"h\"]", "1,3,4");
+    ids_after("[{\"type\":\"filter\",\"params\":{\"column\":\"city\",\"operator\":\"in\",\"value\":"
+              "[\"NEW YORK\",\"q\",\"r\",\"s\",\"t\",\"u\",\"v\",\"w\",\"x\"],\"case_sensitive\":false}}]",
+              "1,3");
     ids_after("[{\"type\":\"filter\",\"params\":{\"column\":\"city\",\"operator\":\"eq\","
               "\"value\":\"NEW YORK\",\"case_sensitive\":false}}]",
               "1,3");
