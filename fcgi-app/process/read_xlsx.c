@@ -239,8 +239,10 @@ static bool attr(xmlTextReaderPtr x, const char *local, char *out, size_t out_le
     do {
         if (strcmp((const char *)xmlTextReaderConstLocalName(x), local) == 0 &&
             !xmlTextReaderIsNamespaceDecl(x)) {
-            const xmlChar *v = xmlTextReaderConstValue(x);
-            snprintf(out, out_len, "%s", v ? (const char *)v : "");
+            const char *v = (const char *)xmlTextReaderConstValue(x);
+            size_t n = v ? strnlen(v, out_len - 1) : 0;   /* called per cell: no printf */
+            memcpy(out, v ? v : "", n);
+            out[n] = '\0';
             found = true;
             break;
         }

@@ -464,6 +464,22 @@ START_TEST(writer_round_trip)
 }
 END_TEST
 
+/* The text of one part of the zip at path. */
+static char *zip_part(const char *path, const char *name)
+{
+    int err;
+    zip_t *za = zip_open(path, ZIP_RDONLY, &err);
+    ck_assert_ptr_nonnull(za);
+    zip_stat_t st;
+    ck_assert_int_eq(zip_stat(za, name, 0, &st), 0);
+    char *text = calloc(1, st.size + 1);
+    zip_file_t *zf = zip_fopen(za, name, 0);
+    ck_assert_int_eq(zip_fread(zf, text, st.size), (zip_int64_t)st.size);
+    zip_fclose(zf);
+    zip_discard(za);
+    return text;
+}
+
 START_TEST(writer_with_known_columns_and_no_rows)
 {
     struct harness h = {0};
@@ -473,6 +489,13 @@ START_TEST(writer_with_known_columns_and_no_rows)
     struct rec_columns cols = {names, 2, 2};
     write_records(&h, &cols, NULL, 0, env);
     rec_env_free(env);
+    /* the header cells use a style whose font is bold */
+    char *sheet1 = zip_part(h.path, "xl/worksheets/sheet1.xml");
+    char *style = zip_part(h.path, "xl/styles.xml");
+    ck_assert_ptr_nonnull(strstr(sheet1, "<c r=\"A1\" s=\"1\""));
+    ck_assert_ptr_nonnull(strstr(style, "<b/>"));
+    free(sheet1);
+    free(style);
     ck_assert_int_eq(run(&h, NULL), ENGINE_OK);
     ck_assert_uint_eq(harness_count(&h), 0);
     ck_assert_str_eq(harness_meta_str(&h, "header_row"), "[ \"a\", \"b\" ]");
