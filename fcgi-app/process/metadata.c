@@ -129,11 +129,48 @@ int meta_columns(struct meta_stats *s, const struct rec_columns *cols)
     return 0;
 }
 
+/* The forms most columns hold, decided in one pass: plain integers,
+ * plain decimals, YYYY-MM-DD with a day every month has. Anything else
+ * (and any doubt) goes to text_classify, which gives the same answer for
+ * these forms. */
+static inline enum text_kind quick_kind(const char *p, size_t len)
+{
+    size_t i = 0, digits = 0, frac = 0;
+    if (len == 10 && p[4] == '-' && p[7] == '-') {
+        unsigned char m1 = (unsigned char)(p[5] - '0'), m2 = (unsigned char)(p[6] - '0'),
+                      d1 = (unsigned char)(p[8] - '0'), d2 = (unsigned char)(p[9] - '0');
+        bool year = (unsigned char)(p[0] - '0') < 10 && (unsigned char)(p[1] - '0') < 10 &&
+                    (unsigned char)(p[2] - '0') < 10 && (unsigned char)(p[3] - '0') < 10;
+        unsigned month = m1 * 10u + m2, day = d1 * 10u + d2;
+        if (year && m1 < 10 && m2 < 10 && d1 < 10 && d2 < 10 && month >= 1 && month <= 12 &&
+            day >= 1 && day <= 28)
+            return KIND_DATE;
+        return text_classify(p, len);
+    }
+    if (i < len && p[i] == '-')
+        i++;
+    size_t start = i;
+    while (i < len && (unsigned char)(p[i] - '0') < 10)
+        i++;
+    digits = i - start;
+    if (digits == 0 || (p[start] == '0' && digits > 1) || digits > 18)
+        return text_classify(p, len);
+    if (i == len)
+        return KIND_INTEGER;
+    if (p[i] != '.')
+        return text_classify(p, len);
+    size_t dot = ++i;
+    while (i < len && (unsigned char)(p[i] - '0') < 10)
+        i++;
+    frac = i - dot;
+    return i == len && frac > 0 ? KIND_NUMBER : text_classify(p, len);
+}
+
 static enum text_kind kind_of(const struct rec_field *f)
 {
     switch (f->type) {
     case REC_TEXT:
-        return text_classify(f->val, f->len);
+        return f->len > 0 ? quick_kind(f->val, f->len) : KIND_STRING;
     case REC_INTEGER:
         return KIND_INTEGER;
     case REC_NUMBER:
@@ -196,7 +233,8 @@ int meta_observe(struct meta_stats *s, const struct record *rec)
 {
     for (size_t i = 0; i < rec->nfields; i++) {
         const struct rec_field *f = &rec->fields[i];
-        struct col_stat *c = stat_for(s, i, f->name);
+        struct col_stat *c = i < s->n && s->cols[i].name == f->name ? &s->cols[i]
+                                                                    : stat_for(s, i, f->name);
         if (!c) {
             if (s->n < META_MAX_COLUMNS)
                 return -1;
