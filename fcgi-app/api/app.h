@@ -4,11 +4,13 @@
  * connection, and the worker's start time. One per process, made after fork. */
 #include "common/config.h"
 #include "common/db.h"
+#include "common/token.h"
 
 struct app {
     struct config cfg;
     struct db *db;
     long long started_ms;
+    struct token_cache *tokens; /* tokens this worker has verified */
 };
 
 #endif

@@ -21,6 +21,8 @@
 
 /* Requests slower than this are logged even when they succeed. */
 #define SLOW_REQUEST_MS 500
+/* Verified tokens remembered per worker (a few hundred bytes each). */
+#define TOKEN_CACHE_SLOTS 1024
 
 static struct app app;
 
@@ -79,6 +81,16 @@ static void dispatch(struct request *req)
     }
 }
 
+/* Reads what a handler left unread of the body (one that answered before
+ * reading it, e.g. a 401). On a kept-alive FastCGI connection the next request
+ * follows on the same stream, so nothing of this one may be left in it. */
+static void drain_body(struct request *req)
+{
+    char sink[16384];
+    while (FCGX_GetStr(sink, sizeof(sink), req->fcgx->in) > 0)
+        ;
+}
+
 static void serve(FCGX_Request *fcgx, struct arena *arena)
 {
     struct request req = {0};
@@ -104,6 +116,7 @@ static void serve(FCGX_Request *fcgx, struct arena *arena)
         respond_error(&req, 400, "BAD_REQUEST", "Malformed request", NULL);
     else
         dispatch(&req);
+    drain_body(&req);
     /* nginx's access log has every request with its id; the API adds a line
      * only for the ones worth a look, so the hot path makes no extra write. */
     long long took = time_now_ms() - req.started_ms;
@@ -149,6 +162,7 @@ int main(int argc, char **argv)
         return 1;
     }
     app.db = db_open(&app.cfg);
+    app.tokens = token_cache_new(TOKEN_CACHE_SLOTS);
     app.started_ms = time_now_ms();
     if (app.db == NULL || FCGX_Init() != 0) {
         log_error("cannot initialise");
@@ -168,6 +182,7 @@ int main(int argc, char **argv)
     log_info("worker stopping");
     arena_free(&arena);
     db_close(app.db);
+    token_cache_free(app.tokens);
     mysql_library_end();
     return 0;
 }

@@ -23,7 +23,8 @@ int session_authenticate(struct request *req)
     while (*token == ' ')
         token++;
     char sub[UUID_LEN + 8];
-    switch (token_verify(req->app->cfg.jwt_key, token, (long long)time(NULL), sub, sizeof(sub))) {
+    switch (token_verify_cached(req->app->tokens, req->app->cfg.jwt_key, token,
+                                (long long)time(NULL), sub, sizeof(sub))) {
     case TOKEN_OK:
         break;
     case TOKEN_EXPIRED:

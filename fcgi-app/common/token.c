@@ -2,6 +2,9 @@
 
 #include <errno.h>
 #include <jwt.h>
+#include <sodium.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -24,12 +27,15 @@ out:
     return out;
 }
 
-enum token_status token_verify(const unsigned char key[SECRET_KEY_BYTES], const char *token,
-                               long long now, char *sub, size_t sub_len)
+#define TOKEN_MAX_LEN 4096
+
+/* The full check; on TOKEN_OK also gives the expiry. */
+static enum token_status token_check(const unsigned char key[SECRET_KEY_BYTES], const char *token,
+                                     long long now, char *sub, size_t sub_len, long long *exp_out)
 {
     jwt_t *jwt = NULL;
     enum token_status st = TOKEN_INVALID;
-    if (token == NULL || *token == '\0' || strlen(token) > 4096)
+    if (token == NULL || *token == '\0' || strlen(token) > TOKEN_MAX_LEN)
         return TOKEN_INVALID;
     /* jwt_decode checks the signature with the key; it accepts other HMAC
      * algorithms too, so the algorithm is checked after. */
@@ -52,8 +58,100 @@ enum token_status token_verify(const unsigned char key[SECRET_KEY_BYTES], const 
         goto out;
     }
     memcpy(sub, s, strlen(s) + 1);
+    *exp_out = (long long)exp;
     st = TOKEN_OK;
 out:
     jwt_free(jwt);
+    return st;
+}
+
+enum token_status token_verify(const unsigned char key[SECRET_KEY_BYTES], const char *token,
+                               long long now, char *sub, size_t sub_len)
+{
+    long long exp;
+    return token_check(key, token, now, sub, sub_len, &exp);
+}
+
+struct token_cache_entry {
+    char *token; /* NULL: empty slot */
+    size_t len;
+    unsigned char key[SECRET_KEY_BYTES]; /* what verified it: a hit needs the same key */
+    char sub[64];
+    long long exp;
+};
+
+struct token_cache {
+    unsigned char hash_key[crypto_shorthash_KEYBYTES];
+    size_t mask;
+    unsigned long hits;
+    struct token_cache_entry entries[];
+};
+
+struct token_cache *token_cache_new(size_t slots)
+{
+    size_t n = 1;
+    while (n < slots && n < (1u << 16))
+        n <<= 1;
+    struct token_cache *c = calloc(1, sizeof(*c) + n * sizeof(struct token_cache_entry));
+    if (c == NULL)
+        return NULL;
+    /* A keyed hash: nobody can aim tokens at one slot to evict others. */
+    randombytes_buf(c->hash_key, sizeof(c->hash_key));
+    c->mask = n - 1;
+    return c;
+}
+
+void token_cache_free(struct token_cache *c)
+{
+    if (c == NULL)
+        return;
+    for (size_t i = 0; i <= c->mask; i++)
+        free(c->entries[i].token);
+    sodium_memzero(c, sizeof(*c) + (c->mask + 1) * sizeof(struct token_cache_entry));
+    free(c);
+}
+
+unsigned long token_cache_hits(const struct token_cache *c)
+{
+    return c ? c->hits : 0;
+}
+
+enum token_status token_verify_cached(struct token_cache *c,
+                                      const unsigned char key[SECRET_KEY_BYTES], const char *token,
+                                      long long now, char *sub, size_t sub_len)
+{
+    long long exp;
+    if (c == NULL || token == NULL)
+        return token_verify(key, token, now, sub, sub_len);
+    size_t len = strlen(token);
+    if (len == 0 || len > TOKEN_MAX_LEN)
+        return TOKEN_INVALID;
+    unsigned char h[crypto_shorthash_BYTES];
+    crypto_shorthash(h, (const unsigned char *)token, len, c->hash_key);
+    uint64_t slot;
+    memcpy(&slot, h, sizeof(slot));
+    struct token_cache_entry *e = &c->entries[slot & c->mask];
+    /* Constant-time comparison: a cached token is a secret of its owner. */
+    if (e->token != NULL && e->len == len && sodium_memcmp(e->token, token, len) == 0 &&
+        sodium_memcmp(e->key, key, SECRET_KEY_BYTES) == 0 && strlen(e->sub) < sub_len) {
+        c->hits++;
+        if (e->exp <= now)
+            return TOKEN_EXPIRED;
+        memcpy(sub, e->sub, strlen(e->sub) + 1);
+        return TOKEN_OK;
+    }
+    enum token_status st = token_check(key, token, now, sub, sub_len, &exp);
+    if (st != TOKEN_OK || strlen(sub) >= sizeof(e->sub))
+        return st;
+    char *copy = malloc(len + 1);
+    if (copy == NULL)
+        return st; /* not cached, still verified */
+    memcpy(copy, token, len + 1);
+    free(e->token);
+    e->token = copy;
+    e->len = len;
+    e->exp = exp;
+    memcpy(e->key, key, SECRET_KEY_BYTES);
+    memcpy(e->sub, sub, strlen(sub) + 1);
     return st;
 }

@@ -124,8 +124,12 @@ def test_killed_jobd_is_restarted(stack):
     stack.kill(old, signal.SIGKILL)
     new = wait_for(lambda: stack.pid("jobd") not in (None, old) and stack.pid("jobd"), timeout=15)
     assert new, "quarry-jobd was not restarted"
-    with open("/proc/%d/comm" % new) as f:
-        assert f.read().strip() == "quarry-jobd"
+
+    def comm():
+        with open("/proc/%d/comm" % new) as f:
+            return f.read().strip()
+    # The supervisor writes the pid between its fork and the exec: wait for the exec.
+    assert wait_for(lambda: comm() == "quarry-jobd", timeout=5), comm()
 
 
 def test_database_outage_is_503_and_recovers_without_restarting_the_pool(stack, client):

@@ -61,6 +61,41 @@ START_TEST(token_refusals)
 }
 END_TEST
 
+START_TEST(token_cache_hits_and_refusals)
+{
+    char sub[64];
+    struct token_cache *c = token_cache_new(8);
+    ck_assert_ptr_nonnull(c);
+    char *t = token_issue(key, "11111111-2222-4333-8444-555555555555", "a@b.co", NOW, 100);
+    ck_assert_int_eq(token_verify_cached(c, key, t, NOW, sub, sizeof(sub)), TOKEN_OK);
+    ck_assert_uint_eq(token_cache_hits(c), 0);
+    memset(sub, 0, sizeof(sub));
+    ck_assert_int_eq(token_verify_cached(c, key, t, NOW + 1, sub, sizeof(sub)), TOKEN_OK);
+    ck_assert_uint_eq(token_cache_hits(c), 1);
+    ck_assert_str_eq(sub, "11111111-2222-4333-8444-555555555555");
+    /* exp is still checked on a hit. */
+    ck_assert_int_eq(token_verify_cached(c, key, t, NOW + 100, sub, sizeof(sub)), TOKEN_EXPIRED);
+    /* A token that differs in one byte is not a hit, and fails the full check. */
+    size_t len = strlen(t);
+    t[len - 1] = t[len - 1] == 'A' ? 'B' : 'A';
+    ck_assert_int_eq(token_verify_cached(c, key, t, NOW, sub, sizeof(sub)), TOKEN_INVALID);
+    /* Refused tokens are never remembered. */
+    ck_assert_int_eq(token_verify_cached(c, key, t, NOW, sub, sizeof(sub)), TOKEN_INVALID);
+    ck_assert_int_eq(token_verify_cached(c, key, "garbage", NOW, sub, sizeof(sub)), TOKEN_INVALID);
+    ck_assert_int_eq(token_verify_cached(c, key, "", NOW, sub, sizeof(sub)), TOKEN_INVALID);
+    /* Many tokens through few slots: each still verifies right. */
+    for (int i = 0; i < 50; i++) {
+        char *u = token_issue(key, "11111111-2222-4333-8444-555555555555", "a@b.co", NOW + i, 100);
+        ck_assert_int_eq(token_verify_cached(c, key, u, NOW + i, sub, sizeof(sub)), TOKEN_OK);
+        ck_assert_int_eq(token_verify_cached(c, other, u, NOW + i, sub, sizeof(sub)),
+                         TOKEN_INVALID);
+        free(u);
+    }
+    free(t);
+    token_cache_free(c);
+}
+END_TEST
+
 START_TEST(password_hash_verify)
 {
     char hash[PASSWORD_HASH_MAX];
@@ -121,6 +156,7 @@ int main(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, token_round_trip);
     tcase_add_test(tc, token_refusals);
+    tcase_add_test(tc, token_cache_hits_and_refusals);
     tcase_add_test(tc, password_hash_verify);
     tcase_add_test(tc, signed_urls);
     tcase_add_test(tc, object_keys);
