@@ -11,6 +11,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <openssl/evp.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -563,7 +564,7 @@ enum multipart_status multipart_finish(struct multipart *p)
 
 struct receive {
     struct multipart_upload *up;
-    crypto_hash_sha256_state sha;
+    EVP_MD_CTX *sha;    /* OpenSSL's SHA-256: several times libsodium's speed on large files */
     int fd;             /* the temporary file while the file part is read */
     bool in_file, seen_file;
     enum multipart_status why; /* the reason behind MP_STOPPED */
@@ -587,7 +588,12 @@ static int on_begin(void *ctx, const struct multipart_part *part)
         r->why = MP_IO_ERROR;
         return -1;
     }
-    crypto_hash_sha256_init(&r->sha);
+    if (r->sha == NULL)
+        r->sha = EVP_MD_CTX_new();
+    if (r->sha == NULL || EVP_DigestInit_ex(r->sha, EVP_sha256(), NULL) != 1) {
+        r->why = MP_NO_MEMORY;
+        return -1;
+    }
     return 0;
 }
 
@@ -600,7 +606,10 @@ static int on_data(void *ctx, const char *data, size_t len)
         r->why = MP_TOO_LARGE;
         return -1;
     }
-    crypto_hash_sha256_update(&r->sha, (const unsigned char *)data, len);
+    if (EVP_DigestUpdate(r->sha, data, len) != 1) {
+        r->why = MP_NO_MEMORY;
+        return -1;
+    }
     r->up->size += (long long)len;
     while (len > 0) {
         ssize_t n = write(r->fd, data, len);
@@ -622,9 +631,13 @@ static int on_end(void *ctx)
     if (!r->in_file)
         return 0;
     r->in_file = false;
-    unsigned char digest[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256_final(&r->sha, digest);
-    sodium_bin2hex(r->up->sha256, sizeof(r->up->sha256), digest, sizeof(digest));
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int digest_len = 0;
+    if (EVP_DigestFinal_ex(r->sha, digest, &digest_len) != 1) {
+        r->why = MP_NO_MEMORY;
+        return -1;
+    }
+    sodium_bin2hex(r->up->sha256, sizeof(r->up->sha256), digest, digest_len);
     int rc = close(r->fd);
     r->fd = -1;
     if (rc != 0) {
@@ -678,6 +691,7 @@ out:
         unlink(up->tmp_path);
         up->tmp_path[0] = '\0';
     }
+    EVP_MD_CTX_free(r.sha);
     multipart_free(p);
     free(buf);
     return st;

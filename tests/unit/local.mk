@@ -2,7 +2,7 @@
 
 # API and security primitives.
 UNIT_API_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(FCGI_CFLAGS) $(JSONC_CFLAGS) $(JWT_CFLAGS) $(SODIUM_CFLAGS)
-UNIT_API_LIBS = libquarry_api.a $(COMMON_LIBS) $(FCGI_LIBS) $(MAGIC_LIBS) $(CHECK_LIBS)
+UNIT_API_LIBS = libquarry_api.a $(COMMON_LIBS) $(FCGI_LIBS) $(MAGIC_LIBS) $(CRYPTO_LIBS) $(CHECK_LIBS)
 
 check_PROGRAMS += tests/unit/test_router tests/unit/test_auth_crypto tests/unit/test_validate
 TESTS += tests/unit/test_router tests/unit/test_auth_crypto tests/unit/test_validate
@@ -61,6 +61,15 @@ tests_unit_test_detect_SOURCES = tests/unit/test_detect.c
 tests_unit_test_detect_CFLAGS = $(UNIT_ENGINE_CFLAGS)
 tests_unit_test_detect_LDADD = $(UNIT_ENGINE_LIBS)
 
+# Direct uploads and tenants: the multipart parser and the upload it feeds, client names.
+check_PROGRAMS += tests/unit/test_multipart tests/unit/test_krn
+TESTS += tests/unit/test_multipart tests/unit/test_krn
+tests_unit_test_multipart_SOURCES = tests/unit/test_multipart.c
+tests_unit_test_multipart_CFLAGS = $(UNIT_API_CFLAGS)
+tests_unit_test_multipart_LDADD = $(UNIT_API_LIBS)
+tests_unit_test_krn_SOURCES = tests/unit/test_krn.c
+tests_unit_test_krn_CFLAGS = $(UNIT_API_CFLAGS) $(MARIADB_CFLAGS)
+tests_unit_test_krn_LDADD = $(UNIT_API_LIBS)
 
 # The spreadsheet readers and the XLSX writer.
 check_PROGRAMS += tests/unit/test_xlsx tests/unit/test_xls
