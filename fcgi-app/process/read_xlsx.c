@@ -136,6 +136,12 @@ static int part_close(void *ctx)
     return 0;
 }
 
+static void quiet(void *ctx, const char *msg, ...)
+{
+    (void)ctx;
+    (void)msg;
+}
+
 static void on_xml_error(void *arg, xmlErrorPtr e)
 {
     struct xlsx_reader *r = arg;
@@ -954,6 +960,9 @@ static int xlsx_open(void **state, const struct reader_args *args)
     }
     r->scratch.arena = r->arena;
     xmlInitParser();
+    /* libxml2 prints encoding errors through its generic handler; the
+     * part's reader reports them itself */
+    xmlSetGenericErrorFunc(NULL, quiet);
     int err = 0;
     r->za = zip_open(args->path, ZIP_RDONLY, &err);
     if (!r->za) {

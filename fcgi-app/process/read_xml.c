@@ -309,6 +309,12 @@ static void note_namespaces(struct xml_reader *r, const xmlNs *ns)
 
 /* ---- parser ---- */
 
+static void quiet(void *ctx, const char *msg, ...)
+{
+    (void)ctx;
+    (void)msg;
+}
+
 /* Quarry never needs a file or url that a document points to. */
 static xmlParserInputPtr refuse_external(const char *url, const char *id, xmlParserCtxtPtr ctxt)
 {
@@ -884,6 +890,9 @@ static int xml_open(void **state, const struct reader_args *args)
     }
     xmlInitParser();
     xmlSetExternalEntityLoader(refuse_external);
+    /* Encoding errors go to libxml2's generic handler (stderr), not to the
+     * reader's: the reader reports them itself. */
+    xmlSetGenericErrorFunc(NULL, quiet);
     r->cap = 64;
     r->fields = malloc(r->cap * sizeof(*r->fields));
     r->name_cap = 256;

@@ -112,6 +112,10 @@ START_TEST(jsonl_and_xml)
     ck_assert_str_eq(get(s, "sample_info", "rows_analyzed"), "2");
     ck_assert_str_eq(get(s, "input_format", NULL), "\"jsonl\"");
     json_object_put(s);
+    /* format "jsonlines" names the reader, whatever the file is called */
+    s = infer("data.json", "{\"format\":\"jsonlines\"}", 0);
+    ck_assert_str_eq(get(s, "input_format", NULL), "\"jsonl\"");
+    json_object_put(s);
     unlink(path);
 
     write_input("<rows><row id=\"1\"><v>1.5</v><when>2024-01-01</when></row>"
