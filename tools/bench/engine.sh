@@ -41,8 +41,16 @@ if ! "$REPO/tools/quarry" build release >"$OUT/build.log" 2>&1; then
 fi
 [ -x "$QP" ] || { log "no $QP"; exit 1; }
 
+# pandas from Debian's python3-pandas (installed here when root and missing;
+# BENCH_NO_PANDAS=1 skips it). Debian's python3 is the one that has it.
+PY=python3
+[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
+if [ -z "${BENCH_NO_PANDAS:-}" ] && ! "$PY" -c 'import pandas' 2>/dev/null && [ "$(id -u)" = 0 ]; then
+	log "installing python3-pandas for the pandas reference"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-pandas >>"$OUT/build.log" 2>&1 || true
+fi
 have_pandas=0
-python3 -c 'import pandas' 2>/dev/null && have_pandas=1
+[ -z "${BENCH_NO_PANDAS:-}" ] && "$PY" -c 'import pandas' 2>/dev/null && have_pandas=1
 
 size_mb=$(awk -v b="$(stat -c %s "$CSV")" 'BEGIN { printf "%.1f", b / 1048576 }')
 FILTER='[{"type":"filter","params":{"column":"city","operator":"eq","value":"New York"}}]'
@@ -94,7 +102,7 @@ run_case() {
 # 1. filter CSV -> CSV
 QCMD=("$QP" run --input "$CSV" --output "$OUT/filter.csv" --steps "$FILTER")
 MCMD=(sh -c 'exec mlr --csv filter "\$city == \"New York\"" "$1" >"$2"' sh "$CSV" "$OUT/filter-mlr.csv")
-PCMD=(python3 -c 'import sys, pandas as pd
+PCMD=("$PY" -c 'import sys, pandas as pd
 df = pd.read_csv(sys.argv[1], dtype=str, keep_default_na=False)
 df[df.city == "New York"].to_csv(sys.argv[2], index=False)' "$CSV" "$OUT/filter-pandas.csv")
 run_case "filter CSV->CSV" filter-csv
@@ -106,7 +114,7 @@ cmp -s "$OUT/filter.csv" "$OUT/filter-mlr.csv" && log "  output identical to mlr
 # 2. convert CSV -> JSON Lines
 QCMD=("$QP" run --input "$CSV" --output "$OUT/convert.jsonl" --output-format jsonl)
 MCMD=(sh -c 'exec mlr --icsv --ojsonl cat "$1" >"$2"' sh "$CSV" "$OUT/convert-mlr.jsonl")
-PCMD=(python3 -c 'import sys, pandas as pd
+PCMD=("$PY" -c 'import sys, pandas as pd
 pd.read_csv(sys.argv[1]).to_json(sys.argv[2], orient="records", lines=True)' "$CSV" "$OUT/convert-pandas.jsonl")
 run_case "convert CSV->JSONL" convert-jsonl
 log "  lines: quarry $(wc -l <"$OUT/convert.jsonl"), mlr $(wc -l <"$OUT/convert-mlr.jsonl")"
@@ -119,7 +127,7 @@ if "$QP" run --input "$JSONL" --output "$OUT/probe.jsonl" --config '{"format":"j
 	size_mb=$jsonl_mb
 	QCMD=("$QP" run --input "$JSONL" --output "$OUT/filter.jsonl" --config '{"format":"jsonl"}' --steps "$FILTER")
 	MCMD=(sh -c 'exec mlr --ijsonl --ojsonl filter "\$city == \"New York\"" "$1" >"$2"' sh "$JSONL" "$OUT/filter-mlr.jsonl")
-	PCMD=(python3 -c 'import sys, pandas as pd
+	PCMD=("$PY" -c 'import sys, pandas as pd
 df = pd.read_json(sys.argv[1], lines=True)
 df[df.city == "New York"].to_json(sys.argv[2], orient="records", lines=True)' "$JSONL" "$OUT/filter-pandas.jsonl")
 	run_case "filter JSONL->JSONL ($jsonl_mb MB)" filter-jsonl
