@@ -3,6 +3,7 @@
  * on it), looked at, its schema inferred, listed and deleted. A user only
  * ever sees their own files. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,23 +31,54 @@ static const char *const output_formats[] = {"csv", "json", "jsonl", "xlsx"};
 
 /* ------------------------------------------------------------ the body */
 
-struct stdin_body {
+/* The body comes from the file nginx spooled it to (REQUEST_BODY_FILE: nginx
+ * then does not stream it to the worker at all, one copy of every byte
+ * fewer), or from the FastCGI stream when there is no such file. */
+struct upload_body {
     FCGX_Stream *in;
+    int fd;         /* the spooled file, or -1 */
     long long left; /* of CONTENT_LENGTH */
 };
 
-/* Reads exactly CONTENT_LENGTH bytes, never more: the stream is not trusted to end. */
-static long long read_stdin(void *ctx, char *buf, size_t len)
+/* Reads exactly CONTENT_LENGTH bytes, never more: no source is trusted to end. */
+static long long read_body(void *ctx, char *buf, size_t len)
 {
-    struct stdin_body *b = ctx;
+    struct upload_body *b = ctx;
     if (b->left == 0)
         return 0;
-    int want = (long long)len < b->left ? (int)len : (int)b->left;
-    int n = FCGX_GetStr(buf, want, b->in);
+    size_t want = (long long)len < b->left ? len : (size_t)b->left;
+    long long n;
+    if (b->fd >= 0) {
+        do
+            n = read(b->fd, buf, want);
+        while (n < 0 && errno == EINTR);
+    } else {
+        n = FCGX_GetStr(buf, (int)want, b->in);
+    }
     if (n <= 0)
         return -1;
     b->left -= n;
     return n;
+}
+
+/* Opens nginx's spooled body when it is one of nginx's temp files on the
+ * storage disk and holds exactly the announced length; -1 otherwise. */
+static int open_spooled_body(struct request *req, long long length)
+{
+    const char *path = request_param(req, "REQUEST_BODY_FILE");
+    const char *tmp = arena_printf(req->arena, "%s/.tmp/", req->app->cfg.storage_dir);
+    struct stat st;
+    if (path == NULL || tmp == NULL || strncmp(path, tmp, strlen(tmp)) != 0 ||
+        strchr(path + strlen(tmp), '/') != NULL)
+        return -1;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return -1;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (long long)st.st_size != length) {
+        close(fd);
+        return -1;
+    }
+    return fd;
 }
 
 static int make_dir(const char *path)
@@ -143,7 +175,7 @@ static void store_upload(struct request *req, struct multipart_upload *up)
 void files_upload(struct request *req)
 {
     const struct config *cfg = &req->app->cfg;
-    struct stdin_body body = {req->fcgx->in, 0};
+    struct upload_body body = {req->fcgx->in, -1, 0};
     const char *cl = request_param(req, "CONTENT_LENGTH");
     char *end = NULL;
     if (cl != NULL && *cl != '\0') {
@@ -175,8 +207,11 @@ void files_upload(struct request *req)
     up.max_bytes = cfg->upload_max_bytes;
     /* A refusal is answered at once, the rest of the body unread: nginx
      * delivers an early answer and closes the connection. */
+    body.fd = open_spooled_body(req, body.left);
     enum multipart_status st =
-        multipart_receive(request_param(req, "CONTENT_TYPE"), read_stdin, &body, &up);
+        multipart_receive(request_param(req, "CONTENT_TYPE"), read_body, &body, &up);
+    if (body.fd >= 0)
+        close(body.fd);
     if (st != MP_OK) {
         refuse_upload(req, st);
         return;
