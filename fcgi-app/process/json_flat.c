@@ -41,7 +41,13 @@ struct jflat {
     bool nested;                 /* this record had flattened names */
     const char *value_name;
     long long flattened, kept_json, dates_parsed, dates_bad, duplicates;
+    int deepest;                 /* the deepest object nesting met (1 = a plain record) */
+    const char **made;           /* names made by flattening, interned, at most JFLAT_MADE_MAX */
+    size_t nmade;
 };
+
+/* Names listed as flattened_fields in the metadata; past this, only counted. */
+#define JFLAT_MADE_MAX 1000
 
 /* ---- options ---- */
 
@@ -154,8 +160,22 @@ void jflat_free(struct jflat *f)
     free(f->last_names);
     free(f->name);
     free(f->seen);
+    free(f->made);
     rec_arena_free(f->arena);
     free(f);
+}
+
+/* Remembers a name made by flattening (a new interned name: the slow path only). */
+static void note_made(struct jflat *f, const char *interned)
+{
+    for (size_t i = 0; i < f->nmade; i++)
+        if (f->made[i] == interned)
+            return;
+    if (f->nmade == JFLAT_MADE_MAX)
+        return;
+    if (f->made == NULL && (f->made = malloc(JFLAT_MADE_MAX * sizeof(*f->made))) == NULL)
+        return; /* metadata only: losing the list loses nothing else */
+    f->made[f->nmade++] = interned;
 }
 
 /* ---- values ---- */
@@ -383,6 +403,8 @@ static int walk(struct jflat *f, json_object *obj, int depth, size_t prefix, lon
             f->nested = true;
         }
         int rc;
+        if (depth + 2 > f->deepest && json_object_is_type(v, json_type_object))
+            f->deepest = depth + 2;
         if (descend) {
             f->flattened++;
             rc = walk(f, v, depth + 1, len, line);
@@ -394,6 +416,8 @@ static int walk(struct jflat *f, json_object *obj, int depth, size_t prefix, lon
                 interned = rec_intern(f->env, name, len);
                 if (interned && f->nfields < f->cap)
                     f->last_names[f->nfields] = interned;
+                if (interned && prefix > 0)
+                    note_made(f, interned);
             }
             if (!interned)
                 return rec_fail(f->env, ENGINE_NO_MEMORY,
@@ -474,6 +498,11 @@ void jflat_metadata(const struct jflat *f, json_object *meta)
     json_object_object_add(meta, "flatten_nested", json_object_new_boolean(f->opt.flatten));
     json_object_object_add(meta, "max_depth", json_object_new_int(f->opt.max_depth));
     json_object_object_add(meta, "nested_objects_flattened", json_object_new_int64(f->flattened));
+    json_object_object_add(meta, "max_nesting_depth", json_object_new_int(f->deepest ? f->deepest : 1));
+    json_object *made = json_object_new_array();
+    for (size_t i = 0; i < f->nmade; i++)
+        json_object_array_add(made, json_object_new_string(f->made[i]));
+    json_object_object_add(meta, "flattened_fields", made);
     json_object_object_add(meta, "values_kept_as_json", json_object_new_int64(f->kept_json));
     if (f->ndates) {
         json_object_object_add(meta, "dates_parsed", json_object_new_int64(f->dates_parsed));

@@ -455,10 +455,13 @@ static int json_metadata(void *state, json_object *meta)
 {
     struct json_reader *r = state;
     json_object_object_add(meta, "records_found", json_object_new_int64(r->records));
+    json_object_object_add(meta, "objects_found", json_object_new_int64(r->records));
     json_object_object_add(meta, "top_level",
                            json_object_new_string(r->single ? "object" : "array"));
     if (r->array_path)
         json_object_object_add(meta, "array_path", json_object_new_string(r->array_path));
+    json_object_object_add(meta, "array_path_used",
+                           r->array_path ? json_object_new_string(r->array_path) : NULL);
     jflat_metadata(r->flat, meta);
     return ENGINE_OK;
 }

@@ -260,6 +260,7 @@ static int jsonl_metadata(void *state, json_object *meta)
 {
     struct jsonl_reader *r = state;
     json_object_object_add(meta, "records_found", json_object_new_int64(r->records));
+    json_object_object_add(meta, "objects_found", json_object_new_int64(r->records));
     json_object_object_add(meta, "lines_read", json_object_new_int64(r->line));
     json_object_object_add(meta, "lines_rejected", json_object_new_int64(r->rejected));
     json_object_object_add(meta, "blank_lines", json_object_new_int64(r->blank));

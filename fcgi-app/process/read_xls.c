@@ -397,7 +397,7 @@ static int xls_metadata(void *state, json_object *meta)
                                json_object_new_int64(r->sel_rows[i]));
     }
     json_object_object_add(meta, "sheet_names", names);
-    json_object_object_add(meta, "sheets_read", read);
+    json_object_object_add(meta, "sheets_processed", read);
     json_object_object_add(meta, "rows_per_sheet", rows);
     json_object_object_add(meta, "header_row", json_object_get(r->first_header));
     sheet_options_metadata(&r->opt, meta);

@@ -47,6 +47,8 @@ START_TEST(array_path_skips_other_members)
     ck_assert_uint_eq(harness_count(&h), 2);
     ck_assert_str_eq(harness_rec(&h, 1), "{\"id\":\"i:2\"}");
     ck_assert_str_eq(harness_meta_str(&h, "array_path"), "data.customers");
+    ck_assert_str_eq(harness_meta_str(&h, "array_path_used"), "data.customers");
+    ck_assert_str_eq(harness_meta_str(&h, "objects_found"), "2");
     harness_done(&h);
 }
 END_TEST
@@ -103,6 +105,10 @@ START_TEST(flatten_nested_to_max_depth)
                      "{\"id\":\"i:1\",\"user_profile_address_city\":\"s:Oslo\","
                      "\"user_profile_address_geo_lat\":\"i:1\",\"user_tags\":\"j:[\\\"a\\\","
                      "\\\"b\\\"]\",\"user_empty\":\"j:{}\"}");
+    ck_assert_str_eq(harness_meta_str(&h, "max_nesting_depth"), "5");
+    ck_assert_str_eq(harness_meta_str(&h, "flattened_fields"),
+                     "[ \"user_profile_address_city\", \"user_profile_address_geo_lat\", "
+                     "\"user_tags\", \"user_empty\" ]");
     harness_done(&h);
 
     ck_assert_int_eq(run(&h, doc, "{\"max_depth\":2}"), ENGINE_OK);

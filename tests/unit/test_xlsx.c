@@ -172,7 +172,7 @@ START_TEST(sheet_selection)
     ck_assert_uint_eq(harness_count(&h), 6);
     ck_assert_str_eq(harness_rec(&h, 0), "{\"_sheet\":\"s:Other\",\"a\":\"i:1\",\"b\":\"s:x\"}");
     ck_assert_str_eq(harness_rec(&h, 1), "{\"_sheet\":\"s:People\",\"Staff report\":\"s:name\"}");
-    ck_assert_str_eq(harness_meta_str(&h, "sheets_read"), "[ \"Other\", \"People\" ]");
+    ck_assert_str_eq(harness_meta_str(&h, "sheets_processed"), "[ \"Other\", \"People\" ]");
     harness_done(&h);
 
     make_people(&h, false);
