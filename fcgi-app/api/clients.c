@@ -161,12 +161,5 @@ void clients_list(struct request *req)
     json_object *array = json_object_new_array();
     enum db_status st =
         client_list(req->app->db, req->user.id, req->user.is_superuser, add_client, array);
-    if (st != DB_OK) {
-        json_object_put(array);
-        respond_db_error(req, st);
-        return;
-    }
-    respond_header(req, "X-Total-Count",
-                   arena_printf(req->arena, "%zu", json_object_array_length(array)));
-    respond_json_put(req, 200, array);
+    respond_list(req, st, array, (long long)json_object_array_length(array));
 }

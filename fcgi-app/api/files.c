@@ -226,19 +226,7 @@ static int file_load_own(struct request *req, struct file_row *f)
 {
     const char *id = req->params[0];
     enum db_status st = id_is_uuid(id) ? file_get(req->app->db, req->arena, id, f) : DB_NO_ROW;
-    if (st == DB_NO_ROW) {
-        respond_error(req, 404, "FILE_NOT_FOUND", "File not found", NULL);
-        return -1;
-    }
-    if (st != DB_OK) {
-        respond_db_error(req, st);
-        return -1;
-    }
-    if (strcmp(f->user_id, req->user.id) != 0) {
-        respond_error(req, 403, "FORBIDDEN", "Not allowed to access this file", NULL);
-        return -1;
-    }
-    return 0;
+    return respond_unless_owned(req, st, st == DB_OK ? f->user_id : "", "FILE_NOT_FOUND", "file");
 }
 
 void files_get(struct request *req)
@@ -262,13 +250,7 @@ void files_list(struct request *req)
     json_object *array = json_object_new_array();
     enum db_status st =
         file_list(req->app->db, req->arena, req->user.id, skip, limit, add_file, array, &total);
-    if (st != DB_OK) {
-        json_object_put(array);
-        respond_db_error(req, st);
-        return;
-    }
-    respond_header(req, "X-Total-Count", arena_printf(req->arena, "%lld", total));
-    respond_json_put(req, 200, array);
+    respond_list(req, st, array, total);
 }
 
 void files_delete(struct request *req)

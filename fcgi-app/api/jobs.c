@@ -31,19 +31,7 @@ static bool one_of(const char *s, const char *const *set, size_t n)
 int job_load_own(struct request *req, const char *id, struct job *job, const char *not_found_code)
 {
     enum db_status st = id_is_uuid(id) ? job_get(req->app->db, req->arena, id, job) : DB_NO_ROW;
-    if (st == DB_NO_ROW) {
-        respond_error(req, 404, not_found_code, "Job not found", NULL);
-        return -1;
-    }
-    if (st != DB_OK) {
-        respond_db_error(req, st);
-        return -1;
-    }
-    if (strcmp(job->user_id, req->user.id) != 0) {
-        respond_error(req, 403, "FORBIDDEN", "Not allowed to access this job", NULL);
-        return -1;
-    }
-    return 0;
+    return respond_unless_owned(req, st, st == DB_OK ? job->user_id : "", not_found_code, "job");
 }
 
 /* Answers the job, or 304 when the client's copy is current. */
@@ -168,13 +156,7 @@ void jobs_list(struct request *req)
     struct list_ctx ctx = {json_object_new_array()};
     long long total = 0;
     enum db_status st = job_list(req->app->db, req->arena, &q, add_job, &ctx, &total);
-    if (st != DB_OK) {
-        json_object_put(ctx.array);
-        respond_db_error(req, st);
-        return;
-    }
-    respond_header(req, "X-Total-Count", arena_printf(req->arena, "%lld", total));
-    respond_json_put(req, 200, ctx.array);
+    respond_list(req, st, ctx.array, total);
 }
 
 void jobs_get(struct request *req)

@@ -230,11 +230,5 @@ void progress_show(struct request *req)
     struct list_ctx ctx = {json_object_new_array(), c.krn};
     long long total = 0;
     enum db_status st = progress_list(req->app->db, req->arena, &q, add_record, &ctx, &total);
-    if (st != DB_OK) {
-        json_object_put(ctx.array);
-        respond_db_error(req, st);
-        return;
-    }
-    respond_header(req, "X-Total-Count", arena_printf(req->arena, "%lld", total));
-    respond_json_put(req, 200, ctx.array);
+    respond_list(req, st, ctx.array, total);
 }

@@ -1,5 +1,6 @@
 #include "api/response.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -126,4 +127,37 @@ void respond_db_error(struct request *req, int db_status)
     }
     log_error("database error: %s", db_last_error(req->app->db));
     respond_error(req, 500, "DATABASE_ERROR", "A database error occurred", NULL);
+}
+
+void respond_list(struct request *req, int db_status, json_object *page, long long total)
+{
+    if (db_status != DB_OK) {
+        json_object_put(page);
+        respond_db_error(req, db_status);
+        return;
+    }
+    respond_header(req, "X-Total-Count", arena_printf(req->arena, "%lld", total));
+    respond_json_put(req, 200, page);
+}
+
+int respond_unless_owned(struct request *req, int db_status, const char *owner_id,
+                         const char *not_found_code, const char *what)
+{
+    if (db_status == DB_NO_ROW) {
+        char *msg = arena_printf(req->arena, "%s not found", what);
+        if (msg != NULL)
+            msg[0] = (char)toupper((unsigned char)msg[0]);
+        respond_error(req, 404, not_found_code, msg ? msg : "Not found", NULL);
+        return -1;
+    }
+    if (db_status != DB_OK) {
+        respond_db_error(req, db_status);
+        return -1;
+    }
+    if (strcmp(owner_id, req->user.id) != 0) {
+        respond_error(req, 403, "FORBIDDEN",
+                      arena_printf(req->arena, "Not allowed to access this %s", what), NULL);
+        return -1;
+    }
+    return 0;
 }

@@ -19,5 +19,15 @@ void respond_text(struct request *req, int status, const char *content_type, con
                   size_t len);
 /* The answer for a database failure: 503 when the server is gone, 500 otherwise. */
 void respond_db_error(struct request *req, int db_status);
+/* A list (DESIGN §2): the page as the body and the whole count in
+ * X-Total-Count, or the database error when db_status is not DB_OK.
+ * Takes page (released either way). */
+void respond_list(struct request *req, int db_status, json_object *page, long long total);
+/* After loading a row the caller must own: 0 when db_status is DB_OK and
+ * owner_id is the caller. Otherwise answers 404 not_found_code (no such
+ * row), the database error, or 403 (someone else's) and returns -1. what
+ * names the thing in messages ("job"). */
+int respond_unless_owned(struct request *req, int db_status, const char *owner_id,
+                         const char *not_found_code, const char *what);
 
 #endif
