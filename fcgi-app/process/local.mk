@@ -38,7 +38,6 @@ libquarry_engine_a_SOURCES = \
 	fcgi-app/process/text.c fcgi-app/process/text.h \
 	fcgi-app/process/write_csv.c \
 	fcgi-app/process/write_json.c \
-	fcgi-app/process/write_jsonl.c \
 	fcgi-app/process/write_xlsx.c
 
 # What a program linking the engine needs.

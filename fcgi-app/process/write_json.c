@@ -1,4 +1,6 @@
-/* write_json.c — one JSON array of objects, streamed: "[\n{...},\n{...}\n]". */
+/* write_json.c — the JSON writers: one array of objects, streamed
+ * ("[\n{...},\n{...}\n]"), or JSON Lines (one object per line). They differ
+ * only in the framing around each record. */
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,15 +13,17 @@ struct json_writer {
     struct outbuf ob;
     struct json_keys *keys;
     struct rec_env *env;
-    bool any;
+    bool lines; /* JSON Lines rather than one array */
+    bool any;   /* a record was written */
 };
 
-static int json_open(void **state, const struct writer_args *args)
+static int json_open_framed(void **state, const struct writer_args *args, bool lines)
 {
     struct json_writer *w = calloc(1, sizeof(*w));
     if (!w)
         return rec_fail(args->env, ENGINE_NO_MEMORY, "out of memory");
     w->env = args->env;
+    w->lines = lines;
     w->keys = json_keys_new();
     if (!w->keys) {
         free(w);
@@ -32,18 +36,32 @@ static int json_open(void **state, const struct writer_args *args)
         return rec_fail(args->env, ENGINE_IO_ERROR, "cannot create the output: %s",
                         strerror(err));
     }
-    outbuf_putc(&w->ob, '[');
+    if (!lines)
+        outbuf_putc(&w->ob, '[');
     *state = w;
     return ENGINE_OK;
+}
+
+static int json_open(void **state, const struct writer_args *args)
+{
+    return json_open_framed(state, args, false);
+}
+
+static int jsonl_open(void **state, const struct writer_args *args)
+{
+    return json_open_framed(state, args, true);
 }
 
 static int json_write(void *state, const struct record *rec)
 {
     struct json_writer *w = state;
-    outbuf_put(&w->ob, w->any ? ",\n" : "\n", w->any ? 2 : 1);
+    if (!w->lines)
+        outbuf_put(&w->ob, w->any ? ",\n" : "\n", w->any ? 2 : 1);
     w->any = true;
     if (json_record_write(&w->ob, w->keys, rec))
         return rec_fail(w->env, ENGINE_NO_MEMORY, "out of memory");
+    if (w->lines)
+        outbuf_putc(&w->ob, '\n');
     if (w->ob.error)
         return rec_fail(w->env, ENGINE_IO_ERROR, "writing the output failed: %s",
                         strerror(w->ob.error));
@@ -53,7 +71,8 @@ static int json_write(void *state, const struct record *rec)
 static int json_close(void *state)
 {
     struct json_writer *w = state;
-    outbuf_put(&w->ob, w->any ? "\n]\n" : "]\n", w->any ? 3 : 2);
+    if (!w->lines)
+        outbuf_put(&w->ob, w->any ? "\n]\n" : "]\n", w->any ? 3 : 2);
     int err = outbuf_close(&w->ob);
     int rc = err ? rec_fail(w->env, ENGINE_IO_ERROR, "writing the output failed: %s",
                             strerror(err))
@@ -67,6 +86,14 @@ const struct writer_ops writer_json_ops = {
     .format = "json",
     .extension = "json",
     .open = json_open,
+    .write = json_write,
+    .close = json_close,
+};
+
+const struct writer_ops writer_jsonl_ops = {
+    .format = "jsonl",
+    .extension = "jsonl",
+    .open = jsonl_open,
     .write = json_write,
     .close = json_close,
 };
