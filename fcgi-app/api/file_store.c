@@ -18,11 +18,6 @@ struct file_rows {
     bool found;
 };
 
-static long long to_ll(const char *s)
-{
-    return s ? strtoll(s, NULL, 10) : 0;
-}
-
 static int take_file(void *ctx, const struct db_row *row)
 {
     struct file_rows *r = ctx;
@@ -33,10 +28,10 @@ static int take_file(void *ctx, const struct db_row *row)
     size_t ntext = sizeof(text) / sizeof(text[0]);
     for (size_t i = 0; i < ntext; i++)
         *text[i] = row->values[i] ? arena_strdup(r->arena, row->values[i]) : NULL;
-    f.file_size = to_ll(row->values[ntext]);
-    f.records_processed = to_ll(row->values[ntext + 1]);
-    f.records_successful = to_ll(row->values[ntext + 2]);
-    f.records_failed = to_ll(row->values[ntext + 3]);
+    f.file_size = db_row_int(row, (int)ntext);
+    f.records_processed = db_row_int(row, (int)ntext + 1);
+    f.records_successful = db_row_int(row, (int)ntext + 2);
+    f.records_failed = db_row_int(row, (int)ntext + 3);
     r->found = true;
     if (r->one != NULL) {
         *r->one = f;

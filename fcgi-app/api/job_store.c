@@ -22,11 +22,6 @@ struct job_rows {
     bool found;
 };
 
-static long long to_ll(const char *s)
-{
-    return s ? strtoll(s, NULL, 10) : 0;
-}
-
 static int take_job(void *ctx, const struct db_row *row)
 {
     struct job_rows *r = ctx;
@@ -41,13 +36,13 @@ static int take_job(void *ctx, const struct db_row *row)
     size_t ntext = sizeof(text) / sizeof(text[0]);
     for (size_t i = 0; i < ntext; i++)
         *text[i] = arena_strdup(r->arena, row->values[i]);
-    j.original_file_size_bytes = to_ll(row->values[ntext]);
-    j.total_records = to_ll(row->values[ntext + 1]);
-    j.processed_records = to_ll(row->values[ntext + 2]);
-    j.failed_records = to_ll(row->values[ntext + 3]);
-    j.warn_records = to_ll(row->values[ntext + 4]);
-    j.input_size_bytes = to_ll(row->values[ntext + 5]);
-    j.output_size_bytes = to_ll(row->values[ntext + 6]);
+    j.original_file_size_bytes = db_row_int(row, (int)ntext);
+    j.total_records = db_row_int(row, (int)ntext + 1);
+    j.processed_records = db_row_int(row, (int)ntext + 2);
+    j.failed_records = db_row_int(row, (int)ntext + 3);
+    j.warn_records = db_row_int(row, (int)ntext + 4);
+    j.input_size_bytes = db_row_int(row, (int)ntext + 5);
+    j.output_size_bytes = db_row_int(row, (int)ntext + 6);
     j.percentage = row->values[ntext + 7] ? strtod(row->values[ntext + 7], NULL) : 0;
     r->found = true;
     if (r->one != NULL) {
@@ -162,7 +157,7 @@ enum db_status job_transition(struct db *db, const char *id, const char *from_st
 static int take_error(void *ctx, const struct db_row *row)
 {
     json_object *e = json_object_new_object();
-    json_object_object_add(e, "line", json_object_new_int64(to_ll(row->values[0])));
+    json_object_object_add(e, "line", json_object_new_int64(db_row_int(row, 0)));
     if (row->values[1] != NULL)
         json_object_object_add(e, "column", json_object_new_string(row->values[1]));
     json_object_object_add(e, "severity", json_object_new_string(row->values[2]));

@@ -47,14 +47,14 @@ static int take_job_count(void *ctx, const struct db_row *row)
     struct snapshot *s = ctx;
     for (size_t i = 0; i < NJOB_STATUSES; i++)
         if (row->values[0] && strcmp(row->values[0], job_statuses[i]) == 0)
-            s->jobs[i] = row->values[1] ? strtoll(row->values[1], NULL, 10) : 0;
+            s->jobs[i] = db_row_int(row, 1);
     return 0;
 }
 
 static int take_queue(void *ctx, const struct db_row *row)
 {
     struct snapshot *s = ctx;
-    s->queued = row->values[0] ? strtoll(row->values[0], NULL, 10) : 0;
+    s->queued = db_row_int(row, 0);
     s->oldest_queued_seconds = row->values[1] ? strtod(row->values[1], NULL) / 1e6 : -1;
     return 1;
 }
@@ -67,7 +67,7 @@ static int take_dispatcher(void *ctx, const struct db_row *row)
     struct dispatcher_seen *d = &s->dispatchers[s->ndispatchers++];
     snprintf(d->host, sizeof(d->host), "%s", row->values[0] ? row->values[0] : "");
     d->pid = row->values[1] ? strtol(row->values[1], NULL, 10) : 0;
-    d->running = row->values[2] ? strtoll(row->values[2], NULL, 10) : 0;
+    d->running = db_row_int(row, 2);
     if (row->values[3] == NULL || !time_db_to_iso(row->values[3], d->heartbeat))
         d->heartbeat[0] = '\0';
     d->age_seconds = row->values[4] ? strtod(row->values[4], NULL) / 1e6 : 0;

@@ -24,11 +24,6 @@ struct record_rows {
     bool found;
 };
 
-static long long to_ll(const char *s)
-{
-    return s ? strtoll(s, NULL, 10) : 0;
-}
-
 static int take_record(void *ctx, const struct db_row *row)
 {
     struct record_rows *rows = ctx;
@@ -38,14 +33,14 @@ static int take_record(void *ctx, const struct db_row *row)
     size_t n = sizeof(text) / sizeof(text[0]);
     for (size_t i = 0; i < n; i++)
         *text[i] = row->values[i] ? arena_strdup(rows->arena, row->values[i]) : NULL;
-    r.done = to_ll(row->values[n]);
-    r.warn = to_ll(row->values[n + 1]);
-    r.failed = to_ll(row->values[n + 2]);
+    r.done = db_row_int(row, (int)n);
+    r.warn = db_row_int(row, (int)n + 1);
+    r.failed = db_row_int(row, (int)n + 2);
     r.has_total = row->values[n + 3] != NULL;
-    r.total = to_ll(row->values[n + 3]);
-    r.error_count = to_ll(row->values[n + 4]);
-    r.warning_count = to_ll(row->values[n + 5]);
-    r.completed = to_ll(row->values[n + 6]) != 0;
+    r.total = db_row_int(row, (int)n + 3);
+    r.error_count = db_row_int(row, (int)n + 4);
+    r.warning_count = db_row_int(row, (int)n + 5);
+    r.completed = db_row_int(row, (int)n + 6) != 0;
     rows->found = true;
     if (rows->one != NULL) {
         *rows->one = r;
@@ -68,9 +63,9 @@ static int take_locked(void *ctx, const struct db_row *row)
     l->found = true;
     snprintf(l->id, sizeof(l->id), "%s", row->values[0] ? row->values[0] : "");
     snprintf(l->created_by, sizeof(l->created_by), "%s", row->values[1] ? row->values[1] : "");
-    l->completed = to_ll(row->values[2]) != 0;
-    l->error_count = to_ll(row->values[3]);
-    l->warning_count = to_ll(row->values[4]);
+    l->completed = db_row_int(row, 2) != 0;
+    l->error_count = db_row_int(row, 3);
+    l->warning_count = db_row_int(row, 4);
     return 1;
 }
 
@@ -245,7 +240,7 @@ static int take_message(void *ctx, const struct db_row *row)
 {
     json_object *m = json_object_new_object();
     json_object_object_add(m, "line",
-                           row->values[0] ? json_object_new_int64(to_ll(row->values[0])) : NULL);
+                           row->values[0] ? json_object_new_int64(db_row_int(row, 0)) : NULL);
     json_object_object_add(m, "message", json_object_new_string(row->values[1] ? row->values[1] : ""));
     json_object_array_add(ctx, m);
     return 0;

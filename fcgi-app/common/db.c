@@ -381,6 +381,11 @@ enum db_status db_query(struct db *db, const char *sql, const struct db_param *p
     return db_run(db, sql, params, nparams, fn, ctx, NULL);
 }
 
+long long db_row_int(const struct db_row *row, int i)
+{
+    return i < row->ncols && row->values[i] ? strtoll(row->values[i], NULL, 10) : 0;
+}
+
 struct int_ctx {
     long long value;
     bool found;
@@ -390,7 +395,7 @@ static int take_int(void *ctx, const struct db_row *row)
 {
     struct int_ctx *c = ctx;
     c->found = true;
-    c->value = row->ncols > 0 && row->values[0] ? strtoll(row->values[0], NULL, 10) : 0;
+    c->value = db_row_int(row, 0);
     return 1;
 }
 

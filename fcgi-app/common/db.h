@@ -49,6 +49,9 @@ struct db_row {
     const char *const *values;
     const unsigned long *lengths;
 };
+/* Column i as an integer (0 for SQL NULL). */
+long long db_row_int(const struct db_row *row, int i);
+
 /* Return 0 to go on, non-zero to stop fetching. */
 typedef int (*db_row_fn)(void *ctx, const struct db_row *row);
 

@@ -33,7 +33,7 @@ static int take_claim(void *ctx, const struct db_row *row)
     if (row->values[0] == NULL || strlen(row->values[0]) != UUID_LEN)
         return 1;
     memcpy(c->out->id, row->values[0], UUID_LEN + 1);
-    c->out->attempts = row->values[1] ? strtoll(row->values[1], NULL, 10) : 0;
+    c->out->attempts = db_row_int(row, 1);
     c->out->processing_config = dup_or_null(row->values[2]);
     c->no_memory = row->values[2] != NULL && c->out->processing_config == NULL;
     c->found = true;
@@ -162,7 +162,7 @@ static int take_status(void *ctx, const struct db_row *row)
 {
     struct status_ctx *c = ctx;
     snprintf(c->buf, 32, "%s", row->values[0] ? row->values[0] : "");
-    c->attempts = row->values[1] ? strtoll(row->values[1], NULL, 10) : 0;
+    c->attempts = db_row_int(row, 1);
     c->found = true;
     return 1;
 }
