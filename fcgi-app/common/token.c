@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <jwt.h>
+#include <stdbool.h>
 #include <sodium.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -29,6 +30,29 @@ out:
 
 #define TOKEN_MAX_LEN 4096
 
+/* The HS256 signature of "header.payload", checked in constant time with
+ * libsodium. libjwt 1.10 compares signatures with strcmp, so a forgery is
+ * refused here before libjwt sees it. */
+static bool signature_valid(const unsigned char key[SECRET_KEY_BYTES], const char *token)
+{
+    const char *dot = strrchr(token, '.');
+    unsigned char mac[crypto_auth_hmacsha256_BYTES];
+    size_t mac_len = 0;
+    const char *end = NULL;
+    if (dot == NULL || dot == token)
+        return false;
+    if (sodium_base642bin(mac, sizeof(mac), dot + 1, strlen(dot + 1), NULL, &mac_len, &end,
+                          sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+        mac_len != sizeof(mac) || *end != '\0')
+        return false;
+    crypto_auth_hmacsha256_state st;
+    unsigned char want[crypto_auth_hmacsha256_BYTES];
+    crypto_auth_hmacsha256_init(&st, key, SECRET_KEY_BYTES);
+    crypto_auth_hmacsha256_update(&st, (const unsigned char *)token, (size_t)(dot - token));
+    crypto_auth_hmacsha256_final(&st, want);
+    return sodium_memcmp(want, mac, sizeof(mac)) == 0;
+}
+
 /* The full check; on TOKEN_OK also gives the expiry. */
 static enum token_status token_check(const unsigned char key[SECRET_KEY_BYTES], const char *token,
                                      long long now, char *sub, size_t sub_len, long long *exp_out)
@@ -37,8 +61,10 @@ static enum token_status token_check(const unsigned char key[SECRET_KEY_BYTES], 
     enum token_status st = TOKEN_INVALID;
     if (token == NULL || *token == '\0' || strlen(token) > TOKEN_MAX_LEN)
         return TOKEN_INVALID;
-    /* jwt_decode checks the signature with the key; it accepts other HMAC
-     * algorithms too, so the algorithm is checked after. */
+    if (!signature_valid(key, token))
+        return TOKEN_INVALID;
+    /* jwt_decode checks the signature again and parses; it accepts other
+     * HMAC algorithms too, so the algorithm is checked after. */
     if (jwt_decode(&jwt, token, key, SECRET_KEY_BYTES) != 0 || jwt == NULL)
         return TOKEN_INVALID;
     if (jwt_get_alg(jwt) != JWT_ALG_HS256)
