@@ -1,10 +1,12 @@
 #include "jobd/retention.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/ids.h"
@@ -98,8 +100,40 @@ static int sweep_finished(struct db *db, const struct config *cfg)
     return done;
 }
 
+/* An upload still being written is touched at least every few seconds; an
+ * hour of silence means its worker is gone. */
+#define STALE_UPLOAD_SECONDS 3600
+
+int retention_remove_stale_uploads(const char *storage_dir, long long max_age_seconds,
+                                   time_t now)
+{
+    char dir[1024], path[1400];
+    int removed = 0;
+    snprintf(dir, sizeof(dir), "%s/files/.tmp", storage_dir);
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        struct stat st;
+        if (strncmp(e->d_name, "upload-", 7) != 0)
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode) ||
+            (long long)(now - st.st_mtime) <= max_age_seconds)
+            continue;
+        if (unlink(path) == 0) {
+            removed++;
+            log_info("retention: removed %s, left by an interrupted upload", e->d_name);
+        }
+    }
+    closedir(d);
+    return removed;
+}
+
 int retention_sweep(struct db *db, const struct config *cfg)
 {
+    retention_remove_stale_uploads(cfg->storage_dir, STALE_UPLOAD_SECONDS, time(NULL));
     int a = sweep_pending(db, cfg);
     if (a < 0)
         return -1;

@@ -2,6 +2,8 @@
 #define QUARRY_JOBD_RETENTION_H
 /* Retention: abandoned PENDING jobs are deleted with their partial uploads;
  * finished jobs keep their rows but lose their objects after retention_hours. */
+#include <time.h>
+
 #include "common/config.h"
 #include "common/db.h"
 
@@ -12,5 +14,12 @@ int retention_sweep(struct db *db, const struct config *cfg);
 /* Removes <storage_dir>/<area>/<id> and everything under it (symlinks are
  * removed, never followed). id must be a UUID; 0 or -1. */
 int retention_remove_objects(const char *storage_dir, const char *area, const char *id);
+
+/* Removes what a killed API worker can leave of a direct upload: files named
+ * upload-* in <storage_dir>/files/.tmp whose last change is more than
+ * max_age_seconds before now (never a symlink's target, never a folder).
+ * Returns how many it removed. */
+int retention_remove_stale_uploads(const char *storage_dir, long long max_age_seconds,
+                                   time_t now);
 
 #endif

@@ -258,6 +258,38 @@ START_TEST(retention_removes_only_the_jobs_directory)
 }
 END_TEST
 
+START_TEST(retention_removes_stale_upload_temps)
+{
+    char dir[256], path[300], keep[300], young[300], link[300];
+    make_tmpdir();
+    snprintf(dir, sizeof(dir), "%s/files", tmpdir);
+    ck_assert_int_eq(mkdir(dir, 0755), 0);
+    snprintf(dir, sizeof(dir), "%s/files/.tmp", tmpdir);
+    ck_assert_int_eq(mkdir(dir, 0755), 0);
+    snprintf(path, sizeof(path), "%s/upload-old", dir);
+    write_file(path, "x", 0600);
+    snprintf(young, sizeof(young), "%s/upload-young", dir);
+    write_file(young, "x", 0600);
+    snprintf(keep, sizeof(keep), "%s/other-old", dir);
+    write_file(keep, "x", 0600);
+    snprintf(link, sizeof(link), "%s/upload-link", dir);
+    ck_assert_int_eq(symlink(keep, link), 0);
+    /* Age the old ones by two hours. */
+    struct timespec old[2] = {{time(NULL) - 7200, 0}, {time(NULL) - 7200, 0}};
+    ck_assert_int_eq(utimensat(AT_FDCWD, path, old, 0), 0);
+    ck_assert_int_eq(utimensat(AT_FDCWD, keep, old, 0), 0);
+    ck_assert_int_eq(utimensat(AT_FDCWD, link, old, AT_SYMLINK_NOFOLLOW), 0);
+    ck_assert_int_eq(retention_remove_stale_uploads(tmpdir, 3600, time(NULL)), 1);
+    ck_assert_int_ne(access(path, F_OK), 0);
+    ck_assert_int_eq(access(young, F_OK), 0);  /* still being written, maybe */
+    ck_assert_int_eq(access(keep, F_OK), 0);   /* not an upload's temp */
+    ck_assert_int_eq(faccessat(AT_FDCWD, link, F_OK, AT_SYMLINK_NOFOLLOW), 0); /* not a file */
+    /* No such folder is no error. */
+    ck_assert_int_eq(retention_remove_stale_uploads("/nonexistent", 0, time(NULL)), 0);
+    remove_tmpdir();
+}
+END_TEST
+
 static Suite *jobd_suite(void)
 {
     Suite *s = suite_create("jobd");
@@ -282,6 +314,7 @@ static Suite *jobd_suite(void)
     suite_add_tcase(s, spawn);
     TCase *retention = tcase_create("retention");
     tcase_add_test(retention, retention_removes_only_the_jobs_directory);
+    tcase_add_test(retention, retention_removes_stale_upload_temps);
     suite_add_tcase(s, retention);
     return s;
 }
