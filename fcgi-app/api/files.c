@@ -208,6 +208,8 @@ void files_upload(struct request *req)
     /* A refusal is answered at once, the rest of the body unread: nginx
      * delivers an early answer and closes the connection. */
     body.fd = open_spooled_body(req, body.left);
+    up.body_is_file = body.fd >= 0;
+    up.body_fd = body.fd;
     enum multipart_status st =
         multipart_receive(request_param(req, "CONTENT_TYPE"), read_body, &body, &up);
     if (body.fd >= 0)

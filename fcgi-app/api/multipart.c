@@ -42,6 +42,8 @@ struct multipart {
     char hdr[MULTIPART_HEADER_MAX];
     size_t hlen, line_start;
     struct multipart_part part;
+    long long fed;         /* body bytes given to earlier multipart_feed calls */
+    long long next_offset; /* offset of the byte after the one header_byte looks at */
 };
 
 const char *multipart_status_message(enum multipart_status st)
@@ -474,6 +476,7 @@ static enum multipart_status header_byte(struct multipart *p, char c)
     p->hlen = p->line_start;
     if (parse_headers(p) != 0)
         return fail(p, MP_MALFORMED);
+    p->part.data_offset = p->next_offset;
     if (p->cb.part_begin != NULL && p->cb.part_begin(p->cb.ctx, &p->part) != 0)
         return fail(p, MP_STOPPED);
     p->state = S_BODY;
@@ -514,7 +517,7 @@ static enum multipart_status delimiter_byte(struct multipart *p, char c)
     return MP_OK;
 }
 
-enum multipart_status multipart_feed(struct multipart *p, const char *data, size_t len)
+static enum multipart_status feed_chunk(struct multipart *p, const char *data, size_t len)
 {
     size_t i = 0;
     while (i < len) {
@@ -539,6 +542,7 @@ enum multipart_status multipart_feed(struct multipart *p, const char *data, size
             break;
         }
         case S_HEADERS:
+            p->next_offset = p->fed + (long long)i + 1;
             st = header_byte(p, data[i++]);
             break;
         default:
@@ -549,6 +553,13 @@ enum multipart_status multipart_feed(struct multipart *p, const char *data, size
             return st;
     }
     return p->state == S_ERROR ? p->error : MP_OK;
+}
+
+enum multipart_status multipart_feed(struct multipart *p, const char *data, size_t len)
+{
+    enum multipart_status st = feed_chunk(p, data, len);
+    p->fed += (long long)len;
+    return st;
 }
 
 enum multipart_status multipart_finish(struct multipart *p)
@@ -566,6 +577,7 @@ struct receive {
     struct multipart_upload *up;
     EVP_MD_CTX *sha;    /* OpenSSL's SHA-256: several times libsodium's speed on large files */
     int fd;             /* the temporary file while the file part is read */
+    long long data_offset; /* of the file part in the body (body_is_file) */
     bool in_file, seen_file;
     enum multipart_status why; /* the reason behind MP_STOPPED */
 };
@@ -581,6 +593,7 @@ static int on_begin(void *ctx, const struct multipart_part *part)
     }
     r->seen_file = r->in_file = true;
     r->up->part = *part;
+    r->data_offset = part->data_offset;
     snprintf(r->up->tmp_path, sizeof(r->up->tmp_path), "%s/upload-XXXXXX", r->up->tmp_dir);
     r->fd = mkostemp(r->up->tmp_path, O_CLOEXEC);
     if (r->fd < 0) {
@@ -611,6 +624,8 @@ static int on_data(void *ctx, const char *data, size_t len)
         return -1;
     }
     r->up->size += (long long)len;
+    if (r->up->body_is_file)
+        return 0; /* copied from the body file in one go at the end */
     while (len > 0) {
         ssize_t n = write(r->fd, data, len);
         if (n < 0 && errno == EINTR)
@@ -625,12 +640,50 @@ static int on_data(void *ctx, const char *data, size_t len)
     return 0;
 }
 
+/* Copies len bytes at offset of the body file into the temporary file, in the
+ * kernel where it can (copy_file_range), else through a buffer. */
+static int copy_part(int from, long long offset, int to, long long len)
+{
+    off_t in = (off_t)offset;
+    while (len > 0) {
+        ssize_t n = copy_file_range(from, &in, to, NULL, (size_t)len, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        len -= n;
+    }
+    char buf[65536];
+    while (len > 0) {
+        ssize_t n = pread(from, buf, len < (long long)sizeof(buf) ? (size_t)len : sizeof(buf), in);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        for (ssize_t done = 0; done < n;) {
+            ssize_t w = write(to, buf + done, (size_t)(n - done));
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w <= 0)
+                return -1;
+            done += w;
+        }
+        in += n;
+        len -= n;
+    }
+    return 0;
+}
+
 static int on_end(void *ctx)
 {
     struct receive *r = ctx;
     if (!r->in_file)
         return 0;
     r->in_file = false;
+    if (r->up->body_is_file && copy_part(r->up->body_fd, r->data_offset, r->fd, r->up->size) != 0) {
+        r->why = MP_IO_ERROR;
+        return -1;
+    }
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int digest_len = 0;
     if (EVP_DigestFinal_ex(r->sha, digest, &digest_len) != 1) {

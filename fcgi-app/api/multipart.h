@@ -44,6 +44,7 @@ struct multipart_part {
     char filename[256];  /* filename (or filename*), without any directory part */
     bool has_filename;
     char content_type[128]; /* "" when absent */
+    long long data_offset;  /* where the part's data starts in the whole body */
 };
 
 /* Each returns 0 to go on; anything else stops the parse with MP_STOPPED. */
@@ -78,6 +79,10 @@ struct multipart_upload {
     const char *field;      /* the part that holds the file ("file") */
     const char *tmp_dir;    /* an existing directory on the storage disk */
     long long max_bytes;    /* the largest file accepted */
+    bool body_is_file;      /* the body is the file body_fd, which read_fn reads from its
+                               start: the file part is then copied by the kernel
+                               (copy_file_range) instead of written from user space */
+    int body_fd;
     /* Filled in. On MP_OK tmp_path names the file, which the caller now owns
      * (rename it into place or unlink it); on any error nothing is left. */
     char tmp_path[1024];
