@@ -22,12 +22,11 @@ static int take_file(void *ctx, const struct db_row *row)
 {
     struct file_rows *r = ctx;
     struct file_row f;
-    const char **text[] = {&f.id, &f.user_id, &f.filename, &f.object_key, &f.file_type,
+    const char **const text[] = {&f.id, &f.user_id, &f.filename, &f.object_key, &f.file_type,
                            &f.mime_type, &f.sha256, &f.processing_status,
                            &f.processing_metadata, &f.uploaded_at, &f.processed_at};
     size_t ntext = sizeof(text) / sizeof(text[0]);
-    for (size_t i = 0; i < ntext; i++)
-        *text[i] = row->values[i] ? arena_strdup(r->arena, row->values[i]) : NULL;
+    db_row_texts(row, r->arena, text, ntext);
     f.file_size = db_row_int(row, (int)ntext);
     f.records_processed = db_row_int(row, (int)ntext + 1);
     f.records_successful = db_row_int(row, (int)ntext + 2);

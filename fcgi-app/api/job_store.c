@@ -26,7 +26,7 @@ static int take_job(void *ctx, const struct db_row *row)
 {
     struct job_rows *r = ctx;
     struct job j;
-    const char **text[] = {&j.id, &j.user_id, &j.file_id, &j.file_name, &j.status,
+    const char **const text[] = {&j.id, &j.user_id, &j.file_id, &j.file_name, &j.status,
                            &j.processing_steps, &j.processing_config, &j.input_format,
                            &j.output_format, &j.created_at, &j.updated_at, &j.queued_at,
                            &j.started_at, &j.finished_at, &j.input_object_key,
@@ -34,8 +34,7 @@ static int take_job(void *ctx, const struct db_row *row)
                            &j.estimated_completion, &j.upload_url_expires_at, &j.metrics,
                            &j.processing_metadata};
     size_t ntext = sizeof(text) / sizeof(text[0]);
-    for (size_t i = 0; i < ntext; i++)
-        *text[i] = arena_strdup(r->arena, row->values[i]);
+    db_row_texts(row, r->arena, text, ntext);
     j.original_file_size_bytes = db_row_int(row, (int)ntext);
     j.total_records = db_row_int(row, (int)ntext + 1);
     j.processed_records = db_row_int(row, (int)ntext + 2);

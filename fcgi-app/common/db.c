@@ -386,6 +386,12 @@ long long db_row_int(const struct db_row *row, int i)
     return i < row->ncols && row->values[i] ? strtoll(row->values[i], NULL, 10) : 0;
 }
 
+void db_row_texts(const struct db_row *row, struct arena *a, const char **const out[], size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        *out[i] = (int)i < row->ncols ? arena_strdup(a, row->values[i]) : NULL;
+}
+
 struct int_ctx {
     long long value;
     bool found;

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "common/arena.h"
 #include "common/config.h"
 
 enum db_status {
@@ -51,6 +52,8 @@ struct db_row {
 };
 /* Column i as an integer (0 for SQL NULL). */
 long long db_row_int(const struct db_row *row, int i);
+/* Copies the first n columns into the arena: column i to *out[i] (NULL for SQL NULL). */
+void db_row_texts(const struct db_row *row, struct arena *a, const char **const out[], size_t n);
 
 /* Return 0 to go on, non-zero to stop fetching. */
 typedef int (*db_row_fn)(void *ctx, const struct db_row *row);
