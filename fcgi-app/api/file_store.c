@@ -105,7 +105,7 @@ struct file_jobs {
     struct arena *arena;
     const char **keys;
     int n, cap;
-    bool busy, oom;
+    bool busy;
 };
 
 static int take_file_job(void *ctx, const struct db_row *row)
@@ -119,28 +119,19 @@ static int take_file_job(void *ctx, const struct db_row *row)
     if (j->n == j->cap) {
         int cap = j->cap ? j->cap * 2 : 8;
         const char **keys = arena_alloc(j->arena, (size_t)cap * sizeof(*keys));
-        if (keys == NULL) {
-            j->oom = true;
-            return 1;
-        }
         if (j->n > 0)
             memcpy(keys, j->keys, (size_t)j->n * sizeof(*keys));
         j->keys = keys;
         j->cap = cap;
     }
-    j->keys[j->n] = arena_strdup(j->arena, key);
-    if (j->keys[j->n] == NULL) {
-        j->oom = true;
-        return 1;
-    }
-    j->n++;
+    j->keys[j->n++] = arena_strdup(j->arena, key);
     return 0;
 }
 
 enum db_status file_delete(struct db *db, struct arena *a, const char *id, const char ***outputs,
                            int *noutputs, bool *busy)
 {
-    struct file_jobs jobs = {a, NULL, 0, 0, false, false};
+    struct file_jobs jobs = {a, NULL, 0, 0, false};
     long long affected = 0;
     *outputs = NULL;
     *noutputs = 0;
@@ -150,8 +141,6 @@ enum db_status file_delete(struct db *db, struct arena *a, const char *id, const
         return st;
     st = db_query(db, "SELECT status, output_object_key FROM jobs WHERE file_id = ? FOR UPDATE",
                   DB_PARAMS(P_STR(id)), take_file_job, &jobs);
-    if (st == DB_OK && jobs.oom)
-        st = DB_ERROR;
     if (st != DB_OK || jobs.busy) {
         db_rollback(db);
         *busy = jobs.busy;

@@ -68,7 +68,7 @@ static int open_spooled_body(struct request *req, long long length)
     const char *path = request_param(req, "REQUEST_BODY_FILE");
     const char *tmp = arena_printf(req->arena, "%s/.tmp/", req->app->cfg.storage_dir);
     struct stat st;
-    if (path == NULL || tmp == NULL || strncmp(path, tmp, strlen(tmp)) != 0 ||
+    if (path == NULL || strncmp(path, tmp, strlen(tmp)) != 0 ||
         strchr(path + strlen(tmp), '/') != NULL)
         return -1;
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -98,8 +98,6 @@ static const char *display_name(struct request *req, const struct multipart_part
     if (clean)
         return name;
     char *safe = arena_alloc(req->arena, 160);
-    if (safe == NULL)
-        return "upload";
     signing_sanitize_name(name, safe, 160);
     return safe;
 }
@@ -141,12 +139,10 @@ static void store_upload(struct request *req, struct multipart_upload *up)
     const char *key = arena_printf(req->arena, "files/%s/%s", id, safe);
     const char *dir = arena_printf(req->arena, "%s/files/%s", cfg->storage_dir, id);
     const char *path = object_path(req, key);
-    if (key == NULL || dir == NULL || path == NULL || make_dir(dir) != 0 ||
-        rename(up->tmp_path, path) != 0) {
-        log_error("upload: cannot store %s: %s", key ? key : "file", strerror(errno));
+    if (path == NULL || make_dir(dir) != 0 || rename(up->tmp_path, path) != 0) {
+        log_error("upload: cannot store %s: %s", key, strerror(errno));
         unlink(up->tmp_path);
-        if (dir != NULL)
-            rmdir(dir);
+        rmdir(dir);
         respond_error(req, 500, "INTERNAL_ERROR", "The file could not be stored", NULL);
         return;
     }
@@ -195,9 +191,8 @@ void files_upload(struct request *req)
     }
     const char *files_dir = arena_printf(req->arena, "%s/files", cfg->storage_dir);
     const char *tmp_dir = arena_printf(req->arena, "%s/files/.tmp", cfg->storage_dir);
-    if (files_dir == NULL || tmp_dir == NULL || make_dir(files_dir) != 0 || make_dir(tmp_dir) != 0) {
-        log_error("upload: cannot create %s: %s", tmp_dir ? tmp_dir : "files/.tmp",
-                  strerror(errno));
+    if (make_dir(files_dir) != 0 || make_dir(tmp_dir) != 0) {
+        log_error("upload: cannot create %s: %s", tmp_dir, strerror(errno));
         respond_error(req, 500, "INTERNAL_ERROR", "The file could not be stored", NULL);
         return;
     }

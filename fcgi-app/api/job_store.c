@@ -260,7 +260,7 @@ const char *job_etag(struct arena *a, const struct job *j)
     char *tag = arena_printf(a, "\"%.8s-%s-%s-%lld-%lld-%lld-%.1f\"", j->id, j->status,
                              j->updated_at ? j->updated_at : "", j->processed_records,
                              j->failed_records, j->warn_records, j->percentage);
-    for (char *p = tag; p && *p; p++)
+    for (char *p = tag; *p; p++)
         if (*p == ' ' || *p == ':')
             *p = '_';
     return tag;

@@ -112,7 +112,7 @@ static void serve(FCGX_Request *fcgx, struct arena *arena)
     const char *q = strchr(uri, '?');
     req.path = q ? arena_strndup(arena, uri, (size_t)(q - uri)) : uri;
     req.query = q ? q + 1 : "";
-    if (req.method == NULL || req.path == NULL)
+    if (req.method == NULL)
         respond_error(&req, 400, "BAD_REQUEST", "Malformed request", NULL);
     else
         dispatch(&req);

@@ -106,7 +106,7 @@ static const char *object_check(struct request *req)
     /* Keys never need percent-encoding, so an encoded byte means a URL we did not make;
      * refusing it keeps nginx's decoded path equal to the key that was signed. */
     char *key = arena_strndup(req->arena, uri + 9, (size_t)(q - uri - 9));
-    if (key == NULL || strchr(key, '%') != NULL || !signing_key_is_safe(key))
+    if (strchr(key, '%') != NULL || !signing_key_is_safe(key))
         return "SIGNATURE_INVALID";
     const char *sig = form_value(req->arena, q + 1, "sig");
     long long expires, max_bytes = -1;

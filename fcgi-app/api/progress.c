@@ -50,10 +50,6 @@ static int read_messages(struct request *req, json_object *array, const char *na
         return 0;
     size_t len = json_object_array_length(array);
     struct progress_message *m = arena_alloc(req->arena, (len ? len : 1) * sizeof(*m));
-    if (m == NULL) {
-        respond_error(req, 500, "INTERNAL_ERROR", "Out of memory", NULL);
-        return -1;
-    }
     for (size_t i = 0; i < len; i++) {
         json_object *item = json_object_array_get_idx(array, i);
         if (json_object_is_type(item, json_type_string)) {
@@ -223,7 +219,7 @@ void progress_show(struct request *req)
     const char *email = form_value(req->arena, req->query, "email");
     if (email != NULL && *email != '\0') {
         char *lower = arena_strdup(req->arena, email);
-        for (char *p = lower; p && *p; p++)
+        for (char *p = lower; *p; p++)
             *p = (char)tolower((unsigned char)*p);
         q.email = lower;
     }

@@ -37,8 +37,6 @@ enum body_status request_read_body(struct request *req, long long max, char **bo
     if (want > max)
         return BODY_TOO_LARGE;
     char *buf = arena_alloc(req->arena, (size_t)want + 1);
-    if (buf == NULL)
-        return BODY_IO_ERROR;
     /* Read exactly CONTENT_LENGTH bytes: never trust the stream to end. */
     long long got = 0;
     while (got < want) {
@@ -127,8 +125,6 @@ static int hex_value(char c)
 char *url_decode(struct arena *a, const char *s, size_t n, bool plus_is_space)
 {
     char *out = arena_alloc(a, n + 1);
-    if (out == NULL)
-        return NULL;
     size_t o = 0;
     for (size_t i = 0; i < n; i++) {
         int hi, lo;
@@ -156,7 +152,7 @@ const char *form_value(struct arena *a, const char *form, const char *name)
         const char *eq = memchr(p, '=', len);
         size_t key_len = eq ? (size_t)(eq - p) : len;
         char *key = url_decode(a, p, key_len, true);
-        if (key != NULL && strlen(key) == name_len && memcmp(key, name, name_len) == 0) {
+        if (strlen(key) == name_len && memcmp(key, name, name_len) == 0) {
             if (eq == NULL)
                 return "";
             return url_decode(a, eq + 1, len - key_len - 1, true);
@@ -180,7 +176,7 @@ int query_int(struct request *req, const char *name, long long def, long long mi
     if (errno != 0 || *end != '\0' || n < min || n > max) {
         char *msg = arena_printf(req->arena, "%s must be an integer from %lld to %lld", name, min,
                                  max);
-        respond_error(req, 422, "VALIDATION_ERROR", msg ? msg : "invalid query parameter", name);
+        respond_error(req, 422, "VALIDATION_ERROR", msg, name);
         return -1;
     }
     *out = n;

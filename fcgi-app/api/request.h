@@ -23,6 +23,13 @@ struct user {
     char created_at[ISO_TIME_LEN + 1];
 };
 
+/* A header of the answer, kept on the request until it is sent (nginx's
+ * r->headers_out): as many as the handler adds, all freed with the arena. */
+struct response_header {
+    struct response_header *next;
+    const char *line; /* "Name: value\r\n" */
+};
+
 struct request {
     FCGX_Request *fcgx;
     struct app *app;
@@ -36,6 +43,7 @@ struct request {
     int nparams;
     bool has_user;
     struct user user;
+    struct response_header *headers, *headers_last; /* in the order added */
     int status;               /* set when the response is sent */
     bool responded;
     long long started_ms;

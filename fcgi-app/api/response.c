@@ -8,11 +8,6 @@
 #include "common/ids.h"
 #include "common/log.h"
 
-#define MAX_EXTRA_HEADERS 8
-
-static const char *extra_headers[MAX_EXTRA_HEADERS];
-static int nextra;
-
 static const char *reason(int status)
 {
     switch (status) {
@@ -40,12 +35,18 @@ static const char *reason(int status)
 
 void respond_header(struct request *req, const char *name, const char *value)
 {
-    if (nextra == MAX_EXTRA_HEADERS)
-        return;
     /* A header value never carries CR or LF: nothing a user sends can split the response. */
-    if (strpbrk(value, "\r\n") != NULL)
+    if (strpbrk(value, "\r\n") != NULL) {
+        log_warn("header %s dropped: its value holds a line break", name);
         return;
-    extra_headers[nextra++] = arena_printf(req->arena, "%s: %s\r\n", name, value);
+    }
+    struct response_header *h = arena_alloc(req->arena, sizeof(*h));
+    h->line = arena_printf(req->arena, "%s: %s\r\n", name, value);
+    if (req->headers_last != NULL)
+        req->headers_last->next = h;
+    else
+        req->headers = h;
+    req->headers_last = h;
 }
 
 static void send_head(struct request *req, int status, const char *content_type, size_t length)
@@ -55,10 +56,8 @@ static void send_head(struct request *req, int status, const char *content_type,
     if (content_type != NULL)
         FCGX_FPrintF(out, "Content-Type: %s\r\nContent-Length: %zu\r\n", content_type, length);
     FCGX_FPrintF(out, "Cache-Control: no-store\r\nX-Request-Id: %s\r\n", req->request_id);
-    for (int i = 0; i < nextra; i++)
-        if (extra_headers[i] != NULL)
-            FCGX_PutS(extra_headers[i], out);
-    nextra = 0;
+    for (const struct response_header *h = req->headers; h != NULL; h = h->next)
+        FCGX_PutS(h->line, out);
     FCGX_PutS("\r\n", out);
     req->status = status;
     req->responded = true;
@@ -145,9 +144,8 @@ int respond_unless_owned(struct request *req, int db_status, const char *owner_i
 {
     if (db_status == DB_NO_ROW) {
         char *msg = arena_printf(req->arena, "%s not found", what);
-        if (msg != NULL)
-            msg[0] = (char)toupper((unsigned char)msg[0]);
-        respond_error(req, 404, not_found_code, msg ? msg : "Not found", NULL);
+        msg[0] = (char)toupper((unsigned char)msg[0]);
+        respond_error(req, 404, not_found_code, msg, NULL);
         return -1;
     }
     if (db_status != DB_OK) {

@@ -5,7 +5,8 @@
 
 #include "api/request.h"
 
-/* Extra response header lines ("Name: value"), at most a few per response. */
+/* Adds a header to the answer (kept on req, in its arena); a value with a
+ * line break is dropped. name and value are copied. */
 void respond_header(struct request *req, const char *name, const char *value);
 /* Sends body (not consumed: the caller still owns it) with the status. */
 void respond_json(struct request *req, int status, json_object *body);

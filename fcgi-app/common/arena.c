@@ -6,17 +6,28 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/log.h"
+
 struct arena_chunk {
     struct arena_chunk *next;
     size_t size, used;
     max_align_t data[];
 };
 
+/* What zmalloc_default_oom does in redis: say so once and stop. */
+static _Noreturn void out_of_memory(size_t size)
+{
+    log_error("out of memory allocating %zu bytes: aborting", size);
+    abort();
+}
+
 static struct arena_chunk *chunk_new(size_t size)
 {
+    if (size > SIZE_MAX - sizeof(struct arena_chunk))
+        out_of_memory(size);
     struct arena_chunk *c = malloc(sizeof(*c) + size);
     if (c == NULL)
-        return NULL;
+        out_of_memory(size);
     c->next = NULL;
     c->size = size;
     c->used = 0;
@@ -33,13 +44,11 @@ void *arena_alloc(struct arena *a, size_t size)
 {
     const size_t align = sizeof(max_align_t);
     if (size > SIZE_MAX - align)
-        return NULL;
+        out_of_memory(size);
     size = (size + align - 1) & ~(align - 1);
     if (a->head == NULL || a->head->size - a->head->used < size) {
         size_t want = size > a->chunk_size ? size : a->chunk_size;
         struct arena_chunk *c = chunk_new(want);
-        if (c == NULL)
-            return NULL;
         c->next = a->head;
         a->head = c;
     }
@@ -52,10 +61,8 @@ void *arena_alloc(struct arena *a, size_t size)
 char *arena_strndup(struct arena *a, const char *s, size_t n)
 {
     if (n == SIZE_MAX)
-        return NULL;
+        out_of_memory(n);
     char *p = arena_alloc(a, n + 1);
-    if (p == NULL)
-        return NULL;
     memcpy(p, s, n);
     p[n] = '\0';
     return p;
@@ -73,10 +80,8 @@ char *arena_printf(struct arena *a, const char *fmt, ...)
     int n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
     if (n < 0)
-        return NULL;
+        out_of_memory(0); /* only a text over INT_MAX bytes gets here */
     char *p = arena_alloc(a, (size_t)n + 1);
-    if (p == NULL)
-        return NULL;
     va_start(ap, fmt);
     vsnprintf(p, (size_t)n + 1, fmt, ap);
     va_end(ap);
