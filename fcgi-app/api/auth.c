@@ -1,5 +1,4 @@
 /* POST /auth/register, POST /auth/login, GET /users/me and /auth/me. */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,52 +15,29 @@
 #define PASSWORD_MIN 8
 #define PASSWORD_MAX 1024
 
-static const struct field_spec register_fields[] = {
-    {"email", FIELD_EMAIL, true, 3, 254},
-    {"password", FIELD_STRING, true, PASSWORD_MIN, PASSWORD_MAX},
-    {"username", FIELD_STRING, false, 1, 64},
-    {"full_name", FIELD_STRING, false, 0, 200},
+enum { REG_EMAIL, REG_PASSWORD, REG_USERNAME, REG_FULL_NAME, REG__MAX };
+static const struct field_spec register_fields[REG__MAX] = {
+    [REG_EMAIL] = {"email", FIELD_EMAIL, true, 3, 254},
+    [REG_PASSWORD] = {"password", FIELD_STRING, true, PASSWORD_MIN, PASSWORD_MAX},
+    [REG_USERNAME] = {"username", FIELD_NAME, false, 1, 64},
+    [REG_FULL_NAME] = {"full_name", FIELD_STRING, false, 0, 200},
 };
-
-static void lower_ascii(char *s)
-{
-    for (; *s; s++)
-        *s = (char)tolower((unsigned char)*s);
-}
-
-static bool username_ok(const char *s)
-{
-    /* Letters, digits, . _ - : and never an '@', so it cannot pass for an email. */
-    for (; *s; s++)
-        if (!(isalnum((unsigned char)*s) || *s == '.' || *s == '_' || *s == '-'))
-            return false;
-    return true;
-}
 
 void auth_register(struct request *req)
 {
-    json_object *body = NULL, *v[4];
-    const char *field;
-    char msg[256], hash[PASSWORD_HASH_MAX];
+    json_object *body = NULL, *v[REG__MAX];
+    char hash[PASSWORD_HASH_MAX];
     struct user u = {0};
     if (request_json_body(req, &body) != 0)
         return;
-    if (validate_fields(body, register_fields, 4, v, &field, msg, sizeof(msg)) != 0) {
-        respond_error(req, 422, "VALIDATION_ERROR", msg, field);
+    if (request_fields(req, body, register_fields, REG__MAX, v) != 0)
         goto out;
-    }
-    snprintf(u.email, sizeof(u.email), "%s", json_object_get_string(v[0]));
-    lower_ascii(u.email);
-    if (v[2] != NULL) {
-        snprintf(u.username, sizeof(u.username), "%s", json_object_get_string(v[2]));
-        if (!username_ok(u.username)) {
-            respond_error(req, 422, "VALIDATION_ERROR",
-                          "username may hold only letters, digits, '.', '_' and '-'", "username");
-            goto out;
-        }
-    }
-    if (v[3] != NULL)
-        snprintf(u.full_name, sizeof(u.full_name), "%s", json_object_get_string(v[3]));
+    snprintf(u.email, sizeof(u.email), "%s", json_object_get_string(v[REG_EMAIL]));
+    user_email_lower(u.email);
+    if (v[REG_USERNAME] != NULL)
+        snprintf(u.username, sizeof(u.username), "%s", json_object_get_string(v[REG_USERNAME]));
+    if (v[REG_FULL_NAME] != NULL)
+        snprintf(u.full_name, sizeof(u.full_name), "%s", json_object_get_string(v[REG_FULL_NAME]));
     int taken = 0;
     enum db_status st = user_taken(req->app->db, u.email, u.username[0] ? u.username : NULL, &taken);
     if (st != DB_OK) {
@@ -75,7 +51,7 @@ void auth_register(struct request *req)
                       email ? "email" : "username");
         goto out;
     }
-    if (password_hash(json_object_get_string(v[1]), hash) != 0) {
+    if (password_hash(json_object_get_string(v[REG_PASSWORD]), hash) != 0) {
         respond_error(req, 500, "INTERNAL_ERROR", "Could not hash the password", NULL);
         goto out;
     }
@@ -98,40 +74,35 @@ out:
     json_object_put(body);
 }
 
-/* The credentials from a form (OAuth2 password flow) or a JSON body. */
+/* The same fields from a form (OAuth2 password flow) or a JSON body; the
+ * login is the username, or else the email. */
+enum { LOGIN_USERNAME, LOGIN_EMAIL, LOGIN_PASSWORD, LOGIN__MAX };
+static const struct field_spec login_fields[LOGIN__MAX] = {
+    [LOGIN_USERNAME] = {"username", FIELD_STRING, false, 0, 254},
+    [LOGIN_EMAIL] = {"email", FIELD_STRING, false, 0, 254},
+    [LOGIN_PASSWORD] = {"password", FIELD_STRING, false, 0, PASSWORD_MAX},
+};
+
+/* The credentials, borrowed from *holder (owned by the caller, which releases
+ * it even after a failure). 0, or -1 after answering. */
 static int login_credentials(struct request *req, const char **login, const char **password,
                              json_object **holder)
 {
-    if (request_content_type_is(req, "application/x-www-form-urlencoded")) {
-        char *body;
-        size_t len;
-        if (request_read_body(req, 65536, &body, &len) != BODY_OK) {
-            respond_error(req, 413, "PAYLOAD_TOO_LARGE", "Request body is too large", NULL);
-            return -1;
-        }
-        *login = form_value(req->arena, body, "username");
-        *password = form_value(req->arena, body, "password");
-    } else {
-        if (request_json_body(req, holder) != 0)
-            return -1;
-        json_object *v;
-        if (json_object_object_get_ex(*holder, "username", &v) && json_object_is_type(v, json_type_string))
-            *login = json_object_get_string(v);
-        else if (json_object_object_get_ex(*holder, "email", &v) && json_object_is_type(v, json_type_string))
-            *login = json_object_get_string(v);
-        if (json_object_object_get_ex(*holder, "password", &v) && json_object_is_type(v, json_type_string))
-            *password = json_object_get_string(v);
-    }
-    if (*login == NULL || **login == '\0') {
-        respond_error(req, 422, "VALIDATION_ERROR", "username is required", "username");
+    json_object *v[LOGIN__MAX];
+    int rc = request_content_type_is(req, "application/x-www-form-urlencoded")
+                 ? request_form_body(req, login_fields, LOGIN__MAX, holder)
+                 : request_json_body(req, holder);
+    if (rc != 0 || request_fields(req, *holder, login_fields, LOGIN__MAX, v) != 0)
+        return -1;
+    json_object *name = v[LOGIN_USERNAME] ? v[LOGIN_USERNAME] : v[LOGIN_EMAIL];
+    *login = name ? json_object_get_string(name) : "";
+    *password = v[LOGIN_PASSWORD] ? json_object_get_string(v[LOGIN_PASSWORD]) : "";
+    if (**login == '\0') {
+        respond_invalid(req, "username", "username is required");
         return -1;
     }
-    if (*password == NULL || **password == '\0') {
-        respond_error(req, 422, "VALIDATION_ERROR", "password is required", "password");
-        return -1;
-    }
-    if (strlen(*login) > 254 || strlen(*password) > PASSWORD_MAX) {
-        respond_error(req, 422, "VALIDATION_ERROR", "username or password is too long", "username");
+    if (**password == '\0') {
+        respond_invalid(req, "password", "password is required");
         return -1;
     }
     return 0;
@@ -146,7 +117,7 @@ void auth_login(struct request *req)
         goto out;
     char *normalized = arena_strdup(req->arena, login);
     if (strchr(normalized, '@') != NULL)
-        lower_ascii(normalized);
+        user_email_lower(normalized);
     enum db_status st = user_find_for_login(req->app->db, normalized, &found);
     if (st != DB_OK && st != DB_NO_ROW) {
         respond_db_error(req, st);

@@ -110,21 +110,32 @@ enum db_status client_find_for_user(struct db *db, const char *krn, const char *
     return st != DB_OK ? st : f.found ? DB_OK : DB_NO_ROW;
 }
 
-enum db_status client_list(struct db *db, const char *user_id, bool all,
-                           void (*fn)(void *ctx, const struct client *c), void *ctx)
+enum db_status client_list(struct db *db, const char *user_id, bool all, long long skip,
+                           long long limit, void (*fn)(void *ctx, const struct client *c),
+                           void *ctx, long long *total)
 {
     struct client_found f = {NULL, fn, ctx, false};
-    if (all)
-        return db_query(db,
-                        "SELECT c.id, c.krn, c.name, c.created_by, c.created_at, m.role"
-                        " FROM clients c LEFT JOIN client_members m"
-                        " ON m.client_id = c.id AND m.user_id = ? ORDER BY c.krn",
-                        DB_PARAMS(P_STR(user_id)), take_client, &f);
-    return db_query(db,
-                    "SELECT c.id, c.krn, c.name, c.created_by, c.created_at, m.role"
-                    " FROM clients c JOIN client_members m ON m.client_id = c.id"
-                    " WHERE m.user_id = ? ORDER BY c.krn",
-                    DB_PARAMS(P_STR(user_id)), take_client, &f);
+    enum db_status st;
+    if (all) {
+        st = db_query_int(db, "SELECT COUNT(*) FROM clients", DB_NO_PARAMS, total);
+        if (st == DB_OK)
+            st = db_query(db,
+                          "SELECT c.id, c.krn, c.name, c.created_by, c.created_at, m.role"
+                          " FROM clients c LEFT JOIN client_members m"
+                          " ON m.client_id = c.id AND m.user_id = ? ORDER BY c.krn"
+                          " LIMIT ? OFFSET ?",
+                          DB_PARAMS(P_STR(user_id), P_INT(limit), P_INT(skip)), take_client, &f);
+        return st;
+    }
+    st = db_query_int(db, "SELECT COUNT(*) FROM client_members WHERE user_id = ?",
+                      DB_PARAMS(P_STR(user_id)), total);
+    if (st == DB_OK)
+        st = db_query(db,
+                      "SELECT c.id, c.krn, c.name, c.created_by, c.created_at, m.role"
+                      " FROM clients c JOIN client_members m ON m.client_id = c.id"
+                      " WHERE m.user_id = ? ORDER BY c.krn LIMIT ? OFFSET ?",
+                      DB_PARAMS(P_STR(user_id), P_INT(limit), P_INT(skip)), take_client, &f);
+    return st;
 }
 
 json_object *client_to_json(const struct client *c)

@@ -36,10 +36,11 @@ enum db_status client_find_for_user(struct db *db, const char *krn, const char *
 enum db_status client_member_add(struct db *db, const char *client_id, const char *user_id,
                                  const char *role, const char *now_db);
 
-/* Calls fn for the user's clients (all: every client), by krn, with the
- * user's role in each. */
-enum db_status client_list(struct db *db, const char *user_id, bool all,
-                           void (*fn)(void *ctx, const struct client *c), void *ctx);
+/* Calls fn for the page of the user's clients (all: every client), by krn,
+ * with the user's role in each; *total gets the count. */
+enum db_status client_list(struct db *db, const char *user_id, bool all, long long skip,
+                           long long limit, void (*fn)(void *ctx, const struct client *c),
+                           void *ctx, long long *total);
 
 json_object *client_to_json(const struct client *c);
 

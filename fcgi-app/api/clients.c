@@ -1,6 +1,5 @@
 /* Clients (tenants): admins create them and add members; every user lists
  * the clients they belong to. Admins act in every client. */
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -34,35 +33,33 @@ int client_load_member(struct request *req, struct client *c)
     return 0;
 }
 
-static const struct field_spec create_fields[] = {
-    {"krn", FIELD_STRING, true, 1, KRN_MAX},
-    {"name", FIELD_STRING, true, 1, 255},
+enum { CREATE_KRN, CREATE_NAME, CREATE__MAX };
+static const struct field_spec create_fields[CREATE__MAX] = {
+    [CREATE_KRN] = {"krn", FIELD_STRING, true, 1, KRN_MAX},
+    [CREATE_NAME] = {"name", FIELD_STRING, true, 1, 255},
 };
 
 void clients_create(struct request *req)
 {
-    json_object *body = NULL, *v[2];
-    const char *field;
-    char msg[256], id[UUID_LEN + 1], now[DB_TIME_LEN + 1];
+    json_object *body = NULL, *v[CREATE__MAX];
+    char id[UUID_LEN + 1], now[DB_TIME_LEN + 1];
     struct client c;
     if (request_json_body(req, &body) != 0)
         return;
-    if (validate_fields(body, create_fields, 2, v, &field, msg, sizeof(msg)) != 0) {
-        respond_error(req, 422, "VALIDATION_ERROR", msg, field);
+    if (request_fields(req, body, create_fields, CREATE__MAX, v) != 0)
         goto out;
-    }
-    const char *krn = json_object_get_string(v[0]);
+    const char *krn = json_object_get_string(v[CREATE_KRN]);
     if (!client_krn_valid(krn)) {
-        respond_error(req, 422, "VALIDATION_ERROR",
-                      "krn must look like krn:<org>:client:<id>, with org and id of 1-64 "
-                      "letters, digits, '.', '_' or '-'",
-                      "krn");
+        respond_invalid(req, "krn",
+                        "krn must look like krn:<org>:client:<id>, with org and id of 1-64 "
+                        "letters, digits, '.', '_' or '-'");
         goto out;
     }
     id_uuid4(id);
     time_db(time_now_ms(), now);
     enum db_status st =
-        client_insert(req->app->db, id, krn, json_object_get_string(v[1]), req->user.id, now);
+        client_insert(req->app->db, id, krn, json_object_get_string(v[CREATE_NAME]), req->user.id,
+                      now);
     if (st == DB_DUPLICATE) {
         respond_error(req, 409, "CONFLICT", "A client with this krn exists already", "krn");
         goto out;
@@ -79,44 +76,27 @@ out:
     json_object_put(body);
 }
 
-static const struct field_spec member_fields[] = {
-    {"email", FIELD_EMAIL, true, 3, 254},
-    {"role", FIELD_STRING, false, 1, ROLE_MAX},
+enum { MEMBER_EMAIL, MEMBER_ROLE, MEMBER__MAX };
+static const struct field_spec member_fields[MEMBER__MAX] = {
+    [MEMBER_EMAIL] = {"email", FIELD_EMAIL, true, 3, 254},
+    [MEMBER_ROLE] = {"role", FIELD_NAME, false, 1, ROLE_MAX},
 };
-
-static bool role_valid(const char *role)
-{
-    for (const char *p = role; *p; p++)
-        if (!isalnum((unsigned char)*p) && *p != '.' && *p != '_' && *p != '-')
-            return false;
-    return *role != '\0';
-}
 
 void clients_add_member(struct request *req)
 {
-    json_object *body = NULL, *v[2];
-    const char *field;
-    char msg[256], email[256], now[DB_TIME_LEN + 1], when[ISO_TIME_LEN + 1];
+    json_object *body = NULL, *v[MEMBER__MAX];
+    char email[256], now[DB_TIME_LEN + 1], when[ISO_TIME_LEN + 1];
     struct client c;
     struct user u;
     if (request_json_body(req, &body) != 0)
         return;
-    if (validate_fields(body, member_fields, 2, v, &field, msg, sizeof(msg)) != 0) {
-        respond_error(req, 422, "VALIDATION_ERROR", msg, field);
+    if (request_fields(req, body, member_fields, MEMBER__MAX, v) != 0)
         goto out;
-    }
-    const char *role = v[1] ? json_object_get_string(v[1]) : "member";
-    if (!role_valid(role)) {
-        respond_error(req, 422, "VALIDATION_ERROR",
-                      "role holds letters, digits, '.', '_' or '-'", "role");
-        goto out;
-    }
+    const char *role = v[MEMBER_ROLE] ? json_object_get_string(v[MEMBER_ROLE]) : "member";
     if (client_load_member(req, &c) != 0)
         goto out;
-    /* Emails are stored lower-case (as register and login do). */
-    snprintf(email, sizeof(email), "%s", json_object_get_string(v[0]));
-    for (char *p = email; *p; p++)
-        *p = (char)tolower((unsigned char)*p);
+    snprintf(email, sizeof(email), "%s", json_object_get_string(v[MEMBER_EMAIL]));
+    user_email_lower(email);
     enum db_status st = user_find_by_email(req->app->db, email, &u);
     if (st == DB_NO_ROW) {
         respond_error(req, 404, "USER_NOT_FOUND", "No user has this email", "email");
@@ -158,8 +138,12 @@ static void add_client(void *ctx, const struct client *c)
 
 void clients_list(struct request *req)
 {
+    struct page page;
+    long long total = 0;
+    if (query_page(req, &page) != 0)
+        return;
     json_object *array = json_object_new_array();
-    enum db_status st =
-        client_list(req->app->db, req->user.id, req->user.is_superuser, add_client, array);
-    respond_list(req, st, array, (long long)json_object_array_length(array));
+    enum db_status st = client_list(req->app->db, req->user.id, req->user.is_superuser, page.skip,
+                                    page.limit, add_client, array, &total);
+    respond_list(req, st, array, total);
 }

@@ -27,8 +27,6 @@
 #define SCHEMA_SAMPLE_DEFAULT 1000
 #define SCHEMA_SAMPLE_MAX 100000
 
-static const char *const output_formats[] = {"csv", "json", "jsonl", "xlsx"};
-
 /* ------------------------------------------------------------ the body */
 
 /* The body comes from the file nginx spooled it to (REQUEST_BODY_FILE: nginx
@@ -240,13 +238,13 @@ static void add_file(void *ctx, const struct file_row *f)
 
 void files_list(struct request *req)
 {
-    long long skip, limit, total = 0;
-    if (query_int(req, "skip", 0, 0, 1LL << 40, &skip) != 0 ||
-        query_int(req, "limit", 100, 1, 1000, &limit) != 0)
+    struct page page;
+    long long total = 0;
+    if (query_page(req, &page) != 0)
         return;
     json_object *array = json_object_new_array();
-    enum db_status st =
-        file_list(req->app->db, req->arena, req->user.id, skip, limit, add_file, array, &total);
+    enum db_status st = file_list(req->app->db, req->arena, req->user.id, page.skip, page.limit,
+                                  add_file, array, &total);
     respond_list(req, st, array, total);
 }
 
@@ -282,46 +280,16 @@ void files_delete(struct request *req)
 
 /* ------------------------------------------------------------ processing */
 
-static const struct field_spec process_fields[] = {
-    {"processing_config", FIELD_OBJECT, false, 0, 0},
-    {"processing_steps", FIELD_ARRAY, false, 0, 100},
-    {"output_format", FIELD_STRING, false, 1, 16},
-};
-
-static bool known_output_format(const char *s)
-{
-    for (size_t i = 0; i < sizeof(output_formats) / sizeof(output_formats[0]); i++)
-        if (strcmp(s, output_formats[i]) == 0)
-            return true;
-    return false;
-}
-
 void files_process(struct request *req)
 {
-    json_object *body = NULL, *v[3];
-    const char *field;
-    char msg[256], path[128], id[UUID_LEN + 1], now[DB_TIME_LEN + 1];
+    json_object *body = NULL;
+    struct job_spec spec;
+    char id[UUID_LEN + 1], now[DB_TIME_LEN + 1];
     struct file_row f;
     if (request_json_body(req, &body) != 0)
         return;
-    if (validate_fields(body, process_fields, 3, v, &field, msg, sizeof(msg)) != 0) {
-        respond_error(req, 422, "VALIDATION_ERROR", msg, field);
+    if (job_spec_parse(req, body, &spec) != 0)
         goto out;
-    }
-    if (v[0] && engine_validate_config(v[0], path, sizeof(path), msg, sizeof(msg)) != 0) {
-        respond_error(req, 422, "VALIDATION_ERROR", msg, path);
-        goto out;
-    }
-    if (v[1] && engine_validate_steps(v[1], path, sizeof(path), msg, sizeof(msg)) != 0) {
-        respond_error(req, 422, "VALIDATION_ERROR", msg, path);
-        goto out;
-    }
-    const char *output_format = v[2] ? json_object_get_string(v[2]) : "csv";
-    if (!known_output_format(output_format)) {
-        respond_error(req, 422, "VALIDATION_ERROR", "output_format must be csv, json, jsonl or xlsx",
-                      "output_format");
-        goto out;
-    }
     if (file_load_own(req, &f) != 0)
         goto out;
     if (strcmp(f.processing_status, "PROCESSING") == 0) {
@@ -339,12 +307,10 @@ void files_process(struct request *req)
     job.input_size_bytes = f.file_size;
     job.status = "QUEUED";
     job.stage = "file_processing";
-    job.processing_steps =
-        v[1] ? json_object_to_json_string_ext(v[1], JSON_C_TO_STRING_PLAIN) : "[]";
-    job.processing_config =
-        v[0] ? json_object_to_json_string_ext(v[0], JSON_C_TO_STRING_PLAIN) : "{}";
+    job.processing_steps = spec.processing_steps;
+    job.processing_config = spec.processing_config;
     job.input_format = f.file_type;
-    job.output_format = output_format;
+    job.output_format = spec.output_format;
     job.input_object_key = f.object_key;
     job.created_at = job.updated_at = job.queued_at = now;
     bool queued = false;
@@ -369,25 +335,29 @@ out:
     json_object_put(body);
 }
 
+enum { SCHEMA_SAMPLE_SIZE, SCHEMA_CONFIG, SCHEMA__MAX };
+static const struct field_spec schema_query[SCHEMA__MAX] = {
+    [SCHEMA_SAMPLE_SIZE] = {"sample_size", FIELD_INT, false, 1, SCHEMA_SAMPLE_MAX},
+    [SCHEMA_CONFIG] = {"processing_config", FIELD_STRING, false, 1, 0},
+};
+
 /* ?processing_config=<JSON object>: how to read the file (else it is sniffed).
  * Returns 0 with *config (owned by the caller, NULL when absent), or -1 after answering. */
-static int schema_config(struct request *req, json_object **config)
+static int schema_config(struct request *req, json_object *text, json_object **config)
 {
     char path[128], msg[256];
     *config = NULL;
-    const char *text = form_value(req->arena, req->query, "processing_config");
-    if (text == NULL || *text == '\0')
+    if (text == NULL)
         return 0;
-    json_object *c = json_tokener_parse(text);
+    json_object *c = json_tokener_parse(json_object_get_string(text));
     if (c == NULL || !json_object_is_type(c, json_type_object)) {
         json_object_put(c);
-        respond_error(req, 422, "VALIDATION_ERROR", "processing_config must be a JSON object",
-                      "processing_config");
+        respond_invalid(req, "processing_config", "processing_config must be a JSON object");
         return -1;
     }
     if (engine_validate_config(c, path, sizeof(path), msg, sizeof(msg)) != 0) {
         json_object_put(c);
-        respond_error(req, 422, "VALIDATION_ERROR", msg, path);
+        respond_invalid(req, path, msg);
         return -1;
     }
     *config = c;
@@ -397,13 +367,13 @@ static int schema_config(struct request *req, json_object **config)
 void files_schema(struct request *req)
 {
     struct file_row f;
-    long long sample;
-    json_object *config = NULL;
+    json_object *v[SCHEMA__MAX], *config = NULL;
     char err[512] = "";
-    if (query_int(req, "sample_size", SCHEMA_SAMPLE_DEFAULT, 1, SCHEMA_SAMPLE_MAX, &sample) != 0)
+    if (request_query(req, schema_query, SCHEMA__MAX, v, NULL) != 0 ||
+        schema_config(req, v[SCHEMA_CONFIG], &config) != 0)
         return;
-    if (schema_config(req, &config) != 0)
-        return;
+    long long sample =
+        v[SCHEMA_SAMPLE_SIZE] ? json_object_get_int64(v[SCHEMA_SAMPLE_SIZE]) : SCHEMA_SAMPLE_DEFAULT;
     if (file_load_own(req, &f) != 0)
         goto out;
     struct engine_job job = {0};

@@ -49,6 +49,19 @@ int job_load_own(struct request *req, const char *id, struct job *job, const cha
  * the new status, or NULL after answering (400 cannot_code when finished). */
 const char *job_cancel(struct request *req, struct job *job, const char *cannot_code);
 
+/* Shared by jobs.c and files.c: what a job is asked to do, as POST /jobs and
+ * POST /files/{id}/process take it. */
+struct job_spec {
+    const char *processing_steps;  /* JSON text, "[]" when absent */
+    const char *processing_config; /* JSON text, "{}" when absent */
+    const char *output_format;     /* "csv" when absent */
+};
+/* Reads processing_steps, processing_config and output_format from body:
+ * their declared types, then the engine's checks of the steps and the
+ * config, then the format. The strings live in the request's arena. 0, or
+ * -1 after answering 422. */
+int job_spec_parse(struct request *req, json_object *body, struct job_spec *out);
+
 /* Shared by clients.c and progress.c. */
 struct client;
 /* Loads the client named by the path's {krn} if the caller is a member (or an

@@ -59,50 +59,69 @@ static int reload_and_respond(struct request *req, const char *id, int status)
     return 0;
 }
 
-static const struct field_spec create_fields[] = {
-    {"file_name", FIELD_STRING, true, 1, 255},
-    {"original_file_size_bytes", FIELD_INT, false, 0, (1LL << 62)},
-    {"processing_steps", FIELD_ARRAY, false, 0, 100},
-    {"processing_config", FIELD_OBJECT, false, 0, 0},
-    {"output_format", FIELD_STRING, false, 1, 16},
+/* The output formats a job can ask for. */
+static bool output_format_known(const char *name)
+{
+    return one_of(name, output_formats, sizeof(output_formats) / sizeof(output_formats[0]));
+}
+
+enum { SPEC_STEPS, SPEC_CONFIG, SPEC_FORMAT, SPEC__MAX };
+static const struct field_spec spec_fields[SPEC__MAX] = {
+    [SPEC_STEPS] = {"processing_steps", FIELD_ARRAY, false, 0, 100},
+    [SPEC_CONFIG] = {"processing_config", FIELD_OBJECT, false, 0, 0},
+    [SPEC_FORMAT] = {"output_format", FIELD_STRING, false, 1, 16},
+};
+
+int job_spec_parse(struct request *req, json_object *body, struct job_spec *out)
+{
+    json_object *v[SPEC__MAX];
+    char path[128], msg[256];
+    if (request_fields(req, body, spec_fields, SPEC__MAX, v) != 0)
+        return -1;
+    if ((v[SPEC_STEPS] && engine_validate_steps(v[SPEC_STEPS], path, sizeof(path), msg,
+                                                sizeof(msg)) != 0) ||
+        (v[SPEC_CONFIG] && engine_validate_config(v[SPEC_CONFIG], path, sizeof(path), msg,
+                                                  sizeof(msg)) != 0)) {
+        respond_invalid(req, path, msg);
+        return -1;
+    }
+    out->output_format = v[SPEC_FORMAT] ? json_object_get_string(v[SPEC_FORMAT]) : "csv";
+    if (!output_format_known(out->output_format)) {
+        respond_invalid(req, "output_format", "output_format must be csv, json, jsonl or xlsx");
+        return -1;
+    }
+    out->output_format = arena_strdup(req->arena, out->output_format);
+    out->processing_steps =
+        v[SPEC_STEPS] ? arena_strdup(req->arena, json_object_to_json_string_ext(
+                                                     v[SPEC_STEPS], JSON_C_TO_STRING_PLAIN))
+                      : "[]";
+    out->processing_config =
+        v[SPEC_CONFIG] ? arena_strdup(req->arena, json_object_to_json_string_ext(
+                                                      v[SPEC_CONFIG], JSON_C_TO_STRING_PLAIN))
+                       : "{}";
+    return 0;
+}
+
+enum { CREATE_FILE_NAME, CREATE_SIZE, CREATE__MAX };
+static const struct field_spec create_fields[CREATE__MAX] = {
+    [CREATE_FILE_NAME] = {"file_name", FIELD_LINE, true, 1, 255},
+    [CREATE_SIZE] = {"original_file_size_bytes", FIELD_INT, false, 0, (1LL << 62)},
 };
 
 void jobs_create(struct request *req)
 {
-    json_object *body = NULL, *v[5];
-    const char *field;
-    char msg[256], path[128];
+    json_object *body = NULL, *v[CREATE__MAX];
+    struct job_spec spec;
     char now[DB_TIME_LEN + 1], id[UUID_LEN + 1];
     if (request_json_body(req, &body) != 0)
         return;
-    if (validate_fields(body, create_fields, 5, v, &field, msg, sizeof(msg)) != 0) {
-        respond_error(req, 422, "VALIDATION_ERROR", msg, field);
+    if (request_fields(req, body, create_fields, CREATE__MAX, v) != 0 ||
+        job_spec_parse(req, body, &spec) != 0)
         goto out;
-    }
-    long long size = v[1] ? json_object_get_int64(v[1]) : 0;
+    long long size = v[CREATE_SIZE] ? json_object_get_int64(v[CREATE_SIZE]) : 0;
     if (size > req->app->cfg.upload_max_bytes) {
         respond_error(req, 413, "PAYLOAD_TOO_LARGE", "The declared file size is over the limit",
                       "original_file_size_bytes");
-        goto out;
-    }
-    const char *name = json_object_get_string(v[0]);
-    if (strpbrk(name, "\r\n") != NULL || strchr(name, '\0') != name + json_object_get_string_len(v[0])) {
-        respond_error(req, 422, "VALIDATION_ERROR", "file_name must be one line of text", "file_name");
-        goto out;
-    }
-    json_object *steps = v[2] ? v[2] : NULL;
-    if (steps && engine_validate_steps(steps, path, sizeof(path), msg, sizeof(msg)) != 0) {
-        respond_error(req, 422, "VALIDATION_ERROR", msg, path);
-        goto out;
-    }
-    if (v[3] && engine_validate_config(v[3], path, sizeof(path), msg, sizeof(msg)) != 0) {
-        respond_error(req, 422, "VALIDATION_ERROR", msg, path);
-        goto out;
-    }
-    const char *output_format = v[4] ? json_object_get_string(v[4]) : "csv";
-    if (!one_of(output_format, output_formats, sizeof(output_formats) / sizeof(output_formats[0]))) {
-        respond_error(req, 422, "VALIDATION_ERROR", "output_format must be csv, json, jsonl or xlsx",
-                      "output_format");
         goto out;
     }
     id_uuid4(id);
@@ -110,14 +129,13 @@ void jobs_create(struct request *req)
     struct job job = {0};
     job.id = id;
     job.user_id = req->user.id;
-    job.file_name = name;
+    job.file_name = json_object_get_string(v[CREATE_FILE_NAME]);
     job.original_file_size_bytes = size;
     job.status = "PENDING";
     job.stage = "file_upload";
-    job.processing_steps = steps ? json_object_to_json_string_ext(steps, JSON_C_TO_STRING_PLAIN) : "[]";
-    job.processing_config =
-        v[3] ? json_object_to_json_string_ext(v[3], JSON_C_TO_STRING_PLAIN) : "{}";
-    job.output_format = output_format;
+    job.processing_steps = spec.processing_steps;
+    job.processing_config = spec.processing_config;
+    job.output_format = spec.output_format;
     job.created_at = job.updated_at = now;
     enum db_status st = job_insert(req->app->db, &job);
     if (st != DB_OK) {
@@ -139,18 +157,22 @@ static void add_job(void *ctx, const struct job *job)
     json_object_array_add(((struct list_ctx *)ctx)->array, job_to_json(job));
 }
 
+enum { LIST_STATUS, LIST__MAX };
+static const struct field_spec list_query[LIST__MAX] = {
+    [LIST_STATUS] = {"status", FIELD_STRING, false, 1, 32},
+};
+
 void jobs_list(struct request *req)
 {
-    struct job_list_query q = {req->user.id, NULL, 0, 100};
-    if (query_int(req, "skip", 0, 0, 1LL << 40, &q.skip) != 0 ||
-        query_int(req, "limit", 100, 1, 1000, &q.limit) != 0)
+    json_object *v[LIST__MAX];
+    struct page page;
+    if (request_query(req, list_query, LIST__MAX, v, &page) != 0)
         return;
-    q.status = form_value(req->arena, req->query, "status");
-    if (q.status != NULL && *q.status == '\0')
-        q.status = NULL;
+    struct job_list_query q = {req->user.id, NULL, page.skip, page.limit};
+    q.status = v[LIST_STATUS] ? json_object_get_string(v[LIST_STATUS]) : NULL;
     if (q.status != NULL &&
         !one_of(q.status, job_statuses, sizeof(job_statuses) / sizeof(job_statuses[0]))) {
-        respond_error(req, 422, "VALIDATION_ERROR", "status is not a job status", "status");
+        respond_invalid(req, "status", "status is not a job status");
         return;
     }
     struct list_ctx ctx = {json_object_new_array()};
@@ -212,29 +234,27 @@ void jobs_upload_url(struct request *req)
     respond_json_put(req, 200, o);
 }
 
-static const struct field_spec mark_fields[] = {
-    {"object_key", FIELD_STRING, true, 1, 512},
+enum { MARK_OBJECT_KEY, MARK__MAX };
+static const struct field_spec mark_fields[MARK__MAX] = {
+    [MARK_OBJECT_KEY] = {"object_key", FIELD_STRING, true, 1, 512},
 };
 
 void jobs_mark_uploaded(struct request *req)
 {
     struct job job;
-    json_object *body = NULL, *v[1];
-    const char *field;
-    char msg[256], now[DB_TIME_LEN + 1];
+    json_object *body = NULL, *v[MARK__MAX];
+    char now[DB_TIME_LEN + 1];
     if (request_json_body(req, &body) != 0)
         return;
-    if (validate_fields(body, mark_fields, 1, v, &field, msg, sizeof(msg)) != 0) {
-        respond_error(req, 422, "VALIDATION_ERROR", msg, field);
+    if (request_fields(req, body, mark_fields, MARK__MAX, v) != 0)
         goto out;
-    }
     if (job_load_own(req, req->params[0], &job, "JOB_NOT_FOUND") != 0)
         goto out;
     if (strcmp(job.status, "PENDING") != 0) {
         respond_error(req, 400, "INVALID_STATE", "Job is not waiting for an upload", NULL);
         goto out;
     }
-    const char *key = json_object_get_string(v[0]);
+    const char *key = json_object_get_string(v[MARK_OBJECT_KEY]);
     if (job.input_object_key == NULL || strcmp(key, job.input_object_key) != 0) {
         respond_error(req, 400, "INVALID_OBJECT_KEY", "object_key is not this job's upload",
                       "object_key");
@@ -382,18 +402,22 @@ void jobs_cancel(struct request *req)
         reload_and_respond(req, job.id, 200);
 }
 
+enum { ERRORS_SEVERITY, ERRORS__MAX };
+static const struct field_spec errors_query[ERRORS__MAX] = {
+    [ERRORS_SEVERITY] = {"severity", FIELD_STRING, false, 1, 16},
+};
+
 void jobs_errors(struct request *req)
 {
     struct job job;
-    struct job_error_query q = {NULL, NULL, 0, 100};
-    if (query_int(req, "skip", 0, 0, 1LL << 40, &q.skip) != 0 ||
-        query_int(req, "limit", 100, 1, 1000, &q.limit) != 0)
+    json_object *v[ERRORS__MAX];
+    struct page page;
+    if (request_query(req, errors_query, ERRORS__MAX, v, &page) != 0)
         return;
-    q.severity = form_value(req->arena, req->query, "severity");
-    if (q.severity != NULL && *q.severity == '\0')
-        q.severity = NULL;
+    struct job_error_query q = {NULL, NULL, page.skip, page.limit};
+    q.severity = v[ERRORS_SEVERITY] ? json_object_get_string(v[ERRORS_SEVERITY]) : NULL;
     if (q.severity != NULL && strcmp(q.severity, "error") != 0 && strcmp(q.severity, "warning") != 0) {
-        respond_error(req, 422, "VALIDATION_ERROR", "severity must be error or warning", "severity");
+        respond_invalid(req, "severity", "severity must be error or warning");
         return;
     }
     if (job_load_own(req, req->params[0], &job, "JOB_NOT_FOUND") != 0)

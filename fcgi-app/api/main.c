@@ -116,6 +116,7 @@ static void serve(FCGX_Request *fcgx, struct arena *arena)
         respond_error(&req, 400, "BAD_REQUEST", "Malformed request", NULL);
     else
         dispatch(&req);
+    json_object_put(req.query_values);
     drain_body(&req);
     /* nginx's access log has every request with its id; the API adds a line
      * only for the ones worth a look, so the hot path makes no extra write. */

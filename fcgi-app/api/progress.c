@@ -1,7 +1,6 @@
 /* Progress reported by external workers, per client and filename. Members
  * of a client post and read; only a record's creator adds to it, and a
  * completed record takes nothing more. */
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -9,6 +8,7 @@
 #include "api/handlers.h"
 #include "api/progress_store.h"
 #include "api/response.h"
+#include "api/user_store.h"
 #include "api/validate.h"
 #include "common/log.h"
 
@@ -16,34 +16,41 @@
 #define MESSAGES_PER_POST 10000
 #define MESSAGE_MAX 4096
 
-static const struct field_spec post_fields[] = {
-    {"filename", FIELD_STRING, true, 1, 512},
-    {"counts", FIELD_OBJECT, true, 0, 0},
-    {"total", FIELD_INT, false, 0, COUNT_MAX},
-    {"isLast", FIELD_BOOL, false, 0, 0},
-    {"errors", FIELD_ARRAY, false, 0, MESSAGES_PER_POST},
-    {"warnings", FIELD_ARRAY, false, 0, MESSAGES_PER_POST},
+enum { POST_FILENAME, POST_COUNTS, POST_TOTAL, POST_IS_LAST, POST_ERRORS, POST_WARNINGS,
+       POST__MAX };
+static const struct field_spec post_fields[POST__MAX] = {
+    [POST_FILENAME] = {"filename", FIELD_STRING, true, 1, 512},
+    [POST_COUNTS] = {"counts", FIELD_OBJECT, true, 0, 0},
+    [POST_TOTAL] = {"total", FIELD_INT, false, 0, COUNT_MAX},
+    [POST_IS_LAST] = {"isLast", FIELD_BOOL, false, 0, 0},
+    [POST_ERRORS] = {"errors", FIELD_ARRAY, false, 0, MESSAGES_PER_POST},
+    [POST_WARNINGS] = {"warnings", FIELD_ARRAY, false, 0, MESSAGES_PER_POST},
 };
 
-static const struct field_spec count_fields[] = {
-    {"done", FIELD_INT, false, 0, COUNT_MAX},
-    {"warn", FIELD_INT, false, 0, COUNT_MAX},
-    {"failed", FIELD_INT, false, 0, COUNT_MAX},
+enum { COUNT_DONE, COUNT_WARN, COUNT_FAILED, COUNT__MAX };
+static const struct field_spec count_fields[COUNT__MAX] = {
+    [COUNT_DONE] = {"done", FIELD_INT, false, 0, COUNT_MAX},
+    [COUNT_WARN] = {"warn", FIELD_INT, false, 0, COUNT_MAX},
+    [COUNT_FAILED] = {"failed", FIELD_INT, false, 0, COUNT_MAX},
 };
 
-static const struct field_spec message_fields[] = {
-    {"line", FIELD_INT, false, 0, COUNT_MAX},
-    {"message", FIELD_STRING, true, 1, MESSAGE_MAX},
+/* An item of errors or warnings: {line?, message}, or a bare message string. */
+enum { MESSAGE_LINE, MESSAGE_TEXT, MESSAGE__MAX };
+static const struct field_spec message_fields[MESSAGE__MAX] = {
+    [MESSAGE_LINE] = {"line", FIELD_INT, false, 0, COUNT_MAX},
+    [MESSAGE_TEXT] = {"message", FIELD_STRING, true, 1, MESSAGE_MAX},
 };
 
-/* Reads errors or warnings: each {line?, message} (or a bare message
- * string) into an arena array. Returns -1 after answering 422. */
+static long long int_or_zero(json_object *v)
+{
+    return v != NULL ? json_object_get_int64(v) : 0;
+}
+
+/* Reads the items of errors or warnings (array may be NULL) into an array in
+ * the arena (*out; the texts stay borrowed from array). -1 after answering 422. */
 static int read_messages(struct request *req, json_object *array, const char *name,
                          const struct progress_message **out, int *n)
 {
-    char msg[256];
-    const char *field;
-    json_object *v[2];
     *out = NULL;
     *n = 0;
     if (array == NULL)
@@ -51,66 +58,45 @@ static int read_messages(struct request *req, json_object *array, const char *na
     size_t len = json_object_array_length(array);
     struct progress_message *m = arena_alloc(req->arena, (len ? len : 1) * sizeof(*m));
     for (size_t i = 0; i < len; i++) {
-        json_object *item = json_object_array_get_idx(array, i);
+        json_object *item = json_object_array_get_idx(array, i), *v[MESSAGE__MAX] = {NULL};
+        const char *path = arena_printf(req->arena, "%s[%zu]", name, i);
         if (json_object_is_type(item, json_type_string)) {
-            json_object *wrapped = json_object_new_object();
-            json_object_object_add(wrapped, "message", json_object_get(item));
-            int rc = validate_fields(wrapped, message_fields + 1, 1, v + 1, &field, msg,
-                                     sizeof(msg));
-            m[i].has_line = false;
-            m[i].message = rc == 0 ? arena_strdup(req->arena, json_object_get_string(v[1])) : NULL;
-            json_object_put(wrapped);
-            if (rc != 0) {
-                respond_error(req, 422, "VALIDATION_ERROR", msg,
-                              arena_printf(req->arena, "%s[%zu]", name, i));
+            if (request_value(req, item, path, &message_fields[MESSAGE_TEXT]) != 0)
                 return -1;
-            }
-            continue;
-        }
-        if (!json_object_is_type(item, json_type_object) ||
-            validate_fields(item, message_fields, 2, v, &field, msg, sizeof(msg)) != 0) {
-            if (!json_object_is_type(item, json_type_object)) {
-                snprintf(msg, sizeof(msg), "%s items must be objects {line, message}", name);
-                field = NULL;
-            }
-            respond_error(req, 422, "VALIDATION_ERROR", msg,
-                          field ? arena_printf(req->arena, "%s[%zu].%s", name, i, field)
-                                : arena_printf(req->arena, "%s[%zu]", name, i));
+            v[MESSAGE_TEXT] = item;
+        } else if (!json_object_is_type(item, json_type_object)) {
+            respond_invalid(req, path,
+                            arena_printf(req->arena, "%s items must be objects {line, message}",
+                                         name));
+            return -1;
+        } else if (request_fields_at(req, item, path, message_fields, MESSAGE__MAX, v) != 0) {
             return -1;
         }
-        m[i].has_line = v[0] != NULL;
-        m[i].line = v[0] ? json_object_get_int64(v[0]) : 0;
-        m[i].message = json_object_get_string(v[1]);
+        m[i].has_line = v[MESSAGE_LINE] != NULL;
+        m[i].line = int_or_zero(v[MESSAGE_LINE]);
+        m[i].message = json_object_get_string(v[MESSAGE_TEXT]);
     }
     *out = m;
     *n = (int)len;
     return 0;
 }
 
-/* Validates the body into post; -1 after answering 422. */
+/* Validates the body into post (its strings borrowed from body); -1 after answering 422. */
 static int read_post(struct request *req, json_object *body, struct progress_post *post)
 {
-    json_object *v[6], *c[3];
-    const char *field;
-    char msg[256];
-    if (validate_fields(body, post_fields, 6, v, &field, msg, sizeof(msg)) != 0) {
-        respond_error(req, 422, "VALIDATION_ERROR", msg, field);
+    json_object *v[POST__MAX], *c[COUNT__MAX];
+    if (request_fields(req, body, post_fields, POST__MAX, v) != 0 ||
+        request_fields_at(req, v[POST_COUNTS], "counts", count_fields, COUNT__MAX, c) != 0)
         return -1;
-    }
-    if (validate_fields(v[1], count_fields, 3, c, &field, msg, sizeof(msg)) != 0) {
-        respond_error(req, 422, "VALIDATION_ERROR", arena_printf(req->arena, "counts.%s", msg),
-                      arena_printf(req->arena, "counts.%s", field));
-        return -1;
-    }
-    post->filename = json_object_get_string(v[0]);
-    post->done = c[0] ? json_object_get_int64(c[0]) : 0;
-    post->warn = c[1] ? json_object_get_int64(c[1]) : 0;
-    post->failed = c[2] ? json_object_get_int64(c[2]) : 0;
-    post->has_total = v[2] != NULL;
-    post->total = v[2] ? json_object_get_int64(v[2]) : 0;
-    post->is_last = v[3] ? json_object_get_boolean(v[3]) : false;
-    if (read_messages(req, v[4], "errors", &post->errors, &post->nerrors) != 0 ||
-        read_messages(req, v[5], "warnings", &post->warnings, &post->nwarnings) != 0)
+    post->filename = json_object_get_string(v[POST_FILENAME]);
+    post->done = int_or_zero(c[COUNT_DONE]);
+    post->warn = int_or_zero(c[COUNT_WARN]);
+    post->failed = int_or_zero(c[COUNT_FAILED]);
+    post->has_total = v[POST_TOTAL] != NULL;
+    post->total = int_or_zero(v[POST_TOTAL]);
+    post->is_last = v[POST_IS_LAST] ? json_object_get_boolean(v[POST_IS_LAST]) : false;
+    if (read_messages(req, v[POST_ERRORS], "errors", &post->errors, &post->nerrors) != 0 ||
+        read_messages(req, v[POST_WARNINGS], "warnings", &post->warnings, &post->nwarnings) != 0)
         return -1;
     return 0;
 }
@@ -201,26 +187,29 @@ static void respond_one(struct request *req, const struct client *c, const char 
     respond_json_put(req, 200, record_json(&rec, c->krn, errors, warnings));
 }
 
+enum { SHOW_FILENAME, SHOW_EMAIL, SHOW__MAX };
+static const struct field_spec show_query[SHOW__MAX] = {
+    [SHOW_FILENAME] = {"filename", FIELD_STRING, false, 1, 512},
+    [SHOW_EMAIL] = {"email", FIELD_STRING, false, 1, 254},
+};
+
 void progress_show(struct request *req)
 {
     struct client c;
-    struct progress_list_query q = {NULL, NULL, 0, 100};
-    if (query_int(req, "skip", 0, 0, 1LL << 40, &q.skip) != 0 ||
-        query_int(req, "limit", 100, 1, 1000, &q.limit) != 0)
+    json_object *v[SHOW__MAX];
+    struct page page;
+    if (request_query(req, show_query, SHOW__MAX, v, &page) != 0)
         return;
     if (client_load_member(req, &c) != 0)
         return;
-    const char *filename = form_value(req->arena, req->query, "filename");
-    if (filename != NULL && *filename != '\0') {
-        respond_one(req, &c, filename);
+    if (v[SHOW_FILENAME] != NULL) {
+        respond_one(req, &c, json_object_get_string(v[SHOW_FILENAME]));
         return;
     }
-    q.client_id = c.id;
-    const char *email = form_value(req->arena, req->query, "email");
-    if (email != NULL && *email != '\0') {
-        char *lower = arena_strdup(req->arena, email);
-        for (char *p = lower; *p; p++)
-            *p = (char)tolower((unsigned char)*p);
+    struct progress_list_query q = {c.id, NULL, page.skip, page.limit};
+    if (v[SHOW_EMAIL] != NULL) {
+        char *lower = arena_strdup(req->arena, json_object_get_string(v[SHOW_EMAIL]));
+        user_email_lower(lower);
         q.email = lower;
     }
     struct list_ctx ctx = {json_object_new_array(), c.krn};

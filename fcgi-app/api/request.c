@@ -52,14 +52,12 @@ enum body_status request_read_body(struct request *req, long long max, char **bo
     return BODY_OK;
 }
 
-int request_json_body(struct request *req, json_object **out)
+/* The body, at most the configured size; -1 after answering 413 or 400. */
+static int read_capped_body(struct request *req, char **body, size_t *len)
 {
-    char *body;
-    size_t len;
-    *out = NULL;
-    switch (request_read_body(req, req->app->cfg.max_json_body_bytes, &body, &len)) {
+    switch (request_read_body(req, req->app->cfg.max_json_body_bytes, body, len)) {
     case BODY_OK:
-        break;
+        return 0;
     case BODY_TOO_LARGE:
         respond_error(req, 413, "PAYLOAD_TOO_LARGE", "Request body is too large", NULL);
         return -1;
@@ -67,6 +65,15 @@ int request_json_body(struct request *req, json_object **out)
         respond_error(req, 400, "BAD_REQUEST", "Could not read the request body", NULL);
         return -1;
     }
+}
+
+int request_json_body(struct request *req, json_object **out)
+{
+    char *body;
+    size_t len;
+    *out = NULL;
+    if (read_capped_body(req, &body, &len) != 0)
+        return -1;
     size_t start = 0;
     while (start < len && strchr(" \t\r\n", body[start]))
         start++;
@@ -89,26 +96,173 @@ int request_json_body(struct request *req, json_object **out)
     enum json_tokener_error jerr = json_tokener_get_error(tok);
     size_t used = json_tokener_get_parse_end(tok);
     json_tokener_free(tok);
-    if (jerr != json_tokener_success || obj == NULL) {
-        json_object_put(obj);
-        respond_error(req, 422, "VALIDATION_ERROR", "Request body is not valid JSON", "body");
-        return -1;
-    }
+    const char *problem = NULL;
     while (used < len && strchr(" \t\r\n", body[used]))
         used++;
-    if (used != len) {
+    if (jerr != json_tokener_success || obj == NULL)
+        problem = "Request body is not valid JSON";
+    else if (used != len)
+        problem = "Request body has data after the JSON value";
+    else if (!json_object_is_type(obj, json_type_object))
+        problem = "Request body must be a JSON object";
+    if (problem != NULL) {
         json_object_put(obj);
-        respond_error(req, 422, "VALIDATION_ERROR", "Request body has data after the JSON value",
-                      "body");
-        return -1;
-    }
-    if (!json_object_is_type(obj, json_type_object)) {
-        json_object_put(obj);
-        respond_error(req, 422, "VALIDATION_ERROR", "Request body must be a JSON object", "body");
+        respond_invalid(req, "body", problem);
         return -1;
     }
     *out = obj;
     return 0;
+}
+
+static const struct field_spec *spec_named(const struct field_spec *specs, size_t n,
+                                           const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(specs[i].name, name) == 0)
+            return &specs[i];
+    return NULL;
+}
+
+static bool parse_ll(const char *s, long long *out)
+{
+    char *end;
+    errno = 0;
+    *out = strtoll(s, &end, 10);
+    return *s != '\0' && errno == 0 && *end == '\0';
+}
+
+/* The declared keys of a form (a query or a form body) as a JSON object,
+ * owned by the caller; the first value of a repeated key counts, an empty
+ * value is absent. The first key not declared goes to *unknown (in the
+ * arena) when unknown is not NULL, and ends the scan. */
+static json_object *form_object(struct arena *a, const char *form, const struct field_spec *specs,
+                                size_t n, const char **unknown)
+{
+    json_object *obj = json_object_new_object();
+    for (const char *p = form; p != NULL && *p != '\0';) {
+        const char *end = strchr(p, '&');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        const char *eq = memchr(p, '=', len);
+        size_t key_len = eq ? (size_t)(eq - p) : len;
+        const char *key = url_decode(a, p, key_len, true);
+        const char *value = eq ? url_decode(a, eq + 1, len - key_len - 1, true) : "";
+        const struct field_spec *spec = spec_named(specs, n, key);
+        p = end ? end + 1 : NULL;
+        if (*key == '\0' || (spec == NULL && unknown == NULL))
+            continue;
+        if (spec == NULL) {
+            *unknown = key;
+            break;
+        }
+        long long number;
+        if (*value == '\0' || json_object_object_get_ex(obj, key, NULL))
+            continue;
+        json_object_object_add(obj, key,
+                               spec->type == FIELD_INT && parse_ll(value, &number)
+                                   ? json_object_new_int64(number)
+                                   : json_object_new_string(value));
+    }
+    return obj;
+}
+
+int request_form_body(struct request *req, const struct field_spec *specs, size_t n,
+                      json_object **out)
+{
+    char *body;
+    size_t len;
+    *out = NULL;
+    if (read_capped_body(req, &body, &len) != 0)
+        return -1;
+    *out = form_object(req->arena, body, specs, n, NULL);
+    return 0;
+}
+
+int request_fields_at(struct request *req, json_object *obj, const char *path,
+                      const struct field_spec *specs, size_t n, json_object **values)
+{
+    const char *field;
+    char msg[256];
+    if (validate_fields(obj, specs, n, values, &field, msg, sizeof(msg)) == 0)
+        return 0;
+    if (path == NULL)
+        respond_invalid(req, field, msg);
+    else
+        respond_invalid(req, arena_printf(req->arena, "%s.%s", path, field),
+                        arena_printf(req->arena, "%s.%s", path, msg));
+    return -1;
+}
+
+int request_fields(struct request *req, json_object *obj, const struct field_spec *specs,
+                   size_t n, json_object **values)
+{
+    return request_fields_at(req, obj, NULL, specs, n, values);
+}
+
+int request_value(struct request *req, json_object *v, const char *path,
+                  const struct field_spec *spec)
+{
+    char msg[256];
+    if (validate_value(v, spec, path, msg, sizeof(msg)) == 0)
+        return 0;
+    respond_invalid(req, path, msg);
+    return -1;
+}
+
+enum { PAGE_SKIP, PAGE_OFFSET, PAGE_LIMIT, PAGE__MAX };
+static const struct field_spec page_fields[PAGE__MAX] = {
+    [PAGE_SKIP] = {"skip", FIELD_INT, false, 0, PAGE_SKIP_MAX},
+    [PAGE_OFFSET] = {"offset", FIELD_INT, false, 0, PAGE_SKIP_MAX},
+    [PAGE_LIMIT] = {"limit", FIELD_INT, false, 1, PAGE_LIMIT_MAX},
+};
+
+/* The page from its validated keys; -1 after answering when both skip and offset came. */
+static int page_from(struct request *req, json_object *const *v, struct page *page)
+{
+    if (v[PAGE_SKIP] != NULL && v[PAGE_OFFSET] != NULL) {
+        respond_invalid(req, "offset", "offset is another name for skip: give one of them");
+        return -1;
+    }
+    json_object *skip = v[PAGE_SKIP] ? v[PAGE_SKIP] : v[PAGE_OFFSET];
+    page->skip = skip ? json_object_get_int64(skip) : 0;
+    page->limit = v[PAGE_LIMIT] ? json_object_get_int64(v[PAGE_LIMIT]) : PAGE_LIMIT_DEFAULT;
+    return 0;
+}
+
+int request_query(struct request *req, const struct field_spec *specs, size_t n,
+                  json_object **values, struct page *page)
+{
+    /* One table of every key this endpoint takes: its own, then the page's. */
+    size_t all_n = n + (page != NULL ? PAGE__MAX : 0);
+    struct field_spec *all = arena_alloc(req->arena, (all_n + 1) * sizeof(*all));
+    json_object **v = arena_alloc(req->arena, (all_n + 1) * sizeof(*v));
+    if (n > 0)
+        memcpy(all, specs, n * sizeof(*all));
+    if (page != NULL)
+        memcpy(all + n, page_fields, sizeof(page_fields));
+    const char *unknown = NULL;
+    json_object_put(req->query_values);
+    req->query_values = form_object(req->arena, req->query, all, all_n, &unknown);
+    if (unknown != NULL) {
+        /* Named when it can be shown as it came; a short, clean name always can. */
+        if (strlen(unknown) > 64 || !validate_utf8(unknown, strlen(unknown)))
+            unknown = "query";
+        respond_invalid(req, unknown,
+                        arena_printf(req->arena, "%s is not a query parameter of this endpoint",
+                                     unknown));
+        return -1;
+    }
+    if (request_fields(req, req->query_values, all, all_n, v) != 0)
+        return -1;
+    if (page != NULL && page_from(req, v + n, page) != 0)
+        return -1;
+    if (n > 0)
+        memcpy(values, v, n * sizeof(*values));
+    return 0;
+}
+
+int query_page(struct request *req, struct page *page)
+{
+    return request_query(req, NULL, 0, NULL, page);
 }
 
 static int hex_value(char c)
@@ -160,25 +314,4 @@ const char *form_value(struct arena *a, const char *form, const char *name)
         p = end ? end + 1 : NULL;
     }
     return NULL;
-}
-
-int query_int(struct request *req, const char *name, long long def, long long min, long long max,
-              long long *out)
-{
-    const char *v = form_value(req->arena, req->query, name);
-    if (v == NULL || *v == '\0') {
-        *out = def;
-        return 0;
-    }
-    char *end;
-    errno = 0;
-    long long n = strtoll(v, &end, 10);
-    if (errno != 0 || *end != '\0' || n < min || n > max) {
-        char *msg = arena_printf(req->arena, "%s must be an integer from %lld to %lld", name, min,
-                                 max);
-        respond_error(req, 422, "VALIDATION_ERROR", msg, name);
-        return -1;
-    }
-    *out = n;
-    return 0;
 }

@@ -1,13 +1,35 @@
 #ifndef QUARRY_API_REQUEST_H
 #define QUARRY_API_REQUEST_H
 /* One FastCGI request as the handlers see it: method, decoded path segments,
- * query, headers, the body (read on demand, capped), the caller, the arena. */
+ * query, headers, the body (read on demand, capped), the caller, the arena.
+ *
+ * How a handler reads its input: it declares its fields in a table indexed
+ * by an enum (kcgi's keys[KEY__MAX]) and reads the values by that enum.
+ *
+ *     enum { CREATE_NAME, CREATE_SIZE, CREATE__MAX };
+ *     static const struct field_spec create_fields[CREATE__MAX] = {
+ *         [CREATE_NAME] = {"file_name", FIELD_LINE, true, 1, 255},
+ *         [CREATE_SIZE] = {"size", FIELD_INT, false, 0, 1LL << 40},
+ *     };
+ *     json_object *body, *v[CREATE__MAX];
+ *     if (request_json_body(req, &body) != 0)        answered 413, 415 or 422
+ *         return;
+ *     if (request_fields(req, body, create_fields, CREATE__MAX, v) != 0)
+ *         goto out;                                  answered 422 naming the field
+ *     name = json_object_get_string(v[CREATE_NAME]); NULL when optional and absent
+ *
+ * Query parameters are declared the same way (request_query); a list also
+ * passes a struct page and gets skip (or its synonym offset) and limit. A
+ * query key the endpoint does not declare is a 422 naming it. A check no
+ * table can express (a value from a set, a format) answers with
+ * respond_invalid(): the same 422 in the same shape. */
 #include <fcgiapp.h>
 #include <json-c/json.h>
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "api/app.h"
+#include "api/validate.h"
 #include "common/arena.h"
 #include "common/ids.h"
 
@@ -44,6 +66,7 @@ struct request {
     bool has_user;
     struct user user;
     struct response_header *headers, *headers_last; /* in the order added */
+    json_object *query_values; /* request_query's values live here; released at the end */
     int status;               /* set when the response is sent */
     bool responded;
     long long started_ms;
@@ -62,14 +85,46 @@ enum body_status request_read_body(struct request *req, long long max, char **bo
  * An empty body is an empty object. On failure it has already answered
  * (413, 415 or 422) and returns -1. */
 int request_json_body(struct request *req, json_object **out);
+/* An application/x-www-form-urlencoded body as a JSON object of the n
+ * declared keys (FIELD_INT values that are integers as numbers, the rest as
+ * strings; empty values absent; other keys ignored), owned by the caller.
+ * On failure it has already answered (413 or 400) and returns -1. */
+int request_form_body(struct request *req, const struct field_spec *specs, size_t n,
+                      json_object **out);
+
+/* Checks obj against the n declared fields: values[i] gets field i (borrowed
+ * from obj; NULL when optional and absent). 0, or -1 after answering 422
+ * with the field's name. */
+int request_fields(struct request *req, json_object *obj, const struct field_spec *specs,
+                   size_t n, json_object **values);
+/* The same for an object nested at path ("counts", "errors[3]"): the answer
+ * names "path.field". */
+int request_fields_at(struct request *req, json_object *obj, const char *path,
+                      const struct field_spec *specs, size_t n, json_object **values);
+/* Checks one value (an array item) against spec; the answer names it path. */
+int request_value(struct request *req, json_object *v, const char *path,
+                  const struct field_spec *spec);
+
+/* A page of a list (DESIGN §2): skip (offset is a synonym) and limit. */
+#define PAGE_LIMIT_DEFAULT 100
+#define PAGE_LIMIT_MAX 1000
+#define PAGE_SKIP_MAX (1LL << 40)
+struct page {
+    long long skip, limit;
+};
+/* Checks the query against the n declared keys (plus skip, offset and limit
+ * when page is not NULL, which then receives them): values[i] gets key i
+ * (borrowed: kept on the request until it ends; NULL when absent or empty).
+ * 0, or -1 after answering 422 (a bad value, or a key nobody declared). */
+int request_query(struct request *req, const struct field_spec *specs, size_t n,
+                  json_object **values, struct page *page);
+/* request_query for a list that declares nothing but its page. */
+int query_page(struct request *req, struct page *page);
 
 /* Value of name in an application/x-www-form-urlencoded string (a query or a
  * form body), decoded into the arena; NULL if absent. */
 const char *form_value(struct arena *a, const char *form, const char *name);
 /* Percent-decodes s[0..n) into the arena ('+' stays '+' unless plus_is_space). */
 char *url_decode(struct arena *a, const char *s, size_t n, bool plus_is_space);
-/* Query helpers: integer with default and bounds; -1 and a 422 answer when malformed. */
-int query_int(struct request *req, const char *name, long long def, long long min, long long max,
-              long long *out);
 
 #endif

@@ -110,6 +110,11 @@ void respond_error(struct request *req, int status, const char *code, const char
     respond_json_put(req, status, body);
 }
 
+void respond_invalid(struct request *req, const char *field, const char *message)
+{
+    respond_error(req, 422, "VALIDATION_ERROR", message, field);
+}
+
 void respond_empty(struct request *req, int status)
 {
     if (req->responded)

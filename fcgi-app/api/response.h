@@ -15,6 +15,9 @@ void respond_json_put(struct request *req, int status, json_object *body);
 /* {"error":{"code","message","timestamp","field"?},"detail":message} */
 void respond_error(struct request *req, int status, const char *code, const char *message,
                    const char *field);
+/* 422 VALIDATION_ERROR naming field: for the checks a declared table cannot
+ * make (request_fields answers the others the same way). */
+void respond_invalid(struct request *req, const char *field, const char *message);
 void respond_empty(struct request *req, int status);
 void respond_text(struct request *req, int status, const char *content_type, const char *body,
                   size_t len);

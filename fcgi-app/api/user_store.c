@@ -1,10 +1,17 @@
 #include "api/user_store.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define USER_COLUMNS "id, email, username, full_name, is_active, is_superuser, created_at"
+
+void user_email_lower(char *s)
+{
+    for (; *s; s++)
+        *s = (char)tolower((unsigned char)*s);
+}
 
 static void copy(char *dst, size_t len, const char *src)
 {

@@ -12,6 +12,10 @@ struct user_login {
     char password_hash[PASSWORD_HASH_MAX];
 };
 
+/* Emails are stored lower-case (ASCII letters only, as register, login and
+ * create-admin agree): lowers s in place. */
+void user_email_lower(char *s);
+
 enum db_status user_insert(struct db *db, const struct user *u, const char *password_hash);
 enum db_status user_find_by_id(struct db *db, const char *id, struct user *out);
 /* login is an email or a username. */

@@ -1,5 +1,6 @@
 #include "api/validate.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -63,10 +64,20 @@ bool validate_email(const char *s)
     return true;
 }
 
+bool validate_name(const char *s)
+{
+    for (const char *p = s; *p; p++)
+        if (!isalnum((unsigned char)*p) && *p != '.' && *p != '_' && *p != '-')
+            return false;
+    return *s != '\0';
+}
+
 static const char *type_name(enum field_type t)
 {
     switch (t) {
-    case FIELD_STRING: return "a string";
+    case FIELD_STRING:
+    case FIELD_LINE:
+    case FIELD_NAME: return "a string";
     case FIELD_EMAIL: return "an email address";
     case FIELD_INT: return "an integer";
     case FIELD_BOOL: return "a boolean";
@@ -76,26 +87,89 @@ static const char *type_name(enum field_type t)
     return "a value";
 }
 
-static bool type_ok(json_object *v, enum field_type t)
+static json_type json_type_of(enum field_type t)
 {
     switch (t) {
-    case FIELD_STRING:
-    case FIELD_EMAIL: return json_object_is_type(v, json_type_string);
-    case FIELD_INT: return json_object_is_type(v, json_type_int);
-    case FIELD_BOOL: return json_object_is_type(v, json_type_boolean);
-    case FIELD_OBJECT: return json_object_is_type(v, json_type_object);
-    case FIELD_ARRAY: return json_object_is_type(v, json_type_array);
+    case FIELD_INT: return json_type_int;
+    case FIELD_BOOL: return json_type_boolean;
+    case FIELD_OBJECT: return json_type_object;
+    case FIELD_ARRAY: return json_type_array;
+    default: return json_type_string;
     }
-    return false;
+}
+
+/* The checks of a string's text beyond its length. */
+static int check_text(const char *s, size_t len, const struct field_spec *f, const char *name,
+                      char *msg, size_t msg_len)
+{
+    if (strlen(s) != len || !validate_utf8(s, len)) {
+        snprintf(msg, msg_len, "%s must be valid UTF-8 text", name);
+        return -1;
+    }
+    if ((long long)len < f->min || (f->max > 0 && (long long)len > f->max)) {
+        snprintf(msg, msg_len, "%s must be %lld to %lld characters long", name, f->min, f->max);
+        return -1;
+    }
+    if (f->type == FIELD_EMAIL && !validate_email(s)) {
+        snprintf(msg, msg_len, "%s is not a valid email address", name);
+        return -1;
+    }
+    if (f->type == FIELD_LINE && strpbrk(s, "\r\n") != NULL) {
+        snprintf(msg, msg_len, "%s must be one line of text", name);
+        return -1;
+    }
+    if (f->type == FIELD_NAME && !validate_name(s)) {
+        snprintf(msg, msg_len, "%s may hold only letters, digits, '.', '_' and '-'", name);
+        return -1;
+    }
+    return 0;
+}
+
+int validate_value(json_object *v, const struct field_spec *f, const char *name, char *msg,
+                   size_t msg_len)
+{
+    if (!json_object_is_type(v, json_type_of(f->type))) {
+        if (f->type == FIELD_INT)
+            snprintf(msg, msg_len, "%s must be an integer from %lld to %lld", name, f->min,
+                     f->max);
+        else
+            snprintf(msg, msg_len, "%s must be %s", name, type_name(f->type));
+        return -1;
+    }
+    switch (f->type) {
+    case FIELD_INT: {
+        long long x = json_object_get_int64(v);
+        if (x < f->min || x > f->max) {
+            snprintf(msg, msg_len, "%s must be an integer from %lld to %lld", name, f->min,
+                     f->max);
+            return -1;
+        }
+        return 0;
+    }
+    case FIELD_ARRAY: {
+        long long items = (long long)json_object_array_length(v);
+        if (items < f->min || (f->max > 0 && items > f->max)) {
+            snprintf(msg, msg_len, "%s must have %lld to %lld items", name, f->min, f->max);
+            return -1;
+        }
+        return 0;
+    }
+    case FIELD_BOOL:
+    case FIELD_OBJECT: return 0;
+    default:
+        return check_text(json_object_get_string(v), (size_t)json_object_get_string_len(v), f,
+                          name, msg, msg_len);
+    }
 }
 
 int validate_fields(json_object *obj, const struct field_spec *specs, size_t n,
                     json_object **values, const char **field, char *msg, size_t msg_len)
 {
+    for (size_t i = 0; i < n; i++)
+        values[i] = NULL;
     for (size_t i = 0; i < n; i++) {
         const struct field_spec *f = &specs[i];
         json_object *v = NULL;
-        values[i] = NULL;
         *field = f->name;
         if (!json_object_object_get_ex(obj, f->name, &v) || v == NULL) {
             if (f->required) {
@@ -104,39 +178,8 @@ int validate_fields(json_object *obj, const struct field_spec *specs, size_t n,
             }
             continue;
         }
-        if (!type_ok(v, f->type)) {
-            snprintf(msg, msg_len, "%s must be %s", f->name, type_name(f->type));
+        if (validate_value(v, f, f->name, msg, msg_len) != 0)
             return -1;
-        }
-        if (f->type == FIELD_STRING || f->type == FIELD_EMAIL) {
-            const char *s = json_object_get_string(v);
-            size_t len = (size_t)json_object_get_string_len(v);
-            if (strlen(s) != len || !validate_utf8(s, len)) {
-                snprintf(msg, msg_len, "%s must be valid UTF-8 text", f->name);
-                return -1;
-            }
-            if ((long long)len < f->min || (f->max > 0 && (long long)len > f->max)) {
-                snprintf(msg, msg_len, "%s must be %lld to %lld characters long", f->name, f->min,
-                         f->max);
-                return -1;
-            }
-            if (f->type == FIELD_EMAIL && !validate_email(s)) {
-                snprintf(msg, msg_len, "%s is not a valid email address", f->name);
-                return -1;
-            }
-        } else if (f->type == FIELD_INT) {
-            long long x = json_object_get_int64(v);
-            if (x < f->min || x > f->max) {
-                snprintf(msg, msg_len, "%s must be from %lld to %lld", f->name, f->min, f->max);
-                return -1;
-            }
-        } else if (f->type == FIELD_ARRAY) {
-            long long items = (long long)json_object_array_length(v);
-            if (items < f->min || (f->max > 0 && items > f->max)) {
-                snprintf(msg, msg_len, "%s must have %lld to %lld items", f->name, f->min, f->max);
-                return -1;
-            }
-        }
         values[i] = v;
     }
     *field = NULL;

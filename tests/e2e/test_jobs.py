@@ -415,3 +415,38 @@ def test_upload_after_queueing_is_refused(client, alice):
     client.api("POST", "/jobs/%s/mark-uploaded" % job["id"], json={"object_key": up["object_key"]}, token=token)
     status, _, data = client.request("PUT", up["upload_url"], body=b"id\n1\n")
     assert status == 403
+
+
+def test_list_queries_are_declared(client, alice):
+    token = alice["token"]
+    for _ in range(2):
+        create_job(client, token)
+    status, headers, first = client.api("GET", "/jobs?limit=2", token=token)
+    assert status == 200 and len(first) == 2
+    # offset is skip's other name (the ETL and Morphix seeds use it).
+    for name in ("skip", "offset"):
+        status, h, page = client.api("GET", "/jobs?limit=1&%s=1" % name, token=token)
+        assert status == 200 and h["X-Total-Count"] == headers["X-Total-Count"]
+        assert [j["id"] for j in page] == [first[1]["id"]], name
+    status, _, body = client.api("GET", "/jobs?skip=1&offset=1", token=token)
+    assert status == 422 and assert_error_shape(body, "VALIDATION_ERROR")["field"] == "offset"
+    # A key the endpoint does not take is named, never ignored; empty values are absent.
+    for path, field in (("/jobs?limt=5", "limt"), ("/files?status=QUEUED", "status"),
+                        ("/clients?sort=krn", "sort")):
+        status, _, body = client.api("GET", path, token=token)
+        assert status == 422, (path, body)
+        assert assert_error_shape(body, "VALIDATION_ERROR")["field"] == field, (path, body)
+    assert client.api("GET", "/jobs?status=&limit=", token=token)[0] == 200
+    job = create_job(client, token)
+    status, _, body = client.api("GET", "/jobs/%s/errors?severity=error&offset=0&page=2" % job["id"],
+                                 token=token)
+    assert status == 422 and body["error"]["field"] == "page"
+
+
+def test_names_are_one_line(client, alice):
+    status, _, body = client.api("POST", "/jobs", json={"file_name": "a\r\nb.csv"}, token=alice["token"])
+    assert status == 422 and assert_error_shape(body, "VALIDATION_ERROR")["field"] == "file_name"
+    status, _, body = client.api("POST", "/auth/register",
+                                 json={"email": "x-%d@example.com" % time.time_ns(),
+                                       "password": "long-enough-1", "username": "a@b"})
+    assert status == 422 and body["error"]["field"] == "username"

@@ -86,6 +86,29 @@ START_TEST(forms)
 }
 END_TEST
 
+START_TEST(lines_names_and_one_value)
+{
+    static const struct field_spec line = {"file_name", FIELD_LINE, true, 1, 255};
+    static const struct field_spec name = {"username", FIELD_NAME, false, 1, 64};
+    char msg[128];
+    json_object *ok = json_object_new_string("a b.csv"), *crlf = json_object_new_string("a\r\nb");
+    json_object *at = json_object_new_string("a@b"), *num = json_object_new_int(3);
+    ck_assert_int_eq(validate_value(ok, &line, "file_name", msg, sizeof(msg)), 0);
+    ck_assert_int_eq(validate_value(crlf, &line, "file_name", msg, sizeof(msg)), -1);
+    ck_assert_str_eq(msg, "file_name must be one line of text");
+    ck_assert_int_eq(validate_value(at, &name, "username", msg, sizeof(msg)), -1);
+    ck_assert_int_eq(validate_value(num, &name, "items[2]", msg, sizeof(msg)), -1);
+    ck_assert_str_eq(msg, "items[2] must be a string");
+    ck_assert(validate_name("a.b_c-9"));
+    ck_assert(!validate_name(""));
+    ck_assert(!validate_name("a b"));
+    json_object_put(ok);
+    json_object_put(crlf);
+    json_object_put(at);
+    json_object_put(num);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("validate");
@@ -94,6 +117,7 @@ int main(void)
     tcase_add_test(tc, emails);
     tcase_add_test(tc, utf8);
     tcase_add_test(tc, forms);
+    tcase_add_test(tc, lines_names_and_one_value);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
