@@ -112,7 +112,7 @@ static int take_file_job(void *ctx, const struct db_row *row)
 {
     struct file_jobs *j = ctx;
     const char *status = row->values[0], *key = row->values[1];
-    if (strcmp(status, "RUNNING") == 0 || strcmp(status, "CANCELLATION_REQUESTED") == 0)
+    if (job_status_active(job_status_of_row(status)))
         j->busy = true;
     if (key == NULL)
         return 0;

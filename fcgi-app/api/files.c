@@ -305,7 +305,7 @@ void files_process(struct request *req)
     job.file_name = f.filename;
     job.original_file_size_bytes = f.file_size;
     job.input_size_bytes = f.file_size;
-    job.status = "QUEUED";
+    job.status = JOB_QUEUED;
     job.stage = "file_processing";
     job.processing_steps = spec.processing_steps;
     job.processing_config = spec.processing_config;

@@ -45,9 +45,10 @@ void ops_system_status(struct request *req);
 struct job;
 /* Loads the caller's job or answers 404 (with not_found_code) / 403; 0 or -1. */
 int job_load_own(struct request *req, const char *id, struct job *job, const char *not_found_code);
-/* Cancels: PENDING/QUEUED → CANCELLED, RUNNING → CANCELLATION_REQUESTED. Returns
- * the new status, or NULL after answering (400 cannot_code when finished). */
-const char *job_cancel(struct request *req, struct job *job, const char *cannot_code);
+/* Cancels: PENDING/QUEUED → CANCELLED, RUNNING → CANCELLATION_REQUESTED
+ * (job->status then holds the new state). 0, or -1 after answering (400
+ * cannot_code when the job is finished). */
+int job_cancel(struct request *req, struct job *job, const char *cannot_code);
 
 /* Shared by jobs.c and files.c: what a job is asked to do, as POST /jobs and
  * POST /files/{id}/process take it. */

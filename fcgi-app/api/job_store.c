@@ -7,12 +7,12 @@
 #include "common/ids.h"
 
 #define JOB_COLUMNS                                                                                \
-    "id, user_id, file_id, file_name, status, processing_steps, processing_config, input_format," \
+    "id, user_id, file_id, file_name, processing_steps, processing_config, input_format,"         \
     " output_format, created_at, updated_at, queued_at, started_at, finished_at,"                \
     " input_object_key, output_object_key, error_message, stage, estimated_completion,"          \
     " upload_url_expires_at, metrics, processing_metadata, original_file_size_bytes,"            \
     " total_records, processed_records, failed_records, warn_records, input_size_bytes,"          \
-    " output_size_bytes, percentage"
+    " output_size_bytes, percentage, status"
 
 struct job_rows {
     struct arena *arena;
@@ -26,7 +26,7 @@ static int take_job(void *ctx, const struct db_row *row)
 {
     struct job_rows *r = ctx;
     struct job j;
-    const char **const text[] = {&j.id, &j.user_id, &j.file_id, &j.file_name, &j.status,
+    const char **const text[] = {&j.id, &j.user_id, &j.file_id, &j.file_name,
                            &j.processing_steps, &j.processing_config, &j.input_format,
                            &j.output_format, &j.created_at, &j.updated_at, &j.queued_at,
                            &j.started_at, &j.finished_at, &j.input_object_key,
@@ -35,14 +35,16 @@ static int take_job(void *ctx, const struct db_row *row)
                            &j.processing_metadata};
     size_t ntext = sizeof(text) / sizeof(text[0]);
     db_row_texts(row, r->arena, text, ntext);
-    j.original_file_size_bytes = db_row_int(row, (int)ntext);
-    j.total_records = db_row_int(row, (int)ntext + 1);
-    j.processed_records = db_row_int(row, (int)ntext + 2);
-    j.failed_records = db_row_int(row, (int)ntext + 3);
-    j.warn_records = db_row_int(row, (int)ntext + 4);
-    j.input_size_bytes = db_row_int(row, (int)ntext + 5);
-    j.output_size_bytes = db_row_int(row, (int)ntext + 6);
-    j.percentage = row->values[ntext + 7] ? strtod(row->values[ntext + 7], NULL) : 0;
+    int n = (int)ntext;
+    j.original_file_size_bytes = db_row_int(row, n);
+    j.total_records = db_row_int(row, n + 1);
+    j.processed_records = db_row_int(row, n + 2);
+    j.failed_records = db_row_int(row, n + 3);
+    j.warn_records = db_row_int(row, n + 4);
+    j.input_size_bytes = db_row_int(row, n + 5);
+    j.output_size_bytes = db_row_int(row, n + 6);
+    j.percentage = row->values[n + 7] ? strtod(row->values[n + 7], NULL) : 0;
+    j.status = job_status_of_row(row->values[n + 8]);
     r->found = true;
     if (r->one != NULL) {
         *r->one = j;
@@ -61,7 +63,7 @@ enum db_status job_insert(struct db *db, const struct job *j)
                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                    DB_PARAMS(P_STR(j->id), P_STR(j->user_id), P_STR(j->file_id),
                              P_STR(j->file_name), P_INT(j->original_file_size_bytes),
-                             P_STR(j->status), P_STR(j->processing_steps),
+                             P_STR(job_status_name(j->status)), P_STR(j->processing_steps),
                              P_STR(j->processing_config), P_STR(j->input_format),
                              P_STR(j->output_format), P_STR(j->created_at),
                              P_STR(j->updated_at), P_STR(j->queued_at),
@@ -85,14 +87,15 @@ enum db_status job_list(struct db *db, struct arena *a, const struct job_list_qu
     struct job_rows r = {a, NULL, fn, ctx, false};
     enum db_status st;
     /* Two fixed statements rather than SQL assembled at run time. */
-    if (q->status != NULL) {
+    if (q->by_status) {
+        const char *status = job_status_name(q->status);
         st = db_query_int(db, "SELECT COUNT(*) FROM jobs WHERE user_id = ? AND status = ?",
-                          DB_PARAMS(P_STR(q->user_id), P_STR(q->status)), total);
+                          DB_PARAMS(P_STR(q->user_id), P_STR(status)), total);
         if (st == DB_OK)
             st = db_query(db,
                           "SELECT " JOB_COLUMNS " FROM jobs WHERE user_id = ? AND status = ?"
                           " ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
-                          DB_PARAMS(P_STR(q->user_id), P_STR(q->status), P_INT(q->limit),
+                          DB_PARAMS(P_STR(q->user_id), P_STR(status), P_INT(q->limit),
                                     P_INT(q->skip)),
                           take_job, &r);
     } else {
@@ -141,9 +144,10 @@ enum db_status job_mark_uploaded(struct db *db, const char *id, long long size, 
                         changed);
 }
 
-enum db_status job_transition(struct db *db, const char *id, const char *from_status,
-                              const char *to_status, const char *now_db, bool *changed)
+enum db_status job_transition(struct db *db, const char *id, enum job_status from,
+                              enum job_status to, const char *now_db, bool *changed)
 {
+    const char *from_status = job_status_name(from), *to_status = job_status_name(to);
     return exec_guarded(db,
                         "UPDATE jobs SET status = ?, updated_at = ?,"
                         " finished_at = IF(? = 'CANCELLED', ?, finished_at)"
@@ -225,7 +229,7 @@ json_object *job_to_json(const struct job *j)
     json_object_object_add(o, "file_name", json_object_new_string(j->file_name));
     json_object_object_add(o, "original_file_size_bytes",
                            json_object_new_int64(j->original_file_size_bytes));
-    json_object_object_add(o, "status", json_object_new_string(j->status));
+    json_object_object_add(o, "status", json_object_new_string(job_status_name(j->status)));
     json_object_object_add(o, "processing_steps",
                            parsed_or(j->processing_steps, json_object_new_array()));
     json_object_object_add(o, "processing_config",
@@ -257,7 +261,8 @@ json_object *job_to_json(const struct job *j)
 const char *job_etag(struct arena *a, const struct job *j)
 {
     /* updated_at alone could miss two changes in one millisecond: the state and counters join it. */
-    char *tag = arena_printf(a, "\"%.8s-%s-%s-%lld-%lld-%lld-%.1f\"", j->id, j->status,
+    char *tag = arena_printf(a, "\"%.8s-%s-%s-%lld-%lld-%lld-%.1f\"", j->id,
+                             job_status_name(j->status),
                              j->updated_at ? j->updated_at : "", j->processed_records,
                              j->failed_records, j->warn_records, j->percentage);
     for (char *p = tag; *p; p++)

@@ -8,10 +8,12 @@
 
 #include "common/arena.h"
 #include "common/db.h"
+#include "common/job_status.h"
 
 /* A job row as text, as the database returns it; strings live in the arena. */
 struct job {
-    const char *id, *user_id, *file_id, *file_name, *status, *processing_steps, *processing_config,
+    enum job_status status;
+    const char *id, *user_id, *file_id, *file_name, *processing_steps, *processing_config,
         *input_format, *output_format, *created_at, *updated_at, *queued_at, *started_at,
         *finished_at, *input_object_key, *output_object_key, *error_message, *stage,
         *estimated_completion, *upload_url_expires_at, *metrics, *processing_metadata;
@@ -22,7 +24,8 @@ struct job {
 
 struct job_list_query {
     const char *user_id;
-    const char *status; /* NULL: all */
+    bool by_status; /* only jobs in status */
+    enum job_status status;
     long long skip, limit;
 };
 
@@ -38,9 +41,9 @@ enum db_status job_set_upload_url(struct db *db, const char *id, const char *obj
 /* PENDING → QUEUED with what the upload turned out to be. */
 enum db_status job_mark_uploaded(struct db *db, const char *id, long long size, const char *mime,
                                  const char *format, const char *now_db, bool *changed);
-/* from_status → to_status (CANCELLED sets finished_at). */
-enum db_status job_transition(struct db *db, const char *id, const char *from_status,
-                              const char *to_status, const char *now_db, bool *changed);
+/* from → to (CANCELLED sets finished_at). */
+enum db_status job_transition(struct db *db, const char *id, enum job_status from,
+                              enum job_status to, const char *now_db, bool *changed);
 
 struct job_error_query {
     const char *job_id;

@@ -14,17 +14,6 @@
 #include "common/wake.h"
 #include "process/engine.h"
 
-static const char *const output_formats[] = {"csv", "json", "jsonl", "xlsx"};
-static const char *const job_statuses[] = {"PENDING", "QUEUED", "RUNNING", "COMPLETED", "FAILED",
-                                           "CANCELLATION_REQUESTED", "CANCELLED"};
-
-static bool one_of(const char *s, const char *const *set, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(s, set[i]) == 0)
-            return true;
-    return false;
-}
 
 /* Loads the job named in the path if it is the caller's. Otherwise answers
  * 404 (no such job) or 403 (someone else's) with the given code, returns -1. */
@@ -59,10 +48,15 @@ static int reload_and_respond(struct request *req, const char *id, int status)
     return 0;
 }
 
-/* The output formats a job can ask for. */
+/* Whether a job can ask for this output format: the one question to the
+ * engine's list of writers. */
 static bool output_format_known(const char *name)
 {
-    return one_of(name, output_formats, sizeof(output_formats) / sizeof(output_formats[0]));
+    static const char *const writers[] = {"csv", "json", "jsonl", "xlsx"};
+    for (size_t i = 0; i < sizeof(writers) / sizeof(writers[0]); i++)
+        if (strcmp(name, writers[i]) == 0)
+            return true;
+    return false;
 }
 
 enum { SPEC_STEPS, SPEC_CONFIG, SPEC_FORMAT, SPEC__MAX };
@@ -131,7 +125,7 @@ void jobs_create(struct request *req)
     job.user_id = req->user.id;
     job.file_name = json_object_get_string(v[CREATE_FILE_NAME]);
     job.original_file_size_bytes = size;
-    job.status = "PENDING";
+    job.status = JOB_PENDING;
     job.stage = "file_upload";
     job.processing_steps = spec.processing_steps;
     job.processing_config = spec.processing_config;
@@ -168,10 +162,9 @@ void jobs_list(struct request *req)
     struct page page;
     if (request_query(req, list_query, LIST__MAX, v, &page) != 0)
         return;
-    struct job_list_query q = {req->user.id, NULL, page.skip, page.limit};
-    q.status = v[LIST_STATUS] ? json_object_get_string(v[LIST_STATUS]) : NULL;
-    if (q.status != NULL &&
-        !one_of(q.status, job_statuses, sizeof(job_statuses) / sizeof(job_statuses[0]))) {
+    struct job_list_query q = {req->user.id, false, JOB_PENDING, page.skip, page.limit};
+    q.by_status = v[LIST_STATUS] != NULL;
+    if (q.by_status && !job_status_parse(json_object_get_string(v[LIST_STATUS]), &q.status)) {
         respond_invalid(req, "status", "status is not a job status");
         return;
     }
@@ -198,7 +191,7 @@ void jobs_upload_url(struct request *req)
     json_object_put(body);
     if (job_load_own(req, req->params[0], &job, "JOB_NOT_FOUND") != 0)
         return;
-    if (strcmp(job.status, "PENDING") != 0) {
+    if (job.status != JOB_PENDING) {
         respond_error(req, 400, "INVALID_STATE", "Job is not waiting for an upload", NULL);
         return;
     }
@@ -250,7 +243,7 @@ void jobs_mark_uploaded(struct request *req)
         goto out;
     if (job_load_own(req, req->params[0], &job, "JOB_NOT_FOUND") != 0)
         goto out;
-    if (strcmp(job.status, "PENDING") != 0) {
+    if (job.status != JOB_PENDING) {
         respond_error(req, 400, "INVALID_STATE", "Job is not waiting for an upload", NULL);
         goto out;
     }
@@ -312,7 +305,7 @@ static char *download_url(struct request *req, struct job *job, long long *expir
     }
     if (job_load_own(req, req->params[0], job, "JOB_NOT_FOUND") != 0)
         return NULL;
-    if (strcmp(job->status, "COMPLETED") != 0 || job->output_object_key == NULL) {
+    if (job->status != JOB_COMPLETED || job->output_object_key == NULL) {
         respond_error(req, 400, "INVALID_STATE", "Job has no result to download yet", NULL);
         return NULL;
     }
@@ -346,47 +339,56 @@ void jobs_download(struct request *req)
     respond_empty(req, 302);
 }
 
-/* Cancels a job the caller owns; returns the status it ended in, or NULL after answering. */
-const char *job_cancel(struct request *req, struct job *job, const char *cannot_code)
+/* Where a cancel takes a job from state: false when it is finished already. */
+static bool cancel_target(enum job_status from, enum job_status *to)
+{
+    switch (from) {
+    case JOB_PENDING:
+    case JOB_QUEUED: *to = JOB_CANCELLED; return true;
+    case JOB_RUNNING:
+    case JOB_CANCELLATION_REQUESTED: *to = JOB_CANCELLATION_REQUESTED; return true;
+    default: return false;
+    }
+}
+
+int job_cancel(struct request *req, struct job *job, const char *cannot_code)
 {
     char now[DB_TIME_LEN + 1];
-    /* Two tries: the job may move on (QUEUED → RUNNING) between reading and updating. */
+    /* Three tries: the job may move on (QUEUED → RUNNING, RUNNING → an end)
+     * between reading it and the guarded update. */
     for (int attempt = 0; attempt < 3; attempt++) {
-        const char *to;
-        if (strcmp(job->status, "PENDING") == 0 || strcmp(job->status, "QUEUED") == 0)
-            to = "CANCELLED";
-        else if (strcmp(job->status, "RUNNING") == 0)
-            to = "CANCELLATION_REQUESTED";
-        else if (strcmp(job->status, "CANCELLATION_REQUESTED") == 0)
-            return job->status;
-        else {
+        enum job_status from = job->status, to;
+        if (!cancel_target(from, &to)) {
             respond_error(req, 400, cannot_code,
-                          arena_printf(req->arena, "Job is already %s", job->status), NULL);
-            return NULL;
+                          arena_printf(req->arena, "Job is already %s", job_status_name(from)),
+                          NULL);
+            return -1;
         }
+        if (from == to)
+            return 0; /* asked before: the dispatcher is stopping it */
         bool changed = false;
         time_db(time_now_ms(), now);
-        enum db_status st = job_transition(req->app->db, job->id, job->status, to, now, &changed);
+        enum db_status st = job_transition(req->app->db, job->id, from, to, now, &changed);
         if (st != DB_OK) {
             respond_db_error(req, st);
-            return NULL;
+            return -1;
         }
         if (changed) {
             jobd_wake(req->app->cfg.jobd_socket);
-            log_info("job %s: %s -> %s", job->id, job->status, to);
-            if (strcmp(to, "CANCELLED") == 0 && job->input_object_key != NULL &&
-                strcmp(job->status, "PENDING") == 0)
+            log_info("job %s: %s -> %s", job->id, job_status_name(from), job_status_name(to));
+            if (from == JOB_PENDING && job->input_object_key != NULL)
                 object_remove(req, job->input_object_key);
-            return to;
+            job->status = to;
+            return 0;
         }
         st = job_get(req->app->db, req->arena, job->id, job);
         if (st != DB_OK) {
             respond_db_error(req, st == DB_NO_ROW ? DB_ERROR : st);
-            return NULL;
+            return -1;
         }
     }
     respond_error(req, 409, "CONFLICT", "Job changed while cancelling; try again", NULL);
-    return NULL;
+    return -1;
 }
 
 void jobs_cancel(struct request *req)
@@ -398,7 +400,7 @@ void jobs_cancel(struct request *req)
     json_object_put(body);
     if (job_load_own(req, req->params[0], &job, "JOB_NOT_FOUND") != 0)
         return;
-    if (job_cancel(req, &job, "INVALID_STATE") != NULL)
+    if (job_cancel(req, &job, "INVALID_STATE") == 0)
         reload_and_respond(req, job.id, 200);
 }
 

@@ -3,6 +3,7 @@
  * /monitoring/system-status (JSON, for any signed-in user). Both read the
  * same snapshot: the workers of this host, jobs by status, the queue, the
  * dispatchers' heartbeats and the database. */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,12 +13,9 @@
 #include "api/metrics.h"
 #include "api/response.h"
 #include "common/ids.h"
+#include "common/job_status.h"
 #include "common/log.h"
 
-static const char *const job_statuses[] = {"PENDING",   "QUEUED",    "RUNNING",
-                                           "COMPLETED", "FAILED",    "CANCELLATION_REQUESTED",
-                                           "CANCELLED"};
-#define NJOB_STATUSES (sizeof(job_statuses) / sizeof(job_statuses[0]))
 
 /* As quarry-jobd judges its peers: three missed polls, and never under 3 s. */
 #define HEARTBEAT_STALE_POLLS 3
@@ -34,7 +32,7 @@ struct dispatcher_seen {
 
 struct snapshot {
     bool db_up;
-    long long jobs[NJOB_STATUSES];
+    long long jobs[JOB_STATUS__MAX];
     long long queued;
     double oldest_queued_seconds; /* -1: nothing queued */
     struct dispatcher_seen dispatchers[MAX_DISPATCHERS];
@@ -45,9 +43,9 @@ struct snapshot {
 static int take_job_count(void *ctx, const struct db_row *row)
 {
     struct snapshot *s = ctx;
-    for (size_t i = 0; i < NJOB_STATUSES; i++)
-        if (row->values[0] && strcmp(row->values[0], job_statuses[i]) == 0)
-            s->jobs[i] = db_row_int(row, 1);
+    enum job_status status;
+    if (job_status_parse(row->values[0], &status))
+        s->jobs[status] = db_row_int(row, 1);
     return 0;
 }
 
@@ -151,8 +149,8 @@ void ops_metrics(struct request *req)
                     (double)s.db_connections);
     if (s.db_up) {
         fputs("# HELP quarry_jobs Jobs by status.\n# TYPE quarry_jobs gauge\n", out);
-        for (size_t i = 0; i < NJOB_STATUSES; i++)
-            fprintf(out, "quarry_jobs{status=\"%s\"} %lld\n", job_statuses[i], s.jobs[i]);
+        for (int i = 0; i < JOB_STATUS__MAX; i++)
+            fprintf(out, "quarry_jobs{status=\"%s\"} %lld\n", job_status_name(i), s.jobs[i]);
         write_gauge(out, "quarry_queue_depth", "Jobs waiting for a dispatcher (QUEUED).",
                     (double)s.queued);
         write_gauge(out, "quarry_queue_oldest_seconds",
@@ -214,13 +212,11 @@ void ops_system_status(struct request *req)
 
     json_object *jobs = json_object_new_object();
     long long total = 0;
-    for (size_t i = 0; i < NJOB_STATUSES; i++) {
+    for (int i = 0; i < JOB_STATUS__MAX; i++) {
         char key[32];
-        size_t n = strlen(job_statuses[i]);
-        for (size_t j = 0; j <= n && j < sizeof(key); j++)
-            key[j] = (char)(job_statuses[i][j] >= 'A' && job_statuses[i][j] <= 'Z'
-                                ? job_statuses[i][j] - 'A' + 'a'
-                                : job_statuses[i][j]);
+        snprintf(key, sizeof(key), "%s", job_status_name(i));
+        for (char *p = key; *p; p++)
+            *p = (char)tolower((unsigned char)*p);
         json_object_object_add(jobs, key, json_object_new_int64(s.jobs[i]));
         total += s.jobs[i];
     }

@@ -6,27 +6,20 @@
 #include "api/job_store.h"
 #include "api/response.h"
 
-struct status_map {
-    const char *job_status, *status, *stage;
+/* A job's state as the status view names it. */
+struct status_view {
+    const char *status, *stage;
 };
 
-static const struct status_map status_map[] = {
-    {"PENDING", "uploading", "file_upload"},
-    {"QUEUED", "uploaded", "file_processing"},
-    {"RUNNING", "processing", "batch_processing"},
-    {"COMPLETED", "completed", "completed"},
-    {"FAILED", "error", "batch_processing"},
-    {"CANCELLATION_REQUESTED", "cancelled", "batch_processing"},
-    {"CANCELLED", "cancelled", "completed"},
+static const struct status_view views[JOB_STATUS__MAX] = {
+    [JOB_PENDING] = {"uploading", "file_upload"},
+    [JOB_QUEUED] = {"uploaded", "file_processing"},
+    [JOB_RUNNING] = {"processing", "batch_processing"},
+    [JOB_COMPLETED] = {"completed", "completed"},
+    [JOB_FAILED] = {"error", "batch_processing"},
+    [JOB_CANCELLATION_REQUESTED] = {"cancelled", "batch_processing"},
+    [JOB_CANCELLED] = {"cancelled", "completed"},
 };
-
-static const struct status_map *status_of(const char *job_status)
-{
-    for (size_t i = 0; i < sizeof(status_map) / sizeof(status_map[0]); i++)
-        if (strcmp(status_map[i].job_status, job_status) == 0)
-            return &status_map[i];
-    return &status_map[0];
-}
 
 static json_object *iso_or_null(const char *db_time)
 {
@@ -38,7 +31,7 @@ static json_object *iso_or_null(const char *db_time)
 static long long status_ttl_ms(const struct request *req, const struct job *job)
 {
     const struct config *cfg = &req->app->cfg;
-    if (strcmp(job->status, "PENDING") == 0)
+    if (job->status == JOB_PENDING)
         return time_db_to_ms(job->created_at) + cfg->pending_ttl_hours * 3600000LL;
     if (job->finished_at != NULL)
         return time_db_to_ms(job->finished_at) + cfg->retention_hours * 3600000LL;
@@ -57,9 +50,9 @@ static long long chunk_size_of(const struct job *job)
 
 static json_object *status_to_json(const struct request *req, const struct job *job)
 {
-    const struct status_map *m = status_of(job->status);
+    const struct status_view *m = &views[job->status];
     long long chunk = chunk_size_of(job);
-    bool done = strcmp(job->status, "COMPLETED") == 0;
+    bool done = job->status == JOB_COMPLETED;
     long long total = job->total_records;
     long long processed = job->processed_records;
     long long total_batches = total > 0 ? (total + chunk - 1) / chunk : 0;
@@ -85,7 +78,7 @@ static json_object *status_to_json(const struct request *req, const struct job *
                            iso_or_null(job->started_at ? job->started_at : job->created_at));
     json_object_object_add(meta, "estimatedCompletion", iso_or_null(job->estimated_completion));
     json_object_object_add(o, "metadata", meta);
-    if (strcmp(job->status, "FAILED") == 0) {
+    if (job->status == JOB_FAILED) {
         json_object *e = json_object_new_object();
         json_object_object_add(e, "code", json_object_new_string("PROCESSING_FAILED"));
         json_object_object_add(e, "message", json_object_new_string(
@@ -147,7 +140,7 @@ void status_cancel(struct request *req)
     char now[ISO_TIME_LEN + 1];
     if (load_upload(req, &job) != 0)
         return;
-    if (job_cancel(req, &job, "CANNOT_CANCEL") == NULL)
+    if (job_cancel(req, &job, "CANNOT_CANCEL") != 0)
         return;
     time_iso(time_now_ms(), now);
     json_object *o = json_object_new_object();

@@ -97,7 +97,7 @@ static int take_job_row(void *ctx, const struct db_row *r)
     struct job_row *row = c->row;
     const char *const *v = r->values;
     c->found = true;
-    snprintf(row->status, sizeof(row->status), "%s", v[0] ? v[0] : "");
+    row->status = job_status_of_row(v[0]);
     row->attempts = v[1] ? strtoll(v[1], NULL, 10) : 0;
     row->input_size_bytes = v[2] ? strtoll(v[2], NULL, 10) : -1;
     char **fields[] = {&row->file_id, &row->file_name, &row->input_object_key,
@@ -153,7 +153,7 @@ enum db_status job_set_worker_pid(struct db *db, const char *id, long long attem
 }
 
 struct status_ctx {
-    char *buf;
+    enum job_status status;
     long long attempts;
     bool found;
 };
@@ -161,21 +161,23 @@ struct status_ctx {
 static int take_status(void *ctx, const struct db_row *row)
 {
     struct status_ctx *c = ctx;
-    snprintf(c->buf, 32, "%s", row->values[0] ? row->values[0] : "");
+    c->status = job_status_of_row(row->values[0]);
     c->attempts = db_row_int(row, 1);
     c->found = true;
     return 1;
 }
 
-enum db_status job_status_get(struct db *db, const char *id, char *buf, long long *attempts)
+enum db_status job_current_status(struct db *db, const char *id, enum job_status *status,
+                                  long long *attempts)
 {
-    struct status_ctx c = {buf, 0, false};
+    struct status_ctx c = {JOB_FAILED, 0, false};
     enum db_status st = db_query(db, "SELECT status, attempts FROM jobs WHERE id = ?",
                                  DB_PARAMS(P_STR(id)), take_status, &c);
     if (st != DB_OK)
         return st;
     if (!c.found)
         return DB_NO_ROW;
+    *status = c.status;
     if (attempts != NULL)
         *attempts = c.attempts;
     return DB_OK;
@@ -204,13 +206,12 @@ enum db_status job_progress_update(struct db *db, const char *id, long long atte
         return st;
     /* MariaDB counts changed rows: an update that changed nothing (same
      * millisecond, same counts) also reports 0. Only the row can tell. */
-    char status[32];
+    enum job_status status;
     long long now_attempts = 0;
-    st = job_status_get(db, id, status, &now_attempts);
+    st = job_current_status(db, id, &status, &now_attempts);
     if (st != DB_OK)
         return st;
-    bool ours = now_attempts == attempts &&
-                (strcmp(status, "RUNNING") == 0 || strcmp(status, "CANCELLATION_REQUESTED") == 0);
+    bool ours = now_attempts == attempts && job_status_active(status);
     return ours ? DB_OK : DB_NO_ROW;
 }
 
@@ -273,27 +274,20 @@ enum db_status job_error_insert(struct db *db, const char *id, const struct job_
 
 /* ---- ending a run ---- */
 
+/* The two states (the same one twice for a single state) a run may end from. */
 static void from_statuses(enum job_from from, const char **a, const char **b)
 {
-    switch (from) {
-    case JOB_FROM_RUNNING:
-        *a = *b = "RUNNING";
-        break;
-    case JOB_FROM_CANCEL_REQUESTED:
-        *a = *b = "CANCELLATION_REQUESTED";
-        break;
-    case JOB_FROM_ACTIVE:
-    default:
-        *a = "RUNNING";
-        *b = "CANCELLATION_REQUESTED";
-        break;
-    }
+    enum job_status first = from == JOB_FROM_CANCEL_REQUESTED ? JOB_CANCELLATION_REQUESTED
+                                                               : JOB_RUNNING;
+    enum job_status second = from == JOB_FROM_RUNNING ? JOB_RUNNING : JOB_CANCELLATION_REQUESTED;
+    *a = job_status_name(first);
+    *b = job_status_name(second);
 }
 
-static const char *file_status_for(const char *job_status)
+static const char *file_status_for(enum job_status end)
 {
     /* A cancelled run did not process the file: the file shows FAILED. */
-    return strcmp(job_status, "COMPLETED") == 0 ? "COMPLETED" : "FAILED";
+    return end == JOB_COMPLETED ? "COMPLETED" : "FAILED";
 }
 
 enum db_status job_finish(struct db *db, const char *id, long long attempts, enum job_from from,
@@ -319,7 +313,7 @@ enum db_status job_finish(struct db *db, const char *id, long long attempts, enu
         "f.records_failed = j.failed_records, "
         "f.processing_metadata = COALESCE(j.processing_metadata, f.processing_metadata), "
         "f.processed_at = UTC_TIMESTAMP(3) WHERE j.id = ?";
-    const char *from_a, *from_b;
+    const char *from_a, *from_b, *to = job_status_name(end->status);
     long long affected = 0, counts = end->has_counts ? 1 : 0;
     from_statuses(from, &from_a, &from_b);
     if (won != NULL)
@@ -328,8 +322,8 @@ enum db_status job_finish(struct db *db, const char *id, long long attempts, enu
     if (st != DB_OK)
         return st;
     st = db_exec(db, job_sql,
-                 DB_PARAMS(P_STR(end->status), P_STR(end->error_message), P_STR(end->status),
-                           P_STR(end->status), P_INT(counts), P_INT(end->total), P_INT(counts),
+                 DB_PARAMS(P_STR(to), P_STR(end->error_message), P_STR(to), P_STR(to),
+                           P_INT(counts), P_INT(end->total), P_INT(counts),
                            P_INT(end->processed), P_INT(counts), P_INT(end->failed),
                            P_INT(counts), P_INT(end->warned), P_STR(end->metrics),
                            P_STR(end->processing_metadata), P_STR(end->output_object_key),
@@ -381,7 +375,7 @@ static int take_active(void *ctx, const struct db_row *row)
     const char *const *v = row->values;
     struct job_active job = {
         .id = v[0],
-        .status = v[1] ? v[1] : "",
+        .status = job_status_of_row(v[1]),
         .worker_host = v[2],
         .attempts = v[3] ? strtoll(v[3], NULL, 10) : 0,
         .worker_pid = v[4] ? strtol(v[4], NULL, 10) : 0,
@@ -423,8 +417,8 @@ enum db_status job_recover_lost(struct db *db, const struct job_active *job,
     bool won = false;
     enum db_status st;
     *result = JOB_RECOVERED_NONE;
-    if (strcmp(job->status, "CANCELLATION_REQUESTED") == 0) {
-        struct job_end end = {.status = "CANCELLED"};
+    if (job->status == JOB_CANCELLATION_REQUESTED) {
+        struct job_end end = {.status = JOB_CANCELLED};
         st = job_finish(db, job->id, job->attempts, JOB_FROM_CANCEL_REQUESTED, &end, &won);
         if (st == DB_OK && won)
             *result = JOB_RECOVERED_CANCELLED;
@@ -432,7 +426,7 @@ enum db_status job_recover_lost(struct db *db, const struct job_active *job,
     }
     if (job->attempts >= max_attempts) {
         snprintf(message, sizeof(message), "abandoned after %lld attempts", job->attempts);
-        struct job_end end = {.status = "FAILED", .error_message = message};
+        struct job_end end = {.status = JOB_FAILED, .error_message = message};
         st = job_finish(db, job->id, job->attempts, JOB_FROM_RUNNING, &end, &won);
         if (st == DB_OK && won)
             *result = JOB_RECOVERED_FAILED;

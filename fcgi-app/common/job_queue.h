@@ -13,6 +13,7 @@
 
 #include "common/db.h"
 #include "common/ids.h"
+#include "common/job_status.h"
 
 /* Exit codes of `quarry-process job <id>`: how the process tells the
  * dispatcher what happened when it could not write the outcome itself. */
@@ -41,7 +42,7 @@ enum db_status job_claim_next(struct db *db, const char *host, struct job_claim 
 
 /* The job as quarry-process needs it to run. Strings are NULL for SQL NULL. */
 struct job_row {
-    char status[32];
+    enum job_status status;
     long long attempts;
     long long input_size_bytes; /* -1 when unknown */
     char *file_id, *file_name, *input_object_key, *processing_steps, *processing_config,
@@ -70,9 +71,10 @@ struct job_progress {
 enum db_status job_progress_update(struct db *db, const char *id, long long attempts,
                                    const struct job_progress *p);
 
-/* Returns the job's status into buf (at least 32 bytes) and its attempt
- * number; DB_NO_ROW when the job does not exist. */
-enum db_status job_status_get(struct db *db, const char *id, char *buf, long long *attempts);
+/* The job's status and its attempt number (attempts may be NULL); DB_NO_ROW
+ * when the job does not exist. */
+enum db_status job_current_status(struct db *db, const char *id, enum job_status *status,
+                                  long long *attempts);
 
 /* Removes the line errors of earlier runs before a run starts. */
 enum db_status job_errors_clear(struct db *db, const char *id);
@@ -91,7 +93,7 @@ enum db_status job_error_insert(struct db *db, const char *id, const struct job_
 
 /* How a run ends. */
 struct job_end {
-    const char *status;        /* "COMPLETED", "FAILED" or "CANCELLED" */
+    enum job_status status;    /* JOB_COMPLETED, JOB_FAILED or JOB_CANCELLED */
     const char *error_message; /* NULL for none */
     bool has_counts;           /* counts below replace the job's; otherwise kept */
     long long total, processed, succeeded, failed, warned;
@@ -122,7 +124,8 @@ enum db_status job_requeue(struct db *db, const char *id, long long attempts, bo
 
 /* A RUNNING or CANCELLATION_REQUESTED job as recovery sees it. */
 struct job_active {
-    const char *id, *status, *worker_host;
+    const char *id, *worker_host;
+    enum job_status status;
     long long attempts;
     long worker_pid;            /* 0 when unknown */
     double running_seconds;     /* since started_at */

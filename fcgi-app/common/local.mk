@@ -7,6 +7,7 @@ libquarry_common_a_SOURCES = \
 	fcgi-app/common/db.c fcgi-app/common/db.h \
 	fcgi-app/common/ids.c fcgi-app/common/ids.h \
 	fcgi-app/common/job_queue.c fcgi-app/common/job_queue.h \
+	fcgi-app/common/job_status.c fcgi-app/common/job_status.h \
 	fcgi-app/common/log.c fcgi-app/common/log.h \
 	fcgi-app/common/password.c fcgi-app/common/password.h \
 	fcgi-app/common/signing.c fcgi-app/common/signing.h \

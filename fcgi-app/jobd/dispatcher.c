@@ -67,7 +67,7 @@ struct dispatcher {
  * statements cannot run while another one's rows are being fetched. */
 struct listed_job {
     char id[UUID_LEN + 1];
-    char status[32];
+    enum job_status status;
     char worker_host[64];
     long long attempts;
     long worker_pid;
@@ -168,8 +168,8 @@ static void child_set_deadline(struct child *c, long long limit, double already_
 static enum db_status fail_or_cancel(struct dispatcher *d, const struct child *c,
                                      const char *message, bool *ended)
 {
-    struct job_end cancelled = {.status = "CANCELLED"};
-    struct job_end failed = {.status = "FAILED", .error_message = message};
+    struct job_end cancelled = {.status = JOB_CANCELLED};
+    struct job_end failed = {.status = JOB_FAILED, .error_message = message};
     enum db_status st =
         job_finish(d->db, c->id, c->attempts, JOB_FROM_CANCEL_REQUESTED, &cancelled, ended);
     if (st == DB_OK && !*ended)
@@ -179,9 +179,9 @@ static enum db_status fail_or_cancel(struct dispatcher *d, const struct child *c
 
 static enum db_status recover_child(struct dispatcher *d, const struct child *c)
 {
-    char status[32];
+    enum job_status status;
     long long attempts = 0;
-    enum db_status st = job_status_get(d->db, c->id, status, &attempts);
+    enum db_status st = job_current_status(d->db, c->id, &status, &attempts);
     if (st == DB_NO_ROW)
         return DB_OK;
     if (st != DB_OK || attempts != c->attempts)
@@ -194,7 +194,7 @@ static enum db_status recover_child(struct dispatcher *d, const struct child *c)
 static enum db_status apply_outcome(struct dispatcher *d, const struct child *c)
 {
     struct jobd_outcome o;
-    struct job_end cancelled = {.status = "CANCELLED"};
+    struct job_end cancelled = {.status = JOB_CANCELLED};
     bool won = false, ended = false;
     enum db_status st = DB_OK;
     jobd_outcome_for(c->wait_status, c->stop, c->limit_seconds, &o);
@@ -224,13 +224,14 @@ static enum db_status apply_outcome(struct dispatcher *d, const struct child *c)
 
 static void log_settled(struct dispatcher *d, const struct child *c)
 {
-    char how[64], status[32] = "?";
+    char how[64];
+    enum job_status status;
     describe_wait(c->wait_status, how, sizeof(how));
-    if (job_status_get(d->db, c->id, status, NULL) != DB_OK)
-        snprintf(status, sizeof(status), "unknown");
+    bool known = job_current_status(d->db, c->id, &status, NULL) == DB_OK;
     log_info("job %s: pid %d %s after %.1f s%s%s; job is %s", c->id, (int)c->pid, how,
              time_mono() - c->started, c->stop != JOBD_STOP_NONE ? ", stopped for " : "",
-             c->stop != JOBD_STOP_NONE ? jobd_stop_name(c->stop) : "", status);
+             c->stop != JOBD_STOP_NONE ? jobd_stop_name(c->stop) : "",
+             known ? job_status_name(status) : "unknown");
 }
 
 static void settle_exited(struct dispatcher *d)
@@ -334,7 +335,7 @@ static void act_on_cancels(struct dispatcher *d)
         }
         /* Ours by its row, but no process of ours runs it (it ended between
          * two ticks, or it was lost): nothing left to stop. */
-        struct job_end cancelled = {.status = "CANCELLED"};
+        struct job_end cancelled = {.status = JOB_CANCELLED};
         bool won = false;
         if (job_finish(d->db, list.jobs[i].id, -1, JOB_FROM_CANCEL_REQUESTED, &cancelled, &won) !=
             DB_OK) {
@@ -366,7 +367,7 @@ static void start_claimed(struct dispatcher *d, struct job_claim *claim)
         char message[640];
         snprintf(message, sizeof(message), "cannot start quarry-process (%s): %s",
                  d->cfg->process_bin, strerror(err));
-        struct job_end failed = {.status = "FAILED", .error_message = message};
+        struct job_end failed = {.status = JOB_FAILED, .error_message = message};
         log_error("job %s: %s", claim->id, message);
         if (job_finish(d->db, claim->id, claim->attempts, JOB_FROM_ACTIVE, &failed, NULL) != DB_OK)
             db_trouble(d, "failing a job that could not start");
@@ -409,7 +410,7 @@ static int collect_active(void *ctx, const struct job_active *job)
         return 0;
     struct listed_job *j = &list->jobs[list->n++];
     memcpy(j->id, job->id, UUID_LEN + 1);
-    snprintf(j->status, sizeof(j->status), "%s", job->status);
+    j->status = job->status;
     snprintf(j->worker_host, sizeof(j->worker_host), "%s",
              job->worker_host ? job->worker_host : "?");
     j->attempts = job->attempts;
@@ -466,7 +467,7 @@ static void adopt(struct dispatcher *d, const struct listed_job *j, pid_t pid)
     child_set_deadline(c, j->limit_seconds, j->running_seconds);
     log_info("job %s: adopted running quarry-process pid %d (attempt %lld)", c->id, (int)pid,
              c->attempts);
-    if (strcmp(j->status, "CANCELLATION_REQUESTED") == 0)
+    if (j->status == JOB_CANCELLATION_REQUESTED)
         child_stop(c, JOBD_STOP_CANCEL);
     if ((long)pid != j->worker_pid)
         job_set_worker_pid(d->db, c->id, c->attempts, (long)pid);

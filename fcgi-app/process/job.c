@@ -247,7 +247,7 @@ static enum db_status finish_with_retries(struct job_run *run, const struct job_
 }
 
 /* Writes the outcome; returns the process's exit code. */
-static int finish(struct job_run *run, const char *status, const char *message,
+static int finish(struct job_run *run, enum job_status status, const char *message,
                   const struct engine_result *res, const char *output_key, long long input_bytes,
                   long long output_bytes)
 {
@@ -274,16 +274,17 @@ static int finish(struct job_run *run, const char *status, const char *message,
     enum db_status st = finish_with_retries(run, &end, &won);
     free(metrics);
     if (st != DB_OK) {
-        log_error("job %s: cannot write its end (%s): %s", run->id, status,
+        log_error("job %s: cannot write its end (%s): %s", run->id, job_status_name(status),
                   db_last_error(run->db));
         return JOB_EXIT_DATABASE;
     }
     if (!won) {
-        log_warn("job %s: ended %s but the row is no longer this run's", run->id, status);
+        log_warn("job %s: ended %s but the row is no longer this run's", run->id,
+                 job_status_name(status));
         return JOB_EXIT_LOST;
     }
     log_info("job %s: %s in %.2f s (%lld records, %lld failed, %lld warnings)%s%s", run->id,
-             status, time_mono() - run->started, res->total, res->failed, res->warned,
+             job_status_name(status), time_mono() - run->started, res->total, res->failed, res->warned,
              message ? ": " : "", message ? message : "");
     return JOB_EXIT_ENDED;
 }
@@ -292,7 +293,7 @@ static int fail_early(struct job_run *run, const char *message)
 {
     struct engine_result none;
     memset(&none, 0, sizeof(none));
-    return finish(run, "FAILED", message, &none, NULL, 0, -1);
+    return finish(run, JOB_FAILED, message, &none, NULL, 0, -1);
 }
 
 /* ---- the run ---- */
@@ -365,15 +366,15 @@ static int run_engine(struct job_run *run, const struct job_row *row)
             snprintf(message, sizeof(message), "cannot move the output into place: %s",
                      strerror(errno));
             unlink(tmp);
-            code = finish(run, "FAILED", message, &res, NULL, input_bytes, -1);
+            code = finish(run, JOB_FAILED, message, &res, NULL, input_bytes, -1);
         } else {
-            code = finish(run, "COMPLETED", NULL, &res, key, input_bytes, file_size(final));
+            code = finish(run, JOB_COMPLETED, NULL, &res, key, input_bytes, file_size(final));
         }
     } else {
         unlink(tmp);
         snprintf(message, sizeof(message), "%s%s%s", engine_status_name(status),
                  res.error[0] ? ": " : "", res.error);
-        code = finish(run, "FAILED", message, &res, NULL, input_bytes, -1);
+        code = finish(run, JOB_FAILED, message, &res, NULL, input_bytes, -1);
     }
     json_object_put(res.metadata);
     json_object_put(config);
@@ -407,8 +408,9 @@ int job_main(int argc, char **argv)
     }
     run = (struct job_run){.cfg = &cfg, .db = db, .id = id, .started = time_mono()};
     enum db_status st = job_load(db, id, &row);
-    if (st == DB_NO_ROW || (st == DB_OK && strcmp(row.status, "RUNNING") != 0)) {
-        log_warn("job %s: not RUNNING (%s): nothing to do", id, st == DB_OK ? row.status : "gone");
+    if (st == DB_NO_ROW || (st == DB_OK && row.status != JOB_RUNNING)) {
+        log_warn("job %s: not RUNNING (%s): nothing to do", id,
+                 st == DB_OK ? job_status_name(row.status) : "gone");
         code = JOB_EXIT_NOT_RUNNING;
         goto out;
     }

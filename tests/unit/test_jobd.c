@@ -290,6 +290,22 @@ START_TEST(retention_removes_stale_upload_temps)
 }
 END_TEST
 
+START_TEST(job_states_round_trip_by_name)
+{
+    enum job_status s;
+    for (int i = 0; i < JOB_STATUS__MAX; i++) {
+        ck_assert(job_status_parse(job_status_name(i), &s));
+        ck_assert_int_eq(s, i);
+    }
+    ck_assert_str_eq(job_status_name(JOB_CANCELLATION_REQUESTED), "CANCELLATION_REQUESTED");
+    ck_assert(!job_status_parse("running", &s));
+    ck_assert(!job_status_parse(NULL, &s));
+    ck_assert_int_eq(job_status_of_row("DONE"), JOB_FAILED);
+    ck_assert(job_status_active(JOB_RUNNING) && job_status_active(JOB_CANCELLATION_REQUESTED));
+    ck_assert(!job_status_active(JOB_QUEUED) && !job_status_active(JOB_CANCELLED));
+}
+END_TEST
+
 static Suite *jobd_suite(void)
 {
     Suite *s = suite_create("jobd");
@@ -301,6 +317,7 @@ static Suite *jobd_suite(void)
     tcase_add_test(outcome, timeout_fails_with_the_limit);
     tcase_add_test(outcome, shutdown_requeues);
     tcase_add_test(outcome, unknown_status_goes_to_recovery);
+    tcase_add_test(outcome, job_states_round_trip_by_name);
     suite_add_tcase(s, outcome);
     TCase *limit = tcase_create("time_limit");
     tcase_add_test(limit, time_limit_takes_the_smaller);
