@@ -129,7 +129,9 @@ static void on_progress(void *ctx, long long processed, long long failed, long l
                                  .processed = processed,
                                  .failed = failed,
                                  .warned = warned};
-        if (bytes_total > 0 && bytes_read > 0) {
+        /* Bytes read ahead before the first record are no progress: a run that
+         * fails before reading one (a bad column, an unreadable header) stays 0. */
+        if (bytes_total > 0 && bytes_read > 0 && processed > 0) {
             p.percentage = 100.0 * (double)bytes_read / (double)bytes_total;
             if (p.percentage > 100.0)
                 p.percentage = 100.0;
