@@ -292,6 +292,7 @@ static enum db_status statement_fetch_rows(struct db *db, struct db_statement *s
             st = status_from(db, mysql_stmt_errno(s->stmt), mysql_stmt_error(s->stmt));
             break;
         }
+        bool grown = false;
         for (int i = 0; i < s->ncols; i++) {
             if (s->is_null[i]) {
                 values[i] = NULL;
@@ -313,14 +314,17 @@ static enum db_status statement_fetch_rows(struct db *db, struct db_statement *s
                     st = status_from(db, mysql_stmt_errno(s->stmt), mysql_stmt_error(s->stmt));
                     goto out;
                 }
-                /* Rebind after the column is read (binding resets the row
-                 * pointers fetch_column reads from), and before the next row's
-                 * fetch, which must write into the new buffer. */
-                mysql_stmt_bind_result(s->stmt, s->result);
+                grown = true;
             }
             s->buffers[i][s->lengths[i]] = '\0';
             values[i] = s->buffers[i];
         }
+        /* Rebind once every truncated column of the row is read again (binding
+         * resets the row pointers fetch_column reads from: a rebind between two
+         * of them lost the second), and before the next row's fetch, which
+         * must write into the new buffers. */
+        if (grown)
+            mysql_stmt_bind_result(s->stmt, s->result);
         if (!stop && fn != NULL) {
             struct db_row row = {s->ncols, values, s->lengths};
             stop = fn(ctx, &row) != 0;
