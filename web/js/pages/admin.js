@@ -1,0 +1,70 @@
+// Administration (#/admin, superusers only): create clients, add members.
+import { api, list } from "../api.js";
+import { t } from "../strings.js";
+import { busy, clearFieldErrors, field, flash, flashError, h, heading, select, showFieldError, table, timeEl } from "../ui.js";
+
+export async function render(ctx) {
+  const signal = ctx.scope.signal;
+  const added = [];
+  const krn = h("input", { type: "text", name: "krn", required: true, autocomplete: "off", dataset: { field: "krn" },
+                           placeholder: t("krnExample") });
+  const name = h("input", { type: "text", name: "name", required: true, autocomplete: "off", dataset: { field: "name" } });
+  const create = h("form", { class: "stack narrow" }, field(t("krn"), krn), field(t("clientName"), name),
+                   h("div", { class: "actions" }, h("button", { type: "submit", class: "primary", text: t("createClientButton") })));
+  const memberBox = h("div");
+  const addedBox = h("div");
+
+  const drawMembers = async (focusClient) => {
+    const clients = (await list("/clients", { limit: 1000, signal })).items;
+    if (!clients.length) { memberBox.replaceChildren(h("p", { class: "muted", text: t("noClients") })); return; }
+    const which = select("client", clients.map((c) => [c.krn, `${c.name} (${c.krn})`]), focusClient || clients[0].krn);
+    const email = h("input", { type: "email", name: "email", required: true, autocomplete: "off", dataset: { field: "email" } });
+    const role = h("input", { type: "text", name: "role", autocomplete: "off", value: "member", dataset: { field: "role" } });
+    const form = h("form", { class: "stack narrow" }, field(t("memberClient"), which), field(t("memberEmail"), email),
+                   field(t("memberRole"), role),
+                   h("div", { class: "actions" }, h("button", { type: "submit", class: "primary", text: t("addMemberButton") })));
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      clearFieldErrors(form);
+      await busy(form, t("submitting"), async () => {
+        try {
+          const r = (await api("POST", `/clients/${encodeURIComponent(which.value)}/members`, { signal,
+            json: { email: email.value.trim(), role: role.value.trim() || undefined } })).data;
+          added.unshift(r);
+          flash(t("memberAdded", { email: r.email, krn: r.krn, role: r.role }));
+          email.value = "";
+          drawAdded();
+          email.focus();
+        } catch (err) { if (!showFieldError(form, err)) flashError(err); }
+      });
+    });
+    memberBox.replaceChildren(form);
+  };
+  const drawAdded = () => addedBox.replaceChildren(
+    table({ caption: t("membersNote"), rows: added, empty: "", columns: [
+      { label: t("memberEmail"), cell: (m) => m.email },
+      { label: t("memberClient"), cell: (m) => h("code", { text: m.krn }) },
+      { label: t("memberRole"), cell: (m) => m.role },
+      { label: t("colCreated"), cell: (m) => timeEl(m.created_at) },
+    ] }));
+
+  create.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    clearFieldErrors(create);
+    await busy(create, t("submitting"), async () => {
+      try {
+        const c = (await api("POST", "/clients", { signal, json: { krn: krn.value.trim(), name: name.value.trim() } })).data;
+        flash(t("clientCreated", { krn: c.krn }));
+        create.reset();
+        await drawMembers(c.krn);
+      } catch (err) { if (!showFieldError(create, err)) flashError(err); }
+    });
+  });
+
+  ctx.main.append(heading(t("adminTitle")),
+    h("section", { class: "panel", "aria-labelledby": "create-h" }, h("h2", { id: "create-h", text: t("createClient") }), create),
+    h("section", { class: "panel", "aria-labelledby": "member-h" }, h("h2", { id: "member-h", text: t("addMember") }), memberBox,
+      h("h3", { text: t("membersAdded") }), addedBox));
+  await drawMembers();
+  drawAdded();
+}
