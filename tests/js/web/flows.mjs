@@ -1,0 +1,410 @@
+// The browser flows, one per pytest test (tests/e2e/test_web_browser.py
+// prepares the data through the API and passes what a flow needs in args).
+import { readFileSync } from "node:fs";
+import { assert, until } from "./harness.mjs";
+
+const MOBILE = { width: 390, height: 844 };
+
+async function statusOf(page) {
+  return page.locator(".progress-box .badge").first().textContent();
+}
+
+export const flows = {
+  // Sign in, register, sign out, a lost session keeping the user's place,
+  // and nothing of one user left for the next (defect 2).
+  async auth(h, { email, password, newEmail, thirdEmail, expiredToken, shortToken }) {
+    const page = await h.open({ hash: "#/jobs" });
+    assert(page.url().endsWith("#/signin"), "signed out users land on sign-in: " + page.url());
+    await h.check(page, "signin");
+    // A wrong password: an error in view at the top, the password emptied.
+    await page.fill("input[name=email]", email);
+    await page.fill("input[name=password]", "wrong-password-1");
+    await page.click("button[type=submit]");
+    await page.waitForSelector(".flash-error");
+    assert(await page.inputValue("input[name=password]") === "", "password emptied after a failure");
+    const box = await page.locator("#flash").boundingBox();
+    assert(box && box.y < 200, "message at the top of the page: " + JSON.stringify(box));
+    await page.fill("input[name=password]", password);
+    await page.click("button[type=submit]");
+    await h.rendered(page, "#/jobs");
+    assert(await page.evaluate(() => document.activeElement.tagName) === "H1", "focus on the page heading after sign-in");
+    assert((await h.text(page, "#who")).includes(email), "who shows the user");
+    // The place is kept across an expired token: reload with it.
+    await h.go(page, "#/jobs?status=FAILED");
+    await page.evaluate((t) => sessionStorage.setItem("quarry-token", t), expiredToken);
+    await page.reload();
+    await h.rendered(page, "#/signin");
+    assert((await h.text(page, "#flash")).includes("expired"), "expiry is said");
+    assert(await page.inputValue("input[name=email]") === "", "no email kept");
+    assert(await page.inputValue("input[name=password]") === "", "no password kept");
+    await page.fill("input[name=email]", email);
+    await page.fill("input[name=password]", password);
+    await page.click("button[type=submit]");
+    await h.rendered(page, "#/jobs?status=FAILED");
+    assert((await page.inputValue("select[name=status]")) === "FAILED", "back at the same place");
+    // A bad token met while polling: back to sign-in, said, and a second
+    // person registering in this tab sees nothing of the first.
+    // (shortToken expires a few seconds from now; the list polls for the
+    // user's PENDING job, and meets the 401.)
+    await page.evaluate((t) => sessionStorage.setItem("quarry-token", t), shortToken);
+    await h.go(page, "#/jobs");
+    await page.reload();
+    await h.rendered(page, "#/jobs");
+    await page.waitForFunction(() => document.documentElement.dataset.rendered === "#/signin", null, { timeout: 40000 });
+    assert((await h.text(page, "#flash")).includes("expired"), "session loss while polling is said");
+    await page.click("a[href='#/register']");
+    await h.rendered(page, "#/register");
+    assert(await page.inputValue("input[name=email]") === "", "register form empty");
+    await h.check(page, "register");
+    await page.fill("input[name=email]", newEmail);
+    await page.fill("input[name=password]", password);
+    await page.click("button[type=submit]");
+    await h.rendered(page, "#/jobs");
+    assert((await h.text(page, "#who")).includes(newEmail), "the new user is signed in");
+    assert(await page.locator("table.grid tbody tr").count() === 0, "the new user sees no job of the first");
+    assert(!page.url().includes("status=FAILED"), "another user does not get the first user's place");
+    // Sign out: back to sign-in, token gone.
+    await page.click("#signout");
+    await h.rendered(page, "#/signin");
+    assert(await page.evaluate(() => sessionStorage.getItem("quarry-token")) === null, "token forgotten");
+    assert(await page.locator("#signout").isHidden(), "no sign-out button when signed out");
+    // Register at 390 px too.
+    const m = await h.open({ hash: "#/register", ...MOBILE });
+    await h.check(m, "register");
+    await m.fill("input[name=email]", thirdEmail);
+    await m.fill("input[name=password]", password);
+    await m.click("button[type=submit]");
+    await h.rendered(m, "#/jobs");
+    return {};
+  },
+
+  // New job: a step, an upload with its progress bar (throttled so it is
+  // seen moving), a double click making one job, the form reset.
+  async upload(h, { token, csv, name }) {
+    const page = await h.open({ token, hash: "#/jobs/new" });
+    await h.check(page, "new-job");
+    await page.setInputFiles("input[name=file]", { name, mimeType: "text/csv", buffer: Buffer.from(csv, "base64") });
+    await page.click("text=Add a step");
+    await page.fill("input[data-field='processing_steps[0].params.column']", "city");
+    await page.selectOption("select[data-field='processing_steps[0].params.operator']", "eq");
+    await page.fill("input[data-field='processing_steps[0].params.value']", "city3");
+    await page.selectOption("select[name=output_format]", "jsonl");
+    await h.check(page, "new-job-step");
+    // Record every value the upload bar takes.
+    await page.evaluate(() => {
+      window.__seen = [];
+      new MutationObserver(() => {
+        const p = document.querySelector(".upload-status progress");
+        if (p) window.__seen.push(Number(p.value));
+      }).observe(document.querySelector("main"), { subtree: true, childList: true, attributes: true, characterData: true });
+      setInterval(() => { const p = document.querySelector(".upload-status progress"); if (p) window.__seen.push(Number(p.value)); }, 20);
+    });
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send("Network.enable");
+    await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 0,
+      downloadThroughput: -1, uploadThroughput: 1.5 * 1024 * 1024 });
+    await page.dblclick("button[type=submit]");
+    assert(await page.locator("button[type=submit]").isDisabled(), "submit disabled while working");
+    await page.waitForSelector(".upload-status progress");
+    await h.shot(page, "upload-progress");
+    await h.rendered(page, "#/jobs/");
+    await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+    const seen = await page.evaluate(() => window.__seen);
+    const mid = seen.filter((v) => v > 0 && v < 100);
+    assert(mid.length >= 2, "the upload bar moved: " + JSON.stringify(seen.slice(0, 50)));
+    await until(async () => (await statusOf(page)) === "Completed", { timeout: 60000, what: "job completed" });
+    const rows = await h.text(page, ".progress-box p:nth-of-type(2)");
+    const id = page.url().split("#/jobs/")[1];
+    await h.check(page, "job");
+    await h.go(page, "#/jobs/new");
+    assert(await page.inputValue("input[name=file]") === "", "form reset");
+    return { id, rows, seen: mid.length };
+  },
+
+  // Live progress of a throttled job on its page and in the list, after a
+  // reload too (defect 1), then cancel from the job's page.
+  async watch(h, { token, id }) {
+    const page = await h.open({ token, hash: "#/jobs/" + id });
+    await until(async () => (await statusOf(page)) === "Running", { timeout: 30000, what: "running" });
+    const first = await page.locator(".progress-box progress").getAttribute("value");
+    await until(async () => Number(await page.locator(".progress-box progress").getAttribute("value")) > Number(first),
+                { timeout: 30000, what: "progress moving" });
+    await h.check(page, "job-running");
+    // The list follows it too, after a reload.
+    await h.go(page, "#/jobs");
+    await page.reload();
+    await h.rendered(page, "#/jobs");
+    const row = page.locator("tbody tr", { hasText: "watch.csv" });
+    const v1 = Number(await row.locator("progress").getAttribute("value"));
+    await until(async () => Number(await row.locator("progress").getAttribute("value")) > v1,
+                { timeout: 30000, what: "list row moving after a reload" });
+    await h.check(page, "jobs");
+    const m = await h.open({ token, hash: "#/jobs", ...MOBILE });
+    await h.check(m, "jobs");
+    await m.close();
+    return { first: Number(first), v1 };
+  },
+
+  async cancel(h, { token, id, name }) {
+    const page = await h.open({ token, hash: "#/jobs/" + id });
+    await until(async () => (await statusOf(page)) === "Running", { timeout: 30000, what: "running" });
+    await page.click(`button:has-text("Cancel ${name}")`);
+    await until(async () => (await statusOf(page)) === "Cancelled", { timeout: 30000, what: "cancelled" });
+    assert(await page.locator(".progress-box progress").count() === 0, "no progress bar on a cancelled job");
+    assert(await page.locator(`button:has-text("Download")`).count() === 0, "no download");
+    await h.shot(page, "job-cancelled");
+    // A PENDING job (its upload never came) can be cancelled from the list.
+    return {};
+  },
+
+  async pending(h, { token, name }) {
+    const page = await h.open({ token, hash: "#/jobs?status=PENDING" });
+    const btn = page.locator(`button:has-text("Cancel ${name}")`);
+    await btn.click();
+    await until(async () => (await page.locator("tbody tr", { hasText: name }).count()) === 0,
+                { what: "the pending job gone from the PENDING list" });
+    return {};
+  },
+
+  // Download from the job page: the bytes the browser saves are the output.
+  async download(h, { token, id, name }) {
+    const page = await h.open({ token, hash: "#/jobs/" + id });
+    const [dl] = await Promise.all([page.waitForEvent("download"), page.click(`button:has-text("Download ${name}")`)]);
+    const path = await dl.path();
+    return { name: dl.suggestedFilename(), bytes: readFileSync(path).toString("base64") };
+  },
+
+  // Line errors: paging and the severity filter; the FAILED job shows no bar.
+  async errors(h, { token, id, failedId, total, warnings }) {
+    const page = await h.open({ token, hash: "#/jobs/" + id });
+    const status = () => h.text(page, ".errors .pager-status");
+    assert(await status() === `1–20 of ${total}`, "first page: " + await status());
+    assert(await page.locator(".errors-table tbody tr").count() === 20, "20 rows");
+    await h.check(page, "job-errors");
+    await page.click(".errors button:has-text('Next page')");
+    await until(async () => (await status()) === `21–40 of ${total}`, { what: "second page" });
+    const firstLine = await page.locator(".errors-table tbody tr td").first().textContent();
+    assert(Number(firstLine.replace(/,/g, "")) > 20, "second page starts later: " + firstLine);
+    await page.selectOption(".errors select[name=severity]", "warning");
+    await until(async () => (await status()) === `1–${Math.min(20, warnings)} of ${warnings}`, { what: "warnings only" });
+    const sevs = await page.locator(".errors-table tbody td:nth-child(3)").allTextContents();
+    assert(sevs.length > 0 && sevs.every((s) => s.trim() === "Warning"), "only warnings: " + sevs);
+    const m = await h.open({ token, hash: "#/jobs/" + id, ...MOBILE });
+    await h.check(m, "job-errors");
+    // Defect 5: a FAILED run that read nothing shows its reason, not a bar.
+    await h.go(page, "#/jobs/" + failedId);
+    assert(await statusOf(page) === "Failed", "failed");
+    assert(await page.locator(".progress-box progress").count() === 0, "no bar on a failed job");
+    assert((await h.text(page, ".error-text")).includes("does not exist"), "the reason is shown");
+    await h.check(page, "job-failed");
+    return {};
+  },
+
+  // Files: drag and drop a file, its page with the schema table, process it.
+  async files(h, { token, csv, name, name2 }) {
+    const page = await h.open({ token, hash: "#/files" });
+    await h.check(page, "files");
+    await page.evaluate(({ b64, n }) => {
+      const bin = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const dt = new DataTransfer();
+      dt.items.add(new File([bin], n, { type: "text/csv" }));
+      const zone = document.getElementById("dropzone");
+      zone.dispatchEvent(new DragEvent("dragover", { dataTransfer: dt, bubbles: true, cancelable: true }));
+      zone.dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));
+    }, { b64: csv, n: name });
+    await h.rendered(page, "#/files/");
+    await page.waitForSelector(".schema-table tbody tr");
+    const schema = await page.locator(".schema-table tbody tr").evaluateAll((rows) =>
+      rows.map((r) => [...r.querySelectorAll("td")].slice(0, 3).map((td) => td.textContent.trim())));
+    await h.check(page, "file");
+    const m = await h.open({ token, hash: "#" + page.url().split("#")[1], ...MOBILE });
+    await h.check(m, "file");
+    // Process it with a cast step; the job page follows.
+    await page.click("text=Add a step");
+    await page.selectOption("select[data-field='processing_steps[0].type']", "cast");
+    await page.fill("input[data-field='processing_steps[0].params.column']", "no_such_column_x");
+    await page.click("button:has-text('Process')");
+    await h.rendered(page, "#/jobs/");
+    // The input element path of a second upload: the file input.
+    await h.go(page, "#/files");
+    await page.setInputFiles("#dropzone input[type=file]", { name: name2, mimeType: "text/csv", buffer: Buffer.from(csv, "base64") });
+    await h.rendered(page, "#/files/");
+    await h.go(page, "#/files");
+    const listed = await page.locator("tbody tr td:first-child").allTextContents();
+    await h.check(page, "files");
+    const mf = await h.open({ token, hash: "#/files", ...MOBILE });
+    await h.check(mf, "files");
+    return { schema, listed };
+  },
+
+  // A 422 from the engine's validation lands on the step's field.
+  async stepError(h, { token, name }) {
+    const page = await h.open({ token, hash: "#/jobs/new" });
+    await page.setInputFiles("input[name=file]", { name, mimeType: "text/csv", buffer: Buffer.from("a,b\n1,2\n") });
+    await page.click("text=Add a step");
+    await page.click("text=Add a step");
+    await page.selectOption("select[data-field='processing_steps[1].type']", "validate");
+    await page.fill("input[data-field='processing_steps[0].params.column']", "a");
+    await page.fill("input[data-field='processing_steps[0].params.value']", "1");
+    await page.fill("input[data-field='processing_steps[1].params.column']", "b");
+    await page.selectOption("select[data-field='processing_steps[1].params.rule']", "regex");
+    // an unbalanced group: only the engine can tell (422 on processing_steps[1].params.value)
+    await page.fill("input[data-field='processing_steps[1].params.value']", "(ab");
+    await page.click("button[type=submit]");
+    const ctl = page.locator("[data-field='processing_steps[1].params.value']");
+    await until(async () => (await ctl.getAttribute("aria-invalid")) === "true", { what: "field marked invalid" });
+    const msgId = (await ctl.getAttribute("aria-describedby")).split(" ").pop();
+    const msg = await page.locator("#" + msgId).textContent();
+    assert(msg.length > 0, "the message is shown at the field");
+    assert(await page.evaluate(() => document.activeElement.dataset.field) === "processing_steps[1].params.value", "focus on the field");
+    await h.check(page, "new-job-invalid");
+    return { message: msg };
+  },
+
+  // A client's progress page refreshing while a worker posts.
+  async progress(h, { token, workerToken, krn }) {
+    const page = await h.open({ token, hash: "#/clients" });
+    await h.check(page, "clients");
+    await page.click(`a[href='#/clients/${encodeURIComponent(krn)}']`);
+    await h.rendered(page, "#/clients/");
+    const api = (body) => page.context().request.post(`${h.base}/api/v1/clients/${encodeURIComponent(krn)}/progress`,
+      { headers: { Authorization: "Bearer " + workerToken }, data: body });
+    let r = await api({ filename: "leads.csv", counts: { done: 10, warn: 1, failed: 2 }, total: 100,
+                        errors: [{ line: 7, message: "bad phone" }], warnings: ["short name"] });
+    assert(r.status() === 201, "first post " + r.status());
+    const row = page.locator("tbody tr", { hasText: "leads.csv" });
+    await until(async () => (await row.count()) === 1, { what: "the record appears without a reload" });
+    await until(async () => (await row.locator("td").nth(2).textContent()).trim() === "10 / 1 / 2", { what: "counts" });
+    r = await api({ filename: "leads.csv", counts: { done: 40, warn: 0, failed: 0 } });
+    assert(r.status() === 200, "second post " + r.status());
+    await until(async () => (await row.locator("td").nth(2).textContent()).trim() === "50 / 1 / 2", { what: "counts added" });
+    await until(async () => (await row.locator("progress").getAttribute("value")) === "53", { what: "completion 53 %" });
+    await h.check(page, "client-progress");
+    r = await api({ filename: "leads.csv", counts: { done: 47 }, isLast: true });
+    await until(async () => (await row.locator("td").nth(4).textContent()).includes("Completed"), { what: "completed" });
+    await row.locator("button").click();
+    await page.waitForSelector("#record-h");
+    const details = await h.text(page, "section.panel");
+    assert(details.includes("bad phone") && details.includes("short name"), "errors and warnings shown: " + details);
+    await h.check(page, "client-record");
+    const m = await h.open({ token, hash: "#/clients/" + encodeURIComponent(krn), ...MOBILE });
+    await h.check(m, "client-progress");
+    return {};
+  },
+
+  // Admin: create a client and add a member; a non-admin sees no admin page.
+  async admin(h, { adminToken, userToken, memberEmail, krn }) {
+    const page = await h.open({ token: adminToken, hash: "#/admin" });
+    await h.check(page, "admin");
+    await page.fill("input[name=krn]", "not a krn");
+    await page.fill("input[name=name]", "Acme web");
+    await page.click("button:has-text('Create client')");
+    await until(async () => (await page.locator("input[name=krn]").getAttribute("aria-invalid")) === "true", { what: "krn refused at its field" });
+    await page.fill("input[name=krn]", krn);
+    await page.click("button:has-text('Create client')");
+    await until(async () => (await h.text(page, "#flash")).includes(krn), { what: "client created" });
+    await page.selectOption("select[name=client]", krn);
+    await page.fill("input[name=email]", memberEmail);
+    await page.fill("input[name=role]", "analyst");
+    await page.click("button:has-text('Add member')");
+    await until(async () => (await page.locator("table.grid tbody tr", { hasText: memberEmail }).count()) === 1, { what: "member listed" });
+    await h.check(page, "admin");
+    const m = await h.open({ token: adminToken, hash: "#/admin", ...MOBILE });
+    await h.check(m, "admin");
+    await h.go(page, "#/clients");
+    assert(await page.locator("tbody tr", { hasText: krn }).count() === 1, "admin sees the client");
+    const u = await h.open({ token: userToken, hash: "#/admin" });
+    assert(await u.locator("nav a[href='#/admin']").count() === 0, "no admin link for users");
+    assert((await h.text(u, "main")).includes("administrators"), "admins only");
+    await h.go(u, "#/clients");
+    assert(await u.locator("tbody tr", { hasText: krn }).count() === 1, "the member sees the client");
+    return {};
+  },
+
+  // Every page at 390 px: no horizontal overflow (and axe, screenshots).
+  async layout(h, { token, jobId, fileId }) {
+    const out = {};
+    const page = await h.open({ token, hash: "#/jobs", ...MOBILE });
+    for (const [hash, name] of [["#/jobs", "jobs"], ["#/jobs/new", "new-job"], ["#/jobs/" + jobId, "job"],
+                                ["#/files", "files"], ["#/files/" + fileId, "file"], ["#/clients", "clients"],
+                                ["#/nowhere", "not-found"]]) {
+      await h.go(page, hash);
+      out[name] = await h.noOverflow(page, name);
+      await h.axe(page, name + " (390 px)");
+    }
+    await h.go(page, "#/jobs/new");
+    await page.click("text=Add a step");
+    for (const type of ["filter", "select", "rename", "transform", "cast", "validate", "dedupe"]) {
+      await page.selectOption("select[data-field='processing_steps[0].type']", type);
+      await h.noOverflow(page, "step " + type);
+    }
+    await page.click("summary");
+    await h.noOverflow(page, "read options");
+    await h.shot(page, "new-job-open");
+    return out;
+  },
+
+  // Keyboard only: sign in, then build and submit a job, no mouse.
+  async keyboard(h, { email, password, name }) {
+    const page = await h.open({ hash: "#/signin" });
+    const tabTo = async (pred, what, max = 25) => {
+      for (let i = 0; i < max; i++) {
+        await page.keyboard.press("Tab");
+        if (await page.evaluate(pred)) return;
+      }
+      throw new Error("Tab never reached " + what);
+    };
+    await tabTo(() => document.activeElement.name === "email", "email");
+    await page.keyboard.type(email);
+    await page.keyboard.press("Tab");
+    assert(await page.evaluate(() => document.activeElement.name) === "password", "Tab goes to password");
+    await page.keyboard.type(password);
+    await page.keyboard.press("Enter");
+    await h.rendered(page, "#/jobs");
+    // To the new job form through the navigation.
+    await tabTo(() => document.activeElement.getAttribute("href") === "#/jobs/new", "new job link");
+    await page.keyboard.press("Enter");
+    await h.rendered(page, "#/jobs/new");
+    await tabTo(() => document.activeElement.type === "file", "file input");
+    const [chooser] = await Promise.all([page.waitForEvent("filechooser"), page.keyboard.press("Space")]);
+    await chooser.setFiles({ name, mimeType: "text/csv", buffer: Buffer.from("id,city\n1,Oslo\n2,Rome\n3,Oslo\n") });
+    await tabTo(() => document.activeElement.textContent === "Add a step", "add a step");
+    await page.keyboard.press("Enter");
+    assert(await page.evaluate(() => document.activeElement.dataset.field) === "processing_steps[0].type", "focus on the new step");
+    await tabTo(() => document.activeElement.dataset.field === "processing_steps[0].params.column", "column");
+    await page.keyboard.type("city");
+    await tabTo(() => document.activeElement.dataset.field === "processing_steps[0].params.value", "value");
+    await page.keyboard.type("Oslo");
+    await page.keyboard.press("Enter");
+    await h.rendered(page, "#/jobs/");
+    await until(async () => (await statusOf(page)) === "Completed", { timeout: 60000, what: "completed" });
+    // The download button is reachable by Tab and named after the file.
+    await tabTo(() => document.activeElement.textContent === "Download " + document.querySelector("h1").textContent.replace(/^Job /, ""), "download");
+    return { rows: await h.text(page, ".progress-box p:nth-of-type(2)") };
+  },
+
+  // The first load: bytes on the wire (gzip) and time until the page is usable.
+  async firstLoad(h, { token }) {
+    const out = {};
+    for (const [label, tok, hash] of [["signin", null, "#/signin"], ["jobs", token, "#/jobs"]]) {
+      const page = await h.open({ token: tok, hash, wait: false });
+      await h.rendered(page, hash);
+      out[label] = await page.evaluate(() => {
+        const nav = performance.getEntriesByType("navigation")[0];
+        const res = performance.getEntriesByType("resource");
+        const local = res.filter((r) => !r.name.includes("/api/"));
+        const ready = performance.getEntriesByName("quarry-ready")[0];
+        return {
+          bytes: nav.transferSize + local.reduce((s, r) => s + r.transferSize, 0),
+          body_bytes: nav.encodedBodySize + local.reduce((s, r) => s + r.encodedBodySize, 0),
+          decoded_bytes: nav.decodedBodySize + local.reduce((s, r) => s + r.decodedBodySize, 0),
+          files: local.length + 1,
+          api_calls: res.length - local.length,
+          interactive_ms: Math.round(ready.startTime),
+          dom_content_loaded_ms: Math.round(nav.domContentLoadedEventEnd),
+        };
+      });
+    }
+    return out;
+  },
+};
