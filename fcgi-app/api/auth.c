@@ -158,6 +158,7 @@ void auth_login(struct request *req)
     json_object_object_add(answer, "access_token", json_object_new_string(token));
     json_object_object_add(answer, "token_type", json_object_new_string("bearer"));
     json_object_object_add(answer, "expires_in", json_object_new_int64(ttl));
+    json_object_object_add(answer, "user_id", json_object_new_string(found.user.id));
     json_object_object_add(answer, "user", user);
     free(token);
     respond_json_put(req, 200, answer);

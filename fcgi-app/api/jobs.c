@@ -289,7 +289,14 @@ void jobs_mark_uploaded(struct request *req)
     }
     jobd_wake(req->app->cfg.jobd_socket);
     log_info("job queued id=%s size=%lld format=%s", job.id, size, format);
-    reload_and_respond(req, job.id, 200);
+    /* The job as this transition left it (QUEUED), not as read again: a
+     * dispatcher woken above may already have claimed it. */
+    job.status = JOB_QUEUED;
+    job.stage = "file_processing";
+    job.input_size_bytes = size;
+    job.input_format = format;
+    job.queued_at = job.updated_at = now;
+    respond_job(req, 200, &job);
 out:
     json_object_put(body);
 }

@@ -4,6 +4,7 @@
 #include <fcgiapp.h>
 #include <mysql.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +46,15 @@ static int hash_password_main(void)
     return 0;
 }
 
+/* True when the route's handler reads the query (and declares its keys). */
+static bool route_reads_query(const struct route *route)
+{
+    for (size_t i = 0; i < api_nquery_handlers; i++)
+        if (api_query_handlers[i] == route->handler)
+            return true;
+    return false;
+}
+
 static void dispatch(struct request *req)
 {
     const struct route *route = NULL;
@@ -74,6 +84,10 @@ static void dispatch(struct request *req)
             return;
         }
     }
+    /* A route that takes no query declares none: any key is refused. */
+    if (*req->query != '\0' && route->access != ROUTE_INTERNAL && !route_reads_query(route) &&
+        request_query(req, NULL, 0, NULL, NULL) != 0)
+        return;
     route->handler(req);
     if (!req->responded) {
         log_error("handler for %s answered nothing", route->pattern);

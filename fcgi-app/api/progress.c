@@ -133,12 +133,13 @@ void progress_report(struct request *req)
         goto out;
     }
     if (outcome == PROGRESS_NOT_CREATOR) {
-        respond_error(req, 403, "FORBIDDEN", "Only the creator of this progress record may update it",
-                      NULL);
+        respond_error(req, 403, "FORBIDDEN",
+                      "Only the original creator can update this file's progress", NULL);
         goto out;
     }
     if (outcome == PROGRESS_COMPLETED) {
-        respond_error(req, 409, "CONFLICT", "This progress record is completed", NULL);
+        respond_error(req, 409, "CONFLICT", "This file processing has already been completed",
+                      NULL);
         goto out;
     }
     bool created = outcome == PROGRESS_CREATED;

@@ -272,7 +272,7 @@ json_object *progress_to_json(const struct progress_record *r, const char *krn)
     json_object_object_add(counts, "warn", json_object_new_int64(r->warn));
     json_object_object_add(counts, "failed", json_object_new_int64(r->failed));
     json_object_object_add(o, "id", json_object_new_string(r->id));
-    json_object_object_add(o, "krn", json_object_new_string(krn));
+    json_object_object_add(o, "clientKrn", json_object_new_string(krn));
     json_object_object_add(o, "filename", json_object_new_string(r->filename));
     json_object_object_add(o, "counts", counts);
     json_object_object_add(o, "total", r->has_total ? json_object_new_int64(r->total) : NULL);
@@ -280,9 +280,9 @@ json_object *progress_to_json(const struct progress_record *r, const char *krn)
     json_object_object_add(o, "errorCount", json_object_new_int64(r->error_count));
     json_object_object_add(o, "warningCount", json_object_new_int64(r->warning_count));
     json_object_object_add(o, "createdBy", json_object_new_string(r->created_by));
-    json_object_object_add(o, "createdByEmail",
-                           r->created_by_email ? json_object_new_string(r->created_by_email)
-                                               : NULL);
+    json_object_object_add(o, "email", r->created_by_email
+                                           ? json_object_new_string(r->created_by_email)
+                                           : NULL);
     json_object_object_add(o, "createdAt", time_or_null(r->created_at));
     json_object_object_add(o, "updatedAt", time_or_null(r->updated_at));
     json_object_object_add(o, "completedAt", time_or_null(r->completed_at));

@@ -20,7 +20,9 @@
  *
  * Query parameters are declared the same way (request_query); a list also
  * passes a struct page and gets skip (or its synonym offset) and limit. A
- * query key the endpoint does not declare is a 422 naming it. A check no
+ * query key the endpoint does not declare is a 422 naming it; a handler that
+ * reads a query is listed in api_query_handlers (routes.c), and every other
+ * route refuses any query before its handler runs. A check no
  * table can express (a value from a set, a format) answers with
  * respond_invalid(): the same 422 in the same shape. */
 #include <fcgiapp.h>

@@ -39,3 +39,9 @@ const struct route api_routes[] = {
 };
 
 const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);
+
+const handler_fn api_query_handlers[] = {
+    jobs_list, jobs_errors, files_list, files_schema, clients_list, progress_show,
+};
+
+const size_t api_nquery_handlers = sizeof(api_query_handlers) / sizeof(api_query_handlers[0]);

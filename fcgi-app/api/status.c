@@ -27,15 +27,29 @@ static json_object *iso_or_null(const char *db_time)
     return db_time && time_db_to_iso(db_time, iso) ? json_object_new_string(iso) : NULL;
 }
 
-/* When retention removes the job's upload or result (ms), or -1 while it runs. */
+static bool job_finished(enum job_status s)
+{
+    return s == JOB_COMPLETED || s == JOB_FAILED || s == JOB_CANCELLED;
+}
+
+/* The status view's ttl (ms): when retention removes the job's objects once
+ * it has finished, and before that when an abandoned upload would be
+ * removed (the dispatcher deletes a job still PENDING then). */
 static long long status_ttl_ms(const struct request *req, const struct job *job)
 {
     const struct config *cfg = &req->app->cfg;
-    if (job->status == JOB_PENDING)
+    if (!job_finished(job->status))
         return time_db_to_ms(job->created_at) + cfg->pending_ttl_hours * 3600000LL;
-    if (job->finished_at != NULL)
-        return time_db_to_ms(job->finished_at) + cfg->retention_hours * 3600000LL;
-    return -1;
+    const char *end = job->finished_at ? job->finished_at : job->updated_at;
+    return time_db_to_ms(end) + cfg->retention_hours * 3600000LL;
+}
+
+/* Past its ttl, a job that retention removes (still PENDING, or finished)
+ * reads as unknown; a queued or running one is never removed. */
+static bool status_expired(const struct request *req, const struct job *job)
+{
+    bool removable = job->status == JOB_PENDING || job_finished(job->status);
+    return removable && status_ttl_ms(req, job) < time_now_ms();
 }
 
 static long long chunk_size_of(const struct job *job)
@@ -66,6 +80,9 @@ static json_object *status_to_json(const struct request *req, const struct job *
     json_object_object_add(p, "completedBatches", json_object_new_int64(completed_batches));
     json_object_object_add(p, "totalRecords", json_object_new_int64(total));
     json_object_object_add(p, "processedRecords", json_object_new_int64(processed));
+    /* The Status API's names for the same counts. */
+    json_object_object_add(p, "totalLeads", json_object_new_int64(total));
+    json_object_object_add(p, "processedLeads", json_object_new_int64(processed));
     json_object_object_add(p, "percentage", json_object_new_double(done ? 100.0 : job->percentage));
     json_object_object_add(o, "progress", p);
     json_object *meta = json_object_new_object();
@@ -89,11 +106,8 @@ static json_object *status_to_json(const struct request *req, const struct job *
     }
     json_object_object_add(o, "createdAt", iso_or_null(job->created_at));
     json_object_object_add(o, "updatedAt", iso_or_null(job->updated_at));
-    long long ttl = status_ttl_ms(req, job);
-    char iso[ISO_TIME_LEN + 1];
-    if (ttl >= 0)
-        time_iso(ttl, iso);
-    json_object_object_add(o, "ttl", ttl >= 0 ? json_object_new_string(iso) : NULL);
+    /* A Unix time in seconds, as the Status API's DynamoDB TTL attribute. */
+    json_object_object_add(o, "ttl", json_object_new_int64(status_ttl_ms(req, job) / 1000));
     return o;
 }
 
@@ -110,10 +124,8 @@ static int load_upload(struct request *req, struct job *job)
         respond_db_error(req, st);
         return -1;
     }
-    long long ttl = st == DB_OK ? status_ttl_ms(req, job) : -1;
-    if (st == DB_NO_ROW || strcmp(job->user_id, req->user.id) != 0 ||
-        (ttl >= 0 && ttl < time_now_ms())) {
-        respond_error(req, 404, "UPLOAD_NOT_FOUND", "Upload not found", NULL);
+    if (st == DB_NO_ROW || strcmp(job->user_id, req->user.id) != 0 || status_expired(req, job)) {
+        respond_error(req, 404, "UPLOAD_NOT_FOUND", "Upload ID not found or has expired", NULL);
         return -1;
     }
     return 0;
@@ -146,7 +158,7 @@ void status_cancel(struct request *req)
     json_object *o = json_object_new_object();
     json_object_object_add(o, "uploadId", json_object_new_string(job.id));
     json_object_object_add(o, "status", json_object_new_string("cancelled"));
-    json_object_object_add(o, "message", json_object_new_string("Upload cancelled"));
+    json_object_object_add(o, "message", json_object_new_string("Processing cancellation requested"));
     json_object_object_add(o, "timestamp", json_object_new_string(now));
     respond_json_put(req, 200, o);
 }

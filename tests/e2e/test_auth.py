@@ -101,6 +101,7 @@ def test_login_form_and_json(client):
     assert body["token_type"] == "bearer"
     assert body["expires_in"] > 0
     assert body["user"]["email"] == email
+    assert body["user_id"] == body["user"]["id"]  # the FastAPI ETL document's shape
     status, _, body = client.api("POST", "/auth/login",
                                  form={"username": "name" + email[5:15], "password": "pass-word-1"})
     assert status == 200, body

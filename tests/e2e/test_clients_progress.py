@@ -141,7 +141,7 @@ def test_progress_flow(client, tenant):
     assert r["counts"] == {"done": 100, "warn": 0, "failed": 0}
     assert r["total"] == 9988 and r["isCompleted"] is False
     assert r["errors"] == [] and r["warnings"] == []
-    assert r["filename"] == name and r["krn"] == krn
+    assert r["filename"] == name and r["clientKrn"] == krn
 
     status, _, r = post(client, token, krn, {
         "filename": name, "counts": {"done": 500, "failed": 2},

@@ -1,6 +1,7 @@
 """Jobs end to end, as a REST client would do it: create, signed upload,
 mark uploaded, the dispatcher runs quarry-process, poll, signed download."""
 
+import datetime
 import json
 import threading
 import time
@@ -64,7 +65,9 @@ def run_job(client, token, data=INPUT, **kw):
     status, _, queued = client.api("POST", "/jobs/%s/mark-uploaded" % job["id"],
                                    json={"object_key": up["object_key"]}, token=token)
     assert status == 200, queued
-    assert queued["status"] in ("QUEUED", "RUNNING", "COMPLETED")
+    # The answer is the job as mark-uploaded left it, even if a dispatcher
+    # claimed it before the answer was written.
+    assert queued["status"] == "QUEUED" and queued["queued_at"], queued
     return job["id"]
 
 
@@ -298,14 +301,25 @@ def test_status_view_through_a_lifecycle(client, alice):
     assert status == 200, view
     assert (view["uploadId"], view["status"], view["stage"]) == (job["id"], "uploading", "file_upload")
     assert view["metadata"]["fileName"] == "people.csv"
-    assert view["ttl"] is not None and view["createdAt"].endswith("Z")
+    assert view["createdAt"].endswith("Z")
+    # ttl: a Unix time in seconds, always set; while PENDING the abandoned
+    # upload's removal (created_at + pending_ttl_hours, 24 h by default).
+    created = datetime.datetime.strptime(view["createdAt"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(
+        tzinfo=datetime.timezone.utc).timestamp()
+    assert isinstance(view["ttl"], int) and abs(view["ttl"] - (created + 24 * 3600)) <= 1, view
     up = upload(client, token, job)
     client.api("POST", "/jobs/%s/mark-uploaded" % job["id"], json={"object_key": up["object_key"]}, token=token)
     wait_status(client, token, job["id"], ("COMPLETED",))
     status, _, view = client.api("GET", "/status/%s" % job["id"], token=token)
     assert (view["status"], view["stage"]) == ("completed", "completed")
-    assert view["progress"]["processedRecords"] == 5
+    assert view["progress"]["processedRecords"] == view["progress"]["processedLeads"] == 5
+    assert view["progress"]["totalRecords"] == view["progress"]["totalLeads"] == 5
     assert view["progress"]["percentage"] == 100
+    # Finished: its objects are removed retention_hours (168 h) after it ended.
+    status, _, full = client.api("GET", "/jobs/%s" % job["id"], token=token)
+    finished = datetime.datetime.strptime(full["finished_at"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(
+        tzinfo=datetime.timezone.utc).timestamp()
+    assert isinstance(view["ttl"], int) and abs(view["ttl"] - (finished + 168 * 3600)) <= 1, view
     assert view["progress"]["totalBatches"] == view["progress"]["completedBatches"] == 1
     status, _, body = client.api("POST", "/status/%s/cancel" % job["id"], token=token)
     assert status == 400
@@ -313,6 +327,7 @@ def test_status_view_through_a_lifecycle(client, alice):
     other = create_job(client, token)
     status, _, body = client.api("POST", "/status/%s/cancel" % other["id"], token=token)
     assert status == 200 and body["status"] == "cancelled" and body["uploadId"] == other["id"]
+    assert body["message"] == "Processing cancellation requested"
     status, _, view = client.api("GET", "/status/%s" % other["id"], token=token)
     assert view["status"] == "cancelled"
     status, _, body = client.api("GET", "/status/not-a-uuid", token=token)
@@ -441,6 +456,15 @@ def test_list_queries_are_declared(client, alice):
     status, _, body = client.api("GET", "/jobs/%s/errors?severity=error&offset=0&page=2" % job["id"],
                                  token=token)
     assert status == 422 and body["error"]["field"] == "page"
+    # An endpoint that takes no query refuses any, before it does anything.
+    for method, path in (("GET", "/jobs/%s?fields=id" % job["id"]),
+                         ("GET", "/status/%s?fields=id" % job["id"]),
+                         ("GET", "/users/me?fields=id"),
+                         ("POST", "/jobs/%s/cancel?fields=id" % job["id"])):
+        status, _, body = client.api(method, path, token=token)
+        assert status == 422, (path, body)
+        assert assert_error_shape(body, "VALIDATION_ERROR")["field"] == "fields", (path, body)
+    assert client.api("GET", "/jobs/%s" % job["id"], token=token)[2]["status"] == "PENDING"
 
 
 def test_names_are_one_line(client, alice):

@@ -61,7 +61,7 @@ export async function render(ctx) {
         { label: t("colFilename"), cell: (r) => h("button", { type: "button", class: "link", text: r.filename,
                                                               "aria-label": t("showRecord", { name: r.filename }),
                                                               onclick: () => showRecord(r) }) },
-        { label: t("colCreatedBy"), cell: (r) => r.email ?? r.createdByEmail ?? t("none") },
+        { label: t("colCreatedBy"), cell: (r) => r.email ?? t("none") },
         { label: t("colCounts"), cell: (r) => `${num(r.counts?.done)} / ${num(r.counts?.warn)} / ${num(r.counts?.failed)}`, className: "num" },
         { label: t("colTotal"), cell: (r) => r.total == null ? t("none") : num(r.total), className: "num" },
         { label: t("colCompletion"), cell: completion },
