@@ -81,13 +81,18 @@ class QuarryClient:
 
     # ---------------------------------------------------------------- accounts
 
-    def register(self, email=None, password="correct-horse-battery", **extra):
+    def register(self, email=None, password="correct-horse-battery", retries=20, **extra):
         """POST /auth/register; returns (status, body). A fresh unique email
-        when none is given."""
+        when none is given. Waits out the rate limit (429) that register
+        shares with login."""
         email = email or unique_email()
         payload = {"email": email, "password": password}
         payload.update(extra)
-        status, _, body = self.api("POST", "/auth/register", json=payload)
+        for _ in range(retries):
+            status, _, body = self.api("POST", "/auth/register", json=payload)
+            if status != 429:
+                break
+            time.sleep(0.5)
         return status, body
 
     def login(self, username, password, retries=20):

@@ -3,7 +3,9 @@ under it, and the stack script that holds them together."""
 
 import concurrent.futures
 import http.client
+import json
 import os
+import re
 import signal
 import time
 import uuid
@@ -222,3 +224,95 @@ def test_login_is_rate_limited_in_the_error_shape(stack, client):
     assert_error_shape(body, "RATE_LIMITED")
     rate = int(stack.login_rate.split("r/")[0])
     time.sleep(stack.login_burst / rate + 1)
+
+
+def test_login_and_register_are_limited_on_every_path_form(stack, client):
+    # After the test above: drains the same bucket, then waits for it to refill.
+    forms = [("/api/v1/auth/login/", {"username": "nobody@example.com", "password": "wrong-one"}),
+             ("/auth/login", {"username": "nobody@example.com", "password": "wrong-one"}),
+             ("/auth/login/", {"username": "nobody@example.com", "password": "wrong-one"}),
+             ("/api/v1/auth/register", {"email": "not-an-email", "password": "x"}),
+             ("/api/v1/auth/register/", {"email": "not-an-email", "password": "x"}),
+             ("/auth/register", {"email": "not-an-email", "password": "x"}),
+             ("/auth/register/", {"email": "not-an-email", "password": "x"})]
+
+    def attempt(form):
+        path, body = form
+        status, headers, data = client.request("POST", path, body=json.dumps(body).encode(),
+                                               headers={"Content-Type": "application/json"})
+        return status, headers, data
+
+    for form in forms:
+        # Each form on its own drains the bucket (or finds it drained).
+        with concurrent.futures.ThreadPoolExecutor(max_workers=16) as pool:
+            answers = list(pool.map(attempt, [form] * (2 * stack.login_burst + 10)))
+        statuses = sorted({a[0] for a in answers})
+        assert 429 in statuses, (form[0], statuses)
+        assert set(statuses) <= {400, 422, 429}, (form[0], statuses)
+        limited = next(a for a in answers if a[0] == 429)
+        assert_error_shape(json.loads(limited[2]), "RATE_LIMITED")
+    rate = int(stack.login_rate.split("r/")[0])
+    time.sleep(stack.login_burst / rate + 1)
+
+
+def metric_count(client, route, status):
+    _, _, body = client.api("GET", "/metrics")
+    line = re.compile(r'^quarry_http_requests_total\{(.*)\} ([0-9.e+]+)$')
+    total = 0
+    for text in body.decode().splitlines():
+        m = line.match(text)
+        if m and 'route="%s"' % route in m.group(1) and 'status="%d"' % status in m.group(1):
+            total += float(m.group(2))
+    return total
+
+
+def test_api_paths_without_the_prefix(stack, client):
+    user = client.register_and_login()
+    auth = {"Authorization": "Bearer " + user["token"], "Content-Type": "application/json"}
+
+    def call(method, path, body=None):
+        status, headers, data = client.request(method, path, headers=auth,
+                                               body=json.dumps(body).encode() if body else None)
+        assert headers.get("Content-Type", "").startswith("application/json"), (path, data)
+        return status, json.loads(data) if data else None
+
+    # The same route answers both forms, counted under one metrics label.
+    before = metric_count(client, "/api/v1/users/me", 200)
+    for path in ("/users/me", "/users/me/", "/api/v1/users/me"):
+        status, me = call("GET", path)
+        assert (status, me["email"]) == (200, user["email"]), path
+    assert metric_count(client, "/api/v1/users/me", 200) - before == 3
+
+    status, job = call("POST", "/jobs", {"file_name": "short.csv"})
+    assert status == 201, job
+    status, same = call("GET", "/api/v1/jobs/%s" % job["id"])
+    assert status == 200 and same["id"] == job["id"]
+    status, view = call("GET", "/status/%s" % job["id"])
+    assert (status, view["status"]) == (200, "uploading")
+    status, listed = call("GET", "/jobs?limit=1&offset=0")
+    assert status == 200 and listed[0]["id"] == job["id"]
+    status, body = call("GET", "/jobs/%s?x=1" % job["id"])
+    assert status == 422 and assert_error_shape(body, "VALIDATION_ERROR")["field"] == "x"
+    # Reserved prefixes reach the API too (404 from the router until they exist).
+    for prefix in ("pipelines", "mongo", "schema", "hudi", "trino", "errors", "data-quality",
+                   "jobs/no-such"):
+        path = "/%s/-/no/such/route" % prefix
+        status, body = call("GET", path)
+        assert status == 404, path
+        assert_error_shape(body, "NOT_FOUND")
+    # Neither form reaches the internal routes, whatever the raw URI.
+    for path in ("/jobs/../internal/object-auth", "/status/%2e%2e/internal/object-auth",
+                 "/jobs/..%2Finternal/object-auth", "/internal/x/../../jobs"):
+        status, headers, data = client.request("GET", path, headers=auth)
+        assert status in (400, 404), (path, status)
+        if status == 404:
+            assert_error_shape(json.loads(data))
+    # The web page keeps / and its files; other paths stay nginx's 404.
+    status, headers, _ = client.request("GET", "/")
+    assert status == 200 and headers.get("Content-Type", "").startswith("text/html")
+    status, headers, _ = client.request("GET", "/js/app.js")
+    assert status == 200 and "javascript" in headers.get("Content-Type", "")
+    for path in ("/jobsx", "/authentication", "/statuses/1"):
+        status, headers, data = client.request("GET", path)
+        assert status == 404, path
+        assert_error_shape(json.loads(data))
