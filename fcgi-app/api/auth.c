@@ -12,9 +12,6 @@
 #include "common/password.h"
 #include "common/token.h"
 
-#define PASSWORD_MIN 8
-#define PASSWORD_MAX 1024
-
 enum { REG_EMAIL, REG_PASSWORD, REG_USERNAME, REG_FULL_NAME, REG__MAX };
 static const struct field_spec register_fields[REG__MAX] = {
     [REG_EMAIL] = {"email", FIELD_EMAIL, true, 3, 254},

@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "api/store.h"
+
 #define KRN_PART_MAX 64
 
 /* Length of the run of [A-Za-z0-9._-] at s. */
@@ -30,40 +32,17 @@ bool client_krn_valid(const char *krn)
     return id_len >= 1 && id_len <= KRN_PART_MAX && id[id_len] == '\0';
 }
 
-static void copy(char *dst, size_t len, const char *src)
-{
-    snprintf(dst, len, "%s", src ? src : "");
-}
-
-static void client_from_row(struct client *c, const struct db_row *row)
-{
-    copy(c->id, sizeof(c->id), row->values[0]);
-    copy(c->krn, sizeof(c->krn), row->values[1]);
-    copy(c->name, sizeof(c->name), row->values[2]);
-    copy(c->created_by, sizeof(c->created_by), row->values[3]);
-    if (!time_db_to_iso(row->values[4], c->created_at))
-        c->created_at[0] = '\0';
-    copy(c->role, sizeof(c->role), row->ncols > 5 ? row->values[5] : NULL);
-}
-
-struct client_found {
-    struct client *one;
-    void (*fn)(void *ctx, const struct client *c);
-    void *ctx;
-    bool found;
-};
-
+/* A row of CLIENT_COLUMNS into a struct client added to the rows (ctx). */
 static int take_client(void *ctx, const struct db_row *row)
 {
-    struct client_found *f = ctx;
-    f->found = true;
-    if (f->one != NULL) {
-        client_from_row(f->one, row);
-        return 1;
-    }
-    struct client c;
-    client_from_row(&c, row);
-    f->fn(f->ctx, &c);
+    struct client *c = store_rows_add(ctx);
+    db_row_copy(row, 0, c->id, sizeof(c->id));
+    db_row_copy(row, 1, c->krn, sizeof(c->krn));
+    db_row_copy(row, 2, c->name, sizeof(c->name));
+    db_row_copy(row, 3, c->created_by, sizeof(c->created_by));
+    if (!time_db_to_iso(row->values[4], c->created_at))
+        c->created_at[0] = '\0';
+    db_row_copy(row, 5, c->role, sizeof(c->role));
     return 0;
 }
 
@@ -78,16 +57,6 @@ enum db_status client_insert(struct db *db, const char *id, const char *krn, con
                    NULL);
 }
 
-enum db_status client_find(struct db *db, const char *krn, struct client *out)
-{
-    struct client_found f = {out, NULL, NULL, false};
-    enum db_status st = db_query(db,
-                                 "SELECT id, krn, name, created_by, created_at FROM clients"
-                                 " WHERE krn = ?",
-                                 DB_PARAMS(P_STR(krn)), take_client, &f);
-    return st != DB_OK ? st : f.found ? DB_OK : DB_NO_ROW;
-}
-
 enum db_status client_member_add(struct db *db, const char *client_id, const char *user_id,
                                  const char *role, const char *now_db)
 {
@@ -98,43 +67,40 @@ enum db_status client_member_add(struct db *db, const char *client_id, const cha
                    NULL);
 }
 
-enum db_status client_find_for_user(struct db *db, const char *krn, const char *user_id,
-                                    struct client *out)
+/* The caller's role rides along: "" (NULL) when not a member. */
+#define CLIENT_COLUMNS "c.id, c.krn, c.name, c.created_by, c.created_at, m.role"
+
+enum db_status client_find_for_user(struct db *db, struct arena *a, const char *krn,
+                                    const char *user_id, struct client *out)
 {
-    struct client_found f = {out, NULL, NULL, false};
+    struct store_rows rows = STORE_ROWS(a, struct client);
     enum db_status st = db_query(db,
-                                 "SELECT c.id, c.krn, c.name, c.created_by, c.created_at, m.role"
-                                 " FROM clients c LEFT JOIN client_members m"
+                                 "SELECT " CLIENT_COLUMNS " FROM clients c LEFT JOIN client_members m"
                                  " ON m.client_id = c.id AND m.user_id = ? WHERE c.krn = ?",
-                                 DB_PARAMS(P_STR(user_id), P_STR(krn)), take_client, &f);
-    return st != DB_OK ? st : f.found ? DB_OK : DB_NO_ROW;
+                                 DB_PARAMS(P_STR(user_id), P_STR(krn)), take_client, &rows);
+    return store_rows_one(st, &rows, out);
 }
 
-enum db_status client_list(struct db *db, const char *user_id, bool all, long long skip,
-                           long long limit, void (*fn)(void *ctx, const struct client *c),
-                           void *ctx, long long *total)
+enum db_status client_list(struct db *db, struct arena *a, const char *user_id, bool all,
+                           long long skip, long long limit, struct client **clients, size_t *n,
+                           long long *total)
 {
-    struct client_found f = {NULL, fn, ctx, false};
+    struct store_rows rows = STORE_ROWS(a, struct client);
     enum db_status st;
-    if (all) {
-        st = db_query_int(db, "SELECT COUNT(*) FROM clients", DB_NO_PARAMS, total);
-        if (st == DB_OK)
-            st = db_query(db,
-                          "SELECT c.id, c.krn, c.name, c.created_by, c.created_at, m.role"
-                          " FROM clients c LEFT JOIN client_members m"
-                          " ON m.client_id = c.id AND m.user_id = ? ORDER BY c.krn"
-                          " LIMIT ? OFFSET ?",
-                          DB_PARAMS(P_STR(user_id), P_INT(limit), P_INT(skip)), take_client, &f);
-        return st;
-    }
-    st = db_query_int(db, "SELECT COUNT(*) FROM client_members WHERE user_id = ?",
-                      DB_PARAMS(P_STR(user_id)), total);
-    if (st == DB_OK)
-        st = db_query(db,
-                      "SELECT c.id, c.krn, c.name, c.created_by, c.created_at, m.role"
-                      " FROM clients c JOIN client_members m ON m.client_id = c.id"
-                      " WHERE m.user_id = ? ORDER BY c.krn LIMIT ? OFFSET ?",
-                      DB_PARAMS(P_STR(user_id), P_INT(limit), P_INT(skip)), take_client, &f);
+    if (all)
+        st = store_page(db,
+                        "SELECT COUNT(*) FROM clients c LEFT JOIN client_members m"
+                        " ON m.client_id = c.id AND m.user_id = ?",
+                        "SELECT " CLIENT_COLUMNS " FROM clients c LEFT JOIN client_members m"
+                        " ON m.client_id = c.id AND m.user_id = ? ORDER BY c.krn LIMIT ? OFFSET ?",
+                        DB_PARAMS(P_STR(user_id)), skip, limit, take_client, &rows, total);
+    else
+        st = store_page(db, "SELECT COUNT(*) FROM client_members WHERE user_id = ?",
+                        "SELECT " CLIENT_COLUMNS " FROM clients c JOIN client_members m"
+                        " ON m.client_id = c.id WHERE m.user_id = ? ORDER BY c.krn LIMIT ? OFFSET ?",
+                        DB_PARAMS(P_STR(user_id)), skip, limit, take_client, &rows, total);
+    *clients = rows.items;
+    *n = rows.n;
     return st;
 }
 

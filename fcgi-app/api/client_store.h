@@ -5,6 +5,7 @@
 #include <json-c/json.h>
 #include <stdbool.h>
 
+#include "common/arena.h"
 #include "common/db.h"
 #include "common/ids.h"
 
@@ -26,21 +27,21 @@ struct client {
 /* DB_DUPLICATE when the krn exists. */
 enum db_status client_insert(struct db *db, const char *id, const char *krn, const char *name,
                              const char *created_by, const char *now_db);
-/* DB_NO_ROW when there is no such client. */
-enum db_status client_find(struct db *db, const char *krn, struct client *out);
-/* The same, with user_id's role in out->role ("" when not a member), in one query. */
-enum db_status client_find_for_user(struct db *db, const char *krn, const char *user_id,
-                                    struct client *out);
+/* The client, with user_id's role in out->role ("" when not a member), in
+ * one query; DB_NO_ROW when there is no such client. */
+enum db_status client_find_for_user(struct db *db, struct arena *a, const char *krn,
+                                    const char *user_id, struct client *out);
 
 /* DB_DUPLICATE when the user is a member already. */
 enum db_status client_member_add(struct db *db, const char *client_id, const char *user_id,
                                  const char *role, const char *now_db);
 
-/* Calls fn for the page of the user's clients (all: every client), by krn,
- * with the user's role in each; *total gets the count. */
-enum db_status client_list(struct db *db, const char *user_id, bool all, long long skip,
-                           long long limit, void (*fn)(void *ctx, const struct client *c),
-                           void *ctx, long long *total);
+/* The page of the user's clients (all: every client), by krn, with the
+ * user's role in each: *clients (an array of *n, in a); *total gets the
+ * count of all. */
+enum db_status client_list(struct db *db, struct arena *a, const char *user_id, bool all,
+                           long long skip, long long limit, struct client **clients, size_t *n,
+                           long long *total);
 
 json_object *client_to_json(const struct client *c);
 

@@ -16,7 +16,7 @@ int client_load_member(struct request *req, struct client *c)
 {
     const char *krn = req->params[0];
     enum db_status st = client_krn_valid(krn)
-                            ? client_find_for_user(req->app->db, krn, req->user.id, c)
+                            ? client_find_for_user(req->app->db, req->arena, krn, req->user.id, c)
                             : DB_NO_ROW;
     if (st == DB_NO_ROW) {
         respond_error(req, 404, "CLIENT_NOT_FOUND", "Client not found", NULL);
@@ -65,7 +65,7 @@ void clients_create(struct request *req)
         goto out;
     }
     if (st == DB_OK)
-        st = client_find(req->app->db, krn, &c);
+        st = client_find_for_user(req->app->db, req->arena, krn, req->user.id, &c);
     if (st != DB_OK) {
         respond_db_error(req, st == DB_NO_ROW ? DB_ERROR : st);
         goto out;
@@ -131,19 +131,18 @@ out:
     json_object_put(body);
 }
 
-static void add_client(void *ctx, const struct client *c)
-{
-    json_object_array_add(ctx, client_to_json(c));
-}
-
 void clients_list(struct request *req)
 {
     struct page page;
+    struct client *clients;
+    size_t n;
     long long total = 0;
     if (query_page(req, &page) != 0)
         return;
+    enum db_status st = client_list(req->app->db, req->arena, req->user.id, req->user.is_superuser,
+                                    page.skip, page.limit, &clients, &n, &total);
     json_object *array = json_object_new_array();
-    enum db_status st = client_list(req->app->db, req->user.id, req->user.is_superuser, page.skip,
-                                    page.limit, add_client, array, &total);
+    for (size_t i = 0; i < n; i++)
+        json_object_array_add(array, client_to_json(&clients[i]));
     respond_list(req, st, array, total);
 }

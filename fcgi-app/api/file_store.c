@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/store.h"
 #include "common/ids.h"
 
 #define FILE_COLUMNS                                                                               \
@@ -10,33 +11,19 @@
     " processing_metadata, uploaded_at, processed_at, file_size, records_processed,"              \
     " records_successful, records_failed"
 
-struct file_rows {
-    struct arena *arena;
-    struct file_row *one;
-    void (*fn)(void *ctx, const struct file_row *f);
-    void *ctx;
-    bool found;
-};
-
+/* A row of FILE_COLUMNS into a struct file_row added to the rows (ctx). */
 static int take_file(void *ctx, const struct db_row *row)
 {
-    struct file_rows *r = ctx;
-    struct file_row f;
-    const char **const text[] = {&f.id, &f.user_id, &f.filename, &f.object_key, &f.file_type,
-                           &f.mime_type, &f.sha256, &f.processing_status,
-                           &f.processing_metadata, &f.uploaded_at, &f.processed_at};
-    size_t ntext = sizeof(text) / sizeof(text[0]);
-    db_row_texts(row, r->arena, text, ntext);
-    f.file_size = db_row_int(row, (int)ntext);
-    f.records_processed = db_row_int(row, (int)ntext + 1);
-    f.records_successful = db_row_int(row, (int)ntext + 2);
-    f.records_failed = db_row_int(row, (int)ntext + 3);
-    r->found = true;
-    if (r->one != NULL) {
-        *r->one = f;
-        return 1;
-    }
-    r->fn(r->ctx, &f);
+    struct file_row *f = store_rows_add(ctx);
+    const char **const text[] = {&f->id, &f->user_id, &f->filename, &f->object_key,
+                                 &f->file_type, &f->mime_type, &f->sha256,
+                                 &f->processing_status, &f->processing_metadata,
+                                 &f->uploaded_at, &f->processed_at};
+    long long *const ints[] = {&f->file_size, &f->records_processed, &f->records_successful,
+                               &f->records_failed};
+    int n = (int)(sizeof(text) / sizeof(text[0]));
+    db_row_texts(row, ((struct store_rows *)ctx)->arena, text, (size_t)n);
+    db_row_ints(row, n, ints, sizeof(ints) / sizeof(ints[0]));
     return 0;
 }
 
@@ -54,25 +41,23 @@ enum db_status file_insert(struct db *db, const struct file_row *f)
 
 enum db_status file_get(struct db *db, struct arena *a, const char *id, struct file_row *out)
 {
-    struct file_rows r = {a, out, NULL, NULL, false};
+    struct store_rows rows = STORE_ROWS(a, struct file_row);
     enum db_status st = db_query(db, "SELECT " FILE_COLUMNS " FROM files WHERE id = ?",
-                                 DB_PARAMS(P_STR(id)), take_file, &r);
-    return st != DB_OK ? st : r.found ? DB_OK : DB_NO_ROW;
+                                 DB_PARAMS(P_STR(id)), take_file, &rows);
+    return store_rows_one(st, &rows, out);
 }
 
 enum db_status file_list(struct db *db, struct arena *a, const char *user_id, long long skip,
-                         long long limit, void (*fn)(void *ctx, const struct file_row *f),
-                         void *ctx, long long *total)
+                         long long limit, struct file_row **files, size_t *n, long long *total)
 {
-    struct file_rows r = {a, NULL, fn, ctx, false};
-    enum db_status st = db_query_int(db, "SELECT COUNT(*) FROM files WHERE user_id = ?",
-                                     DB_PARAMS(P_STR(user_id)), total);
-    if (st != DB_OK)
-        return st;
-    return db_query(db,
-                    "SELECT " FILE_COLUMNS " FROM files WHERE user_id = ?"
-                    " ORDER BY uploaded_at DESC, id DESC LIMIT ? OFFSET ?",
-                    DB_PARAMS(P_STR(user_id), P_INT(limit), P_INT(skip)), take_file, &r);
+    struct store_rows rows = STORE_ROWS(a, struct file_row);
+    enum db_status st = store_page(db, "SELECT COUNT(*) FROM files WHERE user_id = ?",
+                                   "SELECT " FILE_COLUMNS " FROM files WHERE user_id = ?"
+                                   " ORDER BY uploaded_at DESC, id DESC LIMIT ? OFFSET ?",
+                                   DB_PARAMS(P_STR(user_id)), skip, limit, take_file, &rows, total);
+    *files = rows.items;
+    *n = rows.n;
+    return st;
 }
 
 /* Locks are always taken jobs first, then files (as job_finish does), so
@@ -102,9 +87,7 @@ enum db_status file_queue_job(struct db *db, const struct job *job, bool *queued
 }
 
 struct file_jobs {
-    struct arena *arena;
-    const char **keys;
-    int n, cap;
+    struct store_rows keys; /* const char *: output object keys */
     bool busy;
 };
 
@@ -114,24 +97,15 @@ static int take_file_job(void *ctx, const struct db_row *row)
     const char *status = row->values[0], *key = row->values[1];
     if (job_status_active(job_status_of_row(status)))
         j->busy = true;
-    if (key == NULL)
-        return 0;
-    if (j->n == j->cap) {
-        int cap = j->cap ? j->cap * 2 : 8;
-        const char **keys = arena_alloc(j->arena, (size_t)cap * sizeof(*keys));
-        if (j->n > 0)
-            memcpy(keys, j->keys, (size_t)j->n * sizeof(*keys));
-        j->keys = keys;
-        j->cap = cap;
-    }
-    j->keys[j->n++] = arena_strdup(j->arena, key);
+    if (key != NULL)
+        *(const char **)store_rows_add(&j->keys) = arena_strdup(j->keys.arena, key);
     return 0;
 }
 
 enum db_status file_delete(struct db *db, struct arena *a, const char *id, const char ***outputs,
                            int *noutputs, bool *busy)
 {
-    struct file_jobs jobs = {a, NULL, 0, 0, false};
+    struct file_jobs jobs = {STORE_ROWS(a, const char *), false};
     long long affected = 0;
     *outputs = NULL;
     *noutputs = 0;
@@ -161,18 +135,10 @@ enum db_status file_delete(struct db *db, struct arena *a, const char *id, const
     }
     st = db_commit(db);
     if (st == DB_OK) {
-        *outputs = jobs.keys;
-        *noutputs = jobs.n;
+        *outputs = jobs.keys.items;
+        *noutputs = (int)jobs.keys.n;
     }
     return st;
-}
-
-static json_object *time_or_null(const char *db_time)
-{
-    char iso[ISO_TIME_LEN + 1];
-    if (db_time == NULL || !time_db_to_iso(db_time, iso))
-        return NULL;
-    return json_object_new_string(iso);
 }
 
 json_object *file_to_json(const struct file_row *f)
@@ -191,8 +157,8 @@ json_object *file_to_json(const struct file_row *f)
     json_object_object_add(o, "records_successful",
                            json_object_new_int64(f->records_successful));
     json_object_object_add(o, "records_failed", json_object_new_int64(f->records_failed));
-    json_object_object_add(o, "uploaded_at", time_or_null(f->uploaded_at));
-    json_object_object_add(o, "processed_at", time_or_null(f->processed_at));
+    json_object_object_add(o, "uploaded_at", store_time_json(f->uploaded_at));
+    json_object_object_add(o, "processed_at", store_time_json(f->processed_at));
     json_object_object_add(o, "processing_metadata", meta);
     return o;
 }

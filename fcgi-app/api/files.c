@@ -231,20 +231,19 @@ void files_get(struct request *req)
         respond_json_put(req, 200, file_to_json(&f));
 }
 
-static void add_file(void *ctx, const struct file_row *f)
-{
-    json_object_array_add(ctx, file_to_json(f));
-}
-
 void files_list(struct request *req)
 {
     struct page page;
     long long total = 0;
     if (query_page(req, &page) != 0)
         return;
-    json_object *array = json_object_new_array();
+    struct file_row *files;
+    size_t n;
     enum db_status st = file_list(req->app->db, req->arena, req->user.id, page.skip, page.limit,
-                                  add_file, array, &total);
+                                  &files, &n, &total);
+    json_object *array = json_object_new_array();
+    for (size_t i = 0; i < n; i++)
+        json_object_array_add(array, file_to_json(&files[i]));
     respond_list(req, st, array, total);
 }
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/store.h"
 #include "common/ids.h"
 
 #define JOB_COLUMNS                                                                                \
@@ -14,43 +15,25 @@
     " total_records, processed_records, failed_records, warn_records, input_size_bytes,"          \
     " output_size_bytes, percentage, status"
 
-struct job_rows {
-    struct arena *arena;
-    struct job *one;
-    void (*fn)(void *ctx, const struct job *job);
-    void *ctx;
-    bool found;
-};
-
+/* A row of JOB_COLUMNS into a struct job added to the rows (ctx). */
 static int take_job(void *ctx, const struct db_row *row)
 {
-    struct job_rows *r = ctx;
-    struct job j;
-    const char **const text[] = {&j.id, &j.user_id, &j.file_id, &j.file_name,
-                           &j.processing_steps, &j.processing_config, &j.input_format,
-                           &j.output_format, &j.created_at, &j.updated_at, &j.queued_at,
-                           &j.started_at, &j.finished_at, &j.input_object_key,
-                           &j.output_object_key, &j.error_message, &j.stage,
-                           &j.estimated_completion, &j.upload_url_expires_at, &j.metrics,
-                           &j.processing_metadata};
-    size_t ntext = sizeof(text) / sizeof(text[0]);
-    db_row_texts(row, r->arena, text, ntext);
-    int n = (int)ntext;
-    j.original_file_size_bytes = db_row_int(row, n);
-    j.total_records = db_row_int(row, n + 1);
-    j.processed_records = db_row_int(row, n + 2);
-    j.failed_records = db_row_int(row, n + 3);
-    j.warn_records = db_row_int(row, n + 4);
-    j.input_size_bytes = db_row_int(row, n + 5);
-    j.output_size_bytes = db_row_int(row, n + 6);
-    j.percentage = row->values[n + 7] ? strtod(row->values[n + 7], NULL) : 0;
-    j.status = job_status_of_row(row->values[n + 8]);
-    r->found = true;
-    if (r->one != NULL) {
-        *r->one = j;
-        return 1;
-    }
-    r->fn(r->ctx, &j);
+    struct job *j = store_rows_add(ctx);
+    const char **const text[] = {&j->id, &j->user_id, &j->file_id, &j->file_name,
+                                 &j->processing_steps, &j->processing_config, &j->input_format,
+                                 &j->output_format, &j->created_at, &j->updated_at,
+                                 &j->queued_at, &j->started_at, &j->finished_at,
+                                 &j->input_object_key, &j->output_object_key, &j->error_message,
+                                 &j->stage, &j->estimated_completion, &j->upload_url_expires_at,
+                                 &j->metrics, &j->processing_metadata};
+    long long *const ints[] = {&j->original_file_size_bytes, &j->total_records,
+                               &j->processed_records, &j->failed_records, &j->warn_records,
+                               &j->input_size_bytes, &j->output_size_bytes};
+    int n = (int)(sizeof(text) / sizeof(text[0]));
+    db_row_texts(row, ((struct store_rows *)ctx)->arena, text, (size_t)n);
+    db_row_ints(row, n, ints, sizeof(ints) / sizeof(ints[0]));
+    j->percentage = row->values[n + 7] ? strtod(row->values[n + 7], NULL) : 0;
+    j->status = job_status_of_row(row->values[n + 8]);
     return 0;
 }
 
@@ -75,39 +58,31 @@ enum db_status job_insert(struct db *db, const struct job *j)
 
 enum db_status job_get(struct db *db, struct arena *a, const char *id, struct job *out)
 {
-    struct job_rows r = {a, out, NULL, NULL, false};
+    struct store_rows rows = STORE_ROWS(a, struct job);
     enum db_status st = db_query(db, "SELECT " JOB_COLUMNS " FROM jobs WHERE id = ?",
-                                 DB_PARAMS(P_STR(id)), take_job, &r);
-    return st != DB_OK ? st : r.found ? DB_OK : DB_NO_ROW;
+                                 DB_PARAMS(P_STR(id)), take_job, &rows);
+    return store_rows_one(st, &rows, out);
 }
 
 enum db_status job_list(struct db *db, struct arena *a, const struct job_list_query *q,
-                        void (*fn)(void *ctx, const struct job *job), void *ctx, long long *total)
+                        struct job **jobs, size_t *n, long long *total)
 {
-    struct job_rows r = {a, NULL, fn, ctx, false};
+    struct store_rows rows = STORE_ROWS(a, struct job);
     enum db_status st;
     /* Two fixed statements rather than SQL assembled at run time. */
-    if (q->by_status) {
-        const char *status = job_status_name(q->status);
-        st = db_query_int(db, "SELECT COUNT(*) FROM jobs WHERE user_id = ? AND status = ?",
-                          DB_PARAMS(P_STR(q->user_id), P_STR(status)), total);
-        if (st == DB_OK)
-            st = db_query(db,
-                          "SELECT " JOB_COLUMNS " FROM jobs WHERE user_id = ? AND status = ?"
-                          " ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
-                          DB_PARAMS(P_STR(q->user_id), P_STR(status), P_INT(q->limit),
-                                    P_INT(q->skip)),
-                          take_job, &r);
-    } else {
-        st = db_query_int(db, "SELECT COUNT(*) FROM jobs WHERE user_id = ?",
-                          DB_PARAMS(P_STR(q->user_id)), total);
-        if (st == DB_OK)
-            st = db_query(db,
-                          "SELECT " JOB_COLUMNS " FROM jobs WHERE user_id = ?"
-                          " ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
-                          DB_PARAMS(P_STR(q->user_id), P_INT(q->limit), P_INT(q->skip)),
-                          take_job, &r);
-    }
+    if (q->by_status)
+        st = store_page(db, "SELECT COUNT(*) FROM jobs WHERE user_id = ? AND status = ?",
+                        "SELECT " JOB_COLUMNS " FROM jobs WHERE user_id = ? AND status = ?"
+                        " ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
+                        DB_PARAMS(P_STR(q->user_id), P_STR(job_status_name(q->status))),
+                        q->skip, q->limit, take_job, &rows, total);
+    else
+        st = store_page(db, "SELECT COUNT(*) FROM jobs WHERE user_id = ?",
+                        "SELECT " JOB_COLUMNS " FROM jobs WHERE user_id = ?"
+                        " ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
+                        DB_PARAMS(P_STR(q->user_id)), q->skip, q->limit, take_job, &rows, total);
+    *jobs = rows.items;
+    *n = rows.n;
     return st;
 }
 
@@ -157,6 +132,59 @@ enum db_status job_transition(struct db *db, const char *id, enum job_status fro
                         changed);
 }
 
+enum db_status job_awaits_upload(struct db *db, const char *id, const char *object_key,
+                                 bool *open)
+{
+    long long n = 0;
+    enum db_status st = db_query_int(db,
+                                     "SELECT COUNT(*) FROM jobs WHERE id = ? AND status = 'PENDING'"
+                                     " AND input_object_key = ?",
+                                     DB_PARAMS(P_STR(id), P_STR(object_key)), &n);
+    *open = st == DB_OK && n == 1;
+    return st;
+}
+
+static int take_count(void *ctx, const struct db_row *row)
+{
+    long long *counts = ctx;
+    enum job_status status;
+    if (job_status_parse(row->values[0], &status))
+        counts[status] = db_row_int(row, 1);
+    return 0;
+}
+
+enum db_status job_count_by_status(struct db *db, long long counts[JOB_STATUS__MAX])
+{
+    memset(counts, 0, JOB_STATUS__MAX * sizeof(counts[0]));
+    return db_query(db, "SELECT status, COUNT(*) FROM jobs GROUP BY status", DB_NO_PARAMS,
+                    take_count, counts);
+}
+
+struct queue_depth {
+    long long queued;
+    double oldest_seconds;
+};
+
+static int take_queue_depth(void *ctx, const struct db_row *row)
+{
+    struct queue_depth *q = ctx;
+    q->queued = db_row_int(row, 0);
+    q->oldest_seconds = row->values[1] ? strtod(row->values[1], NULL) / 1e6 : -1;
+    return 1;
+}
+
+enum db_status job_queue_depth(struct db *db, long long *queued, double *oldest_seconds)
+{
+    struct queue_depth q = {0, -1};
+    enum db_status st = db_query(db,
+                                 "SELECT COUNT(*), TIMESTAMPDIFF(MICROSECOND, MIN(queued_at),"
+                                 " UTC_TIMESTAMP(3)) FROM jobs WHERE status = 'QUEUED'",
+                                 DB_NO_PARAMS, take_queue_depth, &q);
+    *queued = q.queued;
+    *oldest_seconds = q.oldest_seconds;
+    return st;
+}
+
 static int take_error(void *ctx, const struct db_row *row)
 {
     json_object *e = json_object_new_object();
@@ -173,50 +201,17 @@ static int take_error(void *ctx, const struct db_row *row)
 enum db_status job_errors_list(struct db *db, const struct job_error_query *q, json_object *array,
                                long long *total)
 {
-    enum db_status st;
-    if (q->severity != NULL) {
-        st = db_query_int(db, "SELECT COUNT(*) FROM job_errors WHERE job_id = ? AND severity = ?",
-                          DB_PARAMS(P_STR(q->job_id), P_STR(q->severity)), total);
-        if (st == DB_OK)
-            st = db_query(db,
+    if (q->severity != NULL)
+        return store_page(db,
+                          "SELECT COUNT(*) FROM job_errors WHERE job_id = ? AND severity = ?",
                           "SELECT line, col, severity, code, message FROM job_errors"
                           " WHERE job_id = ? AND severity = ? ORDER BY line, id LIMIT ? OFFSET ?",
-                          DB_PARAMS(P_STR(q->job_id), P_STR(q->severity), P_INT(q->limit),
-                                    P_INT(q->skip)),
-                          take_error, array);
-    } else {
-        st = db_query_int(db, "SELECT COUNT(*) FROM job_errors WHERE job_id = ?",
-                          DB_PARAMS(P_STR(q->job_id)), total);
-        if (st == DB_OK)
-            st = db_query(db,
-                          "SELECT line, col, severity, code, message FROM job_errors"
-                          " WHERE job_id = ? ORDER BY line, id LIMIT ? OFFSET ?",
-                          DB_PARAMS(P_STR(q->job_id), P_INT(q->limit), P_INT(q->skip)),
-                          take_error, array);
-    }
-    return st;
-}
-
-static json_object *time_or_null(const char *db_time)
-{
-    char iso[ISO_TIME_LEN + 1];
-    if (db_time == NULL || !time_db_to_iso(db_time, iso))
-        return NULL;
-    return json_object_new_string(iso);
-}
-
-static json_object *string_or_null(const char *s)
-{
-    return s ? json_object_new_string(s) : NULL;
-}
-
-static json_object *parsed_or(const char *text, json_object *fallback)
-{
-    json_object *o = text ? json_tokener_parse(text) : NULL;
-    if (o == NULL)
-        return fallback;
-    json_object_put(fallback);
-    return o;
+                          DB_PARAMS(P_STR(q->job_id), P_STR(q->severity)), q->skip, q->limit,
+                          take_error, array, total);
+    return store_page(db, "SELECT COUNT(*) FROM job_errors WHERE job_id = ?",
+                      "SELECT line, col, severity, code, message FROM job_errors"
+                      " WHERE job_id = ? ORDER BY line, id LIMIT ? OFFSET ?",
+                      DB_PARAMS(P_STR(q->job_id)), q->skip, q->limit, take_error, array, total);
 }
 
 json_object *job_to_json(const struct job *j)
@@ -231,30 +226,30 @@ json_object *job_to_json(const struct job *j)
                            json_object_new_int64(j->original_file_size_bytes));
     json_object_object_add(o, "status", json_object_new_string(job_status_name(j->status)));
     json_object_object_add(o, "processing_steps",
-                           parsed_or(j->processing_steps, json_object_new_array()));
+                           store_parsed_json(j->processing_steps, json_object_new_array()));
     json_object_object_add(o, "processing_config",
-                           parsed_or(j->processing_config, json_object_new_object()));
-    json_object_object_add(o, "input_format", string_or_null(j->input_format));
-    json_object_object_add(o, "output_format", string_or_null(j->output_format));
-    json_object_object_add(o, "created_at", time_or_null(j->created_at));
-    json_object_object_add(o, "updated_at", time_or_null(j->updated_at));
-    json_object_object_add(o, "queued_at", time_or_null(j->queued_at));
-    json_object_object_add(o, "started_at", time_or_null(j->started_at));
-    json_object_object_add(o, "finished_at", time_or_null(j->finished_at));
-    json_object_object_add(o, "input_object_key", string_or_null(j->input_object_key));
-    json_object_object_add(o, "output_object_key", string_or_null(j->output_object_key));
-    json_object_object_add(o, "error_message", string_or_null(j->error_message));
+                           store_parsed_json(j->processing_config, json_object_new_object()));
+    json_object_object_add(o, "input_format", store_text_json(j->input_format));
+    json_object_object_add(o, "output_format", store_text_json(j->output_format));
+    json_object_object_add(o, "created_at", store_time_json(j->created_at));
+    json_object_object_add(o, "updated_at", store_time_json(j->updated_at));
+    json_object_object_add(o, "queued_at", store_time_json(j->queued_at));
+    json_object_object_add(o, "started_at", store_time_json(j->started_at));
+    json_object_object_add(o, "finished_at", store_time_json(j->finished_at));
+    json_object_object_add(o, "input_object_key", store_text_json(j->input_object_key));
+    json_object_object_add(o, "output_object_key", store_text_json(j->output_object_key));
+    json_object_object_add(o, "error_message", store_text_json(j->error_message));
     json_object *p = json_object_new_object();
-    json_object_object_add(p, "stage", string_or_null(j->stage));
+    json_object_object_add(p, "stage", store_text_json(j->stage));
     json_object_object_add(p, "total_records", json_object_new_int64(j->total_records));
     json_object_object_add(p, "processed_records", json_object_new_int64(j->processed_records));
     json_object_object_add(p, "failed_records", json_object_new_int64(j->failed_records));
     json_object_object_add(p, "warn_records", json_object_new_int64(j->warn_records));
     json_object_object_add(p, "percentage", json_object_new_double(j->percentage));
-    json_object_object_add(p, "estimated_completion", time_or_null(j->estimated_completion));
+    json_object_object_add(p, "estimated_completion", store_time_json(j->estimated_completion));
     json_object_object_add(o, "progress", p);
-    json_object_object_add(o, "metrics", parsed_or(j->metrics, NULL));
-    json_object_object_add(o, "processing_metadata", parsed_or(j->processing_metadata, NULL));
+    json_object_object_add(o, "metrics", store_parsed_json(j->metrics, NULL));
+    json_object_object_add(o, "processing_metadata", store_parsed_json(j->processing_metadata, NULL));
     return o;
 }
 

@@ -32,9 +32,10 @@ struct job_list_query {
 enum db_status job_insert(struct db *db, const struct job *job);
 /* DB_NO_ROW when there is no such job (whoever owns it). */
 enum db_status job_get(struct db *db, struct arena *a, const char *id, struct job *out);
-/* Calls fn for each job of the page, newest first; *total gets the count. */
+/* The page of jobs, newest first: *jobs (an array of *n, in a); *total gets
+ * the count of all. */
 enum db_status job_list(struct db *db, struct arena *a, const struct job_list_query *q,
-                        void (*fn)(void *ctx, const struct job *job), void *ctx, long long *total);
+                        struct job **jobs, size_t *n, long long *total);
 /* PENDING job without a live upload URL → records key and expiry. *changed false when the guard failed. */
 enum db_status job_set_upload_url(struct db *db, const char *id, const char *object_key,
                                   const char *expires_db, const char *now_db, bool *changed);
@@ -44,6 +45,16 @@ enum db_status job_mark_uploaded(struct db *db, const char *id, long long size, 
 /* from → to (CANCELLED sets finished_at). */
 enum db_status job_transition(struct db *db, const char *id, enum job_status from,
                               enum job_status to, const char *now_db, bool *changed);
+
+/* Whether job id is PENDING with object_key as its upload (nginx may let a
+ * PUT of it through): *open. */
+enum db_status job_awaits_upload(struct db *db, const char *id, const char *object_key,
+                                 bool *open);
+/* How many jobs are in each state, for operations views. */
+enum db_status job_count_by_status(struct db *db, long long counts[JOB_STATUS__MAX]);
+/* How many jobs wait for a dispatcher, and for how long the oldest has
+ * waited (-1 when none). */
+enum db_status job_queue_depth(struct db *db, long long *queued, double *oldest_seconds);
 
 struct job_error_query {
     const char *job_id;

@@ -142,15 +142,6 @@ out:
     json_object_put(body);
 }
 
-struct list_ctx {
-    json_object *array;
-};
-
-static void add_job(void *ctx, const struct job *job)
-{
-    json_object_array_add(((struct list_ctx *)ctx)->array, job_to_json(job));
-}
-
 enum { LIST_STATUS, LIST__MAX };
 static const struct field_spec list_query[LIST__MAX] = {
     [LIST_STATUS] = {"status", FIELD_STRING, false, 1, 32},
@@ -168,10 +159,14 @@ void jobs_list(struct request *req)
         respond_invalid(req, "status", "status is not a job status");
         return;
     }
-    struct list_ctx ctx = {json_object_new_array()};
+    struct job *jobs;
+    size_t n;
     long long total = 0;
-    enum db_status st = job_list(req->app->db, req->arena, &q, add_job, &ctx, &total);
-    respond_list(req, st, ctx.array, total);
+    enum db_status st = job_list(req->app->db, req->arena, &q, &jobs, &n, &total);
+    json_object *array = json_object_new_array();
+    for (size_t i = 0; i < n; i++)
+        json_object_array_add(array, job_to_json(&jobs[i]));
+    respond_list(req, st, array, total);
 }
 
 void jobs_get(struct request *req)

@@ -2,6 +2,7 @@
 noinst_LIBRARIES += libquarry_api.a
 libquarry_api_a_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(FCGI_CFLAGS) $(JSONC_CFLAGS) $(MARIADB_CFLAGS) $(SODIUM_CFLAGS) $(MAGIC_CFLAGS)
 libquarry_api_a_SOURCES = \
+	fcgi-app/api/admin.c fcgi-app/api/admin.h \
 	fcgi-app/api/app.h \
 	fcgi-app/api/auth.c \
 	fcgi-app/api/client_store.c fcgi-app/api/client_store.h \
@@ -24,6 +25,7 @@ libquarry_api_a_SOURCES = \
 	fcgi-app/api/router.c fcgi-app/api/router.h \
 	fcgi-app/api/routes.c fcgi-app/api/routes.h \
 	fcgi-app/api/session.c fcgi-app/api/session.h \
+	fcgi-app/api/store.c fcgi-app/api/store.h \
 	fcgi-app/api/user_store.c fcgi-app/api/user_store.h \
 	fcgi-app/api/validate.c fcgi-app/api/validate.h
 

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "api/admin.h"
 #include "api/app.h"
 #include "api/metrics.h"
 #include "api/request.h"
@@ -18,7 +19,6 @@
 #include "api/routes.h"
 #include "api/session.h"
 #include "common/log.h"
-#include "common/password.h"
 
 /* Requests slower than this are logged even when they succeed. */
 #define SLOW_REQUEST_MS 500
@@ -26,25 +26,6 @@
 #define TOKEN_CACHE_SLOTS 1024
 
 static struct app app;
-
-/* `quarry-api --hash-password`: reads a password on stdin, prints its argon2id
- * hash. The stack script uses it to create admins. */
-static int hash_password_main(void)
-{
-    char line[1100], hash[PASSWORD_HASH_MAX];
-    if (fgets(line, sizeof(line), stdin) == NULL)
-        return 1;
-    line[strcspn(line, "\r\n")] = '\0';
-    if (strlen(line) < 8) {
-        fprintf(stderr, "quarry-api: the password must have at least 8 characters\n");
-        return 1;
-    }
-    if (password_hash(line, hash) != 0)
-        return 1;
-    sodium_memzero(line, sizeof(line));
-    puts(hash);
-    return 0;
-}
 
 /* True when the route's handler reads the query (and declares its keys). */
 static bool route_reads_query(const struct route *route)
@@ -154,11 +135,8 @@ static void on_terminate(int sig)
 int main(int argc, char **argv)
 {
     char err[512];
-    if (argc > 1 && strcmp(argv[1], "--hash-password") == 0) {
-        if (sodium_init() < 0)
-            return 1;
-        return hash_password_main();
-    }
+    if (argc > 1 && strcmp(argv[1], "admin") == 0)
+        return admin_main(argc - 1, argv + 1);
     log_init("quarry-api");
     signal(SIGPIPE, SIG_IGN);
     struct sigaction sa;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "api/handlers.h"
+#include "api/job_store.h"
 #include "api/response.h"
 #include "common/log.h"
 #include "common/signing.h"
@@ -83,14 +84,11 @@ static bool parse_ll(const char *s, long long *out)
 static bool upload_target_open(struct request *req, const char *object_key)
 {
     char id[UUID_LEN + 1];
-    long long n = 0;
+    bool open = false;
     memcpy(id, object_key + strlen("input/"), UUID_LEN);
     id[UUID_LEN] = '\0';
-    enum db_status st = db_query_int(req->app->db,
-                                     "SELECT COUNT(*) FROM jobs WHERE id = ? AND status = 'PENDING'"
-                                     " AND input_object_key = ?",
-                                     DB_PARAMS(P_STR(id), P_STR(object_key)), &n);
-    return st == DB_OK && n == 1;
+    job_awaits_upload(req->app->db, id, object_key, &open);
+    return open;
 }
 
 /* Returns NULL when the request may pass, else the refusal's code. */

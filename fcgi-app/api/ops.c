@@ -11,9 +11,10 @@
 
 #include "api/handlers.h"
 #include "api/metrics.h"
+#include "api/job_store.h"
 #include "api/response.h"
 #include "common/ids.h"
-#include "common/job_status.h"
+#include "common/job_queue.h"
 #include "common/log.h"
 
 
@@ -40,44 +41,20 @@ struct snapshot {
     long long db_connections; /* -1: unknown */
 };
 
-static int take_job_count(void *ctx, const struct db_row *row)
-{
-    struct snapshot *s = ctx;
-    enum job_status status;
-    if (job_status_parse(row->values[0], &status))
-        s->jobs[status] = db_row_int(row, 1);
-    return 0;
-}
-
-static int take_queue(void *ctx, const struct db_row *row)
-{
-    struct snapshot *s = ctx;
-    s->queued = db_row_int(row, 0);
-    s->oldest_queued_seconds = row->values[1] ? strtod(row->values[1], NULL) / 1e6 : -1;
-    return 1;
-}
-
-static int take_dispatcher(void *ctx, const struct db_row *row)
+/* Keeps the first MAX_DISPATCHERS dispatchers (the freshest). */
+static int take_dispatcher(void *ctx, const struct dispatcher_row *row)
 {
     struct snapshot *s = ctx;
     if (s->ndispatchers == MAX_DISPATCHERS)
         return 1;
     struct dispatcher_seen *d = &s->dispatchers[s->ndispatchers++];
-    snprintf(d->host, sizeof(d->host), "%s", row->values[0] ? row->values[0] : "");
-    d->pid = row->values[1] ? strtol(row->values[1], NULL, 10) : 0;
-    d->running = db_row_int(row, 2);
-    if (row->values[3] == NULL || !time_db_to_iso(row->values[3], d->heartbeat))
+    snprintf(d->host, sizeof(d->host), "%s", row->host);
+    d->pid = row->pid;
+    d->running = row->running;
+    if (row->heartbeat == NULL || !time_db_to_iso(row->heartbeat, d->heartbeat))
         d->heartbeat[0] = '\0';
-    d->age_seconds = row->values[4] ? strtod(row->values[4], NULL) / 1e6 : 0;
+    d->age_seconds = row->age_seconds;
     return 0;
-}
-
-static int take_status_value(void *ctx, const struct db_row *row)
-{
-    long long *n = ctx;
-    if (row->ncols >= 2 && row->values[1] != NULL)
-        *n = strtoll(row->values[1], NULL, 10);
-    return 1;
 }
 
 /* Reads what the database knows. A database that is down leaves zeros and db_up false. */
@@ -90,23 +67,13 @@ static void snapshot_take(struct request *req, struct snapshot *s)
     s->db_up = db_ping(db) == DB_OK;
     if (!s->db_up)
         return;
-    enum db_status st =
-        db_query(db, "SELECT status, COUNT(*) FROM jobs GROUP BY status", DB_NO_PARAMS,
-                 take_job_count, s);
+    enum db_status st = job_count_by_status(db, s->jobs);
     if (st == DB_OK)
-        st = db_query(db,
-                      "SELECT COUNT(*), TIMESTAMPDIFF(MICROSECOND, MIN(queued_at), UTC_TIMESTAMP(3))"
-                      " FROM jobs WHERE status = 'QUEUED'",
-                      DB_NO_PARAMS, take_queue, s);
+        st = job_queue_depth(db, &s->queued, &s->oldest_queued_seconds);
     if (st == DB_OK)
-        st = db_query(db,
-                      "SELECT host, pid, running, heartbeat,"
-                      " TIMESTAMPDIFF(MICROSECOND, heartbeat, UTC_TIMESTAMP(3))"
-                      " FROM dispatchers ORDER BY heartbeat DESC",
-                      DB_NO_PARAMS, take_dispatcher, s);
+        st = dispatcher_list(db, take_dispatcher, s);
     if (st == DB_OK)
-        st = db_query(db, "SHOW GLOBAL STATUS LIKE 'Threads_connected'", DB_NO_PARAMS,
-                      take_status_value, &s->db_connections);
+        st = db_server_connections(db, &s->db_connections);
     if (st != DB_OK) {
         log_warn("system status: %s", db_last_error(db));
         s->db_up = st != DB_UNAVAILABLE;
@@ -122,6 +89,23 @@ static void snapshot_take(struct request *req, struct snapshot *s)
 static void write_gauge(FILE *out, const char *name, const char *help, double value)
 {
     fprintf(out, "# HELP %s %s\n# TYPE %s gauge\n%s %.15g\n", name, help, name, name, value);
+}
+
+/* A gauge with one sample per dispatcher, labelled with its host and pid:
+ * the age of its heartbeat, or the jobs it runs. */
+static void write_dispatcher_gauge(FILE *out, const char *name, const char *help,
+                                   const struct snapshot *s, bool age)
+{
+    fprintf(out, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
+    for (int i = 0; i < s->ndispatchers; i++) {
+        const struct dispatcher_seen *d = &s->dispatchers[i];
+        fprintf(out, "%s{host=\"", name);
+        metrics_label_value(out, d->host);
+        if (age)
+            fprintf(out, "\",pid=\"%ld\"} %.3f\n", d->pid, d->age_seconds);
+        else
+            fprintf(out, "\",pid=\"%ld\"} %lld\n", d->pid, d->running);
+    }
 }
 
 void ops_metrics(struct request *req)
@@ -158,23 +142,10 @@ void ops_metrics(struct request *req)
                     s.oldest_queued_seconds > 0 ? s.oldest_queued_seconds : 0);
         write_gauge(out, "quarry_dispatchers_alive",
                     "Dispatchers whose heartbeat is recent enough.", s.dispatchers_alive);
-        fputs("# HELP quarry_dispatcher_heartbeat_age_seconds Seconds since each dispatcher's"
-              " last heartbeat.\n# TYPE quarry_dispatcher_heartbeat_age_seconds gauge\n",
-              out);
-        for (int i = 0; i < s.ndispatchers; i++) {
-            fputs("quarry_dispatcher_heartbeat_age_seconds{host=\"", out);
-            metrics_label_value(out, s.dispatchers[i].host);
-            fprintf(out, "\",pid=\"%ld\"} %.3f\n", s.dispatchers[i].pid,
-                    s.dispatchers[i].age_seconds);
-        }
-        fputs("# HELP quarry_dispatcher_running_jobs Jobs each dispatcher runs.\n"
-              "# TYPE quarry_dispatcher_running_jobs gauge\n",
-              out);
-        for (int i = 0; i < s.ndispatchers; i++) {
-            fputs("quarry_dispatcher_running_jobs{host=\"", out);
-            metrics_label_value(out, s.dispatchers[i].host);
-            fprintf(out, "\",pid=\"%ld\"} %lld\n", s.dispatchers[i].pid, s.dispatchers[i].running);
-        }
+        write_dispatcher_gauge(out, "quarry_dispatcher_heartbeat_age_seconds",
+                               "Seconds since each dispatcher's last heartbeat.", &s, true);
+        write_dispatcher_gauge(out, "quarry_dispatcher_running_jobs",
+                               "Jobs each dispatcher runs.", &s, false);
     }
     fputs("# HELP quarry_build_info The running version.\n# TYPE quarry_build_info gauge\n", out);
     fprintf(out, "quarry_build_info{version=\"%s\"} 1\n", PACKAGE_VERSION);

@@ -153,17 +153,6 @@ out:
     json_object_put(body);
 }
 
-struct list_ctx {
-    json_object *array;
-    const char *krn;
-};
-
-static void add_record(void *ctx, const struct progress_record *r)
-{
-    struct list_ctx *l = ctx;
-    json_object_array_add(l->array, progress_to_json(r, l->krn));
-}
-
 static void respond_one(struct request *req, const struct client *c, const char *filename)
 {
     struct progress_record rec;
@@ -213,8 +202,12 @@ void progress_show(struct request *req)
         user_email_lower(lower);
         q.email = lower;
     }
-    struct list_ctx ctx = {json_object_new_array(), c.krn};
+    struct progress_record *records;
+    size_t n;
     long long total = 0;
-    enum db_status st = progress_list(req->app->db, req->arena, &q, add_record, &ctx, &total);
-    respond_list(req, st, ctx.array, total);
+    enum db_status st = progress_list(req->app->db, req->arena, &q, &records, &n, &total);
+    json_object *array = json_object_new_array();
+    for (size_t i = 0; i < n; i++)
+        json_object_array_add(array, progress_to_json(&records[i], c.krn));
+    respond_list(req, st, array, total);
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/store.h"
 #include "common/ids.h"
 
 /* Two first posts of one record may race: the loser's INSERT finds the
@@ -16,37 +17,20 @@
     " r.warning_count, r.is_completed"
 #define RECORD_FROM " FROM progress_records r LEFT JOIN users u ON u.id = r.created_by"
 
-struct record_rows {
-    struct arena *arena;
-    struct progress_record *one;
-    void (*fn)(void *ctx, const struct progress_record *r);
-    void *ctx;
-    bool found;
-};
-
+/* A row of RECORD_COLUMNS into a struct progress_record added to the rows (ctx). */
 static int take_record(void *ctx, const struct db_row *row)
 {
-    struct record_rows *rows = ctx;
-    struct progress_record r;
-    const char **text[] = {&r.id, &r.client_id, &r.filename, &r.created_by, &r.created_by_email,
-                           &r.created_at, &r.updated_at, &r.completed_at};
-    size_t n = sizeof(text) / sizeof(text[0]);
-    for (size_t i = 0; i < n; i++)
-        *text[i] = row->values[i] ? arena_strdup(rows->arena, row->values[i]) : NULL;
-    r.done = db_row_int(row, (int)n);
-    r.warn = db_row_int(row, (int)n + 1);
-    r.failed = db_row_int(row, (int)n + 2);
-    r.has_total = row->values[n + 3] != NULL;
-    r.total = db_row_int(row, (int)n + 3);
-    r.error_count = db_row_int(row, (int)n + 4);
-    r.warning_count = db_row_int(row, (int)n + 5);
-    r.completed = db_row_int(row, (int)n + 6) != 0;
-    rows->found = true;
-    if (rows->one != NULL) {
-        *rows->one = r;
-        return 1;
-    }
-    rows->fn(rows->ctx, &r);
+    struct progress_record *r = store_rows_add(ctx);
+    const char **const text[] = {&r->id, &r->client_id, &r->filename, &r->created_by,
+                                 &r->created_by_email, &r->created_at, &r->updated_at,
+                                 &r->completed_at};
+    long long *const ints[] = {&r->done, &r->warn, &r->failed, &r->total, &r->error_count,
+                               &r->warning_count};
+    int n = (int)(sizeof(text) / sizeof(text[0]));
+    db_row_texts(row, ((struct store_rows *)ctx)->arena, text, (size_t)n);
+    db_row_ints(row, n, ints, sizeof(ints) / sizeof(ints[0]));
+    r->has_total = row->values[n + 3] != NULL;
+    r->completed = db_row_int(row, n + 6) != 0;
     return 0;
 }
 
@@ -61,8 +45,8 @@ static int take_locked(void *ctx, const struct db_row *row)
 {
     struct locked *l = ctx;
     l->found = true;
-    snprintf(l->id, sizeof(l->id), "%s", row->values[0] ? row->values[0] : "");
-    snprintf(l->created_by, sizeof(l->created_by), "%s", row->values[1] ? row->values[1] : "");
+    db_row_copy(row, 0, l->id, sizeof(l->id));
+    db_row_copy(row, 1, l->created_by, sizeof(l->created_by));
     l->completed = db_row_int(row, 2) != 0;
     l->error_count = db_row_int(row, 3);
     l->warning_count = db_row_int(row, 4);
@@ -150,10 +134,11 @@ static enum db_status post_once(struct db *db, struct arena *a, const struct pro
                              p->keep);
     if (st == DB_OK) {
         /* Read inside the transaction: the answer shows this post's sums, not a later one's. */
-        struct record_rows rows = {a, out, NULL, NULL, false};
+        struct store_rows rows = STORE_ROWS(a, struct progress_record);
         st = db_query(db, "SELECT " RECORD_COLUMNS RECORD_FROM " WHERE r.id = ?",
                       DB_PARAMS(P_STR(l.id)), take_record, &rows);
-        if (st == DB_OK && !rows.found)
+        st = store_rows_one(st, &rows, out);
+        if (st == DB_NO_ROW)
             st = DB_ERROR;
     }
     /* Most posts carry no messages and their records have none: no query then. */
@@ -195,44 +180,36 @@ enum db_status progress_post(struct db *db, struct arena *a, const struct progre
 enum db_status progress_get(struct db *db, struct arena *a, const char *client_id,
                             const char *filename, struct progress_record *out)
 {
-    struct record_rows rows = {a, out, NULL, NULL, false};
+    struct store_rows rows = STORE_ROWS(a, struct progress_record);
     enum db_status st = db_query(db,
                                  "SELECT " RECORD_COLUMNS RECORD_FROM
                                  " WHERE r.client_id = ? AND r.filename = ?",
                                  DB_PARAMS(P_STR(client_id), P_STR(filename)), take_record, &rows);
-    return st != DB_OK ? st : rows.found ? DB_OK : DB_NO_ROW;
+    return store_rows_one(st, &rows, out);
 }
 
 enum db_status progress_list(struct db *db, struct arena *a, const struct progress_list_query *q,
-                             void (*fn)(void *ctx, const struct progress_record *r), void *ctx,
-                             long long *total)
+                             struct progress_record **records, size_t *n, long long *total)
 {
-    struct record_rows rows = {a, NULL, fn, ctx, false};
+    struct store_rows rows = STORE_ROWS(a, struct progress_record);
     enum db_status st;
     /* Two fixed statements rather than SQL assembled at run time. */
-    if (q->email != NULL) {
-        st = db_query_int(db,
-                          "SELECT COUNT(*) FROM progress_records r JOIN users u"
-                          " ON u.id = r.created_by WHERE r.client_id = ? AND u.email = ?",
-                          DB_PARAMS(P_STR(q->client_id), P_STR(q->email)), total);
-        if (st == DB_OK)
-            st = db_query(db,
-                          "SELECT " RECORD_COLUMNS RECORD_FROM
-                          " WHERE r.client_id = ? AND u.email = ?"
-                          " ORDER BY r.created_at DESC, r.id LIMIT ? OFFSET ?",
-                          DB_PARAMS(P_STR(q->client_id), P_STR(q->email), P_INT(q->limit),
-                                    P_INT(q->skip)),
-                          take_record, &rows);
-        return st;
-    }
-    st = db_query_int(db, "SELECT COUNT(*) FROM progress_records WHERE client_id = ?",
-                      DB_PARAMS(P_STR(q->client_id)), total);
-    if (st == DB_OK)
-        st = db_query(db,
-                      "SELECT " RECORD_COLUMNS RECORD_FROM " WHERE r.client_id = ?"
-                      " ORDER BY r.created_at DESC, r.id LIMIT ? OFFSET ?",
-                      DB_PARAMS(P_STR(q->client_id), P_INT(q->limit), P_INT(q->skip)),
-                      take_record, &rows);
+    if (q->email != NULL)
+        st = store_page(db,
+                        "SELECT COUNT(*) FROM progress_records r JOIN users u"
+                        " ON u.id = r.created_by WHERE r.client_id = ? AND u.email = ?",
+                        "SELECT " RECORD_COLUMNS RECORD_FROM " WHERE r.client_id = ? AND u.email = ?"
+                        " ORDER BY r.created_at DESC, r.id LIMIT ? OFFSET ?",
+                        DB_PARAMS(P_STR(q->client_id), P_STR(q->email)), q->skip, q->limit,
+                        take_record, &rows, total);
+    else
+        st = store_page(db, "SELECT COUNT(*) FROM progress_records WHERE client_id = ?",
+                        "SELECT " RECORD_COLUMNS RECORD_FROM " WHERE r.client_id = ?"
+                        " ORDER BY r.created_at DESC, r.id LIMIT ? OFFSET ?",
+                        DB_PARAMS(P_STR(q->client_id)), q->skip, q->limit, take_record, &rows,
+                        total);
+    *records = rows.items;
+    *n = rows.n;
     return st;
 }
 
@@ -256,14 +233,6 @@ enum db_status progress_messages(struct db *db, const char *progress_id, const c
                     array);
 }
 
-static json_object *time_or_null(const char *db_time)
-{
-    char iso[ISO_TIME_LEN + 1];
-    if (db_time == NULL || !time_db_to_iso(db_time, iso))
-        return NULL;
-    return json_object_new_string(iso);
-}
-
 json_object *progress_to_json(const struct progress_record *r, const char *krn)
 {
     json_object *o = json_object_new_object();
@@ -280,11 +249,9 @@ json_object *progress_to_json(const struct progress_record *r, const char *krn)
     json_object_object_add(o, "errorCount", json_object_new_int64(r->error_count));
     json_object_object_add(o, "warningCount", json_object_new_int64(r->warning_count));
     json_object_object_add(o, "createdBy", json_object_new_string(r->created_by));
-    json_object_object_add(o, "email", r->created_by_email
-                                           ? json_object_new_string(r->created_by_email)
-                                           : NULL);
-    json_object_object_add(o, "createdAt", time_or_null(r->created_at));
-    json_object_object_add(o, "updatedAt", time_or_null(r->updated_at));
-    json_object_object_add(o, "completedAt", time_or_null(r->completed_at));
+    json_object_object_add(o, "email", store_text_json(r->created_by_email));
+    json_object_object_add(o, "createdAt", store_time_json(r->created_at));
+    json_object_object_add(o, "updatedAt", store_time_json(r->updated_at));
+    json_object_object_add(o, "completedAt", store_time_json(r->completed_at));
     return o;
 }

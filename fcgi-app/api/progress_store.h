@@ -59,10 +59,10 @@ struct progress_list_query {
     const char *email; /* NULL: every creator */
     long long skip, limit;
 };
-/* Calls fn for each record of the page, newest first; *total gets the count. */
+/* The page of records, newest first: *records (an array of *n, in a);
+ * *total gets the count of all. */
 enum db_status progress_list(struct db *db, struct arena *a, const struct progress_list_query *q,
-                             void (*fn)(void *ctx, const struct progress_record *r), void *ctx,
-                             long long *total);
+                             struct progress_record **records, size_t *n, long long *total);
 
 /* Appends the record's kept messages of kind ("error" or "warning") as
  * {line, message} to array, oldest first, at most limit. */

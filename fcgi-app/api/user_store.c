@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/store.h"
+
 #define USER_COLUMNS "id, email, username, full_name, is_active, is_superuser, created_at"
 
 void user_email_lower(char *s)
@@ -13,19 +15,14 @@ void user_email_lower(char *s)
         *s = (char)tolower((unsigned char)*s);
 }
 
-static void copy(char *dst, size_t len, const char *src)
-{
-    snprintf(dst, len, "%s", src ? src : "");
-}
-
 static void user_from_row(struct user *u, const struct db_row *row)
 {
-    copy(u->id, sizeof(u->id), row->values[0]);
-    copy(u->email, sizeof(u->email), row->values[1]);
-    copy(u->username, sizeof(u->username), row->values[2]);
-    copy(u->full_name, sizeof(u->full_name), row->values[3]);
-    u->is_active = row->values[4] && atoi(row->values[4]) != 0;
-    u->is_superuser = row->values[5] && atoi(row->values[5]) != 0;
+    db_row_copy(row, 0, u->id, sizeof(u->id));
+    db_row_copy(row, 1, u->email, sizeof(u->email));
+    db_row_copy(row, 2, u->username, sizeof(u->username));
+    db_row_copy(row, 3, u->full_name, sizeof(u->full_name));
+    u->is_active = db_row_int(row, 4) != 0;
+    u->is_superuser = db_row_int(row, 5) != 0;
     if (!time_db_to_iso(row->values[6], u->created_at))
         u->created_at[0] = '\0';
 }
@@ -41,7 +38,7 @@ static int take_user(void *ctx, const struct db_row *row)
     struct user_found *f = ctx;
     user_from_row(f->user, row);
     if (f->hash != NULL)
-        copy(f->hash, PASSWORD_HASH_MAX, row->values[7]);
+        db_row_copy(row, 7, f->hash, PASSWORD_HASH_MAX);
     f->found = true;
     return 1;
 }
@@ -52,11 +49,47 @@ enum db_status user_insert(struct db *db, const struct user *u, const char *pass
     time_db(time_now_ms(), now);
     return db_exec(db,
                    "INSERT INTO users (id, email, username, full_name, password_hash, is_active,"
-                   " is_superuser, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 1, 0, ?, ?)",
+                   " is_superuser, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                    DB_PARAMS(P_STR(u->id), P_STR(u->email), P_STR(u->username[0] ? u->username : NULL),
                              P_STR(u->full_name[0] ? u->full_name : NULL), P_STR(password_hash),
-                             P_STR(now), P_STR(now)),
+                             P_INT(u->is_active), P_INT(u->is_superuser), P_STR(now), P_STR(now)),
                    NULL);
+}
+
+enum db_status user_make_admin(struct db *db, struct user *u, const char *password_hash,
+                               bool *created)
+{
+    char now[DB_TIME_LEN + 1];
+    struct user found;
+    struct user_found f = {&found, NULL, false};
+    *created = false;
+    time_db(time_now_ms(), now);
+    enum db_status st = db_begin(db);
+    if (st != DB_OK)
+        return st;
+    st = db_query(db, "SELECT " USER_COLUMNS " FROM users WHERE email = ? FOR UPDATE",
+                  DB_PARAMS(P_STR(u->email)), take_user, &f);
+    if (st == DB_OK && f.found) {
+        memcpy(u->id, found.id, sizeof(u->id));
+        st = db_exec(db,
+                     "UPDATE users SET password_hash = ?, is_superuser = 1, is_active = 1,"
+                     " username = COALESCE(?, username), updated_at = ? WHERE id = ?",
+                     DB_PARAMS(P_STR(password_hash), P_STR(u->username[0] ? u->username : NULL),
+                               P_STR(now), P_STR(u->id)),
+                     NULL);
+    } else if (st == DB_OK) {
+        id_uuid4(u->id);
+        u->is_active = u->is_superuser = true;
+        st = user_insert(db, u, password_hash);
+        *created = st == DB_OK;
+    }
+    if (st == DB_OK)
+        st = db_commit(db);
+    if (st != DB_OK) {
+        db_rollback(db);
+        *created = false;
+    }
+    return st;
 }
 
 enum db_status user_find_by_id(struct db *db, const char *id, struct user *out)
@@ -118,9 +151,10 @@ enum db_status user_taken(struct db *db, const char *email, const char *username
     return st;
 }
 
-static json_object *string_or_null(const char *s)
+/* Optional texts are "" in struct user and null in JSON. */
+static json_object *optional_json(const char *s)
 {
-    return s[0] ? json_object_new_string(s) : NULL;
+    return store_text_json(s[0] != '\0' ? s : NULL);
 }
 
 json_object *user_to_json(const struct user *u)
@@ -128,10 +162,10 @@ json_object *user_to_json(const struct user *u)
     json_object *o = json_object_new_object();
     json_object_object_add(o, "id", json_object_new_string(u->id));
     json_object_object_add(o, "email", json_object_new_string(u->email));
-    json_object_object_add(o, "username", string_or_null(u->username));
-    json_object_object_add(o, "full_name", string_or_null(u->full_name));
+    json_object_object_add(o, "username", optional_json(u->username));
+    json_object_object_add(o, "full_name", optional_json(u->full_name));
     json_object_object_add(o, "is_active", json_object_new_boolean(u->is_active));
     json_object_object_add(o, "is_superuser", json_object_new_boolean(u->is_superuser));
-    json_object_object_add(o, "created_at", string_or_null(u->created_at));
+    json_object_object_add(o, "created_at", optional_json(u->created_at));
     return o;
 }

@@ -16,7 +16,15 @@ struct user_login {
  * create-admin agree): lowers s in place. */
 void user_email_lower(char *s);
 
+/* Inserts u (is_active and is_superuser as u says); DB_DUPLICATE when its
+ * email or username is taken. */
 enum db_status user_insert(struct db *db, const struct user *u, const char *password_hash);
+/* Makes u->email (lower-case) an active administrator with this password
+ * hash, in one transaction: the user with that email is promoted (its
+ * username set when u->username is not ""), or a new one is made
+ * (*created). u->id receives the user's id. */
+enum db_status user_make_admin(struct db *db, struct user *u, const char *password_hash,
+                               bool *created);
 enum db_status user_find_by_id(struct db *db, const char *id, struct user *out);
 /* login is an email or a username. */
 enum db_status user_find_for_login(struct db *db, const char *login, struct user_login *out);

@@ -390,6 +390,18 @@ long long db_row_int(const struct db_row *row, int i)
     return i < row->ncols && row->values[i] ? strtoll(row->values[i], NULL, 10) : 0;
 }
 
+void db_row_ints(const struct db_row *row, int first, long long *const out[], size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        *out[i] = db_row_int(row, first + (int)i);
+}
+
+void db_row_copy(const struct db_row *row, int i, char *dst, size_t len)
+{
+    const char *v = i < row->ncols ? row->values[i] : NULL;
+    snprintf(dst, len, "%s", v != NULL ? v : "");
+}
+
 void db_row_texts(const struct db_row *row, struct arena *a, const char **const out[], size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -460,6 +472,18 @@ void db_rollback(struct db *db)
     if (db->conn != NULL && db->in_transaction)
         db_simple(db, "ROLLBACK");
     db->in_transaction = false;
+}
+
+static int take_status_value(void *ctx, const struct db_row *row)
+{
+    *(long long *)ctx = db_row_int(row, 1);
+    return 1;
+}
+
+enum db_status db_server_connections(struct db *db, long long *out)
+{
+    return db_query(db, "SHOW GLOBAL STATUS LIKE 'Threads_connected'", DB_NO_PARAMS,
+                    take_status_value, out);
 }
 
 enum db_status db_ping(struct db *db)

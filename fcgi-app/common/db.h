@@ -52,6 +52,10 @@ struct db_row {
 };
 /* Column i as an integer (0 for SQL NULL). */
 long long db_row_int(const struct db_row *row, int i);
+/* Reads n columns from first on as integers: column first + i to *out[i]. */
+void db_row_ints(const struct db_row *row, int first, long long *const out[], size_t n);
+/* Copies column i into dst of len bytes ("" for SQL NULL), cut to fit. */
+void db_row_copy(const struct db_row *row, int i, char *dst, size_t len);
 /* Copies the first n columns into the arena: column i to *out[i] (NULL for SQL NULL). */
 void db_row_texts(const struct db_row *row, struct arena *a, const char **const out[], size_t n);
 
@@ -81,6 +85,8 @@ enum db_status db_commit(struct db *db);
 void db_rollback(struct db *db);
 /* Checks the connection (reconnecting if it was lost). */
 enum db_status db_ping(struct db *db);
+/* The server's open connections (Threads_connected), for operations views. */
+enum db_status db_server_connections(struct db *db, long long *out);
 /* The last server error text, for logs only (never sent to clients). */
 const char *db_last_error(const struct db *db);
 /* Counts for operations views. */

@@ -514,6 +514,35 @@ enum db_status dispatcher_heartbeat(struct db *db, const char *host, long pid, i
     return db_exec(db, sql, DB_PARAMS(P_STR(host), P_INT(pid), P_INT(running)), NULL);
 }
 
+struct dispatcher_ctx {
+    dispatcher_fn fn;
+    void *ctx;
+};
+
+static int take_dispatcher(void *ctx, const struct db_row *row)
+{
+    struct dispatcher_ctx *c = ctx;
+    const char *const *v = row->values;
+    struct dispatcher_row d = {
+        .host = v[0] ? v[0] : "",
+        .pid = (long)db_row_int(row, 1),
+        .running = db_row_int(row, 2),
+        .heartbeat = v[3],
+        .age_seconds = v[4] ? strtod(v[4], NULL) / 1e6 : 0,
+    };
+    return c->fn(c->ctx, &d);
+}
+
+enum db_status dispatcher_list(struct db *db, dispatcher_fn fn, void *ctx)
+{
+    static const char sql[] =
+        "SELECT host, pid, running, heartbeat, "
+        "TIMESTAMPDIFF(MICROSECOND, heartbeat, UTC_TIMESTAMP(3)) "
+        "FROM dispatchers ORDER BY heartbeat DESC";
+    struct dispatcher_ctx c = {fn, ctx};
+    return db_query(db, sql, DB_NO_PARAMS, take_dispatcher, &c);
+}
+
 enum db_status dispatcher_remove(struct db *db, const char *host, long pid)
 {
     return db_exec(db, "DELETE FROM dispatchers WHERE host = ? AND pid = ?",

@@ -170,6 +170,18 @@ enum db_status job_clear_objects(struct db *db, const char *id, bool *won);
 /* Dispatchers announce themselves (and how many jobs they run) so that others
  * can tell a dead one from a live one. */
 enum db_status dispatcher_heartbeat(struct db *db, const char *host, long pid, int running);
+/* A dispatcher as its row shows it; the pointers live during the call only. */
+struct dispatcher_row {
+    const char *host;
+    long pid;
+    long long running;     /* jobs it runs */
+    const char *heartbeat; /* database time of its last heartbeat */
+    double age_seconds;    /* since then, by the database's clock */
+};
+typedef int (*dispatcher_fn)(void *ctx, const struct dispatcher_row *d);
+/* Every dispatcher that announced itself, the latest heartbeat first; fn
+ * returns 0 to go on. */
+enum db_status dispatcher_list(struct db *db, dispatcher_fn fn, void *ctx);
 /* Removes this dispatcher's row (clean exit). */
 enum db_status dispatcher_remove(struct db *db, const char *host, long pid);
 /* Removes the rows of earlier dispatchers on this host (one per host). */

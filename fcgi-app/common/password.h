@@ -6,6 +6,9 @@
 #include <stddef.h>
 
 #define PASSWORD_HASH_MAX 128
+/* What a password may be, in bytes: the API and quarry-api admin agree. */
+#define PASSWORD_MIN 8
+#define PASSWORD_MAX 1024
 
 /* 0, or -1 when out of memory. */
 int password_hash(const char *password, char out[PASSWORD_HASH_MAX]);
