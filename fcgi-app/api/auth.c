@@ -37,10 +37,8 @@ void auth_register(struct request *req)
         snprintf(u.full_name, sizeof(u.full_name), "%s", json_object_get_string(v[REG_FULL_NAME]));
     int taken = 0;
     enum db_status st = user_taken(req->app->db, u.email, u.username[0] ? u.username : NULL, &taken);
-    if (st != DB_OK) {
-        respond_db_error(req, st);
+    if (respond_unless_ok(req, st) != 0)
         goto out;
-    }
     if (taken) {
         bool email = taken & 1;
         respond_error(req, 400, email ? "EMAIL_ALREADY_REGISTERED" : "USERNAME_TAKEN",
@@ -61,10 +59,8 @@ void auth_register(struct request *req)
         respond_error(req, 400, "EMAIL_ALREADY_REGISTERED", "Email already registered", "email");
         goto out;
     }
-    if (st != DB_OK) {
-        respond_db_error(req, st);
+    if (respond_unless_ok(req, st) != 0)
         goto out;
-    }
     log_info("user registered id=%s", u.id);
     respond_json_put(req, 201, user_to_json(&u));
 out:

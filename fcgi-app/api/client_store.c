@@ -69,38 +69,32 @@ enum db_status client_member_add(struct db *db, const char *client_id, const cha
 
 /* The caller's role rides along: "" (NULL) when not a member. */
 #define CLIENT_COLUMNS "c.id, c.krn, c.name, c.created_by, c.created_at, m.role"
+#define CLIENT_FROM " FROM clients c LEFT JOIN client_members m ON m.client_id = c.id AND m.user_id = ?"
 
 enum db_status client_find_for_user(struct db *db, struct arena *a, const char *krn,
                                     const char *user_id, struct client *out)
 {
     struct store_rows rows = STORE_ROWS(a, struct client);
     enum db_status st = db_query(db,
-                                 "SELECT " CLIENT_COLUMNS " FROM clients c LEFT JOIN client_members m"
-                                 " ON m.client_id = c.id AND m.user_id = ? WHERE c.krn = ?",
+                                 "SELECT " CLIENT_COLUMNS CLIENT_FROM " WHERE c.krn = ?",
                                  DB_PARAMS(P_STR(user_id), P_STR(krn)), take_client, &rows);
     return store_rows_one(st, &rows, out);
 }
 
 enum db_status client_list(struct db *db, struct arena *a, const char *user_id, bool all,
-                           long long skip, long long limit, struct client **clients, size_t *n,
+                           long long skip, long long limit, json_object **page,
                            long long *total)
 {
     struct store_rows rows = STORE_ROWS(a, struct client);
-    enum db_status st;
-    if (all)
-        st = store_page(db,
-                        "SELECT COUNT(*) FROM clients c LEFT JOIN client_members m"
-                        " ON m.client_id = c.id AND m.user_id = ?",
-                        "SELECT " CLIENT_COLUMNS " FROM clients c LEFT JOIN client_members m"
-                        " ON m.client_id = c.id AND m.user_id = ? ORDER BY c.krn LIMIT ? OFFSET ?",
-                        DB_PARAMS(P_STR(user_id)), skip, limit, take_client, &rows, total);
-    else
-        st = store_page(db, "SELECT COUNT(*) FROM client_members WHERE user_id = ?",
-                        "SELECT " CLIENT_COLUMNS " FROM clients c JOIN client_members m"
-                        " ON m.client_id = c.id WHERE m.user_id = ? ORDER BY c.krn LIMIT ? OFFSET ?",
-                        DB_PARAMS(P_STR(user_id)), skip, limit, take_client, &rows, total);
-    *clients = rows.items;
-    *n = rows.n;
+    /* One fixed statement for both: all, or only where the user is a member. */
+    enum db_status st = store_page(
+        db, "SELECT COUNT(*)" CLIENT_FROM " WHERE ? OR m.user_id IS NOT NULL",
+        "SELECT " CLIENT_COLUMNS CLIENT_FROM " WHERE ? OR m.user_id IS NOT NULL"
+        " ORDER BY c.krn LIMIT ? OFFSET ?",
+        DB_PARAMS(P_STR(user_id), P_INT(all)), skip, limit, take_client, &rows, total);
+    *page = json_object_new_array();
+    for (size_t i = 0; i < rows.n; i++)
+        json_object_array_add(*page, client_to_json((struct client *)rows.items + i));
     return st;
 }
 

@@ -37,10 +37,10 @@ enum db_status client_member_add(struct db *db, const char *client_id, const cha
                                  const char *role, const char *now_db);
 
 /* The page of the user's clients (all: every client), by krn, with the
- * user's role in each: *clients (an array of *n, in a); *total gets the
- * count of all. */
+ * user's role in each, as a JSON array (*page, owned by the caller, also
+ * after a failure); *total gets the count of all. */
 enum db_status client_list(struct db *db, struct arena *a, const char *user_id, bool all,
-                           long long skip, long long limit, struct client **clients, size_t *n,
+                           long long skip, long long limit, json_object **page,
                            long long *total);
 
 json_object *client_to_json(const struct client *c);

@@ -22,10 +22,8 @@ int client_load_member(struct request *req, struct client *c)
         respond_error(req, 404, "CLIENT_NOT_FOUND", "Client not found", NULL);
         return -1;
     }
-    if (st != DB_OK) {
-        respond_db_error(req, st);
+    if (respond_unless_ok(req, st) != 0)
         return -1;
-    }
     if (!req->user.is_superuser && c->role[0] == '\0') {
         respond_error(req, 403, "FORBIDDEN", "Not a member of this client", NULL);
         return -1;
@@ -66,10 +64,8 @@ void clients_create(struct request *req)
     }
     if (st == DB_OK)
         st = client_find_for_user(req->app->db, req->arena, krn, req->user.id, &c);
-    if (st != DB_OK) {
-        respond_db_error(req, st == DB_NO_ROW ? DB_ERROR : st);
+    if (respond_unless_ok(req, st) != 0)
         goto out;
-    }
     log_info("client created krn=%s", krn);
     respond_json_put(req, 201, client_to_json(&c));
 out:
@@ -102,10 +98,8 @@ void clients_add_member(struct request *req)
         respond_error(req, 404, "USER_NOT_FOUND", "No user has this email", "email");
         goto out;
     }
-    if (st != DB_OK) {
-        respond_db_error(req, st);
+    if (respond_unless_ok(req, st) != 0)
         goto out;
-    }
     long long now_ms = time_now_ms();
     time_db(now_ms, now);
     time_iso(now_ms, when);
@@ -114,10 +108,8 @@ void clients_add_member(struct request *req)
         respond_error(req, 409, "CONFLICT", "The user is a member of this client already", "email");
         goto out;
     }
-    if (st != DB_OK) {
-        respond_db_error(req, st);
+    if (respond_unless_ok(req, st) != 0)
         goto out;
-    }
     log_info("client %s: member %s added as %s", c.krn, u.id, role);
     json_object *o = json_object_new_object();
     json_object_object_add(o, "client_id", json_object_new_string(c.id));
@@ -134,15 +126,11 @@ out:
 void clients_list(struct request *req)
 {
     struct page page;
-    struct client *clients;
-    size_t n;
+    json_object *array;
     long long total = 0;
     if (query_page(req, &page) != 0)
         return;
     enum db_status st = client_list(req->app->db, req->arena, req->user.id, req->user.is_superuser,
-                                    page.skip, page.limit, &clients, &n, &total);
-    json_object *array = json_object_new_array();
-    for (size_t i = 0; i < n; i++)
-        json_object_array_add(array, client_to_json(&clients[i]));
+                                    page.skip, page.limit, &array, &total);
     respond_list(req, st, array, total);
 }

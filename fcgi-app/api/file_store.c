@@ -21,9 +21,8 @@ static int take_file(void *ctx, const struct db_row *row)
                                  &f->uploaded_at, &f->processed_at};
     long long *const ints[] = {&f->file_size, &f->records_processed, &f->records_successful,
                                &f->records_failed};
-    int n = (int)(sizeof(text) / sizeof(text[0]));
-    db_row_texts(row, ((struct store_rows *)ctx)->arena, text, (size_t)n);
-    db_row_ints(row, n, ints, sizeof(ints) / sizeof(ints[0]));
+    store_row_read(ctx, row, text, sizeof(text) / sizeof(text[0]), ints,
+                   sizeof(ints) / sizeof(ints[0]));
     return 0;
 }
 
@@ -48,15 +47,16 @@ enum db_status file_get(struct db *db, struct arena *a, const char *id, struct f
 }
 
 enum db_status file_list(struct db *db, struct arena *a, const char *user_id, long long skip,
-                         long long limit, struct file_row **files, size_t *n, long long *total)
+                         long long limit, json_object **page, long long *total)
 {
     struct store_rows rows = STORE_ROWS(a, struct file_row);
     enum db_status st = store_page(db, "SELECT COUNT(*) FROM files WHERE user_id = ?",
                                    "SELECT " FILE_COLUMNS " FROM files WHERE user_id = ?"
                                    " ORDER BY uploaded_at DESC, id DESC LIMIT ? OFFSET ?",
                                    DB_PARAMS(P_STR(user_id)), skip, limit, take_file, &rows, total);
-    *files = rows.items;
-    *n = rows.n;
+    *page = json_object_new_array();
+    for (size_t i = 0; i < rows.n; i++)
+        json_object_array_add(*page, file_to_json((struct file_row *)rows.items + i));
     return st;
 }
 

@@ -20,10 +20,11 @@ struct file_row {
 enum db_status file_insert(struct db *db, const struct file_row *f);
 /* DB_NO_ROW when there is no such file (whoever owns it). */
 enum db_status file_get(struct db *db, struct arena *a, const char *id, struct file_row *out);
-/* The page of the user's files, newest first: *files (an array of *n, in
- * a); *total gets the count of all. */
+/* The page of the user's files, newest first, as a JSON array of file
+ * objects (*page, owned by the caller, also after a failure); *total gets
+ * the count of all. */
 enum db_status file_list(struct db *db, struct arena *a, const char *user_id, long long skip,
-                         long long limit, struct file_row **files, size_t *n, long long *total);
+                         long long limit, json_object **page, long long *total);
 
 /* Queues a job on the file, in one transaction: the job row (QUEUED) is
  * inserted and the file goes PROCESSING, guarded on it not being PROCESSING

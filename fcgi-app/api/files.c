@@ -237,13 +237,9 @@ void files_list(struct request *req)
     long long total = 0;
     if (query_page(req, &page) != 0)
         return;
-    struct file_row *files;
-    size_t n;
+    json_object *array;
     enum db_status st = file_list(req->app->db, req->arena, req->user.id, page.skip, page.limit,
-                                  &files, &n, &total);
-    json_object *array = json_object_new_array();
-    for (size_t i = 0; i < n; i++)
-        json_object_array_add(array, file_to_json(&files[i]));
+                                  &array, &total);
     respond_list(req, st, array, total);
 }
 
@@ -265,10 +261,8 @@ void files_delete(struct request *req)
         respond_error(req, 404, "FILE_NOT_FOUND", "File not found", NULL);
         return;
     }
-    if (st != DB_OK) {
-        respond_db_error(req, st);
+    if (respond_unless_ok(req, st) != 0)
         return;
-    }
     /* The rows are gone first: an object without a row is only litter, a row without its object a broken file. */
     object_remove(req, f.object_key);
     for (int i = 0; i < noutputs; i++)
@@ -282,53 +276,34 @@ void files_delete(struct request *req)
 void files_process(struct request *req)
 {
     json_object *body = NULL;
-    struct job_spec spec;
-    char id[UUID_LEN + 1], now[DB_TIME_LEN + 1];
+    struct job job;
     struct file_row f;
     if (request_json_body(req, &body) != 0)
         return;
-    if (job_spec_parse(req, body, &spec) != 0)
-        goto out;
-    if (file_load_own(req, &f) != 0)
+    if (job_spec_parse(req, body, &job) != 0 || file_load_own(req, &f) != 0)
         goto out;
     if (strcmp(f.processing_status, "PROCESSING") == 0) {
         respond_error(req, 400, "INVALID_STATE", "The file is already being processed", NULL);
         goto out;
     }
-    id_uuid4(id);
-    time_db(time_now_ms(), now);
-    struct job job = {0};
-    job.id = id;
-    job.user_id = req->user.id;
     job.file_id = f.id;
     job.file_name = f.filename;
     job.original_file_size_bytes = f.file_size;
     job.input_size_bytes = f.file_size;
     job.status = JOB_QUEUED;
     job.stage = "file_processing";
-    job.processing_steps = spec.processing_steps;
-    job.processing_config = spec.processing_config;
     job.input_format = f.file_type;
-    job.output_format = spec.output_format;
     job.input_object_key = f.object_key;
-    job.created_at = job.updated_at = job.queued_at = now;
+    job.queued_at = job.created_at;
     bool queued = false;
     enum db_status st = file_queue_job(req->app->db, &job, &queued);
-    if (st != DB_OK) {
-        respond_db_error(req, st);
+    if (respond_unless_changed(req, st, queued, "The file is already being processed") != 0)
         goto out;
-    }
-    if (!queued) {
-        respond_error(req, 400, "INVALID_STATE", "The file is already being processed", NULL);
-        goto out;
-    }
     jobd_wake(req->app->cfg.jobd_socket);
-    log_info("file %s: job %s queued", f.id, id);
-    st = job_get(req->app->db, req->arena, id, &job);
-    if (st != DB_OK) {
-        respond_db_error(req, st == DB_NO_ROW ? DB_ERROR : st);
+    log_info("file %s: job %s queued", f.id, job.id);
+    st = job_get(req->app->db, req->arena, job.id, &job);
+    if (respond_unless_ok(req, st) != 0)
         goto out;
-    }
     respond_json_put(req, 202, job_to_json(&job));
 out:
     json_object_put(body);

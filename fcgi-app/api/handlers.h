@@ -51,17 +51,13 @@ int job_load_own(struct request *req, const char *id, struct job *job, const cha
 int job_cancel(struct request *req, struct job *job, const char *cannot_code);
 
 /* Shared by jobs.c and files.c: what a job is asked to do, as POST /jobs and
- * POST /files/{id}/process take it. */
-struct job_spec {
-    const char *processing_steps;  /* JSON text, "[]" when absent */
-    const char *processing_config; /* JSON text, "{}" when absent */
-    const char *output_format;     /* "csv" when absent */
-};
-/* Reads processing_steps, processing_config and output_format from body:
- * their declared types, then the engine's checks of the steps and the
- * config, then the format. The strings live in the request's arena. 0, or
- * -1 after answering 422. */
-int job_spec_parse(struct request *req, json_object *body, struct job_spec *out);
+ * POST /files/{id}/process take it. Reads processing_steps,
+ * processing_config and output_format from body (their declared types, then
+ * the engine's checks of the steps and the config, then the format: "[]",
+ * "{}" and "csv" when absent) into a new job of the caller's with a fresh id
+ * and created_at; the caller sets the rest. The job's strings live in the
+ * request's arena. 0, or -1 after answering 422. */
+int job_spec_parse(struct request *req, json_object *body, struct job *job);
 
 /* Shared by clients.c and progress.c. */
 struct client;

@@ -29,11 +29,10 @@ static int take_job(void *ctx, const struct db_row *row)
     long long *const ints[] = {&j->original_file_size_bytes, &j->total_records,
                                &j->processed_records, &j->failed_records, &j->warn_records,
                                &j->input_size_bytes, &j->output_size_bytes};
-    int n = (int)(sizeof(text) / sizeof(text[0]));
-    db_row_texts(row, ((struct store_rows *)ctx)->arena, text, (size_t)n);
-    db_row_ints(row, n, ints, sizeof(ints) / sizeof(ints[0]));
-    j->percentage = row->values[n + 7] ? strtod(row->values[n + 7], NULL) : 0;
-    j->status = job_status_of_row(row->values[n + 8]);
+    int n = store_row_read(ctx, row, text, sizeof(text) / sizeof(text[0]), ints,
+                           sizeof(ints) / sizeof(ints[0]));
+    j->percentage = row->values[n] ? strtod(row->values[n], NULL) : 0;
+    j->status = job_status_of_row(row->values[n + 1]);
     return 0;
 }
 
@@ -65,24 +64,20 @@ enum db_status job_get(struct db *db, struct arena *a, const char *id, struct jo
 }
 
 enum db_status job_list(struct db *db, struct arena *a, const struct job_list_query *q,
-                        struct job **jobs, size_t *n, long long *total)
+                        json_object **page, long long *total)
 {
     struct store_rows rows = STORE_ROWS(a, struct job);
-    enum db_status st;
-    /* Two fixed statements rather than SQL assembled at run time. */
-    if (q->by_status)
-        st = store_page(db, "SELECT COUNT(*) FROM jobs WHERE user_id = ? AND status = ?",
-                        "SELECT " JOB_COLUMNS " FROM jobs WHERE user_id = ? AND status = ?"
-                        " ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
-                        DB_PARAMS(P_STR(q->user_id), P_STR(job_status_name(q->status))),
-                        q->skip, q->limit, take_job, &rows, total);
-    else
-        st = store_page(db, "SELECT COUNT(*) FROM jobs WHERE user_id = ?",
-                        "SELECT " JOB_COLUMNS " FROM jobs WHERE user_id = ?"
-                        " ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
-                        DB_PARAMS(P_STR(q->user_id)), q->skip, q->limit, take_job, &rows, total);
-    *jobs = rows.items;
-    *n = rows.n;
+    /* One fixed statement for both: a NULL status matches every job. */
+    const char *status = q->by_status ? job_status_name(q->status) : NULL;
+    enum db_status st = store_page(
+        db, "SELECT COUNT(*) FROM jobs WHERE user_id = ? AND (? IS NULL OR status = ?)",
+        "SELECT " JOB_COLUMNS " FROM jobs WHERE user_id = ? AND (? IS NULL OR status = ?)"
+        " ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
+        DB_PARAMS(P_STR(q->user_id), P_STR(status), P_STR(status)), q->skip, q->limit, take_job,
+        &rows, total);
+    *page = json_object_new_array();
+    for (size_t i = 0; i < rows.n; i++)
+        json_object_array_add(*page, job_to_json((struct job *)rows.items + i));
     return st;
 }
 
@@ -201,17 +196,13 @@ static int take_error(void *ctx, const struct db_row *row)
 enum db_status job_errors_list(struct db *db, const struct job_error_query *q, json_object *array,
                                long long *total)
 {
-    if (q->severity != NULL)
-        return store_page(db,
-                          "SELECT COUNT(*) FROM job_errors WHERE job_id = ? AND severity = ?",
-                          "SELECT line, col, severity, code, message FROM job_errors"
-                          " WHERE job_id = ? AND severity = ? ORDER BY line, id LIMIT ? OFFSET ?",
-                          DB_PARAMS(P_STR(q->job_id), P_STR(q->severity)), q->skip, q->limit,
-                          take_error, array, total);
-    return store_page(db, "SELECT COUNT(*) FROM job_errors WHERE job_id = ?",
-                      "SELECT line, col, severity, code, message FROM job_errors"
-                      " WHERE job_id = ? ORDER BY line, id LIMIT ? OFFSET ?",
-                      DB_PARAMS(P_STR(q->job_id)), q->skip, q->limit, take_error, array, total);
+    /* A NULL severity matches both. */
+    return store_page(
+        db, "SELECT COUNT(*) FROM job_errors WHERE job_id = ? AND (? IS NULL OR severity = ?)",
+        "SELECT line, col, severity, code, message FROM job_errors"
+        " WHERE job_id = ? AND (? IS NULL OR severity = ?) ORDER BY line, id LIMIT ? OFFSET ?",
+        DB_PARAMS(P_STR(q->job_id), P_STR(q->severity), P_STR(q->severity)), q->skip, q->limit,
+        take_error, array, total);
 }
 
 json_object *job_to_json(const struct job *j)

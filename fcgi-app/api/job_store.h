@@ -32,10 +32,10 @@ struct job_list_query {
 enum db_status job_insert(struct db *db, const struct job *job);
 /* DB_NO_ROW when there is no such job (whoever owns it). */
 enum db_status job_get(struct db *db, struct arena *a, const char *id, struct job *out);
-/* The page of jobs, newest first: *jobs (an array of *n, in a); *total gets
- * the count of all. */
+/* The page of jobs, newest first, as a JSON array of job objects (*page,
+ * owned by the caller, also after a failure); *total gets the count of all. */
 enum db_status job_list(struct db *db, struct arena *a, const struct job_list_query *q,
-                        struct job **jobs, size_t *n, long long *total);
+                        json_object **page, long long *total);
 /* PENDING job without a live upload URL → records key and expiry. *changed false when the guard failed. */
 enum db_status job_set_upload_url(struct db *db, const char *id, const char *object_key,
                                   const char *expires_db, const char *now_db, bool *changed);

@@ -40,10 +40,8 @@ static int reload_and_respond(struct request *req, const char *id, int status)
 {
     struct job job;
     enum db_status st = job_get(req->app->db, req->arena, id, &job);
-    if (st != DB_OK) {
-        respond_db_error(req, st == DB_NO_ROW ? DB_ERROR : st);
+    if (respond_unless_ok(req, st) != 0)
         return -1;
-    }
     respond_job(req, status, &job);
     return 0;
 }
@@ -66,10 +64,19 @@ static const struct field_spec spec_fields[SPEC__MAX] = {
     [SPEC_FORMAT] = {"output_format", FIELD_STRING, false, 1, 16},
 };
 
-int job_spec_parse(struct request *req, json_object *body, struct job_spec *out)
+/* JSON text of v in the arena, or fallback when v is NULL. */
+static const char *json_text(struct request *req, json_object *v, const char *fallback)
+{
+    if (v == NULL)
+        return fallback;
+    return arena_strdup(req->arena, json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
+}
+
+int job_spec_parse(struct request *req, json_object *body, struct job *job)
 {
     json_object *v[SPEC__MAX];
-    char path[128], msg[256];
+    char path[128], msg[256], *id = arena_alloc(req->arena, UUID_LEN + 1),
+                             *now = arena_alloc(req->arena, DB_TIME_LEN + 1);
     if (request_fields(req, body, spec_fields, SPEC__MAX, v) != 0)
         return -1;
     if ((v[SPEC_STEPS] && engine_validate_steps(v[SPEC_STEPS], path, sizeof(path), msg,
@@ -79,20 +86,20 @@ int job_spec_parse(struct request *req, json_object *body, struct job_spec *out)
         respond_invalid(req, path, msg);
         return -1;
     }
-    out->output_format = v[SPEC_FORMAT] ? json_object_get_string(v[SPEC_FORMAT]) : "csv";
-    if (!output_format_known(out->output_format)) {
+    const char *format = v[SPEC_FORMAT] ? json_object_get_string(v[SPEC_FORMAT]) : "csv";
+    if (!output_format_known(format)) {
         respond_invalid(req, "output_format", "output_format must be csv, json, jsonl or xlsx");
         return -1;
     }
-    out->output_format = arena_strdup(req->arena, out->output_format);
-    out->processing_steps =
-        v[SPEC_STEPS] ? arena_strdup(req->arena, json_object_to_json_string_ext(
-                                                     v[SPEC_STEPS], JSON_C_TO_STRING_PLAIN))
-                      : "[]";
-    out->processing_config =
-        v[SPEC_CONFIG] ? arena_strdup(req->arena, json_object_to_json_string_ext(
-                                                      v[SPEC_CONFIG], JSON_C_TO_STRING_PLAIN))
-                       : "{}";
+    id_uuid4(id);
+    time_db(time_now_ms(), now);
+    memset(job, 0, sizeof(*job));
+    job->id = id;
+    job->user_id = req->user.id;
+    job->processing_steps = json_text(req, v[SPEC_STEPS], "[]");
+    job->processing_config = json_text(req, v[SPEC_CONFIG], "{}");
+    job->output_format = arena_strdup(req->arena, format);
+    job->created_at = job->updated_at = now;
     return 0;
 }
 
@@ -105,12 +112,11 @@ static const struct field_spec create_fields[CREATE__MAX] = {
 void jobs_create(struct request *req)
 {
     json_object *body = NULL, *v[CREATE__MAX];
-    struct job_spec spec;
-    char now[DB_TIME_LEN + 1], id[UUID_LEN + 1];
+    struct job job;
     if (request_json_body(req, &body) != 0)
         return;
     if (request_fields(req, body, create_fields, CREATE__MAX, v) != 0 ||
-        job_spec_parse(req, body, &spec) != 0)
+        job_spec_parse(req, body, &job) != 0)
         goto out;
     long long size = v[CREATE_SIZE] ? json_object_get_int64(v[CREATE_SIZE]) : 0;
     if (size > req->app->cfg.upload_max_bytes) {
@@ -118,26 +124,15 @@ void jobs_create(struct request *req)
                       "original_file_size_bytes");
         goto out;
     }
-    id_uuid4(id);
-    time_db(time_now_ms(), now);
-    struct job job = {0};
-    job.id = id;
-    job.user_id = req->user.id;
     job.file_name = json_object_get_string(v[CREATE_FILE_NAME]);
     job.original_file_size_bytes = size;
     job.status = JOB_PENDING;
     job.stage = "file_upload";
-    job.processing_steps = spec.processing_steps;
-    job.processing_config = spec.processing_config;
-    job.output_format = spec.output_format;
-    job.created_at = job.updated_at = now;
     enum db_status st = job_insert(req->app->db, &job);
-    if (st != DB_OK) {
-        respond_db_error(req, st);
+    if (respond_unless_ok(req, st) != 0)
         goto out;
-    }
-    log_info("job created id=%s", id);
-    reload_and_respond(req, id, 201);
+    log_info("job created id=%s", job.id);
+    reload_and_respond(req, job.id, 201);
 out:
     json_object_put(body);
 }
@@ -159,13 +154,9 @@ void jobs_list(struct request *req)
         respond_invalid(req, "status", "status is not a job status");
         return;
     }
-    struct job *jobs;
-    size_t n;
+    json_object *array;
     long long total = 0;
-    enum db_status st = job_list(req->app->db, req->arena, &q, &jobs, &n, &total);
-    json_object *array = json_object_new_array();
-    for (size_t i = 0; i < n; i++)
-        json_object_array_add(array, job_to_json(&jobs[i]));
+    enum db_status st = job_list(req->app->db, req->arena, &q, &array, &total);
     respond_list(req, st, array, total);
 }
 
@@ -174,6 +165,17 @@ void jobs_get(struct request *req)
     struct job job;
     if (job_load_own(req, req->params[0], &job, "JOB_NOT_FOUND") == 0)
         respond_job(req, 200, &job);
+}
+
+/* The most an upload of the job may hold: its declared size and a little
+ * slack, never more than the global cap. */
+static long long upload_cap(const struct request *req, const struct job *job)
+{
+    const struct config *cfg = &req->app->cfg;
+    long long cap = job->original_file_size_bytes > 0
+                        ? job->original_file_size_bytes + cfg->upload_slack_bytes
+                        : cfg->upload_max_bytes;
+    return cap < cfg->upload_max_bytes ? cap : cfg->upload_max_bytes;
 }
 
 void jobs_upload_url(struct request *req)
@@ -197,20 +199,10 @@ void jobs_upload_url(struct request *req)
     time_db(expires * 1000, until);
     bool changed = false;
     enum db_status st = job_set_upload_url(req->app->db, job.id, key, until, now, &changed);
-    if (st != DB_OK) {
-        respond_db_error(req, st);
+    if (respond_unless_changed(req, st, changed,
+                               "Job already has an upload URL that has not expired") != 0)
         return;
-    }
-    if (!changed) {
-        respond_error(req, 400, "INVALID_STATE",
-                      "Job already has an upload URL that has not expired", NULL);
-        return;
-    }
-    long long cap = job.original_file_size_bytes > 0
-                        ? job.original_file_size_bytes + req->app->cfg.upload_slack_bytes
-                        : req->app->cfg.upload_max_bytes;
-    if (cap > req->app->cfg.upload_max_bytes)
-        cap = req->app->cfg.upload_max_bytes;
+    long long cap = upload_cap(req, &job);
     time_iso(expires * 1000, iso);
     json_object *o = json_object_new_object();
     json_object_object_add(o, "upload_url",
@@ -253,10 +245,7 @@ void jobs_mark_uploaded(struct request *req)
         respond_error(req, 400, "OBJECT_NOT_FOUND", "The file has not been uploaded", "object_key");
         goto out;
     }
-    long long cap = job.original_file_size_bytes > 0
-                        ? job.original_file_size_bytes + req->app->cfg.upload_slack_bytes
-                        : req->app->cfg.upload_max_bytes;
-    if (size > cap || size > req->app->cfg.upload_max_bytes) {
+    if (size > upload_cap(req, &job)) {
         object_remove(req, key);
         respond_error(req, 413, "PAYLOAD_TOO_LARGE", "The uploaded file is larger than declared",
                       "object_key");
@@ -274,14 +263,8 @@ void jobs_mark_uploaded(struct request *req)
     time_db(time_now_ms(), now);
     bool changed = false;
     enum db_status st = job_mark_uploaded(req->app->db, job.id, size, mime, format, now, &changed);
-    if (st != DB_OK) {
-        respond_db_error(req, st);
+    if (respond_unless_changed(req, st, changed, "Job is not waiting for an upload") != 0)
         goto out;
-    }
-    if (!changed) {
-        respond_error(req, 400, "INVALID_STATE", "Job is not waiting for an upload", NULL);
-        goto out;
-    }
     jobd_wake(req->app->cfg.jobd_socket);
     log_info("job queued id=%s size=%lld format=%s", job.id, size, format);
     /* The job as this transition left it (QUEUED), not as read again: a
@@ -371,10 +354,8 @@ int job_cancel(struct request *req, struct job *job, const char *cannot_code)
         bool changed = false;
         time_db(time_now_ms(), now);
         enum db_status st = job_transition(req->app->db, job->id, from, to, now, &changed);
-        if (st != DB_OK) {
-            respond_db_error(req, st);
+        if (respond_unless_ok(req, st) != 0)
             return -1;
-        }
         if (changed) {
             jobd_wake(req->app->cfg.jobd_socket);
             log_info("job %s: %s -> %s", job->id, job_status_name(from), job_status_name(to));
@@ -384,10 +365,8 @@ int job_cancel(struct request *req, struct job *job, const char *cannot_code)
             return 0;
         }
         st = job_get(req->app->db, req->arena, job->id, job);
-        if (st != DB_OK) {
-            respond_db_error(req, st == DB_NO_ROW ? DB_ERROR : st);
+        if (respond_unless_ok(req, st) != 0)
             return -1;
-        }
     }
     respond_error(req, 409, "CONFLICT", "Job changed while cancelling; try again", NULL);
     return -1;

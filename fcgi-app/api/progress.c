@@ -128,10 +128,8 @@ void progress_report(struct request *req)
     warnings = json_object_new_array();
     enum db_status st =
         progress_post(req->app->db, req->arena, &post, &outcome, &rec, errors, warnings);
-    if (st != DB_OK) {
-        respond_db_error(req, st);
+    if (respond_unless_ok(req, st) != 0)
         goto out;
-    }
     if (outcome == PROGRESS_NOT_CREATOR) {
         respond_error(req, 403, "FORBIDDEN",
                       "Only the original creator can update this file's progress", NULL);
@@ -196,18 +194,14 @@ void progress_show(struct request *req)
         respond_one(req, &c, json_object_get_string(v[SHOW_FILENAME]));
         return;
     }
-    struct progress_list_query q = {c.id, NULL, page.skip, page.limit};
+    struct progress_list_query q = {c.id, c.krn, NULL, page.skip, page.limit};
     if (v[SHOW_EMAIL] != NULL) {
         char *lower = arena_strdup(req->arena, json_object_get_string(v[SHOW_EMAIL]));
         user_email_lower(lower);
         q.email = lower;
     }
-    struct progress_record *records;
-    size_t n;
+    json_object *array;
     long long total = 0;
-    enum db_status st = progress_list(req->app->db, req->arena, &q, &records, &n, &total);
-    json_object *array = json_object_new_array();
-    for (size_t i = 0; i < n; i++)
-        json_object_array_add(array, progress_to_json(&records[i], c.krn));
+    enum db_status st = progress_list(req->app->db, req->arena, &q, &array, &total);
     respond_list(req, st, array, total);
 }

@@ -14,7 +14,7 @@
 #define RECORD_COLUMNS                                                                             \
     "r.id, r.client_id, r.filename, r.created_by, u.email, r.created_at, r.updated_at,"          \
     " r.completed_at, r.done_count, r.warn_count, r.failed_count, r.total, r.error_count,"       \
-    " r.warning_count, r.is_completed"
+    " r.warning_count, r.is_completed, r.total IS NOT NULL"
 #define RECORD_FROM " FROM progress_records r LEFT JOIN users u ON u.id = r.created_by"
 
 /* A row of RECORD_COLUMNS into a struct progress_record added to the rows (ctx). */
@@ -26,11 +26,10 @@ static int take_record(void *ctx, const struct db_row *row)
                                  &r->completed_at};
     long long *const ints[] = {&r->done, &r->warn, &r->failed, &r->total, &r->error_count,
                                &r->warning_count};
-    int n = (int)(sizeof(text) / sizeof(text[0]));
-    db_row_texts(row, ((struct store_rows *)ctx)->arena, text, (size_t)n);
-    db_row_ints(row, n, ints, sizeof(ints) / sizeof(ints[0]));
-    r->has_total = row->values[n + 3] != NULL;
-    r->completed = db_row_int(row, n + 6) != 0;
+    int n = store_row_read(ctx, row, text, sizeof(text) / sizeof(text[0]), ints,
+                           sizeof(ints) / sizeof(ints[0]));
+    r->completed = db_row_int(row, n) != 0;
+    r->has_total = db_row_int(row, n + 1) != 0;
     return 0;
 }
 
@@ -189,27 +188,20 @@ enum db_status progress_get(struct db *db, struct arena *a, const char *client_i
 }
 
 enum db_status progress_list(struct db *db, struct arena *a, const struct progress_list_query *q,
-                             struct progress_record **records, size_t *n, long long *total)
+                             json_object **page, long long *total)
 {
     struct store_rows rows = STORE_ROWS(a, struct progress_record);
-    enum db_status st;
-    /* Two fixed statements rather than SQL assembled at run time. */
-    if (q->email != NULL)
-        st = store_page(db,
-                        "SELECT COUNT(*) FROM progress_records r JOIN users u"
-                        " ON u.id = r.created_by WHERE r.client_id = ? AND u.email = ?",
-                        "SELECT " RECORD_COLUMNS RECORD_FROM " WHERE r.client_id = ? AND u.email = ?"
-                        " ORDER BY r.created_at DESC, r.id LIMIT ? OFFSET ?",
-                        DB_PARAMS(P_STR(q->client_id), P_STR(q->email)), q->skip, q->limit,
-                        take_record, &rows, total);
-    else
-        st = store_page(db, "SELECT COUNT(*) FROM progress_records WHERE client_id = ?",
-                        "SELECT " RECORD_COLUMNS RECORD_FROM " WHERE r.client_id = ?"
-                        " ORDER BY r.created_at DESC, r.id LIMIT ? OFFSET ?",
-                        DB_PARAMS(P_STR(q->client_id)), q->skip, q->limit, take_record, &rows,
-                        total);
-    *records = rows.items;
-    *n = rows.n;
+    /* One fixed statement for both: a NULL email matches every creator. */
+    enum db_status st = store_page(
+        db, "SELECT COUNT(*)" RECORD_FROM " WHERE r.client_id = ? AND (? IS NULL OR u.email = ?)",
+        "SELECT " RECORD_COLUMNS RECORD_FROM " WHERE r.client_id = ? AND (? IS NULL OR u.email = ?)"
+        " ORDER BY r.created_at DESC, r.id LIMIT ? OFFSET ?",
+        DB_PARAMS(P_STR(q->client_id), P_STR(q->email), P_STR(q->email)), q->skip, q->limit,
+        take_record, &rows, total);
+    *page = json_object_new_array();
+    for (size_t i = 0; i < rows.n; i++)
+        json_object_array_add(*page,
+                              progress_to_json((struct progress_record *)rows.items + i, q->krn));
     return st;
 }
 

@@ -55,14 +55,15 @@ enum db_status progress_get(struct db *db, struct arena *a, const char *client_i
                             const char *filename, struct progress_record *out);
 
 struct progress_list_query {
-    const char *client_id;
+    const char *client_id, *krn; /* the client, and its name for the JSON */
     const char *email; /* NULL: every creator */
     long long skip, limit;
 };
-/* The page of records, newest first: *records (an array of *n, in a);
- * *total gets the count of all. */
+/* The page of records, newest first, as a JSON array of record objects
+ * (*page, owned by the caller, also after a failure); *total gets the count
+ * of all. */
 enum db_status progress_list(struct db *db, struct arena *a, const struct progress_list_query *q,
-                             struct progress_record **records, size_t *n, long long *total);
+                             json_object **page, long long *total);
 
 /* Appends the record's kept messages of kind ("error" or "warning") as
  * {line, message} to array, oldest first, at most limit. */

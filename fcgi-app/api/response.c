@@ -133,6 +133,25 @@ void respond_db_error(struct request *req, int db_status)
     respond_error(req, 500, "DATABASE_ERROR", "A database error occurred", NULL);
 }
 
+int respond_unless_ok(struct request *req, int db_status)
+{
+    if (db_status == DB_OK)
+        return 0;
+    respond_db_error(req, db_status);
+    return -1;
+}
+
+int respond_unless_changed(struct request *req, int db_status, bool changed,
+                           const char *message)
+{
+    if (respond_unless_ok(req, db_status) != 0)
+        return -1;
+    if (changed)
+        return 0;
+    respond_error(req, 400, "INVALID_STATE", message, NULL);
+    return -1;
+}
+
 void respond_list(struct request *req, int db_status, json_object *page, long long total)
 {
     if (db_status != DB_OK) {

@@ -23,6 +23,15 @@ void respond_text(struct request *req, int status, const char *content_type, con
                   size_t len);
 /* The answer for a database failure: 503 when the server is gone, 500 otherwise. */
 void respond_db_error(struct request *req, int db_status);
+/* After a database call the request cannot do without: 0 when db_status is
+ * DB_OK, else answers respond_db_error() (DB_NO_ROW too: a row that had to
+ * be there) and returns -1. */
+int respond_unless_ok(struct request *req, int db_status);
+/* After a guarded transition (DESIGN §4): 0 when it ran and changed the row;
+ * otherwise answers the database error, or 400 INVALID_STATE with message
+ * when the guard let nothing change, and returns -1. */
+int respond_unless_changed(struct request *req, int db_status, bool changed,
+                           const char *message);
 /* A list (DESIGN §2): the page as the body and the whole count in
  * X-Total-Count, or the database error when db_status is not DB_OK.
  * Takes page (released either way). */

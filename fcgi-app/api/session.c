@@ -39,10 +39,8 @@ int session_authenticate(struct request *req)
         respond_error(req, 401, "INVALID_TOKEN", "Could not validate credentials", NULL);
         return -1;
     }
-    if (st != DB_OK) {
-        respond_db_error(req, st);
+    if (respond_unless_ok(req, st) != 0)
         return -1;
-    }
     req->has_user = true;
     return 0;
 }

@@ -19,6 +19,15 @@ void *store_rows_add(struct store_rows *r)
     return (char *)r->items + r->n++ * r->size;
 }
 
+int store_row_read(const struct store_rows *rows, const struct db_row *row,
+                   const char **const text[], size_t ntext, long long *const ints[],
+                   size_t nints)
+{
+    db_row_texts(row, rows->arena, text, ntext);
+    db_row_ints(row, (int)ntext, ints, nints);
+    return (int)(ntext + nints);
+}
+
 enum db_status store_rows_one(enum db_status st, const struct store_rows *r, void *out)
 {
     if (st != DB_OK)

@@ -21,6 +21,12 @@ struct store_rows {
 
 /* A zeroed slot for the next row (the array, in the arena, grows by doubling). */
 void *store_rows_add(struct store_rows *rows);
+/* Reads a row whose columns are the ntext texts (copied into the rows'
+ * arena; NULL for SQL NULL) and then the nints integers, in the order of a
+ * store's column list. Returns the column after them. */
+int store_row_read(const struct store_rows *rows, const struct db_row *row,
+                   const char **const text[], size_t ntext, long long *const ints[],
+                   size_t nints);
 /* After a query for one row: copies it to out, or DB_NO_ROW when none came. */
 enum db_status store_rows_one(enum db_status st, const struct store_rows *rows, void *out);
 

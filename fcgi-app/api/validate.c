@@ -72,31 +72,20 @@ bool validate_name(const char *s)
     return *s != '\0';
 }
 
-static const char *type_name(enum field_type t)
-{
-    switch (t) {
-    case FIELD_STRING:
-    case FIELD_LINE:
-    case FIELD_NAME: return "a string";
-    case FIELD_EMAIL: return "an email address";
-    case FIELD_INT: return "an integer";
-    case FIELD_BOOL: return "a boolean";
-    case FIELD_OBJECT: return "an object";
-    case FIELD_ARRAY: return "an array";
-    }
-    return "a value";
-}
-
-static json_type json_type_of(enum field_type t)
-{
-    switch (t) {
-    case FIELD_INT: return json_type_int;
-    case FIELD_BOOL: return json_type_boolean;
-    case FIELD_OBJECT: return json_type_object;
-    case FIELD_ARRAY: return json_type_array;
-    default: return json_type_string;
-    }
-}
+/* What each type is called in messages, and the JSON type it takes. */
+static const struct {
+    const char *name;
+    json_type json;
+} field_types[] = {
+    [FIELD_STRING] = {"a string", json_type_string},
+    [FIELD_EMAIL] = {"an email address", json_type_string},
+    [FIELD_INT] = {"an integer", json_type_int},
+    [FIELD_BOOL] = {"a boolean", json_type_boolean},
+    [FIELD_OBJECT] = {"an object", json_type_object},
+    [FIELD_ARRAY] = {"an array", json_type_array},
+    [FIELD_LINE] = {"a string", json_type_string},
+    [FIELD_NAME] = {"a string", json_type_string},
+};
 
 /* The checks of a string's text beyond its length. */
 static int check_text(const char *s, size_t len, const struct field_spec *f, const char *name,
@@ -128,12 +117,12 @@ static int check_text(const char *s, size_t len, const struct field_spec *f, con
 int validate_value(json_object *v, const struct field_spec *f, const char *name, char *msg,
                    size_t msg_len)
 {
-    if (!json_object_is_type(v, json_type_of(f->type))) {
+    if (!json_object_is_type(v, field_types[f->type].json)) {
         if (f->type == FIELD_INT)
             snprintf(msg, msg_len, "%s must be an integer from %lld to %lld", name, f->min,
                      f->max);
         else
-            snprintf(msg, msg_len, "%s must be %s", name, type_name(f->type));
+            snprintf(msg, msg_len, "%s must be %s", name, field_types[f->type].name);
         return -1;
     }
     switch (f->type) {

@@ -18,14 +18,20 @@
 /* A connection idle longer than this is pinged before a statement that may not be retried. */
 #define DB_IDLE_PING_SECONDS 2.0
 
+/* One result column: its text buffer (grown to the longest value seen) and
+ * what each fetch reports. */
+struct db_column {
+    char *buffer;
+    unsigned long length, capacity;
+    my_bool is_null, error;
+};
+
 struct db_statement {
     const char *sql; /* the caller's pointer: usually a string literal */
     MYSQL_STMT *stmt;
     int ncols;
-    MYSQL_BIND *result;
-    char **buffers;
-    unsigned long *lengths, *capacity;
-    my_bool *is_null, *error;
+    MYSQL_BIND *result;    /* bound to cols */
+    struct db_column *cols;
 };
 
 struct db {
@@ -67,14 +73,10 @@ static void statement_free(struct db_statement *s)
 {
     if (s->stmt)
         mysql_stmt_close(s->stmt);
-    for (int i = 0; i < s->ncols; i++)
-        free(s->buffers[i]);
+    for (int i = 0; s->cols != NULL && i < s->ncols; i++)
+        free(s->cols[i].buffer);
+    free(s->cols);
     free(s->result);
-    free(s->buffers);
-    free(s->lengths);
-    free(s->capacity);
-    free(s->is_null);
-    free(s->error);
     memset(s, 0, sizeof(*s));
 }
 
@@ -177,24 +179,21 @@ static int statement_bind_results(struct db_statement *s)
         return -1;
     s->ncols = n;
     s->result = calloc((size_t)n, sizeof(MYSQL_BIND));
-    s->buffers = calloc((size_t)n, sizeof(char *));
-    s->lengths = calloc((size_t)n, sizeof(unsigned long));
-    s->capacity = calloc((size_t)n, sizeof(unsigned long));
-    s->is_null = calloc((size_t)n, sizeof(my_bool));
-    s->error = calloc((size_t)n, sizeof(my_bool));
-    if (!s->result || !s->buffers || !s->lengths || !s->capacity || !s->is_null || !s->error)
+    s->cols = calloc((size_t)n, sizeof(struct db_column));
+    if (s->result == NULL || s->cols == NULL)
         return -1;
     for (int i = 0; i < n; i++) {
-        s->capacity[i] = 128;
-        s->buffers[i] = malloc(s->capacity[i]);
-        if (s->buffers[i] == NULL)
+        struct db_column *c = &s->cols[i];
+        c->capacity = 128;
+        c->buffer = malloc(c->capacity);
+        if (c->buffer == NULL)
             return -1;
         s->result[i].buffer_type = MYSQL_TYPE_STRING;
-        s->result[i].buffer = s->buffers[i];
-        s->result[i].buffer_length = s->capacity[i] - 1;
-        s->result[i].length = &s->lengths[i];
-        s->result[i].is_null = &s->is_null[i];
-        s->result[i].error = &s->error[i];
+        s->result[i].buffer = c->buffer;
+        s->result[i].buffer_length = c->capacity - 1;
+        s->result[i].length = &c->length;
+        s->result[i].is_null = &c->is_null;
+        s->result[i].error = &c->error;
     }
     return mysql_stmt_bind_result(s->stmt, s->result) ? -1 : 0;
 }
@@ -282,6 +281,7 @@ static enum db_status statement_fetch_rows(struct db *db, struct db_statement *s
                                            void *ctx)
 {
     const char *values[DB_MAX_COLUMNS];
+    unsigned long lengths[DB_MAX_COLUMNS];
     enum db_status st = DB_OK;
     bool stop = false;
     for (;;) {
@@ -294,20 +294,22 @@ static enum db_status statement_fetch_rows(struct db *db, struct db_statement *s
         }
         bool grown = false;
         for (int i = 0; i < s->ncols; i++) {
-            if (s->is_null[i]) {
+            struct db_column *c = &s->cols[i];
+            lengths[i] = c->is_null ? 0 : c->length;
+            if (c->is_null) {
                 values[i] = NULL;
                 continue;
             }
-            if (s->lengths[i] >= s->capacity[i]) {
+            if (c->length >= c->capacity) {
                 /* Truncated: grow this column's buffer and fetch it again. */
-                unsigned long cap = s->lengths[i] + 1;
-                char *p = realloc(s->buffers[i], cap);
+                unsigned long cap = c->length + 1;
+                char *p = realloc(c->buffer, cap);
                 if (p == NULL) {
                     st = DB_ERROR;
                     goto out;
                 }
-                s->buffers[i] = p;
-                s->capacity[i] = cap;
+                c->buffer = p;
+                c->capacity = cap;
                 s->result[i].buffer = p;
                 s->result[i].buffer_length = cap - 1;
                 if (mysql_stmt_fetch_column(s->stmt, &s->result[i], (unsigned int)i, 0) != 0) {
@@ -316,8 +318,8 @@ static enum db_status statement_fetch_rows(struct db *db, struct db_statement *s
                 }
                 grown = true;
             }
-            s->buffers[i][s->lengths[i]] = '\0';
-            values[i] = s->buffers[i];
+            c->buffer[c->length] = '\0';
+            values[i] = c->buffer;
         }
         /* Rebind once every truncated column of the row is read again (binding
          * resets the row pointers fetch_column reads from: a rebind between two
@@ -326,7 +328,7 @@ static enum db_status statement_fetch_rows(struct db *db, struct db_statement *s
         if (grown)
             mysql_stmt_bind_result(s->stmt, s->result);
         if (!stop && fn != NULL) {
-            struct db_row row = {s->ncols, values, s->lengths};
+            struct db_row row = {s->ncols, values, lengths};
             stop = fn(ctx, &row) != 0;
         }
         /* The rest is drained so that the statement can run again. */

@@ -14,10 +14,24 @@
 #define ERROR_SEVERITY_MAX 8
 #define ERROR_MESSAGE_MAX 2000
 
-static char *dup_or_null(const char *s)
+/* *out = a malloc'ed copy of s (owned by the caller), NULL for NULL; false
+ * only when out of memory. */
+static bool dup_text(char **out, const char *s)
 {
-    return s != NULL ? strdup(s) : NULL;
+    *out = s != NULL ? strdup(s) : NULL;
+    return s == NULL || *out != NULL;
 }
+
+/* The caller's callback and its context, handed through db_query to the
+ * reader that makes what the callback takes out of each row. */
+struct relay {
+    union {
+        job_active_fn active;
+        job_id_fn id;
+        dispatcher_fn dispatcher;
+    } fn;
+    void *ctx;
+};
 
 /* ---- claim ---- */
 
@@ -34,8 +48,7 @@ static int take_claim(void *ctx, const struct db_row *row)
         return 1;
     memcpy(c->out->id, row->values[0], UUID_LEN + 1);
     c->out->attempts = db_row_int(row, 1);
-    c->out->processing_config = dup_or_null(row->values[2]);
-    c->no_memory = row->values[2] != NULL && c->out->processing_config == NULL;
+    c->no_memory = !dup_text(&c->out->processing_config, row->values[2]);
     c->found = true;
     return 1;
 }
@@ -91,6 +104,16 @@ struct load_ctx {
     bool found, no_memory;
 };
 
+/* The texts of a job_row, in the order job_load selects them (from column 3). */
+#define JOB_ROW_TEXTS 6
+static void job_row_texts(struct job_row *row, char **out[JOB_ROW_TEXTS])
+{
+    char **const texts[JOB_ROW_TEXTS] = {&row->file_id, &row->file_name,
+                                         &row->input_object_key, &row->processing_steps,
+                                         &row->processing_config, &row->output_format};
+    memcpy(out, texts, sizeof(texts));
+}
+
 static int take_job_row(void *ctx, const struct db_row *r)
 {
     struct load_ctx *c = ctx;
@@ -100,11 +123,10 @@ static int take_job_row(void *ctx, const struct db_row *r)
     row->status = job_status_of_row(v[0]);
     row->attempts = v[1] ? strtoll(v[1], NULL, 10) : 0;
     row->input_size_bytes = v[2] ? strtoll(v[2], NULL, 10) : -1;
-    char **fields[] = {&row->file_id, &row->file_name, &row->input_object_key,
-                       &row->processing_steps, &row->processing_config, &row->output_format};
-    for (int i = 0; i < 6; i++) {
-        *fields[i] = dup_or_null(v[3 + i]);
-        if (v[3 + i] != NULL && *fields[i] == NULL)
+    char **fields[JOB_ROW_TEXTS];
+    job_row_texts(row, fields);
+    for (int i = 0; i < JOB_ROW_TEXTS; i++) {
+        if (!dup_text(fields[i], v[3 + i]))
             c->no_memory = true;
     }
     return 1;
@@ -127,12 +149,10 @@ enum db_status job_load(struct db *db, const char *id, struct job_row *row)
 
 void job_row_free(struct job_row *row)
 {
-    free(row->file_id);
-    free(row->file_name);
-    free(row->input_object_key);
-    free(row->processing_steps);
-    free(row->processing_config);
-    free(row->output_format);
+    char **fields[JOB_ROW_TEXTS];
+    job_row_texts(row, fields);
+    for (int i = 0; i < JOB_ROW_TEXTS; i++)
+        free(*fields[i]);
     memset(row, 0, sizeof(*row));
 }
 
@@ -364,14 +384,9 @@ enum db_status job_requeue(struct db *db, const char *id, long long attempts, bo
 
 /* ---- recovery ---- */
 
-struct active_ctx {
-    job_active_fn fn;
-    void *ctx;
-};
-
 static int take_active(void *ctx, const struct db_row *row)
 {
-    struct active_ctx *c = ctx;
+    const struct relay *r = ctx;
     const char *const *v = row->values;
     struct job_active job = {
         .id = v[0],
@@ -384,7 +399,7 @@ static int take_active(void *ctx, const struct db_row *row)
     };
     if (job.id == NULL)
         return 0;
-    return c->fn(c->ctx, &job);
+    return r->fn.active(r->ctx, &job);
 }
 
 enum db_status job_list_active_on_host(struct db *db, const char *host, job_active_fn fn,
@@ -393,7 +408,7 @@ enum db_status job_list_active_on_host(struct db *db, const char *host, job_acti
     static const char sql[] =
         "SELECT " ACTIVE_COLUMNS " FROM jobs "
         "WHERE status IN ('RUNNING', 'CANCELLATION_REQUESTED') AND worker_host = ?";
-    struct active_ctx c = {fn, ctx};
+    struct relay c = {.fn.active = fn, .ctx = ctx};
     return db_query(db, sql, DB_PARAMS(P_STR(host)), take_active, &c);
 }
 
@@ -406,7 +421,7 @@ enum db_status job_list_active_orphaned(struct db *db, const char *my_host, long
         "AND (worker_host IS NULL OR worker_host <> ?) "
         "AND NOT EXISTS (SELECT 1 FROM dispatchers d WHERE d.host = j.worker_host "
         "AND d.heartbeat > UTC_TIMESTAMP(3) - INTERVAL ? MICROSECOND)";
-    struct active_ctx c = {fn, ctx};
+    struct relay c = {.fn.active = fn, .ctx = ctx};
     return db_query(db, sql, DB_PARAMS(P_STR(my_host), P_INT(stale_ms * 1000)), take_active, &c);
 }
 
@@ -440,22 +455,17 @@ enum db_status job_recover_lost(struct db *db, const struct job_active *job,
 
 /* ---- lists of ids ---- */
 
-struct id_ctx {
-    job_id_fn fn;
-    void *ctx;
-};
-
 static int take_id(void *ctx, const struct db_row *row)
 {
-    struct id_ctx *c = ctx;
-    return row->values[0] != NULL ? c->fn(c->ctx, row->values[0]) : 0;
+    const struct relay *r = ctx;
+    return row->values[0] != NULL ? r->fn.id(r->ctx, row->values[0]) : 0;
 }
 
 enum db_status job_cancel_requested_list(struct db *db, const char *host, job_id_fn fn, void *ctx)
 {
     static const char sql[] =
         "SELECT id FROM jobs WHERE status = 'CANCELLATION_REQUESTED' AND worker_host = ?";
-    struct id_ctx c = {fn, ctx};
+    struct relay c = {.fn.id = fn, .ctx = ctx};
     return db_query(db, sql, DB_PARAMS(P_STR(host)), take_id, &c);
 }
 
@@ -467,7 +477,7 @@ enum db_status job_list_pending_expired(struct db *db, long long hours, int limi
     static const char sql[] =
         "SELECT id FROM jobs WHERE status = 'PENDING' "
         "AND created_at < UTC_TIMESTAMP(3) - INTERVAL ? HOUR LIMIT ?";
-    struct id_ctx c = {fn, ctx};
+    struct relay c = {.fn.id = fn, .ctx = ctx};
     return db_query(db, sql, DB_PARAMS(P_INT(hours), P_INT(limit)), take_id, &c);
 }
 
@@ -487,7 +497,7 @@ enum db_status job_list_retention_expired(struct db *db, long long hours, int li
         "SELECT id FROM jobs WHERE status IN ('COMPLETED', 'FAILED', 'CANCELLED') "
         "AND (input_object_key IS NOT NULL OR output_object_key IS NOT NULL) "
         "AND COALESCE(finished_at, updated_at) < UTC_TIMESTAMP(3) - INTERVAL ? HOUR LIMIT ?";
-    struct id_ctx c = {fn, ctx};
+    struct relay c = {.fn.id = fn, .ctx = ctx};
     return db_query(db, sql, DB_PARAMS(P_INT(hours), P_INT(limit)), take_id, &c);
 }
 
@@ -514,14 +524,9 @@ enum db_status dispatcher_heartbeat(struct db *db, const char *host, long pid, i
     return db_exec(db, sql, DB_PARAMS(P_STR(host), P_INT(pid), P_INT(running)), NULL);
 }
 
-struct dispatcher_ctx {
-    dispatcher_fn fn;
-    void *ctx;
-};
-
 static int take_dispatcher(void *ctx, const struct db_row *row)
 {
-    struct dispatcher_ctx *c = ctx;
+    const struct relay *r = ctx;
     const char *const *v = row->values;
     struct dispatcher_row d = {
         .host = v[0] ? v[0] : "",
@@ -530,7 +535,7 @@ static int take_dispatcher(void *ctx, const struct db_row *row)
         .heartbeat = v[3],
         .age_seconds = v[4] ? strtod(v[4], NULL) / 1e6 : 0,
     };
-    return c->fn(c->ctx, &d);
+    return r->fn.dispatcher(r->ctx, &d);
 }
 
 enum db_status dispatcher_list(struct db *db, dispatcher_fn fn, void *ctx)
@@ -539,7 +544,7 @@ enum db_status dispatcher_list(struct db *db, dispatcher_fn fn, void *ctx)
         "SELECT host, pid, running, heartbeat, "
         "TIMESTAMPDIFF(MICROSECOND, heartbeat, UTC_TIMESTAMP(3)) "
         "FROM dispatchers ORDER BY heartbeat DESC";
-    struct dispatcher_ctx c = {fn, ctx};
+    struct relay c = {.fn.dispatcher = fn, .ctx = ctx};
     return db_query(db, sql, DB_NO_PARAMS, take_dispatcher, &c);
 }
 

@@ -7,41 +7,36 @@
 
 #include "common/job_queue.h"
 
+/* What each exit code of quarry-process says (enum job_exit). */
+static const char *const exit_reasons[] = {
+    [JOB_EXIT_ENDED] = "ended",
+    [JOB_EXIT_INTERNAL] = "an unexpected error (see the dispatcher log)",
+    [JOB_EXIT_USAGE] = "bad arguments or configuration",
+    [JOB_EXIT_DATABASE] = "the job could not be read or written in the database",
+    [JOB_EXIT_NOT_RUNNING] = "the job was not RUNNING when the process started",
+    [JOB_EXIT_STOPPED] = "stopped by SIGTERM",
+    [JOB_EXIT_LOST] = "the job was taken over by another run",
+};
+
 const char *jobd_exit_reason(int code)
 {
-    switch (code) {
-    case JOB_EXIT_ENDED:
-        return "ended";
-    case JOB_EXIT_INTERNAL:
-        return "an unexpected error (see the dispatcher log)";
-    case JOB_EXIT_USAGE:
-        return "bad arguments or configuration";
-    case JOB_EXIT_DATABASE:
-        return "the job could not be read or written in the database";
-    case JOB_EXIT_NOT_RUNNING:
-        return "the job was not RUNNING when the process started";
-    case JOB_EXIT_STOPPED:
-        return "stopped by SIGTERM";
-    case JOB_EXIT_LOST:
-        return "the job was taken over by another run";
-    default:
-        return "an unexpected error (see the dispatcher log)";
-    }
+    if (code < 0 || (size_t)code >= sizeof(exit_reasons) / sizeof(exit_reasons[0]))
+        return exit_reasons[JOB_EXIT_INTERNAL];
+    return exit_reasons[code];
 }
+
+static const char *const stop_names[] = {
+    [JOBD_STOP_NONE] = "none",
+    [JOBD_STOP_CANCEL] = "cancel",
+    [JOBD_STOP_TIMEOUT] = "timeout",
+    [JOBD_STOP_SHUTDOWN] = "shutdown",
+};
 
 const char *jobd_stop_name(enum jobd_stop stop)
 {
-    switch (stop) {
-    case JOBD_STOP_CANCEL:
-        return "cancel";
-    case JOBD_STOP_TIMEOUT:
-        return "timeout";
-    case JOBD_STOP_SHUTDOWN:
-        return "shutdown";
-    case JOBD_STOP_NONE:
-    default:
-        return "none";
-    }
+    if ((size_t)stop >= sizeof(stop_names) / sizeof(stop_names[0]))
+        return stop_names[JOBD_STOP_NONE];
+    return stop_names[stop];
 }
 
 void jobd_outcome_for(int wait_status, enum jobd_stop stop, long long limit_seconds,

@@ -51,50 +51,45 @@ int retention_remove_objects(const char *storage_dir, const char *area, const ch
     return nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS) == 0 ? 0 : -1;
 }
 
-static int sweep_pending(struct db *db, const struct config *cfg)
-{
-    static struct id_list list;
-    int done = 0;
-    list.n = 0;
-    if (job_list_pending_expired(db, cfg->pending_ttl_hours, RETENTION_BATCH, collect_id,
-                                 &list) != DB_OK)
-        return -1;
-    for (int i = 0; i < list.n; i++) {
-        bool won = false;
-        /* The row goes first: a job that got its upload in the meantime is
-         * no longer PENDING and keeps its object. */
-        if (job_delete_pending(db, list.ids[i], &won) != DB_OK)
-            return -1;
-        if (!won)
-            continue;
-        retention_remove_objects(cfg->storage_dir, "input", list.ids[i]);
-        log_info("retention: deleted job %s (PENDING for more than %lld h)", list.ids[i],
-                 cfg->pending_ttl_hours);
-        done++;
-    }
-    return done;
-}
+/* One kind of expiry: which jobs are due, what becomes of each row, and
+ * which of the job's object folders then go. */
+struct sweep {
+    enum db_status (*list_due)(struct db *db, long long hours, int limit, job_id_fn fn,
+                               void *ctx);
+    enum db_status (*expire)(struct db *db, const char *id, bool *won);
+    bool output_too;
+    const char *did, *state; /* for the log */
+};
 
-static int sweep_finished(struct db *db, const struct config *cfg)
+/* The row changes first: a PENDING job that got its upload in the meantime
+ * is no longer PENDING and keeps its object. Folders are named after the
+ * job, never after its keys: a job made from a direct upload points at the
+ * file's object, which is not the job's. */
+static const struct sweep sweeps[] = {
+    {job_list_pending_expired, job_delete_pending, false, "deleted", "PENDING"},
+    {job_list_retention_expired, job_clear_objects, true, "objects removed", "finished"},
+};
+
+/* Runs one sweep; the number of jobs it expired, or -1 on a database error. */
+static int sweep_run(struct db *db, const struct config *cfg, const struct sweep *s,
+                     long long hours)
 {
     static struct id_list list;
     int done = 0;
     list.n = 0;
-    if (job_list_retention_expired(db, cfg->retention_hours, RETENTION_BATCH, collect_id,
-                                   &list) != DB_OK)
+    if (s->list_due(db, hours, RETENTION_BATCH, collect_id, &list) != DB_OK)
         return -1;
     for (int i = 0; i < list.n; i++) {
         bool won = false;
-        if (job_clear_objects(db, list.ids[i], &won) != DB_OK)
+        if (s->expire(db, list.ids[i], &won) != DB_OK)
             return -1;
         if (!won)
             continue;
-        /* Directories named after the job, never the keys: a job made from a
-         * direct upload points at the file's object, which is not the job's. */
         retention_remove_objects(cfg->storage_dir, "input", list.ids[i]);
-        retention_remove_objects(cfg->storage_dir, "output", list.ids[i]);
-        log_info("retention: removed the objects of job %s (ended more than %lld h ago)",
-                 list.ids[i], cfg->retention_hours);
+        if (s->output_too)
+            retention_remove_objects(cfg->storage_dir, "output", list.ids[i]);
+        log_info("retention: job %s %s: %s for more than %lld h", list.ids[i], s->did, s->state,
+                 hours);
         done++;
     }
     return done;
@@ -134,9 +129,13 @@ int retention_remove_stale_uploads(const char *storage_dir, long long max_age_se
 int retention_sweep(struct db *db, const struct config *cfg)
 {
     retention_remove_stale_uploads(cfg->storage_dir, STALE_UPLOAD_SECONDS, time(NULL));
-    int a = sweep_pending(db, cfg);
-    if (a < 0)
-        return -1;
-    int b = sweep_finished(db, cfg);
-    return b < 0 ? -1 : a + b;
+    const long long hours[] = {cfg->pending_ttl_hours, cfg->retention_hours};
+    int total = 0;
+    for (size_t i = 0; i < sizeof(sweeps) / sizeof(sweeps[0]); i++) {
+        int done = sweep_run(db, cfg, &sweeps[i], hours[i]);
+        if (done < 0)
+            return -1;
+        total += done;
+    }
+    return total;
 }
