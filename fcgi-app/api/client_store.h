@@ -43,6 +43,7 @@ enum db_status client_list(struct db *db, struct arena *a, const char *user_id, 
                            long long skip, long long limit, json_object **page,
                            long long *total);
 
+/* The client object of the API: a new object owned by the caller. */
 json_object *client_to_json(const struct client *c);
 
 #endif

@@ -18,7 +18,8 @@ struct file_row {
 };
 
 enum db_status file_insert(struct db *db, const struct file_row *f);
-/* DB_NO_ROW when there is no such file (whoever owns it). */
+/* The file into *out, its strings in a; DB_NO_ROW when there is no such
+ * file (whoever owns it). */
 enum db_status file_get(struct db *db, struct arena *a, const char *id, struct file_row *out);
 /* The page of the user's files, newest first, as a JSON array of file
  * objects (*page, owned by the caller, also after a failure); *total gets
@@ -39,7 +40,7 @@ enum db_status file_queue_job(struct db *db, const struct job *job, bool *queued
 enum db_status file_delete(struct db *db, struct arena *a, const char *id, const char ***outputs,
                            int *noutputs, bool *busy);
 
-/* The file object of the API. */
+/* The file object of the API: a new object owned by the caller. */
 json_object *file_to_json(const struct file_row *f);
 
 #endif

@@ -41,10 +41,8 @@ void progress_show(struct request *req);
 void ops_metrics(struct request *req);
 void ops_system_status(struct request *req);
 
-/* Shared by jobs.c and status.c. */
+/* jobs.c, also for status.c's cancel. */
 struct job;
-/* Loads the caller's job or answers 404 (with not_found_code) / 403; 0 or -1. */
-int job_load_own(struct request *req, const char *id, struct job *job, const char *not_found_code);
 /* Cancels: PENDING/QUEUED → CANCELLED, RUNNING → CANCELLATION_REQUESTED
  * (job->status then holds the new state). 0, or -1 after answering (400
  * cannot_code when the job is finished). */

@@ -30,7 +30,8 @@ struct job_list_query {
 };
 
 enum db_status job_insert(struct db *db, const struct job *job);
-/* DB_NO_ROW when there is no such job (whoever owns it). */
+/* The job into *out, its strings in a; DB_NO_ROW when there is no such job
+ * (whoever owns it). */
 enum db_status job_get(struct db *db, struct arena *a, const char *id, struct job *out);
 /* The page of jobs, newest first, as a JSON array of job objects (*page,
  * owned by the caller, also after a failure); *total gets the count of all. */
@@ -65,9 +66,9 @@ struct job_error_query {
 enum db_status job_errors_list(struct db *db, const struct job_error_query *q, json_object *array,
                                long long *total);
 
-/* The job object of the API. */
+/* The job object of the API: a new object owned by the caller. */
 json_object *job_to_json(const struct job *job);
-/* A strong validator for the job's visible state (ETag value, quoted). */
+/* A strong validator for the job's visible state (ETag value, quoted), in a. */
 const char *job_etag(struct arena *a, const struct job *job);
 
 #endif

@@ -15,9 +15,10 @@
 #include "process/engine.h"
 
 
-/* Loads the job named in the path if it is the caller's. Otherwise answers
- * 404 (no such job) or 403 (someone else's) with the given code, returns -1. */
-int job_load_own(struct request *req, const char *id, struct job *job, const char *not_found_code)
+/* Loads the job named in the path if it is the caller's (strings in the
+ * request's arena). Otherwise answers 404 (no such job) or 403 (someone
+ * else's) with the given code, returns -1. */
+static int job_load_own(struct request *req, const char *id, struct job *job, const char *not_found_code)
 {
     enum db_status st = id_is_uuid(id) ? job_get(req->app->db, req->arena, id, job) : DB_NO_ROW;
     return respond_unless_owned(req, st, st == DB_OK ? job->user_id : "", not_found_code, "job");

@@ -50,7 +50,8 @@ enum db_status progress_post(struct db *db, struct arena *a, const struct progre
                              enum progress_outcome *outcome, struct progress_record *out,
                              json_object *errors, json_object *warnings);
 
-/* DB_NO_ROW when the client has no record of that name. */
+/* The record into *out, its strings in a; DB_NO_ROW when the client has no
+ * record of that name. */
 enum db_status progress_get(struct db *db, struct arena *a, const char *client_id,
                             const char *filename, struct progress_record *out);
 
@@ -70,7 +71,8 @@ enum db_status progress_list(struct db *db, struct arena *a, const struct progre
 enum db_status progress_messages(struct db *db, const char *progress_id, const char *kind,
                                  long long limit, json_object *array);
 
-/* The record object of the API (without messages); krn names its client. */
+/* The record object of the API (without messages), a new object owned by
+ * the caller; krn names its client. */
 json_object *progress_to_json(const struct progress_record *r, const char *krn);
 
 #endif

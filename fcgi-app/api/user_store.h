@@ -25,13 +25,16 @@ enum db_status user_insert(struct db *db, const struct user *u, const char *pass
  * (*created). u->id receives the user's id. */
 enum db_status user_make_admin(struct db *db, struct user *u, const char *password_hash,
                                bool *created);
+/* The finders copy the user into *out (fixed-size fields: nothing to free);
+ * DB_NO_ROW when there is none. */
 enum db_status user_find_by_id(struct db *db, const char *id, struct user *out);
-/* login is an email or a username. */
+/* login is an email or a username; the password hash comes along. */
 enum db_status user_find_for_login(struct db *db, const char *login, struct user_login *out);
 enum db_status user_find_by_email(struct db *db, const char *email, struct user *out);
 enum db_status user_update_password_hash(struct db *db, const char *id, const char *hash);
 /* Which of email and username are taken: bit 1 email, bit 2 username. */
 enum db_status user_taken(struct db *db, const char *email, const char *username, int *taken);
+/* The user object of the API: a new object owned by the caller. */
 json_object *user_to_json(const struct user *u);
 
 #endif
