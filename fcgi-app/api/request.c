@@ -131,12 +131,8 @@ static bool parse_ll(const char *s, long long *out)
     return *s != '\0' && errno == 0 && *end == '\0';
 }
 
-/* The declared keys of a form (a query or a form body) as a JSON object,
- * owned by the caller; the first value of a repeated key counts, an empty
- * value is absent. The first key not declared goes to *unknown (in the
- * arena) when unknown is not NULL, and ends the scan. */
-static json_object *form_object(struct arena *a, const char *form, const struct field_spec *specs,
-                                size_t n, const char **unknown)
+json_object *form_fields(struct arena *a, const char *form, const struct field_spec *specs,
+                         size_t n, const char **unknown)
 {
     json_object *obj = json_object_new_object();
     for (const char *p = form; p != NULL && *p != '\0';) {
@@ -173,7 +169,7 @@ int request_form_body(struct request *req, const struct field_spec *specs, size_
     *out = NULL;
     if (read_capped_body(req, &body, &len) != 0)
         return -1;
-    *out = form_object(req->arena, body, specs, n, NULL);
+    *out = form_fields(req->arena, body, specs, n, NULL);
     return 0;
 }
 
@@ -241,7 +237,7 @@ int request_query(struct request *req, const struct field_spec *specs, size_t n,
         memcpy(all + n, page_fields, sizeof(page_fields));
     const char *unknown = NULL;
     json_object_put(req->query_values);
-    req->query_values = form_object(req->arena, req->query, all, all_n, &unknown);
+    req->query_values = form_fields(req->arena, req->query, all, all_n, &unknown);
     if (unknown != NULL) {
         /* Named when it can be shown as it came; a short, clean name always can. */
         if (strlen(unknown) > 64 || !validate_utf8(unknown, strlen(unknown)))

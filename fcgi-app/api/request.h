@@ -123,6 +123,14 @@ int request_query(struct request *req, const struct field_spec *specs, size_t n,
 /* request_query for a list that declares nothing but its page. */
 int query_page(struct request *req, struct page *page);
 
+/* The declared keys of a form (a query or a form body) as a JSON object,
+ * owned by the caller: FIELD_INT values that are integers as numbers, the
+ * rest as strings (decoded into a); the first value of a repeated key
+ * counts, an empty value is absent. When unknown is not NULL, the first key
+ * not declared goes to *unknown and ends the scan (else such keys are
+ * skipped). Values are not validated: request_fields() does that. */
+json_object *form_fields(struct arena *a, const char *form, const struct field_spec *specs,
+                         size_t n, const char **unknown);
 /* Value of name in an application/x-www-form-urlencoded string (a query or a
  * form body), decoded into the arena; NULL if absent. */
 const char *form_value(struct arena *a, const char *form, const char *name);

@@ -1,5 +1,6 @@
 /* libFuzzer target for what the API parses from a request before any handler
- * runs: the router (path segments, percent-decoding), form and query strings,
+ * runs: the router (path segments, percent-decoding), form and query strings
+ * (and their declared keys as JSON),
  * declared JSON validation, and object keys / file names of signed URLs.
  * fuzz-link: fcgi-app/api/router.c fcgi-app/api/request.c fcgi-app/api/response.c fcgi-app/api/validate.c fcgi-app/common/arena.c fcgi-app/common/signing.c fcgi-app/common/ids.c fcgi-app/common/db.c fcgi-app/common/log.c
  */
@@ -50,6 +51,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int nparams = 0;
     router_match(routes, sizeof(routes) / sizeof(routes[0]), &a, size % 2 ? "GET" : "POST", text,
                  &found, params, REQUEST_MAX_PARAMS, &nparams);
+    const char *unknown = NULL;
+    json_object *form = form_fields(&a, text, fields, 6, size % 3 ? &unknown : NULL);
+    json_object_put(form);
     form_value(&a, text, "username");
     form_value(&a, text, "");
     url_decode(&a, text, strlen(text), true);
