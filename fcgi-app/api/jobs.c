@@ -14,7 +14,6 @@
 #include "common/wake.h"
 #include "process/engine.h"
 
-
 /* Loads the job named in the path if it is the caller's (strings in the
  * request's arena). Otherwise answers 404 (no such job) or 403 (someone
  * else's) with the given code, returns -1. */
@@ -76,8 +75,7 @@ static const char *json_text(struct request *req, json_object *v, const char *fa
 int job_spec_parse(struct request *req, json_object *body, struct job *job)
 {
     json_object *v[SPEC__MAX];
-    char path[128], msg[256], *id = arena_alloc(req->arena, UUID_LEN + 1),
-                             *now = arena_alloc(req->arena, DB_TIME_LEN + 1);
+    char path[128], msg[256];
     if (request_fields(req, body, spec_fields, SPEC__MAX, v) != 0)
         return -1;
     if ((v[SPEC_STEPS] && engine_validate_steps(v[SPEC_STEPS], path, sizeof(path), msg,
@@ -92,6 +90,7 @@ int job_spec_parse(struct request *req, json_object *body, struct job *job)
         respond_invalid(req, "output_format", "output_format must be csv, json, jsonl or xlsx");
         return -1;
     }
+    char *id = arena_alloc(req->arena, UUID_LEN + 1), *now = arena_alloc(req->arena, DB_TIME_LEN + 1);
     id_uuid4(id);
     time_db(time_now_ms(), now);
     memset(job, 0, sizeof(*job));
