@@ -50,7 +50,7 @@ static int reload_and_respond(struct request *req, const char *id, int status)
  * engine's list of writers. */
 static bool output_format_known(const char *name)
 {
-    static const char *const writers[] = {"csv", "json", "jsonl", "xlsx"};
+    static const char *const writers[] = {"csv", "json", "jsonl", "xlsx", "parquet"};
     for (size_t i = 0; i < sizeof(writers) / sizeof(writers[0]); i++)
         if (strcmp(name, writers[i]) == 0)
             return true;
@@ -87,7 +87,8 @@ int job_spec_parse(struct request *req, json_object *body, struct job *job)
     }
     const char *format = v[SPEC_FORMAT] ? json_object_get_string(v[SPEC_FORMAT]) : "csv";
     if (!output_format_known(format)) {
-        respond_invalid(req, "output_format", "output_format must be csv, json, jsonl or xlsx");
+        respond_invalid(req, "output_format",
+                        "output_format must be csv, json, jsonl, xlsx or parquet");
         return -1;
     }
     char *id = arena_alloc(req->arena, UUID_LEN + 1), *now = arena_alloc(req->arena, DB_TIME_LEN + 1);

@@ -32,7 +32,7 @@ static void usage(FILE *to)
 {
     fputs("usage: quarry-process run --input FILE --output FILE [--name ORIGINAL_NAME]\n"
           "                          [--steps JSON] [--config JSON]\n"
-          "                          [--output-format csv|json|jsonl|xlsx] [--metadata]\n"
+          "                          [--output-format csv|json|jsonl|xlsx|parquet] [--metadata]\n"
           "       quarry-process job JOB_ID\n",
           to);
 }

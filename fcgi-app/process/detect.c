@@ -157,6 +157,8 @@ static const char *format_mime(const char *format, const unsigned char *head, si
         return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
     if (strcmp(format, "xls") == 0)
         return "application/vnd.ms-excel";
+    if (strcmp(format, "parquet") == 0)
+        return "application/vnd.apache.parquet";
     return csv_mime(head, len);
 }
 
@@ -202,6 +204,10 @@ int detect_format(const char *path, const char *name_hint, char *format, size_t 
         return ole_is_workbook(path) ? answer("xls", format_mime("xls", NULL, 0), format,
                                               format_len, mime, mime_len)
                                      : answer(NULL, type, format, format_len, mime, mime_len);
+    /* Parquet: the magic at both ends (the reader checks the footer). */
+    if (starts_with(head, len, "PAR1", 4))
+        return answer("parquet", format_mime("parquet", NULL, 0), format, format_len, mime,
+                      mime_len);
     if (plainly_not_data(type))
         return answer(NULL, type, format, format_len, mime, mime_len);
 

@@ -27,7 +27,7 @@ struct engine_job {
     const char *output_path;        /* write here (the caller writes to a temp name and renames) */
     json_object *processing_config; /* may be NULL: DESIGN.md "Input formats" */
     json_object *processing_steps;  /* array of {type, params}; may be NULL/empty */
-    const char *output_format;      /* "csv"|"json"|"jsonl"|"xlsx"; NULL = same as input or csv;
+    const char *output_format;      /* "csv"|"json"|"jsonl"|"xlsx"|"parquet"; NULL = same as input or csv;
                                        a convert_format step overrides it */
 };
 

@@ -13,11 +13,13 @@ extern const struct reader_ops reader_jsonl_ops;
 extern const struct reader_ops reader_xml_ops;
 extern const struct reader_ops reader_xlsx_ops;
 extern const struct reader_ops reader_xls_ops;
+extern const struct reader_ops reader_parquet_ops;
 
 extern const struct writer_ops writer_csv_ops;
 extern const struct writer_ops writer_json_ops;
 extern const struct writer_ops writer_jsonl_ops;
 extern const struct writer_ops writer_xlsx_ops;
+extern const struct writer_ops writer_parquet_ops;
 
 static const struct reader_ops *const readers[] = {
     &reader_csv_ops,
@@ -26,6 +28,7 @@ static const struct reader_ops *const readers[] = {
     &reader_xml_ops,
     &reader_xlsx_ops,
     &reader_xls_ops,
+    &reader_parquet_ops,
 };
 
 static const struct writer_ops *const writers[] = {
@@ -33,6 +36,7 @@ static const struct writer_ops *const writers[] = {
     &writer_json_ops,
     &writer_jsonl_ops,
     &writer_xlsx_ops,
+    &writer_parquet_ops,
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -43,6 +47,7 @@ static const struct {
 } aliases[] = {
     {"jsonlines", "jsonl"}, {"ndjson", "jsonl"}, {"json_lines", "jsonl"},
     {"tsv", "csv"},         {"txt", "csv"},      {"excel", "xlsx"},
+    {"pq", "parquet"},
 };
 
 const char *formats_canonical(const char *name)
@@ -52,7 +57,7 @@ const char *formats_canonical(const char *name)
     for (size_t i = 0; i < COUNT(aliases); i++)
         if (strcasecmp(name, aliases[i].alias) == 0)
             return aliases[i].format;
-    static const char *const known[] = {"csv", "json", "jsonl", "xml", "xlsx", "xls"};
+    static const char *const known[] = {"csv", "json", "jsonl", "xml", "xlsx", "xls", "parquet"};
     for (size_t i = 0; i < COUNT(known); i++)
         if (strcasecmp(name, known[i]) == 0)
             return known[i];
@@ -104,5 +109,5 @@ int formats_validate_config(json_object *config, char *field, size_t field_len, 
 
 const char *formats_writer_list(void)
 {
-    return "csv, json, jsonl, xlsx";
+    return "csv, json, jsonl, xlsx, parquet";
 }

@@ -3,7 +3,8 @@
 # in the library; job.c (database mode) brings those to the binary only.
 noinst_LIBRARIES += libquarry_engine.a
 libquarry_engine_a_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(XML_CFLAGS) $(ZIP_CFLAGS) \
-	$(XLSXWRITER_CFLAGS) $(FREEXL_CFLAGS) $(MAGIC_CFLAGS)
+	$(XLSXWRITER_CFLAGS) $(FREEXL_CFLAGS) $(MAGIC_CFLAGS) $(SNAPPY_CFLAGS) $(ZSTD_CFLAGS) \
+	$(ZLIB_CFLAGS)
 libquarry_engine_a_SOURCES = \
 	fcgi-app/process/detect.c fcgi-app/process/detect.h \
 	fcgi-app/process/engine.c fcgi-app/process/engine.h \
@@ -13,10 +14,13 @@ libquarry_engine_a_SOURCES = \
 	fcgi-app/process/json_record.c fcgi-app/process/json_record.h \
 	fcgi-app/process/metadata.c fcgi-app/process/metadata.h \
 	fcgi-app/process/outbuf.c fcgi-app/process/outbuf.h \
+	fcgi-app/process/parquet_meta.c fcgi-app/process/parquet_meta.h \
+	fcgi-app/process/parquet_page.c fcgi-app/process/parquet_page.h \
 	fcgi-app/process/pipeline.c \
 	fcgi-app/process/read_csv.c \
 	fcgi-app/process/read_json.c \
 	fcgi-app/process/read_jsonl.c \
+	fcgi-app/process/read_parquet.c \
 	fcgi-app/process/read_xls.c \
 	fcgi-app/process/read_xlsx.c \
 	fcgi-app/process/read_xml.c \
@@ -36,13 +40,15 @@ libquarry_engine_a_SOURCES = \
 	fcgi-app/process/step_validate.c \
 	fcgi-app/process/steps.c fcgi-app/process/steps.h \
 	fcgi-app/process/text.c fcgi-app/process/text.h \
+	fcgi-app/process/thrift_compact.c fcgi-app/process/thrift_compact.h \
 	fcgi-app/process/write_csv.c \
 	fcgi-app/process/write_json.c \
+	fcgi-app/process/write_parquet.c \
 	fcgi-app/process/write_xlsx.c
 
 # What a program linking the engine needs.
 PROCESS_ENGINE_LIBS = libquarry_engine.a $(JSONC_LIBS) $(XML_LIBS) $(ZIP_LIBS) \
-	$(XLSXWRITER_LIBS) $(FREEXL_LIBS) $(MAGIC_LIBS) -lm
+	$(XLSXWRITER_LIBS) $(FREEXL_LIBS) $(MAGIC_LIBS) $(SNAPPY_LIBS) $(ZSTD_LIBS) $(ZLIB_LIBS) -lm
 
 bin_PROGRAMS += quarry-process
 quarry_process_CFLAGS = $(libquarry_engine_a_CFLAGS) $(MARIADB_CFLAGS)

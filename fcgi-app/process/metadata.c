@@ -166,7 +166,7 @@ static inline enum text_kind quick_kind(const char *p, size_t len)
     return i == len && frac > 0 ? KIND_NUMBER : text_classify(p, len);
 }
 
-static enum text_kind kind_of(const struct rec_field *f)
+enum text_kind meta_value_kind(const struct rec_field *f)
 {
     switch (f->type) {
     case REC_TEXT:
@@ -248,7 +248,7 @@ int meta_observe(struct meta_stats *s, const struct record *rec)
         }
         if (c->settled)
             continue;
-        enum text_kind k = kind_of(f);
+        enum text_kind k = meta_value_kind(f);
         unsigned g = group_of(k);
         c->kinds |= 1u << k;
         c->groups |= g;
@@ -258,15 +258,24 @@ int meta_observe(struct meta_stats *s, const struct record *rec)
     return 0;
 }
 
+const char *meta_kinds_type(unsigned kinds)
+{
+    unsigned groups = 0;
+    for (int k = KIND_INTEGER; k <= KIND_STRING; k++)
+        if (kinds & (1u << k))
+            groups |= group_of((enum text_kind)k);
+    if (kinds == 0 || (kinds & (1u << KIND_STRING)) || (groups & (groups - 1)) != 0)
+        return "string";
+    if (groups == GROUP_NUM)
+        return kinds & (1u << KIND_NUMBER) ? "number" : "integer";
+    if (groups == GROUP_BOOL)
+        return "boolean";
+    return kinds & (1u << KIND_DATETIME) ? "datetime" : "date";
+}
+
 static const char *type_of(const struct col_stat *c)
 {
-    if (c->settled || c->kinds == 0)
-        return "string";
-    if (c->groups == GROUP_NUM)
-        return c->kinds & (1u << KIND_NUMBER) ? "number" : "integer";
-    if (c->groups == GROUP_BOOL)
-        return "boolean";
-    return c->kinds & (1u << KIND_DATETIME) ? "datetime" : "date";
+    return c->settled ? "string" : meta_kinds_type(c->kinds);
 }
 
 int meta_emit(const struct meta_stats *s, json_object *meta)

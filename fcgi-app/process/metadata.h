@@ -7,6 +7,7 @@
 #include <json-c/json.h>
 
 #include "process/record.h"
+#include "process/text.h"
 
 struct meta_stats;
 
@@ -22,6 +23,13 @@ int meta_columns(struct meta_stats *stats, const struct rec_columns *cols);
 int meta_observe(struct meta_stats *stats, const struct record *rec);
 /* Adds columns_count (unless present), data_types and null_counts to meta. */
 int meta_emit(const struct meta_stats *stats, json_object *meta);
+
+/* The kind of one non-null value, as data_types sees it (a REC_TEXT
+ * value is classified, typed values keep their type). */
+enum text_kind meta_value_kind(const struct rec_field *f);
+/* The data_types name ("integer", "number", "boolean", "date", "datetime",
+ * "string") of a column whose values had these kinds (bits 1 << kind). */
+const char *meta_kinds_type(unsigned kinds);
 
 /* The schema of GET /files/{id}/schema from a detailed run over `rows`
  * records: {schema:{col:{type, nullable, min_length, max_length, min?,

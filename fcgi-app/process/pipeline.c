@@ -266,6 +266,7 @@ static int run_job(struct run *r)
         .path = job->output_path,
         .columns = &r->cols,
         .config = job->processing_config,
+        .options = steps_output_options(job->processing_steps),
         .env = r->env,
     };
     rc = r->writer->open(&r->writer_state, &wargs);

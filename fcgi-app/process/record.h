@@ -203,12 +203,17 @@ struct writer_args {
     const char *path;
     const struct rec_columns *columns;  /* output columns known up front; may be empty */
     json_object *config;                /* processing_config; may be NULL */
+    json_object *options;               /* the convert_format step's params; may be NULL */
     struct rec_env *env;
 };
 
 struct writer_ops {
     const char *format;      /* "csv", "json", "jsonl", "xlsx" */
     const char *extension;   /* without the dot */
+    /* Checks the writer's own convert_format params (compression, ...) as
+     * step validation does (field relative to params). May be NULL. */
+    int (*validate_options)(json_object *params, char *field, size_t field_len, char *msg,
+                            size_t msg_len);
     int (*open)(void **state, const struct writer_args *args);   /* engine_status */
     int (*write)(void *state, const struct record *rec);         /* engine_status */
     /* Flushes and closes; returns engine_status. Always frees the state. */

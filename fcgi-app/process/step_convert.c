@@ -1,4 +1,5 @@
-/* step_convert.c — convert_format {to_format: csv|json|jsonl|xlsx}. The
+/* step_convert.c — convert_format {to_format: csv|json|jsonl|xlsx|parquet, ...}
+ * (the writer checks its own options, e.g. Parquet's compression). The
  * conversion is the choice of writer (the pipeline reads to_format before
  * it opens the output); as a step it passes every row through. */
 #include <stdlib.h>
@@ -14,10 +15,11 @@ static int convert_validate(json_object *params, char *field, size_t field_len, 
     const char *to;
     if (param_string(params, "to_format", true, &to, &e))
         return -1;
-    const char *canon = formats_canonical(to);
-    if (!canon || (strcmp(canon, "csv") && strcmp(canon, "json") && strcmp(canon, "jsonl") &&
-                   strcmp(canon, "xlsx")))
+    const struct writer_ops *writer = formats_writer(to);
+    if (!writer)
         return step_err_set(&e, "to_format", "must be one of: %s", formats_writer_list());
+    if (writer->validate_options)
+        return writer->validate_options(params, field, field_len, msg, msg_len);
     return 0;
 }
 

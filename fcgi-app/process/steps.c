@@ -51,6 +51,22 @@ const char *steps_output_format(json_object *list)
     return format;
 }
 
+json_object *steps_output_options(json_object *list)
+{
+    json_object *options = NULL;
+    size_t n = list && json_object_is_type(list, json_type_array)
+                   ? json_object_array_length(list)
+                   : 0;
+    for (size_t i = 0; i < n; i++) {
+        json_object *step = json_object_array_get_idx(list, i), *type, *params;
+        if (json_object_object_get_ex(step, "type", &type) &&
+            strcmp(json_object_get_string(type), "convert_format") == 0 &&
+            json_object_object_get_ex(step, "params", &params))
+            options = params;
+    }
+    return options;
+}
+
 static int fail(char *field, size_t field_len, char *msg, size_t msg_len, const char *f,
                 const char *m)
 {

@@ -236,6 +236,7 @@ static unsigned days_in_month(unsigned y, unsigned m)
 struct iso_parts {
     unsigned y, mo, d, h, mi, s;
     double frac, offset;
+    unsigned micro;   /* the fraction's first six digits, as an integer */
     bool has_time;
 };
 
@@ -249,6 +250,7 @@ static bool iso_parts(const char *p, size_t len, struct iso_parts *t)
         return false;
     t->h = t->mi = t->s = 0;
     t->frac = t->offset = 0;
+    t->micro = 0;
     t->has_time = false;
     size_t i = 10;
     if (i == len)
@@ -266,8 +268,13 @@ static bool iso_parts(const char *p, size_t len, struct iso_parts *t)
         if (i < len && (p[i] == '.' || p[i] == ',')) {
             double scale = 0.1;
             size_t start = ++i;
-            for (; i < len && is_digit(p[i]); i++, scale /= 10)
+            for (; i < len && is_digit(p[i]); i++, scale /= 10) {
                 t->frac += (p[i] - '0') * scale;
+                if (i - start < 6)
+                    t->micro = t->micro * 10 + (unsigned)(p[i] - '0');
+            }
+            for (size_t k = i - start; k < 6; k++)
+                t->micro *= 10;
             if (i == start)
                 return false;
         }
@@ -308,6 +315,19 @@ bool text_parse_iso(const char *p, size_t len, double *epoch, bool *has_time)
     *has_time = t.has_time;
     *epoch = (double)text_days_from_civil(t.y, t.mo, t.d) * 86400.0 + t.h * 3600.0 +
              t.mi * 60.0 + t.s + t.frac - t.offset;
+    return true;
+}
+
+bool text_parse_iso_micros(const char *p, size_t len, int64_t *micros, bool *has_time)
+{
+    trim(&p, &len);
+    struct iso_parts t;
+    if (!iso_parts(p, len, &t))
+        return false;
+    *has_time = t.has_time;
+    int64_t secs = text_days_from_civil(t.y, t.mo, t.d) * 86400 + t.h * 3600 + t.mi * 60 + t.s -
+                   (int64_t)t.offset;
+    *micros = secs * 1000000 + t.micro;
     return true;
 }
 

@@ -54,6 +54,9 @@ bool text_parse_bool(const char *p, size_t len, bool *out);
 /* ISO 8601: YYYY-MM-DD, optionally followed by [T ]HH:MM[:SS[.fff]][Z|+HH:MM].
  * *epoch is seconds since 1970 (UTC), *has_time says which form it was. */
 bool text_parse_iso(const char *p, size_t len, double *epoch, bool *has_time);
+/* The same, exactly: microseconds since 1970 (UTC); digits past the sixth
+ * of a fraction are dropped. */
+bool text_parse_iso_micros(const char *p, size_t len, int64_t *micros, bool *has_time);
 /* The JSON number grammar, exactly (no blanks, no leading zeros). */
 bool text_json_number_body(const char *p, size_t len);
 static inline bool text_is_json_number(const char *p, size_t len)

@@ -87,3 +87,10 @@ TESTS += tests/unit/test_schema
 tests_unit_test_schema_SOURCES = tests/unit/test_schema.c
 tests_unit_test_schema_CFLAGS = $(UNIT_ENGINE_CFLAGS)
 tests_unit_test_schema_LDADD = $(UNIT_ENGINE_LIBS)
+
+# Parquet: the Thrift compact codec, the page encodings, the writer and reader.
+check_PROGRAMS += tests/unit/test_parquet
+TESTS += tests/unit/test_parquet
+tests_unit_test_parquet_SOURCES = tests/unit/test_parquet.c tests/unit/engine_harness.h
+tests_unit_test_parquet_CFLAGS = $(UNIT_ENGINE_CFLAGS)
+tests_unit_test_parquet_LDADD = $(UNIT_ENGINE_LIBS)
