@@ -290,6 +290,9 @@ static void pack(struct pq_buf *out, const uint32_t *values, size_t n, int w)
 
 void pq_rle_init(struct pq_rle *d, const uint8_t *buf, size_t len, int bit_width)
 {
+    static const uint8_t nothing[1];
+    if (!buf)
+        buf = nothing, len = 0;
     memset(d, 0, sizeof(*d));
     d->p = buf;
     d->end = buf + len;

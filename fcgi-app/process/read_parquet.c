@@ -37,8 +37,10 @@
 #include "process/record.h"
 #include "process/text.h"
 
-/* The largest page accepted (compressed or not). */
+/* The largest page accepted (compressed or not), and what the pages and
+ * dictionaries of all columns may hold at once. */
 #define PQR_MAX_PAGE (256u << 20)
+#define PQR_MEMORY_BUDGET (512u << 20)
 #define PQR_LEVEL_BATCH 1024
 
 /* How a column's values are written out. */
@@ -113,6 +115,7 @@ struct pq_reader {
     size_t hdr_cap;
     struct pq_codecs *codecs;
     unsigned codecs_seen;      /* bit set of enum pq_codec */
+    size_t page_memory;        /* bytes of the columns' page and dictionary buffers */
     char err[256];
 };
 
@@ -176,6 +179,20 @@ static uint32_t le32(const uint8_t *p)
 static uint64_t le64(const uint8_t *p)
 {
     return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
+}
+
+/* Grows a column's page or dictionary buffer within PQR_MEMORY_BUDGET. */
+static int grow_page_buf(struct pq_reader *r, struct pqr_col *c, uint8_t **buf, size_t *cap,
+                         size_t need)
+{
+    size_t before = *cap;
+    if (need > before && r->page_memory - before + need > PQR_MEMORY_BUDGET)
+        return bad(r, c, "the pages of one row group would need more than %u MB of memory",
+                   PQR_MEMORY_BUDGET >> 20);
+    if (!grow(buf, cap, need))
+        return rec_fail(r->env, ENGINE_NO_MEMORY, "out of memory");
+    r->page_memory = r->page_memory - before + *cap;
+    return ENGINE_OK;
 }
 
 /* ---------------------------------------------------------------- schema */
@@ -361,9 +378,10 @@ static int read_body(struct pq_reader *r, struct pqr_col *c, const struct pq_pag
         return bad(r, c, "a page runs past the end of its column chunk");
     if ((uint32_t)h->compressed_size > PQR_MAX_PAGE || (uint32_t)h->uncompressed_size > PQR_MAX_PAGE)
         return bad(r, c, "a page is larger than %u MB", PQR_MAX_PAGE >> 20);
-    if (!grow(&c->raw, &c->raw_cap, (size_t)h->compressed_size + 1))
-        return rec_fail(r->env, ENGINE_NO_MEMORY, "out of memory");
-    int rc = read_at(r, c->raw, (size_t)h->compressed_size, c->next_page);
+    int rc = grow_page_buf(r, c, &c->raw, &c->raw_cap, (size_t)h->compressed_size + 1);
+    if (rc != ENGINE_OK)
+        return rc;
+    rc = read_at(r, c->raw, (size_t)h->compressed_size, c->next_page);
     c->next_page += h->compressed_size;
     return rc;
 }
@@ -379,14 +397,14 @@ static int load_dictionary(struct pq_reader *r, struct pqr_col *c, const struct 
     if (rc != ENGINE_OK)
         return rc;
     size_t n = (size_t)h->uncompressed_size;
-    if (!grow(&c->dict, &c->dict_cap, n + 1))
-        return rec_fail(r->env, ENGINE_NO_MEMORY, "out of memory");
+    if ((rc = grow_page_buf(r, c, &c->dict, &c->dict_cap, n + 1)) != ENGINE_OK)
+        return rc;
     if (pq_decompress(r->codecs, c->codec, c->raw, (size_t)h->compressed_size, c->dict, n, r->err,
                       sizeof(r->err)))
         return bad(r, c, "dictionary page: %s", r->err);
     uint32_t count = (uint32_t)h->num_values;
     /* every entry takes a byte at least (a BOOLEAN dictionary is pointless and refused) */
-    if (c->type == PQ_BOOLEAN || count > n + 1)
+    if (c->type == PQ_BOOLEAN || count > n / (c->type == PQ_BYTE_ARRAY ? 4 : c->width))
         return bad(r, c, "the dictionary page is invalid");
     if (count > c->dict_items_cap) {
         uint32_t *off = realloc(c->dict_off, (size_t)count * sizeof(*off));
@@ -494,8 +512,8 @@ static int load_data_page(struct pq_reader *r, struct pqr_col *c, const struct p
     if (rc != ENGINE_OK)
         return rc;
     size_t usize = (size_t)h->uncompressed_size, csize = (size_t)h->compressed_size;
-    if (!grow(&c->page, &c->page_cap, usize + 1))
-        return rec_fail(r->env, ENGINE_NO_MEMORY, "out of memory");
+    if ((rc = grow_page_buf(r, c, &c->page, &c->page_cap, usize + 1)) != ENGINE_OK)
+        return rc;
     const uint8_t *levels = NULL, *values;
     size_t levels_len = 0;
     if (h->type == PQ_DATA_PAGE) {
