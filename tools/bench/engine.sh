@@ -6,6 +6,8 @@
 #   filter CSV -> CSV            (city == "New York")
 #   convert CSV -> JSON Lines
 #   filter JSON Lines -> JSON Lines (input: the JSONL the previous case wrote)
+#   convert CSV -> Parquet and Parquet -> CSV, beside DuckDB's COPY on one
+#   thread (SET threads=1)
 # Columns: wall seconds, input MB/s, peak RSS (/usr/bin/time %M), and how
 # many times faster quarry-process is than each other tool.
 #   tools/bench/engine.sh            BENCH_ROWS=200000 for a quick run
@@ -136,4 +138,47 @@ else
 	log "filter JSONL->JSONL: skipped, quarry-process does not read JSON Lines here: $(head -c 300 "$OUT/probe.out")"
 fi
 [ "$have_pandas" = 1 ] || log "(pandas not installed: apt-get install python3-pandas to add it)"
-rm -f "$OUT"/*.jsonl "$OUT"/*.csv
+
+# 4-5. Parquet: CSV -> Parquet (Snappy) and Parquet -> CSV beside DuckDB's
+# COPY on one thread (SET threads=1; @duckdb/node-api from tests/js). Both
+# read the same files: the benchmark CSV, then the Parquet file Quarry
+# wrote. DuckDB's figure is the COPY statement alone (its start-up aside);
+# its RSS is the whole node process.
+if [ -f "$REPO/tests/js/node_modules/@duckdb/node-api/package.json" ]; then
+	size_mb=$(awk -v b="$(stat -c %s "$CSV")" 'BEGIN { printf "%.1f", b / 1048576 }')
+	# duck NAME MODE IN OUT: median of the COPY times into WALL, peak RSS into RSS_MB
+	duck() {
+		local name=$1 i walls=() rss=0 t m
+		for ((i = 0; i < RUNS; i++)); do
+			/usr/bin/time -f '%e %M' -o "$OUT/$name.time" node "$REPO/tools/bench/duckdb_copy.mjs" \
+				"$2" "$3" "$4" >"$OUT/$name.stdout" 2>"$OUT/$name.stderr" || {
+				log "$name failed:"
+				tail -5 "$OUT/$name.stderr" >&2
+				return 1
+			}
+			read -r t m <"$OUT/$name.time"
+			walls+=("$(cat "$OUT/$name.stdout")")
+			[ "$m" -gt "$rss" ] && rss=$m
+		done
+		WALL=$(printf '%s\n' "${walls[@]}" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+		RSS_MB=$(awk -v k="$rss" 'BEGIN { printf "%.1f", k / 1024 }')
+	}
+	measure csv-parquet "$QP" run --input "$CSV" --output "$OUT/q.parquet" --output-format parquet
+	qwall=$WALL
+	row "convert CSV->Parquet (snappy)" quarry-process "$WALL" "$RSS_MB" ""
+	duck csv-parquet-duckdb csv2parquet "$CSV" "$OUT/d.parquet"
+	row "" "duckdb 1 thread" "$WALL" "$RSS_MB" "$qwall"
+	log "  sizes: quarry $(stat -c %s "$OUT/q.parquet") bytes, duckdb $(stat -c %s "$OUT/d.parquet") bytes"
+	pq_mb=$(awk -v b="$(stat -c %s "$OUT/q.parquet")" 'BEGIN { printf "%.1f", b / 1048576 }')
+	size_mb=$pq_mb
+	measure parquet-csv "$QP" run --input "$OUT/q.parquet" --output "$OUT/back.csv" --output-format csv
+	qwall=$WALL
+	row "convert Parquet->CSV ($pq_mb MB)" quarry-process "$WALL" "$RSS_MB" ""
+	duck parquet-csv-duckdb parquet2csv "$OUT/q.parquet" "$OUT/back-duckdb.csv"
+	row "" "duckdb 1 thread" "$WALL" "$RSS_MB" "$qwall"
+	cmp -s "$OUT/back.csv" "$CSV" && log "  CSV -> Parquet -> CSV: byte-identical" ||
+		log "  CSV -> Parquet -> CSV: differs from the input (see $OUT/back.csv)"
+else
+	log "Parquet cases: skipped, tests/js/node_modules is missing (tools/quarry deps)"
+fi
+rm -f "$OUT"/*.jsonl "$OUT"/*.csv "$OUT"/*.parquet
