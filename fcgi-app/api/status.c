@@ -62,12 +62,26 @@ static long long chunk_size_of(const struct job *job)
     return chunk;
 }
 
+/* The records of the file: counted when the run ends; while it runs (the
+ * engine streams, nothing counts ahead) estimated from the share of the
+ * file read so far, and never less than what was processed. */
+static long long total_records_of(const struct job *job)
+{
+    long long total = job->total_records;
+    if (total == 0 && job_status_active(job->status) && job->percentage > 0.0) {
+        total = (long long)((double)job->processed_records * 100.0 / job->percentage + 0.5);
+        if (total < job->processed_records)
+            total = job->processed_records;
+    }
+    return total;
+}
+
 static json_object *status_to_json(const struct request *req, const struct job *job)
 {
     const struct status_view *m = &views[job->status];
     long long chunk = chunk_size_of(job);
     bool done = job->status == JOB_COMPLETED;
-    long long total = job->total_records;
+    long long total = total_records_of(job);
     long long processed = job->processed_records;
     long long total_batches = total > 0 ? (total + chunk - 1) / chunk : 0;
     long long completed_batches = done ? total_batches : processed / chunk;
