@@ -1,6 +1,6 @@
 # Shared by every program: configuration, logging, database, ids, secrets.
 noinst_LIBRARIES += libquarry_common.a
-libquarry_common_a_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(JWT_CFLAGS) $(MARIADB_CFLAGS) $(SODIUM_CFLAGS)
+libquarry_common_a_CPPFLAGS = $(AM_CPPFLAGS) $(JSONC_CFLAGS) $(JWT_CFLAGS) $(MARIADB_CFLAGS) $(SODIUM_CFLAGS)
 libquarry_common_a_SOURCES = \
 	fcgi-app/common/arena.c fcgi-app/common/arena.h \
 	fcgi-app/common/config.c fcgi-app/common/config.h \

@@ -2,7 +2,7 @@
 # steps, writers, the pipeline) and quarry-process. No MariaDB, no libfcgi
 # in the library; job.c (database mode) brings those to the binary only.
 noinst_LIBRARIES += libquarry_engine.a
-libquarry_engine_a_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(XML_CFLAGS) $(ZIP_CFLAGS) \
+libquarry_engine_a_CPPFLAGS = $(AM_CPPFLAGS) $(JSONC_CFLAGS) $(XML_CFLAGS) $(ZIP_CFLAGS) \
 	$(XLSXWRITER_CFLAGS) $(FREEXL_CFLAGS) $(MAGIC_CFLAGS) $(SNAPPY_CFLAGS) $(ZSTD_CFLAGS) \
 	$(ZLIB_CFLAGS)
 libquarry_engine_a_SOURCES = \
@@ -51,7 +51,7 @@ PROCESS_ENGINE_LIBS = libquarry_engine.a $(JSONC_LIBS) $(XML_LIBS) $(ZIP_LIBS) \
 	$(XLSXWRITER_LIBS) $(FREEXL_LIBS) $(MAGIC_LIBS) $(SNAPPY_LIBS) $(ZSTD_LIBS) $(ZLIB_LIBS) -lm
 
 bin_PROGRAMS += quarry-process
-quarry_process_CFLAGS = $(libquarry_engine_a_CFLAGS) $(MARIADB_CFLAGS)
+quarry_process_CPPFLAGS = $(libquarry_engine_a_CPPFLAGS) $(MARIADB_CFLAGS)
 quarry_process_SOURCES = \
 	fcgi-app/process/main.c \
 	fcgi-app/process/cli.c fcgi-app/process/cli.h \

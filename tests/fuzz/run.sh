@@ -1,21 +1,21 @@
 #!/usr/bin/env bash
 # Builds every tests/fuzz/fuzz_*.c against the engine sources with clang
 # (-fsanitize=fuzzer,address,undefined) and runs each for a bounded time.
-#   tests/fuzz/run.sh [SECONDS_PER_TARGET]     (default 20)
-# Prints one line per target; exits non-zero when a target crashes (the
-# crashing input is kept under build/fuzz/artifacts/). Seeds come from
-# tests/fuzz/corpus/<target>/; what the fuzzer finds goes to
-# build/fuzz/corpus/<target>/ (not committed).
+#   tests/fuzz/run.sh [SECONDS_PER_TARGET]  (default $QUARRY_FUZZ_SECONDS, else 20)
+# Prints TAP (make check counts it): one "ok"/"not ok" line per target;
+# exits non-zero when a target crashes (the crashing input is kept under
+# build/fuzz/artifacts/). Seeds come from tests/fuzz/corpus/<target>/; what
+# the fuzzer finds goes to build/fuzz/corpus/<target>/ (not committed).
 set -euo pipefail
 
-seconds=${1:-20}
+seconds=${1:-${QUARRY_FUZZ_SECONDS:-20}}
 case $seconds in '' | *[!0-9]*) echo "usage: $0 [seconds]" >&2; exit 2 ;; esac
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
 out=$repo/build/fuzz
 mkdir -p "$out/obj" "$out/artifacts"
 
-command -v clang >/dev/null || { echo "fuzz: clang not found (apt-get install clang libclang-rt-14-dev)" >&2; exit 2; }
+command -v clang >/dev/null || { echo "Bail out! clang not found (apt-get install clang libclang-rt-14-dev)"; exit 2; }
 pkgs="json-c libxml-2.0 libzip xlsxwriter freexl libmagic libsodium libcrypto fcgi libmariadb snappy libzstd zlib"
 cflags="-std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror -I$repo/fcgi-app $(pkg-config --cflags $pkgs)"
 libs="$(pkg-config --libs $pkgs) -lm"
@@ -32,14 +32,21 @@ for src in "$repo"/fcgi-app/process/*.c; do
 	objs+=("$obj")
 done
 
-status=0
-for target_src in "$repo"/tests/fuzz/fuzz_*.c; do
+targets=("$repo"/tests/fuzz/fuzz_*.c)
+echo "1..${#targets[@]}"
+status=0 n=0
+for target_src in "${targets[@]}"; do
 	name=$(basename "${target_src%.c}")
 	bin=$out/$name
+	n=$((n + 1))
 	# A target of a parser outside the engine names its sources in a "fuzz-link:" line.
 	extra=()
 	for src in $(sed -n 's/^ \* fuzz-link: //p' "$target_src"); do extra+=("$repo/$src"); done
-	clang $cflags -fsanitize=fuzzer,$san "$target_src" "${extra[@]}" "${objs[@]}" $libs -o "$bin"
+	if ! clang $cflags -fsanitize=fuzzer,$san "$target_src" "${extra[@]}" "${objs[@]}" $libs -o "$bin" >&2; then
+		echo "not ok $n - $name: does not build"
+		status=1
+		continue
+	fi
 	corpus=$out/corpus/$name
 	mkdir -p "$corpus"
 	seeds=()
@@ -50,10 +57,10 @@ for target_src in "$repo"/tests/fuzz/fuzz_*.c; do
 		-artifact_prefix="$out/artifacts/$name-" -print_final_stats=1 \
 		"$corpus" "${seeds[@]}" >"$log" 2>&1; then
 		runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-		echo "$name: ok (${runs:-?} runs in ${seconds}s)"
+		echo "ok $n - $name (${runs:-?} runs in ${seconds}s)"
 	else
 		artifact=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | tail -1)
-		echo "$name: CRASH (see $log${artifact:+, input $artifact})"
+		echo "not ok $n - $name: CRASH (see $log${artifact:+, input $artifact})"
 		grep -m1 -E 'ERROR: |runtime error|deadly signal|Assertion|abort' "$log" >&2 || true
 		status=1
 	fi

@@ -1,6 +1,8 @@
 /* engine_harness.h — runs engine_run over an in-memory input for the engine
  * tests: the input goes to a temporary file, the output comes back as a
- * string, line errors are collected as "line:severity:code:column" lines. */
+ * string, line errors are collected as "line:severity:code:column" lines.
+ * Its names (run_*, RUN, meta_str) differ from reader_harness.h's
+ * (harness_*), so a test file may include both. */
 #ifndef QUARRY_TESTS_ENGINE_HARNESS_H
 #define QUARRY_TESTS_ENGINE_HARNESS_H
 
@@ -24,7 +26,7 @@ struct run_out {
     volatile int cancel;
 };
 
-static inline void harness_line_error(void *ctx, long long line, const char *column,
+static inline void run_line_error(void *ctx, long long line, const char *column,
                                       const char *severity, const char *code, const char *message)
 {
     struct run_out *o = ctx;
@@ -35,7 +37,7 @@ static inline void harness_line_error(void *ctx, long long line, const char *col
     o->nerrors++;
 }
 
-static inline void harness_progress(void *ctx, long long processed, long long failed,
+static inline void run_progress(void *ctx, long long processed, long long failed,
                                     long long warned, long long bytes_read, long long bytes_total)
 {
     struct run_out *o = ctx;
@@ -46,7 +48,7 @@ static inline void harness_progress(void *ctx, long long processed, long long fa
     o->progress_calls++;
 }
 
-static inline char *harness_read_file(const char *path, size_t *len)
+static inline char *run_read_file(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
@@ -83,7 +85,7 @@ static inline void run_engine(const void *input, size_t len, const char *name, c
     o->nerrors = 0;
     o->progress_calls = 0;
     struct engine_callbacks cb = {
-        .ctx = o, .progress = harness_progress, .line_error = harness_line_error,
+        .ctx = o, .progress = run_progress, .line_error = run_line_error,
         .cancel = &o->cancel,
     };
     struct engine_job job = {
@@ -99,7 +101,7 @@ static inline void run_engine(const void *input, size_t len, const char *name, c
     if (steps)
         ck_assert_msg(job.processing_steps != NULL, "bad steps JSON in test: %s", steps);
     o->rc = engine_run(&job, &cb, &o->res);
-    o->output = harness_read_file(out_path, &o->output_len);
+    o->output = run_read_file(out_path, &o->output_len);
     unlink(in_path);
     unlink(out_path);
     json_object_put(job.processing_config);

@@ -145,15 +145,19 @@ START_TEST(object_keys)
 }
 END_TEST
 
-int main(void)
+static void make_keys(void)
 {
-    if (sodium_init() < 0)
-        return EXIT_FAILURE;
+    ck_assert_int_ge(sodium_init(), 0);
     randombytes_buf(key, sizeof(key));
     randombytes_buf(other, sizeof(other));
+}
+
+Suite *auth_crypto_suite(void)
+{
     Suite *s = suite_create("auth_crypto");
     TCase *tc = tcase_create("all");
     tcase_set_timeout(tc, 60);
+    tcase_add_unchecked_fixture(tc, make_keys, NULL);
     tcase_add_test(tc, token_round_trip);
     tcase_add_test(tc, token_refusals);
     tcase_add_test(tc, token_cache_hits_and_refusals);
@@ -161,9 +165,5 @@ int main(void)
     tcase_add_test(tc, signed_urls);
     tcase_add_test(tc, object_keys);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return s;
 }

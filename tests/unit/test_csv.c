@@ -423,7 +423,7 @@ START_TEST(wide_rows)
 }
 END_TEST
 
-static Suite *csv_suite(void)
+Suite *csv_suite(void)
 {
     Suite *s = suite_create("csv");
     TCase *tc = tcase_create("reader");
@@ -453,13 +453,4 @@ static Suite *csv_suite(void)
     tcase_add_test(tc, wide_rows);
     suite_add_tcase(s, tc);
     return s;
-}
-
-int main(void)
-{
-    SRunner *sr = srunner_create(csv_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -142,7 +142,7 @@ START_TEST(what_cannot_be_read)
 }
 END_TEST
 
-int main(void)
+Suite *detect_suite(void)
 {
     Suite *s = suite_create("detect");
     TCase *tc = tcase_create("detect");
@@ -152,9 +152,5 @@ int main(void)
     tcase_add_test(tc, workbooks);
     tcase_add_test(tc, what_cannot_be_read);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return s;
 }

@@ -306,7 +306,7 @@ START_TEST(job_states_round_trip_by_name)
 }
 END_TEST
 
-static Suite *jobd_suite(void)
+Suite *jobd_suite(void)
 {
     Suite *s = suite_create("jobd");
     TCase *outcome = tcase_create("outcome");
@@ -334,13 +334,4 @@ static Suite *jobd_suite(void)
     tcase_add_test(retention, retention_removes_stale_upload_temps);
     suite_add_tcase(s, retention);
     return s;
-}
-
-int main(void)
-{
-    SRunner *sr = srunner_create(jobd_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

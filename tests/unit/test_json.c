@@ -282,7 +282,7 @@ START_TEST(sniff_scores)
 }
 END_TEST
 
-int main(void)
+Suite *json_suite(void)
 {
     Suite *s = suite_create("json");
     TCase *tc = tcase_create("json");
@@ -302,9 +302,5 @@ int main(void)
     tcase_add_test(tc, large_array_streams_across_chunks);
     tcase_add_test(tc, sniff_scores);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return s;
 }

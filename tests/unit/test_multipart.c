@@ -561,7 +561,18 @@ START_TEST(receive_refuses_and_cleans_up)
 }
 END_TEST
 
-static Suite *multipart_suite(void)
+static void tmp_dir_make(void)
+{
+    ck_assert_int_ge(sodium_init(), 0);
+    ck_assert_ptr_nonnull(mkdtemp(tmp_dir));
+}
+
+static void tmp_dir_remove(void)
+{
+    rmdir(tmp_dir);
+}
+
+Suite *multipart_suite(void)
 {
     Suite *s = suite_create("multipart");
     TCase *t = tcase_create("parser");
@@ -578,21 +589,10 @@ static Suite *multipart_suite(void)
     tcase_add_test(t, filename_forms);
     suite_add_tcase(s, t);
     TCase *u = tcase_create("receive");
+    tcase_add_unchecked_fixture(u, tmp_dir_make, tmp_dir_remove);
     tcase_add_test(u, receive_streams_file_and_hashes);
     tcase_add_test(u, receive_refuses_and_cleans_up);
     tcase_add_test(u, receive_from_a_body_file_copies_by_offset);
     suite_add_tcase(s, u);
     return s;
-}
-
-int main(void)
-{
-    if (sodium_init() < 0 || mkdtemp(tmp_dir) == NULL)
-        return 1;
-    SRunner *r = srunner_create(multipart_suite());
-    srunner_run_all(r, CK_NORMAL);
-    int failed = srunner_ntests_failed(r);
-    srunner_free(r);
-    rmdir(tmp_dir);
-    return failed == 0 ? 0 : 1;
 }

@@ -585,7 +585,7 @@ START_TEST(empty_and_header_only)
 }
 END_TEST
 
-static Suite *parquet_suite(void)
+Suite *parquet_suite(void)
 {
     Suite *s = suite_create("parquet");
     TCase *tc = tcase_create("parquet");
@@ -608,13 +608,4 @@ static Suite *parquet_suite(void)
     tcase_add_test(tc, empty_and_header_only);
     suite_add_tcase(s, tc);
     return s;
-}
-
-int main(void)
-{
-    SRunner *sr = srunner_create(parquet_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -71,19 +71,24 @@ START_TEST(no_match)
 }
 END_TEST
 
-int main(void)
+static void arena_setup(void)
 {
     arena_init(&arena, 4096);
+}
+
+static void arena_teardown(void)
+{
+    arena_free(&arena);
+}
+
+Suite *router_suite(void)
+{
     Suite *s = suite_create("router");
     TCase *tc = tcase_create("match");
+    tcase_add_unchecked_fixture(tc, arena_setup, arena_teardown);
     tcase_add_test(tc, literal_and_method);
     tcase_add_test(tc, params_are_decoded);
     tcase_add_test(tc, no_match);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    arena_free(&arena);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return s;
 }

@@ -181,7 +181,7 @@ START_TEST(unreadable_files)
 }
 END_TEST
 
-int main(void)
+Suite *schema_suite(void)
 {
     Suite *s = suite_create("schema");
     TCase *tc = tcase_create("schema");
@@ -191,9 +191,5 @@ int main(void)
     tcase_add_test(tc, spreadsheet);
     tcase_add_test(tc, unreadable_files);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return s;
 }

@@ -549,7 +549,7 @@ START_TEST(infer_schema)
 }
 END_TEST
 
-static Suite *steps_suite(void)
+Suite *steps_suite(void)
 {
     Suite *s = suite_create("steps");
     TCase *tc = tcase_create("steps");
@@ -573,13 +573,4 @@ static Suite *steps_suite(void)
     tcase_add_test(tc, infer_schema);
     suite_add_tcase(s, tc);
     return s;
-}
-
-int main(void)
-{
-    SRunner *sr = srunner_create(steps_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -109,7 +109,7 @@ START_TEST(lines_names_and_one_value)
 }
 END_TEST
 
-int main(void)
+Suite *validate_suite(void)
 {
     Suite *s = suite_create("validate");
     TCase *tc = tcase_create("all");
@@ -119,9 +119,5 @@ int main(void)
     tcase_add_test(tc, forms);
     tcase_add_test(tc, lines_names_and_one_value);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return s;
 }

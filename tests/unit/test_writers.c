@@ -273,7 +273,7 @@ START_TEST(format_table)
 }
 END_TEST
 
-static Suite *writers_suite(void)
+Suite *writers_suite(void)
 {
     Suite *s = suite_create("writers");
     TCase *tc = tcase_create("writers");
@@ -289,13 +289,4 @@ static Suite *writers_suite(void)
     tcase_add_test(tc, format_table);
     suite_add_tcase(s, tc);
     return s;
-}
-
-int main(void)
-{
-    SRunner *sr = srunner_create(writers_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -84,7 +84,7 @@ START_TEST(not_a_workbook)
 }
 END_TEST
 
-int main(void)
+Suite *xls_suite(void)
 {
     Suite *s = suite_create("xls");
     TCase *tc = tcase_create("xls");
@@ -92,9 +92,5 @@ int main(void)
     tcase_add_test(tc, options);
     tcase_add_test(tc, not_a_workbook);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return s;
 }

@@ -503,7 +503,7 @@ START_TEST(writer_with_known_columns_and_no_rows)
 }
 END_TEST
 
-int main(void)
+Suite *xlsx_suite(void)
 {
     Suite *s = suite_create("xlsx");
     TCase *tc = tcase_create("xlsx");
@@ -521,9 +521,5 @@ int main(void)
     tcase_add_test(tc, writer_round_trip);
     tcase_add_test(tc, writer_with_known_columns_and_no_rows);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return s;
 }

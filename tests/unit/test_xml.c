@@ -297,7 +297,7 @@ START_TEST(sniff_scores)
 }
 END_TEST
 
-int main(void)
+Suite *xml_suite(void)
 {
     Suite *s = suite_create("xml");
     TCase *tc = tcase_create("xml");
@@ -315,9 +315,5 @@ int main(void)
     tcase_add_test(tc, many_records_stream);
     tcase_add_test(tc, sniff_scores);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return s;
 }
