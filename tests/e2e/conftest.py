@@ -22,13 +22,12 @@ import ssl
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from quarry_client import QuarryClient  # noqa: E402
+from quarry_client import QuarryClient, child_pids, pid_alive  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 QUARRY = REPO / "tools" / "quarry"
@@ -133,11 +132,9 @@ class Stack:
         nginx, mariadb; None when missing or not alive."""
         try:
             pid = int((self.run_dir / ("%s.pid" % name)).read_text().split()[0])
-            with open("/proc/%d/stat" % pid) as f:
-                state = f.read().rsplit(")", 1)[1].split()[0]
-            return None if state == "Z" else pid
         except (OSError, ValueError, IndexError):
             return None
+        return pid if pid_alive(pid) else None
 
     def api_worker_pids(self):
         parent = self.pid("api")
@@ -159,33 +156,6 @@ class Stack:
 
     def sanitizer_reports(self):
         return sorted(p for p in self.log_dir.glob("*san.*") if p.is_file())
-
-
-def child_pids(parent):
-    pids = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % entry) as f:
-                stat = f.read()
-        except OSError:
-            continue
-        fields = stat.rsplit(")", 1)[1].split()
-        if int(fields[1]) == parent:
-            pids.append(int(entry))
-    return pids
-
-
-def wait_for(predicate, timeout=10.0, interval=0.1):
-    """Polls predicate until it returns a true value; returns that value, or
-    the last (false) one after timeout seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value or time.monotonic() >= deadline:
-            return value
-        time.sleep(interval)
 
 
 @pytest.hookimpl(hookwrapper=True)

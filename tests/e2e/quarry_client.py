@@ -1,17 +1,21 @@
-"""A small HTTP client for Quarry's end-to-end tests (standard library only).
+"""The one helper module of Quarry's end-to-end tests (standard library
+only): a small HTTP client, and the steps that several test files take.
 
     client = QuarryClient("https://localhost:8443", ssl_context)
     status, headers, body = client.api("GET", "/health")
     token = client.register_and_login()["token"]
-    status, headers, job = client.api("POST", "/jobs", json={...}, token=token)
+    job_id = run_job(client, token, b"a,b\n1,2\n", steps=[...])
+    job = wait_job(client, token, job_id, ("COMPLETED",))
 
 `api` answers (status, headers, body): headers is an http.client.HTTPMessage
 (case-insensitive .get), body is the parsed JSON when the answer is JSON,
-else the raw bytes. Redirects are never followed.
+else the raw bytes. Redirects are never followed. A helper that several
+test files need belongs here, not in one of them.
 """
 
 import http.client
 import json as jsonlib
+import os
 import time
 import urllib.parse
 import uuid
@@ -149,8 +153,8 @@ def multipart(fields=None, files=None):
 
 
 def assert_error_shape(body, code=None):
-    """The error shape of DESIGN.md: {"error":{"code","message","timestamp",
-    "field"?},"detail"} with detail == message."""
+    """The one error shape (docs/api.md): {"error":{"code","message",
+    "timestamp","field"?},"detail"} with detail == message."""
     assert isinstance(body, dict), "not a JSON object: %r" % (body,)
     err = body.get("error")
     assert isinstance(err, dict), "no error object: %r" % (body,)
@@ -160,3 +164,123 @@ def assert_error_shape(body, code=None):
     if code is not None:
         assert err["code"] == code, "expected %s, got %r" % (code, body)
     return err
+
+
+# ---------------------------------------------------------------- waiting and processes
+
+def wait_for(predicate, timeout=10.0, interval=0.1):
+    """Polls predicate until it returns a true value; returns that value, or
+    the last (false) one after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value or time.monotonic() >= deadline:
+            return value
+        time.sleep(interval)
+
+
+def _proc_stat(pid):
+    """The fields of /proc/<pid>/stat after the command name, or None."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+
+
+def pid_alive(pid):
+    """True for a live process (a zombie counts as gone)."""
+    fields = _proc_stat(pid)
+    return fields is not None and fields[0] != "Z"
+
+
+def child_pids(parent):
+    """The pids whose parent is parent."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            fields = _proc_stat(int(entry))
+            if fields is not None and int(fields[1]) == parent:
+                pids.append(int(entry))
+    return pids
+
+
+# ---------------------------------------------------------------- jobs
+
+def create_job(client, token, data=b"", name="input.csv", steps=(), size=None, **extra):
+    """POST /jobs for an input of data (its size, unless size is given);
+    extra keys go into the body as they are. Returns the job."""
+    payload = {"file_name": name, "processing_steps": list(steps),
+               "original_file_size_bytes": len(data) if size is None else size}
+    payload.update(extra)
+    status, _, job = client.api("POST", "/jobs", json=payload, token=token)
+    assert status == 201, job
+    return job
+
+
+def upload_input(client, token, job, data=b""):
+    """Asks for the job's signed upload URL and PUTs data there; the answer
+    of upload-url."""
+    status, _, up = client.api("POST", "/jobs/%s/upload-url" % job["id"], json={}, token=token)
+    assert status == 200, up
+    status, _, body = client.request("PUT", up["upload_url"], body=data,
+                                     headers={"Content-Type": "application/octet-stream"})
+    assert status in (201, 204), body
+    return up
+
+
+def run_job(client, token, data=b"", **kw):
+    """A job through create, upload and mark-uploaded (create_job's keyword
+    arguments); returns its id once queued."""
+    job = create_job(client, token, data, **kw)
+    up = upload_input(client, token, job, data)
+    status, _, queued = client.api("POST", "/jobs/%s/mark-uploaded" % job["id"],
+                                   json={"object_key": up["object_key"]}, token=token)
+    assert status == 200, queued
+    # The answer is the job as mark-uploaded left it, even if a dispatcher
+    # claimed it before the answer was written.
+    assert queued["status"] == "QUEUED" and queued["queued_at"], queued
+    return job["id"]
+
+
+def get_job(client, token, job_id):
+    status, _, job = client.api("GET", "/jobs/%s" % job_id, token=token)
+    assert status == 200, job
+    return job
+
+
+def wait_job(client, token, job_id, statuses, timeout=30):
+    """Polls the job until its status is one of statuses; returns it."""
+    job = wait_for(lambda: (lambda j: j if j["status"] in statuses else None)(
+        get_job(client, token, job_id)), timeout=timeout, interval=0.1)
+    assert job, "job %s never reached %s (now %s)" % (
+        job_id, statuses, get_job(client, token, job_id)["status"])
+    return job
+
+
+def download_output(client, token, job_id):
+    """GET /jobs/{id}/download and the signed URL it redirects to; returns
+    (headers, data) of the object."""
+    status, headers, body = client.api("GET", "/jobs/%s/download" % job_id, token=token)
+    assert status == 302, body
+    status, headers, data = client.request("GET", headers["Location"])
+    assert status == 200, data
+    return headers, data
+
+
+# ---------------------------------------------------------------- direct uploads
+
+def upload_file(client, token, filename, content, ctype="application/octet-stream", field="file"):
+    """POST /files/upload of one file part; returns (status, headers, body)."""
+    body, content_type = multipart(files={field: (filename, content, ctype)})
+    return client.api("POST", "/files/upload", token=token, raw=body,
+                      headers={"Content-Type": content_type})
+
+
+def process_file(client, token, file_id, payload):
+    """POST /files/{id}/process; returns the job it queued."""
+    status, _, job = client.api("POST", "/files/%s/process" % file_id, token=token, json=payload)
+    assert status == 202, job
+    assert job["status"] in ("QUEUED", "RUNNING", "COMPLETED"), job
+    assert job["file_id"] == file_id
+    return job

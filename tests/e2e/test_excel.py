@@ -5,8 +5,7 @@ back as CSV and as .xlsx."""
 import io
 import zipfile
 
-from conftest import wait_for
-from quarry_client import multipart
+from quarry_client import download_output, process_file, upload_file, wait_job
 
 CONTENT_TYPES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">
@@ -75,28 +74,18 @@ def make_xlsx():
 
 
 def upload_xlsx(client, token):
-    body, ctype = multipart(files={"file": ("orders.xlsx", make_xlsx(),
-                                            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")})
-    status, _, f = client.api("POST", "/files/upload", token=token, raw=body, headers={"Content-Type": ctype})
+    status, _, f = upload_file(client, token, "orders.xlsx", make_xlsx(),
+                               "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     assert status == 201, f
     assert f["file_type"] == "xlsx"
     return f
 
 
 def run(client, token, file_id, payload):
-    status, _, job = client.api("POST", "/files/%s/process" % file_id, token=token, json=payload)
-    assert status == 202, job
-
-    def finished():
-        _, _, j = client.api("GET", "/jobs/%s" % job["id"], token=token)
-        return j if j["status"] in ("COMPLETED", "FAILED") else None
-
-    j = wait_for(finished, timeout=60, interval=0.2)
-    assert j and j["status"] == "COMPLETED", j
-    status, headers, _ = client.api("GET", "/jobs/%s/download" % job["id"], token=token)
-    assert status == 302
-    status, headers, data = client.request("GET", headers["Location"])
-    assert status == 200
+    job = process_file(client, token, file_id, payload)
+    j = wait_job(client, token, job["id"], ("COMPLETED", "FAILED"), timeout=60)
+    assert j["status"] == "COMPLETED", j
+    headers, data = download_output(client, token, job["id"])
     return j, headers, data
 
 

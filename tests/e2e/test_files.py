@@ -5,13 +5,12 @@ import hashlib
 import json
 import re
 import socket
-import ssl
 import time
 import uuid
 
 import pytest
 
-from quarry_client import assert_error_shape, multipart
+from quarry_client import assert_error_shape, download_output, process_file, upload_file
 
 ISO_MS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
@@ -53,14 +52,8 @@ def other(stack):
     return stack.client().register_and_login()
 
 
-def upload(client, token, filename, content, ctype="application/octet-stream", field="file"):
-    body, content_type = multipart(files={field: (filename, content, ctype)})
-    return client.api("POST", "/files/upload", token=token, raw=body,
-                      headers={"Content-Type": content_type})
-
-
 def upload_ok(client, token, filename, content, ctype="application/octet-stream"):
-    status, _, body = upload(client, token, filename, content, ctype)
+    status, _, body = upload_file(client, token, filename, content, ctype)
     assert status == 201, body
     return body
 
@@ -74,14 +67,6 @@ def wait_processed(client, token, file_id, timeout=60):
             return body
         assert time.monotonic() < deadline, "file still %s" % body["processing_status"]
         time.sleep(0.2)
-
-
-def process(client, token, file_id, payload):
-    status, _, job = client.api("POST", "/files/%s/process" % file_id, token=token, json=payload)
-    assert status == 202, job
-    assert job["status"] in ("QUEUED", "RUNNING", "COMPLETED"), job
-    assert job["file_id"] == file_id
-    return job
 
 
 def tmp_files(stack):
@@ -110,7 +95,7 @@ def test_upload_answers_the_file(stack, client, user):
 
 def test_process_semicolon_latin1_csv(client, user):
     f = upload_ok(client, user["token"], "latin1.csv", CSV_LATIN1, "text/csv")
-    job = process(client, user["token"], f["file_id"],
+    job = process_file(client, user["token"], f["file_id"],
                   {"processing_config": {"delimiter": ";", "encoding": "latin-1"}})
     status, _, shown = client.api("GET", "/files/%s" % f["file_id"], token=user["token"])
     assert status == 200 and shown["processing_status"] in ("PROCESSING", "COMPLETED")
@@ -133,17 +118,14 @@ def test_process_semicolon_latin1_csv(client, user):
     status, _, j = client.api("GET", "/jobs/%s" % job["id"], token=user["token"])
     assert status == 200 and j["status"] == "COMPLETED", j
     assert j["input_object_key"].startswith("files/%s/" % f["file_id"])
-    status, headers, _ = client.api("GET", "/jobs/%s/download" % job["id"], token=user["token"])
-    assert status == 302
-    status, _, data = client.request("GET", headers["Location"])
-    assert status == 200
+    _, data = download_output(client, user["token"], job["id"])
     assert "José" in data.decode("utf-8") and "Köln" in data.decode("utf-8")
 
 
 def test_process_json_with_array_path(client, user):
     f = upload_ok(client, user["token"], "customers.json", JSON_NESTED, "application/json")
     assert f["file_type"] == "json"
-    process(client, user["token"], f["file_id"],
+    process_file(client, user["token"], f["file_id"],
             {"processing_config": {"array_path": "data.customers"}, "output_format": "jsonl"})
     done = wait_processed(client, user["token"], f["file_id"])
     assert done["processing_status"] == "COMPLETED", done
@@ -158,7 +140,7 @@ def test_process_json_with_array_path(client, user):
 def test_process_xml_with_record_element_and_attributes(client, user):
     f = upload_ok(client, user["token"], "customers.xml", XML_CUSTOMERS, "application/xml")
     assert f["file_type"] == "xml"
-    process(client, user["token"], f["file_id"],
+    process_file(client, user["token"], f["file_id"],
             {"processing_config": {"record_element": "customer", "flatten_attributes": True}})
     done = wait_processed(client, user["token"], f["file_id"])
     assert done["processing_status"] == "COMPLETED", done
@@ -172,7 +154,7 @@ def test_process_xml_with_record_element_and_attributes(client, user):
 def test_process_jsonl_with_steps(client, user):
     f = upload_ok(client, user["token"], "rows.jsonl", JSONL, "application/x-ndjson")
     assert f["file_type"] == "jsonl"
-    process(client, user["token"], f["file_id"], {
+    process_file(client, user["token"], f["file_id"], {
         "processing_config": {"format": "jsonlines"},
         "processing_steps": [{"type": "rename", "params": {"mapping": {"ok": "is_ok"}}}],
         "output_format": "json"})
@@ -197,14 +179,14 @@ def test_process_refuses_bad_requests_and_a_second_run_at_once(client, user, oth
     status, _, body = client.api("POST", "/files/%s/process" % uuid.uuid4(), token=user["token"], json={})
     assert status == 404
     assert_error_shape(body, "FILE_NOT_FOUND")
-    process(client, user["token"], f["file_id"], {})
+    process_file(client, user["token"], f["file_id"], {})
     # While it is PROCESSING a second run is refused; after it ends, it may run again.
     status, _, body = client.api("POST", url, token=user["token"], json={})
     if status != 202:
         assert status == 400, body
         assert_error_shape(body, "INVALID_STATE")
     wait_processed(client, user["token"], f["file_id"])
-    process(client, user["token"], f["file_id"], {"output_format": "json"})
+    process_file(client, user["token"], f["file_id"], {"output_format": "json"})
     done = wait_processed(client, user["token"], f["file_id"])
     assert done["processing_status"] == "COMPLETED" and done["records_processed"] == 1
 
@@ -242,7 +224,7 @@ def test_show_list_and_ownership(client, user):
 
 def test_delete_removes_object_rows_and_outputs(stack, client, user, other):
     f = upload_ok(client, user["token"], "gone.csv", b"a,b\n1,2\n3,4\n", "text/csv")
-    job = process(client, user["token"], f["file_id"], {})
+    job = process_file(client, user["token"], f["file_id"], {})
     wait_processed(client, user["token"], f["file_id"])
     status, _, j = client.api("GET", "/jobs/%s" % job["id"], token=user["token"])
     output = stack.storage_dir / j["output_object_key"]
@@ -305,14 +287,14 @@ def test_schema_with_a_reading_configuration(client, user):
 # ------------------------------------------------------------ refusals
 
 def test_unsupported_type_is_415_and_leaves_nothing(stack, client, user):
-    status, _, body = upload(client, user["token"], "picture.png", PNG, "image/png")
+    status, _, body = upload_file(client, user["token"], "picture.png", PNG, "image/png")
     assert status == 415, body
     assert_error_shape(body, "UNSUPPORTED_MEDIA_TYPE")
     assert tmp_files(stack) == []
 
 
 def test_upload_needs_a_token(client):
-    status, _, body = upload(client, None, "a.csv", b"a\n1\n")
+    status, _, body = upload_file(client, None, "a.csv", b"a\n1\n")
     assert status == 401
 
 

@@ -12,7 +12,7 @@ import uuid
 
 import pytest
 
-from conftest import wait_for
+from quarry_client import pid_alive, run_job, wait_for, wait_job
 
 # How long quarry-process sleeps at each progress report while this module runs.
 THROTTLE_MS = 4000
@@ -39,37 +39,6 @@ def user(stack):
 
 # ---------------------------------------------------------------- helpers
 
-def queue_job(client, token, name="jobd.csv", data=INPUT, config=None):
-    payload = {"file_name": name, "original_file_size_bytes": len(data), "processing_steps": []}
-    if config is not None:
-        payload["processing_config"] = config
-    status, _, job = client.api("POST", "/jobs", json=payload, token=token)
-    assert status == 201, job
-    status, _, up = client.api("POST", "/jobs/%s/upload-url" % job["id"], json={}, token=token)
-    assert status == 200, up
-    status, _, body = client.request("PUT", up["upload_url"], body=data,
-                                     headers={"Content-Type": "application/octet-stream"})
-    assert status in (201, 204), body
-    status, _, queued = client.api("POST", "/jobs/%s/mark-uploaded" % job["id"],
-                                   json={"object_key": up["object_key"]}, token=token)
-    assert status == 200, queued
-    return job["id"]
-
-
-def get_job(client, token, job_id):
-    status, _, job = client.api("GET", "/jobs/%s" % job_id, token=token)
-    assert status == 200, job
-    return job
-
-
-def wait_job(client, token, job_id, statuses, timeout=30):
-    job = wait_for(lambda: (lambda j: j if j["status"] in statuses else None)(
-        get_job(client, token, job_id)), timeout=timeout, interval=0.1)
-    assert job, "job %s never reached %s (now %s)" % (
-        job_id, statuses, get_job(client, token, job_id)["status"])
-    return job
-
-
 def job_row(stack, job_id, columns="status, worker_pid, attempts, worker_host"):
     rows = stack.sql("SELECT %s FROM jobs WHERE id = '%s'" % (columns, job_id))
     return rows[0] if rows else None
@@ -79,21 +48,12 @@ def running_pid(stack, job_id, timeout=20):
     """The worker pid of a RUNNING job, once the dispatcher recorded it."""
     def poll():
         row = job_row(stack, job_id)
-        if row and row[0] == "RUNNING" and row[1] != "NULL" and alive(int(row[1])):
+        if row and row[0] == "RUNNING" and row[1] != "NULL" and pid_alive(int(row[1])):
             return int(row[1])
         return None
     pid = wait_for(poll, timeout=timeout, interval=0.1)
     assert pid, "job %s never ran (%s)" % (job_id, job_row(stack, job_id))
     return pid
-
-
-def alive(pid):
-    """True for a live process (a zombie counts as gone)."""
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 def new_jobd_pid(stack, old, timeout=15):
@@ -108,7 +68,7 @@ def new_jobd_pid(stack, old, timeout=15):
 def test_wake_socket_makes_claims_fast(throttled, user):
     """mark-uploaded wakes the dispatcher: the claim does not wait for a poll."""
     client = throttled.client()
-    job_id = queue_job(client, user["token"])
+    job_id = run_job(client, user["token"], INPUT)
     running_pid(throttled, job_id)
     delay = float(job_row(throttled, job_id,
                           "TIMESTAMPDIFF(MICROSECOND, queued_at, started_at) / 1e6")[0])
@@ -118,7 +78,7 @@ def test_wake_socket_makes_claims_fast(throttled, user):
 
 def test_killed_process_fails_the_job(throttled, user):
     client, token = throttled.client(), user["token"]
-    job_id = queue_job(client, token)
+    job_id = run_job(client, token, INPUT)
     pid = running_pid(throttled, job_id)
     os.kill(pid, signal.SIGKILL)
     job = wait_job(client, token, job_id, FINISHED, timeout=5)
@@ -131,34 +91,34 @@ def test_killed_process_fails_the_job(throttled, user):
 
 def test_cancel_of_a_running_job(throttled, user):
     client, token = throttled.client(), user["token"]
-    job_id = queue_job(client, token)
+    job_id = run_job(client, token, INPUT)
     pid = running_pid(throttled, job_id)
     status, _, body = client.api("POST", "/jobs/%s/cancel" % job_id, json={}, token=token)
     assert status == 200, body
     assert body["status"] in ("CANCELLATION_REQUESTED", "CANCELLED"), body
     job = wait_job(client, token, job_id, FINISHED, timeout=10)
     assert job["status"] == "CANCELLED", job
-    assert wait_for(lambda: not alive(pid), timeout=5), "quarry-process %d still runs" % pid
+    assert wait_for(lambda: not pid_alive(pid), timeout=5), "quarry-process %d still runs" % pid
     assert job_row(throttled, job_id)[0] == "CANCELLED"
 
 
 def test_time_limit_fails_the_job(throttled, user):
     client, token = throttled.client(), user["token"]
-    job_id = queue_job(client, token, config={"timeout_seconds": 2})
+    job_id = run_job(client, token, INPUT, processing_config={"timeout_seconds": 2})
     pid = running_pid(throttled, job_id)
     started = time.monotonic()
     job = wait_job(client, token, job_id, FINISHED, timeout=15)
     assert job["status"] == "FAILED", job
     assert job["error_message"] == "time limit of 2 s exceeded", job
     assert time.monotonic() - started < 10
-    assert wait_for(lambda: not alive(pid), timeout=5)
+    assert wait_for(lambda: not pid_alive(pid), timeout=5)
 
 
 def test_dispatcher_killed_keeps_no_job_running(throttled, user):
     """kill -9 of quarry-jobd: its processes go on, the restarted dispatcher
     adopts them, and every job ends; nothing stays RUNNING."""
     client, token = throttled.client(), user["token"]
-    ids = [queue_job(client, token, name="k%d.csv" % i) for i in range(3)]
+    ids = [run_job(client, token, INPUT, name="k%d.csv" % i) for i in range(3)]
     pids = [running_pid(throttled, job_id) for job_id in ids[:2]]
     old = throttled.pid("jobd")
     assert old
@@ -167,7 +127,7 @@ def test_dispatcher_killed_keeps_no_job_running(throttled, user):
     for job_id in ids:
         job = wait_job(client, token, job_id, FINISHED, timeout=60)
         assert job["status"] == "COMPLETED", job
-    assert not [p for p in pids if alive(p)]
+    assert not [p for p in pids if pid_alive(p)]
     assert throttled.sql("SELECT COUNT(*) FROM jobs WHERE status = 'RUNNING'") == [["0"]]
 
 
@@ -175,7 +135,7 @@ def test_dispatcher_and_process_killed_requeues(throttled, user):
     """kill -9 of quarry-jobd and of its process: the restarted dispatcher
     finds the pid gone and queues the job again (attempt 2)."""
     client, token = throttled.client(), user["token"]
-    job_id = queue_job(client, token)
+    job_id = run_job(client, token, INPUT)
     pid = running_pid(throttled, job_id)
     old = throttled.pid("jobd")
     os.kill(old, signal.SIGKILL)
@@ -190,11 +150,11 @@ def test_dispatcher_sigterm_requeues_its_jobs(throttled, user):
     """SIGTERM: the dispatcher stops its processes, puts their jobs back in
     the queue and exits 0; the supervisor starts it again and the job runs."""
     client, token = throttled.client(), user["token"]
-    job_id = queue_job(client, token)
+    job_id = run_job(client, token, INPUT)
     pid = running_pid(throttled, job_id)
     old = throttled.pid("jobd")
     os.kill(old, signal.SIGTERM)
-    assert wait_for(lambda: not alive(pid), timeout=10)
+    assert wait_for(lambda: not pid_alive(pid), timeout=10)
     new_jobd_pid(throttled, old)
     job = wait_job(client, token, job_id, FINISHED, timeout=60)
     assert job["status"] == "COMPLETED", job

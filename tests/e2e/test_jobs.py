@@ -2,6 +2,7 @@
 mark uploaded, the dispatcher runs quarry-process, poll, signed download."""
 
 import datetime
+import functools
 import json
 import threading
 import time
@@ -9,8 +10,8 @@ import urllib.parse
 
 import pytest
 
-from conftest import wait_for
-from quarry_client import assert_error_shape
+import quarry_client
+from quarry_client import assert_error_shape, upload_input, wait_job
 
 INPUT = (
     "id,name,city,amount\n"
@@ -41,44 +42,12 @@ def bob(stack):
     return stack.client().register_and_login()
 
 
-def create_job(client, token, steps=FILTER_NY, name="people.csv", size=None, **extra):
-    payload = {"file_name": name, "original_file_size_bytes": len(INPUT) if size is None else size,
-               "processing_steps": steps}
-    payload.update(extra)
-    status, _, job = client.api("POST", "/jobs", json=payload, token=token)
-    assert status == 201, job
-    return job
-
-
-def upload(client, token, job, data=INPUT):
-    status, _, up = client.api("POST", "/jobs/%s/upload-url" % job["id"], json={}, token=token)
-    assert status == 200, up
-    status, _, body = client.request("PUT", up["upload_url"], body=data,
-                                     headers={"Content-Type": "application/octet-stream"})
-    assert status in (201, 204), body
-    return up
-
-
-def run_job(client, token, data=INPUT, **kw):
-    job = create_job(client, token, size=len(data), **kw)
-    up = upload(client, token, job, data)
-    status, _, queued = client.api("POST", "/jobs/%s/mark-uploaded" % job["id"],
-                                   json={"object_key": up["object_key"]}, token=token)
-    assert status == 200, queued
-    # The answer is the job as mark-uploaded left it, even if a dispatcher
-    # claimed it before the answer was written.
-    assert queued["status"] == "QUEUED" and queued["queued_at"], queued
-    return job["id"]
-
-
-def wait_status(client, token, job_id, statuses, timeout=30):
-    def poll():
-        status, _, job = client.api("GET", "/jobs/%s" % job_id, token=token)
-        assert status == 200, job
-        return job if job["status"] in statuses else None
-    job = wait_for(poll, timeout=timeout, interval=0.1)
-    assert job, "job %s never reached %s" % (job_id, statuses)
-    return job
+# The shared helpers with this module's defaults: the people table, filtered
+# to New York.
+create_job = functools.partial(quarry_client.create_job, data=INPUT, name="people.csv",
+                               steps=FILTER_NY)
+upload = functools.partial(upload_input, data=INPUT)
+run_job = functools.partial(quarry_client.run_job, data=INPUT, name="people.csv", steps=FILTER_NY)
 
 
 def test_whole_flow_filter_new_york(client, alice):
@@ -96,7 +65,7 @@ def test_whole_flow_filter_new_york(client, alice):
                                    json={"object_key": up["object_key"]}, token=token)
     assert status == 200, queued
     assert queued["queued_at"] is not None
-    done = wait_status(client, token, job["id"], ("COMPLETED", "FAILED"))
+    done = wait_job(client, token, job["id"], ("COMPLETED", "FAILED"))
     assert done["status"] == "COMPLETED", done
     assert done["progress"]["processed_records"] == 5
     assert done["progress"]["failed_records"] == 0
@@ -119,7 +88,7 @@ def test_whole_flow_filter_new_york(client, alice):
 def test_json_lines_output_and_listing(client, alice):
     token = alice["token"]
     job_id = run_job(client, token, output_format="jsonl", name="people2.csv")
-    done = wait_status(client, token, job_id, ("COMPLETED", "FAILED"))
+    done = wait_job(client, token, job_id, ("COMPLETED", "FAILED"))
     assert done["status"] == "COMPLETED", done
     status, _, dl = client.api("POST", "/jobs/%s/download-url" % job_id, json={}, token=token)
     _, _, data = client.request("GET", dl["download_url"])
@@ -251,7 +220,7 @@ def test_cancel_pending_and_queued_and_finished(stack, client, alice):
     assert status == 200 and body["status"] == "CANCELLED", body
     # A finished job cannot be cancelled.
     job_id = run_job(client, token)
-    wait_status(client, token, job_id, ("COMPLETED",))
+    wait_job(client, token, job_id, ("COMPLETED",))
     status, _, body = client.api("POST", "/jobs/%s/cancel" % job_id, json={}, token=token)
     assert status == 400
 
@@ -261,7 +230,7 @@ def test_line_errors_endpoint(client, alice):
     data = b"id,email\n1,a@b.co\n2,not-an-email\n3,\n4,c@d.org\n"
     steps = [{"type": "validate", "params": {"column": "email", "rule": "email", "severity": "error"}}]
     job_id = run_job(client, token, data=data, steps=steps, name="emails.csv")
-    done = wait_status(client, token, job_id, ("COMPLETED", "FAILED"))
+    done = wait_job(client, token, job_id, ("COMPLETED", "FAILED"))
     assert done["status"] == "COMPLETED", done
     assert done["progress"]["failed_records"] >= 1
     status, headers, body = client.api("GET", "/jobs/%s/errors" % job_id, token=token)
@@ -309,7 +278,7 @@ def test_status_view_through_a_lifecycle(client, alice):
     assert isinstance(view["ttl"], int) and abs(view["ttl"] - (created + 24 * 3600)) <= 1, view
     up = upload(client, token, job)
     client.api("POST", "/jobs/%s/mark-uploaded" % job["id"], json={"object_key": up["object_key"]}, token=token)
-    wait_status(client, token, job["id"], ("COMPLETED",))
+    wait_job(client, token, job["id"], ("COMPLETED",))
     status, _, view = client.api("GET", "/status/%s" % job["id"], token=token)
     assert (view["status"], view["stage"]) == ("completed", "completed")
     assert view["progress"]["processedRecords"] == view["progress"]["processedLeads"] == 5

@@ -4,10 +4,8 @@ parser written here), /monitoring/system-status, request ids in the logs."""
 import math
 import re
 import signal
-import time
 
-from conftest import wait_for
-from quarry_client import assert_error_shape
+from quarry_client import assert_error_shape, wait_for
 
 NAME = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
 LABEL = r'[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\\\|\\"|\\n)*"'

@@ -10,8 +10,7 @@ import signal
 import time
 import uuid
 
-from conftest import wait_for
-from quarry_client import assert_error_shape, unique_email
+from quarry_client import assert_error_shape, unique_email, wait_for
 
 
 def test_health_answers_status_and_database(stack, client):
