@@ -27,9 +27,8 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from quarry_client import QuarryClient, child_pids, pid_alive  # noqa: E402
+from quarry_client import REPO, QuarryClient, child_pids, pid_alive  # noqa: E402
 
-REPO = Path(__file__).resolve().parents[2]
 QUARRY = REPO / "tools" / "quarry"
 WORKERS = 3
 # The login limit of the test stack: low enough that a burst trips it at
@@ -85,6 +84,7 @@ class Stack:
             "jobd": self.run_dir / "jobd.sock",
         }
         self._ssl = None
+        self._config = None
 
     # ------------------------------------------------------------ clients
 
@@ -119,6 +119,15 @@ class Stack:
 
     def db_start(self):
         self.quarry("db-start")
+
+    def throttle_processes(self, ms):
+        """Every quarry-process started from now on sleeps ms at each progress
+        report (the test/ops knob process_throttle_ms, read from quarry.conf
+        when a process starts), so that jobs last; 0 puts the file back."""
+        if self._config is None:
+            self._config = self.config.read_text()
+        text = self._config + ("\nprocess_throttle_ms = %d\n" % ms if ms else "")
+        self.config.write_text(text)
 
     def sql(self, query):
         """Rows of a query as the quarry user, each a list of strings."""

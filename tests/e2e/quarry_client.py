@@ -19,8 +19,12 @@ import os
 import time
 import urllib.parse
 import uuid
+from pathlib import Path
 
 API_PREFIX = "/api/v1"
+REPO = Path(__file__).resolve().parents[2]
+# The states a job ends in.
+FINISHED = ("COMPLETED", "FAILED", "CANCELLED")
 
 
 class QuarryClient:
@@ -206,6 +210,11 @@ def child_pids(parent):
 
 
 # ---------------------------------------------------------------- jobs
+
+def csv_rows(n):
+    """A CSV table of n rows: id, name, city (seven cities)."""
+    return ("id,name,city\n" + "".join("%d,name%d,city%d\n" % (i, i, i % 7) for i in range(n))).encode()
+
 
 def create_job(client, token, data=b"", name="input.csv", steps=(), size=None, **extra):
     """POST /jobs for an input of data (its size, unless size is given);

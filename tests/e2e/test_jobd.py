@@ -12,24 +12,22 @@ import uuid
 
 import pytest
 
-from quarry_client import pid_alive, run_job, wait_for, wait_job
+from quarry_client import FINISHED, pid_alive, run_job, wait_for, wait_job
 
 # How long quarry-process sleeps at each progress report while this module runs.
 THROTTLE_MS = 4000
 ROWS = 2000
 INPUT = ("id,name,city,amount\n" + "".join(
     "%d,name%d,city%d,%d.5\n" % (i, i, i % 7, i) for i in range(ROWS))).encode()
-FINISHED = ("COMPLETED", "FAILED", "CANCELLED")
 
 
 @pytest.fixture(scope="module")
 def throttled(stack):
-    original = stack.config.read_text()
-    stack.config.write_text(original + "\nprocess_throttle_ms = %d\n" % THROTTLE_MS)
+    stack.throttle_processes(THROTTLE_MS)
     try:
         yield stack
     finally:
-        stack.config.write_text(original)
+        stack.throttle_processes(0)
 
 
 @pytest.fixture(scope="module")

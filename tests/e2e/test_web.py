@@ -4,7 +4,7 @@ API side of the page's defects."""
 import gzip
 import re
 
-from test_web_browser import csv_rows, finished, new_job
+from quarry_client import FINISHED, csv_rows, run_job, wait_job
 
 
 def test_page_and_modules_are_served(client):
@@ -36,15 +36,15 @@ def test_a_failed_run_that_read_nothing_reports_no_progress(stack, client):
     100 % for a small file."""
     user = client.register_and_login()
     for rows in (30, 30000):
-        job_id = new_job(client, user["token"], "nothing-read.csv", csv_rows(rows),
+        job_id = run_job(client, user["token"], csv_rows(rows), name="nothing-read.csv",
                          steps=[{"type": "filter", "params": {"column": "nope", "operator": "eq", "value": "x"}}])
-        job = finished(client, user["token"], job_id)
+        job = wait_job(client, user["token"], job_id, FINISHED, timeout=60)
         assert job["status"] == "FAILED", job
         assert job["progress"]["processed_records"] == 0, job
         assert job["progress"]["percentage"] == 0, job["progress"]
     # A run that read rows still reports them: 100 % once completed.
-    job_id = new_job(client, user["token"], "read.csv", csv_rows(30))
-    job = finished(client, user["token"], job_id)
+    job_id = run_job(client, user["token"], csv_rows(30), name="read.csv")
+    job = wait_job(client, user["token"], job_id, FINISHED, timeout=60)
     assert job["status"] == "COMPLETED" and job["progress"]["percentage"] == 100, job
 
 
@@ -53,9 +53,9 @@ def test_a_job_row_with_two_long_json_columns_reads_whole(stack, client):
     buffers: both are fetched again before the result is rebound (a rebind
     between the two lost the second, and the page showed no metadata)."""
     user = client.register_and_login()
-    job_id = new_job(client, user["token"], "two-long-columns.csv", csv_rows(3000), output_format="jsonl",
+    job_id = run_job(client, user["token"], csv_rows(3000), name="two-long-columns.csv", output_format="jsonl",
                      steps=[{"type": "filter", "params": {"column": "city", "operator": "eq", "value": "city3"}}])
-    finished(client, user["token"], job_id)
+    wait_job(client, user["token"], job_id, FINISHED, timeout=60)
     # Every worker of the pool, each with its own statement buffers.
     for _ in range(3 * stack.workers):
         job = client.api("GET", "/jobs/%s" % job_id, token=user["token"])[2]

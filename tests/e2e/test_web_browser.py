@@ -22,15 +22,14 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, wait_for
-from quarry_client import multipart, unique_email
+from quarry_client import (FINISHED, REPO, create_job, csv_rows, run_job, unique_email, upload_file,
+                           wait_for, wait_job)
 
 JS = REPO / "tests" / "js"
 DRIVER = JS / "web" / "driver.mjs"
 CHROMIUM = os.environ.get("QUARRY_CHROMIUM", "/usr/bin/chromium")
 FLOW_TIMEOUT = 120
 PASSWORD = "correct-horse-battery"
-FINISHED = ("COMPLETED", "FAILED", "CANCELLED")
 
 
 class Browser:
@@ -101,25 +100,6 @@ def browser(stack):
         b.close()
 
 
-@pytest.fixture(scope="module")
-def throttle(stack):
-    """Makes the quarry-process started while it is set last (each reads the
-    config when it starts); set(ms) / clear()."""
-    original = stack.config.read_text()
-
-    class T:
-        def set(self, ms):
-            stack.config.write_text(original + "\nprocess_throttle_ms = %d\n" % ms)
-
-        def clear(self):
-            stack.config.write_text(original)
-    t = T()
-    try:
-        yield t
-    finally:
-        t.clear()
-
-
 # ---------------------------------------------------------------- helpers
 
 def b64(data):
@@ -136,36 +116,6 @@ def make_token(stack, sub, exp):
     return signing + "." + base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
 
 
-def new_job(client, token, name, data, steps=(), output_format="csv", upload=True):
-    status, _, job = client.api("POST", "/jobs", token=token, json={
-        "file_name": name, "original_file_size_bytes": len(data),
-        "processing_steps": list(steps), "output_format": output_format})
-    assert status == 201, job
-    if not upload:
-        return job["id"]
-    status, _, up = client.api("POST", "/jobs/%s/upload-url" % job["id"], json={}, token=token)
-    assert status == 200, up
-    status, _, body = client.request("PUT", up["upload_url"], body=data)
-    assert status in (201, 204), body
-    status, _, queued = client.api("POST", "/jobs/%s/mark-uploaded" % job["id"], token=token,
-                                   json={"object_key": up["object_key"]})
-    assert status == 200, queued
-    return job["id"]
-
-
-def finished(client, token, job_id, timeout=60):
-    def done():
-        job = client.api("GET", "/jobs/%s" % job_id, token=token)[2]
-        return job if job["status"] in FINISHED else None
-    job = wait_for(done, timeout=timeout, interval=0.2)
-    assert job, "job %s did not finish" % job_id
-    return job
-
-
-def csv_rows(n):
-    return ("id,name,city\n" + "".join("%d,name%d,city%d\n" % (i, i, i % 7) for i in range(n))).encode()
-
-
 @pytest.fixture(scope="module")
 def person(stack):
     return stack.client().register_and_login(unique_email("web"), PASSWORD)
@@ -176,8 +126,8 @@ def person(stack):
 def test_sign_in_register_sign_out_and_expiry(stack, browser):
     client = stack.client()
     user = client.register_and_login(unique_email("web-auth"), PASSWORD)
-    new_job(client, user["token"], "first-users.csv", b"a\n1\n")
-    new_job(client, user["token"], "still-pending.csv", b"a\n1\n", upload=False)
+    run_job(client, user["token"], b"a\n1\n", name="first-users.csv")
+    create_job(client, user["token"], b"a\n1\n", name="still-pending.csv")
     sub = user["user"]["id"]
     now = int(time.time())
     browser.run("auth", email=user["email"], password=PASSWORD,
@@ -209,36 +159,36 @@ def running(client, token, job_id):
     assert wait_for(check, timeout=30), "job %s never ran" % job_id
 
 
-def test_watch_live_progress_after_reload(stack, browser, throttle):
+def test_watch_live_progress_after_reload(stack, browser):
     client = stack.client()
     user = client.register_and_login(unique_email("web-watch"), PASSWORD)
     # Kept set while the flow runs: the process reads it some time after the
     # dispatcher marks the job RUNNING. 8 progress reports, 2.5 s apart.
-    throttle.set(2500)
+    stack.throttle_processes(2500)
     try:
-        job_id = new_job(client, user["token"], "watch.csv", csv_rows(8 * 65536))
+        job_id = run_job(client, user["token"], csv_rows(8 * 65536), name="watch.csv")
         running(client, user["token"], job_id)
         result = browser.run("watch", token=user["token"], id=job_id)
     finally:
-        throttle.clear()
+        stack.throttle_processes(0)
     assert result["v1"] > 0
     client.api("POST", "/jobs/%s/cancel" % job_id, json={}, token=user["token"])
-    assert finished(client, user["token"], job_id)["status"] in ("CANCELLED", "COMPLETED")
+    assert wait_job(client, user["token"], job_id, FINISHED, timeout=60)["status"] in ("CANCELLED", "COMPLETED")
 
 
-def test_cancel_running_and_pending_jobs(stack, browser, throttle):
+def test_cancel_running_and_pending_jobs(stack, browser):
     client = stack.client()
     user = client.register_and_login(unique_email("web-cancel"), PASSWORD)
-    throttle.set(2500)
+    stack.throttle_processes(2500)
     try:
-        job_id = new_job(client, user["token"], "cancel-me.csv", csv_rows(6 * 65536))
+        job_id = run_job(client, user["token"], csv_rows(6 * 65536), name="cancel-me.csv")
         running(client, user["token"], job_id)
         browser.run("cancel", token=user["token"], id=job_id, name="cancel-me.csv")
     finally:
-        throttle.clear()
-    assert finished(client, user["token"], job_id)["status"] == "CANCELLED"
+        stack.throttle_processes(0)
+    assert wait_job(client, user["token"], job_id, FINISHED, timeout=60)["status"] == "CANCELLED"
     # Defect 3: a job whose upload never came is not stuck PENDING.
-    pending = new_job(client, user["token"], "never-uploaded.csv", b"a\n1\n", upload=False)
+    pending = create_job(client, user["token"], b"a\n1\n", name="never-uploaded.csv")["id"]
     browser.run("pending", token=user["token"], name="never-uploaded.csv")
     assert client.api("GET", "/jobs/%s" % pending, token=user["token"])[2]["status"] == "CANCELLED"
 
@@ -246,9 +196,9 @@ def test_cancel_running_and_pending_jobs(stack, browser, throttle):
 def test_download_compares_the_bytes(stack, browser, person):
     client = stack.client()
     data = b"id,city\n1,Oslo\n2,Rome\n3,Oslo\n"
-    job_id = new_job(client, person["token"], "towns.csv", data,
+    job_id = run_job(client, person["token"], data, name="towns.csv",
                      steps=[{"type": "filter", "params": {"column": "city", "operator": "eq", "value": "Oslo"}}])
-    assert finished(client, person["token"], job_id)["status"] == "COMPLETED"
+    assert wait_job(client, person["token"], job_id, FINISHED, timeout=60)["status"] == "COMPLETED"
     result = browser.run("download", token=person["token"], id=job_id, name="towns.csv")
     got = base64.b64decode(result["bytes"])
     assert got == b"id,city\n1,Oslo\n3,Oslo\n", got
@@ -265,11 +215,11 @@ def test_errors_table_paging_and_severity(stack, browser, person):
     data = ("\n".join(lines) + "\n").encode()
     steps = [{"type": "validate", "params": {"column": "email", "rule": "email"}},
              {"type": "validate", "params": {"column": "age", "rule": "integer", "severity": "warning"}}]
-    job_id = new_job(client, person["token"], "people.csv", data, steps=steps)
-    assert finished(client, person["token"], job_id)["status"] == "COMPLETED"
-    failed = new_job(client, person["token"], "bad-column.csv", csv_rows(3000),
+    job_id = run_job(client, person["token"], data, name="people.csv", steps=steps)
+    assert wait_job(client, person["token"], job_id, FINISHED, timeout=60)["status"] == "COMPLETED"
+    failed = run_job(client, person["token"], csv_rows(3000), name="bad-column.csv",
                      steps=[{"type": "filter", "params": {"column": "nope", "operator": "eq", "value": "x"}}])
-    job = finished(client, person["token"], failed)
+    job = wait_job(client, person["token"], failed, FINISHED, timeout=60)
     assert job["status"] == "FAILED"
     browser.run("errors", token=person["token"], id=job_id, failedId=failed, total=55, warnings=10)
 
@@ -318,11 +268,9 @@ def test_admin_clients_and_members(stack, browser):
 
 def test_390px_layout_has_no_horizontal_overflow(stack, browser, person):
     client = stack.client()
-    job_id = new_job(client, person["token"], "a-rather-long-file-name-for-a-narrow-screen.csv", csv_rows(50))
-    finished(client, person["token"], job_id)
-    body, ctype = multipart(files={"file": ("layout.csv", b"a,b\n1,2\n", "text/csv")})
-    status, _, f = client.api("POST", "/files/upload", raw=body, headers={"Content-Type": ctype},
-                              token=person["token"])
+    job_id = run_job(client, person["token"], csv_rows(50), name="a-rather-long-file-name-for-a-narrow-screen.csv")
+    wait_job(client, person["token"], job_id, FINISHED, timeout=60)
+    status, _, f = upload_file(client, person["token"], "layout.csv", b"a,b\n1,2\n", "text/csv")
     assert status == 201, f
     widths = browser.run("layout", token=person["token"], jobId=job_id, fileId=f["file_id"])
     assert all(w <= 390 for k, w in widths.items() if k not in ("axe", "ms")), widths
