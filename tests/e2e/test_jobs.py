@@ -4,6 +4,7 @@ mark uploaded, the dispatcher runs quarry-process, poll, signed download."""
 import datetime
 import functools
 import json
+import signal
 import threading
 import time
 import urllib.parse
@@ -211,12 +212,18 @@ def test_cancel_pending_and_queued_and_finished(stack, client, alice):
     status, _, body = client.api("POST", "/jobs/%s/cancel" % job["id"], json={}, token=token)
     assert status == 400
     assert_error_shape(body, "INVALID_STATE")
-    # QUEUED: stop the dispatcher from picking it up by queueing behind a row lock is racy,
-    # so put the row in QUEUED directly and cancel it before any dispatcher can claim it.
+    # QUEUED: the row is put in QUEUED directly while the dispatcher is paused
+    # (SIGSTOP): it claims any QUEUED job, at once when it has just reaped one,
+    # so without the pause it may run this one before the cancel.
     job = create_job(client, token)
-    stack.sql("UPDATE jobs SET status='QUEUED', queued_at=UTC_TIMESTAMP(3) + INTERVAL 1 HOUR, "
-              "input_object_key=NULL WHERE id='%s'" % job["id"])
-    status, _, body = client.api("POST", "/jobs/%s/cancel" % job["id"], json={}, token=token)
+    jobd = stack.pid("jobd")
+    stack.kill(jobd, signal.SIGSTOP)
+    try:
+        stack.sql("UPDATE jobs SET status='QUEUED', queued_at=UTC_TIMESTAMP(3), "
+                  "input_object_key=NULL WHERE id='%s'" % job["id"])
+        status, _, body = client.api("POST", "/jobs/%s/cancel" % job["id"], json={}, token=token)
+    finally:
+        stack.kill(jobd, signal.SIGCONT)
     assert status == 200 and body["status"] == "CANCELLED", body
     # A finished job cannot be cancelled.
     job_id = run_job(client, token)
