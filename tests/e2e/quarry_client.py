@@ -286,6 +286,13 @@ def upload_file(client, token, filename, content, ctype="application/octet-strea
                       headers={"Content-Type": content_type})
 
 
+def upload_ok(client, token, filename, content, ctype="application/octet-stream"):
+    """upload_file that must succeed; returns the file."""
+    status, _, body = upload_file(client, token, filename, content, ctype)
+    assert status == 201, body
+    return body
+
+
 def process_file(client, token, file_id, payload):
     """POST /files/{id}/process; returns the job it queued."""
     status, _, job = client.api("POST", "/files/%s/process" % file_id, token=token, json=payload)
@@ -293,3 +300,15 @@ def process_file(client, token, file_id, payload):
     assert job["status"] in ("QUEUED", "RUNNING", "COMPLETED"), job
     assert job["file_id"] == file_id
     return job
+
+
+def run_file(client, token, file_id, payload, want="COMPLETED"):
+    """process_file, then waits for the job to end, as want; returns (job,
+    headers, data) of its output (headers and data None unless COMPLETED)."""
+    job = process_file(client, token, file_id, payload)
+    job = wait_job(client, token, job["id"], ("COMPLETED", "FAILED"), timeout=60)
+    assert job["status"] == want, job
+    if want != "COMPLETED":
+        return job, None, None
+    headers, data = download_output(client, token, job["id"])
+    return job, headers, data

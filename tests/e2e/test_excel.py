@@ -5,7 +5,7 @@ back as CSV and as .xlsx."""
 import io
 import zipfile
 
-from quarry_client import download_output, process_file, upload_file, wait_job
+from quarry_client import run_file, upload_file
 
 CONTENT_TYPES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">
@@ -81,18 +81,10 @@ def upload_xlsx(client, token):
     return f
 
 
-def run(client, token, file_id, payload):
-    job = process_file(client, token, file_id, payload)
-    j = wait_job(client, token, job["id"], ("COMPLETED", "FAILED"), timeout=60)
-    assert j["status"] == "COMPLETED", j
-    headers, data = download_output(client, token, job["id"])
-    return j, headers, data
-
-
 def test_xlsx_sheet_by_name_with_skip_rows_and_footer(client):
     user = client.register_and_login()
     f = upload_xlsx(client, user["token"])
-    job, _, data = run(client, user["token"], f["file_id"], {
+    job, _, data = run_file(client, user["token"], f["file_id"], {
         "processing_config": {"sheet_name": "Orders", "skip_rows": 1, "skip_footer": 1},
         "processing_steps": [{"type": "filter", "params": {"column": "qty", "operator": "gt", "value": 5}}],
         "output_format": "csv",
@@ -108,7 +100,7 @@ def test_xlsx_sheet_by_name_with_skip_rows_and_footer(client):
 def test_xlsx_sheet_by_index_to_xlsx_output(client):
     user = client.register_and_login()
     f = upload_xlsx(client, user["token"])
-    _, headers, data = run(client, user["token"], f["file_id"], {
+    _, headers, data = run_file(client, user["token"], f["file_id"], {
         "processing_config": {"sheet_name": 1, "skip_rows": 1, "skip_footer": 1, "columns": ["A", "C"]},
         "output_format": "xlsx",
     })

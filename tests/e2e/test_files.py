@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 
-from quarry_client import assert_error_shape, download_output, process_file, upload_file
+from quarry_client import assert_error_shape, download_output, process_file, upload_file, upload_ok
 
 ISO_MS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
@@ -50,12 +50,6 @@ def user(stack):
 @pytest.fixture(scope="module")
 def other(stack):
     return stack.client().register_and_login()
-
-
-def upload_ok(client, token, filename, content, ctype="application/octet-stream"):
-    status, _, body = upload_file(client, token, filename, content, ctype)
-    assert status == 201, body
-    return body
 
 
 def wait_processed(client, token, file_id, timeout=60):

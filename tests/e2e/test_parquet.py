@@ -7,8 +7,7 @@ its declared size) end their job FAILED with a clear message."""
 
 import pytest
 
-from conftest import wait_for
-from quarry_client import multipart
+from quarry_client import run_file, upload_ok
 
 CSV = ("id,city,price,ok,day,at\n"
        "1,Paris,3.25,true,2024-01-31,2024-01-31T10:30:00Z\n"
@@ -24,39 +23,12 @@ def user(stack):
     return stack.client().register_and_login()
 
 
-def upload(client, token, name, content, ctype="application/octet-stream"):
-    body, content_type = multipart(files={"file": (name, content, ctype)})
-    status, _, f = client.api("POST", "/files/upload", token=token, raw=body,
-                              headers={"Content-Type": content_type})
-    assert status == 201, f
-    return f
-
-
-def run(client, token, file_id, payload, want="COMPLETED"):
-    status, _, job = client.api("POST", "/files/%s/process" % file_id, token=token, json=payload)
-    assert status == 202, job
-
-    def finished():
-        _, _, j = client.api("GET", "/jobs/%s" % job["id"], token=token)
-        return j if j["status"] in ("COMPLETED", "FAILED") else None
-
-    j = wait_for(finished, timeout=60, interval=0.2)
-    assert j and j["status"] == want, j
-    if want != "COMPLETED":
-        return j, None, None
-    status, headers, _ = client.api("GET", "/jobs/%s/download" % job["id"], token=token)
-    assert status == 302
-    status, headers, data = client.request("GET", headers["Location"])
-    assert status == 200
-    return j, {k.lower(): v for k, v in headers.items()}, data
-
-
 def to_parquet(client, token, steps=None, output_format=None):
-    f = upload(client, token, "sales.csv", CSV, "text/csv")
+    f = upload_ok(client, token, "sales.csv", CSV, "text/csv")
     payload = {"processing_steps": steps or []}
     if output_format:
         payload["output_format"] = output_format
-    job, headers, data = run(client, token, f["file_id"], payload)
+    job, headers, data = run_file(client, token, f["file_id"], payload)
     assert headers["content-type"] == PARQUET_TYPE
     assert "sales_processed.parquet" in headers["content-disposition"]
     assert data[:4] == b"PAR1" and data[-4:] == b"PAR1"
@@ -69,7 +41,7 @@ def test_csv_to_parquet_and_back(client, user):
         "to_format": "parquet", "compression": "zstd", "row_group_size": 2}}])
     assert to_parquet(client, token, output_format="parquet")[:4] == b"PAR1"
 
-    f = upload(client, token, "sales.parquet", data)
+    f = upload_ok(client, token, "sales.parquet", data)
     assert f["file_type"] == "parquet"
     assert f["mime_type"] == PARQUET_TYPE
     status, _, schema = client.api("GET", "/files/%s/schema" % f["file_id"], token=token)
@@ -80,7 +52,7 @@ def test_csv_to_parquet_and_back(client, user):
     assert schema["schema"]["city"]["nullable"] is True
     assert schema["sample_info"]["rows_analyzed"] == 4
 
-    job, headers, back = run(client, token, f["file_id"], {"output_format": "csv"})
+    job, headers, back = run_file(client, token, f["file_id"], {"output_format": "csv"})
     assert back == CSV
     _, _, shown = client.api("GET", "/files/%s" % f["file_id"], token=token)
     meta = shown["processing_metadata"]
@@ -91,7 +63,7 @@ def test_csv_to_parquet_and_back(client, user):
 
 
 def test_bad_writer_options_are_422(client, user):
-    f = upload(client, user["token"], "x.csv", CSV, "text/csv")
+    f = upload_ok(client, user["token"], "x.csv", CSV, "text/csv")
     status, _, body = client.api("POST", "/files/%s/process" % f["file_id"], token=user["token"], json={
         "processing_steps": [{"type": "convert_format", "params": {"to_format": "parquet",
                                                                    "compression": "lz4"}}]})
@@ -177,10 +149,10 @@ def corrupt_files(plain, snappy):
 def test_corrupt_parquet_fails_the_job_clearly(client, user):
     token = user["token"]
     source = b"city\nParis\nLyon\nRome\nParis\nLyon\n"
-    f = upload(client, token, "cities.csv", source, "text/csv")
-    _, _, plain = run(client, token, f["file_id"], {"processing_steps": [
+    f = upload_ok(client, token, "cities.csv", source, "text/csv")
+    _, _, plain = run_file(client, token, f["file_id"], {"processing_steps": [
         {"type": "convert_format", "params": {"to_format": "parquet", "compression": "none"}}]})
-    _, _, snappy = run(client, token, f["file_id"], {"output_format": "parquet"})
+    _, _, snappy = run_file(client, token, f["file_id"], {"output_format": "parquet"})
     expected = {
         "truncated footer": "Parquet: ",
         "wrong offsets": "page header",
@@ -188,9 +160,9 @@ def test_corrupt_parquet_fails_the_job_clearly(client, user):
         "declared size": "decompresses past its declared size",
     }
     for name, data in corrupt_files(plain, snappy).items():
-        bad = upload(client, token, "bad.parquet", data)
+        bad = upload_ok(client, token, "bad.parquet", data)
         assert bad["file_type"] == "parquet"
-        job, _, _ = run(client, token, bad["file_id"], {"output_format": "csv"}, want="FAILED")
+        job, _, _ = run_file(client, token, bad["file_id"], {"output_format": "csv"}, want="FAILED")
         assert expected[name] in job["error_message"], (name, job["error_message"])
         assert job["error_message"].startswith("bad input: Parquet: "), job["error_message"]
         _, _, shown = client.api("GET", "/files/%s" % bad["file_id"], token=token)
