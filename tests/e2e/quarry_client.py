@@ -13,6 +13,9 @@ else the raw bytes. Redirects are never followed. A helper that several
 test files need belongs here, not in one of them.
 """
 
+import base64
+import hashlib
+import hmac
 import http.client
 import json as jsonlib
 import os
@@ -168,6 +171,35 @@ def assert_error_shape(body, code=None):
     if code is not None:
         assert err["code"] == code, "expected %s, got %r" % (code, body)
     return err
+
+
+# ---------------------------------------------------------------- tokens
+
+def b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def make_jwt(header, claims, key):
+    """A JWT of header and claims signed with key (HS256 or HS512; None: no
+    signature at all)."""
+    head = b64url(jsonlib.dumps(header).encode())
+    body = b64url(jsonlib.dumps(claims).encode())
+    signing_input = ("%s.%s" % (head, body)).encode()
+    if key is None:
+        return "%s.%s." % (head, body)
+    alg = {"HS256": hashlib.sha256, "HS512": hashlib.sha512}[header["alg"]]
+    return "%s.%s.%s" % (head, body, b64url(hmac.new(key, signing_input, alg).digest()))
+
+
+def jwt_key(stack):
+    """The stack's token signing key."""
+    return bytes.fromhex((stack.secrets_dir / "jwt.key").read_text().strip())
+
+
+def access_token(stack, sub, exp):
+    """An access token of the stack for user id sub, expiring at exp (Unix s)."""
+    return make_jwt({"alg": "HS256", "typ": "JWT"}, {"sub": sub, "exp": exp, "type": "access"},
+                    jwt_key(stack))
 
 
 # ---------------------------------------------------------------- waiting and processes

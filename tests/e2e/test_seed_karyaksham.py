@@ -15,8 +15,7 @@ import io
 
 import pytest
 
-from conftest import wait_for
-from quarry_client import assert_error_shape, multipart
+from quarry_client import assert_error_shape, multipart, wait_for
 from seed_support import (ISO_TIME, TEXT, UUID, assert_like, example, patiently,
                           seed_client)
 

@@ -17,11 +17,9 @@ import time
 
 import pytest
 
-from conftest import wait_for
-from quarry_client import assert_error_shape
+from quarry_client import assert_error_shape, jwt_key, make_jwt, wait_for
 from seed_support import (INT, ISO_TIME, ISO_TIME_OR_NULL, UUID, assert_like, example,
                           seed_client)
-from test_auth import jwt_key, make_jwt
 
 THROTTLE_MS = 4000
 LEADS = ("name,email,company\n" + "".join(
@@ -148,8 +146,7 @@ def test_status_of_an_upload_until_completed(client, user):
 
 def test_uploaded_processing_and_cancelled(stack, client, user):
     token = user["token"]
-    original = stack.config.read_text()
-    stack.config.write_text(original + "\nprocess_throttle_ms = %d\n" % THROTTLE_MS)
+    stack.throttle_processes(THROTTLE_MS)
     try:
         # Two running uploads take both of the dispatcher's slots ...
         big = start_upload(client, token, "leads-big.csv", MANY_LEADS, 10000)
@@ -199,7 +196,7 @@ def test_uploaded_processing_and_cancelled(stack, client, user):
         assert_error_shape(body, "CANNOT_CANCEL")
         wait_view(client, token, small, ("completed",))
     finally:
-        stack.config.write_text(original)
+        stack.throttle_processes(0)
 
 
 def test_error_status_carries_the_error(client, user):

@@ -9,8 +9,6 @@ The data a flow needs (users, tokens, jobs in a given state) is made here
 through the API; the flow then does what a person would in the page."""
 
 import base64
-import hashlib
-import hmac
 import json
 import os
 import re
@@ -22,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from quarry_client import (FINISHED, REPO, create_job, csv_rows, run_job, unique_email, upload_file,
-                           wait_for, wait_job)
+from quarry_client import (FINISHED, REPO, access_token, create_job, csv_rows, run_job, unique_email,
+                           upload_file, wait_for, wait_job)
 
 JS = REPO / "tests" / "js"
 DRIVER = JS / "web" / "driver.mjs"
@@ -106,16 +104,6 @@ def b64(data):
     return base64.b64encode(data).decode()
 
 
-def make_token(stack, sub, exp):
-    key = bytes.fromhex((stack.secrets_dir / "jwt.key").read_text().strip())
-
-    def enc(obj):
-        return base64.urlsafe_b64encode(json.dumps(obj, separators=(",", ":")).encode()).rstrip(b"=").decode()
-    signing = "%s.%s" % (enc({"alg": "HS256", "typ": "JWT"}), enc({"sub": sub, "exp": exp, "type": "access"}))
-    mac = hmac.new(key, signing.encode(), hashlib.sha256).digest()
-    return signing + "." + base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
-
-
 @pytest.fixture(scope="module")
 def person(stack):
     return stack.client().register_and_login(unique_email("web"), PASSWORD)
@@ -132,7 +120,7 @@ def test_sign_in_register_sign_out_and_expiry(stack, browser):
     now = int(time.time())
     browser.run("auth", email=user["email"], password=PASSWORD,
                 newEmail=unique_email("web-second"), thirdEmail=unique_email("web-third"),
-                expiredToken=make_token(stack, sub, now - 5), shortToken=make_token(stack, sub, now + 20))
+                expiredToken=access_token(stack, sub, now - 5), shortToken=access_token(stack, sub, now + 20))
 
 
 def test_upload_with_progress_bar_one_job_per_double_click(stack, browser, person):
