@@ -46,17 +46,6 @@ static int reload_and_respond(struct request *req, const char *id, int status)
     return 0;
 }
 
-/* Whether a job can ask for this output format: the one question to the
- * engine's list of writers. */
-static bool output_format_known(const char *name)
-{
-    static const char *const writers[] = {"csv", "json", "jsonl", "xlsx", "parquet"};
-    for (size_t i = 0; i < sizeof(writers) / sizeof(writers[0]); i++)
-        if (strcmp(name, writers[i]) == 0)
-            return true;
-    return false;
-}
-
 enum { SPEC_STEPS, SPEC_CONFIG, SPEC_FORMAT, SPEC__MAX };
 static const struct field_spec spec_fields[SPEC__MAX] = {
     [SPEC_STEPS] = {"processing_steps", FIELD_ARRAY, false, 0, 100},
@@ -86,9 +75,8 @@ int job_spec_parse(struct request *req, json_object *body, struct job *job)
         return -1;
     }
     const char *format = v[SPEC_FORMAT] ? json_object_get_string(v[SPEC_FORMAT]) : "csv";
-    if (!output_format_known(format)) {
-        respond_invalid(req, "output_format",
-                        "output_format must be csv, json, jsonl, xlsx or parquet");
+    if (engine_validate_output_format(format, msg, sizeof(msg)) != 0) {
+        respond_invalid(req, "output_format", msg);
         return -1;
     }
     char *id = arena_alloc(req->arena, UUID_LEN + 1), *now = arena_alloc(req->arena, DB_TIME_LEN + 1);

@@ -30,11 +30,14 @@ static void print_line_error(void *ctx, long long line, const char *column, cons
 
 static void usage(FILE *to)
 {
-    fputs("usage: quarry-process run --input FILE --output FILE [--name ORIGINAL_NAME]\n"
-          "                          [--steps JSON] [--config JSON]\n"
-          "                          [--output-format csv|json|jsonl|xlsx|parquet] [--metadata]\n"
-          "       quarry-process job JOB_ID\n",
-          to);
+    char names[128];
+    fprintf(to,
+            "usage: quarry-process run --input FILE --output FILE [--name ORIGINAL_NAME]\n"
+            "                          [--steps JSON] [--config JSON]\n"
+            "                          [--output-format FORMAT] [--metadata]\n"
+            "       quarry-process job JOB_ID\n"
+            "FORMAT: %s\n",
+            formats_writer_names(names, sizeof(names)));
 }
 
 /* Parses a JSON option; NULL and a message on stderr when it is not JSON. */

@@ -6,8 +6,8 @@
 #include <stddef.h>
 
 /* Detects the input format of the file at path. Returns 0 and fills format
- * ("csv", "json", "jsonl", "xml", "xlsx", "xls", "parquet") and mime (e.g. "text/csv",
- * "application/x-ndjson"); returns -1 when the engine cannot read the file
+ * (the canonical name of a format with a reader: formats_by_name) and mime
+ * (e.g. "text/csv", "application/x-ndjson"); returns -1 when the engine cannot read the file
  * (an image, a PDF, an unknown binary, an empty file, a zip that is not a
  * workbook), with mime set to what libmagic saw when it saw something.
  * name_hint (the user's file name) may be NULL. Opens one libmagic handle

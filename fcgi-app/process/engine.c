@@ -1,6 +1,6 @@
-/* engine.c — the small public functions of engine.h: config validation,
- * output names, status names. engine_run is in pipeline.c,
- * engine_validate_steps in steps.c. */
+/* engine.c — the small public functions of engine.h: config and
+ * output_format validation, output names, status names. engine_run is in
+ * pipeline.c, engine_validate_steps in steps.c, the formats in formats.c. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,20 +16,28 @@ static int check_common(json_object *config, char *field, size_t field_len, char
 {
     json_object *v;
     if (json_object_object_get_ex(config, "format", &v) && !json_object_is_type(v, json_type_null)) {
-        const char *canon =
-            json_object_is_type(v, json_type_string) ? formats_canonical(json_object_get_string(v)) : NULL;
-        if (!canon) {
+        const struct format *f =
+            json_object_is_type(v, json_type_string) ? formats_lookup(json_object_get_string(v)) : NULL;
+        char names[128];
+        if (!f || !f->reader) {
             snprintf(field, field_len, "processing_config.format");
-            snprintf(msg, msg_len, "must be one of: csv, json, jsonl (jsonlines), xml, xlsx, xls");
-            return -1;
-        }
-        if (!formats_reader(canon)) {
-            snprintf(field, field_len, "processing_config.format");
-            snprintf(msg, msg_len, "%s input is not supported by this build", canon);
+            snprintf(msg, msg_len, "must be one of: %s",
+                     formats_reader_names(names, sizeof(names)));
             return -1;
         }
     }
     return 0;
+}
+
+int engine_validate_output_format(const char *name, char *msg, size_t msg_len)
+{
+    const struct format *f = formats_by_name(name);
+    if (f && f->writer)
+        return 0;
+    char names[128];
+    snprintf(msg, msg_len, "output_format must be one of: %s",
+             formats_writer_names(names, sizeof(names)));
+    return -1;
 }
 
 int engine_validate_config(json_object *config, char *field, size_t field_len, char *msg,
@@ -84,11 +92,10 @@ void engine_output_name(const char *input_name, const char *output_format, char 
     const char *dot = strrchr(name, '.');
     size_t stem_len = dot && dot != name ? (size_t)(dot - name) : strlen(name);
 
-    const char *format = formats_canonical(output_format);
+    const struct format *format = formats_lookup(output_format);
     if (!format && dot)
-        format = formats_canonical(dot + 1);
-    const struct writer_ops *w = format ? formats_writer(format) : NULL;
-    const char *ext = w ? w->extension : format && strcmp(format, "xlsx") == 0 ? "xlsx" : "csv";
+        format = formats_lookup(dot + 1);
+    const char *ext = format && format->writer ? format->writer->extension : "csv";
 
     char stem[256];
     size_t n = copy_safe(stem, name, stem_len, 200);

@@ -27,8 +27,8 @@ struct engine_job {
     const char *output_path;        /* write here (the caller writes to a temp name and renames) */
     json_object *processing_config; /* may be NULL: DESIGN.md "Input formats" */
     json_object *processing_steps;  /* array of {type, params}; may be NULL/empty */
-    const char *output_format;      /* "csv"|"json"|"jsonl"|"xlsx"|"parquet"; NULL = same as input or csv;
-                                       a convert_format step overrides it */
+    const char *output_format;      /* a format with a writer (formats_by_name); NULL = same as
+                                       input or csv; a convert_format step overrides it */
 };
 
 struct engine_result {
@@ -79,5 +79,33 @@ json_object *engine_infer_schema(const struct engine_job *job, long sample_size,
 
 /* A short readable name of a status ("bad input", ...). */
 const char *engine_status_name(int status);
+
+/* ---- formats: one table in formats.c, one line a format ---- */
+
+struct reader_ops;
+struct writer_ops;
+
+struct format {
+    const char *name;                /* canonical: "csv", "jsonl", ... (what a job stores) */
+    const char *aliases;             /* other spellings processing_config.format and
+                                        convert_format accept (any case), space-separated */
+    const char *mime;                /* media type of an input (its reader may refine it) */
+    const struct reader_ops *reader; /* NULL: the engine does not read it */
+    const struct writer_ops *writer; /* NULL: the engine does not write it */
+};
+
+/* The format whose canonical name is exactly name (no aliases, case
+ * matters: the names the API accepts and jobs store), or NULL. The result
+ * is static. */
+const struct format *formats_by_name(const char *name);
+
+/* The canonical names of the formats with a writer, joined with ", "
+ * ("csv, json, jsonl, xlsx"), written into buf (cut when it does not fit).
+ * Returns buf, for messages. */
+const char *formats_writer_names(char *buf, size_t len);
+
+/* Validates a job's output_format as the API receives it: a canonical
+ * name of a format with a writer. On error fills msg and returns -1. */
+int engine_validate_output_format(const char *name, char *msg, size_t msg_len);
 
 #endif

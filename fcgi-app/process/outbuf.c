@@ -3,9 +3,11 @@
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "process/outbuf.h"
+#include "process/record.h"
 #include "process/scan.h"
 #include "process/text.h"
 
@@ -215,4 +217,23 @@ void outbuf_json_string(struct outbuf *ob, const char *s, size_t n)
     }
     json_string_slow(ob, p, e);
     outbuf_putc(ob, '"');
+}
+
+int outbuf_create(struct outbuf *ob, const char *path, struct rec_env *env)
+{
+    int err = outbuf_open(ob, path);
+    return err ? rec_fail(env, ENGINE_IO_ERROR, "cannot create the output: %s", strerror(err))
+               : ENGINE_OK;
+}
+
+int outbuf_fail(const struct outbuf *ob, struct rec_env *env)
+{
+    return rec_fail(env, ENGINE_IO_ERROR, "writing the output failed: %s", strerror(ob->error));
+}
+
+int outbuf_finish(struct outbuf *ob, struct rec_env *env)
+{
+    int err = outbuf_close(ob);
+    return err ? rec_fail(env, ENGINE_IO_ERROR, "writing the output failed: %s", strerror(err))
+               : ENGINE_OK;
 }

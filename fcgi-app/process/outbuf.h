@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "process/engine.h"
+
 #define OUTBUF_SIZE (1u << 20)
 
 struct outbuf {
@@ -23,6 +25,19 @@ int outbuf_flush(struct outbuf *ob);
 /* Flushes, closes and frees. Returns 0 or the first errno seen. */
 int outbuf_close(struct outbuf *ob);
 void outbuf_put_slow(struct outbuf *ob, const void *p, size_t n);
+
+/* The same for a writer: a failure is given to rec_fail ("cannot create
+ * the output: ...", "writing the output failed: ...") and an
+ * engine_status is returned. */
+struct rec_env;
+int outbuf_create(struct outbuf *ob, const char *path, struct rec_env *env);
+int outbuf_finish(struct outbuf *ob, struct rec_env *env);
+int outbuf_fail(const struct outbuf *ob, struct rec_env *env);
+/* Whether a write failed so far (called once a record). */
+static inline int outbuf_status(const struct outbuf *ob, struct rec_env *env)
+{
+    return ob->error ? outbuf_fail(ob, env) : ENGINE_OK;
+}
 
 static inline void outbuf_put(struct outbuf *ob, const void *p, size_t n)
 {

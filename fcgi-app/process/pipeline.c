@@ -42,10 +42,12 @@ struct run {
     struct rec_env *env;
     struct rec_arena *arena;
     struct meta_stats *stats;
+    const struct format *input_format;
     const struct reader_ops *reader;
     void *reader_state;
     struct step_slot *steps;
     size_t nsteps;
+    const struct format *output_format;
     const struct writer_ops *writer;
     void *writer_state;
     struct rec_columns cols;
@@ -54,8 +56,11 @@ struct run {
 
 static int pick_reader(struct run *r)
 {
-    return input_reader(r->job->input_path, r->job->processing_config, r->job->input_name_hint,
-                        r->env, &r->reader);
+    int rc = input_format(r->job->input_path, r->job->processing_config,
+                          r->job->input_name_hint, r->env, &r->input_format);
+    if (rc == ENGINE_OK)
+        r->reader = r->input_format->reader;
+    return rc;
 }
 
 static int pick_writer(struct run *r)
@@ -64,12 +69,14 @@ static int pick_writer(struct run *r)
     if (!want)
         want = r->job->output_format;
     if (!want)
-        want = formats_writer(r->reader->format) ? r->reader->format : "csv";
-    const char *canon = formats_canonical(want);
-    r->writer = canon ? formats_writer(canon) : NULL;
-    if (!r->writer)
+        want = r->input_format->writer ? r->input_format->name : "csv";
+    r->output_format = formats_lookup(want);
+    r->writer = r->output_format ? r->output_format->writer : NULL;
+    if (!r->writer) {
+        char names[128];
         return rec_fail(r->env, ENGINE_BAD_CONFIG, "output format \"%s\" is not available (%s)",
-                        want, formats_writer_list());
+                        want, formats_writer_names(names, sizeof(names)));
+    }
     return ENGINE_OK;
 }
 
@@ -240,11 +247,11 @@ static int run_job(struct run *r)
     int rc = pick_reader(r);
     if (rc != ENGINE_OK)
         return rc;
-    snprintf(r->out->input_format, sizeof(r->out->input_format), "%s", r->reader->format);
+    snprintf(r->out->input_format, sizeof(r->out->input_format), "%s", r->input_format->name);
     rc = pick_writer(r);
     if (rc != ENGINE_OK)
         return rc;
-    snprintf(r->out->output_format, sizeof(r->out->output_format), "%s", r->writer->format);
+    snprintf(r->out->output_format, sizeof(r->out->output_format), "%s", r->output_format->name);
     rc = init_steps(r);
     if (rc != ENGINE_OK)
         return rc;

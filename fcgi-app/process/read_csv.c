@@ -12,23 +12,21 @@
  * An unquoted empty field is null; a quoted empty field ("") is an empty
  * string.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "process/input.h"
 #include "process/record.h"
 #include "process/scan.h"
 #include "process/text.h"
 
+/* A file under half of it gets a quarter (input_open): >= 3 * CSV_HEAD, a
+ * decoded head fits. */
 #define CSV_BUF_INITIAL (1u << 20)
-#define CSV_BUF_SMALL (256u << 10)    /* >= 3 * CSV_HEAD: a decoded head fits */
 /* The largest record (and so the largest field) accepted: memory stays flat
  * for any file whose records are smaller than this. */
 #define CSV_MAX_RECORD (64u << 20)
@@ -36,6 +34,7 @@
 #define CSV_HEAD 65536            /* bytes looked at for detection */
 #define CSV_RAW_CHUNK (256u << 10)
 #define CSV_MAX_NULLS 64
+#define CSV_MEDIA_TYPE_LINES 20   /* lines that decide the media type of an upload */
 
 enum csv_encoding { ENC_AUTO, ENC_UTF8, ENC_LATIN1, ENC_CP1252 };
 
@@ -63,7 +62,7 @@ struct span {
 struct csv_reader {
     struct rec_env *env;
     struct csv_options opt;
-    int fd;
+    struct input_stream in;
     char *buf;                  /* cap + 1 + SCAN_PAD bytes: buf[end] is always a '\n' sentinel */
     size_t cap, start, end;
     bool eof;
@@ -73,7 +72,6 @@ struct csv_reader {
     bool bom;
     const char *line_ending;
     long long line;             /* physical line of the next unread byte */
-    long long bytes_read, bytes_total;
     struct scan_set stop;       /* the bytes that end an unquoted stretch */
     struct scan_set qstop;      /* the bytes that matter inside quotes */
     struct span *spans;
@@ -322,24 +320,18 @@ static int buf_fill(struct csv_reader *r)
     ssize_t n;
     if (r->decode) {
         size_t want = room / 3 < CSV_RAW_CHUNK ? room / 3 : CSV_RAW_CHUNK;
-        do
-            n = read(r->fd, r->raw, want);
-        while (n < 0 && errno == EINTR);
+        n = input_read(&r->in, r->raw, want);
         if (n > 0)
             r->end += decode_into(r->decode, r->raw, (size_t)n, r->buf + r->end);
     } else {
-        do
-            n = read(r->fd, r->buf + r->end, room);
-        while (n < 0 && errno == EINTR);
+        n = input_read(&r->in, r->buf + r->end, room);
         if (n > 0)
             r->end += (size_t)n;
     }
     if (n < 0)
-        return rec_fail(r->env, ENGINE_IO_ERROR, "reading the input failed: %s", strerror(errno));
+        return ENGINE_IO_ERROR;
     if (n == 0)
         r->eof = true;
-    r->bytes_read += n;
-    rec_set_bytes(r->env, r->bytes_read, r->bytes_total);
     set_sentinel(r);
     return ENGINE_OK;
 }
@@ -658,20 +650,15 @@ static int read_head(struct csv_reader *r)
     ssize_t n;
     size_t got = 0;
     while (got < CSV_HEAD) {
-        do
-            n = read(r->fd, r->buf + got, CSV_HEAD - got);
-        while (n < 0 && errno == EINTR);
+        n = input_read(&r->in, r->buf + got, CSV_HEAD - got);
         if (n < 0)
-            return rec_fail(r->env, ENGINE_IO_ERROR, "reading the input failed: %s",
-                            strerror(errno));
+            return ENGINE_IO_ERROR;
         if (n == 0) {
             r->eof = true;
             break;
         }
         got += (size_t)n;
     }
-    r->bytes_read = (long long)got;
-    rec_set_bytes(r->env, r->bytes_read, r->bytes_total);
     const unsigned char *u = (const unsigned char *)r->buf;
     if (got >= 2 && ((u[0] == 0xFF && u[1] == 0xFE) || (u[0] == 0xFE && u[1] == 0xFF)))
         return rec_fail(r->env, ENGINE_BAD_INPUT,
@@ -822,8 +809,7 @@ static void csv_close(void *state)
     struct csv_reader *r = state;
     if (!r)
         return;
-    if (r->fd >= 0)
-        close(r->fd);
+    input_close(&r->in);
     free(r->buf);
     free(r->raw);
     free(r->spans);
@@ -842,28 +828,18 @@ static int csv_open(void **state, const struct reader_args *args)
     if (!r)
         return rec_fail(args->env, ENGINE_NO_MEMORY, "out of memory");
     r->env = args->env;
-    r->fd = -1;
+    r->in.fd = -1;
     r->line = 1;
     if (csv_options_parse(args->config, &r->opt, field, sizeof(field), msg, sizeof(msg))) {
         rc = rec_fail(r->env, ENGINE_BAD_CONFIG, "processing_config.%s: %s", field, msg);
         goto out;
     }
-    r->fd = open(args->path, O_RDONLY | O_CLOEXEC);
-    if (r->fd < 0) {
-        rc = rec_fail(r->env, ENGINE_IO_ERROR, "cannot open the input: %s", strerror(errno));
+    rc = input_open(&r->in, args->path, r->env, CSV_BUF_INITIAL, 1 + SCAN_PAD, &r->buf, &r->cap);
+    if (rc != ENGINE_OK)
         goto out;
-    }
-    struct stat st;
-    if (fstat(r->fd, &st) == 0)
-        r->bytes_total = (long long)st.st_size;
-    posix_fadvise(r->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-    /* A small file gets a small buffer (still room for a decoded head). */
-    r->cap = r->bytes_total > 0 && r->bytes_total < CSV_BUF_INITIAL / 2 ? CSV_BUF_SMALL
-                                                                       : CSV_BUF_INITIAL;
-    r->buf = malloc(r->cap + 1 + SCAN_PAD);
     r->spans_cap = 64;
     r->spans = malloc(r->spans_cap * sizeof(*r->spans));
-    if (!r->buf || !r->spans) {
+    if (!r->spans) {
         rc = rec_fail(r->env, ENGINE_NO_MEMORY, "out of memory");
         goto out;
     }
@@ -985,9 +961,48 @@ static int csv_sniff(const unsigned char *head, size_t len, const char *name_hin
     return 10;   /* the fallback for any text */
 }
 
+/* The media type of CSV content: which delimiter splits the first lines
+ * the same way (text/plain when none does). */
+static const char *csv_media_type(const unsigned char *p, size_t len)
+{
+    static const char delims[] = {',', ';', '\t', '|'};
+    long first[4] = {0}, ok[4] = {1, 1, 1, 1};
+    size_t lines = 0, i = 0;
+    while (i < len && lines < CSV_MEDIA_TYPE_LINES) {
+        long count[4] = {0};
+        bool quoted = false;
+        size_t start = i;
+        for (; i < len && (quoted || (p[i] != '\n' && p[i] != '\r')); i++) {
+            if (p[i] == '"')
+                quoted = !quoted;
+            for (int d = 0; d < 4 && !quoted; d++)
+                count[d] += p[i] == (unsigned char)delims[d];
+        }
+        bool complete = i < len;
+        while (i < len && (p[i] == '\n' || p[i] == '\r'))
+            i++;
+        if (i - start == 0 || (!complete && lines > 0))
+            continue;   /* a blank line, or a last line cut by the head */
+        for (int d = 0; d < 4; d++) {
+            if (lines == 0)
+                first[d] = count[d];
+            else if (count[d] != first[d])
+                ok[d] = 0;
+        }
+        lines++;
+    }
+    int best = -1;
+    for (int d = 0; d < 4; d++)
+        if (ok[d] && first[d] > 0 && (best < 0 || first[d] > first[best]))
+            best = d;
+    if (best < 0)
+        return "text/plain";
+    return delims[best] == '\t' ? "text/tab-separated-values" : "text/csv";
+}
+
 const struct reader_ops reader_csv_ops = {
-    .format = "csv",
     .sniff = csv_sniff,
+    .media_type = csv_media_type,
     .validate_config = csv_validate_config,
     .open = csv_open,
     .next = csv_next,

@@ -9,17 +9,14 @@
  * released when the next one is read. Memory stays flat for a large array of
  * small records, whatever the file size. Skipped values are checked only
  * for their brackets and strings, not parsed. */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "process/input.h"
 #include "process/json_flat.h"
 #include "process/record.h"
 
@@ -31,12 +28,11 @@ enum json_state { ST_FIRST, ST_NEXT, ST_SINGLE, ST_AFTER_SINGLE, ST_DONE };
 
 struct json_reader {
     struct rec_env *env;
-    int fd;
+    struct input_stream in;
     char *buf;
-    size_t pos, end;
+    size_t cap, pos, end;
     long long base;           /* file offset of buf[0] */
     bool eof;
-    long long bytes_total;
     enum json_state state;
     json_tokener *tok;
     json_object *current;
@@ -88,16 +84,12 @@ static int fill(struct json_reader *r)
 {
     r->base += (long long)r->end;
     r->pos = r->end = 0;
-    ssize_t n;
-    do
-        n = read(r->fd, r->buf, JSON_CHUNK);
-    while (n < 0 && errno == EINTR);
+    ssize_t n = input_read(&r->in, r->buf, r->cap);
     if (n < 0)
-        return rec_fail(r->env, ENGINE_IO_ERROR, "reading the input failed: %s", strerror(errno));
+        return ENGINE_IO_ERROR;
     if (n == 0)
         r->eof = true;
     r->end = (size_t)n;
-    rec_set_bytes(r->env, r->base + n, r->bytes_total);
     return ENGINE_OK;
 }
 
@@ -309,8 +301,7 @@ static void json_close(void *state)
     struct json_reader *r = state;
     if (!r)
         return;
-    if (r->fd >= 0)
-        close(r->fd);
+    input_close(&r->in);
     json_object_put(r->current);
     if (r->tok)
         json_tokener_free(r->tok);
@@ -329,32 +320,23 @@ static int json_open(void **state, const struct reader_args *args)
     if (!r)
         return rec_fail(args->env, ENGINE_NO_MEMORY, "out of memory");
     r->env = args->env;
-    r->fd = -1;
+    r->in.fd = -1;
     if (jflat_options_parse(args->config, &opt, field, sizeof(field), msg, sizeof(msg)) ||
         parse_array_path(args->config, &r->array_path, field, sizeof(field), msg,
                          sizeof(msg))) {
         rc = rec_fail(r->env, ENGINE_BAD_CONFIG, "processing_config.%s: %s", field, msg);
         goto out;
     }
-    r->fd = open(args->path, O_RDONLY | O_CLOEXEC);
-    if (r->fd < 0) {
-        rc = rec_fail(r->env, ENGINE_IO_ERROR, "cannot open the input: %s", strerror(errno));
+    rc = input_open(&r->in, args->path, r->env, JSON_CHUNK, 0, &r->buf, &r->cap);
+    if (rc != ENGINE_OK)
         goto out;
-    }
-    struct stat st;
-    if (fstat(r->fd, &st) == 0)
-        r->bytes_total = (long long)st.st_size;
-    posix_fadvise(r->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-    r->buf = malloc(JSON_CHUNK);
     r->tok = json_tokener_new_ex(JFLAT_PARSE_DEPTH);
-    if (!r->buf || !r->tok) {
+    r->flat = jflat_new(r->env, &opt);
+    if (!r->tok || !r->flat) {
         rc = rec_fail(r->env, ENGINE_NO_MEMORY, "out of memory");
         goto out;
     }
     json_tokener_set_flags(r->tok, JSON_TOKENER_VALIDATE_UTF8);
-    r->flat = jflat_new(r->env, &opt);
-    if (!r->flat)
-        goto out;
     rc = find_array(r);
 out:
     if (rc != ENGINE_OK) {
@@ -483,7 +465,6 @@ static int json_sniff(const unsigned char *head, size_t len, const char *name_hi
 }
 
 const struct reader_ops reader_json_ops = {
-    .format = "json",
     .sniff = json_sniff,
     .validate_config = json_validate_config,
     .open = json_open,

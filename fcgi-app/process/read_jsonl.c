@@ -6,17 +6,14 @@
  * it without copies. A line that is not a JSON object is a line error
  * (READ_REJECTED, reported with its line number) and the run goes on; blank
  * lines are skipped. */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "process/input.h"
 #include "process/json_flat.h"
 #include "process/record.h"
 
@@ -26,13 +23,12 @@
 
 struct jsonl_reader {
     struct rec_env *env;
-    int fd;
+    struct input_stream in;
     char *buf;
     size_t cap, start, end;
     bool eof;
     bool skipping;            /* inside an overlong line: drop bytes up to its end */
     long long line;           /* number of the last line taken from the buffer */
-    long long bytes_read, bytes_total;
     json_tokener *tok;
     json_object *current;     /* the object the fields of the last record point into */
     struct jflat *flat;
@@ -51,8 +47,7 @@ static void jsonl_close(void *state)
     struct jsonl_reader *r = state;
     if (!r)
         return;
-    if (r->fd >= 0)
-        close(r->fd);
+    input_close(&r->in);
     json_object_put(r->current);
     if (r->tok)
         json_tokener_free(r->tok);
@@ -70,33 +65,22 @@ static int jsonl_open(void **state, const struct reader_args *args)
     if (!r)
         return rec_fail(args->env, ENGINE_NO_MEMORY, "out of memory");
     r->env = args->env;
-    r->fd = -1;
+    r->in.fd = -1;
     if (jflat_options_parse(args->config, &opt, field, sizeof(field), msg, sizeof(msg))) {
         rc = rec_fail(r->env, ENGINE_BAD_CONFIG, "processing_config.%s: %s", field, msg);
         goto out;
     }
-    r->fd = open(args->path, O_RDONLY | O_CLOEXEC);
-    if (r->fd < 0) {
-        rc = rec_fail(r->env, ENGINE_IO_ERROR, "cannot open the input: %s", strerror(errno));
+    rc = input_open(&r->in, args->path, r->env, JSONL_BUF_INITIAL, 0, &r->buf, &r->cap);
+    if (rc != ENGINE_OK)
         goto out;
-    }
-    struct stat st;
-    if (fstat(r->fd, &st) == 0)
-        r->bytes_total = (long long)st.st_size;
-    posix_fadvise(r->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-    r->cap = JSONL_BUF_INITIAL;
-    r->buf = malloc(r->cap);
     r->tok = json_tokener_new_ex(JFLAT_PARSE_DEPTH);
-    if (!r->buf || !r->tok) {
+    r->flat = jflat_new(r->env, &opt);
+    if (!r->tok || !r->flat) {
         rc = rec_fail(r->env, ENGINE_NO_MEMORY, "out of memory");
         goto out;
     }
     /* Strict: a line holds exactly one value and nothing after it. */
     json_tokener_set_flags(r->tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-    r->flat = jflat_new(r->env, &opt);
-    if (!r->flat)
-        goto out;
-    rc = ENGINE_OK;
 out:
     if (rc != ENGINE_OK) {
         jsonl_close(r);
@@ -122,17 +106,12 @@ static int fill(struct jsonl_reader *r)
         r->buf = b;
         r->cap = cap;
     }
-    ssize_t n;
-    do
-        n = read(r->fd, r->buf + r->end, r->cap - r->end);
-    while (n < 0 && errno == EINTR);
+    ssize_t n = input_read(&r->in, r->buf + r->end, r->cap - r->end);
     if (n < 0)
-        return rec_fail(r->env, ENGINE_IO_ERROR, "reading the input failed: %s", strerror(errno));
+        return ENGINE_IO_ERROR;
     if (n == 0)
         r->eof = true;
     r->end += (size_t)n;
-    r->bytes_read += n;
-    rec_set_bytes(r->env, r->bytes_read, r->bytes_total);
     return ENGINE_OK;
 }
 
@@ -288,7 +267,6 @@ static int jsonl_sniff(const unsigned char *head, size_t len, const char *name_h
 }
 
 const struct reader_ops reader_jsonl_ops = {
-    .format = "jsonl",
     .sniff = jsonl_sniff,
     .validate_config = jsonl_validate_config,
     .open = jsonl_open,

@@ -1241,8 +1241,8 @@ static int pqr_sniff(const unsigned char *head, size_t len, const char *name_hin
 }
 
 const struct reader_ops reader_parquet_ops = {
-    .format = "parquet",
     .sniff = pqr_sniff,
+    .binary = true,   /* PAR1 at both ends: the reader checks the footer */
     .validate_config = NULL,
     .open = pqr_open,
     .next = pqr_next,

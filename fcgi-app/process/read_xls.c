@@ -24,34 +24,15 @@
 #define XLS_MAX_FILE (256LL << 20)
 
 struct xls_reader {
-    struct rec_env *env;
-    struct sheet_options opt;
+    struct sheet_reader sheet;
     const void *xls;
     const char **sheet_names;   /* owned by libfreexl */
     size_t nsheets;
-    size_t sel[SHEET_MAX_SELECTED];
-    long long sel_rows[SHEET_MAX_SELECTED];
-    int nsel, cur;
     bool sheet_open;
     unsigned rows;              /* of the active sheet */
     unsigned short cols;
     unsigned next_row;          /* 0-based index of the next row to look at */
-    long long limit, emitted;
-    struct sheet_plan plan;
-    const char *sheet_field;
-    struct rec_field *fields;
-    size_t fields_cap;
-    struct rec_arena *arena;
-    struct record scratch;
-    json_object *first_header;
 };
-
-static int xls_validate_config(json_object *config, char *field, size_t field_len, char *msg,
-                               size_t msg_len)
-{
-    struct sheet_options opt;
-    return sheet_options_parse(config, &opt, field, field_len, msg, msg_len);
-}
 
 static const char *freexl_error(int rc)
 {
@@ -98,8 +79,8 @@ static int cell_value(struct xls_reader *r, unsigned row, unsigned short col,
     enum sheet_date_kind kind;
     switch (v.type) {
     case FREEXL_CELL_INT:
-        if (!(out = rec_alloc(&r->scratch, 16)))
-            return rec_fail(r->env, ENGINE_NO_MEMORY, "out of memory");
+        if (!(out = rec_alloc(&r->sheet.scratch, 16)))
+            return rec_fail(r->sheet.env, ENGINE_NO_MEMORY, "out of memory");
         f->val = out;
         f->len = (size_t)snprintf(out, 16, "%d", v.value.int_value);
         f->type = REC_INTEGER;
@@ -107,8 +88,8 @@ static int cell_value(struct xls_reader *r, unsigned row, unsigned short col,
     case FREEXL_CELL_DOUBLE:
         if (!isfinite(v.value.double_value))
             return ENGINE_OK;
-        if (!(out = rec_alloc(&r->scratch, 32)))
-            return rec_fail(r->env, ENGINE_NO_MEMORY, "out of memory");
+        if (!(out = rec_alloc(&r->sheet.scratch, 32)))
+            return rec_fail(r->sheet.env, ENGINE_NO_MEMORY, "out of memory");
         f->val = out;
         f->len = format_double(v.value.double_value, out, 32);
         f->type = REC_NUMBER;
@@ -130,13 +111,13 @@ static int cell_value(struct xls_reader *r, unsigned row, unsigned short col,
         kind = v.type == FREEXL_CELL_DATE       ? SHEET_DATE
                : v.type == FREEXL_CELL_DATETIME ? SHEET_DATETIME
                                                 : SHEET_TIME;
-        if (!(out = rec_alloc(&r->scratch, 128)))
-            return rec_fail(r->env, ENGINE_NO_MEMORY, "out of memory");
+        if (!(out = rec_alloc(&r->sheet.scratch, 128)))
+            return rec_fail(r->sheet.env, ENGINE_NO_MEMORY, "out of memory");
         bool parsed = kind == SHEET_TIME
                           ? sscanf(v.value.text_value, "%d:%d:%lf", &h, &mi, &s) == 3
                           : sscanf(v.value.text_value, "%d-%d-%d %d:%d:%lf", &y, &mo, &d, &h, &mi,
                                    &s) >= 3;
-        f->len = parsed ? sheet_format_parts(y, mo, d, h, mi, s, kind, r->opt.date_format, out,
+        f->len = parsed ? sheet_format_parts(y, mo, d, h, mi, s, kind, r->sheet.opt.date_format, out,
                                              128)
                         : 0;
         if (f->len == 0) {
@@ -171,7 +152,7 @@ static bool row_blank(struct xls_reader *r, unsigned row)
 static bool take_row(struct xls_reader *r, unsigned *row)
 {
     for (; r->next_row < r->rows; r->next_row++) {
-        if ((long long)r->next_row + 1 <= r->opt.skip_rows || row_blank(r, r->next_row))
+        if ((long long)r->next_row + 1 <= r->sheet.opt.skip_rows || row_blank(r, r->next_row))
             continue;
         *row = r->next_row++;
         return true;
@@ -181,26 +162,25 @@ static bool take_row(struct xls_reader *r, unsigned *row)
 
 static int open_sheet(struct xls_reader *r)
 {
-    size_t sheet = r->sel[r->cur];
-    sheet_plan_free(&r->plan);
+    size_t sheet = r->sheet.sel[r->sheet.cur];
     r->rows = 0;
     r->cols = 0;
     r->next_row = 0;
-    r->emitted = 0;
-    r->limit = -1;
+    r->sheet.emitted = 0;
+    r->sheet.limit = -1;
     if (freexl_select_active_worksheet(r->xls, (unsigned short)sheet) != FREEXL_OK ||
         freexl_worksheet_dimensions(r->xls, &r->rows, &r->cols) != FREEXL_OK)
-        return rec_fail(r->env, ENGINE_BAD_INPUT, "the sheet \"%s\" cannot be read",
+        return rec_fail(r->sheet.env, ENGINE_BAD_INPUT, "the sheet \"%s\" cannot be read",
                         r->sheet_names[sheet]);
     r->sheet_open = true;
     struct sheet_cell_text *header = NULL;
     size_t nheader = 0;
     unsigned row;
-    if (r->opt.use_column_names && take_row(r, &row)) {
+    if (r->sheet.opt.use_column_names && take_row(r, &row)) {
         header = calloc(r->cols ? r->cols : 1, sizeof(*header));
         if (!header)
-            return rec_fail(r->env, ENGINE_NO_MEMORY, "out of memory");
-        rec_arena_reset(r->arena);
+            return rec_fail(r->sheet.env, ENGINE_NO_MEMORY, "out of memory");
+        rec_arena_reset(r->sheet.arena);
         for (unsigned short c = 0; c < r->cols; c++) {
             struct rec_field f;
             int rc = cell_value(r, row, c, &f);
@@ -215,37 +195,17 @@ static int open_sheet(struct xls_reader *r)
             header[nheader++].len = f.len;
         }
     }
-    if (r->opt.skip_footer > 0) {
+    if (r->sheet.opt.skip_footer > 0) {
         long long data = 0;
         unsigned saved = r->next_row, ignored;
         while (take_row(r, &ignored))
             data++;
         r->next_row = saved;
-        r->limit = data > r->opt.skip_footer ? data - r->opt.skip_footer : 0;
+        r->sheet.limit = data > r->sheet.opt.skip_footer ? data - r->sheet.opt.skip_footer : 0;
     }
-    char msg[256];
-    int rc = sheet_plan_build(r->env, &r->opt, header, nheader, r->cols, &r->plan, msg,
-                              sizeof(msg));
+    int rc = sheet_reader_plan(&r->sheet, header, nheader, r->cols, r->sheet_names[sheet]);
     free(header);
-    if (rc == ENGINE_BAD_CONFIG)
-        return rec_fail(r->env, rc, "processing_config.columns: %s in sheet \"%s\"", msg,
-                        r->sheet_names[sheet]);
-    if (rc != ENGINE_OK)
-        return rec_fail(r->env, rc, "out of memory");
-    size_t need = r->plan.n + 1;
-    if (need > r->fields_cap) {
-        struct rec_field *f = realloc(r->fields, need * sizeof(*f));
-        if (!f)
-            return rec_fail(r->env, ENGINE_NO_MEMORY, "out of memory");
-        r->fields = f;
-        r->fields_cap = need;
-    }
-    if (!r->first_header) {
-        r->first_header = json_object_new_array();
-        for (size_t i = 0; r->first_header && i < r->plan.n; i++)
-            json_object_array_add(r->first_header, json_object_new_string(r->plan.names[i]));
-    }
-    return ENGINE_OK;
+    return rc;
 }
 
 static void xls_close(void *state)
@@ -256,60 +216,46 @@ static void xls_close(void *state)
     if (r->xls)
         freexl_close(r->xls);
     free(r->sheet_names);
-    sheet_plan_free(&r->plan);
-    free(r->fields);
-    rec_arena_free(r->arena);
-    json_object_put(r->first_header);
+    sheet_reader_free(&r->sheet);
     free(r);
 }
 
 static int xls_open(void **state, const struct reader_args *args)
 {
-    char field[64], msg[512];
     struct xls_reader *r = calloc(1, sizeof(*r));
-    int rc = ENGINE_NO_MEMORY;
     if (!r)
         return rec_fail(args->env, ENGINE_NO_MEMORY, "out of memory");
-    r->env = args->env;
-    if (sheet_options_parse(args->config, &r->opt, field, sizeof(field), msg, sizeof(msg))) {
-        rc = rec_fail(r->env, ENGINE_BAD_CONFIG, "processing_config.%s: %s", field, msg);
+    int rc = sheet_reader_open(&r->sheet, args);
+    if (rc != ENGINE_OK)
         goto out;
-    }
-    r->arena = rec_arena_new();
-    r->sheet_field = rec_intern(r->env, "_sheet", 6);
-    if (!r->arena || !r->sheet_field) {
-        rc = rec_fail(r->env, ENGINE_NO_MEMORY, "out of memory");
-        goto out;
-    }
-    r->scratch.arena = r->arena;
     struct stat st;
     if (stat(args->path, &st) != 0) {
-        rc = rec_fail(r->env, ENGINE_IO_ERROR, "cannot open the input: %s", strerror(errno));
+        rc = rec_fail(r->sheet.env, ENGINE_IO_ERROR, "cannot open the input: %s", strerror(errno));
         goto out;
     }
     if (st.st_size > XLS_MAX_FILE) {
-        rc = rec_fail(r->env, ENGINE_BAD_INPUT, "an .xls file larger than %lld MiB is refused",
+        rc = rec_fail(r->sheet.env, ENGINE_BAD_INPUT, "an .xls file larger than %lld MiB is refused",
                       XLS_MAX_FILE >> 20);
         goto out;
     }
-    rec_set_bytes(r->env, 0, (long long)st.st_size);
+    rec_set_bytes(r->sheet.env, 0, (long long)st.st_size);
     int xrc = freexl_open(args->path, &r->xls);
     if (xrc != FREEXL_OK) {
-        rc = rec_fail(r->env, ENGINE_BAD_INPUT, "not a readable .xls file: %s",
+        rc = rec_fail(r->sheet.env, ENGINE_BAD_INPUT, "not a readable .xls file: %s",
                       freexl_error(xrc));
         goto out;
     }
     unsigned info;
     if (freexl_get_info(r->xls, FREEXL_BIFF_PASSWORD, &info) == FREEXL_OK &&
         info == FREEXL_BIFF_OBFUSCATED) {
-        rc = rec_fail(r->env, ENGINE_BAD_INPUT, "the .xls file is password-protected");
+        rc = rec_fail(r->sheet.env, ENGINE_BAD_INPUT, "the .xls file is password-protected");
         goto out;
     }
     if (freexl_get_info(r->xls, FREEXL_BIFF_SHEET_COUNT, &info) != FREEXL_OK)
         info = 0;
     r->sheet_names = calloc(info ? info : 1, sizeof(*r->sheet_names));
     if (!r->sheet_names) {
-        rc = rec_fail(r->env, ENGINE_NO_MEMORY, "out of memory");
+        rc = rec_fail(r->sheet.env, ENGINE_NO_MEMORY, "out of memory");
         goto out;
     }
     for (unsigned i = 0; i < info && i < 65535; i++) {
@@ -318,14 +264,8 @@ static int xls_open(void **state, const struct reader_args *args)
             name = "";
         r->sheet_names[r->nsheets++] = name;
     }
-    int n = sheet_select(&r->opt, r->sheet_names, r->nsheets, r->sel, msg, sizeof(msg));
-    if (n < 0) {
-        rc = rec_fail(r->env, r->nsheets ? ENGINE_BAD_CONFIG : ENGINE_BAD_INPUT, "%s%s",
-                      r->nsheets ? "processing_config.sheet_name: " : "", msg);
-        goto out;
-    }
-    r->nsel = n;
-    rc = open_sheet(r);
+    if ((rc = sheet_reader_select(&r->sheet, r->sheet_names, r->nsheets)) == ENGINE_OK)
+        rc = open_sheet(r);
 out:
     if (rc != ENGINE_OK) {
         xls_close(r);
@@ -338,37 +278,33 @@ out:
 static int xls_next(void *state, struct record *rec)
 {
     struct xls_reader *r = state;
-    rec_arena_reset(r->arena);
+    rec_arena_reset(r->sheet.arena);
     for (;;) {
         unsigned row;
         if (!r->sheet_open) {
-            if (++r->cur >= r->nsel) {
-                r->cur = r->nsel - 1;
+            if (++r->sheet.cur >= r->sheet.nsel) {
+                r->sheet.cur = r->sheet.nsel - 1;
                 return READ_EOF;
             }
             if (open_sheet(r) != ENGINE_OK)
                 return READ_ERROR;
         }
-        if ((r->limit >= 0 && r->emitted >= r->limit) || !take_row(r, &row)) {
+        if ((r->sheet.limit >= 0 && r->sheet.emitted >= r->sheet.limit) || !take_row(r, &row)) {
             r->sheet_open = false;
             continue;
         }
-        size_t n = 0;
-        if (r->nsel > 1) {
-            const char *sheet = r->sheet_names[r->sel[r->cur]];
-            r->fields[n++] = (struct rec_field){r->sheet_field, sheet, strlen(sheet), REC_STRING};
-        }
-        for (size_t i = 0; i < r->plan.n; i++) {
-            struct rec_field *f = &r->fields[n++];
-            if (cell_value(r, row, (unsigned short)r->plan.cols[i], f) != ENGINE_OK)
+        size_t n = sheet_reader_record_start(&r->sheet, r->sheet_names[r->sheet.sel[r->sheet.cur]]);
+        for (size_t i = 0; i < r->sheet.plan.n; i++) {
+            struct rec_field *f = &r->sheet.fields[n++];
+            if (cell_value(r, row, (unsigned short)r->sheet.plan.cols[i], f) != ENGINE_OK)
                 return READ_ERROR;
-            f->name = r->plan.names[i];
+            f->name = r->sheet.plan.names[i];
         }
-        rec->fields = r->fields;
+        rec->fields = r->sheet.fields;
         rec->nfields = n;
         rec->line = (long long)row + 1;
-        r->emitted++;
-        r->sel_rows[r->cur] = r->emitted;
+        r->sheet.emitted++;
+        r->sheet.sel_rows[r->sheet.cur] = r->sheet.emitted;
         return READ_RECORD;
     }
 }
@@ -376,31 +312,14 @@ static int xls_next(void *state, struct record *rec)
 static int xls_columns(void *state, struct rec_columns *cols)
 {
     struct xls_reader *r = state;
-    if (r->nsel != 1)
-        return ENGINE_OK;
-    for (size_t i = 0; i < r->plan.n; i++)
-        if (rec_columns_push(cols, r->plan.names[i]))
-            return ENGINE_NO_MEMORY;
-    return ENGINE_OK;
+    return sheet_reader_columns(&r->sheet, cols);
 }
 
 static int xls_metadata(void *state, json_object *meta)
 {
     struct xls_reader *r = state;
-    json_object *names = json_object_new_array(), *read = json_object_new_array();
-    json_object *rows = json_object_new_object();
-    for (size_t i = 0; i < r->nsheets; i++)
-        json_object_array_add(names, json_object_new_string(r->sheet_names[i]));
-    for (int i = 0; i < r->nsel; i++) {
-        json_object_array_add(read, json_object_new_string(r->sheet_names[r->sel[i]]));
-        json_object_object_add(rows, r->sheet_names[r->sel[i]],
-                               json_object_new_int64(r->sel_rows[i]));
-    }
-    json_object_object_add(meta, "sheet_names", names);
-    json_object_object_add(meta, "sheets_processed", read);
-    json_object_object_add(meta, "rows_per_sheet", rows);
-    json_object_object_add(meta, "header_row", json_object_get(r->first_header));
-    sheet_options_metadata(&r->opt, meta);
+    sheet_reader_metadata(&r->sheet, r->sheet_names, r->nsheets, meta);
+    sheet_options_metadata(&r->sheet.opt, meta);
     return ENGINE_OK;
 }
 
@@ -413,10 +332,21 @@ static int xls_sniff(const unsigned char *head, size_t len, const char *name_hin
     return dot && strcasecmp(dot, ".xls") == 0 ? 90 : 60;
 }
 
+/* OLE2 is also .doc and .msg: a workbook is what libfreexl can open. */
+static bool xls_confirm(const char *path)
+{
+    const void *handle = NULL;
+    int rc = freexl_open_info(path, &handle);
+    if (handle)
+        freexl_close(handle);
+    return rc == FREEXL_OK;
+}
+
 const struct reader_ops reader_xls_ops = {
-    .format = "xls",
     .sniff = xls_sniff,
-    .validate_config = xls_validate_config,
+    .binary = true,
+    .confirm = xls_confirm,
+    .validate_config = sheet_validate_config,
     .open = xls_open,
     .next = xls_next,
     .columns = xls_columns,

@@ -77,8 +77,7 @@ struct sheet_stream {
 };
 
 struct xlsx_reader {
-    struct rec_env *env;
-    struct sheet_options opt;
+    struct sheet_reader sheet;
     zip_t *za;
     char error[256];            /* first XML error of the part being read */
     int error_line;
@@ -92,21 +91,10 @@ struct xlsx_reader {
     long nshared, shared_off_cap;
     unsigned char *style_kind;  /* cellXfs index -> sheet_date_kind */
     long nstyles;
-    size_t sel[SHEET_MAX_SELECTED];
-    long long sel_rows[SHEET_MAX_SELECTED];
-    int nsel, cur;
     struct sheet_stream st;
     bool sheet_open;
-    struct sheet_plan plan;
-    long long limit, emitted;   /* limit < 0: no skip_footer */
     char dimension[64];
-    const char *sheet_field;    /* interned "_sheet" */
     struct row row;
-    struct rec_field *fields;
-    size_t fields_cap;
-    struct rec_arena *arena;
-    struct record scratch;      /* only its arena, for rec_alloc() */
-    json_object *first_header;
     uint64_t bytes_done, bytes_total;
     uint64_t part_read;
 };
@@ -167,28 +155,28 @@ static int open_part(struct xlsx_reader *r, const char *name, bool required, xml
     *x = NULL;
     zip_int64_t idx = locate(r, name);
     if (idx < 0)
-        return required ? rec_fail(r->env, ENGINE_BAD_INPUT,
+        return required ? rec_fail(r->sheet.env, ENGINE_BAD_INPUT,
                                    "not an Excel workbook: the part %s is missing", name)
                         : ENGINE_OK;
     zip_stat_t st;
     if (zip_stat_index(r->za, (zip_uint64_t)idx, 0, &st) != 0 || !(st.valid & ZIP_STAT_SIZE) ||
         !(st.valid & ZIP_STAT_COMP_SIZE))
-        return rec_fail(r->env, ENGINE_BAD_INPUT, "the workbook part %s is unreadable", name);
+        return rec_fail(r->sheet.env, ENGINE_BAD_INPUT, "the workbook part %s is unreadable", name);
     if (st.size > XLSX_MAX_PART ||
         (st.size > XLSX_BOMB_SIZE && st.size / XLSX_BOMB_RATIO > st.comp_size))
-        return rec_fail(r->env, ENGINE_BAD_INPUT,
+        return rec_fail(r->sheet.env, ENGINE_BAD_INPUT,
                         "refused: the workbook part %s inflates from %llu to %llu bytes (a zip "
                         "bomb?)",
                         name, (unsigned long long)st.comp_size, (unsigned long long)st.size);
     struct part *p = calloc(1, sizeof(*p));
     if (!p)
-        return rec_fail(r->env, ENGINE_NO_MEMORY, "out of memory");
+        return rec_fail(r->sheet.env, ENGINE_NO_MEMORY, "out of memory");
     p->r = r;
     p->cap = st.size;
     p->zf = zip_fopen_index(r->za, (zip_uint64_t)idx, 0);
     if (!p->zf) {
         free(p);
-        return rec_fail(r->env, ENGINE_BAD_INPUT, "cannot read the workbook part %s: %s", name,
+        return rec_fail(r->sheet.env, ENGINE_BAD_INPUT, "cannot read the workbook part %s: %s", name,
                         zip_strerror(r->za));
     }
     r->error[0] = '\0';
@@ -197,7 +185,7 @@ static int open_part(struct xlsx_reader *r, const char *name, bool required, xml
     *x = xmlReaderForIO(part_read, part_close, p, name, NULL,
                         XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
     if (!*x)
-        return rec_fail(r->env, ENGINE_NO_MEMORY, "cannot parse the workbook part %s", name);
+        return rec_fail(r->sheet.env, ENGINE_NO_MEMORY, "cannot parse the workbook part %s", name);
     xmlTextReaderSetStructuredErrorHandler(*x, on_xml_error, r);
     return ENGINE_OK;
 }
@@ -207,7 +195,7 @@ static int step(struct xlsx_reader *r, xmlTextReaderPtr x, const char *name)
 {
     int ret = xmlTextReaderRead(x);
     if (ret == 1 && xmlTextReaderNodeType(x) == XML_READER_TYPE_DOCUMENT_TYPE) {
-        rec_fail(r->env, ENGINE_BAD_INPUT,
+        rec_fail(r->sheet.env, ENGINE_BAD_INPUT,
                  "refused: the workbook part %s has a DTD (entity declarations are an attack)",
                  name);
         return -1;
@@ -215,11 +203,11 @@ static int step(struct xlsx_reader *r, xmlTextReaderPtr x, const char *name)
     if (ret >= 0)
         return ret;
     if (r->bomb)
-        rec_fail(r->env, ENGINE_BAD_INPUT,
+        rec_fail(r->sheet.env, ENGINE_BAD_INPUT,
                  "refused: the workbook part %s inflates past its declared size (a zip bomb?)",
                  name);
     else
-        rec_fail(r->env, ENGINE_BAD_INPUT, "invalid XML in the workbook part %s at line %d: %s",
+        rec_fail(r->sheet.env, ENGINE_BAD_INPUT, "invalid XML in the workbook part %s at line %d: %s",
                  name, r->error_line, r->error[0] ? r->error : "parse error");
     return -1;
 }
@@ -288,7 +276,7 @@ static int read_workbook(struct xlsx_reader *r, char ***rids)
     r->sheet_names = calloc(cap, sizeof(char *));
     *rids = calloc(cap, sizeof(char *));
     if (!r->sheet_names || !*rids) {
-        rc = rec_fail(r->env, ENGINE_NO_MEMORY, "out of memory");
+        rc = rec_fail(r->sheet.env, ENGINE_NO_MEMORY, "out of memory");
         goto out;
     }
     int ret;
@@ -299,7 +287,7 @@ static int read_workbook(struct xlsx_reader *r, char ***rids)
         if (!is_element(x, "sheet") || !attr(x, "name", buf, sizeof(buf)))
             continue;
         if (r->nsheets >= XLSX_MAX_SHEETS) {
-            rc = rec_fail(r->env, ENGINE_BAD_INPUT, "the workbook has too many sheets");
+            rc = rec_fail(r->sheet.env, ENGINE_BAD_INPUT, "the workbook has too many sheets");
             goto out;
         }
         if (r->nsheets == cap) {
@@ -311,7 +299,7 @@ static int read_workbook(struct xlsx_reader *r, char ***rids)
             if (n2)
                 *rids = n2;
             if (!n1 || !n2) {
-                rc = rec_fail(r->env, ENGINE_NO_MEMORY, "out of memory");
+                rc = rec_fail(r->sheet.env, ENGINE_NO_MEMORY, "out of memory");
                 goto out;
             }
         }
@@ -321,12 +309,12 @@ static int read_workbook(struct xlsx_reader *r, char ***rids)
         (*rids)[r->nsheets] = strdup(id);
         r->nsheets++;
         if (!r->sheet_names[r->nsheets - 1] || !(*rids)[r->nsheets - 1]) {
-            rc = rec_fail(r->env, ENGINE_NO_MEMORY, "out of memory");
+            rc = rec_fail(r->sheet.env, ENGINE_NO_MEMORY, "out of memory");
             goto out;
         }
     }
     if (ret < 0)
-        rc = rec_env_status(r->env);
+        rc = rec_env_status(r->sheet.env);
 out:
     xmlFreeTextReader(x);
     return rc;
@@ -340,7 +328,7 @@ static int read_relationships(struct xlsx_reader *r, char **rids, char *shared, 
     snprintf(styles, XLSX_MAX_PATH, "xl/styles.xml");
     r->sheet_paths = calloc(r->nsheets ? r->nsheets : 1, sizeof(char *));
     if (!r->sheet_paths)
-        return rec_fail(r->env, ENGINE_NO_MEMORY, "out of memory");
+        return rec_fail(r->sheet.env, ENGINE_NO_MEMORY, "out of memory");
     xmlTextReaderPtr x;
     int rc = open_part(r, name, false, &x);
     if (rc != ENGINE_OK)
@@ -366,7 +354,7 @@ static int read_relationships(struct xlsx_reader *r, char **rids, char *shared, 
     if (x) {
         xmlFreeTextReader(x);
         if (ret < 0)
-            return rec_env_status(r->env);
+            return rec_env_status(r->sheet.env);
     }
     /* without relationships, the usual names */
     for (size_t i = 0; i < r->nsheets; i++) {
@@ -374,7 +362,7 @@ static int read_relationships(struct xlsx_reader *r, char **rids, char *shared, 
             continue;
         snprintf(path, sizeof(path), "xl/worksheets/sheet%zu.xml", i + 1);
         if (!(r->sheet_paths[i] = strdup(path)))
-            return rec_fail(r->env, ENGINE_NO_MEMORY, "out of memory");
+            return rec_fail(r->sheet.env, ENGINE_NO_MEMORY, "out of memory");
     }
     return ENGINE_OK;
 }
@@ -404,7 +392,7 @@ static int read_styles(struct xlsx_reader *r, const char *name)
                                         ? realloc(fmts, fmts_cap * sizeof(*f))
                                         : NULL;
                 if (!f) {
-                    rc = rec_fail(r->env, ENGINE_BAD_INPUT, "too many number formats");
+                    rc = rec_fail(r->sheet.env, ENGINE_BAD_INPUT, "too many number formats");
                     goto out;
                 }
                 fmts = f;
@@ -423,7 +411,7 @@ static int read_styles(struct xlsx_reader *r, const char *name)
                                        ? realloc(r->style_kind, (size_t)styles_cap)
                                        : NULL;
                 if (!k) {
-                    rc = rec_fail(r->env, ENGINE_BAD_INPUT, "too many cell styles");
+                    rc = rec_fail(r->sheet.env, ENGINE_BAD_INPUT, "too many cell styles");
                     goto out;
                 }
                 r->style_kind = k;
@@ -437,7 +425,7 @@ static int read_styles(struct xlsx_reader *r, const char *name)
         }
     }
     if (ret < 0)
-        rc = rec_env_status(r->env);
+        rc = rec_env_status(r->sheet.env);
 out:
     free(fmts);
     xmlFreeTextReader(x);
@@ -447,7 +435,7 @@ out:
 static int shared_append(struct xlsx_reader *r, const char *s, size_t n)
 {
     if (r->shared_len + n + 1 > XLSX_MAX_SHARED_BYTES)
-        return rec_fail(r->env, ENGINE_BAD_INPUT,
+        return rec_fail(r->sheet.env, ENGINE_BAD_INPUT,
                         "refused: the shared strings are larger than %u MiB",
                         XLSX_MAX_SHARED_BYTES >> 20);
     if (r->shared_len + n + 1 > r->shared_cap) {
@@ -456,7 +444,7 @@ static int shared_append(struct xlsx_reader *r, const char *s, size_t n)
             cap *= 2;
         char *b = realloc(r->shared, cap);
         if (!b)
-            return rec_fail(r->env, ENGINE_NO_MEMORY, "out of memory");
+            return rec_fail(r->sheet.env, ENGINE_NO_MEMORY, "out of memory");
         r->shared = b;
         r->shared_cap = cap;
     }
@@ -469,13 +457,13 @@ static int shared_append(struct xlsx_reader *r, const char *s, size_t n)
 static int shared_push(struct xlsx_reader *r, size_t start)
 {
     if (r->nshared >= XLSX_MAX_SHARED)
-        return rec_fail(r->env, ENGINE_BAD_INPUT, "refused: more than %ld shared strings",
+        return rec_fail(r->sheet.env, ENGINE_BAD_INPUT, "refused: more than %ld shared strings",
                         XLSX_MAX_SHARED);
     if (r->nshared == r->shared_off_cap) {
         long cap = r->shared_off_cap ? r->shared_off_cap * 2 : 1024;
         size_t *o = realloc(r->shared_off, (size_t)cap * sizeof(*o));
         if (!o)
-            return rec_fail(r->env, ENGINE_NO_MEMORY, "out of memory");
+            return rec_fail(r->sheet.env, ENGINE_NO_MEMORY, "out of memory");
         r->shared_off = o;
         r->shared_off_cap = cap;
     }
@@ -502,7 +490,7 @@ static int read_shared_strings(struct xlsx_reader *r, const char *name)
             bool empty = xmlTextReaderIsEmptyElement(x);
             if (strcmp(local, "sst") == 0 && attr(x, "uniqueCount", buf, sizeof(buf)) &&
                 atol(buf) > XLSX_MAX_SHARED) {
-                rc = rec_fail(r->env, ENGINE_BAD_INPUT,
+                rc = rec_fail(r->sheet.env, ENGINE_BAD_INPUT,
                               "refused: the workbook declares %s shared strings (the limit is "
                               "%ld)",
                               buf, XLSX_MAX_SHARED);
@@ -533,7 +521,7 @@ static int read_shared_strings(struct xlsx_reader *r, const char *name)
         }
     }
     if (ret < 0 && rc == ENGINE_OK)
-        rc = rec_env_status(r->env);
+        rc = rec_env_status(r->sheet.env);
     xmlFreeTextReader(x);
     return rc;
 }
@@ -543,7 +531,7 @@ static int read_shared_strings(struct xlsx_reader *r, const char *name)
 static int row_text(struct xlsx_reader *r, struct row *row, const char *s, size_t n)
 {
     if (row->text_len + n > XLSX_MAX_ROW_TEXT)
-        return rec_fail(r->env, ENGINE_BAD_INPUT, "row %ld holds more than %u MiB of text",
+        return rec_fail(r->sheet.env, ENGINE_BAD_INPUT, "row %ld holds more than %u MiB of text",
                         row->num, XLSX_MAX_ROW_TEXT >> 20);
     if (row->text_len + n > row->text_cap) {
         size_t cap = row->text_cap ? row->text_cap : 4096;
@@ -551,7 +539,7 @@ static int row_text(struct xlsx_reader *r, struct row *row, const char *s, size_
             cap *= 2;
         char *t = realloc(row->text, cap);
         if (!t)
-            return rec_fail(r->env, ENGINE_NO_MEMORY, "out of memory");
+            return rec_fail(r->sheet.env, ENGINE_NO_MEMORY, "out of memory");
         row->text = t;
         row->text_cap = cap;
     }
@@ -566,7 +554,7 @@ static struct cell *row_cell(struct xlsx_reader *r, struct row *row)
         size_t cap = row->cap ? row->cap * 2 : 32;
         struct cell *c = cap <= SHEET_MAX_COLS * 2 ? realloc(row->cells, cap * sizeof(*c)) : NULL;
         if (!c) {
-            rec_fail(r->env, ENGINE_BAD_INPUT, "row %ld has too many cells", row->num);
+            rec_fail(r->sheet.env, ENGINE_BAD_INPUT, "row %ld has too many cells", row->num);
             return NULL;
         }
         row->cells = c;
@@ -717,7 +705,7 @@ static int cell_value(struct xlsx_reader *r, const struct row *row, const struct
     case CT_SHARED: {
         int64_t i;
         if (!text_parse_int64(text, len, &i) || i < 0 || i >= r->nshared) {
-            rec_report(r->env, row->num, NULL, "warning", "BAD_SHARED_STRING",
+            rec_report(r->sheet.env, row->num, NULL, "warning", "BAD_SHARED_STRING",
                        "a cell refers to a shared string that does not exist");
             return ENGINE_OK;
         }
@@ -746,10 +734,10 @@ static int cell_value(struct xlsx_reader *r, const struct row *row, const struct
             c->style >= 0 && c->style < r->nstyles ? r->style_kind[c->style] : SHEET_NOT_DATE;
         double d;
         if (kind != SHEET_NOT_DATE && text_parse_double(text, len, &d)) {
-            char *out = rec_alloc(&r->scratch, 128);
+            char *out = rec_alloc(&r->sheet.scratch, 128);
             if (!out)
-                return rec_fail(r->env, ENGINE_NO_MEMORY, "out of memory");
-            size_t n = sheet_format_serial(d, r->date1904, kind, r->opt.date_format, out, 128);
+                return rec_fail(r->sheet.env, ENGINE_NO_MEMORY, "out of memory");
+            size_t n = sheet_format_serial(d, r->date1904, kind, r->sheet.opt.date_format, out, 128);
             if (n > 0) {
                 f->val = out;
                 f->len = n;
@@ -782,7 +770,7 @@ static void close_sheet(struct xlsx_reader *r)
     if (r->st.x)
         xmlFreeTextReader(r->st.x);
     r->st.x = NULL;
-    sheet_plan_free(&r->plan);
+    sheet_plan_free(&r->sheet.plan);
     r->sheet_open = false;
 }
 
@@ -796,7 +784,7 @@ static int open_stream(struct xlsx_reader *r, size_t sheet, struct sheet_stream 
 
 static bool past_skipped(const struct xlsx_reader *r, const struct row *row)
 {
-    return row->num > r->opt.skip_rows && !row_blank(row);
+    return row->num > r->sheet.opt.skip_rows && !row_blank(row);
 }
 
 /* First pass for skip_footer: how many data rows the sheet has. */
@@ -805,7 +793,7 @@ static int count_data_rows(struct xlsx_reader *r, size_t sheet, long long *count
     struct sheet_stream st;
     struct row row = {0};
     int rc = open_stream(r, sheet, &st), ret;
-    bool header = r->opt.use_column_names;
+    bool header = r->sheet.opt.use_column_names;
     *count = 0;
     if (rc != ENGINE_OK)
         return rc;
@@ -820,22 +808,22 @@ static int count_data_rows(struct xlsx_reader *r, size_t sheet, long long *count
     xmlFreeTextReader(st.x);
     free(row.cells);
     free(row.text);
-    return ret < 0 ? rec_env_status(r->env) : ENGINE_OK;
+    return ret < 0 ? rec_env_status(r->sheet.env) : ENGINE_OK;
 }
 
 /* Opens the cur-th selected sheet: counts its rows when skip_footer asks,
  * then reads up to the header and plans the columns. */
 static int open_sheet(struct xlsx_reader *r)
 {
-    size_t sheet = r->sel[r->cur];
+    size_t sheet = r->sheet.sel[r->sheet.cur];
     int rc;
-    r->limit = -1;
-    r->emitted = 0;
-    if (r->opt.skip_footer > 0) {
+    r->sheet.limit = -1;
+    r->sheet.emitted = 0;
+    if (r->sheet.opt.skip_footer > 0) {
         long long rows;
         if ((rc = count_data_rows(r, sheet, &rows)) != ENGINE_OK)
             return rc;
-        r->limit = rows > r->opt.skip_footer ? rows - r->opt.skip_footer : 0;
+        r->sheet.limit = rows > r->sheet.opt.skip_footer ? rows - r->sheet.opt.skip_footer : 0;
     }
     if ((rc = open_stream(r, sheet, &r->st)) != ENGINE_OK)
         return rc;
@@ -844,16 +832,16 @@ static int open_sheet(struct xlsx_reader *r)
     size_t nheader = 0;
     long width = 0;
     int ret = 1;
-    if (r->opt.use_column_names) {
+    if (r->sheet.opt.use_column_names) {
         while ((ret = next_row(r, &r->st, &r->row)) == 1 && !past_skipped(r, &r->row))
             ;
         if (ret < 0)
-            return rec_env_status(r->env);
+            return rec_env_status(r->sheet.env);
         if (ret == 1) {
             header = calloc(r->row.n ? r->row.n : 1, sizeof(*header));
             if (!header)
-                return rec_fail(r->env, ENGINE_NO_MEMORY, "out of memory");
-            rec_arena_reset(r->arena);
+                return rec_fail(r->sheet.env, ENGINE_NO_MEMORY, "out of memory");
+            rec_arena_reset(r->sheet.arena);
             for (size_t i = 0; i < r->row.n; i++) {
                 struct rec_field f;
                 if ((rc = cell_value(r, &r->row, &r->row.cells[i], &f)) != ENGINE_OK) {
@@ -873,44 +861,20 @@ static int open_sheet(struct xlsx_reader *r)
         if (colon && sheet_parse_ref(colon + 1, &col, &row) == 0 && col >= 0)
             width = col + 1;
     }
-    char msg[256];
-    rc = sheet_plan_build(r->env, &r->opt, header, nheader, width, &r->plan, msg, sizeof(msg));
+    rc = sheet_reader_plan(&r->sheet, header, nheader, width, r->sheet_names[sheet]);
     free(header);
-    if (rc == ENGINE_BAD_CONFIG)
-        return rec_fail(r->env, rc, "processing_config.columns: %s in sheet \"%s\"", msg,
-                        r->sheet_names[sheet]);
-    if (rc != ENGINE_OK)
-        return rec_fail(r->env, rc, "out of memory");
-    if (!r->first_header) {
-        r->first_header = json_object_new_array();
-        for (size_t i = 0; r->first_header && i < r->plan.n; i++)
-            json_object_array_add(r->first_header, json_object_new_string(r->plan.names[i]));
-    }
-    return ENGINE_OK;
+    return rc;
 }
 
 /* Without a header the first data row may be wider than the dimension. */
 static int widen_plan(struct xlsx_reader *r)
 {
-    if (r->opt.use_column_names || r->plan.width > 0 || r->row.n == 0)
+    if (r->sheet.opt.use_column_names || r->sheet.plan.width > 0 || r->row.n == 0)
         return ENGINE_OK;
-    char msg[256];
-    sheet_plan_free(&r->plan);
-    int rc = sheet_plan_build(r->env, &r->opt, NULL, 0, r->row.cells[r->row.n - 1].col + 1,
-                              &r->plan, msg, sizeof(msg));
-    if (rc == ENGINE_BAD_CONFIG)
-        return rec_fail(r->env, rc, "processing_config.columns: %s", msg);
-    return rc == ENGINE_OK ? rc : rec_fail(r->env, rc, "out of memory");
+    return sheet_reader_plan(&r->sheet, NULL, 0, r->row.cells[r->row.n - 1].col + 1, NULL);
 }
 
 /* ---- reader_ops ---- */
-
-static int xlsx_validate_config(json_object *config, char *field, size_t field_len, char *msg,
-                                size_t msg_len)
-{
-    struct sheet_options opt;
-    return sheet_options_parse(config, &opt, field, field_len, msg, msg_len);
-}
 
 static void xlsx_close(void *state)
 {
@@ -930,9 +894,7 @@ static void xlsx_close(void *state)
     free(r->style_kind);
     free(r->row.cells);
     free(r->row.text);
-    free(r->fields);
-    rec_arena_free(r->arena);
-    json_object_put(r->first_header);
+    sheet_reader_free(&r->sheet);
     if (r->za)
         zip_discard(r->za);
     free(r);
@@ -940,25 +902,14 @@ static void xlsx_close(void *state)
 
 static int xlsx_open(void **state, const struct reader_args *args)
 {
-    char field[64], msg[512];
     char shared[XLSX_MAX_PATH], styles[XLSX_MAX_PATH];
     char **rids = NULL;
     struct xlsx_reader *r = calloc(1, sizeof(*r));
-    int rc = ENGINE_NO_MEMORY;
     if (!r)
         return rec_fail(args->env, ENGINE_NO_MEMORY, "out of memory");
-    r->env = args->env;
-    if (sheet_options_parse(args->config, &r->opt, field, sizeof(field), msg, sizeof(msg))) {
-        rc = rec_fail(r->env, ENGINE_BAD_CONFIG, "processing_config.%s: %s", field, msg);
+    int rc = sheet_reader_open(&r->sheet, args);
+    if (rc != ENGINE_OK)
         goto out;
-    }
-    r->arena = rec_arena_new();
-    r->sheet_field = rec_intern(r->env, "_sheet", 6);
-    if (!r->arena || !r->sheet_field) {
-        rc = rec_fail(r->env, ENGINE_NO_MEMORY, "out of memory");
-        goto out;
-    }
-    r->scratch.arena = r->arena;
     xmlInitParser();
     /* libxml2 prints encoding errors through its generic handler; the
      * part's reader reports them itself */
@@ -968,7 +919,7 @@ static int xlsx_open(void **state, const struct reader_args *args)
     if (!r->za) {
         zip_error_t ze;
         zip_error_init_with_code(&ze, err);
-        rc = rec_fail(r->env, err == ZIP_ER_OPEN ? ENGINE_IO_ERROR : ENGINE_BAD_INPUT,
+        rc = rec_fail(r->sheet.env, err == ZIP_ER_OPEN ? ENGINE_IO_ERROR : ENGINE_BAD_INPUT,
                       "not a readable .xlsx file: %s", zip_error_strerror(&ze));
         zip_error_fini(&ze);
         goto out;
@@ -978,25 +929,14 @@ static int xlsx_open(void **state, const struct reader_args *args)
         (rc = read_styles(r, styles)) != ENGINE_OK ||
         (rc = read_shared_strings(r, shared)) != ENGINE_OK)
         goto out;
-    int n = sheet_select(&r->opt, (const char *const *)r->sheet_names, r->nsheets, r->sel, msg,
-                         sizeof(msg));
-    if (n < 0) {
-        rc = rec_fail(r->env, r->nsheets ? ENGINE_BAD_CONFIG : ENGINE_BAD_INPUT, "%s%s",
-                      r->nsheets ? "processing_config.sheet_name: " : "", msg);
+    rc = sheet_reader_select(&r->sheet, (const char *const *)r->sheet_names, r->nsheets);
+    if (rc != ENGINE_OK)
         goto out;
-    }
-    r->nsel = n;
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < r->sheet.nsel; i++) {
         zip_stat_t st;
-        zip_int64_t idx = locate(r, r->sheet_paths[r->sel[i]]);
+        zip_int64_t idx = locate(r, r->sheet_paths[r->sheet.sel[i]]);
         if (idx >= 0 && zip_stat_index(r->za, (zip_uint64_t)idx, 0, &st) == 0)
             r->bytes_total += st.size;
-    }
-    r->fields_cap = 64;
-    r->fields = malloc(r->fields_cap * sizeof(*r->fields));
-    if (!r->fields) {
-        rc = rec_fail(r->env, ENGINE_NO_MEMORY, "out of memory");
-        goto out;
     }
     rc = open_sheet(r);
 out:
@@ -1014,35 +954,24 @@ out:
 /* Turns r->row into the record's fields per the column plan. */
 static int build_record(struct xlsx_reader *r, struct record *rec)
 {
-    size_t need = r->plan.n + 1;
-    if (need > r->fields_cap) {
-        struct rec_field *f = realloc(r->fields, need * sizeof(*f));
-        if (!f)
-            return rec_fail(r->env, ENGINE_NO_MEMORY, "out of memory");
-        r->fields = f;
-        r->fields_cap = need;
-    }
-    size_t n = 0, c = 0;
-    if (r->nsel > 1) {
-        const char *sheet = r->sheet_names[r->sel[r->cur]];
-        r->fields[n++] = (struct rec_field){r->sheet_field, sheet, strlen(sheet), REC_STRING};
-    }
-    for (size_t i = 0; i < r->plan.n; i++) {
-        struct rec_field *f = &r->fields[n++];
-        f->name = r->plan.names[i];
+    size_t n = sheet_reader_record_start(&r->sheet, r->sheet_names[r->sheet.sel[r->sheet.cur]]);
+    size_t c = 0;
+    for (size_t i = 0; i < r->sheet.plan.n; i++) {
+        struct rec_field *f = &r->sheet.fields[n++];
+        f->name = r->sheet.plan.names[i];
         f->type = REC_NULL;
         f->val = "";
         f->len = 0;
-        while (c < r->row.n && r->row.cells[c].col < r->plan.cols[i])
+        while (c < r->row.n && r->row.cells[c].col < r->sheet.plan.cols[i])
             c++;
-        if (c < r->row.n && r->row.cells[c].col == r->plan.cols[i]) {
+        if (c < r->row.n && r->row.cells[c].col == r->sheet.plan.cols[i]) {
             int rc = cell_value(r, &r->row, &r->row.cells[c], f);
             if (rc != ENGINE_OK)
                 return rc;
-            f->name = r->plan.names[i];
+            f->name = r->sheet.plan.names[i];
         }
     }
-    rec->fields = r->fields;
+    rec->fields = r->sheet.fields;
     rec->nfields = n;
     rec->line = r->row.num;
     return ENGINE_OK;
@@ -1051,25 +980,25 @@ static int build_record(struct xlsx_reader *r, struct record *rec)
 static int xlsx_next(void *state, struct record *rec)
 {
     struct xlsx_reader *r = state;
-    rec_arena_reset(r->arena);
+    rec_arena_reset(r->sheet.arena);
     for (;;) {
         if (!r->sheet_open) {
             r->bytes_done += r->part_read;
             r->part_read = 0;
-            if (++r->cur >= r->nsel) {
-                r->cur = r->nsel - 1;
+            if (++r->sheet.cur >= r->sheet.nsel) {
+                r->sheet.cur = r->sheet.nsel - 1;
                 return READ_EOF;
             }
             if (open_sheet(r) != ENGINE_OK)
                 return READ_ERROR;
         }
         int ret = next_row(r, &r->st, &r->row);
-        rec_set_bytes(r->env, (long long)(r->bytes_done + r->part_read),
+        rec_set_bytes(r->sheet.env, (long long)(r->bytes_done + r->part_read),
                       (long long)r->bytes_total);
         if (ret < 0)
             return READ_ERROR;
-        if (ret == 0 || (r->limit >= 0 && r->emitted >= r->limit)) {
-            r->sel_rows[r->cur] = r->emitted;
+        if (ret == 0 || (r->sheet.limit >= 0 && r->sheet.emitted >= r->sheet.limit)) {
+            r->sheet.sel_rows[r->sheet.cur] = r->sheet.emitted;
             close_sheet(r);
             continue;
         }
@@ -1079,8 +1008,8 @@ static int xlsx_next(void *state, struct record *rec)
             return READ_ERROR;
         if (build_record(r, rec) != ENGINE_OK)
             return READ_ERROR;
-        r->emitted++;
-        r->sel_rows[r->cur] = r->emitted;
+        r->sheet.emitted++;
+        r->sheet.sel_rows[r->sheet.cur] = r->sheet.emitted;
         return READ_RECORD;
     }
 }
@@ -1088,36 +1017,21 @@ static int xlsx_next(void *state, struct record *rec)
 static int xlsx_columns(void *state, struct rec_columns *cols)
 {
     struct xlsx_reader *r = state;
-    if (r->nsel != 1 || (!r->opt.use_column_names && r->plan.width == 0))
+    if (!r->sheet.opt.use_column_names && r->sheet.plan.width == 0)
         return ENGINE_OK;   /* known per record */
-    for (size_t i = 0; i < r->plan.n; i++)
-        if (rec_columns_push(cols, r->plan.names[i]))
-            return ENGINE_NO_MEMORY;
-    return ENGINE_OK;
+    return sheet_reader_columns(&r->sheet, cols);
 }
 
 static int xlsx_metadata(void *state, json_object *meta)
 {
     struct xlsx_reader *r = state;
-    json_object *names = json_object_new_array(), *read = json_object_new_array();
-    json_object *rows = json_object_new_object();
-    for (size_t i = 0; i < r->nsheets; i++)
-        json_object_array_add(names, json_object_new_string(r->sheet_names[i]));
-    for (int i = 0; i < r->nsel; i++) {
-        const char *name = r->sheet_names[r->sel[i]];
-        json_object_array_add(read, json_object_new_string(name));
-        json_object_object_add(rows, name, json_object_new_int64(r->sel_rows[i]));
-    }
-    json_object_object_add(meta, "sheet_names", names);
-    json_object_object_add(meta, "sheets_processed", read);
-    json_object_object_add(meta, "rows_per_sheet", rows);
-    json_object_object_add(meta, "header_row", json_object_get(r->first_header));
+    sheet_reader_metadata(&r->sheet, (const char *const *)r->sheet_names, r->nsheets, meta);
     json_object_object_add(meta, "shared_strings", json_object_new_int64(r->nshared));
     json_object_object_add(meta, "date_system", json_object_new_string(r->date1904 ? "1904"
                                                                                     : "1900"));
     if (r->dimension[0])
         json_object_object_add(meta, "dimension", json_object_new_string(r->dimension));
-    sheet_options_metadata(&r->opt, meta);
+    sheet_options_metadata(&r->sheet.opt, meta);
     return ENGINE_OK;
 }
 
@@ -1133,10 +1047,23 @@ static int xlsx_sniff(const unsigned char *head, size_t len, const char *name_hi
     return 20 + bonus * 10;   /* some zip: only the name says it is a workbook */
 }
 
+/* A zip is a workbook when it holds xl/workbook.xml. */
+static bool xlsx_confirm(const char *path)
+{
+    int err;
+    zip_t *za = zip_open(path, ZIP_RDONLY, &err);
+    if (!za)
+        return false;
+    bool yes = zip_name_locate(za, "xl/workbook.xml", ZIP_FL_NOCASE) >= 0;
+    zip_discard(za);
+    return yes;
+}
+
 const struct reader_ops reader_xlsx_ops = {
-    .format = "xlsx",
     .sniff = xlsx_sniff,
-    .validate_config = xlsx_validate_config,
+    .binary = true,
+    .confirm = xlsx_confirm,
+    .validate_config = sheet_validate_config,
     .open = xlsx_open,
     .next = xlsx_next,
     .columns = xlsx_columns,

@@ -1068,8 +1068,8 @@ static int xml_sniff(const unsigned char *head, size_t len, const char *name_hin
 }
 
 const struct reader_ops reader_xml_ops = {
-    .format = "xml",
     .sniff = xml_sniff,
+    .utf16 = true,
     .validate_config = xml_validate_config,
     .open = xml_open,
     .next = xml_next,

@@ -281,3 +281,56 @@ void rec_columns_free(struct rec_columns *cols)
     cols->names = NULL;
     cols->count = cols->cap = 0;
 }
+
+/* Allocates room for count names, each hint at its own position. */
+static int names_alloc(struct rec_names *rn, struct rec_env *env, size_t count)
+{
+    rn->count = 0;
+    rn->names = calloc(count ? count : 1, sizeof(*rn->names));
+    rn->hints = calloc(count ? count : 1, sizeof(*rn->hints));
+    if (!rn->names || !rn->hints)
+        return rec_fail(env, ENGINE_NO_MEMORY, "out of memory");
+    for (size_t i = 0; i < count; i++)
+        rn->hints[i] = i;
+    rn->count = count;
+    return ENGINE_OK;
+}
+
+int rec_names_copy(struct rec_names *rn, struct rec_env *env, const char *const *names,
+                   size_t count)
+{
+    int rc = names_alloc(rn, env, count);
+    for (size_t i = 0; rc == ENGINE_OK && i < count; i++)
+        rn->names[i] = names[i];
+    return rc;
+}
+
+int rec_names_of_record(struct rec_names *rn, struct rec_env *env, const struct record *rec)
+{
+    int rc = names_alloc(rn, env, rec->nfields);
+    for (size_t i = 0; rc == ENGINE_OK && i < rec->nfields; i++)
+        rn->names[i] = rec->fields[i].name;
+    return rc;
+}
+
+int rec_names_from_json(struct rec_names *rn, struct rec_env *env, json_object *array)
+{
+    int rc = names_alloc(rn, env, json_object_array_length(array));
+    for (size_t i = 0; rc == ENGINE_OK && i < rn->count; i++) {
+        json_object *c = json_object_array_get_idx(array, i);
+        rn->names[i] = rec_intern(env, json_object_get_string(c),
+                                  (size_t)json_object_get_string_len(c));
+        if (!rn->names[i])
+            rc = rec_fail(env, ENGINE_NO_MEMORY, "out of memory");
+    }
+    return rc;
+}
+
+void rec_names_free(struct rec_names *rn)
+{
+    free(rn->names);
+    free(rn->hints);
+    rn->names = NULL;
+    rn->hints = NULL;
+    rn->count = 0;
+}

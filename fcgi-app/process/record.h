@@ -5,9 +5,10 @@
  *
  *     reader.next() -> step[0].process() -> ... -> writer.write()
  *
- * Adding a format is one file implementing reader_ops or writer_ops plus one
- * entry in formats.c; adding a step is one file implementing step_ops plus
- * one entry in steps.c.
+ * Adding a format is a file implementing reader_ops and/or one implementing
+ * writer_ops plus one line in the table of formats.c (its name, aliases,
+ * media type, reader and writer); adding a step is one file implementing
+ * step_ops plus one entry in steps.c.
  *
  * Memory rules (they keep the hot path free of malloc):
  *  - A field's value is a (pointer, length) slice, NOT NUL-terminated. It is
@@ -25,6 +26,7 @@
 #define QUARRY_PROCESS_RECORD_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <json-c/json.h>
 
@@ -124,6 +126,36 @@ static inline long rec_find(const struct record *rec, const char *name, size_t *
 int rec_columns_push(struct rec_columns *cols, const char *name);
 void rec_columns_free(struct rec_columns *cols);
 
+/* Columns to find in every record (a writer's, select's, dedupe's), each
+ * with the position where it was last found, which keeps the lookup O(1)
+ * when the records have the same shape. */
+struct rec_names {
+    const char **names;   /* interned */
+    size_t *hints;
+    size_t count;
+};
+
+/* Fill rn from a list of interned names, from a record's field names, or
+ * from a JSON array of strings (interned here). Each returns ENGINE_OK or
+ * ENGINE_NO_MEMORY given to rec_fail. Ownership: rec_names_free() frees
+ * the arrays, also after a failure. */
+int rec_names_copy(struct rec_names *rn, struct rec_env *env, const char *const *names,
+                   size_t count);
+int rec_names_of_record(struct rec_names *rn, struct rec_env *env, const struct record *rec);
+int rec_names_from_json(struct rec_names *rn, struct rec_env *env, json_object *array);
+void rec_names_free(struct rec_names *rn);
+
+/* The field of rec named rn->names[i], or NULL when rec lacks it: the
+ * field at the same position when it has that name, else a lookup. */
+static inline const struct rec_field *rec_names_field(struct rec_names *rn,
+                                                      const struct record *rec, size_t i)
+{
+    if (i < rec->nfields && rec->fields[i].name == rn->names[i])
+        return &rec->fields[i];
+    long k = rec_find(rec, rn->names[i], &rn->hints[i]);
+    return k < 0 ? NULL : &rec->fields[k];
+}
+
 /* ---- readers ---- */
 
 struct reader_args {
@@ -142,11 +174,23 @@ enum read_status {
 };
 
 struct reader_ops {
-    const char *format;   /* "csv", "json", "jsonl", "xml", "xlsx", "xls" */
     /* How sure (0..100) the reader is that it reads this content; `head` is
      * the start of the file, name_hint may be NULL. Plain text CSV answers
      * a low score so that more specific formats win. */
     int (*sniff)(const unsigned char *head, size_t len, const char *name_hint);
+    /* A binary format (a zip, an OLE2 file, Parquet) sets binary: its
+     * sniff() answers non-zero only on the format's signature, which
+     * detection looks at before anything else. */
+    bool binary;
+    /* For a binary format whose signature is not proof enough (not every
+     * zip is a workbook): opens the file and says whether it really is this
+     * format. May be NULL. */
+    bool (*confirm)(const char *path);
+    /* The media type of this content when it is more precise than the
+     * format's (CSV: text/tab-separated-values, text/plain). May be NULL. */
+    const char *(*media_type)(const unsigned char *head, size_t len);
+    /* Reads UTF-16 text (only XML declares its encoding). */
+    bool utf16;
     /* Checks the processing_config keys this reader understands and ignores
      * the others. On error fills field (relative, e.g. "delimiter") and msg,
      * returns -1. May be NULL. */
@@ -208,8 +252,7 @@ struct writer_args {
 };
 
 struct writer_ops {
-    const char *format;      /* "csv", "json", "jsonl", "xlsx" */
-    const char *extension;   /* without the dot */
+    const char *extension;   /* of the output file, without the dot */
     /* Checks the writer's own convert_format params (compression, ...) as
      * step validation does (field relative to params). May be NULL. */
     int (*validate_options)(json_object *params, char *field, size_t field_len, char *msg,
@@ -220,7 +263,8 @@ struct writer_ops {
     int (*close)(void *state);
 };
 
-/* formats.c: the tables. NULL when unknown. */
+/* formats.c: the reader and writer of a format named by its name or an
+ * alias (any case). NULL when unknown or when it has none. */
 const struct reader_ops *formats_reader(const char *format);
 const struct writer_ops *formats_writer(const char *format);
 

@@ -14,6 +14,7 @@ json_object *engine_infer_schema(const struct engine_job *job, long sample_size,
                                  size_t err_len)
 {
     json_object *result = NULL;
+    const struct format *format = NULL;
     const struct reader_ops *reader = NULL;
     void *state = NULL;
     struct rec_env *env = rec_env_new(NULL);
@@ -30,9 +31,10 @@ json_object *engine_infer_schema(const struct engine_job *job, long sample_size,
         snprintf(err, err_len, "%s: %s", field, msg);
         goto out;
     }
-    if (input_reader(job->input_path, job->processing_config, job->input_name_hint, env,
-                     &reader) != ENGINE_OK)
+    if (input_format(job->input_path, job->processing_config, job->input_name_hint, env,
+                     &format) != ENGINE_OK)
         goto fail;
+    reader = format->reader;
     struct reader_args args = {
         .path = job->input_path,
         .name_hint = job->input_name_hint,
@@ -66,7 +68,7 @@ json_object *engine_infer_schema(const struct engine_job *job, long sample_size,
         snprintf(err, err_len, "out of memory");
         goto out;
     }
-    json_object_object_add(result, "input_format", json_object_new_string(reader->format));
+    json_object_object_add(result, "input_format", json_object_new_string(format->name));
     goto out;
 fail:
     snprintf(err, err_len, "%s", rec_env_error(env)[0] ? rec_env_error(env) : "the file could not be read");

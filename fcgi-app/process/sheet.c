@@ -1,5 +1,6 @@
-/* sheet.c — spreadsheet options, sheet selection, column plans and Excel
- * dates, shared by the .xlsx and .xls readers (see sheet.h). */
+/* sheet.c — spreadsheet options, sheet selection, column plans, Excel
+ * dates and the state both readers keep, shared by the .xlsx and .xls
+ * readers (see sheet.h). */
 #include <ctype.h>
 #include <math.h>
 #include <stdint.h>
@@ -537,4 +538,110 @@ size_t sheet_format_serial(double serial, bool date1904, enum sheet_date_kind ki
     int hour = (int)(ms / 3600000), minute = (int)(ms / 60000 % 60);
     double second = (double)(ms % 60000) / 1000.0;
     return sheet_format_parts(y, m, d, hour, minute, second, kind, date_format, out, out_len);
+}
+
+/* ---- the readers' shared state ---- */
+
+int sheet_validate_config(json_object *config, char *field, size_t field_len, char *msg,
+                          size_t msg_len)
+{
+    struct sheet_options opt;
+    return sheet_options_parse(config, &opt, field, field_len, msg, msg_len);
+}
+
+int sheet_reader_open(struct sheet_reader *s, const struct reader_args *args)
+{
+    char field[64], msg[512];
+    s->env = args->env;
+    if (sheet_options_parse(args->config, &s->opt, field, sizeof(field), msg, sizeof(msg)))
+        return rec_fail(s->env, ENGINE_BAD_CONFIG, "processing_config.%s: %s", field, msg);
+    s->arena = rec_arena_new();
+    s->sheet_field = rec_intern(s->env, "_sheet", 6);
+    if (!s->arena || !s->sheet_field)
+        return rec_fail(s->env, ENGINE_NO_MEMORY, "out of memory");
+    s->scratch.arena = s->arena;
+    return ENGINE_OK;
+}
+
+void sheet_reader_free(struct sheet_reader *s)
+{
+    sheet_plan_free(&s->plan);
+    free(s->fields);
+    rec_arena_free(s->arena);
+    json_object_put(s->first_header);
+}
+
+int sheet_reader_select(struct sheet_reader *s, const char *const *names, size_t count)
+{
+    char msg[512];
+    int n = sheet_select(&s->opt, names, count, s->sel, msg, sizeof(msg));
+    if (n < 0)
+        return rec_fail(s->env, count ? ENGINE_BAD_CONFIG : ENGINE_BAD_INPUT, "%s%s",
+                        count ? "processing_config.sheet_name: " : "", msg);
+    s->nsel = n;
+    return ENGINE_OK;
+}
+
+int sheet_reader_plan(struct sheet_reader *s, const struct sheet_cell_text *header,
+                      size_t nheader, long width, const char *sheet_name)
+{
+    char msg[256];
+    sheet_plan_free(&s->plan);
+    int rc = sheet_plan_build(s->env, &s->opt, header, nheader, width, &s->plan, msg, sizeof(msg));
+    if (rc == ENGINE_BAD_CONFIG)
+        return rec_fail(s->env, rc, "processing_config.columns: %s%s%s%s", msg,
+                        sheet_name ? " in sheet \"" : "", sheet_name ? sheet_name : "",
+                        sheet_name ? "\"" : "");
+    if (rc != ENGINE_OK)
+        return rec_fail(s->env, rc, "out of memory");
+    size_t need = s->plan.n + 1;
+    if (need > s->fields_cap) {
+        struct rec_field *f = realloc(s->fields, need * sizeof(*f));
+        if (!f)
+            return rec_fail(s->env, ENGINE_NO_MEMORY, "out of memory");
+        s->fields = f;
+        s->fields_cap = need;
+    }
+    if (!s->first_header) {
+        s->first_header = json_object_new_array();
+        for (size_t i = 0; s->first_header && i < s->plan.n; i++)
+            json_object_array_add(s->first_header, json_object_new_string(s->plan.names[i]));
+    }
+    return ENGINE_OK;
+}
+
+size_t sheet_reader_record_start(struct sheet_reader *s, const char *sheet_name)
+{
+    if (s->nsel <= 1)
+        return 0;
+    s->fields[0] = (struct rec_field){s->sheet_field, sheet_name, strlen(sheet_name), REC_STRING};
+    return 1;
+}
+
+int sheet_reader_columns(const struct sheet_reader *s, struct rec_columns *cols)
+{
+    if (s->nsel != 1)
+        return ENGINE_OK;   /* several sheets: known per record */
+    for (size_t i = 0; i < s->plan.n; i++)
+        if (rec_columns_push(cols, s->plan.names[i]))
+            return ENGINE_NO_MEMORY;
+    return ENGINE_OK;
+}
+
+void sheet_reader_metadata(const struct sheet_reader *s, const char *const *names, size_t count,
+                           json_object *meta)
+{
+    json_object *all = json_object_new_array(), *read = json_object_new_array();
+    json_object *rows = json_object_new_object();
+    for (size_t i = 0; i < count; i++)
+        json_object_array_add(all, json_object_new_string(names[i]));
+    for (int i = 0; i < s->nsel; i++) {
+        const char *name = names[s->sel[i]];
+        json_object_array_add(read, json_object_new_string(name));
+        json_object_object_add(rows, name, json_object_new_int64(s->sel_rows[i]));
+    }
+    json_object_object_add(meta, "sheet_names", all);
+    json_object_object_add(meta, "sheets_processed", read);
+    json_object_object_add(meta, "rows_per_sheet", rows);
+    json_object_object_add(meta, "header_row", json_object_get(s->first_header));
 }

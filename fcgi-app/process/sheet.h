@@ -96,4 +96,48 @@ size_t sheet_format_parts(int year, int month, int day, int hour, int minute, do
 /* Adds the options that were used to processing_metadata. */
 void sheet_options_metadata(const struct sheet_options *opt, json_object *meta);
 
+/* ---- what both readers keep: embedded as `sheet` in each reader ---- */
+
+struct sheet_reader {
+    struct rec_env *env;
+    struct sheet_options opt;
+    size_t sel[SHEET_MAX_SELECTED];          /* the selected sheets' positions */
+    long long sel_rows[SHEET_MAX_SELECTED];  /* rows read from each */
+    int nsel, cur;                           /* cur: the index in sel being read */
+    struct sheet_plan plan;                  /* of the sheet being read */
+    long long limit, emitted;                /* limit < 0: no skip_footer */
+    const char *sheet_field;                 /* interned "_sheet" */
+    struct rec_field *fields;                /* room for plan.n + 1 */
+    size_t fields_cap;
+    struct rec_arena *arena;
+    struct record scratch;                   /* only its arena, for rec_alloc() */
+    json_object *first_header;               /* header_row of the metadata */
+};
+
+/* reader_ops.validate_config of both readers. */
+int sheet_validate_config(json_object *config, char *field, size_t field_len, char *msg,
+                          size_t msg_len);
+/* The readers' prologue: reads the options, makes the scratch arena and
+ * interns "_sheet". Returns ENGINE_OK or a status given to rec_fail;
+ * sheet_reader_free() cleans up either way. */
+int sheet_reader_open(struct sheet_reader *s, const struct reader_args *args);
+void sheet_reader_free(struct sheet_reader *s);
+/* Selects the sheets sheet_name names among the workbook's (names stay
+ * the caller's). Returns ENGINE_OK or a status given to rec_fail. */
+int sheet_reader_select(struct sheet_reader *s, const char *const *names, size_t count);
+/* Plans the current sheet's columns (sheet_plan_build) and makes room for
+ * its records; sheet_name, when not NULL, is named in a message. Returns
+ * ENGINE_OK or a status given to rec_fail. */
+int sheet_reader_plan(struct sheet_reader *s, const struct sheet_cell_text *header,
+                      size_t nheader, long width, const char *sheet_name);
+/* Starts a record: the "_sheet" field when several sheets are read.
+ * Returns the number of fields set. */
+size_t sheet_reader_record_start(struct sheet_reader *s, const char *sheet_name);
+/* reader_ops.columns: the plan's names when one sheet is read. */
+int sheet_reader_columns(const struct sheet_reader *s, struct rec_columns *cols);
+/* The metadata keys both readers set before their own ones
+ * (sheet_names, sheets_processed, rows_per_sheet, header_row). */
+void sheet_reader_metadata(const struct sheet_reader *s, const char *const *names, size_t count,
+                           json_object *meta);
+
 #endif

@@ -289,11 +289,8 @@ static int cast_process(void *state, struct record *rec, struct step_issue *issu
     char shown[80];
     step_quote_value(shown, sizeof(shown), f->val, f->len);
     issue->column = c->column;
-    if (rc < 0) {
-        issue->code = "OUT_OF_MEMORY";
-        snprintf(issue->message, sizeof(issue->message), "out of memory");
-        return STEP_FAIL;
-    }
+    if (rc < 0)
+        return step_out_of_memory(issue);
     c->failed++;
     issue->code = "CAST_ERROR";
     snprintf(issue->message, sizeof(issue->message), "cannot convert \"%s\" to %s%s%s", shown,

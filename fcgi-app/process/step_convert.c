@@ -1,7 +1,8 @@
-/* step_convert.c — convert_format {to_format: csv|json|jsonl|xlsx|parquet, ...}
- * (the writer checks its own options, e.g. Parquet's compression). The
- * conversion is the choice of writer (the pipeline reads to_format before
- * it opens the output); as a step it passes every row through. */
+/* step_convert.c — convert_format {to_format, ...}: a format with a writer
+ * (formats.c), by its name or an alias; the writer checks its own options
+ * (e.g. Parquet's compression). The conversion is the choice of writer
+ * (the pipeline reads to_format before it opens the output); as a step it
+ * passes every row through. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,9 +16,11 @@ static int convert_validate(json_object *params, char *field, size_t field_len, 
     const char *to;
     if (param_string(params, "to_format", true, &to, &e))
         return -1;
+    char names[128];
     const struct writer_ops *writer = formats_writer(to);
     if (!writer)
-        return step_err_set(&e, "to_format", "must be one of: %s", formats_writer_list());
+        return step_err_set(&e, "to_format", "must be one of: %s",
+                            formats_writer_names(names, sizeof(names)));
     if (writer->validate_options)
         return writer->validate_options(params, field, field_len, msg, msg_len);
     return 0;

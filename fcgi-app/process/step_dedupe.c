@@ -18,9 +18,7 @@
 
 struct dedupe {
     struct rec_env *env;
-    const char **names;   /* NULL: the whole row */
-    size_t *hints;
-    size_t n;
+    struct rec_names key;   /* names NULL: the whole row */
     uint64_t *slots;      /* 0 = empty */
     size_t mask, count;
     long long dropped;
@@ -44,8 +42,7 @@ static void dedupe_free(void *state)
     struct dedupe *d = state;
     if (!d)
         return;
-    free(d->names);
-    free(d->hints);
+    rec_names_free(&d->key);
     free(d->slots);
     free(d);
 }
@@ -61,20 +58,9 @@ static int dedupe_init(void **state, json_object *params, struct rec_env *env)
     if (!d->slots)
         goto oom;
     json_object *list = param_get(params, "columns");
-    if (list) {
-        d->n = json_object_array_length(list);
-        d->names = calloc(d->n, sizeof(*d->names));
-        d->hints = calloc(d->n, sizeof(*d->hints));
-        if (!d->names || !d->hints)
-            goto oom;
-        for (size_t i = 0; i < d->n; i++) {
-            json_object *c = json_object_array_get_idx(list, i);
-            d->names[i] = rec_intern(env, json_object_get_string(c),
-                                     (size_t)json_object_get_string_len(c));
-            if (!d->names[i])
-                goto oom;
-            d->hints[i] = i;
-        }
+    if (list && rec_names_from_json(&d->key, env, list) != ENGINE_OK) {
+        dedupe_free(d);
+        return ENGINE_NO_MEMORY;
     }
     *state = d;
     return ENGINE_OK;
@@ -86,12 +72,7 @@ oom:
 static int dedupe_columns(void *state, struct rec_columns *cols)
 {
     struct dedupe *d = state;
-    for (size_t i = 0; i < d->n; i++) {
-        int rc = step_need_column(d->env, cols, d->names[i], "dedupe");
-        if (rc != ENGINE_OK)
-            return rc;
-    }
-    return ENGINE_OK;
+    return step_need_columns(d->env, cols, &d->key, "dedupe");
 }
 
 static inline uint64_t mix(uint64_t a, uint64_t b)
@@ -164,9 +145,9 @@ static int dedupe_process(void *state, struct record *rec, struct step_issue *is
 {
     struct dedupe *d = state;
     uint64_t h = 0x243F6A8885A308D3ull;
-    if (d->names) {
-        for (size_t i = 0; i < d->n; i++) {
-            long k = rec_find(rec, d->names[i], &d->hints[i]);
+    if (d->key.names) {
+        for (size_t i = 0; i < d->key.count; i++) {
+            long k = rec_find(rec, d->key.names[i], &d->key.hints[i]);
             h = hash_field(h, k >= 0 ? &rec->fields[k] : NULL);
         }
     } else {
@@ -193,12 +174,7 @@ static int dedupe_process(void *state, struct record *rec, struct step_issue *is
 static int dedupe_finish(void *state, json_object *meta)
 {
     struct dedupe *d = state;
-    json_object *v;
-    long long total = d->dropped;
-    if (json_object_object_get_ex(meta, "duplicates_removed", &v))
-        total += json_object_get_int64(v);
-    json_object_object_add(meta, "duplicates_removed", json_object_new_int64(total));
-    return ENGINE_OK;
+    return step_count_metadata(meta, "duplicates_removed", d->dropped);
 }
 
 const struct step_ops step_dedupe_ops = {

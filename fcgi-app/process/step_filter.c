@@ -116,9 +116,7 @@ static void filter_free(void *state)
     if (!f)
         return;
     typed_free(&f->value);
-    for (size_t i = 0; i < f->nset; i++)
-        typed_free(&f->set[i]);
-    free(f->set);
+    typed_list_free(f->set, f->nset);
     free(f->texts);
     free(f->nums);
     free(f->epochs);
@@ -238,13 +236,8 @@ static int filter_init(void **state, json_object *params, struct rec_env *env)
     if (!f->column)
         goto out;
     if (f->op == OP_IN || f->op == OP_NOT_IN) {
-        f->nset = json_object_array_length(v);
-        f->set = calloc(f->nset ? f->nset : 1, sizeof(*f->set));
-        if (!f->set)
+        if (typed_list_from_json(v, &f->set, &f->nset))
             goto out;
-        for (size_t i = 0; i < f->nset; i++)
-            if (typed_from_json(json_object_array_get_idx(v, i), &f->set[i]))
-                goto out;
         if (f->nset > SMALL_SET && build_lookup(f))
             goto out;
     } else if (f->op == OP_REGEX) {
@@ -358,11 +351,8 @@ static int filter_process(void *state, struct record *rec, struct step_issue *is
     struct filter *f = state;
     long k = rec_find(rec, f->column, &f->hint);
     int m = matches(f, k >= 0 ? &rec->fields[k] : NULL, rec);
-    if (m < 0) {
-        issue->code = "OUT_OF_MEMORY";
-        snprintf(issue->message, sizeof(issue->message), "out of memory");
-        return STEP_FAIL;
-    }
+    if (m < 0)
+        return step_out_of_memory(issue);
     if (!m) {
         f->dropped++;
         return STEP_DROP;
@@ -373,12 +363,7 @@ static int filter_process(void *state, struct record *rec, struct step_issue *is
 static int filter_finish(void *state, json_object *meta)
 {
     struct filter *f = state;
-    json_object *v;
-    long long total = f->dropped;
-    if (json_object_object_get_ex(meta, "rows_filtered_out", &v))
-        total += json_object_get_int64(v);
-    json_object_object_add(meta, "rows_filtered_out", json_object_new_int64(total));
-    return ENGINE_OK;
+    return step_count_metadata(meta, "rows_filtered_out", f->dropped);
 }
 
 const struct step_ops step_filter_ops = {

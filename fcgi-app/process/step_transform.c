@@ -332,10 +332,8 @@ static int transform_process(void *state, struct record *rec, struct step_issue 
         return STEP_KEEP;
     }
     }
-    issue->code = "OUT_OF_MEMORY";
     issue->column = t->column;
-    snprintf(issue->message, sizeof(issue->message), "out of memory");
-    return STEP_FAIL;
+    return step_out_of_memory(issue);
 }
 
 const struct step_ops step_transform_ops = {

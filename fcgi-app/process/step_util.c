@@ -85,18 +85,16 @@ int param_enum(json_object *params, const char *key, const char *const *names, b
     if (!v)
         return required ? step_err_set(e, key, "is required") : 0;
     const char *s = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
-    for (int i = 0; s && names[i]; i++) {
-        if (strcmp(s, names[i]) == 0) {
-            *idx = i;
+    int n = 0;
+    for (; names[n]; n++) {
+        if (s && strcmp(s, names[n]) == 0) {
+            *idx = n;
             return 0;
         }
     }
-    char list[512] = "";
-    size_t used = 0;
-    for (int i = 0; names[i] && used < sizeof(list); i++)
-        used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s", i ? ", " : "",
-                                 names[i]);
-    return step_err_set(e, key, "must be one of: %s", list);
+    char list[512];
+    return step_err_set(e, key, "must be one of: %s",
+                        text_join(list, sizeof(list), names, (size_t)n));
 }
 
 int param_bool(json_object *params, const char *key, bool *out, struct step_err *e)
@@ -134,13 +132,34 @@ int step_need_column(struct rec_env *env, const struct rec_columns *cols, const 
     for (size_t i = 0; i < cols->count; i++)
         if (cols->names[i] == name)
             return ENGINE_OK;
-    char list[300] = "";
-    size_t used = 0;
-    for (size_t i = 0; i < cols->count && used < sizeof(list) - 1; i++)
-        used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s", i ? ", " : "",
-                                 cols->names[i]);
+    char list[300];
     return rec_fail(env, ENGINE_BAD_CONFIG, "%s: column \"%s\" does not exist (columns: %s)",
-                    step, name, list);
+                    step, name, text_join(list, sizeof(list), cols->names, cols->count));
+}
+
+int step_need_columns(struct rec_env *env, const struct rec_columns *cols,
+                      const struct rec_names *names, const char *step)
+{
+    for (size_t i = 0; i < names->count; i++) {
+        int rc = step_need_column(env, cols, names->names[i], step);
+        if (rc != ENGINE_OK)
+            return rc;
+    }
+    return ENGINE_OK;
+}
+
+int step_validate_columns(json_object *params, char *field, size_t field_len, char *msg,
+                          size_t msg_len)
+{
+    struct step_err e = {field, field_len, msg, msg_len};
+    return param_columns(params, "columns", true, &e);
+}
+
+int step_out_of_memory(struct step_issue *issue)
+{
+    issue->code = "OUT_OF_MEMORY";
+    snprintf(issue->message, sizeof(issue->message), "out of memory");
+    return STEP_FAIL;
 }
 
 int typed_from_json(json_object *v, struct typed *t)
@@ -175,6 +194,27 @@ void typed_free(struct typed *t)
 {
     free(t->s);
     t->s = NULL;
+}
+
+int typed_list_from_json(json_object *array, struct typed **list, size_t *n)
+{
+    size_t len = json_object_array_length(array);
+    *n = 0;
+    *list = calloc(len ? len : 1, sizeof(**list));
+    if (!*list)
+        return -1;
+    *n = len;
+    for (size_t i = 0; i < len; i++)
+        if (typed_from_json(json_object_array_get_idx(array, i), &(*list)[i]))
+            return -1;
+    return 0;
+}
+
+void typed_list_free(struct typed *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        typed_free(&list[i]);
+    free(list);
 }
 
 static int bytes_cmp(const char *a, size_t alen, const char *b, size_t blen, bool icase)
@@ -238,4 +278,13 @@ void step_quote_value(char *out, size_t out_len, const char *p, size_t len)
         o += 3;
     }
     out[o] = '\0';
+}
+
+int step_count_metadata(json_object *meta, const char *key, long long n)
+{
+    json_object *v;
+    if (json_object_object_get_ex(meta, key, &v))
+        n += json_object_get_int64(v);
+    json_object_object_add(meta, key, json_object_new_int64(n));
+    return ENGINE_OK;
 }

@@ -38,9 +38,19 @@ int param_bool(json_object *params, const char *key, bool *out, struct step_err 
 /* A string that compiles as a POSIX extended regex. */
 int param_regex(json_object *params, const char *key, bool icase, struct step_err *e);
 
-/* Fails the run (BAD_CONFIG) when cols is known and lacks name. */
+/* Fails the run (BAD_CONFIG) when cols is known and lacks name (each of
+ * names). */
 int step_need_column(struct rec_env *env, const struct rec_columns *cols, const char *name,
                      const char *step);
+int step_need_columns(struct rec_env *env, const struct rec_columns *cols,
+                      const struct rec_names *names, const char *step);
+
+/* validate() of a step whose params are {columns: [..]}. */
+int step_validate_columns(json_object *params, char *field, size_t field_len, char *msg,
+                          size_t msg_len);
+
+/* Fills issue for a row that failed for want of memory; returns STEP_FAIL. */
+int step_out_of_memory(struct step_issue *issue);
 
 /* A comparison operand from the step's params, parsed once. */
 struct typed {
@@ -53,6 +63,11 @@ struct typed {
 /* Ownership: t->s is allocated; free it with typed_free(). Returns 0 or -1 (OOM / bad type). */
 int typed_from_json(json_object *v, struct typed *t);
 void typed_free(struct typed *t);
+/* The operands of in / not_in: one typed per element of array. Ownership:
+ * *list is allocated (also when this fails part way: *n says how many to
+ * free); free it with typed_list_free(). Returns 0 or -1. */
+int typed_list_from_json(json_object *array, struct typed **list, size_t *n);
+void typed_list_free(struct typed *list, size_t n);
 
 enum typed_how { TYPED_NUM, TYPED_DATE, TYPED_BOOL, TYPED_TEXT };
 /* Compares a value with an operand: as numbers when both are numbers, as
@@ -64,6 +79,10 @@ int typed_compare(const struct typed *t, const char *p, size_t len, bool icase,
 /* Matches a compiled regex against a slice (copied to the record's scratch
  * memory to get the NUL regexec needs). -1 when out of memory. */
 int regex_match_slice(const regex_t *re, const char *p, size_t len, struct record *rec);
+
+/* Adds n to the counter key of processing_metadata (two steps of one kind
+ * add up). For a step's finish(). */
+int step_count_metadata(json_object *meta, const char *key, long long n);
 
 /* A value quoted for a message: at most 60 bytes, control bytes as '?'. */
 void step_quote_value(char *out, size_t out_len, const char *p, size_t len);

@@ -110,9 +110,7 @@ static void validate_free(void *state)
     if (!v)
         return;
     typed_free(&v->value);
-    for (size_t i = 0; i < v->nset; i++)
-        typed_free(&v->set[i]);
-    free(v->set);
+    typed_list_free(v->set, v->nset);
     if (v->has_re)
         regfree(&v->re);
     free(v->message);
@@ -154,13 +152,8 @@ static int validate_init(void **state, json_object *params, struct rec_env *env)
         break;
     case R_IN:
     case R_NOT_IN:
-        v->nset = json_object_array_length(value);
-        v->set = calloc(v->nset, sizeof(*v->set));
-        if (!v->set)
+        if (typed_list_from_json(value, &v->set, &v->nset))
             goto oom;
-        for (size_t i = 0; i < v->nset; i++)
-            if (typed_from_json(json_object_array_get_idx(value, i), &v->set[i]))
-                goto oom;
         break;
     case R_MIN_LENGTH:
     case R_MAX_LENGTH:
@@ -319,11 +312,8 @@ static int validate_process(void *state, struct record *rec, struct step_issue *
     if (ok == 1)
         return STEP_KEEP;
     issue->column = v->column;
-    if (ok < 0) {
-        issue->code = "OUT_OF_MEMORY";
-        snprintf(issue->message, sizeof(issue->message), "out of memory");
-        return STEP_FAIL;
-    }
+    if (ok < 0)
+        return step_out_of_memory(issue);
     issue->code = rule_codes[v->rule];
     if (v->message) {
         snprintf(issue->message, sizeof(issue->message), "%s", v->message);

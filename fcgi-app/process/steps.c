@@ -5,6 +5,7 @@
 
 #include "process/engine.h"
 #include "process/steps.h"
+#include "process/text.h"
 
 extern const struct step_ops step_filter_ops;
 extern const struct step_ops step_select_ops;
@@ -102,13 +103,13 @@ int engine_validate_steps(json_object *list, char *field, size_t field_len, char
                                          ? steps_find(json_object_get_string(type))
                                          : NULL;
         if (!ops) {
-            char list_names[256] = "";
-            size_t used = 0;
+            const char *types[NSTEPS];
+            char names[256];
             for (size_t k = 0; k < NSTEPS; k++)
-                used += (size_t)snprintf(list_names + used, sizeof(list_names) - used, "%s%s",
-                                         k ? ", " : "", steps[k]->type);
+                types[k] = steps[k]->type;
             snprintf(field, field_len, "%s.type", path);
-            snprintf(msg, msg_len, "unknown step type; one of: %s", list_names);
+            snprintf(msg, msg_len, "unknown step type; one of: %s",
+                     text_join(names, sizeof(names), types, NSTEPS));
             return -1;
         }
         if (json_object_object_get_ex(step, "params", &params) &&

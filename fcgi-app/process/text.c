@@ -1,5 +1,6 @@
 /* text.c — UTF-8, code pages and strict value parsing (see text.h). */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -401,4 +402,16 @@ const char *text_kind_name(enum text_kind kind)
     static const char *const names[] = {"integer", "number", "boolean",
                                         "date",    "datetime", "string"};
     return names[kind];
+}
+
+const char *text_join(char *out, size_t out_len, const char *const *names, size_t n)
+{
+    size_t used = 0;
+    if (out_len == 0)
+        return out;
+    out[0] = '\0';
+    /* snprintf returns what it would have written: stop once it no longer fits */
+    for (size_t i = 0; i < n && used < out_len; i++)
+        used += (size_t)snprintf(out + used, out_len - used, "%s%s", i ? ", " : "", names[i]);
+    return out;
 }

@@ -87,6 +87,10 @@ static inline int text_ascii_ncasecmp(const char *a, const char *b, size_t n)
     return 0;
 }
 
+/* Joins n names with ", " into out (for messages: "must be one of: a, b").
+ * What does not fit is cut; out is always terminated. Returns out. */
+const char *text_join(char *out, size_t out_len, const char *const *names, size_t n);
+
 /* Days since 1970-01-01 of a proleptic Gregorian date. */
 int64_t text_days_from_civil(int64_t y, unsigned m, unsigned d);
 

@@ -17,9 +17,7 @@
 struct csv_writer {
     struct outbuf ob;
     struct rec_env *env;
-    const char **cols;
-    size_t *hints;
-    size_t ncols;
+    struct rec_names cols;
     bool header_done;
 };
 
@@ -45,26 +43,12 @@ static void put_field(struct outbuf *ob, const char *p, size_t len, bool is_null
     outbuf_putc(ob, '"');
 }
 
-static int set_columns(struct csv_writer *w, const char *const *names, size_t n)
-{
-    w->cols = malloc((n ? n : 1) * sizeof(*w->cols));
-    w->hints = calloc(n ? n : 1, sizeof(*w->hints));
-    if (!w->cols || !w->hints)
-        return rec_fail(w->env, ENGINE_NO_MEMORY, "out of memory");
-    for (size_t i = 0; i < n; i++) {
-        w->cols[i] = names[i];
-        w->hints[i] = i;
-    }
-    w->ncols = n;
-    return ENGINE_OK;
-}
-
 static void write_header(struct csv_writer *w)
 {
-    for (size_t i = 0; i < w->ncols; i++) {
+    for (size_t i = 0; i < w->cols.count; i++) {
         if (i > 0)
             outbuf_putc(&w->ob, ',');
-        put_field(&w->ob, w->cols[i], strlen(w->cols[i]), false);
+        put_field(&w->ob, w->cols.names[i], strlen(w->cols.names[i]), false);
     }
     outbuf_putc(&w->ob, '\n');
     w->header_done = true;
@@ -76,19 +60,18 @@ static int csvw_open(void **state, const struct writer_args *args)
     if (!w)
         return rec_fail(args->env, ENGINE_NO_MEMORY, "out of memory");
     w->env = args->env;
-    int err = outbuf_open(&w->ob, args->path);
-    if (err) {
+    int rc = outbuf_create(&w->ob, args->path, w->env);
+    if (rc != ENGINE_OK) {
         free(w);
-        return rec_fail(args->env, ENGINE_IO_ERROR, "cannot create the output: %s",
-                        strerror(err));
+        return rc;
     }
     if (args->columns && args->columns->count > 0) {
-        if (set_columns(w, args->columns->names, args->columns->count) != ENGINE_OK) {
+        rc = rec_names_copy(&w->cols, w->env, args->columns->names, args->columns->count);
+        if (rc != ENGINE_OK) {
             outbuf_close(&w->ob);
-            free(w->cols);
-            free(w->hints);
+            rec_names_free(&w->cols);
             free(w);
-            return ENGINE_NO_MEMORY;
+            return rc;
         }
         write_header(w);
     }
@@ -100,53 +83,32 @@ static int csvw_write(void *state, const struct record *rec)
 {
     struct csv_writer *w = state;
     if (!w->header_done) {
-        const char **names = malloc((rec->nfields ? rec->nfields : 1) * sizeof(*names));
-        if (!names)
-            return rec_fail(w->env, ENGINE_NO_MEMORY, "out of memory");
-        for (size_t i = 0; i < rec->nfields; i++)
-            names[i] = rec->fields[i].name;
-        int rc = set_columns(w, names, rec->nfields);
-        free(names);
+        int rc = rec_names_of_record(&w->cols, w->env, rec);
         if (rc != ENGINE_OK)
             return rc;
         write_header(w);
     }
-    for (size_t i = 0; i < w->ncols; i++) {
+    for (size_t i = 0; i < w->cols.count; i++) {
         if (i > 0)
             outbuf_putc(&w->ob, ',');
-        const struct rec_field *f;
-        if (i < rec->nfields && rec->fields[i].name == w->cols[i]) {
-            f = &rec->fields[i];
-        } else {
-            long k = rec_find(rec, w->cols[i], &w->hints[i]);
-            if (k < 0)
-                continue;
-            f = &rec->fields[k];
-        }
-        put_field(&w->ob, f->val, f->len, f->type == REC_NULL);
+        const struct rec_field *f = rec_names_field(&w->cols, rec, i);
+        if (f)
+            put_field(&w->ob, f->val, f->len, f->type == REC_NULL);
     }
     outbuf_putc(&w->ob, '\n');
-    if (w->ob.error)
-        return rec_fail(w->env, ENGINE_IO_ERROR, "writing the output failed: %s",
-                        strerror(w->ob.error));
-    return ENGINE_OK;
+    return outbuf_status(&w->ob, w->env);
 }
 
 static int csvw_close(void *state)
 {
     struct csv_writer *w = state;
-    int err = outbuf_close(&w->ob);
-    int rc = err ? rec_fail(w->env, ENGINE_IO_ERROR, "writing the output failed: %s",
-                            strerror(err))
-                 : ENGINE_OK;
-    free(w->cols);
-    free(w->hints);
+    int rc = outbuf_finish(&w->ob, w->env);
+    rec_names_free(&w->cols);
     free(w);
     return rc;
 }
 
 const struct writer_ops writer_csv_ops = {
-    .format = "csv",
     .extension = "csv",
     .open = csvw_open,
     .write = csvw_write,

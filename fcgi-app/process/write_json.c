@@ -29,12 +29,11 @@ static int json_open_framed(void **state, const struct writer_args *args, bool l
         free(w);
         return rec_fail(args->env, ENGINE_NO_MEMORY, "out of memory");
     }
-    int err = outbuf_open(&w->ob, args->path);
-    if (err) {
+    int rc = outbuf_create(&w->ob, args->path, w->env);
+    if (rc != ENGINE_OK) {
         json_keys_free(w->keys);
         free(w);
-        return rec_fail(args->env, ENGINE_IO_ERROR, "cannot create the output: %s",
-                        strerror(err));
+        return rc;
     }
     if (!lines)
         outbuf_putc(&w->ob, '[');
@@ -62,10 +61,7 @@ static int json_write(void *state, const struct record *rec)
         return rec_fail(w->env, ENGINE_NO_MEMORY, "out of memory");
     if (w->lines)
         outbuf_putc(&w->ob, '\n');
-    if (w->ob.error)
-        return rec_fail(w->env, ENGINE_IO_ERROR, "writing the output failed: %s",
-                        strerror(w->ob.error));
-    return ENGINE_OK;
+    return outbuf_status(&w->ob, w->env);
 }
 
 static int json_close(void *state)
@@ -73,17 +69,13 @@ static int json_close(void *state)
     struct json_writer *w = state;
     if (!w->lines)
         outbuf_put(&w->ob, w->any ? "\n]\n" : "]\n", w->any ? 3 : 2);
-    int err = outbuf_close(&w->ob);
-    int rc = err ? rec_fail(w->env, ENGINE_IO_ERROR, "writing the output failed: %s",
-                            strerror(err))
-                 : ENGINE_OK;
+    int rc = outbuf_finish(&w->ob, w->env);
     json_keys_free(w->keys);
     free(w);
     return rc;
 }
 
 const struct writer_ops writer_json_ops = {
-    .format = "json",
     .extension = "json",
     .open = json_open,
     .write = json_write,
@@ -91,7 +83,6 @@ const struct writer_ops writer_json_ops = {
 };
 
 const struct writer_ops writer_jsonl_ops = {
-    .format = "jsonl",
     .extension = "jsonl",
     .open = jsonl_open,
     .write = json_write,

@@ -962,7 +962,6 @@ static int pqw_close(void *state)
 }
 
 const struct writer_ops writer_parquet_ops = {
-    .format = "parquet",
     .extension = "parquet",
     .validate_options = pqw_validate_options,
     .open = pqw_open,

@@ -32,9 +32,7 @@ struct xlsx_writer {
     lxw_worksheet *ws;
     lxw_format *bold;
     char *tmpdir;
-    const char **cols;
-    size_t *hints;
-    size_t ncols;
+    struct rec_names cols;
     bool header_done;
     lxw_row_t row;              /* next row of the current sheet */
     int sheets;
@@ -90,9 +88,9 @@ static int new_sheet(struct xlsx_writer *w)
 
 static int write_header(struct xlsx_writer *w)
 {
-    for (size_t i = 0; i < w->ncols && i < LXW_COL_MAX; i++) {
+    for (size_t i = 0; i < w->cols.count && i < LXW_COL_MAX; i++) {
         bool cut;
-        const char *s = cstr(w, w->cols[i], strlen(w->cols[i]), &cut);
+        const char *s = cstr(w, w->cols.names[i], strlen(w->cols.names[i]), &cut);
         if (!s)
             return rec_fail(w->env, ENGINE_NO_MEMORY, "out of memory");
         lxw_error err = worksheet_write_string(w->ws, 0, (lxw_col_t)i, s, w->bold);
@@ -104,25 +102,10 @@ static int write_header(struct xlsx_writer *w)
     return ENGINE_OK;
 }
 
-static int set_columns(struct xlsx_writer *w, const char *const *names, size_t n)
-{
-    w->cols = malloc((n ? n : 1) * sizeof(*w->cols));
-    w->hints = calloc(n ? n : 1, sizeof(*w->hints));
-    if (!w->cols || !w->hints)
-        return rec_fail(w->env, ENGINE_NO_MEMORY, "out of memory");
-    for (size_t i = 0; i < n; i++) {
-        w->cols[i] = names[i];
-        w->hints[i] = i;
-    }
-    w->ncols = n;
-    return ENGINE_OK;
-}
-
 static void free_writer(struct xlsx_writer *w)
 {
     free(w->tmpdir);
-    free(w->cols);
-    free(w->hints);
+    rec_names_free(&w->cols);
     free(w->buf);
     free(w);
 }
@@ -158,7 +141,8 @@ static int xlsxw_open(void **state, const struct writer_args *args)
     if ((rc = new_sheet(w)) != ENGINE_OK)
         goto out;
     if (args->columns && args->columns->count > 0) {
-        if ((rc = set_columns(w, args->columns->names, args->columns->count)) != ENGINE_OK ||
+        if ((rc = rec_names_copy(&w->cols, w->env, args->columns->names,
+                                 args->columns->count)) != ENGINE_OK ||
             (rc = write_header(w)) != ENGINE_OK)
             goto out;
     }
@@ -227,37 +211,20 @@ static int xlsxw_write(void *state, const struct record *rec)
 {
     struct xlsx_writer *w = state;
     int rc;
-    if (!w->cols) {
-        const char **names = malloc((rec->nfields ? rec->nfields : 1) * sizeof(*names));
-        if (!names)
-            return rec_fail(w->env, ENGINE_NO_MEMORY, "out of memory");
-        for (size_t i = 0; i < rec->nfields; i++)
-            names[i] = rec->fields[i].name;
-        rc = set_columns(w, names, rec->nfields);
-        free(names);
-        if (rc != ENGINE_OK)
-            return rc;
-    }
+    if (!w->cols.names && (rc = rec_names_of_record(&w->cols, w->env, rec)) != ENGINE_OK)
+        return rc;
     if (w->row > LXW_ROW_MAX - 1 && (rc = new_sheet(w)) != ENGINE_OK)
         return rc;
     if (!w->header_done && (rc = write_header(w)) != ENGINE_OK)
         return rc;
-    if (w->ncols > LXW_COL_MAX && !w->warned_columns) {
+    if (w->cols.count > LXW_COL_MAX && !w->warned_columns) {
         w->warned_columns = true;
         rec_report(w->env, rec->line, NULL, "warning", "TOO_MANY_COLUMNS",
                    "only the first %d columns fit in a worksheet", LXW_COL_MAX);
     }
-    for (size_t i = 0; i < w->ncols && i < LXW_COL_MAX; i++) {
-        const struct rec_field *f;
-        if (i < rec->nfields && rec->fields[i].name == w->cols[i]) {
-            f = &rec->fields[i];
-        } else {
-            long k = rec_find(rec, w->cols[i], &w->hints[i]);
-            if (k < 0)
-                continue;
-            f = &rec->fields[k];
-        }
-        lxw_error err = write_cell(w, (lxw_col_t)i, f, rec->line);
+    for (size_t i = 0; i < w->cols.count && i < LXW_COL_MAX; i++) {
+        const struct rec_field *f = rec_names_field(&w->cols, rec, i);
+        lxw_error err = f ? write_cell(w, (lxw_col_t)i, f, rec->line) : LXW_NO_ERROR;
         if (err != LXW_NO_ERROR)
             return lxw_fail(w, err);
     }
@@ -269,7 +236,7 @@ static int xlsxw_close(void *state)
 {
     struct xlsx_writer *w = state;
     int rc = ENGINE_OK;
-    if (!w->header_done && w->row == 0 && w->cols)
+    if (!w->header_done && w->row == 0 && w->cols.names)
         rc = write_header(w);
     lxw_error err = workbook_close(w->wb);
     if (err != LXW_NO_ERROR && rc == ENGINE_OK)
@@ -279,7 +246,6 @@ static int xlsxw_close(void *state)
 }
 
 const struct writer_ops writer_xlsx_ops = {
-    .format = "xlsx",
     .extension = "xlsx",
     .open = xlsxw_open,
     .write = xlsxw_write,
