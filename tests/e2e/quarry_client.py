@@ -92,29 +92,24 @@ class QuarryClient:
 
     # ---------------------------------------------------------------- accounts
 
-    def register(self, email=None, password="correct-horse-battery", retries=20, **extra):
+    def auth(self, method, path, **kw):
+        """api() for login and register, which share a low rate limit on the
+        test stack: waits out its 429s, so the answer is the handler's."""
+        return patiently(lambda: self.api(method, path, **kw))
+
+    def register(self, email=None, password="correct-horse-battery", **extra):
         """POST /auth/register; returns (status, body). A fresh unique email
-        when none is given. Waits out the rate limit (429) that register
-        shares with login."""
+        when none is given."""
         email = email or unique_email()
         payload = {"email": email, "password": password}
         payload.update(extra)
-        for _ in range(retries):
-            status, _, body = self.api("POST", "/auth/register", json=payload)
-            if status != 429:
-                break
-            time.sleep(0.5)
+        status, _, body = self.auth("POST", "/auth/register", json=payload)
         return status, body
 
-    def login(self, username, password, retries=20):
-        """POST /auth/login as a form; returns the access token. Waits out
-        the login rate limit (429) instead of failing."""
-        for _ in range(retries):
-            status, _, body = self.api("POST", "/auth/login",
-                                       form={"username": username, "password": password})
-            if status != 429:
-                break
-            time.sleep(0.5)
+    def login(self, username, password):
+        """POST /auth/login as a form; returns the access token."""
+        status, _, body = self.auth("POST", "/auth/login",
+                                    form={"username": username, "password": password})
         if status != 200:
             raise AssertionError("login as %s failed: %s %r" % (username, status, body))
         return body["access_token"]
@@ -127,6 +122,17 @@ class QuarryClient:
             raise AssertionError("register %s failed: %s %r" % (email, status, body))
         return {"email": email, "password": password, "user": body,
                 "token": self.login(email, password)}
+
+
+def patiently(call, retries=40):
+    """Runs call() until it answers something else than 429 (the login and
+    register rate limit of the test stack is low); returns its answer."""
+    for _ in range(retries):
+        answer = call()
+        if answer[0] != 429:
+            return answer
+        time.sleep(0.5)
+    return answer
 
 
 def parse_body(headers, data):

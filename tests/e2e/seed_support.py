@@ -16,7 +16,7 @@ import json
 import re
 import time
 
-from quarry_client import QuarryClient
+from quarry_client import QuarryClient, patiently  # noqa: F401 (the seed tests import it from here)
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 ISO_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
@@ -54,17 +54,6 @@ class SeedClient(QuarryClient):
 
 def seed_client(stack):
     return SeedClient(stack.base_url, stack.ssl_context)
-
-
-def patiently(call, retries=40):
-    """Runs call() until it answers something else than 429 (the login and
-    register rate limit of the test stack is low); returns its answer."""
-    for _ in range(retries):
-        answer = call()
-        if answer[0] != 429:
-            return answer
-        time.sleep(0.5)
-    return answer
 
 
 def example(text):

@@ -4,7 +4,7 @@ body can be wrong."""
 import json
 import time
 
-from quarry_client import assert_error_shape, jwt_key, make_jwt, unique_email
+from quarry_client import assert_error_shape, jwt_key, make_jwt, patiently, unique_email
 
 
 def test_register_returns_the_user(client):
@@ -34,9 +34,9 @@ def test_register_refusals(client):
     status, body = client.register(unique_email(), password="short")
     assert status == 422
     assert assert_error_shape(body, "VALIDATION_ERROR")["field"] == "password"
-    status, _, body = client.api("POST", "/auth/register", json={"password": "long-enough"})
+    status, _, body = client.auth("POST", "/auth/register", json={"password": "long-enough"})
     assert status == 422 and body["error"]["field"] == "email"
-    status, _, body = client.api("POST", "/auth/register", json={"email": 5, "password": "long-enough"})
+    status, _, body = client.auth("POST", "/auth/register", json={"email": 5, "password": "long-enough"})
     assert status == 422 and body["error"]["field"] == "email"
 
 
@@ -49,23 +49,23 @@ def test_extra_fields_are_ignored_and_never_grant_rights(client):
 
 def test_malformed_bodies(client):
     for raw in (b"{", b"[1,2]", b"{\"email\": \"a@b.co\",}", b"\"text\"", b"{} trailing"):
-        status, _, body = client.api("POST", "/auth/register", raw=raw,
-                                     headers={"Content-Type": "application/json"})
+        status, _, body = client.auth("POST", "/auth/register", raw=raw,
+                                      headers={"Content-Type": "application/json"})
         assert status == 422, raw
         assert_error_shape(body, "VALIDATION_ERROR")
-    status, _, body = client.api("POST", "/auth/register", raw=b"email=a@b.co",
-                                 headers={"Content-Type": "text/plain"})
+    status, _, body = client.auth("POST", "/auth/register", raw=b"email=a@b.co",
+                                  headers={"Content-Type": "text/plain"})
     assert status == 415
     assert_error_shape(body, "UNSUPPORTED_MEDIA_TYPE")
     big = json.dumps({"email": unique_email(), "password": "x" * (2 << 20)}).encode()
-    status, _, body = client.api("POST", "/auth/register", raw=big,
-                                 headers={"Content-Type": "application/json"})
+    status, _, body = client.auth("POST", "/auth/register", raw=big,
+                                  headers={"Content-Type": "application/json"})
     assert status == 413
     assert_error_shape(body, "PAYLOAD_TOO_LARGE")
     # Invalid UTF-8 inside a JSON string.
-    status, _, body = client.api("POST", "/auth/register",
-                                 raw=b'{"email":"a\xff@b.co","password":"long-enough"}',
-                                 headers={"Content-Type": "application/json"})
+    status, _, body = client.auth("POST", "/auth/register",
+                                  raw=b'{"email":"a\xff@b.co","password":"long-enough"}',
+                                  headers={"Content-Type": "application/json"})
     assert status == 422
 
 
@@ -74,15 +74,15 @@ def test_login_form_and_json(client):
     client.register(email, password="pass-word-1", username="name" + email[5:15])
     token = client.login(email, "pass-word-1")
     assert token.count(".") == 2
-    status, _, body = client.api("POST", "/auth/login",
-                                 json={"email": email, "password": "pass-word-1"})
+    status, _, body = client.auth("POST", "/auth/login",
+                                  json={"email": email, "password": "pass-word-1"})
     assert status == 200, body
     assert body["token_type"] == "bearer"
     assert body["expires_in"] > 0
     assert body["user"]["email"] == email
     assert body["user_id"] == body["user"]["id"]  # the FastAPI ETL document's shape
-    status, _, body = client.api("POST", "/auth/login",
-                                 form={"username": "name" + email[5:15], "password": "pass-word-1"})
+    status, _, body = client.auth("POST", "/auth/login",
+                                  form={"username": "name" + email[5:15], "password": "pass-word-1"})
     assert status == 200, body
     status, _, me = client.api("GET", "/users/me", token=body["access_token"])
     assert status == 200 and me["email"] == email
@@ -95,15 +95,18 @@ def test_login_refusals_look_the_same(client):
     client.register(email, password="pass-word-1")
     answers = []
     for user, password in ((email, "wrong-password"), (unique_email(), "pass-word-1")):
-        started = time.monotonic()
-        status, _, body = client.api("POST", "/auth/login", form={"username": user, "password": password})
-        answers.append((status, body["error"]["code"], body["error"]["message"], time.monotonic() - started))
+        def timed_login():
+            started = time.monotonic()
+            status, _, body = client.api("POST", "/auth/login", form={"username": user, "password": password})
+            return status, body, time.monotonic() - started
+        status, body, took = patiently(timed_login)
+        answers.append((status, body["error"]["code"], body["error"]["message"], took))
     assert answers[0][:3] == answers[1][:3]
     assert answers[0][0] == 400
     # Similar time: the unknown user also pays for one argon2id verification.
     slow, fast = max(answers[0][3], answers[1][3]), min(answers[0][3], answers[1][3])
     assert fast > slow / 5, answers
-    status, _, body = client.api("POST", "/auth/login", form={"username": email})
+    status, _, body = client.auth("POST", "/auth/login", form={"username": email})
     assert status == 422 and body["error"]["field"] == "password"
 
 
@@ -145,6 +148,6 @@ def test_unknown_route_and_method(client):
     status, _, body = client.api("GET", "/no/such/thing")
     assert status == 404
     assert_error_shape(body, "NOT_FOUND")
-    status, _, body = client.api("DELETE", "/auth/login")
+    status, _, body = client.auth("DELETE", "/auth/login")
     assert status == 405
     assert_error_shape(body, "METHOD_NOT_ALLOWED")

@@ -366,7 +366,18 @@ export const flows = {
     await page.keyboard.press("Enter");
     await h.rendered(page, "#/jobs/new");
     await tabTo(() => document.activeElement.type === "file", "file input");
-    const [chooser] = await Promise.all([page.waitForEvent("filechooser"), page.keyboard.press("Space")]);
+    // Space on the focused file input opens the chooser. On a loaded machine
+    // the key can land before Chromium wires the input up; press it again
+    // (still on the file input, still no mouse) rather than wait forever.
+    let chooser = null;
+    for (let i = 0; i < 3 && !chooser; i++) {
+      assert(await page.evaluate(() => document.activeElement.type) === "file", "focus stays on the file input");
+      [chooser] = await Promise.all([
+        page.waitForEvent("filechooser", { timeout: 8000 }).catch(() => null),
+        page.keyboard.press("Space"),
+      ]);
+    }
+    assert(chooser, "Space on the file input opens the file chooser");
     await chooser.setFiles({ name, mimeType: "text/csv", buffer: Buffer.from("id,city\n1,Oslo\n2,Rome\n3,Oslo\n") });
     await tabTo(() => document.activeElement.textContent === "Add a step", "add a step");
     await page.keyboard.press("Enter");
