@@ -165,6 +165,43 @@ void jflat_free(struct jflat *f)
     free(f);
 }
 
+int jflat_validate_config(json_object *config, char *field, size_t field_len, char *msg,
+                          size_t msg_len)
+{
+    struct jflat_options opt;
+    return jflat_options_parse(config, &opt, field, field_len, msg, msg_len);
+}
+
+int jflat_source_open(struct jflat_source *s, const struct reader_args *args, size_t buf_cap,
+                      int tok_flags)
+{
+    char field[64], msg[256];
+    struct jflat_options opt;
+    s->env = args->env;
+    s->in.fd = -1;
+    if (jflat_options_parse(args->config, &opt, field, sizeof(field), msg, sizeof(msg)))
+        return rec_fail(s->env, ENGINE_BAD_CONFIG, "processing_config.%s: %s", field, msg);
+    int rc = input_open(&s->in, args->path, s->env, buf_cap, 0, &s->buf, &s->cap);
+    if (rc != ENGINE_OK)
+        return rc;
+    s->tok = json_tokener_new_ex(JFLAT_PARSE_DEPTH);
+    s->flat = jflat_new(s->env, &opt);
+    if (!s->tok || !s->flat)
+        return rec_fail(s->env, ENGINE_NO_MEMORY, "out of memory");
+    json_tokener_set_flags(s->tok, tok_flags);
+    return ENGINE_OK;
+}
+
+void jflat_source_close(struct jflat_source *s)
+{
+    input_close(&s->in);
+    json_object_put(s->current);
+    if (s->tok)
+        json_tokener_free(s->tok);
+    jflat_free(s->flat);
+    free(s->buf);
+}
+
 /* Remembers a name made by flattening (a new interned name: the slow path only). */
 static void note_made(struct jflat *f, const char *interned)
 {

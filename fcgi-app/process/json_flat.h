@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <json-c/json.h>
 
+#include "process/input.h"
 #include "process/record.h"
 
 /* Nesting accepted by the JSON parser: deeper documents are refused. */
@@ -42,6 +43,30 @@ int jflat_record(struct jflat *f, json_object *value, struct record *rec);
 
 /* Adds the flattening counters to processing_metadata. */
 void jflat_metadata(const struct jflat *f, json_object *meta);
+
+/* reader_ops.validate_config of a reader whose only options are these. */
+int jflat_validate_config(json_object *config, char *field, size_t field_len, char *msg,
+                          size_t msg_len);
+
+/* What both JSON readers hold: their input, its buffer, one tokener
+ * (created once, reset for every value) and the flattener. */
+struct jflat_source {
+    struct rec_env *env;
+    struct input_stream in;
+    char *buf;
+    size_t cap;
+    json_tokener *tok;
+    json_object *current;   /* the value the last record's fields point into */
+    struct jflat *flat;
+};
+
+/* The JSON readers' prologue: reads the options, opens the input with a
+ * buffer of buf_cap bytes (input_open), makes the tokener (with
+ * tok_flags) and the flattener. Returns ENGINE_OK or a status given to
+ * rec_fail; jflat_source_close() cleans up either way. */
+int jflat_source_open(struct jflat_source *s, const struct reader_args *args, size_t buf_cap,
+                      int tok_flags);
+void jflat_source_close(struct jflat_source *s);
 
 /* Sniffing help: what the text at head looks like. */
 enum jflat_shape {

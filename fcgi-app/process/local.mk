@@ -24,6 +24,7 @@ libquarry_engine_a_SOURCES = \
 	fcgi-app/process/read_xls.c \
 	fcgi-app/process/read_xlsx.c \
 	fcgi-app/process/read_xml.c \
+	fcgi-app/process/xml_error.c fcgi-app/process/xml_error.h \
 	fcgi-app/process/record.c fcgi-app/process/record.h \
 	fcgi-app/process/sheet.c fcgi-app/process/sheet.h \
 	fcgi-app/process/scan.h \

@@ -27,16 +27,11 @@
 enum json_state { ST_FIRST, ST_NEXT, ST_SINGLE, ST_AFTER_SINGLE, ST_DONE };
 
 struct json_reader {
-    struct rec_env *env;
-    struct input_stream in;
-    char *buf;
-    size_t cap, pos, end;
+    struct jflat_source src;
+    size_t pos, end;          /* of src.buf */
     long long base;           /* file offset of buf[0] */
     bool eof;
     enum json_state state;
-    json_tokener *tok;
-    json_object *current;
-    struct jflat *flat;
     char *key;                /* a key being read while walking to the array */
     size_t key_len, key_cap;
     const char *array_path;   /* borrowed from the config */
@@ -84,7 +79,7 @@ static int fill(struct json_reader *r)
 {
     r->base += (long long)r->end;
     r->pos = r->end = 0;
-    ssize_t n = input_read(&r->in, r->buf, r->cap);
+    ssize_t n = input_read(&r->src.in, r->src.buf, r->src.cap);
     if (n < 0)
         return ENGINE_IO_ERROR;
     if (n == 0)
@@ -102,7 +97,7 @@ static int peek(struct json_reader *r)
         if (r->end == 0)
             return -1;
     }
-    return (unsigned char)r->buf[r->pos];
+    return (unsigned char)r->src.buf[r->pos];
 }
 
 static int peek_past_blanks(struct json_reader *r)
@@ -123,10 +118,10 @@ static long long offset(const struct json_reader *r)
 static int bad(struct json_reader *r, int c, const char *what)
 {
     if (c == -2)
-        return rec_env_status(r->env);
+        return rec_env_status(r->src.env);
     if (c == -1)
-        return rec_fail(r->env, ENGINE_BAD_INPUT, "the JSON ends too early (%s)", what);
-    return rec_fail(r->env, ENGINE_BAD_INPUT, "invalid JSON at byte %lld: %s", offset(r) + 1,
+        return rec_fail(r->src.env, ENGINE_BAD_INPUT, "the JSON ends too early (%s)", what);
+    return rec_fail(r->src.env, ENGINE_BAD_INPUT, "invalid JSON at byte %lld: %s", offset(r) + 1,
                     what);
 }
 
@@ -146,12 +141,12 @@ static int take_string(struct json_reader *r, bool keep)
         if (keep) {
             if (r->key_len == r->key_cap) {
                 if (r->key_cap >= JSON_MAX_KEY)
-                    return rec_fail(r->env, ENGINE_BAD_INPUT, "a key is longer than %u bytes",
+                    return rec_fail(r->src.env, ENGINE_BAD_INPUT, "a key is longer than %u bytes",
                                     JSON_MAX_KEY);
                 size_t cap = r->key_cap ? r->key_cap * 2 : 64;
                 char *k = realloc(r->key, cap);
                 if (!k)
-                    return rec_fail(r->env, ENGINE_NO_MEMORY, "out of memory");
+                    return rec_fail(r->src.env, ENGINE_NO_MEMORY, "out of memory");
                 r->key = k;
                 r->key_cap = cap;
             }
@@ -196,7 +191,7 @@ static int skip_value(struct json_reader *r)
     for (;;) {   /* a number, true, false or null */
         c = peek(r);
         if (c == -2)
-            return rec_env_status(r->env);
+            return rec_env_status(r->src.env);
         if (c < 0 || c == ',' || c == '}' || c == ']' || c == ' ' || c == '\t' || c == '\r' ||
             c == '\n')
             return ENGINE_OK;
@@ -209,14 +204,14 @@ static int find_member(struct json_reader *r, const char *name, size_t len)
 {
     int c = peek_past_blanks(r);
     if (c != '{')
-        return rec_fail(r->env, ENGINE_BAD_INPUT,
+        return rec_fail(r->src.env, ENGINE_BAD_INPUT,
                         "array_path \"%s\": the value before \"%.*s\" is not an object",
                         r->array_path, (int)len, name);
     r->pos++;
     for (;;) {
         c = peek_past_blanks(r);
         if (c == '}')
-            return rec_fail(r->env, ENGINE_BAD_INPUT,
+            return rec_fail(r->src.env, ENGINE_BAD_INPUT,
                             "array_path \"%s\": there is no key \"%.*s\"", r->array_path,
                             (int)len, name);
         if (c != '"')
@@ -225,8 +220,8 @@ static int find_member(struct json_reader *r, const char *name, size_t len)
         if (rc != ENGINE_OK)
             return rc;
         /* json-c decodes the key's escapes. */
-        json_tokener_reset(r->tok);
-        json_object *key = json_tokener_parse_ex(r->tok, r->key, (int)r->key_len);
+        json_tokener_reset(r->src.tok);
+        json_object *key = json_tokener_parse_ex(r->src.tok, r->key, (int)r->key_len);
         bool match = false;
         if (key && json_object_is_type(key, json_type_string) &&
             (size_t)json_object_get_string_len(key) == len)
@@ -260,7 +255,7 @@ static int find_array(struct json_reader *r)
     }
     c = peek_past_blanks(r);
     if (c == -1)
-        return rec_fail(r->env, ENGINE_BAD_INPUT, "the file is empty");
+        return rec_fail(r->src.env, ENGINE_BAD_INPUT, "the file is empty");
     if (!r->array_path) {
         if (c == '[') {
             r->pos++;
@@ -287,7 +282,7 @@ static int find_array(struct json_reader *r)
     }
     c = peek_past_blanks(r);
     if (c != '[')
-        return rec_fail(r->env, ENGINE_BAD_INPUT, "array_path \"%s\" is not an array",
+        return rec_fail(r->src.env, ENGINE_BAD_INPUT, "array_path \"%s\" is not an array",
                         r->array_path);
     r->pos++;
     r->state = ST_FIRST;
@@ -301,44 +296,23 @@ static void json_close(void *state)
     struct json_reader *r = state;
     if (!r)
         return;
-    input_close(&r->in);
-    json_object_put(r->current);
-    if (r->tok)
-        json_tokener_free(r->tok);
-    jflat_free(r->flat);
+    jflat_source_close(&r->src);
     free(r->key);
-    free(r->buf);
     free(r);
 }
 
 static int json_open(void **state, const struct reader_args *args)
 {
     char field[64], msg[256];
-    struct jflat_options opt;
     struct json_reader *r = calloc(1, sizeof(*r));
-    int rc = ENGINE_NO_MEMORY;
     if (!r)
         return rec_fail(args->env, ENGINE_NO_MEMORY, "out of memory");
-    r->env = args->env;
-    r->in.fd = -1;
-    if (jflat_options_parse(args->config, &opt, field, sizeof(field), msg, sizeof(msg)) ||
-        parse_array_path(args->config, &r->array_path, field, sizeof(field), msg,
-                         sizeof(msg))) {
-        rc = rec_fail(r->env, ENGINE_BAD_CONFIG, "processing_config.%s: %s", field, msg);
-        goto out;
-    }
-    rc = input_open(&r->in, args->path, r->env, JSON_CHUNK, 0, &r->buf, &r->cap);
-    if (rc != ENGINE_OK)
-        goto out;
-    r->tok = json_tokener_new_ex(JFLAT_PARSE_DEPTH);
-    r->flat = jflat_new(r->env, &opt);
-    if (!r->tok || !r->flat) {
-        rc = rec_fail(r->env, ENGINE_NO_MEMORY, "out of memory");
-        goto out;
-    }
-    json_tokener_set_flags(r->tok, JSON_TOKENER_VALIDATE_UTF8);
-    rc = find_array(r);
-out:
+    int rc = jflat_source_open(&r->src, args, JSON_CHUNK, JSON_TOKENER_VALIDATE_UTF8);
+    if (rc == ENGINE_OK &&
+        parse_array_path(args->config, &r->array_path, field, sizeof(field), msg, sizeof(msg)))
+        rc = rec_fail(r->src.env, ENGINE_BAD_CONFIG, "processing_config.%s: %s", field, msg);
+    if (rc == ENGINE_OK)
+        rc = find_array(r);
     if (rc != ENGINE_OK) {
         json_close(r);
         return rc;
@@ -352,18 +326,18 @@ out:
 static int parse_value(struct json_reader *r, json_object **value)
 {
     long long start = offset(r);
-    json_tokener_reset(r->tok);
+    json_tokener_reset(r->src.tok);
     for (;;) {
         if (r->pos == r->end) {
             if (r->eof || fill(r) != ENGINE_OK)
-                return r->eof ? rec_fail(r->env, ENGINE_BAD_INPUT,
+                return r->eof ? rec_fail(r->src.env, ENGINE_BAD_INPUT,
                                          "the JSON ends inside record %lld", r->records + 1)
-                              : rec_env_status(r->env);
+                              : rec_env_status(r->src.env);
             continue;   /* fill() sets eof on an empty read */
         }
-        json_object *o = json_tokener_parse_ex(r->tok, r->buf + r->pos, (int)(r->end - r->pos));
-        r->pos += json_tokener_get_parse_end(r->tok);
-        enum json_tokener_error e = json_tokener_get_error(r->tok);
+        json_object *o = json_tokener_parse_ex(r->src.tok, r->src.buf + r->pos, (int)(r->end - r->pos));
+        r->pos += json_tokener_get_parse_end(r->src.tok);
+        enum json_tokener_error e = json_tokener_get_error(r->src.tok);
         if (e == json_tokener_success) {
             *value = o;
             return ENGINE_OK;
@@ -371,10 +345,10 @@ static int parse_value(struct json_reader *r, json_object **value)
         if (e == json_tokener_continue)
             continue;
         if (e == json_tokener_error_depth)
-            return rec_fail(r->env, ENGINE_BAD_INPUT,
+            return rec_fail(r->src.env, ENGINE_BAD_INPUT,
                             "record %lld (byte %lld) is nested deeper than %d levels",
                             r->records + 1, start + 1, JFLAT_PARSE_DEPTH);
-        return rec_fail(r->env, ENGINE_BAD_INPUT, "invalid JSON in record %lld at byte %lld: %s",
+        return rec_fail(r->src.env, ENGINE_BAD_INPUT, "invalid JSON in record %lld at byte %lld: %s",
                         r->records + 1, offset(r), json_tokener_error_desc(e));
     }
 }
@@ -382,8 +356,8 @@ static int parse_value(struct json_reader *r, json_object **value)
 static int json_next(void *state, struct record *rec)
 {
     struct json_reader *r = state;
-    json_object_put(r->current);
-    r->current = NULL;
+    json_object_put(r->src.current);
+    r->src.current = NULL;
     int c;
     switch (r->state) {
     case ST_DONE:
@@ -426,9 +400,9 @@ static int json_next(void *state, struct record *rec)
     json_object *o = NULL;
     if (parse_value(r, &o) != ENGINE_OK)
         return READ_ERROR;
-    r->current = o;
+    r->src.current = o;
     rec->line = ++r->records;
-    if (jflat_record(r->flat, o, rec) != ENGINE_OK)
+    if (jflat_record(r->src.flat, o, rec) != ENGINE_OK)
         return READ_ERROR;
     return READ_RECORD;
 }
@@ -444,7 +418,7 @@ static int json_metadata(void *state, json_object *meta)
         json_object_object_add(meta, "array_path", json_object_new_string(r->array_path));
     json_object_object_add(meta, "array_path_used",
                            r->array_path ? json_object_new_string(r->array_path) : NULL);
-    jflat_metadata(r->flat, meta);
+    jflat_metadata(r->src.flat, meta);
     return ENGINE_OK;
 }
 

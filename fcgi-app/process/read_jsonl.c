@@ -22,66 +22,31 @@
 #define JSONL_MAX_LINE (64u << 20)
 
 struct jsonl_reader {
-    struct rec_env *env;
-    struct input_stream in;
-    char *buf;
-    size_t cap, start, end;
+    struct jflat_source src;
+    size_t start, end;        /* of src.buf */
     bool eof;
     bool skipping;            /* inside an overlong line: drop bytes up to its end */
     long long line;           /* number of the last line taken from the buffer */
-    json_tokener *tok;
-    json_object *current;     /* the object the fields of the last record point into */
-    struct jflat *flat;
     long long records, rejected, blank;
 };
-
-static int jsonl_validate_config(json_object *config, char *field, size_t field_len, char *msg,
-                                 size_t msg_len)
-{
-    struct jflat_options opt;
-    return jflat_options_parse(config, &opt, field, field_len, msg, msg_len);
-}
 
 static void jsonl_close(void *state)
 {
     struct jsonl_reader *r = state;
     if (!r)
         return;
-    input_close(&r->in);
-    json_object_put(r->current);
-    if (r->tok)
-        json_tokener_free(r->tok);
-    jflat_free(r->flat);
-    free(r->buf);
+    jflat_source_close(&r->src);
     free(r);
 }
 
 static int jsonl_open(void **state, const struct reader_args *args)
 {
-    char field[64], msg[256];
-    struct jflat_options opt;
     struct jsonl_reader *r = calloc(1, sizeof(*r));
-    int rc = ENGINE_NO_MEMORY;
     if (!r)
         return rec_fail(args->env, ENGINE_NO_MEMORY, "out of memory");
-    r->env = args->env;
-    r->in.fd = -1;
-    if (jflat_options_parse(args->config, &opt, field, sizeof(field), msg, sizeof(msg))) {
-        rc = rec_fail(r->env, ENGINE_BAD_CONFIG, "processing_config.%s: %s", field, msg);
-        goto out;
-    }
-    rc = input_open(&r->in, args->path, r->env, JSONL_BUF_INITIAL, 0, &r->buf, &r->cap);
-    if (rc != ENGINE_OK)
-        goto out;
-    r->tok = json_tokener_new_ex(JFLAT_PARSE_DEPTH);
-    r->flat = jflat_new(r->env, &opt);
-    if (!r->tok || !r->flat) {
-        rc = rec_fail(r->env, ENGINE_NO_MEMORY, "out of memory");
-        goto out;
-    }
     /* Strict: a line holds exactly one value and nothing after it. */
-    json_tokener_set_flags(r->tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-out:
+    int rc = jflat_source_open(&r->src, args, JSONL_BUF_INITIAL,
+                               JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
     if (rc != ENGINE_OK) {
         jsonl_close(r);
         return rc;
@@ -94,19 +59,19 @@ out:
 static int fill(struct jsonl_reader *r)
 {
     if (r->start > 0) {
-        memmove(r->buf, r->buf + r->start, r->end - r->start);
+        memmove(r->src.buf, r->src.buf + r->start, r->end - r->start);
         r->end -= r->start;
         r->start = 0;
     }
-    if (r->end == r->cap && r->cap < JSONL_MAX_LINE) {
-        size_t cap = r->cap * 2;
-        char *b = realloc(r->buf, cap);
+    if (r->end == r->src.cap && r->src.cap < JSONL_MAX_LINE) {
+        size_t cap = r->src.cap * 2;
+        char *b = realloc(r->src.buf, cap);
         if (!b)
-            return rec_fail(r->env, ENGINE_NO_MEMORY, "out of memory reading the input");
-        r->buf = b;
-        r->cap = cap;
+            return rec_fail(r->src.env, ENGINE_NO_MEMORY, "out of memory reading the input");
+        r->src.buf = b;
+        r->src.cap = cap;
     }
-    ssize_t n = input_read(&r->in, r->buf + r->end, r->cap - r->end);
+    ssize_t n = input_read(&r->src.in, r->src.buf + r->end, r->src.cap - r->end);
     if (n < 0)
         return ENGINE_IO_ERROR;
     if (n == 0)
@@ -121,11 +86,11 @@ enum take { TAKE_LINE, TAKE_EOF, TAKE_ERROR, TAKE_OVERLONG };
 static enum take take_line(struct jsonl_reader *r, char **p, size_t *len)
 {
     for (;;) {
-        char *s = r->buf + r->start;
+        char *s = r->src.buf + r->start;
         char *nl = memchr(s, '\n', r->end - r->start);
         if (nl) {
             r->line++;
-            r->start = (size_t)(nl + 1 - r->buf);
+            r->start = (size_t)(nl + 1 - r->src.buf);
             if (r->skipping) {
                 r->skipping = false;
                 continue;
@@ -147,7 +112,7 @@ static enum take take_line(struct jsonl_reader *r, char **p, size_t *len)
             }
             return TAKE_LINE;
         }
-        if (r->skipping || (r->start == 0 && r->end == r->cap && r->cap >= JSONL_MAX_LINE)) {
+        if (r->skipping || (r->start == 0 && r->end == r->src.cap && r->src.cap >= JSONL_MAX_LINE)) {
             bool first = !r->skipping;
             r->start = r->end = 0;   /* drop what we have of the overlong line */
             r->skipping = true;
@@ -162,15 +127,15 @@ static enum take take_line(struct jsonl_reader *r, char **p, size_t *len)
 static int reject(struct jsonl_reader *r, const char *code, const char *msg)
 {
     r->rejected++;
-    rec_report(r->env, r->line, NULL, "error", code, "%s", msg);
+    rec_report(r->src.env, r->line, NULL, "error", code, "%s", msg);
     return READ_REJECTED;
 }
 
 static int jsonl_next(void *state, struct record *rec)
 {
     struct jsonl_reader *r = state;
-    json_object_put(r->current);
-    r->current = NULL;
+    json_object_put(r->src.current);
+    r->src.current = NULL;
     for (;;) {
         char *p;
         size_t len;
@@ -182,7 +147,7 @@ static int jsonl_next(void *state, struct record *rec)
         case TAKE_OVERLONG:
             /* take_line counts the skipped line when it reaches its end */
             r->rejected++;
-            rec_report(r->env, r->line + 1, NULL, "error", "LINE_TOO_LONG",
+            rec_report(r->src.env, r->line + 1, NULL, "error", "LINE_TOO_LONG",
                        "the line is longer than %u MB", JSONL_MAX_LINE >> 20);
             return READ_REJECTED;
         case TAKE_LINE:
@@ -202,14 +167,14 @@ static int jsonl_next(void *state, struct record *rec)
         }
         if (len > INT32_MAX)
             return reject(r, "LINE_TOO_LONG", "the line is too long");
-        json_tokener_reset(r->tok);
-        json_object *o = json_tokener_parse_ex(r->tok, p, (int)len);
-        enum json_tokener_error e = json_tokener_get_error(r->tok);
+        json_tokener_reset(r->src.tok);
+        json_object *o = json_tokener_parse_ex(r->src.tok, p, (int)len);
+        enum json_tokener_error e = json_tokener_get_error(r->src.tok);
         if (e == json_tokener_continue) {
             /* A NUL tells the tokener the input ends here: it completes a
              * bare number or null, and anything else is cut off. */
-            o = json_tokener_parse_ex(r->tok, "", 1);
-            e = json_tokener_get_error(r->tok);
+            o = json_tokener_parse_ex(r->src.tok, "", 1);
+            e = json_tokener_get_error(r->src.tok);
             if (e != json_tokener_success)
                 return reject(r, "INVALID_JSON",
                               "invalid JSON: the value is cut off at the end of the line");
@@ -219,16 +184,16 @@ static int jsonl_next(void *state, struct record *rec)
             if (e == json_tokener_success)
                 return reject(r, "NOT_AN_OBJECT", "the line is null, not a JSON object");
             snprintf(msg, sizeof(msg), "invalid JSON: %s (at byte %zu of the line)",
-                     json_tokener_error_desc(e), json_tokener_get_parse_end(r->tok) + 1);
+                     json_tokener_error_desc(e), json_tokener_get_parse_end(r->src.tok) + 1);
             return reject(r, e == json_tokener_error_depth ? "TOO_DEEP" : "INVALID_JSON", msg);
         }
         if (!json_object_is_type(o, json_type_object)) {
             json_object_put(o);
             return reject(r, "NOT_AN_OBJECT", "the line is a JSON value but not an object");
         }
-        r->current = o;
+        r->src.current = o;
         rec->line = r->line;
-        if (jflat_record(r->flat, o, rec) != ENGINE_OK)
+        if (jflat_record(r->src.flat, o, rec) != ENGINE_OK)
             return READ_ERROR;
         r->records++;
         return READ_RECORD;
@@ -243,7 +208,7 @@ static int jsonl_metadata(void *state, json_object *meta)
     json_object_object_add(meta, "lines_read", json_object_new_int64(r->line));
     json_object_object_add(meta, "lines_rejected", json_object_new_int64(r->rejected));
     json_object_object_add(meta, "blank_lines", json_object_new_int64(r->blank));
-    jflat_metadata(r->flat, meta);
+    jflat_metadata(r->src.flat, meta);
     return ENGINE_OK;
 }
 
@@ -268,7 +233,7 @@ static int jsonl_sniff(const unsigned char *head, size_t len, const char *name_h
 
 const struct reader_ops reader_jsonl_ops = {
     .sniff = jsonl_sniff,
-    .validate_config = jsonl_validate_config,
+    .validate_config = jflat_validate_config,
     .open = jsonl_open,
     .next = jsonl_next,
     .columns = NULL,

@@ -33,6 +33,7 @@
 #include "process/record.h"
 #include "process/sheet.h"
 #include "process/text.h"
+#include "process/xml_error.h"
 
 #define XLSX_MAX_PART (1ULL << 30)
 #define XLSX_BOMB_SIZE (16ULL << 20)
@@ -79,8 +80,7 @@ struct sheet_stream {
 struct xlsx_reader {
     struct sheet_reader sheet;
     zip_t *za;
-    char error[256];            /* first XML error of the part being read */
-    int error_line;
+    struct xml_error error;     /* the first XML error of the part being read */
     bool bomb;                  /* a part inflated past its cap */
     bool date1904;
     char **sheet_names, **sheet_paths;
@@ -124,24 +124,6 @@ static int part_close(void *ctx)
     return 0;
 }
 
-static void quiet(void *ctx, const char *msg, ...)
-{
-    (void)ctx;
-    (void)msg;
-}
-
-static void on_xml_error(void *arg, xmlErrorPtr e)
-{
-    struct xlsx_reader *r = arg;
-    if (r->error[0] || !e || e->level < XML_ERR_ERROR)
-        return;
-    snprintf(r->error, sizeof(r->error), "%s", e->message ? e->message : "parse error");
-    size_t n = strlen(r->error);
-    while (n > 0 && (r->error[n - 1] == '\n' || r->error[n - 1] == ' '))
-        r->error[--n] = '\0';
-    r->error_line = e->line;
-}
-
 static zip_int64_t locate(struct xlsx_reader *r, const char *name)
 {
     zip_int64_t idx = zip_name_locate(r->za, name, 0);
@@ -179,14 +161,13 @@ static int open_part(struct xlsx_reader *r, const char *name, bool required, xml
         return rec_fail(r->sheet.env, ENGINE_BAD_INPUT, "cannot read the workbook part %s: %s", name,
                         zip_strerror(r->za));
     }
-    r->error[0] = '\0';
     r->part_read = 0;
     /* xmlReaderForIO owns p from here on, and closes it even when it fails */
     *x = xmlReaderForIO(part_read, part_close, p, name, NULL,
                         XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
     if (!*x)
         return rec_fail(r->sheet.env, ENGINE_NO_MEMORY, "cannot parse the workbook part %s", name);
-    xmlTextReaderSetStructuredErrorHandler(*x, on_xml_error, r);
+    xml_error_watch(*x, &r->error);
     return ENGINE_OK;
 }
 
@@ -208,7 +189,7 @@ static int step(struct xlsx_reader *r, xmlTextReaderPtr x, const char *name)
                  name);
     else
         rec_fail(r->sheet.env, ENGINE_BAD_INPUT, "invalid XML in the workbook part %s at line %d: %s",
-                 name, r->error_line, r->error[0] ? r->error : "parse error");
+                 name, r->error.line, r->error.text[0] ? r->error.text : "parse error");
     return -1;
 }
 
@@ -910,10 +891,7 @@ static int xlsx_open(void **state, const struct reader_args *args)
     int rc = sheet_reader_open(&r->sheet, args);
     if (rc != ENGINE_OK)
         goto out;
-    xmlInitParser();
-    /* libxml2 prints encoding errors through its generic handler; the
-     * part's reader reports them itself */
-    xmlSetGenericErrorFunc(NULL, quiet);
+    xml_error_quiet();
     int err = 0;
     r->za = zip_open(args->path, ZIP_RDONLY, &err);
     if (!r->za) {

@@ -46,6 +46,7 @@
 #include <libxml/xmlreader.h>
 
 #include "process/record.h"
+#include "process/xml_error.h"
 
 #define XML_DEFAULT_DEPTH 10
 #define XML_MAX_DEPTH 100
@@ -76,9 +77,8 @@ struct xml_reader {
     struct xml_options opt;
     const char *path;
     xmlTextReaderPtr reader;
-    char error[256];              /* first parser error */
+    struct xml_error error;       /* the first parser error */
     xmlDocPtr orphan;             /* a failed reader's document, freed after the reader */
-    int error_line;
     bool skip_subtree;            /* the last record was expanded: move past it */
     bool root_seen, in_root;
     int root_depth;
@@ -309,12 +309,6 @@ static void note_namespaces(struct xml_reader *r, const xmlNs *ns)
 
 /* ---- parser ---- */
 
-static void quiet(void *ctx, const char *msg, ...)
-{
-    (void)ctx;
-    (void)msg;
-}
-
 /* Quarry never needs a file or url that a document points to. */
 static xmlParserInputPtr refuse_external(const char *url, const char *id, xmlParserCtxtPtr ctxt)
 {
@@ -322,18 +316,6 @@ static xmlParserInputPtr refuse_external(const char *url, const char *id, xmlPar
     (void)id;
     (void)ctxt;
     return NULL;
-}
-
-static void on_error(void *arg, xmlErrorPtr e)
-{
-    struct xml_reader *r = arg;
-    if (r->error[0] || !e || e->level < XML_ERR_ERROR)
-        return;
-    snprintf(r->error, sizeof(r->error), "%s", e->message ? e->message : "parse error");
-    size_t n = strlen(r->error);
-    while (n > 0 && (r->error[n - 1] == '\n' || r->error[n - 1] == ' '))
-        r->error[--n] = '\0';
-    r->error_line = e->line;
 }
 
 static bool dtd_has_entities(const xmlDtd *dtd)
@@ -365,11 +347,11 @@ static int refuse_entities(struct xml_reader *r)
 static int parse_failed(struct xml_reader *r, xmlTextReaderPtr reader)
 {
     bool entities = failed_doc_declares_entities(reader, &r->orphan);
-    if (entities || strstr(r->error, "ntity"))
+    if (entities || strstr(r->error.text, "ntity"))
         return refuse_entities(r);
-    if (r->error[0])
-        return rec_fail(r->env, ENGINE_BAD_INPUT, "invalid XML at line %d: %s", r->error_line,
-                        r->error);
+    if (r->error.text[0])
+        return rec_fail(r->env, ENGINE_BAD_INPUT, "invalid XML at line %d: %s", r->error.line,
+                        r->error.text);
     return rec_fail(r->env, ENGINE_BAD_INPUT, "invalid XML");
 }
 
@@ -382,7 +364,7 @@ static xmlTextReaderPtr open_reader(struct xml_reader *r)
         rec_fail(r->env, ENGINE_IO_ERROR, "cannot open the input");
         return NULL;
     }
-    xmlTextReaderSetStructuredErrorHandler(reader, on_error, r);
+    xml_error_watch(reader, &r->error);
     return reader;
 }
 
@@ -888,11 +870,8 @@ static int xml_open(void **state, const struct reader_args *args)
         free(r);
         return rec_fail(args->env, ENGINE_BAD_CONFIG, "processing_config.%s: %s", field, msg);
     }
-    xmlInitParser();
+    xml_error_quiet();
     xmlSetExternalEntityLoader(refuse_external);
-    /* Encoding errors go to libxml2's generic handler (stderr), not to the
-     * reader's: the reader reports them itself. */
-    xmlSetGenericErrorFunc(NULL, quiet);
     r->cap = 64;
     r->fields = malloc(r->cap * sizeof(*r->fields));
     r->name_cap = 256;

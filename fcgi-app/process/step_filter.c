@@ -31,8 +31,6 @@ static const struct {
     {">", OP_GT},  {">=", OP_GTE}, {"<", OP_LT},      {"<=", OP_LTE},
 };
 
-#define MAX_IN_VALUES 10000
-
 struct filter {
     struct rec_env *env;
     const char *column;
@@ -87,18 +85,7 @@ static int filter_validate(json_object *params, char *field, size_t field_len, c
             return step_err_set(&e, "value", "is required for %s", op_names[op]);
         if (!json_object_is_type(v, json_type_array))
             return step_err_set(&e, "value", "must be an array for %s", op_names[op]);
-        if (json_object_array_length(v) > MAX_IN_VALUES)
-            return step_err_set(&e, "value", "must have at most %d values", MAX_IN_VALUES);
-        for (size_t i = 0; i < json_object_array_length(v); i++) {
-            json_object *x = json_object_array_get_idx(v, i);
-            if (!x || json_object_is_type(x, json_type_object) ||
-                json_object_is_type(x, json_type_array)) {
-                char sub[48];
-                snprintf(sub, sizeof(sub), "value[%zu]", i);
-                return step_err_set(&e, sub, "must be a string, number or boolean");
-            }
-        }
-        return 0;
+        return param_scalar_list(v, "value", &e);
     case OP_REGEX:
         return param_regex(params, "value", !case_sensitive, &e);
     default:

@@ -8,6 +8,8 @@
 #include "process/step_util.h"
 #include "process/text.h"
 
+#define STEP_MAX_LIST 10000   /* values of an in / not_in list */
+
 int step_err_set(struct step_err *e, const char *field, const char *fmt, ...)
 {
     snprintf(e->field, e->field_len, "%s", field);
@@ -95,6 +97,23 @@ int param_enum(json_object *params, const char *key, const char *const *names, b
     char list[512];
     return step_err_set(e, key, "must be one of: %s",
                         text_join(list, sizeof(list), names, (size_t)n));
+}
+
+int param_scalar_list(json_object *v, const char *key, struct step_err *e)
+{
+    size_t n = json_object_array_length(v);
+    if (n > STEP_MAX_LIST)
+        return step_err_set(e, key, "must have at most %d values", STEP_MAX_LIST);
+    for (size_t i = 0; i < n; i++) {
+        json_object *x = json_object_array_get_idx(v, i);
+        if (!x || json_object_is_type(x, json_type_object) ||
+            json_object_is_type(x, json_type_array)) {
+            char sub[48];
+            snprintf(sub, sizeof(sub), "%s[%zu]", key, i);
+            return step_err_set(e, sub, "must be a string, number or boolean");
+        }
+    }
+    return 0;
 }
 
 int param_bool(json_object *params, const char *key, bool *out, struct step_err *e)

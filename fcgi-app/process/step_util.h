@@ -33,6 +33,9 @@ int param_columns(json_object *params, const char *key, bool required, struct st
 /* One of names[] (NULL-terminated); *idx is its index (left as is when optional and missing). */
 int param_enum(json_object *params, const char *key, const char *const *names, bool required,
                int *idx, struct step_err *e);
+/* The operands of in / not_in (v an array, checked by the caller): at
+ * most 10000 strings, numbers or booleans, reported under key. */
+int param_scalar_list(json_object *v, const char *key, struct step_err *e);
 /* A boolean (left as is when missing). */
 int param_bool(json_object *params, const char *key, bool *out, struct step_err *e);
 /* A string that compiles as a POSIX extended regex. */

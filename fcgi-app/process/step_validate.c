@@ -82,18 +82,7 @@ static int validate_validate(json_object *params, char *field, size_t field_len,
         if (!v || !json_object_is_type(v, json_type_array) || json_object_array_length(v) == 0)
             return step_err_set(&e, "value", "must be a non-empty array for %s",
                                 rule_names[rule]);
-        if (json_object_array_length(v) > 10000)
-            return step_err_set(&e, "value", "must have at most 10000 values");
-        for (size_t i = 0; i < json_object_array_length(v); i++) {
-            json_object *x = json_object_array_get_idx(v, i);
-            if (!x || json_object_is_type(x, json_type_object) ||
-                json_object_is_type(x, json_type_array)) {
-                char sub[48];
-                snprintf(sub, sizeof(sub), "value[%zu]", i);
-                return step_err_set(&e, sub, "must be a string, number or boolean");
-            }
-        }
-        return 0;
+        return param_scalar_list(v, "value", &e);
     case R_MIN_LENGTH:
     case R_MAX_LENGTH:
         if (!v || !json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0)

@@ -56,8 +56,7 @@ static const char *const kind_names[] = {"string", "integer", "number",
                                          "boolean", "date",   "datetime"};
 
 struct pqw_col {
-    const char *name;          /* interned */
-    size_t hint;
+    const char *name;          /* interned: the writer's names.names[i] */
     struct pq_buf text;        /* the group's non-null values, back to back */
     uint32_t *ends;            /* per row: where its value ends in text */
     uint8_t *isnull;
@@ -74,6 +73,7 @@ struct pq_writer {
     struct outbuf ob;
     int codec;
     size_t group_rows_max;
+    struct rec_names names;    /* the columns, and where each is found in a record */
     struct pqw_col *cols;
     size_t ncols;
     bool columns_set, typed;
@@ -128,15 +128,15 @@ static int pqw_validate_options(json_object *params, char *field, size_t field_l
 
 /* ---------------------------------------------------------------- buffering */
 
-static int set_columns(struct pq_writer *w, const char *const *names, size_t n)
+/* The column buffers, once w->names is set. */
+static int set_columns(struct pq_writer *w)
 {
+    size_t n = w->names.count;
     w->cols = calloc(n ? n : 1, sizeof(*w->cols));
     if (!w->cols)
         return rec_fail(w->env, ENGINE_NO_MEMORY, "out of memory");
-    for (size_t i = 0; i < n; i++) {
-        w->cols[i].name = names[i];
-        w->cols[i].hint = i;
-    }
+    for (size_t i = 0; i < n; i++)
+        w->cols[i].name = w->names.names[i];
     w->ncols = n;
     w->columns_set = true;
     return ENGINE_OK;
@@ -192,14 +192,8 @@ static int pqw_write(void *state, const struct record *rec)
 {
     struct pq_writer *w = state;
     if (!w->columns_set) {
-        const char **names = malloc((rec->nfields ? rec->nfields : 1) * sizeof(*names));
-        if (!names)
-            return rec_fail(w->env, ENGINE_NO_MEMORY, "out of memory");
-        for (size_t i = 0; i < rec->nfields; i++)
-            names[i] = rec->fields[i].name;
-        int rc = set_columns(w, names, rec->nfields);
-        free(names);
-        if (rc != ENGINE_OK)
+        int rc = rec_names_of_record(&w->names, w->env, rec);
+        if (rc != ENGINE_OK || (rc = set_columns(w)) != ENGINE_OK)
             return rc;
     }
     if (w->rows == w->rows_cap && grow_rows(w) != ENGINE_OK)
@@ -207,14 +201,7 @@ static int pqw_write(void *state, const struct record *rec)
     size_t row = w->rows;
     for (size_t i = 0; i < w->ncols; i++) {
         struct pqw_col *c = &w->cols[i];
-        const struct rec_field *f = NULL;
-        if (i < rec->nfields && rec->fields[i].name == c->name) {
-            f = &rec->fields[i];
-        } else {
-            long k = rec_find(rec, c->name, &c->hint);
-            if (k >= 0)
-                f = &rec->fields[k];
-        }
+        const struct rec_field *f = rec_names_field(&w->names, rec, i);
         bool null = !f || f->type == REC_NULL;
         c->isnull[row] = null;
         if (!null) {
@@ -768,9 +755,8 @@ static int write_column(struct pq_writer *w, struct pqw_col *c, struct pq_column
     } while (r0 < w->rows);
     m->total_uncompressed_size = unc;
     m->total_compressed_size = comp;
-    if (w->ob.error)
-        return rec_fail(w->env, ENGINE_IO_ERROR, "writing the output failed: %s",
-                        strerror(w->ob.error));
+    if ((rc = outbuf_status(&w->ob, w->env)) != ENGINE_OK)
+        return rc;
     return fill_stats(w, c, c->kind, &st, &m->stats);
 }
 
@@ -888,6 +874,7 @@ static void free_writer(struct pq_writer *w)
         free(w->cols[i].isnull);
     }
     free(w->cols);
+    rec_names_free(&w->names);
     for (uint32_t g = 0; g < w->ngroups; g++) {
         for (uint32_t c = 0; c < w->groups[g].ncolumns; c++)
             free((void *)w->groups[g].columns[c].meta.stats.min);   /* min and max: one block */
@@ -925,20 +912,19 @@ static int pqw_open(void **state, const struct writer_args *args)
     }
     tc_writer_init(&w->header);
     w->codecs = pq_codecs_new();
-    int err = outbuf_open(&w->ob, args->path);
-    if (err || !w->codecs) {
-        if (!err)
-            outbuf_close(&w->ob);
+    int rc = w->codecs ? outbuf_create(&w->ob, args->path, w->env)
+                       : rec_fail(w->env, ENGINE_NO_MEMORY, "out of memory");
+    if (rc != ENGINE_OK) {
         free_writer(w);
-        return err ? rec_fail(args->env, ENGINE_IO_ERROR, "cannot create the output: %s",
-                              strerror(err))
-                   : rec_fail(args->env, ENGINE_NO_MEMORY, "out of memory");
+        return rc;
     }
     if (args->columns && args->columns->count > 0 &&
-        set_columns(w, args->columns->names, args->columns->count) != ENGINE_OK) {
+        ((rc = rec_names_copy(&w->names, w->env, args->columns->names,
+                              args->columns->count)) != ENGINE_OK ||
+         (rc = set_columns(w)) != ENGINE_OK)) {
         outbuf_close(&w->ob);
         free_writer(w);
-        return ENGINE_NO_MEMORY;
+        return rc;
     }
     outbuf_put(&w->ob, PQ_MAGIC, 4);
     *state = w;
@@ -954,9 +940,9 @@ static int pqw_close(void *state)
             decide_kinds(w);
         rc = write_footer(w);
     }
-    int err = outbuf_close(&w->ob);
-    if (rc == ENGINE_OK && err)
-        rc = rec_fail(w->env, ENGINE_IO_ERROR, "writing the output failed: %s", strerror(err));
+    int closed = outbuf_finish(&w->ob, w->env);
+    if (rc == ENGINE_OK)
+        rc = closed;
     free_writer(w);
     return rc;
 }
