@@ -46,7 +46,8 @@ struct jflat {
     size_t nmade;
 };
 
-/* Names listed as flattened_fields in the metadata; past this, only counted. */
+/* Names listed as flattened_field_names (and counted as flattened_fields) in
+ * the metadata; past this, neither. */
 #define JFLAT_MADE_MAX 1000
 
 /* ---- options ---- */
@@ -539,7 +540,9 @@ void jflat_metadata(const struct jflat *f, json_object *meta)
     json_object *made = json_object_new_array();
     for (size_t i = 0; i < f->nmade; i++)
         json_object_array_add(made, json_object_new_string(f->made[i]));
-    json_object_object_add(meta, "flattened_fields", made);
+    /* The FastAPI ETL document's flattened_fields is a count; the names beside it. */
+    json_object_object_add(meta, "flattened_fields", json_object_new_int64((int64_t)f->nmade));
+    json_object_object_add(meta, "flattened_field_names", made);
     json_object_object_add(meta, "values_kept_as_json", json_object_new_int64(f->kept_json));
     if (f->ndates) {
         json_object_object_add(meta, "dates_parsed", json_object_new_int64(f->dates_parsed));

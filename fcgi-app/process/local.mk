@@ -11,6 +11,7 @@ libquarry_engine_a_SOURCES = \
 	fcgi-app/process/formats.c fcgi-app/process/formats.h \
 	fcgi-app/process/input.c fcgi-app/process/input.h \
 	fcgi-app/process/json_flat.c fcgi-app/process/json_flat.h \
+	fcgi-app/process/json_path.c fcgi-app/process/json_path.h \
 	fcgi-app/process/json_record.c fcgi-app/process/json_record.h \
 	fcgi-app/process/metadata.c fcgi-app/process/metadata.h \
 	fcgi-app/process/outbuf.c fcgi-app/process/outbuf.h \

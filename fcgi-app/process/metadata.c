@@ -290,8 +290,13 @@ int meta_emit(const struct meta_stats *s, json_object *meta)
         json_object_object_add(types, s->cols[i].name, json_object_new_string(type_of(&s->cols[i])));
         json_object_object_add(nulls, s->cols[i].name, json_object_new_int64(s->cols[i].nulls));
     }
-    if (!json_object_object_get_ex(meta, "columns_count", NULL))
-        json_object_object_add(meta, "columns_count", json_object_new_int64((int64_t)s->n));
+    json_object *count;
+    if (!json_object_object_get_ex(meta, "columns_count", &count)) {
+        count = json_object_new_int64((int64_t)s->n);
+        json_object_object_add(meta, "columns_count", count);
+    }
+    /* The FastAPI ETL document's name for the same number. */
+    json_object_object_add(meta, "columns_found", json_object_new_int64(json_object_get_int64(count)));
     json_object_object_add(meta, "data_types", types);
     json_object_object_add(meta, "null_counts", nulls);
     return 0;

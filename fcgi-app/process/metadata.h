@@ -21,7 +21,8 @@ void meta_free(struct meta_stats *stats);
 int meta_columns(struct meta_stats *stats, const struct rec_columns *cols);
 /* Looks at one input record. Returns 0, or -1 when out of memory. */
 int meta_observe(struct meta_stats *stats, const struct record *rec);
-/* Adds columns_count (unless present), data_types and null_counts to meta. */
+/* Adds columns_count (unless present), columns_found (the same number),
+ * data_types and null_counts to meta. */
 int meta_emit(const struct meta_stats *stats, json_object *meta);
 
 /* The kind of one non-null value, as data_types sees it (a REC_TEXT

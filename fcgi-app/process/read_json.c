@@ -1,14 +1,19 @@
 /* read_json.c — the JSON reader: the records are the elements of the
- * top-level array, or of the array at `array_path` (dotted keys, e.g.
- * "data.customers"). A top-level object without array_path is one record;
- * an element that is not an object becomes one field named "value".
+ * top-level array, or what processing_config selects: `array_path` (dotted
+ * keys, e.g. "data.customers", which must lead to an array) or `json_path`
+ * (the JSONPath subset of json_path.h, e.g. "$.data.customers[*]",
+ * "$..customer", "$.pages[0].items"). A selected array gives its elements,
+ * any other selected value is one record. A top-level object without either
+ * is one record; a record that is not an object becomes one field named
+ * "value".
  *
- * The file is streamed: a small scanner walks the structure down to the
- * array (skipping the values it passes without building them), then each
- * element is handed to json-c's incremental tokener, chunk by chunk, and
- * released when the next one is read. Memory stays flat for a large array of
- * small records, whatever the file size. Skipped values are checked only
- * for their brackets and strings, not parsed. */
+ * The file is streamed: a small scanner walks the structure (skipping the
+ * values no path step can reach without building them, entering the
+ * containers one might), and each record is handed to json-c's incremental
+ * tokener, chunk by chunk, and released when the next one is read. Memory
+ * stays flat for a large array of small records, whatever the file size.
+ * Skipped values are checked only for their brackets and strings, not
+ * parsed. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -18,13 +23,36 @@
 
 #include "process/input.h"
 #include "process/json_flat.h"
+#include "process/json_path.h"
 #include "process/record.h"
 
 #define JSON_CHUNK (256u << 10)
 #define JSON_MAX_KEY (64u << 10)
 #define JSON_MAX_PATH 1024
+/* Containers open at once on the way to the records. */
+#define JSON_MAX_WALK_DEPTH 1024
 
-enum json_state { ST_FIRST, ST_NEXT, ST_SINGLE, ST_AFTER_SINGLE, ST_DONE };
+enum json_state { ST_WALK, ST_SINGLE, ST_AFTER, ST_DONE };
+
+/* What selects the records: array_path (strict: each key must be there, on
+ * objects, and lead to an array) or json_path; neither is the document. */
+struct json_selection {
+    const char *array_path, *json_path; /* borrowed from the config */
+    struct jpath path;                  /* no steps: the document */
+    bool strict;
+};
+
+/* A container open on the way to the records. */
+struct json_frame {
+    uint64_t states; /* the path's states at this container (json_path.h) */
+    long long count; /* members or elements read */
+    bool object;
+    bool records;    /* a selected array: its elements are the records */
+    bool found;      /* a member or element was on the path */
+};
+
+/* Where records came from, for json_structure. */
+enum { FROM_TOP_ARRAY = 1, FROM_NESTED_ARRAY = 2, FROM_MEMBER = 4 };
 
 struct json_reader {
     struct jflat_source src;
@@ -34,8 +62,14 @@ struct json_reader {
     enum json_state state;
     char *key;                /* a key being read while walking to the array */
     size_t key_len, key_cap;
-    const char *array_path;   /* borrowed from the config */
+    struct json_selection sel;
+    struct json_frame *frames;
+    size_t nframes, frames_cap;
+    bool selected;            /* the path selected a value */
+    bool last_array;          /* an array was reached where only the last step was left */
+    unsigned from;            /* FROM_* of the records read */
     bool single;              /* the document is one object, one record */
+    bool root_object;
     long long records;
 };
 
@@ -63,14 +97,60 @@ static int parse_array_path(json_object *config, const char **path, char *field,
     return 0;
 }
 
+/* json_path: a JSONPath; "$" (the document) counts as absent. */
+static int parse_json_path(json_object *config, struct json_selection *sel, char *field,
+                           size_t field_len, char *msg, size_t msg_len)
+{
+    json_object *v;
+    char why[200];
+    if (!config || !json_object_is_type(config, json_type_object) ||
+        !json_object_object_get_ex(config, "json_path", &v) ||
+        json_object_is_type(v, json_type_null))
+        return 0;
+    snprintf(field, field_len, "json_path");
+    if (!json_object_is_type(v, json_type_string)) {
+        snprintf(msg, msg_len, "must be a JSONPath such as \"$.data.customers[*]\"");
+        return -1;
+    }
+    if (jpath_compile(json_object_get_string(v), &sel->path, why, sizeof(why)) != 0) {
+        snprintf(msg, msg_len, "%s", why);
+        return -1;
+    }
+    if (sel->path.n > 0)
+        sel->json_path = json_object_get_string(v);
+    return 0;
+}
+
+/* array_path or json_path; sel's strings stay borrowed from config. */
+static int parse_selection(json_object *config, struct json_selection *sel, char *field,
+                           size_t field_len, char *msg, size_t msg_len)
+{
+    memset(sel, 0, sizeof(*sel));
+    if (parse_array_path(config, &sel->array_path, field, field_len, msg, msg_len) ||
+        parse_json_path(config, sel, field, field_len, msg, msg_len))
+        return -1;
+    if (sel->array_path && sel->json_path) {
+        snprintf(field, field_len, "json_path");
+        snprintf(msg, msg_len, "give array_path or json_path, not both");
+        return -1;
+    }
+    if (sel->array_path && jpath_from_dotted(sel->array_path, &sel->path) != 0) {
+        snprintf(field, field_len, "array_path");
+        snprintf(msg, msg_len, "has more than %d keys", JPATH_MAX_STEPS);
+        return -1;
+    }
+    sel->strict = sel->array_path != NULL;
+    return 0;
+}
+
 static int json_validate_config(json_object *config, char *field, size_t field_len, char *msg,
                                 size_t msg_len)
 {
     struct jflat_options opt;
-    const char *path;
+    struct json_selection sel;
     if (jflat_options_parse(config, &opt, field, field_len, msg, msg_len))
         return -1;
-    return parse_array_path(config, &path, field, field_len, msg, msg_len);
+    return parse_selection(config, &sel, field, field_len, msg, msg_len);
 }
 
 /* ---- bytes ---- */
@@ -199,52 +279,159 @@ static int skip_value(struct json_reader *r)
     }
 }
 
-/* At an object: finds the member named name[0..len) and stops at its value. */
-static int find_member(struct json_reader *r, const char *name, size_t len)
+/* ---- selecting the records ---- */
+
+/* array_path's key that states is looking for (strict: one state). */
+static const char *wanted_key(const struct json_reader *r, uint64_t states)
 {
-    int c = peek_past_blanks(r);
-    if (c != '{')
-        return rec_fail(r->src.env, ENGINE_BAD_INPUT,
-                        "array_path \"%s\": the value before \"%.*s\" is not an object",
-                        r->array_path, (int)len, name);
-    r->pos++;
-    for (;;) {
-        c = peek_past_blanks(r);
-        if (c == '}')
-            return rec_fail(r->src.env, ENGINE_BAD_INPUT,
-                            "array_path \"%s\": there is no key \"%.*s\"", r->array_path,
-                            (int)len, name);
-        if (c != '"')
-            return bad(r, c, "expected a key");
-        int rc = take_string(r, true);
-        if (rc != ENGINE_OK)
-            return rc;
-        /* json-c decodes the key's escapes. */
-        json_tokener_reset(r->src.tok);
-        json_object *key = json_tokener_parse_ex(r->src.tok, r->key, (int)r->key_len);
-        bool match = false;
-        if (key && json_object_is_type(key, json_type_string) &&
-            (size_t)json_object_get_string_len(key) == len)
-            match = memcmp(json_object_get_string(key), name, len) == 0;
-        json_object_put(key);
-        c = peek_past_blanks(r);
-        if (c != ':')
-            return bad(r, c, "expected ':' after a key");
-        r->pos++;
-        if (match)
-            return ENGINE_OK;
-        rc = skip_value(r);
-        if (rc != ENGINE_OK)
-            return rc;
-        c = peek_past_blanks(r);
-        if (c == ',')
-            r->pos++;
-        else if (c != '}')
-            return bad(r, c, "expected ',' or '}'");
-    }
+    int i = 0;
+    while (i < r->sel.path.n - 1 && !((states >> i) & 1))
+        i++;
+    return r->sel.path.steps[i].name;
 }
 
-static int find_array(struct json_reader *r)
+static int not_an_object(struct json_reader *r, uint64_t states)
+{
+    return rec_fail(r->src.env, ENGINE_BAD_INPUT,
+                    "array_path \"%s\": the value before \"%s\" is not an object",
+                    r->sel.array_path, wanted_key(r, states));
+}
+
+/* Opens the container at pos (its bracket is taken). */
+static int push(struct json_reader *r, bool object, uint64_t states, bool records)
+{
+    if (!object && r->sel.path.n > 0 && ((states >> (r->sel.path.n - 1)) & 1))
+        r->last_array = true;
+    if (r->nframes == JSON_MAX_WALK_DEPTH)
+        return rec_fail(r->src.env, ENGINE_BAD_INPUT,
+                        "the JSON is nested deeper than %d levels on the way to the records",
+                        JSON_MAX_WALK_DEPTH);
+    if (r->nframes == r->frames_cap) {
+        size_t cap = r->frames_cap ? r->frames_cap * 2 : 16;
+        struct json_frame *f = realloc(r->frames, cap * sizeof(*f));
+        if (!f)
+            return rec_fail(r->src.env, ENGINE_NO_MEMORY, "out of memory");
+        r->frames = f;
+        r->frames_cap = cap;
+    }
+    r->frames[r->nframes++] = (struct json_frame){states, 0, object, records, false};
+    r->pos++;
+    return ENGINE_OK;
+}
+
+/* Where a record read in the innermost container comes from. */
+static unsigned record_origin(const struct json_reader *r)
+{
+    const struct json_frame *f = &r->frames[r->nframes - 1];
+    if (f->object)
+        return FROM_MEMBER;
+    return r->nframes == 1 ? FROM_TOP_ARRAY : FROM_NESTED_ARRAY;
+}
+
+/* At a value the path selects: an array gives its elements (a frame of
+ * records), any other value is the next record (*record). */
+static int select_value(struct json_reader *r, bool *record)
+{
+    int c = peek_past_blanks(r);
+    r->selected = true;
+    if (c == '[')
+        return push(r, false, 0, true);
+    if (r->sel.strict)
+        return rec_fail(r->src.env, ENGINE_BAD_INPUT, "array_path \"%s\" is not an array",
+                        r->sel.array_path);
+    r->from |= record_origin(r);
+    *record = true;
+    return ENGINE_OK;
+}
+
+/* At a key: reads it and its ':', and gives the states of its value. */
+static int member_states(struct json_reader *r, uint64_t parent, uint64_t *states)
+{
+    bool keep = jpath_wants_key(&r->sel.path, parent);
+    int rc = take_string(r, keep);
+    if (rc != ENGINE_OK)
+        return rc;
+    int c = peek_past_blanks(r);
+    if (c != ':')
+        return bad(r, c, "expected ':' after a key");
+    r->pos++;
+    if (!keep) {
+        *states = jpath_member(&r->sel.path, parent, "", 0);
+        return ENGINE_OK;
+    }
+    /* r->key holds the key with its quotes; json-c decodes escapes. */
+    if (memchr(r->key, '\\', r->key_len) == NULL) {
+        *states = jpath_member(&r->sel.path, parent, r->key + 1, r->key_len - 2);
+        return ENGINE_OK;
+    }
+    json_tokener_reset(r->src.tok);
+    json_object *key = json_tokener_parse_ex(r->src.tok, r->key, (int)r->key_len);
+    if (!key || !json_object_is_type(key, json_type_string)) {
+        json_object_put(key);
+        return rec_fail(r->src.env, ENGINE_BAD_INPUT, "invalid JSON before byte %lld: a bad key",
+                        offset(r) + 1);
+    }
+    *states = jpath_member(&r->sel.path, parent, json_object_get_string(key),
+                           (size_t)json_object_get_string_len(key));
+    json_object_put(key);
+    return ENGINE_OK;
+}
+
+/* One step in the innermost open container: its end, or its next member or
+ * element, which is skipped, entered, or the next record (*record). */
+static int walk(struct json_reader *r, bool *record)
+{
+    struct json_frame *f = &r->frames[r->nframes - 1];
+    int c = peek_past_blanks(r);
+    if (c == (f->object ? '}' : ']')) {
+        r->pos++;
+        if (r->sel.strict && !f->records && !f->found)
+            return rec_fail(r->src.env, ENGINE_BAD_INPUT, "array_path \"%s\": there is no key \"%s\"",
+                            r->sel.array_path, wanted_key(r, f->states));
+        r->nframes--;
+        return ENGINE_OK;
+    }
+    if (f->count > 0) {
+        if (c != ',')
+            return bad(r, c, f->records  ? "expected ',' or ']' after a record"
+                             : f->object ? "expected ',' or '}'"
+                                         : "expected ',' or ']'");
+        r->pos++;
+        c = peek_past_blanks(r);
+    }
+    if (c < 0)
+        return bad(r, c, f->records ? "the array is not closed" : "an object or array is not closed");
+    uint64_t states = 0;
+    if (f->object) {
+        if (c != '"')
+            return bad(r, c, "expected a key");
+        int rc = member_states(r, f->states, &states);
+        if (rc != ENGINE_OK)
+            return rc;
+    } else if (!f->records) {
+        states = jpath_element(&r->sel.path, f->states, f->count);
+    }
+    f->count++;
+    if (f->records) {
+        r->from |= record_origin(r);
+        *record = true;
+        return ENGINE_OK;
+    }
+    if (states == 0)
+        return skip_value(r);
+    f->found = true;
+    if (jpath_selected(&r->sel.path, states))
+        return select_value(r, record);
+    c = peek_past_blanks(r);
+    if (c == '{' || (c == '[' && !r->sel.strict))
+        return push(r, c == '{', states, false);
+    if (r->sel.strict)
+        return not_an_object(r, states);
+    return skip_value(r);
+}
+
+/* At the start of the document: the root is selected, or walked. */
+static int start_document(struct json_reader *r)
 {
     int c = peek(r);
     if (c == 0xEF) {   /* a UTF-8 byte order mark */
@@ -256,12 +443,11 @@ static int find_array(struct json_reader *r)
     c = peek_past_blanks(r);
     if (c == -1)
         return rec_fail(r->src.env, ENGINE_BAD_INPUT, "the file is empty");
-    if (!r->array_path) {
-        if (c == '[') {
-            r->pos++;
-            r->state = ST_FIRST;
-            return ENGINE_OK;
-        }
+    r->root_object = c == '{';
+    r->state = ST_WALK;
+    if (r->sel.path.n == 0) {
+        if (c == '[')
+            return push(r, false, 0, true);
         if (c == '{') {
             r->single = true;
             r->state = ST_SINGLE;
@@ -269,24 +455,34 @@ static int find_array(struct json_reader *r)
         }
         return bad(r, c, "the document must be an array of records or an object");
     }
-    const char *p = r->array_path;
-    for (;;) {
-        const char *dot = strchr(p, '.');
-        size_t len = dot ? (size_t)(dot - p) : strlen(p);
-        int rc = find_member(r, p, len);
-        if (rc != ENGINE_OK)
-            return rc;
-        if (!dot)
-            break;
-        p = dot + 1;
+    if (c == '{' || (c == '[' && !r->sel.strict))
+        return push(r, c == '{', jpath_root(), false);
+    if (r->sel.strict)
+        return not_an_object(r, jpath_root());
+    return bad(r, c, "the document must be an array or an object");
+}
+
+/* After the document: only blanks may follow, and a json_path must have
+ * selected something: one that selects nothing is a mistake, not an empty
+ * file, unless only its last [*] or [n] found nothing (an empty array). */
+static int finish(struct json_reader *r)
+{
+    const struct jpath *p = &r->sel.path;
+    int c = peek_past_blanks(r);
+    if (c != -1) {
+        bad(r, c, "more data after the JSON document (JSON Lines? set \"format\": "
+                  "\"jsonlines\")");
+        return READ_ERROR;
     }
-    c = peek_past_blanks(r);
-    if (c != '[')
-        return rec_fail(r->src.env, ENGINE_BAD_INPUT, "array_path \"%s\" is not an array",
-                        r->array_path);
-    r->pos++;
-    r->state = ST_FIRST;
-    return ENGINE_OK;
+    bool last_in_array = p->n > 0 && (p->steps[p->n - 1].kind == JPATH_ANY ||
+                                      p->steps[p->n - 1].kind == JPATH_INDEX);
+    if (r->sel.json_path && !r->selected && !(last_in_array && r->last_array)) {
+        rec_fail(r->src.env, ENGINE_BAD_INPUT, "json_path \"%s\" selects nothing in this document",
+                 r->sel.json_path);
+        return READ_ERROR;
+    }
+    r->state = ST_DONE;
+    return READ_EOF;
 }
 
 /* ---- reader_ops ---- */
@@ -297,6 +493,7 @@ static void json_close(void *state)
     if (!r)
         return;
     jflat_source_close(&r->src);
+    free(r->frames);
     free(r->key);
     free(r);
 }
@@ -309,10 +506,10 @@ static int json_open(void **state, const struct reader_args *args)
         return rec_fail(args->env, ENGINE_NO_MEMORY, "out of memory");
     int rc = jflat_source_open(&r->src, args, JSON_CHUNK, JSON_TOKENER_VALIDATE_UTF8);
     if (rc == ENGINE_OK &&
-        parse_array_path(args->config, &r->array_path, field, sizeof(field), msg, sizeof(msg)))
+        parse_selection(args->config, &r->sel, field, sizeof(field), msg, sizeof(msg)))
         rc = rec_fail(r->src.env, ENGINE_BAD_CONFIG, "processing_config.%s: %s", field, msg);
     if (rc == ENGINE_OK)
-        rc = find_array(r);
+        rc = start_document(r);
     if (rc != ENGINE_OK) {
         json_close(r);
         return rc;
@@ -353,50 +550,9 @@ static int parse_value(struct json_reader *r, json_object **value)
     }
 }
 
-static int json_next(void *state, struct record *rec)
+/* The next record: parsed, flattened into rec. */
+static int take_record(struct json_reader *r, struct record *rec)
 {
-    struct json_reader *r = state;
-    json_object_put(r->src.current);
-    r->src.current = NULL;
-    int c;
-    switch (r->state) {
-    case ST_DONE:
-        return READ_EOF;
-    case ST_AFTER_SINGLE:
-        c = peek_past_blanks(r);
-        if (c == -1) {
-            r->state = ST_DONE;
-            return READ_EOF;
-        }
-        bad(r, c, "more data after the JSON document (JSON Lines? set \"format\": "
-                  "\"jsonlines\")");
-        return READ_ERROR;
-    case ST_FIRST:
-    case ST_NEXT:
-        c = peek_past_blanks(r);
-        if (c == ']') {
-            r->pos++;
-            r->state = ST_DONE;
-            return READ_EOF;
-        }
-        if (r->state == ST_NEXT) {
-            if (c != ',') {
-                bad(r, c, "expected ',' or ']' after a record");
-                return READ_ERROR;
-            }
-            r->pos++;
-            c = peek_past_blanks(r);
-        }
-        if (c < 0) {
-            bad(r, c, "the array is not closed");
-            return READ_ERROR;
-        }
-        r->state = ST_NEXT;
-        break;
-    case ST_SINGLE:
-        r->state = ST_AFTER_SINGLE;
-        break;
-    }
     json_object *o = NULL;
     if (parse_value(r, &o) != ENGINE_OK)
         return READ_ERROR;
@@ -407,17 +563,67 @@ static int json_next(void *state, struct record *rec)
     return READ_RECORD;
 }
 
+static int json_next(void *state, struct record *rec)
+{
+    struct json_reader *r = state;
+    json_object_put(r->src.current);
+    r->src.current = NULL;
+    switch (r->state) {
+    case ST_DONE:
+        return READ_EOF;
+    case ST_SINGLE:
+        r->state = ST_AFTER;
+        return take_record(r, rec);
+    case ST_AFTER:
+        return finish(r);
+    case ST_WALK:
+        break;
+    }
+    while (r->nframes > 0) {
+        bool record = false;
+        if (walk(r, &record) != ENGINE_OK)
+            return READ_ERROR;
+        if (record)
+            return take_record(r, rec);
+    }
+    r->state = ST_AFTER;
+    return finish(r);
+}
+
+/* How the records sat in the document (json_structure). */
+static const char *json_structure(const struct json_reader *r)
+{
+    if (r->single)
+        return "object";
+    switch (r->from) {
+    case 0:
+        return r->sel.path.n == 0 ? "array" : "nested_array";
+    case FROM_TOP_ARRAY:
+        return "array";
+    case FROM_NESTED_ARRAY:
+        return "nested_array";
+    case FROM_MEMBER:
+        return "nested_values";
+    default:
+        return "mixed";
+    }
+}
+
 static int json_metadata(void *state, json_object *meta)
 {
     struct json_reader *r = state;
     json_object_object_add(meta, "records_found", json_object_new_int64(r->records));
     json_object_object_add(meta, "objects_found", json_object_new_int64(r->records));
     json_object_object_add(meta, "top_level",
-                           json_object_new_string(r->single ? "object" : "array"));
-    if (r->array_path)
-        json_object_object_add(meta, "array_path", json_object_new_string(r->array_path));
-    json_object_object_add(meta, "array_path_used",
-                           r->array_path ? json_object_new_string(r->array_path) : NULL);
+                           json_object_new_string(r->root_object ? "object" : "array"));
+    json_object_object_add(meta, "json_structure", json_object_new_string(json_structure(r)));
+    if (r->sel.array_path)
+        json_object_object_add(meta, "array_path", json_object_new_string(r->sel.array_path));
+    json_object_object_add(meta, "array_path_used", r->sel.array_path
+                                                        ? json_object_new_string(r->sel.array_path)
+                                                        : NULL);
+    json_object_object_add(meta, "json_path_used",
+                           r->sel.json_path ? json_object_new_string(r->sel.json_path) : NULL);
     jflat_metadata(r->src.flat, meta);
     return ENGINE_OK;
 }

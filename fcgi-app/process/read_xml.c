@@ -18,8 +18,11 @@
  *  - a child name that repeats under one parent is one field holding a
  *    JSON array of the children;
  *  - text of an element that also has child elements goes to a field named
- *    text_field_name (default "#text": '#' cannot start an XML name, so it
- *    never collides with an element), parent_#text under a child;
+ *    text_field_name (default "_text", the FastAPI ETL document's), parent__text
+ *    under a child; it is added before the children, so a child element of
+ *    that very name loses to it (the first field of a name wins): such files
+ *    set another text_field_name ("#text" cannot collide, '#' cannot start
+ *    an XML name);
  *  - in the JSON kept for deep or repeated elements, attributes are "@name"
  *    and text is text_field_name, the usual XML-to-JSON mapping.
  * Values are untyped text (REC_TEXT), like CSV; an empty element is null.
@@ -84,6 +87,7 @@ struct xml_reader {
     int root_depth;
     int record_depth;             /* -1: any depth */
     char root_name[XML_MAX_NAME];
+    char container_name[XML_MAX_NAME]; /* root_element as found, when set */
     char record_name[XML_MAX_NAME];
     bool record_detected;
     struct rec_field *fields;
@@ -180,7 +184,7 @@ static int xml_options_parse(json_object *config, struct xml_options *opt, char 
     opt->flatten_attributes = true;
     opt->flatten_nested = true;
     opt->max_depth = XML_DEFAULT_DEPTH;
-    opt->text_field_name = "#text";
+    opt->text_field_name = "_text";
     if (!config)
         return 0;
     if (!json_object_is_type(config, json_type_object)) {
@@ -942,6 +946,14 @@ static void track_root(struct xml_reader *r, int type, int depth)
     if (r->opt.root.local && !r->in_root &&
         name_matches(&r->opt.root, xmlTextReaderConstLocalName(reader),
                      xmlTextReaderConstNamespaceUri(reader))) {
+        if (!r->root_found) {
+            display_name(r, xmlTextReaderConstLocalName(reader),
+                         xmlTextReaderConstNamespaceUri(reader), r->container_name,
+                         sizeof(r->container_name));
+            xmlNodePtr node = xmlTextReaderCurrentNode(reader);
+            if (node)
+                note_namespaces(r, node->nsDef);
+        }
         r->root_found = true;
         r->in_root = !xmlTextReaderIsEmptyElement(reader);
         r->root_depth = depth;
@@ -1010,15 +1022,30 @@ static int xml_metadata(void *state, json_object *meta)
 {
     struct xml_reader *r = state;
     json_object_object_add(meta, "records_found", json_object_new_int64(r->records));
-    json_object_object_add(meta, "root_element", json_object_new_string(r->root_name));
+    /* The element the records were read in (the FastAPI ETL document's
+     * "root element containing records"), and the document's own root. */
+    json_object_object_add(meta, "root_element",
+                           json_object_new_string(r->container_name[0] ? r->container_name
+                                                                       : r->root_name));
+    json_object_object_add(meta, "document_element", json_object_new_string(r->root_name));
     json_object_object_add(meta, "record_element", r->record_name[0]
                                                        ? json_object_new_string(r->record_name)
                                                        : NULL);
     json_object_object_add(meta, "record_element_detected",
                            json_object_new_boolean(r->record_detected));
-    json_object_object_add(meta, "namespaces_detected", json_object_get(r->namespaces_seen));
-    json_object_object_add(meta, "attributes_flattened",
-                           json_object_new_int64(r->opt.flatten_attributes ? r->attributes : 0));
+    /* The FastAPI ETL document's names: the prefixes seen ("" for a default
+     * namespace) and whether attributes became fields; the URIs and the
+     * count beside them. */
+    json_object *prefixes = json_object_new_array();
+    json_object_object_foreach(r->namespaces_seen, prefix, uri) {
+        (void)uri;
+        json_object_array_add(prefixes, json_object_new_string(prefix));
+    }
+    json_object_object_add(meta, "namespaces_detected", prefixes);
+    json_object_object_add(meta, "namespace_uris", json_object_get(r->namespaces_seen));
+    long long flattened = r->opt.flatten_attributes ? r->attributes : 0;
+    json_object_object_add(meta, "attributes_flattened", json_object_new_boolean(flattened > 0));
+    json_object_object_add(meta, "attributes_count", json_object_new_int64(flattened));
     json_object_object_add(meta, "values_kept_as_json", json_object_new_int64(r->kept_json));
     json_object_object_add(meta, "text_field_name",
                            json_object_new_string(r->opt.text_field_name));

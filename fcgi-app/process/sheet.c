@@ -641,6 +641,8 @@ void sheet_reader_metadata(const struct sheet_reader *s, const char *const *name
         json_object_object_add(rows, name, json_object_new_int64(s->sel_rows[i]));
     }
     json_object_object_add(meta, "sheet_names", all);
+    /* The FastAPI ETL document's count of the workbook's sheets. */
+    json_object_object_add(meta, "total_sheets", json_object_new_int64((int64_t)count));
     json_object_object_add(meta, "sheets_processed", read);
     json_object_object_add(meta, "rows_per_sheet", rows);
     json_object_object_add(meta, "header_row", json_object_get(s->first_header));

@@ -13,6 +13,7 @@ UNIT_TESTS = \
 	tests/unit/test_detect.c \
 	tests/unit/test_jobd.c \
 	tests/unit/test_json.c \
+	tests/unit/test_json_path.c \
 	tests/unit/test_jsonl.c \
 	tests/unit/test_krn.c \
 	tests/unit/test_multipart.c \

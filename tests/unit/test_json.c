@@ -106,7 +106,8 @@ START_TEST(flatten_nested_to_max_depth)
                      "\"user_profile_address_geo_lat\":\"i:1\",\"user_tags\":\"j:[\\\"a\\\","
                      "\\\"b\\\"]\",\"user_empty\":\"j:{}\"}");
     ck_assert_str_eq(harness_meta_str(&h, "max_nesting_depth"), "5");
-    ck_assert_str_eq(harness_meta_str(&h, "flattened_fields"),
+    ck_assert_str_eq(harness_meta_str(&h, "flattened_fields"), "4");
+    ck_assert_str_eq(harness_meta_str(&h, "flattened_field_names"),
                      "[ \"user_profile_address_city\", \"user_profile_address_geo_lat\", "
                      "\"user_tags\", \"user_empty\" ]");
     harness_done(&h);
@@ -268,6 +269,189 @@ START_TEST(large_array_streams_across_chunks)
 }
 END_TEST
 
+/* The FastAPI ETL document's examples: json_path "$" (the root is already an
+ * array), "$" beside array_path, and its JSONPath for the nested array. */
+START_TEST(json_path_seed_examples)
+{
+    struct harness h = {0};
+    const char *customers = "[{\"id\": 1, \"name\": \"John\", \"email\": \"john@example.com\"},"
+                            " {\"id\": 2, \"name\": \"Jane\", \"email\": \"jane@example.com\"}]";
+    ck_assert_int_eq(run(&h, customers, "{\"json_path\":\"$\",\"chunk_size\":1000}"), ENGINE_OK);
+    ck_assert_uint_eq(harness_count(&h), 2);
+    ck_assert_str_eq(harness_meta_str(&h, "json_structure"), "array");
+    ck_assert_ptr_null(harness_meta_str(&h, "json_path_used"));
+    harness_done(&h);
+
+    const char *api = "{\"status\": \"success\", \"data\": {\"customers\": ["
+                      "{\"id\": 1, \"name\": \"John\"}, {\"id\": 2, \"name\": \"Jane\"}]}}";
+    ck_assert_int_eq(run(&h, api, "{\"json_path\":\"$.data.customers[*]\"}"), ENGINE_OK);
+    ck_assert_uint_eq(harness_count(&h), 2);
+    ck_assert_str_eq(harness_rec(&h, 1), "{\"id\":\"i:2\",\"name\":\"s:Jane\"}");
+    ck_assert_str_eq(harness_meta_str(&h, "json_structure"), "nested_array");
+    ck_assert_str_eq(harness_meta_str(&h, "json_path_used"), "$.data.customers[*]");
+    ck_assert_str_eq(harness_meta_str(&h, "top_level"), "object");
+    harness_done(&h);
+
+    /* The seed's generic example: json_path "$" (the default) and array_path. */
+    ck_assert_int_eq(run(&h, api, "{\"json_path\":\"$\",\"array_path\":\"data.customers\"}"),
+                     ENGINE_OK);
+    ck_assert_uint_eq(harness_count(&h), 2);
+    ck_assert_str_eq(harness_meta_str(&h, "json_structure"), "nested_array");
+    ck_assert_str_eq(harness_meta_str(&h, "array_path_used"), "data.customers");
+    harness_done(&h);
+
+    /* A path to an array without [*] gives its elements too. */
+    ck_assert_int_eq(run(&h, api, "{\"json_path\":\"$.data.customers\"}"), ENGINE_OK);
+    ck_assert_uint_eq(harness_count(&h), 2);
+    harness_done(&h);
+}
+END_TEST
+
+START_TEST(json_path_descent_index_and_names)
+{
+    struct harness h = {0};
+    /* $..x: every member x at any depth; a selected array gives its
+     * elements; a selected value is not searched further. */
+    const char *doc = "{\"a\": {\"x\": {\"id\": 1, \"x\": {\"id\": 9}}},"
+                      " \"b\": [{\"x\": {\"id\": 2}}, {\"y\": {\"x\": [{\"id\": 3}, {\"id\": 4}]}}],"
+                      " \"c\": \"x\"}";
+    ck_assert_int_eq(run(&h, doc, "{\"json_path\":\"$..x\"}"), ENGINE_OK);
+    ck_assert_uint_eq(harness_count(&h), 4);
+    ck_assert_str_eq(harness_rec(&h, 0), "{\"id\":\"i:1\",\"x_id\":\"i:9\"}");
+    ck_assert_str_eq(harness_rec(&h, 1), "{\"id\":\"i:2\"}");
+    ck_assert_str_eq(harness_rec(&h, 3), "{\"id\":\"i:4\"}");
+    ck_assert_str_eq(harness_meta_str(&h, "json_structure"), "mixed");
+    harness_done(&h);
+
+    /* $.a[0].b: one object, one record; escaped keys are compared decoded. */
+    const char *pages = "{\"p\\u0061ges\": [{\"items\": {\"k\": 1}}, {\"items\": {\"k\": 2}}]}";
+    ck_assert_int_eq(run(&h, pages, "{\"json_path\":\"$.pages[1].items\"}"), ENGINE_OK);
+    ck_assert_uint_eq(harness_count(&h), 1);
+    ck_assert_str_eq(harness_rec(&h, 0), "{\"k\":\"i:2\"}");
+    ck_assert_str_eq(harness_meta_str(&h, "json_structure"), "nested_values");
+    harness_done(&h);
+
+    /* Quoted names, .* and scalars: a selected scalar is a record "value". */
+    const char *odd = "{\"first name\": {\"a\": 1, \"b\": [true]}, \"n\": {\"id\": 5}}";
+    ck_assert_int_eq(run(&h, odd, "{\"json_path\":\"$['first name'].*\"}"), ENGINE_OK);
+    ck_assert_uint_eq(harness_count(&h), 2);
+    ck_assert_str_eq(harness_rec(&h, 0), "{\"value\":\"i:1\"}");
+    ck_assert_str_eq(harness_rec(&h, 1), "{\"value\":\"b:true\"}");
+    harness_done(&h);
+    ck_assert_int_eq(run(&h, odd, "{\"json_path\":\"$..id\"}"), ENGINE_OK);
+    ck_assert_uint_eq(harness_count(&h), 1);
+    ck_assert_str_eq(harness_rec(&h, 0), "{\"value\":\"i:5\"}");
+    harness_done(&h);
+
+    /* [n] and [*] on the top-level array. */
+    ck_assert_int_eq(run(&h, "[{\"a\":1},{\"a\":2},{\"a\":3}]", "{\"json_path\":\"$[2]\"}"),
+                     ENGINE_OK);
+    ck_assert_uint_eq(harness_count(&h), 1);
+    ck_assert_str_eq(harness_rec(&h, 0), "{\"a\":\"i:3\"}");
+    ck_assert_str_eq(harness_meta_str(&h, "json_structure"), "array");
+    harness_done(&h);
+}
+END_TEST
+
+START_TEST(json_path_that_selects_nothing)
+{
+    struct harness h = {0};
+    const char *empty = "{\"data\": {\"customers\": []}}";
+    /* An empty array where the path ends: no records, not a mistake. */
+    ck_assert_int_eq(run(&h, empty, "{\"json_path\":\"$.data.customers[*]\"}"), ENGINE_OK);
+    ck_assert_uint_eq(harness_count(&h), 0);
+    harness_done(&h);
+    ck_assert_int_eq(run(&h, empty, "{\"json_path\":\"$.data.customers\"}"), ENGINE_OK);
+    ck_assert_uint_eq(harness_count(&h), 0);
+    harness_done(&h);
+    /* A path that leads nowhere is the user's mistake: the run fails. */
+    const char *nowhere[] = {"$.data.customer[*]", "$.data.customers.x", "$..missing",
+                             "$.data[0]"};
+    for (size_t i = 0; i < sizeof(nowhere) / sizeof(nowhere[0]); i++) {
+        char config[128];
+        snprintf(config, sizeof(config), "{\"json_path\":\"%s\"}", nowhere[i]);
+        ck_assert_int_eq(run(&h, empty, config), ENGINE_BAD_INPUT);
+        ck_assert_msg(strstr(h.error, "selects nothing") != NULL, "%s: %s", nowhere[i], h.error);
+        harness_done(&h);
+    }
+    /* A path into a scalar document. */
+    ck_assert_int_eq(run(&h, "5", "{\"json_path\":\"$.a\"}"), ENGINE_BAD_INPUT);
+    harness_done(&h);
+}
+END_TEST
+
+START_TEST(json_path_walks_the_whole_document)
+{
+    struct harness h = {0};
+    /* Records before and after other members; a malformed part after the
+     * records is still found; so is data after the document. */
+    ck_assert_int_eq(run(&h, "{\"a\":[{\"x\":1}],\"b\":{\"a\":[{\"x\":2}]}}",
+                         "{\"json_path\":\"$..a[*]\"}"),
+                     ENGINE_OK);
+    ck_assert_uint_eq(harness_count(&h), 2);
+    harness_done(&h);
+    ck_assert_int_eq(run(&h, "{\"a\":[{\"x\":1}] \"b\":1}", "{\"json_path\":\"$.a[*]\"}"),
+                     ENGINE_BAD_INPUT);
+    ck_assert_ptr_nonnull(strstr(h.error, "expected ',' or '}'"));
+    harness_done(&h);
+    ck_assert_int_eq(run(&h, "[{\"a\":1}] [{\"a\":2}]", NULL), ENGINE_BAD_INPUT);
+    ck_assert_ptr_nonnull(strstr(h.error, "more data after the JSON document"));
+    harness_done(&h);
+
+    /* Descent enters every container: its depth is bounded. */
+    size_t depth = 5000;
+    char *doc = malloc(2 * depth + 1);
+    memset(doc, '[', depth);
+    memset(doc + depth, ']', depth);
+    doc[2 * depth] = 0;
+    ck_assert_int_eq(run(&h, doc, "{\"json_path\":\"$..x\"}"), ENGINE_BAD_INPUT);
+    ck_assert_ptr_nonnull(strstr(h.error, "nested deeper than"));
+    harness_done(&h);
+    free(doc);
+
+    /* Streamed: records of a large nested array across many chunks. */
+    size_t n = 20000, cap = n * 64 + 64, len = 0;
+    char *big = malloc(cap);
+    len += (size_t)snprintf(big, cap, "{\"meta\":{\"n\":%zu},\"page\":{\"items\":[", n);
+    for (size_t i = 0; i < n; i++)
+        len += (size_t)snprintf(big + len, cap - len, "%s{\"id\":%zu,\"tag\":\"t%zu\"}",
+                                i ? "," : "", i, i);
+    len += (size_t)snprintf(big + len, cap - len, "]}}");
+    harness_write(&h, big, len, ".json");
+    ck_assert_int_eq(harness_run(&h, &reader_json_ops, "{\"json_path\":\"$..items[*]\"}", 0),
+                     ENGINE_OK);
+    ck_assert_uint_eq(harness_count(&h), n);
+    ck_assert_str_eq(harness_rec(&h, 12345), "{\"id\":\"i:12345\",\"tag\":\"s:t12345\"}");
+    harness_done(&h);
+    free(big);
+}
+END_TEST
+
+START_TEST(json_path_config_is_checked)
+{
+    char field[64], msg[256];
+    const char *bad[] = {"{\"json_path\":\"$[?(@.a > 1)]\"}", "{\"json_path\":\"$.a[0:2]\"}",
+                         "{\"json_path\":\"$..*\"}",          "{\"json_path\":\"data.x\"}",
+                         "{\"json_path\":5}",
+                         "{\"json_path\":\"$.a\",\"array_path\":\"a\"}"};
+    const char *reasons[] = {"filter expressions", "slices", "..*", "starts with $",
+                             "must be a JSONPath", "not both"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        json_object *c = json_tokener_parse(bad[i]);
+        ck_assert_int_eq(reader_json_ops.validate_config(c, field, sizeof(field), msg,
+                                                         sizeof(msg)),
+                         -1);
+        ck_assert_str_eq(field, "json_path");
+        ck_assert_msg(strstr(msg, reasons[i]) != NULL, "%s: %s", bad[i], msg);
+        json_object_put(c);
+    }
+    json_object *ok = json_tokener_parse("{\"json_path\":\"$\",\"array_path\":\"a.b\"}");
+    ck_assert_int_eq(reader_json_ops.validate_config(ok, field, sizeof(field), msg, sizeof(msg)),
+                     0);
+    json_object_put(ok);
+}
+END_TEST
+
 START_TEST(sniff_scores)
 {
     const char *arr = "  [{\"a\":1}]";
@@ -300,6 +484,11 @@ Suite *json_suite(void)
     tcase_add_test(tc, deep_nesting_is_refused);
     tcase_add_test(tc, invalid_utf8_is_refused);
     tcase_add_test(tc, large_array_streams_across_chunks);
+    tcase_add_test(tc, json_path_seed_examples);
+    tcase_add_test(tc, json_path_descent_index_and_names);
+    tcase_add_test(tc, json_path_that_selects_nothing);
+    tcase_add_test(tc, json_path_walks_the_whole_document);
+    tcase_add_test(tc, json_path_config_is_checked);
     tcase_add_test(tc, sniff_scores);
     suite_add_tcase(s, tc);
     return s;

@@ -36,6 +36,7 @@ START_TEST(types_and_dates)
                      "{\"name\":\"s:Chloé\",\"age\":null,\"joined\":null,\"active\":\"i:1\","
                      "\"score\":\"i:10\",\"seen\":null}");
     ck_assert_str_eq(harness_meta_str(&h, "sheet_names"), "[ \"People\", \"Other\" ]");
+    ck_assert_str_eq(harness_meta_str(&h, "total_sheets"), "2");
     harness_done(&h);
 }
 END_TEST

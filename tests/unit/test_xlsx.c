@@ -173,6 +173,7 @@ START_TEST(sheet_selection)
     ck_assert_str_eq(harness_rec(&h, 0), "{\"_sheet\":\"s:Other\",\"a\":\"i:1\",\"b\":\"s:x\"}");
     ck_assert_str_eq(harness_rec(&h, 1), "{\"_sheet\":\"s:People\",\"Staff report\":\"s:name\"}");
     ck_assert_str_eq(harness_meta_str(&h, "sheets_processed"), "[ \"Other\", \"People\" ]");
+    ck_assert_str_eq(harness_meta_str(&h, "total_sheets"), "2");
     harness_done(&h);
 
     make_people(&h, false);

@@ -44,7 +44,8 @@ START_TEST(detects_repeated_child_and_flattens)
     ck_assert_str_eq(harness_meta_str(&h, "root_element"), "catalog");
     ck_assert_str_eq(harness_meta_str(&h, "record_element"), "book");
     ck_assert_str_eq(harness_meta_str(&h, "records_found"), "2");
-    ck_assert_str_eq(harness_meta_str(&h, "attributes_flattened"), "3");
+    ck_assert_str_eq(harness_meta_str(&h, "attributes_flattened"), "true");
+    ck_assert_str_eq(harness_meta_str(&h, "attributes_count"), "3");
     ck_assert_str_eq(harness_meta_str(&h, "record_element_detected"), "true");
     harness_done(&h);
 }
@@ -64,10 +65,11 @@ START_TEST(max_depth_and_flatten_nested)
                      ENGINE_OK);
     ck_assert_str_eq(harness_rec(&h, 0),
                      "{\"@id\":\"t:1\",\"title\":\"t:Dune\",\"price\":\"j:{\\\"@currency\\\":"
-                     "\\\"EUR\\\",\\\"#text\\\":\\\"12.50\\\"}\",\"author\":\"j:{\\\"name\\\":"
+                     "\\\"EUR\\\",\\\"_text\\\":\\\"12.50\\\"}\",\"author\":\"j:{\\\"name\\\":"
                      "\\\"Frank\\\",\\\"born\\\":{\\\"year\\\":\\\"1920\\\"}}\",\"tag\":"
                      "\"j:[\\\"sf\\\",\\\"classic\\\"]\",\"note\":null}");
-    ck_assert_str_eq(harness_meta_str(&h, "attributes_flattened"), "0");
+    ck_assert_str_eq(harness_meta_str(&h, "attributes_flattened"), "false");
+    ck_assert_str_eq(harness_meta_str(&h, "attributes_count"), "0");
     harness_done(&h);
 }
 END_TEST
@@ -84,6 +86,9 @@ START_TEST(record_and_root_element_options)
                      ENGINE_OK);
     ck_assert_uint_eq(harness_count(&h), 2);
     ck_assert_str_eq(harness_rec(&h, 1), "{\"a\":\"t:2\"}");
+    /* root_element in the metadata: the element that holds the records */
+    ck_assert_str_eq(harness_meta_str(&h, "root_element"), "items");
+    ck_assert_str_eq(harness_meta_str(&h, "document_element"), "export");
     harness_done(&h);
     /* root_element alone: its repeated child is detected */
     ck_assert_int_eq(run(&h, doc, "{\"root_element\":\"items\"}"), ENGINE_OK);
@@ -105,8 +110,17 @@ START_TEST(text_field_name_for_mixed_content)
     const char *doc = "<r><e kind=\"x\">hello<b>bold</b></e><e kind=\"y\">bye</e></r>";
     ck_assert_int_eq(run(&h, doc, NULL), ENGINE_OK);
     ck_assert_str_eq(harness_rec(&h, 0),
-                     "{\"kind\":\"t:x\",\"#text\":\"t:hello\",\"b\":\"t:bold\"}");
-    ck_assert_str_eq(harness_rec(&h, 1), "{\"kind\":\"t:y\",\"#text\":\"t:bye\"}");
+                     "{\"kind\":\"t:x\",\"_text\":\"t:hello\",\"b\":\"t:bold\"}");
+    ck_assert_str_eq(harness_rec(&h, 1), "{\"kind\":\"t:y\",\"_text\":\"t:bye\"}");
+    ck_assert_str_eq(harness_meta_str(&h, "text_field_name"), "_text");
+    harness_done(&h);
+    /* A child element named like the text field loses to the text. */
+    ck_assert_int_eq(run(&h, "<r><e>hi<_text>child</_text></e></r>", NULL), ENGINE_OK);
+    ck_assert_str_eq(harness_rec(&h, 0), "{\"_text\":\"t:hi\"}");
+    harness_done(&h);
+    ck_assert_int_eq(run(&h, "<r><e>hi<_text>child</_text></e></r>", "{\"text_field_name\":\"#text\"}"),
+                     ENGINE_OK);
+    ck_assert_str_eq(harness_rec(&h, 0), "{\"#text\":\"t:hi\",\"_text\":\"t:child\"}");
     harness_done(&h);
     ck_assert_int_eq(run(&h, doc, "{\"text_field_name\":\"value\"}"), ENGINE_OK);
     ck_assert_str_eq(harness_rec(&h, 1), "{\"kind\":\"t:y\",\"value\":\"t:bye\"}");
@@ -126,6 +140,8 @@ START_TEST(namespaces)
     ck_assert_str_eq(harness_meta_str(&h, "record_element"), "item");
     json_object *ns;
     ck_assert(json_object_object_get_ex(h.metadata, "namespaces_detected", &ns));
+    ck_assert_str_eq(json_object_to_json_string_ext(ns, JSON_C_TO_STRING_PLAIN), "[\"\",\"p\"]");
+    ck_assert(json_object_object_get_ex(h.metadata, "namespace_uris", &ns));
     ck_assert_str_eq(json_object_to_json_string_ext(ns, JSON_C_TO_STRING_PLAIN),
                      "{\"\":\"urn:default\",\"p\":\"urn:product\"}");
     harness_done(&h);
