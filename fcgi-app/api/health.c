@@ -1,13 +1,54 @@
-/* GET /health: the process answers, and whether the database does. */
+/* GET /health: the process answers, whether the database does, and which
+ * parts the stack's supervisor reports as not running as they should. */
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
 #include "api/handlers.h"
 #include "api/response.h"
+
+/* tools/quarry's supervisor rewrites <run_dir>/supervisor.state every
+ * second, one line per part: "name state ...", state "up" when all is well.
+ * Older than this, the supervisor itself is gone. */
+#define SUPERVISOR_STATE "supervisor.state"
+#define SUPERVISOR_STALE_SECONDS 10
+
+/* Adds to parts (a JSON array) the name of every part the supervisor does
+ * not report "up", and "supervisor" when its file is stale. No file (a host
+ * whose parts systemd supervises) adds nothing. */
+static void supervised_parts_down(const char *run_dir, json_object *parts)
+{
+    char path[600], line[256], name[32], state[16];
+    snprintf(path, sizeof(path), "%s/%s", run_dir, SUPERVISOR_STATE);
+    FILE *f = fopen(path, "re");
+    if (f == NULL)
+        return;
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && time(NULL) - st.st_mtime > SUPERVISOR_STALE_SECONDS)
+        json_object_array_add(parts, json_object_new_string("supervisor"));
+    while (fgets(line, sizeof(line), f) != NULL) {
+        if (sscanf(line, "%31s %15s", name, state) == 2 && name[0] != '#' &&
+            strcmp(state, "up") != 0)
+            json_object_array_add(parts, json_object_new_string(name));
+    }
+    fclose(f);
+}
 
 void health_get(struct request *req)
 {
     bool up = db_ping(req->app->db) == DB_OK;
+    json_object *down = json_object_new_array();
+    supervised_parts_down(req->app->cfg.run_dir, down);
+    const char *status = "healthy";
+    if (!up)
+        status = "unhealthy";
+    else if (json_object_array_length(down) > 0)
+        status = "degraded";
     json_object *o = json_object_new_object();
-    json_object_object_add(o, "status", json_object_new_string(up ? "healthy" : "unhealthy"));
+    json_object_object_add(o, "status", json_object_new_string(status));
     json_object_object_add(o, "database", json_object_new_string(up ? "up" : "down"));
+    json_object_object_add(o, "degraded", down);
     json_object_object_add(o, "version", json_object_new_string(PACKAGE_VERSION));
     respond_json_put(req, up ? 200 : 503, o);
 }

@@ -76,6 +76,7 @@ class Stack:
             "mariadb": self.log_dir / "mariadb.log",
             "nginx": self.log_dir / "nginx-error.log",
             "access": self.log_dir / "nginx-access.log",
+            "supervisor": self.log_dir / "supervisor.log",
             "build": self.log_dir / "build.log",
         }
         self.sockets = {
@@ -137,7 +138,7 @@ class Stack:
     # ------------------------------------------------------------ processes
 
     def pid(self, name):
-        """pid from run/<name>.pid: api (multiwatch), jobd, jobd-supervisor,
+        """pid from run/<name>.pid: api (multiwatch), jobd, supervisor,
         nginx, mariadb; None when missing or not alive."""
         try:
             pid = int((self.run_dir / ("%s.pid" % name)).read_text().split()[0])
@@ -228,7 +229,7 @@ def stack():
         failed = len(_failed_tests) > failures_before or started.returncode != 0 or reports
         if failed:
             _summary_lines.append("stack home: %s (kept)" % home)
-            for name in ("api", "jobd", "nginx", "mariadb"):
+            for name in ("api", "jobd", "nginx", "mariadb", "supervisor"):
                 _summary_lines.append("--- tail of %s" % st.logs[name])
                 _summary_lines.extend(st.log_tail(name, 40).splitlines())
             if stopped.returncode != 0:

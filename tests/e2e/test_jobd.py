@@ -146,7 +146,8 @@ def test_dispatcher_and_process_killed_requeues(throttled, user):
 
 def test_dispatcher_sigterm_requeues_its_jobs(throttled, user):
     """SIGTERM: the dispatcher stops its processes, puts their jobs back in
-    the queue and exits 0; the supervisor starts it again and the job runs."""
+    the queue and stops cleanly; the supervisor starts it again and the job
+    runs."""
     client, token = throttled.client(), user["token"]
     job_id = run_job(client, token, INPUT)
     pid = running_pid(throttled, job_id)
@@ -157,7 +158,8 @@ def test_dispatcher_sigterm_requeues_its_jobs(throttled, user):
     job = wait_job(client, token, job_id, FINISHED, timeout=60)
     assert job["status"] == "COMPLETED", job
     assert job_row(throttled, job_id)[2] == "2"
-    assert "quarry-jobd (pid %d) exited with status 0" % old in throttled.log_tail("jobd", 400)
+    # Its last words: it left through its clean shutdown, not a crash.
+    assert "quarry-jobd[%d] info req=- dispatcher stopped" % old in throttled.log_tail("jobd", 400)
 
 
 def test_jobs_of_a_dead_dispatcher_elsewhere_are_recovered(throttled):

@@ -197,12 +197,12 @@ def test_secrets_are_private(stack):
 
 
 def test_start_twice_is_harmless_and_status_reports(stack):
-    pids = {n: stack.pid(n) for n in ("api", "jobd-supervisor", "nginx", "mariadb")}
+    pids = {n: stack.pid(n) for n in ("api", "jobd", "supervisor", "nginx", "mariadb")}
     r = stack.quarry("start", timeout=600)
     assert "already running" in r.stdout
     assert {n: stack.pid(n) for n in pids} == pids
     r = stack.quarry("status")
-    for component in ("mariadb", "api", "jobd", "nginx"):
+    for component in ("mariadb", "api", "jobd", "nginx", "supervisor"):
         assert any(line.startswith(component) and "running" in line
                    for line in r.stdout.splitlines()), r.stdout
     assert "health     200" in r.stdout
