@@ -5,6 +5,7 @@
 #include "common/ids.h"
 
 #define STORE_PAGE_PARAMS_MAX 6
+#define STORE_PAGE_ROWS_PARAMS_MAX 8
 
 void *store_rows_add(struct store_rows *r)
 {
@@ -53,6 +54,56 @@ enum db_status store_page(struct db *db, const char *count_sql, const char *page
     all[n] = P_INT(limit);
     all[n + 1] = P_INT(skip);
     return db_query(db, page_sql, all, n + 2, take, ctx);
+}
+
+enum db_status store_count(struct db *db, const char *list, const char *owner, const char *part,
+                           long long *total)
+{
+    /* COALESCE: an owner with nothing listed has no row yet. */
+    if (part == NULL)
+        return db_query_int(db,
+                            "SELECT COALESCE(SUM(n), 0) FROM list_counts WHERE list = ? AND owner = ?",
+                            DB_PARAMS(P_STR(list), P_STR(owner)), total);
+    return db_query_int(db,
+                        "SELECT COALESCE(SUM(n), 0) FROM list_counts"
+                        " WHERE list = ? AND owner = ? AND part = ?",
+                        DB_PARAMS(P_STR(list), P_STR(owner), P_STR(part)), total);
+}
+
+struct page_take {
+    db_row_fn take;
+    void *ctx;
+    long long limit, seen;
+    bool more;
+};
+
+static int take_page_row(void *ctx, const struct db_row *row)
+{
+    struct page_take *p = ctx;
+    if (p->seen == p->limit) {
+        p->more = true;
+        return 1;
+    }
+    p->seen++;
+    return p->take(p->ctx, row);
+}
+
+enum db_status store_page_rows(struct db *db, const char *sql, const struct db_param *params,
+                               int n, long long skip, long long limit, db_row_fn take, void *ctx,
+                               bool *more)
+{
+    struct db_param all[STORE_PAGE_ROWS_PARAMS_MAX + 2];
+    struct page_take p = {take, ctx, limit, 0, false};
+    *more = false;
+    if (n < 0 || n > STORE_PAGE_ROWS_PARAMS_MAX)
+        return DB_ERROR;
+    if (n > 0)
+        memcpy(all, params, (size_t)n * sizeof(*all));
+    all[n] = P_INT(limit + 1);
+    all[n + 1] = P_INT(skip);
+    enum db_status st = db_query(db, sql, all, n + 2, take_page_row, &p);
+    *more = st == DB_OK && p.more;
+    return st;
 }
 
 json_object *store_time_json(const char *db_time)
