@@ -85,27 +85,38 @@ enum db_status client_find_for_user(struct db *db, struct arena *a, const char *
 
 /* Everyone's clients (an admin's list) walk clients_krn; a member's start
  * from their memberships (client_members_user) and sort those alone. Either
- * resumes after a cursor's krn. A catch-all "? OR m.user_id IS NOT NULL"
+ * resumes after a krn: a cursor's, or the one before a page by offset. A catch-all "? OR m.user_id IS NOT NULL"
  * read every client for every member. */
 #define CLIENT_MEMBER_FROM                                                                         \
     " FROM client_members m JOIN clients c ON c.id = m.client_id WHERE m.user_id = ?"
 
-static enum db_status client_page(struct db *db, const char *user_id, bool all,
+static enum db_status client_page(struct db *db, struct arena *a, const char *user_id, bool all,
                                   const struct page *pg, struct store_rows *rows, bool *more)
 {
-    const char *krn = pg->after != NULL ? pg->after[0] : "";
     /* "" sorts before every krn: the first page is the page after "". */
+    const char *krn = pg->after != NULL ? pg->after[0] : "";
+    if (pg->after == NULL && pg->skip > 0) {
+        bool found = false;
+        enum db_status st =
+            all ? store_page_start(db, a, "SELECT krn FROM clients ORDER BY krn LIMIT 1 OFFSET ?",
+                                   DB_NO_PARAMS, pg->skip, &krn, 1, &found)
+                : store_page_start(db, a, "SELECT c.krn" CLIENT_MEMBER_FROM
+                                   " ORDER BY c.krn LIMIT 1 OFFSET ?",
+                                   DB_PARAMS(P_STR(user_id)), pg->skip, &krn, 1, &found);
+        if (st != DB_OK || !found)
+            return st;
+    }
     if (all)
         return store_page_rows(db,
                                "SELECT " CLIENT_COLUMNS CLIENT_ALL_FROM
                                " WHERE c.krn > ? ORDER BY c.krn LIMIT ? OFFSET ?",
-                               DB_PARAMS(P_STR(user_id), P_STR(krn)), pg->skip, pg->limit,
-                               take_client, rows, more);
+                               DB_PARAMS(P_STR(user_id), P_STR(krn)), 0, pg->limit, take_client,
+                               rows, more);
     return store_page_rows(db,
                            "SELECT " CLIENT_COLUMNS CLIENT_MEMBER_FROM
                            " AND c.krn > ? ORDER BY c.krn LIMIT ? OFFSET ?",
-                           DB_PARAMS(P_STR(user_id), P_STR(krn)), pg->skip, pg->limit,
-                           take_client, rows, more);
+                           DB_PARAMS(P_STR(user_id), P_STR(krn)), 0, pg->limit, take_client, rows,
+                           more);
 }
 
 enum db_status client_list(struct db *db, struct arena *a, const char *user_id, bool all,
@@ -122,7 +133,7 @@ enum db_status client_list(struct db *db, struct arena *a, const char *user_id, 
             : db_query_int(db, "SELECT COUNT(*) FROM client_members WHERE user_id = ?",
                            DB_PARAMS(P_STR(user_id)), total);
     if (st == DB_OK)
-        st = client_page(db, user_id, all, pg, &rows, &more);
+        st = client_page(db, a, user_id, all, pg, &rows, &more);
     for (size_t i = 0; i < rows.n; i++)
         json_object_array_add(*page, client_to_json((struct client *)rows.items + i));
     if (st == DB_OK && more) {

@@ -48,9 +48,37 @@ enum db_status file_get(struct db *db, struct arena *a, const char *id, struct f
 }
 
 /* A user's files newest first (files_user: user_id, uploaded_at, and the id
- * InnoDB keeps in every index), after a cursor or by offset as job_store's
+ * InnoDB keeps in every index), from where the page starts as job_store's
  * job_page does. */
 #define FILE_ORDER " ORDER BY uploaded_at DESC, id DESC"
+
+static enum db_status file_page(struct db *db, struct arena *a, const char *user_id,
+                                const struct page *pg, struct store_rows *rows, bool *more)
+{
+    const char *const *after = pg->after;
+    const char *start[2];
+    if (after == NULL && pg->skip > 0) {
+        bool found = false;
+        enum db_status st = store_page_start(
+            db, a, "SELECT uploaded_at, id FROM files WHERE user_id = ?" FILE_ORDER " LIMIT 1 OFFSET ?",
+            DB_PARAMS(P_STR(user_id)), pg->skip, start, 2, &found);
+        if (st != DB_OK || !found)
+            return st;
+        after = start;
+    }
+    if (after == NULL)
+        return store_page_rows(db,
+                               "SELECT " FILE_COLUMNS " FROM files WHERE user_id = ?" FILE_ORDER
+                               " LIMIT ? OFFSET ?",
+                               DB_PARAMS(P_STR(user_id)), 0, pg->limit, take_file, rows, more);
+    return store_page_rows(db,
+                           "SELECT " FILE_COLUMNS " FROM files WHERE user_id = ? AND"
+                           " (uploaded_at < ? OR (uploaded_at = ? AND id < ?))" FILE_ORDER
+                           " LIMIT ? OFFSET ?",
+                           DB_PARAMS(P_STR(user_id), P_STR(after[0]), P_STR(after[0]),
+                                     P_STR(after[1])),
+                           0, pg->limit, take_file, rows, more);
+}
 
 enum db_status file_list(struct db *db, struct arena *a, const char *user_id,
                          const struct page *pg, json_object **page, long long *total,
@@ -61,21 +89,8 @@ enum db_status file_list(struct db *db, struct arena *a, const char *user_id,
     *next = NULL;
     *page = json_object_new_array();
     enum db_status st = store_count(db, "files", user_id, NULL, total);
-    if (st == DB_OK && pg->after != NULL)
-        st = store_page_rows(db,
-                             "SELECT " FILE_COLUMNS " FROM files WHERE user_id = ? AND"
-                             " (uploaded_at < ? OR (uploaded_at = ? AND id < ?))" FILE_ORDER
-                             " LIMIT ? OFFSET ?",
-                             DB_PARAMS(P_STR(user_id), P_STR(pg->after[0]), P_STR(pg->after[0]),
-                                       P_STR(pg->after[1])),
-                             0, pg->limit, take_file, &rows, &more);
-    else if (st == DB_OK)
-        st = store_page_rows(db,
-                             "SELECT " FILE_COLUMNS " FROM files JOIN (SELECT id FROM files"
-                             " WHERE user_id = ?" FILE_ORDER " LIMIT ? OFFSET ?) page USING (id)"
-                             FILE_ORDER,
-                             DB_PARAMS(P_STR(user_id)), pg->skip, pg->limit, take_file, &rows,
-                             &more);
+    if (st == DB_OK)
+        st = file_page(db, a, user_id, pg, &rows, &more);
     for (size_t i = 0; i < rows.n; i++)
         json_object_array_add(*page, file_to_json((struct file_row *)rows.items + i));
     if (st == DB_OK && more) {

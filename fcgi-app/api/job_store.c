@@ -65,40 +65,54 @@ enum db_status job_get(struct db *db, struct arena *a, const char *id, struct jo
 }
 
 /* A user's jobs newest first, all or one status: each variant has its own
- * statement, served by its own index (jobs_user_list, jobs_user_status_list;
+ * statements, served by its own index (jobs_user_list, jobs_user_status_list;
  * a catch-all "? IS NULL OR status = ?" made every count and page read each
- * of the user's rows). A page after a cursor starts at the cursor in the
- * index; a page by offset walks the index alone (id only) to its first row
- * and then reads the page's rows, not the skipped ones. */
+ * of the user's rows). Every page is read in index order from where it
+ * starts: the first page from the top, a page after a cursor from the
+ * cursor, a page by offset from the row before it, found in the index alone
+ * (store_page_start). */
 #define JOB_ORDER " ORDER BY created_at DESC, id DESC"
 #define JOB_AFTER " AND (created_at < ? OR (created_at = ? AND id < ?))"
+#define JOB_PAGE_FIRST(where) "SELECT " JOB_COLUMNS " FROM jobs WHERE " where JOB_ORDER " LIMIT ? OFFSET ?"
 #define JOB_PAGE_AFTER(where)                                                                      \
     "SELECT " JOB_COLUMNS " FROM jobs WHERE " where JOB_AFTER JOB_ORDER " LIMIT ? OFFSET ?"
-#define JOB_PAGE_OFFSET(where)                                                                     \
-    "SELECT " JOB_COLUMNS " FROM jobs JOIN (SELECT id FROM jobs WHERE " where JOB_ORDER            \
-    " LIMIT ? OFFSET ?) page USING (id)" JOB_ORDER
+#define JOB_PAGE_KEY(where) "SELECT created_at, id FROM jobs WHERE " where JOB_ORDER " LIMIT 1 OFFSET ?"
 
-static enum db_status job_page(struct db *db, const struct job_list_query *q,
+static enum db_status job_page(struct db *db, struct arena *a, const struct job_list_query *q,
                                struct store_rows *rows, bool *more)
 {
     const char *status = q->by_status ? job_status_name(q->status) : NULL;
-    if (q->after != NULL) {
-        const char *t = q->after[0], *id = q->after[1];
-        if (status == NULL)
-            return store_page_rows(db, JOB_PAGE_AFTER("user_id = ?"),
-                                   DB_PARAMS(P_STR(q->user_id), P_STR(t), P_STR(t), P_STR(id)), 0,
-                                   q->limit, take_job, rows, more);
-        return store_page_rows(db, JOB_PAGE_AFTER("user_id = ? AND status = ?"),
-                               DB_PARAMS(P_STR(q->user_id), P_STR(status), P_STR(t), P_STR(t),
-                                         P_STR(id)),
-                               0, q->limit, take_job, rows, more);
+    const char *const *after = q->after;
+    const char *start[2];
+    if (after == NULL && q->skip > 0) {
+        bool found = false;
+        enum db_status st =
+            status == NULL
+                ? store_page_start(db, a, JOB_PAGE_KEY("user_id = ?"), DB_PARAMS(P_STR(q->user_id)),
+                                   q->skip, start, 2, &found)
+                : store_page_start(db, a, JOB_PAGE_KEY("user_id = ? AND status = ?"),
+                                   DB_PARAMS(P_STR(q->user_id), P_STR(status)), q->skip, start, 2,
+                                   &found);
+        if (st != DB_OK || !found)
+            return st;
+        after = start;
     }
+    if (after == NULL && status == NULL)
+        return store_page_rows(db, JOB_PAGE_FIRST("user_id = ?"), DB_PARAMS(P_STR(q->user_id)), 0,
+                               q->limit, take_job, rows, more);
+    if (after == NULL)
+        return store_page_rows(db, JOB_PAGE_FIRST("user_id = ? AND status = ?"),
+                               DB_PARAMS(P_STR(q->user_id), P_STR(status)), 0, q->limit, take_job,
+                               rows, more);
+    const char *t = after[0], *id = after[1];
     if (status == NULL)
-        return store_page_rows(db, JOB_PAGE_OFFSET("user_id = ?"), DB_PARAMS(P_STR(q->user_id)),
-                               q->skip, q->limit, take_job, rows, more);
-    return store_page_rows(db, JOB_PAGE_OFFSET("user_id = ? AND status = ?"),
-                           DB_PARAMS(P_STR(q->user_id), P_STR(status)), q->skip, q->limit,
-                           take_job, rows, more);
+        return store_page_rows(db, JOB_PAGE_AFTER("user_id = ?"),
+                               DB_PARAMS(P_STR(q->user_id), P_STR(t), P_STR(t), P_STR(id)), 0,
+                               q->limit, take_job, rows, more);
+    return store_page_rows(db, JOB_PAGE_AFTER("user_id = ? AND status = ?"),
+                           DB_PARAMS(P_STR(q->user_id), P_STR(status), P_STR(t), P_STR(t),
+                                     P_STR(id)),
+                           0, q->limit, take_job, rows, more);
 }
 
 enum db_status job_list(struct db *db, struct arena *a, const struct job_list_query *q,
@@ -111,7 +125,7 @@ enum db_status job_list(struct db *db, struct arena *a, const struct job_list_qu
     enum db_status st = store_count(db, "jobs", q->user_id,
                                     q->by_status ? job_status_name(q->status) : NULL, total);
     if (st == DB_OK)
-        st = job_page(db, q, &rows, &more);
+        st = job_page(db, a, q, &rows, &more);
     for (size_t i = 0; i < rows.n; i++)
         json_object_array_add(*page, job_to_json((struct job *)rows.items + i));
     if (st == DB_OK && more) {
@@ -240,37 +254,52 @@ static int take_error(void *ctx, const struct db_row *row)
 }
 
 /* A job's errors in line order, both severities (job_errors_job_line) or
- * one (job_errors_job), after a cursor or by offset as job_page does. */
+ * one (job_errors_job), from where the page starts as job_page does. */
 #define ERROR_COLUMNS "line, col, severity, code, message, id"
 #define ERROR_ORDER " ORDER BY line, id"
 #define ERROR_AFTER " AND (line > ? OR (line = ? AND id > ?))"
+#define ERROR_PAGE_FIRST(where)                                                                    \
+    "SELECT " ERROR_COLUMNS " FROM job_errors WHERE " where ERROR_ORDER " LIMIT ? OFFSET ?"
 #define ERROR_PAGE_AFTER(where)                                                                    \
     "SELECT " ERROR_COLUMNS " FROM job_errors WHERE " where ERROR_AFTER ERROR_ORDER                \
     " LIMIT ? OFFSET ?"
-#define ERROR_PAGE_OFFSET(where)                                                                   \
-    "SELECT " ERROR_COLUMNS " FROM job_errors JOIN (SELECT id FROM job_errors WHERE " where        \
-    ERROR_ORDER " LIMIT ? OFFSET ?) page USING (id)" ERROR_ORDER
+#define ERROR_PAGE_KEY(where)                                                                      \
+    "SELECT line, id FROM job_errors WHERE " where ERROR_ORDER " LIMIT 1 OFFSET ?"
 
-static enum db_status error_page(struct db *db, const struct job_error_query *q,
+static enum db_status error_page(struct db *db, struct arena *a, const struct job_error_query *q,
                                  struct error_page *p, bool *more)
 {
-    if (q->after != NULL) {
-        long long line = strtoll(q->after[0], NULL, 10), id = strtoll(q->after[1], NULL, 10);
-        if (q->severity == NULL)
-            return store_page_rows(db, ERROR_PAGE_AFTER("job_id = ?"),
-                                   DB_PARAMS(P_STR(q->job_id), P_INT(line), P_INT(line), P_INT(id)),
-                                   0, q->limit, take_error, p, more);
-        return store_page_rows(db, ERROR_PAGE_AFTER("job_id = ? AND severity = ?"),
-                               DB_PARAMS(P_STR(q->job_id), P_STR(q->severity), P_INT(line),
-                                         P_INT(line), P_INT(id)),
-                               0, q->limit, take_error, p, more);
+    const char *const *after = q->after;
+    const char *start[2];
+    if (after == NULL && q->skip > 0) {
+        bool found = false;
+        enum db_status st =
+            q->severity == NULL
+                ? store_page_start(db, a, ERROR_PAGE_KEY("job_id = ?"), DB_PARAMS(P_STR(q->job_id)),
+                                   q->skip, start, 2, &found)
+                : store_page_start(db, a, ERROR_PAGE_KEY("job_id = ? AND severity = ?"),
+                                   DB_PARAMS(P_STR(q->job_id), P_STR(q->severity)), q->skip, start,
+                                   2, &found);
+        if (st != DB_OK || !found)
+            return st;
+        after = start;
     }
+    if (after == NULL && q->severity == NULL)
+        return store_page_rows(db, ERROR_PAGE_FIRST("job_id = ?"), DB_PARAMS(P_STR(q->job_id)), 0,
+                               q->limit, take_error, p, more);
+    if (after == NULL)
+        return store_page_rows(db, ERROR_PAGE_FIRST("job_id = ? AND severity = ?"),
+                               DB_PARAMS(P_STR(q->job_id), P_STR(q->severity)), 0, q->limit,
+                               take_error, p, more);
+    long long line = strtoll(after[0], NULL, 10), id = strtoll(after[1], NULL, 10);
     if (q->severity == NULL)
-        return store_page_rows(db, ERROR_PAGE_OFFSET("job_id = ?"), DB_PARAMS(P_STR(q->job_id)),
-                               q->skip, q->limit, take_error, p, more);
-    return store_page_rows(db, ERROR_PAGE_OFFSET("job_id = ? AND severity = ?"),
-                           DB_PARAMS(P_STR(q->job_id), P_STR(q->severity)), q->skip, q->limit,
-                           take_error, p, more);
+        return store_page_rows(db, ERROR_PAGE_AFTER("job_id = ?"),
+                               DB_PARAMS(P_STR(q->job_id), P_INT(line), P_INT(line), P_INT(id)), 0,
+                               q->limit, take_error, p, more);
+    return store_page_rows(db, ERROR_PAGE_AFTER("job_id = ? AND severity = ?"),
+                           DB_PARAMS(P_STR(q->job_id), P_STR(q->severity), P_INT(line),
+                                     P_INT(line), P_INT(id)),
+                           0, q->limit, take_error, p, more);
 }
 
 enum db_status job_errors_list(struct db *db, struct arena *a, const struct job_error_query *q,
@@ -281,7 +310,7 @@ enum db_status job_errors_list(struct db *db, struct arena *a, const struct job_
     *next = NULL;
     enum db_status st = store_count(db, "job_errors", q->job_id, q->severity, total);
     if (st == DB_OK)
-        st = error_page(db, q, &p, &more);
+        st = error_page(db, a, q, &p, &more);
     if (st == DB_OK && more)
         *next = page_cursor(a, (const char *const[]){p.last_line, p.last_id}, 2);
     return st;

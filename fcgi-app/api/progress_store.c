@@ -189,38 +189,55 @@ enum db_status progress_get(struct db *db, struct arena *a, const char *client_i
 }
 
 /* A client's records newest first (created_at, then id), all creators'
- * (progress_client_list) or one's (progress_client_creator_list), after a
- * cursor or by offset as job_store's job_page does. */
+ * (progress_client_list) or one's (progress_client_creator_list), from where
+ * the page starts as job_store's job_page does. */
 #define RECORD_ORDER " ORDER BY r.created_at DESC, r.id DESC"
 #define RECORD_AFTER " AND (r.created_at < ? OR (r.created_at = ? AND r.id < ?))"
+#define RECORD_PAGE_FIRST(where)                                                                   \
+    "SELECT " RECORD_COLUMNS RECORD_FROM " WHERE " where RECORD_ORDER " LIMIT ? OFFSET ?"
 #define RECORD_PAGE_AFTER(where)                                                                   \
     "SELECT " RECORD_COLUMNS RECORD_FROM " WHERE " where RECORD_AFTER RECORD_ORDER                 \
     " LIMIT ? OFFSET ?"
-#define RECORD_PAGE_OFFSET(where)                                                                  \
-    "SELECT " RECORD_COLUMNS RECORD_FROM " JOIN (SELECT id FROM progress_records r WHERE " where   \
-    RECORD_ORDER " LIMIT ? OFFSET ?) page ON page.id = r.id" RECORD_ORDER
+#define RECORD_PAGE_KEY(where)                                                                     \
+    "SELECT r.created_at, r.id FROM progress_records r WHERE " where RECORD_ORDER                  \
+    " LIMIT 1 OFFSET ?"
 
-static enum db_status record_page(struct db *db, const struct progress_list_query *q,
-                                  const char *creator, struct store_rows *rows, bool *more)
+static enum db_status record_page(struct db *db, struct arena *a,
+                                  const struct progress_list_query *q, const char *creator,
+                                  struct store_rows *rows, bool *more)
 {
-    if (q->after != NULL) {
-        const char *t = q->after[0], *id = q->after[1];
-        if (creator == NULL)
-            return store_page_rows(db, RECORD_PAGE_AFTER("r.client_id = ?"),
-                                   DB_PARAMS(P_STR(q->client_id), P_STR(t), P_STR(t), P_STR(id)),
-                                   0, q->limit, take_record, rows, more);
-        return store_page_rows(db, RECORD_PAGE_AFTER("r.client_id = ? AND r.created_by = ?"),
-                               DB_PARAMS(P_STR(q->client_id), P_STR(creator), P_STR(t), P_STR(t),
-                                         P_STR(id)),
-                               0, q->limit, take_record, rows, more);
+    const char *const *after = q->after;
+    const char *start[2];
+    if (after == NULL && q->skip > 0) {
+        bool found = false;
+        enum db_status st =
+            creator == NULL
+                ? store_page_start(db, a, RECORD_PAGE_KEY("r.client_id = ?"),
+                                   DB_PARAMS(P_STR(q->client_id)), q->skip, start, 2, &found)
+                : store_page_start(db, a, RECORD_PAGE_KEY("r.client_id = ? AND r.created_by = ?"),
+                                   DB_PARAMS(P_STR(q->client_id), P_STR(creator)), q->skip, start,
+                                   2, &found);
+        if (st != DB_OK || !found)
+            return st;
+        after = start;
     }
+    if (after == NULL && creator == NULL)
+        return store_page_rows(db, RECORD_PAGE_FIRST("r.client_id = ?"),
+                               DB_PARAMS(P_STR(q->client_id)), 0, q->limit, take_record, rows,
+                               more);
+    if (after == NULL)
+        return store_page_rows(db, RECORD_PAGE_FIRST("r.client_id = ? AND r.created_by = ?"),
+                               DB_PARAMS(P_STR(q->client_id), P_STR(creator)), 0, q->limit,
+                               take_record, rows, more);
+    const char *t = after[0], *id = after[1];
     if (creator == NULL)
-        return store_page_rows(db, RECORD_PAGE_OFFSET("r.client_id = ?"),
-                               DB_PARAMS(P_STR(q->client_id)), q->skip, q->limit, take_record,
-                               rows, more);
-    return store_page_rows(db, RECORD_PAGE_OFFSET("r.client_id = ? AND r.created_by = ?"),
-                           DB_PARAMS(P_STR(q->client_id), P_STR(creator)), q->skip, q->limit,
-                           take_record, rows, more);
+        return store_page_rows(db, RECORD_PAGE_AFTER("r.client_id = ?"),
+                               DB_PARAMS(P_STR(q->client_id), P_STR(t), P_STR(t), P_STR(id)), 0,
+                               q->limit, take_record, rows, more);
+    return store_page_rows(db, RECORD_PAGE_AFTER("r.client_id = ? AND r.created_by = ?"),
+                           DB_PARAMS(P_STR(q->client_id), P_STR(creator), P_STR(t), P_STR(t),
+                                     P_STR(id)),
+                           0, q->limit, take_record, rows, more);
 }
 
 static int take_user_id(void *ctx, const struct db_row *row)
@@ -250,7 +267,7 @@ enum db_status progress_list(struct db *db, struct arena *a, const struct progre
     const char *by = q->email != NULL ? creator : NULL;
     st = store_count(db, "progress", q->client_id, by, total);
     if (st == DB_OK)
-        st = record_page(db, q, by, &rows, &more);
+        st = record_page(db, a, q, by, &rows, &more);
     for (size_t i = 0; i < rows.n; i++)
         json_object_array_add(*page,
                               progress_to_json((struct progress_record *)rows.items + i, q->krn));
