@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "api/request.h"
 #include "api/store.h"
 
 #define KRN_PART_MAX 64
@@ -69,32 +70,76 @@ enum db_status client_member_add(struct db *db, const char *client_id, const cha
 
 /* The caller's role rides along: "" (NULL) when not a member. */
 #define CLIENT_COLUMNS "c.id, c.krn, c.name, c.created_by, c.created_at, m.role"
-#define CLIENT_FROM " FROM clients c LEFT JOIN client_members m ON m.client_id = c.id AND m.user_id = ?"
+#define CLIENT_ALL_FROM                                                                            \
+    " FROM clients c LEFT JOIN client_members m ON m.client_id = c.id AND m.user_id = ?"
 
 enum db_status client_find_for_user(struct db *db, struct arena *a, const char *krn,
                                     const char *user_id, struct client *out)
 {
     struct store_rows rows = STORE_ROWS(a, struct client);
     enum db_status st = db_query(db,
-                                 "SELECT " CLIENT_COLUMNS CLIENT_FROM " WHERE c.krn = ?",
+                                 "SELECT " CLIENT_COLUMNS CLIENT_ALL_FROM " WHERE c.krn = ?",
                                  DB_PARAMS(P_STR(user_id), P_STR(krn)), take_client, &rows);
     return store_rows_one(st, &rows, out);
 }
 
+/* Everyone's clients (an admin's list) walk clients_krn; a member's start
+ * from their memberships (client_members_user) and sort those alone. Either
+ * resumes after a krn: a cursor's, or the one before a page by offset. A catch-all "? OR m.user_id IS NOT NULL"
+ * read every client for every member. */
+#define CLIENT_MEMBER_FROM                                                                         \
+    " FROM client_members m JOIN clients c ON c.id = m.client_id WHERE m.user_id = ?"
+
+static enum db_status client_page(struct db *db, struct arena *a, const char *user_id, bool all,
+                                  const struct page *pg, struct store_rows *rows, bool *more)
+{
+    /* "" sorts before every krn: the first page is the page after "". */
+    const char *krn = pg->after != NULL ? pg->after[0] : "";
+    if (pg->after == NULL && pg->skip > 0) {
+        bool found = false;
+        enum db_status st =
+            all ? store_page_start(db, a, "SELECT krn FROM clients ORDER BY krn LIMIT 1 OFFSET ?",
+                                   DB_NO_PARAMS, pg->skip, &krn, 1, &found)
+                : store_page_start(db, a, "SELECT c.krn" CLIENT_MEMBER_FROM
+                                   " ORDER BY c.krn LIMIT 1 OFFSET ?",
+                                   DB_PARAMS(P_STR(user_id)), pg->skip, &krn, 1, &found);
+        if (st != DB_OK || !found)
+            return st;
+    }
+    if (all)
+        return store_page_rows(db,
+                               "SELECT " CLIENT_COLUMNS CLIENT_ALL_FROM
+                               " WHERE c.krn > ? ORDER BY c.krn LIMIT ? OFFSET ?",
+                               DB_PARAMS(P_STR(user_id), P_STR(krn)), 0, pg->limit, take_client,
+                               rows, more);
+    return store_page_rows(db,
+                           "SELECT " CLIENT_COLUMNS CLIENT_MEMBER_FROM
+                           " AND c.krn > ? ORDER BY c.krn LIMIT ? OFFSET ?",
+                           DB_PARAMS(P_STR(user_id), P_STR(krn)), 0, pg->limit, take_client, rows,
+                           more);
+}
+
 enum db_status client_list(struct db *db, struct arena *a, const char *user_id, bool all,
-                           long long skip, long long limit, json_object **page,
-                           long long *total)
+                           const struct page *pg, json_object **page, long long *total,
+                           const char **next)
 {
     struct store_rows rows = STORE_ROWS(a, struct client);
-    /* One fixed statement for both: all, or only where the user is a member. */
-    enum db_status st = store_page(
-        db, "SELECT COUNT(*)" CLIENT_FROM " WHERE ? OR m.user_id IS NOT NULL",
-        "SELECT " CLIENT_COLUMNS CLIENT_FROM " WHERE ? OR m.user_id IS NOT NULL"
-        " ORDER BY c.krn LIMIT ? OFFSET ?",
-        DB_PARAMS(P_STR(user_id), P_INT(all)), skip, limit, take_client, &rows, total);
+    bool more = false;
+    *next = NULL;
     *page = json_object_new_array();
+    /* A member's count reads their own memberships, an index entry each. */
+    enum db_status st =
+        all ? store_count(db, "clients", "", NULL, total)
+            : db_query_int(db, "SELECT COUNT(*) FROM client_members WHERE user_id = ?",
+                           DB_PARAMS(P_STR(user_id)), total);
+    if (st == DB_OK)
+        st = client_page(db, a, user_id, all, pg, &rows, &more);
     for (size_t i = 0; i < rows.n; i++)
         json_object_array_add(*page, client_to_json((struct client *)rows.items + i));
+    if (st == DB_OK && more) {
+        const struct client *last = (struct client *)rows.items + rows.n - 1;
+        *next = page_cursor(a, (const char *const[]){last->krn}, 1);
+    }
     return st;
 }
 

@@ -36,12 +36,14 @@ enum db_status client_find_for_user(struct db *db, struct arena *a, const char *
 enum db_status client_member_add(struct db *db, const char *client_id, const char *user_id,
                                  const char *role, const char *now_db);
 
+struct page;
 /* The page of the user's clients (all: every client), by krn, with the
  * user's role in each, as a JSON array (*page, owned by the caller, also
- * after a failure); *total gets the count of all. */
+ * after a failure); *total gets the count of all, *next the cursor after the
+ * page (in a), NULL on the last. */
 enum db_status client_list(struct db *db, struct arena *a, const char *user_id, bool all,
-                           long long skip, long long limit, json_object **page,
-                           long long *total);
+                           const struct page *pg, json_object **page, long long *total,
+                           const char **next);
 
 /* The client object of the API: a new object owned by the caller. */
 json_object *client_to_json(const struct client *c);

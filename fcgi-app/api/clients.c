@@ -123,14 +123,18 @@ out:
     json_object_put(body);
 }
 
+static const enum cursor_part client_cursor[] = {CURSOR_KEY};
+
 void clients_list(struct request *req)
 {
-    struct page page;
+    struct page page = PAGE_WITH_CURSOR(client_cursor);
     json_object *array;
     long long total = 0;
+    const char *next = NULL;
     if (query_page(req, &page) != 0)
         return;
     enum db_status st = client_list(req->app->db, req->arena, req->user.id, req->user.is_superuser,
-                                    page.skip, page.limit, &array, &total);
+                                    &page, &array, &total, &next);
+    respond_next(req, next);
     respond_list(req, st, array, total);
 }

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/request.h"
 #include "api/store.h"
 #include "common/ids.h"
 
@@ -46,17 +47,56 @@ enum db_status file_get(struct db *db, struct arena *a, const char *id, struct f
     return store_rows_one(st, &rows, out);
 }
 
-enum db_status file_list(struct db *db, struct arena *a, const char *user_id, long long skip,
-                         long long limit, json_object **page, long long *total)
+/* A user's files newest first (files_user: user_id, uploaded_at, and the id
+ * InnoDB keeps in every index), from where the page starts as job_store's
+ * job_page does. */
+#define FILE_ORDER " ORDER BY uploaded_at DESC, id DESC"
+
+static enum db_status file_page(struct db *db, struct arena *a, const char *user_id,
+                                const struct page *pg, struct store_rows *rows, bool *more)
+{
+    const char *const *after = pg->after;
+    const char *start[2];
+    if (after == NULL && pg->skip > 0) {
+        bool found = false;
+        enum db_status st = store_page_start(
+            db, a, "SELECT uploaded_at, id FROM files WHERE user_id = ?" FILE_ORDER " LIMIT 1 OFFSET ?",
+            DB_PARAMS(P_STR(user_id)), pg->skip, start, 2, &found);
+        if (st != DB_OK || !found)
+            return st;
+        after = start;
+    }
+    if (after == NULL)
+        return store_page_rows(db,
+                               "SELECT " FILE_COLUMNS " FROM files WHERE user_id = ?" FILE_ORDER
+                               " LIMIT ? OFFSET ?",
+                               DB_PARAMS(P_STR(user_id)), 0, pg->limit, take_file, rows, more);
+    return store_page_rows(db,
+                           "SELECT " FILE_COLUMNS " FROM files WHERE user_id = ? AND"
+                           " (uploaded_at < ? OR (uploaded_at = ? AND id < ?))" FILE_ORDER
+                           " LIMIT ? OFFSET ?",
+                           DB_PARAMS(P_STR(user_id), P_STR(after[0]), P_STR(after[0]),
+                                     P_STR(after[1])),
+                           0, pg->limit, take_file, rows, more);
+}
+
+enum db_status file_list(struct db *db, struct arena *a, const char *user_id,
+                         const struct page *pg, json_object **page, long long *total,
+                         const char **next)
 {
     struct store_rows rows = STORE_ROWS(a, struct file_row);
-    enum db_status st = store_page(db, "SELECT COUNT(*) FROM files WHERE user_id = ?",
-                                   "SELECT " FILE_COLUMNS " FROM files WHERE user_id = ?"
-                                   " ORDER BY uploaded_at DESC, id DESC LIMIT ? OFFSET ?",
-                                   DB_PARAMS(P_STR(user_id)), skip, limit, take_file, &rows, total);
+    bool more = false;
+    *next = NULL;
     *page = json_object_new_array();
+    enum db_status st = store_count(db, "files", user_id, NULL, total);
+    if (st == DB_OK)
+        st = file_page(db, a, user_id, pg, &rows, &more);
     for (size_t i = 0; i < rows.n; i++)
         json_object_array_add(*page, file_to_json((struct file_row *)rows.items + i));
+    if (st == DB_OK && more) {
+        const struct file_row *last = (struct file_row *)rows.items + rows.n - 1;
+        *next = page_cursor(a, (const char *const[]){last->uploaded_at, last->id}, 2);
+    }
     return st;
 }
 
@@ -120,8 +160,10 @@ enum db_status file_delete(struct db *db, struct arena *a, const char *id, const
         *busy = jobs.busy;
         return st;
     }
+    /* A join, not "job_id IN (SELECT …)": MariaDB runs a single-table
+     * DELETE's subquery once per row of job_errors, every job's. */
     st = db_exec(db,
-                 "DELETE FROM job_errors WHERE job_id IN (SELECT id FROM jobs WHERE file_id = ?)",
+                 "DELETE e FROM job_errors e JOIN jobs j ON e.job_id = j.id WHERE j.file_id = ?",
                  DB_PARAMS(P_STR(id)), NULL);
     if (st == DB_OK)
         st = db_exec(db, "DELETE FROM jobs WHERE file_id = ?", DB_PARAMS(P_STR(id)), NULL);

@@ -21,11 +21,14 @@ enum db_status file_insert(struct db *db, const struct file_row *f);
 /* The file into *out, its strings in a; DB_NO_ROW when there is no such
  * file (whoever owns it). */
 enum db_status file_get(struct db *db, struct arena *a, const char *id, struct file_row *out);
-/* The page of the user's files, newest first, as a JSON array of file
- * objects (*page, owned by the caller, also after a failure); *total gets
- * the count of all. */
-enum db_status file_list(struct db *db, struct arena *a, const char *user_id, long long skip,
-                         long long limit, json_object **page, long long *total);
+struct page;
+/* The page of the user's files, newest first (uploaded_at, then id), as a
+ * JSON array of file objects (*page, owned by the caller, also after a
+ * failure); *total gets the count of all, *next the cursor after the page
+ * (in a), NULL on the last. */
+enum db_status file_list(struct db *db, struct arena *a, const char *user_id,
+                         const struct page *pg, json_object **page, long long *total,
+                         const char **next);
 
 /* Queues a job on the file, in one transaction: the job row (QUEUED) is
  * inserted and the file goes PROCESSING, guarded on it not being PROCESSING

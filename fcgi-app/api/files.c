@@ -231,15 +231,19 @@ void files_get(struct request *req)
         respond_json_put(req, 200, file_to_json(&f));
 }
 
+static const enum cursor_part file_cursor[] = {CURSOR_TIME, CURSOR_ID};
+
 void files_list(struct request *req)
 {
-    struct page page;
+    struct page page = PAGE_WITH_CURSOR(file_cursor);
     long long total = 0;
+    const char *next = NULL;
     if (query_page(req, &page) != 0)
         return;
     json_object *array;
-    enum db_status st = file_list(req->app->db, req->arena, req->user.id, page.skip, page.limit,
-                                  &array, &total);
+    enum db_status st =
+        file_list(req->app->db, req->arena, req->user.id, &page, &array, &total, &next);
+    respond_next(req, next);
     respond_list(req, st, array, total);
 }
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/request.h"
 #include "api/store.h"
 #include "common/ids.h"
 
@@ -63,21 +64,74 @@ enum db_status job_get(struct db *db, struct arena *a, const char *id, struct jo
     return store_rows_one(st, &rows, out);
 }
 
+/* A user's jobs newest first, all or one status: each variant has its own
+ * statements, served by its own index (jobs_user_list, jobs_user_status_list;
+ * a catch-all "? IS NULL OR status = ?" made every count and page read each
+ * of the user's rows). Every page is read in index order from where it
+ * starts: the first page from the top, a page after a cursor from the
+ * cursor, a page by offset from the row before it, found in the index alone
+ * (store_page_start). */
+#define JOB_ORDER " ORDER BY created_at DESC, id DESC"
+#define JOB_AFTER " AND (created_at < ? OR (created_at = ? AND id < ?))"
+#define JOB_PAGE_FIRST(where) "SELECT " JOB_COLUMNS " FROM jobs WHERE " where JOB_ORDER " LIMIT ? OFFSET ?"
+#define JOB_PAGE_AFTER(where)                                                                      \
+    "SELECT " JOB_COLUMNS " FROM jobs WHERE " where JOB_AFTER JOB_ORDER " LIMIT ? OFFSET ?"
+#define JOB_PAGE_KEY(where) "SELECT created_at, id FROM jobs WHERE " where JOB_ORDER " LIMIT 1 OFFSET ?"
+
+static enum db_status job_page(struct db *db, struct arena *a, const struct job_list_query *q,
+                               struct store_rows *rows, bool *more)
+{
+    const char *status = q->by_status ? job_status_name(q->status) : NULL;
+    const char *const *after = q->after;
+    const char *start[2];
+    if (after == NULL && q->skip > 0) {
+        bool found = false;
+        enum db_status st =
+            status == NULL
+                ? store_page_start(db, a, JOB_PAGE_KEY("user_id = ?"), DB_PARAMS(P_STR(q->user_id)),
+                                   q->skip, start, 2, &found)
+                : store_page_start(db, a, JOB_PAGE_KEY("user_id = ? AND status = ?"),
+                                   DB_PARAMS(P_STR(q->user_id), P_STR(status)), q->skip, start, 2,
+                                   &found);
+        if (st != DB_OK || !found)
+            return st;
+        after = start;
+    }
+    if (after == NULL && status == NULL)
+        return store_page_rows(db, JOB_PAGE_FIRST("user_id = ?"), DB_PARAMS(P_STR(q->user_id)), 0,
+                               q->limit, take_job, rows, more);
+    if (after == NULL)
+        return store_page_rows(db, JOB_PAGE_FIRST("user_id = ? AND status = ?"),
+                               DB_PARAMS(P_STR(q->user_id), P_STR(status)), 0, q->limit, take_job,
+                               rows, more);
+    const char *t = after[0], *id = after[1];
+    if (status == NULL)
+        return store_page_rows(db, JOB_PAGE_AFTER("user_id = ?"),
+                               DB_PARAMS(P_STR(q->user_id), P_STR(t), P_STR(t), P_STR(id)), 0,
+                               q->limit, take_job, rows, more);
+    return store_page_rows(db, JOB_PAGE_AFTER("user_id = ? AND status = ?"),
+                           DB_PARAMS(P_STR(q->user_id), P_STR(status), P_STR(t), P_STR(t),
+                                     P_STR(id)),
+                           0, q->limit, take_job, rows, more);
+}
+
 enum db_status job_list(struct db *db, struct arena *a, const struct job_list_query *q,
-                        json_object **page, long long *total)
+                        json_object **page, long long *total, const char **next)
 {
     struct store_rows rows = STORE_ROWS(a, struct job);
-    /* One fixed statement for both: a NULL status matches every job. */
-    const char *status = q->by_status ? job_status_name(q->status) : NULL;
-    enum db_status st = store_page(
-        db, "SELECT COUNT(*) FROM jobs WHERE user_id = ? AND (? IS NULL OR status = ?)",
-        "SELECT " JOB_COLUMNS " FROM jobs WHERE user_id = ? AND (? IS NULL OR status = ?)"
-        " ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
-        DB_PARAMS(P_STR(q->user_id), P_STR(status), P_STR(status)), q->skip, q->limit, take_job,
-        &rows, total);
+    bool more = false;
+    *next = NULL;
     *page = json_object_new_array();
+    enum db_status st = store_count(db, "jobs", q->user_id,
+                                    q->by_status ? job_status_name(q->status) : NULL, total);
+    if (st == DB_OK)
+        st = job_page(db, a, q, &rows, &more);
     for (size_t i = 0; i < rows.n; i++)
         json_object_array_add(*page, job_to_json((struct job *)rows.items + i));
+    if (st == DB_OK && more) {
+        const struct job *last = (struct job *)rows.items + rows.n - 1;
+        *next = page_cursor(a, (const char *const[]){last->created_at, last->id}, 2);
+    }
     return st;
 }
 
@@ -151,37 +205,41 @@ static int take_count(void *ctx, const struct db_row *row)
 enum db_status job_count_by_status(struct db *db, long long counts[JOB_STATUS__MAX])
 {
     memset(counts, 0, JOB_STATUS__MAX * sizeof(counts[0]));
-    return db_query(db, "SELECT status, COUNT(*) FROM jobs GROUP BY status", DB_NO_PARAMS,
-                    take_count, counts);
+    /* The kept counts (sql/002_list_costs.sql): 4 rows a status, not a row a job. */
+    return db_query(db,
+                    "SELECT owner, SUM(n) FROM list_counts WHERE list = 'jobs_by_status'"
+                    " GROUP BY owner",
+                    DB_NO_PARAMS, take_count, counts);
 }
 
-struct queue_depth {
-    long long queued;
-    double oldest_seconds;
-};
-
-static int take_queue_depth(void *ctx, const struct db_row *row)
+static int take_oldest(void *ctx, const struct db_row *row)
 {
-    struct queue_depth *q = ctx;
-    q->queued = db_row_int(row, 0);
-    q->oldest_seconds = row->values[1] ? strtod(row->values[1], NULL) / 1e6 : -1;
+    *(double *)ctx = row->values[0] ? strtod(row->values[0], NULL) / 1e6 : -1;
     return 1;
 }
 
 enum db_status job_queue_depth(struct db *db, long long *queued, double *oldest_seconds)
 {
-    struct queue_depth q = {0, -1};
-    enum db_status st = db_query(db,
-                                 "SELECT COUNT(*), TIMESTAMPDIFF(MICROSECOND, MIN(queued_at),"
-                                 " UTC_TIMESTAMP(3)) FROM jobs WHERE status = 'QUEUED'",
-                                 DB_NO_PARAMS, take_queue_depth, &q);
-    *queued = q.queued;
-    *oldest_seconds = q.oldest_seconds;
-    return st;
+    *queued = 0;
+    *oldest_seconds = -1;
+    enum db_status st = store_count(db, "jobs_by_status", "QUEUED", NULL, queued);
+    if (st != DB_OK)
+        return st;
+    /* The first entry of jobs_status_queued: one row, however long the queue. */
+    return db_query(db,
+                    "SELECT TIMESTAMPDIFF(MICROSECOND, MIN(queued_at), UTC_TIMESTAMP(3))"
+                    " FROM jobs WHERE status = 'QUEUED'",
+                    DB_NO_PARAMS, take_oldest, oldest_seconds);
 }
+
+struct error_page {
+    json_object *array;
+    char last_line[24], last_id[24]; /* the sort key of the last row taken */
+};
 
 static int take_error(void *ctx, const struct db_row *row)
 {
+    struct error_page *p = ctx;
     json_object *e = json_object_new_object();
     json_object_object_add(e, "line", json_object_new_int64(db_row_int(row, 0)));
     if (row->values[1] != NULL)
@@ -189,20 +247,73 @@ static int take_error(void *ctx, const struct db_row *row)
     json_object_object_add(e, "severity", json_object_new_string(row->values[2]));
     json_object_object_add(e, "code", json_object_new_string(row->values[3]));
     json_object_object_add(e, "message", json_object_new_string(row->values[4]));
-    json_object_array_add(ctx, e);
+    json_object_array_add(p->array, e);
+    db_row_copy(row, 0, p->last_line, sizeof(p->last_line));
+    db_row_copy(row, 5, p->last_id, sizeof(p->last_id));
     return 0;
 }
 
-enum db_status job_errors_list(struct db *db, const struct job_error_query *q, json_object *array,
-                               long long *total)
+/* A job's errors in line order, both severities (job_errors_job_line) or
+ * one (job_errors_job), from where the page starts as job_page does. */
+#define ERROR_COLUMNS "line, col, severity, code, message, id"
+#define ERROR_ORDER " ORDER BY line, id"
+#define ERROR_AFTER " AND (line > ? OR (line = ? AND id > ?))"
+#define ERROR_PAGE_FIRST(where)                                                                    \
+    "SELECT " ERROR_COLUMNS " FROM job_errors WHERE " where ERROR_ORDER " LIMIT ? OFFSET ?"
+#define ERROR_PAGE_AFTER(where)                                                                    \
+    "SELECT " ERROR_COLUMNS " FROM job_errors WHERE " where ERROR_AFTER ERROR_ORDER                \
+    " LIMIT ? OFFSET ?"
+#define ERROR_PAGE_KEY(where)                                                                      \
+    "SELECT line, id FROM job_errors WHERE " where ERROR_ORDER " LIMIT 1 OFFSET ?"
+
+static enum db_status error_page(struct db *db, struct arena *a, const struct job_error_query *q,
+                                 struct error_page *p, bool *more)
 {
-    /* A NULL severity matches both. */
-    return store_page(
-        db, "SELECT COUNT(*) FROM job_errors WHERE job_id = ? AND (? IS NULL OR severity = ?)",
-        "SELECT line, col, severity, code, message FROM job_errors"
-        " WHERE job_id = ? AND (? IS NULL OR severity = ?) ORDER BY line, id LIMIT ? OFFSET ?",
-        DB_PARAMS(P_STR(q->job_id), P_STR(q->severity), P_STR(q->severity)), q->skip, q->limit,
-        take_error, array, total);
+    const char *const *after = q->after;
+    const char *start[2];
+    if (after == NULL && q->skip > 0) {
+        bool found = false;
+        enum db_status st =
+            q->severity == NULL
+                ? store_page_start(db, a, ERROR_PAGE_KEY("job_id = ?"), DB_PARAMS(P_STR(q->job_id)),
+                                   q->skip, start, 2, &found)
+                : store_page_start(db, a, ERROR_PAGE_KEY("job_id = ? AND severity = ?"),
+                                   DB_PARAMS(P_STR(q->job_id), P_STR(q->severity)), q->skip, start,
+                                   2, &found);
+        if (st != DB_OK || !found)
+            return st;
+        after = start;
+    }
+    if (after == NULL && q->severity == NULL)
+        return store_page_rows(db, ERROR_PAGE_FIRST("job_id = ?"), DB_PARAMS(P_STR(q->job_id)), 0,
+                               q->limit, take_error, p, more);
+    if (after == NULL)
+        return store_page_rows(db, ERROR_PAGE_FIRST("job_id = ? AND severity = ?"),
+                               DB_PARAMS(P_STR(q->job_id), P_STR(q->severity)), 0, q->limit,
+                               take_error, p, more);
+    long long line = strtoll(after[0], NULL, 10), id = strtoll(after[1], NULL, 10);
+    if (q->severity == NULL)
+        return store_page_rows(db, ERROR_PAGE_AFTER("job_id = ?"),
+                               DB_PARAMS(P_STR(q->job_id), P_INT(line), P_INT(line), P_INT(id)), 0,
+                               q->limit, take_error, p, more);
+    return store_page_rows(db, ERROR_PAGE_AFTER("job_id = ? AND severity = ?"),
+                           DB_PARAMS(P_STR(q->job_id), P_STR(q->severity), P_INT(line),
+                                     P_INT(line), P_INT(id)),
+                           0, q->limit, take_error, p, more);
+}
+
+enum db_status job_errors_list(struct db *db, struct arena *a, const struct job_error_query *q,
+                               json_object *array, long long *total, const char **next)
+{
+    struct error_page p = {array, "", ""};
+    bool more = false;
+    *next = NULL;
+    enum db_status st = store_count(db, "job_errors", q->job_id, q->severity, total);
+    if (st == DB_OK)
+        st = error_page(db, a, q, &p, &more);
+    if (st == DB_OK && more)
+        *next = page_cursor(a, (const char *const[]){p.last_line, p.last_id}, 2);
+    return st;
 }
 
 json_object *job_to_json(const struct job *j)

@@ -27,16 +27,18 @@ struct job_list_query {
     bool by_status; /* only jobs in status */
     enum job_status status;
     long long skip, limit;
+    const char *const *after; /* the cursor's created_at and id, or NULL */
 };
 
 enum db_status job_insert(struct db *db, const struct job *job);
 /* The job into *out, its strings in a; DB_NO_ROW when there is no such job
  * (whoever owns it). */
 enum db_status job_get(struct db *db, struct arena *a, const char *id, struct job *out);
-/* The page of jobs, newest first, as a JSON array of job objects (*page,
- * owned by the caller, also after a failure); *total gets the count of all. */
+/* The page of jobs, newest first (created_at, then id), as a JSON array of
+ * job objects (*page, owned by the caller, also after a failure); *total gets
+ * the count of all, *next the cursor after the page (in a), NULL on the last. */
 enum db_status job_list(struct db *db, struct arena *a, const struct job_list_query *q,
-                        json_object **page, long long *total);
+                        json_object **page, long long *total, const char **next);
 /* PENDING job without a live upload URL → records key and expiry. *changed false when the guard failed. */
 enum db_status job_set_upload_url(struct db *db, const char *id, const char *object_key,
                                   const char *expires_db, const char *now_db, bool *changed);
@@ -61,10 +63,13 @@ struct job_error_query {
     const char *job_id;
     const char *severity; /* NULL: both */
     long long skip, limit;
+    const char *const *after; /* the cursor's line and id, or NULL */
 };
-/* Appends {line, column?, severity, code, message} objects to array. */
-enum db_status job_errors_list(struct db *db, const struct job_error_query *q, json_object *array,
-                               long long *total);
+/* Appends {line, column?, severity, code, message} objects to array, in line
+ * order; *total gets the count of all, *next the cursor after the page (in a)
+ * or NULL on the last. */
+enum db_status job_errors_list(struct db *db, struct arena *a, const struct job_error_query *q,
+                               json_object *array, long long *total, const char **next);
 
 /* The job object of the API: a new object owned by the caller. */
 json_object *job_to_json(const struct job *job);

@@ -131,13 +131,15 @@ static const struct field_spec list_query[LIST__MAX] = {
     [LIST_STATUS] = {"status", FIELD_STRING, false, 1, 32},
 };
 
+static const enum cursor_part job_cursor[] = {CURSOR_TIME, CURSOR_ID};
+
 void jobs_list(struct request *req)
 {
     json_object *v[LIST__MAX];
-    struct page page;
+    struct page page = PAGE_WITH_CURSOR(job_cursor);
     if (request_query(req, list_query, LIST__MAX, v, &page) != 0)
         return;
-    struct job_list_query q = {req->user.id, false, JOB_PENDING, page.skip, page.limit};
+    struct job_list_query q = {req->user.id, false, JOB_PENDING, page.skip, page.limit, page.after};
     q.by_status = v[LIST_STATUS] != NULL;
     if (q.by_status && !job_status_parse(json_object_get_string(v[LIST_STATUS]), &q.status)) {
         respond_invalid(req, "status", "status is not a job status");
@@ -145,7 +147,9 @@ void jobs_list(struct request *req)
     }
     json_object *array;
     long long total = 0;
-    enum db_status st = job_list(req->app->db, req->arena, &q, &array, &total);
+    const char *next = NULL;
+    enum db_status st = job_list(req->app->db, req->arena, &q, &array, &total, &next);
+    respond_next(req, next);
     respond_list(req, st, array, total);
 }
 
@@ -379,14 +383,16 @@ static const struct field_spec errors_query[ERRORS__MAX] = {
     [ERRORS_SEVERITY] = {"severity", FIELD_STRING, false, 1, 16},
 };
 
+static const enum cursor_part error_cursor[] = {CURSOR_INT, CURSOR_INT};
+
 void jobs_errors(struct request *req)
 {
     struct job job;
     json_object *v[ERRORS__MAX];
-    struct page page;
+    struct page page = PAGE_WITH_CURSOR(error_cursor);
     if (request_query(req, errors_query, ERRORS__MAX, v, &page) != 0)
         return;
-    struct job_error_query q = {NULL, NULL, page.skip, page.limit};
+    struct job_error_query q = {NULL, NULL, page.skip, page.limit, page.after};
     q.severity = v[ERRORS_SEVERITY] ? json_object_get_string(v[ERRORS_SEVERITY]) : NULL;
     if (q.severity != NULL && strcmp(q.severity, "error") != 0 && strcmp(q.severity, "warning") != 0) {
         respond_invalid(req, "severity", "severity must be error or warning");
@@ -397,7 +403,8 @@ void jobs_errors(struct request *req)
     q.job_id = job.id;
     json_object *errors = json_object_new_array();
     long long total = 0;
-    enum db_status st = job_errors_list(req->app->db, &q, errors, &total);
+    const char *next = NULL;
+    enum db_status st = job_errors_list(req->app->db, req->arena, &q, errors, &total, &next);
     if (st != DB_OK) {
         json_object_put(errors);
         respond_db_error(req, st);
@@ -406,6 +413,7 @@ void jobs_errors(struct request *req)
     json_object *o = json_object_new_object();
     json_object_object_add(o, "errors", errors);
     json_object_object_add(o, "total", json_object_new_int64(total));
+    respond_next(req, next);
     respond_header(req, "X-Total-Count", arena_printf(req->arena, "%lld", total));
     respond_json_put(req, 200, o);
 }

@@ -181,11 +181,13 @@ static const struct field_spec show_query[SHOW__MAX] = {
     [SHOW_EMAIL] = {"email", FIELD_STRING, false, 1, 254},
 };
 
+static const enum cursor_part record_cursor[] = {CURSOR_TIME, CURSOR_ID};
+
 void progress_show(struct request *req)
 {
     struct client c;
     json_object *v[SHOW__MAX];
-    struct page page;
+    struct page page = PAGE_WITH_CURSOR(record_cursor);
     if (request_query(req, show_query, SHOW__MAX, v, &page) != 0)
         return;
     if (client_load_member(req, &c) != 0)
@@ -194,7 +196,7 @@ void progress_show(struct request *req)
         respond_one(req, &c, json_object_get_string(v[SHOW_FILENAME]));
         return;
     }
-    struct progress_list_query q = {c.id, c.krn, NULL, page.skip, page.limit};
+    struct progress_list_query q = {c.id, c.krn, NULL, page.skip, page.limit, page.after};
     if (v[SHOW_EMAIL] != NULL) {
         char *lower = arena_strdup(req->arena, json_object_get_string(v[SHOW_EMAIL]));
         user_email_lower(lower);
@@ -202,6 +204,8 @@ void progress_show(struct request *req)
     }
     json_object *array;
     long long total = 0;
-    enum db_status st = progress_list(req->app->db, req->arena, &q, &array, &total);
+    const char *next = NULL;
+    enum db_status st = progress_list(req->app->db, req->arena, &q, &array, &total, &next);
+    respond_next(req, next);
     respond_list(req, st, array, total);
 }

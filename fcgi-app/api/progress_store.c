@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/request.h"
 #include "api/store.h"
 #include "common/ids.h"
 
@@ -187,21 +188,93 @@ enum db_status progress_get(struct db *db, struct arena *a, const char *client_i
     return store_rows_one(st, &rows, out);
 }
 
+/* A client's records newest first (created_at, then id), all creators'
+ * (progress_client_list) or one's (progress_client_creator_list), from where
+ * the page starts as job_store's job_page does. */
+#define RECORD_ORDER " ORDER BY r.created_at DESC, r.id DESC"
+#define RECORD_AFTER " AND (r.created_at < ? OR (r.created_at = ? AND r.id < ?))"
+#define RECORD_PAGE_FIRST(where)                                                                   \
+    "SELECT " RECORD_COLUMNS RECORD_FROM " WHERE " where RECORD_ORDER " LIMIT ? OFFSET ?"
+#define RECORD_PAGE_AFTER(where)                                                                   \
+    "SELECT " RECORD_COLUMNS RECORD_FROM " WHERE " where RECORD_AFTER RECORD_ORDER                 \
+    " LIMIT ? OFFSET ?"
+#define RECORD_PAGE_KEY(where)                                                                     \
+    "SELECT r.created_at, r.id FROM progress_records r WHERE " where RECORD_ORDER                  \
+    " LIMIT 1 OFFSET ?"
+
+static enum db_status record_page(struct db *db, struct arena *a,
+                                  const struct progress_list_query *q, const char *creator,
+                                  struct store_rows *rows, bool *more)
+{
+    const char *const *after = q->after;
+    const char *start[2];
+    if (after == NULL && q->skip > 0) {
+        bool found = false;
+        enum db_status st =
+            creator == NULL
+                ? store_page_start(db, a, RECORD_PAGE_KEY("r.client_id = ?"),
+                                   DB_PARAMS(P_STR(q->client_id)), q->skip, start, 2, &found)
+                : store_page_start(db, a, RECORD_PAGE_KEY("r.client_id = ? AND r.created_by = ?"),
+                                   DB_PARAMS(P_STR(q->client_id), P_STR(creator)), q->skip, start,
+                                   2, &found);
+        if (st != DB_OK || !found)
+            return st;
+        after = start;
+    }
+    if (after == NULL && creator == NULL)
+        return store_page_rows(db, RECORD_PAGE_FIRST("r.client_id = ?"),
+                               DB_PARAMS(P_STR(q->client_id)), 0, q->limit, take_record, rows,
+                               more);
+    if (after == NULL)
+        return store_page_rows(db, RECORD_PAGE_FIRST("r.client_id = ? AND r.created_by = ?"),
+                               DB_PARAMS(P_STR(q->client_id), P_STR(creator)), 0, q->limit,
+                               take_record, rows, more);
+    const char *t = after[0], *id = after[1];
+    if (creator == NULL)
+        return store_page_rows(db, RECORD_PAGE_AFTER("r.client_id = ?"),
+                               DB_PARAMS(P_STR(q->client_id), P_STR(t), P_STR(t), P_STR(id)), 0,
+                               q->limit, take_record, rows, more);
+    return store_page_rows(db, RECORD_PAGE_AFTER("r.client_id = ? AND r.created_by = ?"),
+                           DB_PARAMS(P_STR(q->client_id), P_STR(creator), P_STR(t), P_STR(t),
+                                     P_STR(id)),
+                           0, q->limit, take_record, rows, more);
+}
+
+static int take_user_id(void *ctx, const struct db_row *row)
+{
+    db_row_copy(row, 0, ctx, UUID_LEN + 1);
+    return 1;
+}
+
 enum db_status progress_list(struct db *db, struct arena *a, const struct progress_list_query *q,
-                             json_object **page, long long *total)
+                             json_object **page, long long *total, const char **next)
 {
     struct store_rows rows = STORE_ROWS(a, struct progress_record);
-    /* One fixed statement for both: a NULL email matches every creator. */
-    enum db_status st = store_page(
-        db, "SELECT COUNT(*)" RECORD_FROM " WHERE r.client_id = ? AND (? IS NULL OR u.email = ?)",
-        "SELECT " RECORD_COLUMNS RECORD_FROM " WHERE r.client_id = ? AND (? IS NULL OR u.email = ?)"
-        " ORDER BY r.created_at DESC, r.id LIMIT ? OFFSET ?",
-        DB_PARAMS(P_STR(q->client_id), P_STR(q->email), P_STR(q->email)), q->skip, q->limit,
-        take_record, &rows, total);
+    char creator[UUID_LEN + 1] = "";
+    bool more = false;
+    enum db_status st = DB_OK;
+    *next = NULL;
+    *total = 0;
     *page = json_object_new_array();
+    /* One creator's records: the email names a user (users_email), whose
+     * records have their own index; an email nobody has lists nothing. */
+    if (q->email != NULL) {
+        st = db_query(db, "SELECT id FROM users WHERE email = ?", DB_PARAMS(P_STR(q->email)),
+                      take_user_id, creator);
+        if (st != DB_OK || creator[0] == '\0')
+            return st;
+    }
+    const char *by = q->email != NULL ? creator : NULL;
+    st = store_count(db, "progress", q->client_id, by, total);
+    if (st == DB_OK)
+        st = record_page(db, a, q, by, &rows, &more);
     for (size_t i = 0; i < rows.n; i++)
         json_object_array_add(*page,
                               progress_to_json((struct progress_record *)rows.items + i, q->krn));
+    if (st == DB_OK && more) {
+        const struct progress_record *last = (struct progress_record *)rows.items + rows.n - 1;
+        *next = page_cursor(a, (const char *const[]){last->created_at, last->id}, 2);
+    }
     return st;
 }
 

@@ -59,12 +59,14 @@ struct progress_list_query {
     const char *client_id, *krn; /* the client, and its name for the JSON */
     const char *email; /* NULL: every creator */
     long long skip, limit;
+    const char *const *after; /* the cursor's created_at and id, or NULL */
 };
-/* The page of records, newest first, as a JSON array of record objects
- * (*page, owned by the caller, also after a failure); *total gets the count
- * of all. */
+/* The page of records, newest first (created_at, then id), as a JSON array
+ * of record objects (*page, owned by the caller, also after a failure);
+ * *total gets the count of all, *next the cursor after the page (in a),
+ * NULL on the last. */
 enum db_status progress_list(struct db *db, struct arena *a, const struct progress_list_query *q,
-                             json_object **page, long long *total);
+                             json_object **page, long long *total, const char **next);
 
 /* Appends the record's kept messages of kind ("error" or "warning") as
  * {line, message} to array, oldest first, at most limit. */

@@ -1,11 +1,14 @@
 #include "api/request.h"
 
 #include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "api/response.h"
+#include "common/ids.h"
 
 const char *request_param(const struct request *req, const char *name)
 {
@@ -204,14 +207,86 @@ int request_value(struct request *req, json_object *v, const char *path,
     return -1;
 }
 
-enum { PAGE_SKIP, PAGE_OFFSET, PAGE_LIMIT, PAGE__MAX };
+enum { PAGE_SKIP, PAGE_OFFSET, PAGE_LIMIT, PAGE_AFTER, PAGE__MAX };
 static const struct field_spec page_fields[PAGE__MAX] = {
     [PAGE_SKIP] = {"skip", FIELD_INT, false, 0, PAGE_SKIP_MAX},
     [PAGE_OFFSET] = {"offset", FIELD_INT, false, 0, PAGE_SKIP_MAX},
     [PAGE_LIMIT] = {"limit", FIELD_INT, false, 1, PAGE_LIMIT_MAX},
+    [PAGE_AFTER] = {"after", FIELD_STRING, false, 1, PAGE_CURSOR_TEXT_MAX},
 };
 
-/* The page from its validated keys; -1 after answering when both skip and offset came. */
+const char *page_cursor(struct arena *a, const char *const parts[], int n)
+{
+    size_t len = 0;
+    for (int i = 0; i < n; i++)
+        len += strlen(parts[i]) + 1;
+    char *text = arena_alloc(a, len + 1), *p = text;
+    for (int i = 0; i < n; i++)
+        p += sprintf(p, i ? "\n%s" : "%s", parts[i]);
+    size_t out_len = sodium_base64_ENCODED_LEN(strlen(text), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    char *out = arena_alloc(a, out_len);
+    return sodium_bin2base64(out, out_len, (const unsigned char *)text, strlen(text),
+                             sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
+static bool all_digits(const char *s, size_t min, size_t max)
+{
+    size_t n = strspn(s, "0123456789");
+    return s[n] == '\0' && n >= min && n <= max;
+}
+
+/* Whether s has the shape of kind (cursor parts never reach SQL unchecked). */
+static bool cursor_part_valid(const char *s, enum cursor_part kind)
+{
+    static const char time_shape[] = "0000-00-00 00:00:00.000";
+    switch (kind) {
+    case CURSOR_TIME:
+        if (strlen(s) != sizeof(time_shape) - 1)
+            return false;
+        for (size_t i = 0; s[i]; i++)
+            if (time_shape[i] == '0' ? (s[i] < '0' || s[i] > '9') : s[i] != time_shape[i])
+                return false;
+        return true;
+    case CURSOR_ID:
+        return id_is_uuid(s);
+    case CURSOR_INT:
+        return all_digits(s, 1, 18);
+    case CURSOR_KEY:
+        return *s != '\0' && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                        "0123456789._:-") == strlen(s) && strlen(s) <= 255;
+    }
+    return false;
+}
+
+const char *const *page_cursor_parse(struct arena *a, const char *text, const struct page *page)
+{
+    size_t len = strlen(text), bin_len = 0;
+    unsigned char *bin = arena_alloc(a, len + 1);
+    if (page->ncursor < 1 || page->ncursor > PAGE_CURSOR_MAX ||
+        sodium_base642bin(bin, len, text, len, NULL, &bin_len, NULL,
+                          sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
+        return NULL;
+    bin[bin_len] = '\0';
+    if (strlen((char *)bin) != bin_len)
+        return NULL;
+    const char **parts = arena_alloc(a, (size_t)page->ncursor * sizeof(*parts));
+    char *p = (char *)bin;
+    for (int i = 0; i < page->ncursor; i++) {
+        char *nl = strchr(p, '\n');
+        if ((nl == NULL) != (i == page->ncursor - 1))
+            return NULL;
+        if (nl != NULL)
+            *nl = '\0';
+        if (!cursor_part_valid(p, page->cursor[i]))
+            return NULL;
+        parts[i] = p;
+        p = nl != NULL ? nl + 1 : p;
+    }
+    return parts;
+}
+
+/* The page from its validated keys; -1 after answering when two of skip,
+ * offset and after came, or after is not a cursor of this list. */
 static int page_from(struct request *req, json_object *const *v, struct page *page)
 {
     if (v[PAGE_SKIP] != NULL && v[PAGE_OFFSET] != NULL) {
@@ -221,6 +296,18 @@ static int page_from(struct request *req, json_object *const *v, struct page *pa
     json_object *skip = v[PAGE_SKIP] ? v[PAGE_SKIP] : v[PAGE_OFFSET];
     page->skip = skip ? json_object_get_int64(skip) : 0;
     page->limit = v[PAGE_LIMIT] ? json_object_get_int64(v[PAGE_LIMIT]) : PAGE_LIMIT_DEFAULT;
+    page->after = NULL;
+    if (v[PAGE_AFTER] == NULL)
+        return 0;
+    if (skip != NULL) {
+        respond_invalid(req, "after", "after continues a list where a page ended: give it or skip");
+        return -1;
+    }
+    page->after = page_cursor_parse(req->arena, json_object_get_string(v[PAGE_AFTER]), page);
+    if (page->after == NULL) {
+        respond_invalid(req, "after", "after is not a cursor of this list");
+        return -1;
+    }
     return 0;
 }
 
@@ -255,6 +342,7 @@ int request_query(struct request *req, const struct field_spec *specs, size_t n,
         memcpy(values, v, n * sizeof(*values));
     return 0;
 }
+
 
 int query_page(struct request *req, struct page *page)
 {

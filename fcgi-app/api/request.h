@@ -107,20 +107,49 @@ int request_fields_at(struct request *req, json_object *obj, const char *path,
 int request_value(struct request *req, json_object *v, const char *path,
                   const struct field_spec *spec);
 
-/* A page of a list (DESIGN §2): skip (offset is a synonym) and limit. */
+/* A page of a list: skip (offset is a synonym) and limit, or after, the
+ * opaque cursor of the row the previous page ended on (keyset pagination:
+ * its cost does not grow with the depth, skip's does). A list declares what
+ * its cursor holds (its sort key, unique id last) before reading the query:
+ *
+ *     static const enum cursor_part job_cursor[] = {CURSOR_TIME, CURSOR_ID};
+ *     struct page page = PAGE_WITH_CURSOR(job_cursor);
+ *     if (request_query(req, specs, n, v, &page) != 0) return;
+ *     page.after: NULL, or the cursor's parts, each checked against its kind
+ */
 #define PAGE_LIMIT_DEFAULT 100
 #define PAGE_LIMIT_MAX 1000
 #define PAGE_SKIP_MAX (1LL << 40)
+#define PAGE_CURSOR_MAX 3
+#define PAGE_CURSOR_TEXT_MAX 512
+enum cursor_part {
+    CURSOR_TIME, /* a database time, "YYYY-MM-DD HH:MM:SS.mmm" */
+    CURSOR_ID,   /* a UUID */
+    CURSOR_INT,  /* a non-negative integer */
+    CURSOR_KEY,  /* a name of [A-Za-z0-9._:-] (a krn) */
+};
 struct page {
     long long skip, limit;
+    const enum cursor_part *cursor; /* what the list's cursor holds, in order */
+    int ncursor;
+    const char *const *after; /* ncursor parts (in the arena), or NULL without a cursor */
 };
-/* Checks the query against the n declared keys (plus skip, offset and limit
- * when page is not NULL, which then receives them): values[i] gets key i
+#define PAGE_WITH_CURSOR(parts)                                                                    \
+    ((struct page){0, 0, (parts), (int)(sizeof(parts) / sizeof((parts)[0])), NULL})
+/* The cursor of the row a page ended on, from its n sort key parts: opaque
+ * text (base64url) in the arena, for the next request's after. */
+const char *page_cursor(struct arena *a, const char *const parts[], int n);
+/* The parts of a cursor of the list page declares (page->ncursor of them,
+ * each of its kind), in the arena; NULL when text is not one. */
+const char *const *page_cursor_parse(struct arena *a, const char *text, const struct page *page);
+/* Checks the query against the n declared keys (plus skip, offset, limit and
+ * after when page is not NULL, which then receives them): values[i] gets key i
  * (borrowed: kept on the request until it ends; NULL when absent or empty).
- * 0, or -1 after answering 422 (a bad value, or a key nobody declared). */
+ * 0, or -1 after answering 422 (a bad value, a cursor that is not one of
+ * this list's, after with skip, or a key nobody declared). */
 int request_query(struct request *req, const struct field_spec *specs, size_t n,
                   json_object **values, struct page *page);
-/* request_query for a list that declares nothing but its page. */
+/* request_query for a list that declares nothing but its page (and its cursor). */
 int query_page(struct request *req, struct page *page);
 
 /* The declared keys of a form (a query or a form body) as a JSON object,

@@ -152,6 +152,40 @@ int respond_unless_changed(struct request *req, int db_status, bool changed,
     return -1;
 }
 
+/* Whether the query item item[0..len) has one of the keys a next page replaces. */
+static bool replaced_by_next(struct arena *a, const char *item, size_t len)
+{
+    static const char *const keys[] = {"skip", "offset", "after"};
+    const char *eq = memchr(item, '=', len);
+    const char *key = url_decode(a, item, eq ? (size_t)(eq - item) : len, true);
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+        if (strcmp(key, keys[i]) == 0)
+            return true;
+    return len == 0;
+}
+
+void respond_next(struct request *req, const char *cursor)
+{
+    if (cursor == NULL)
+        return;
+    /* The same request, its other query items as they came, after the cursor. */
+    size_t cap = strlen(req->path) + strlen(req->query) + strlen(cursor) + 32;
+    char *link = arena_alloc(req->arena, cap), *p = link;
+    p += sprintf(p, "<%s?", req->path);
+    for (const char *q = req->query; *q != '\0';) {
+        const char *end = strchr(q, '&');
+        size_t len = end ? (size_t)(end - q) : strlen(q);
+        if (!replaced_by_next(req->arena, q, len)) {
+            memcpy(p, q, len);
+            p += len;
+            *p++ = '&';
+        }
+        q += len + (end != NULL);
+    }
+    sprintf(p, "after=%s>; rel=\"next\"", cursor);
+    respond_header(req, "Link", link);
+}
+
 void respond_list(struct request *req, int db_status, json_object *page, long long total)
 {
     if (db_status != DB_OK) {

@@ -32,6 +32,9 @@ int respond_unless_ok(struct request *req, int db_status);
  * when the guard let nothing change, and returns -1. */
 int respond_unless_changed(struct request *req, int db_status, bool changed,
                            const char *message);
+/* Link: <this request, after=cursor>; rel="next" (nothing for a NULL cursor:
+ * the last page). Before respond_list. */
+void respond_next(struct request *req, const char *cursor);
 /* A list (DESIGN §2): the page as the body and the whole count in
  * X-Total-Count, or the database error when db_status is not DB_OK.
  * Takes page (released either way). */

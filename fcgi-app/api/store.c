@@ -4,7 +4,7 @@
 
 #include "common/ids.h"
 
-#define STORE_PAGE_PARAMS_MAX 6
+#define STORE_PAGE_ROWS_PARAMS_MAX 8
 
 void *store_rows_add(struct store_rows *r)
 {
@@ -38,21 +38,87 @@ enum db_status store_rows_one(enum db_status st, const struct store_rows *r, voi
     return DB_OK;
 }
 
-enum db_status store_page(struct db *db, const char *count_sql, const char *page_sql,
-                          const struct db_param *params, int n, long long skip, long long limit,
-                          db_row_fn take, void *ctx, long long *total)
+enum db_status store_count(struct db *db, const char *list, const char *owner, const char *part,
+                           long long *total)
 {
-    struct db_param all[STORE_PAGE_PARAMS_MAX + 2];
-    if (n < 0 || n > STORE_PAGE_PARAMS_MAX)
+    /* COALESCE: an owner with nothing listed has no row yet. */
+    if (part == NULL)
+        return db_query_int(db,
+                            "SELECT COALESCE(SUM(n), 0) FROM list_counts WHERE list = ? AND owner = ?",
+                            DB_PARAMS(P_STR(list), P_STR(owner)), total);
+    return db_query_int(db,
+                        "SELECT COALESCE(SUM(n), 0) FROM list_counts"
+                        " WHERE list = ? AND owner = ? AND part = ?",
+                        DB_PARAMS(P_STR(list), P_STR(owner), P_STR(part)), total);
+}
+
+struct page_key {
+    struct arena *arena;
+    const char **key;
+    int nkey;
+    bool found;
+};
+
+static int take_page_key(void *ctx, const struct db_row *row)
+{
+    struct page_key *k = ctx;
+    for (int i = 0; i < k->nkey; i++)
+        k->key[i] = arena_strdup(k->arena, i < row->ncols && row->values[i] ? row->values[i] : "");
+    k->found = true;
+    return 1;
+}
+
+enum db_status store_page_start(struct db *db, struct arena *a, const char *key_sql,
+                                const struct db_param *params, int n, long long skip,
+                                const char **key, int nkey, bool *found)
+{
+    struct db_param all[STORE_PAGE_ROWS_PARAMS_MAX + 1];
+    struct page_key k = {a, key, nkey, false};
+    *found = false;
+    if (n < 0 || n > STORE_PAGE_ROWS_PARAMS_MAX || skip < 1)
         return DB_ERROR;
-    enum db_status st = db_query_int(db, count_sql, params, n, total);
-    if (st != DB_OK)
-        return st;
     if (n > 0)
         memcpy(all, params, (size_t)n * sizeof(*all));
-    all[n] = P_INT(limit);
+    all[n] = P_INT(skip - 1);
+    enum db_status st = db_query(db, key_sql, all, n + 1, take_page_key, &k);
+    *found = st == DB_OK && k.found;
+    return st;
+}
+
+struct page_take {
+    db_row_fn take;
+    void *ctx;
+    long long limit, seen;
+    bool more;
+};
+
+static int take_page_row(void *ctx, const struct db_row *row)
+{
+    struct page_take *p = ctx;
+    if (p->seen == p->limit) {
+        p->more = true;
+        return 1;
+    }
+    p->seen++;
+    return p->take(p->ctx, row);
+}
+
+enum db_status store_page_rows(struct db *db, const char *sql, const struct db_param *params,
+                               int n, long long skip, long long limit, db_row_fn take, void *ctx,
+                               bool *more)
+{
+    struct db_param all[STORE_PAGE_ROWS_PARAMS_MAX + 2];
+    struct page_take p = {take, ctx, limit, 0, false};
+    *more = false;
+    if (n < 0 || n > STORE_PAGE_ROWS_PARAMS_MAX)
+        return DB_ERROR;
+    if (n > 0)
+        memcpy(all, params, (size_t)n * sizeof(*all));
+    all[n] = P_INT(limit + 1);
     all[n + 1] = P_INT(skip);
-    return db_query(db, page_sql, all, n + 2, take, ctx);
+    enum db_status st = db_query(db, sql, all, n + 2, take_page_row, &p);
+    *more = st == DB_OK && p.more;
+    return st;
 }
 
 json_object *store_time_json(const char *db_time)

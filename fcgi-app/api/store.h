@@ -30,13 +30,29 @@ int store_row_read(const struct store_rows *rows, const struct db_row *row,
 /* After a query for one row: copies it to out, or DB_NO_ROW when none came. */
 enum db_status store_rows_one(enum db_status st, const struct store_rows *rows, void *out);
 
-/* A page of a list: *total gets count_sql's count, then take(ctx, row) gets
- * the rows of page_sql. Both take params; page_sql takes LIMIT ? OFFSET ? after
- * them. At most 6 params. */
-enum db_status store_page(struct db *db, const char *count_sql, const char *page_sql,
-                          const struct db_param *params, int nparams, long long skip,
-                          long long limit, db_row_fn take, void *ctx,
-                          long long *total);
+
+/* A list's total from list_counts (sql/002_list_costs.sql): the sum of the
+ * rows of list for owner, only part's when part is not NULL. It reads a
+ * handful of rows however long the list is (a COUNT reads the whole list). */
+enum db_status store_count(struct db *db, const char *list, const char *owner, const char *part,
+                           long long *total);
+/* Where a page by offset starts: the sort key of the row before it (row
+ * skip - 1, skip > 0), read from the index alone by key_sql, which selects
+ * the list's nkey key columns and ends in "LIMIT 1 OFFSET ?". key[] gets
+ * them (in a): the page is then the page after that cursor, read in index
+ * order like any other. *found is false when the list is not that long.
+ * (A join of the page's ids with the rows sorted them again, through an
+ * on-disk temporary table for rows with long text columns.) */
+enum db_status store_page_start(struct db *db, struct arena *a, const char *key_sql,
+                                const struct db_param *params, int n, long long skip,
+                                const char **key, int nkey, bool *found);
+/* The rows of one page: sql ends in "LIMIT ? OFFSET ?", bound after the n
+ * params to limit + 1 and skip. take(ctx, row) gets at most limit rows;
+ * *more tells whether another followed them (there is a next page). At most
+ * 8 params. */
+enum db_status store_page_rows(struct db *db, const char *sql, const struct db_param *params,
+                               int n, long long skip, long long limit, db_row_fn take, void *ctx,
+                               bool *more);
 
 /* A database time as ISO-8601 JSON text, or JSON null (NULL or unreadable). */
 json_object *store_time_json(const char *db_time);

@@ -12,7 +12,7 @@
 #include "common/ids.h"
 #include "common/log.h"
 
-#define DB_MAX_STATEMENTS 96
+#define DB_MAX_STATEMENTS 192
 #define DB_MAX_PARAMS 48
 #define DB_MAX_COLUMNS 64
 /* A connection idle longer than this is pinged before a statement that may not be retried. */

@@ -1,7 +1,9 @@
 /* libFuzzer target for what the API parses from a request before any handler
  * runs: the router (path segments, percent-decoding), form and query strings
  * (and their declared keys as JSON),
- * declared JSON validation, and object keys / file names of signed URLs.
+ * declared JSON validation, list cursors (any text as a cursor, and the
+ * cursor made of any parts read back as those parts), and object keys /
+ * file names of signed URLs.
  * fuzz-link: fcgi-app/api/router.c fcgi-app/api/request.c fcgi-app/api/response.c fcgi-app/api/validate.c fcgi-app/common/arena.c fcgi-app/common/signing.c fcgi-app/common/ids.c fcgi-app/common/db.c fcgi-app/common/log.c
  */
 #include <json-c/json.h>
@@ -64,6 +66,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (obj != NULL && json_object_is_type(obj, json_type_object))
         validate_fields(obj, fields, 6, values, &field, msg, sizeof(msg));
     json_object_put(obj);
+
+    static const enum cursor_part kinds[] = {CURSOR_TIME, CURSOR_ID, CURSOR_KEY};
+    static const enum cursor_part ints[] = {CURSOR_INT, CURSOR_INT};
+    struct page jobs = PAGE_WITH_CURSOR(kinds), errors = PAGE_WITH_CURSOR(ints);
+    page_cursor_parse(&a, text, &jobs);
+    page_cursor_parse(&a, text, &errors);
+    /* Parts that pass their checks come back as they went in. */
+    const char *const parts[] = {"2026-01-02 03:04:05.678", "0b7c1c1e-2f7a-4d7e-9a51-2a5c0f0e9e11",
+                                 text};
+    const char *const *back = page_cursor_parse(&a, page_cursor(&a, parts, 3), &jobs);
+    if (back != NULL && strcmp(back[2], text) != 0)
+        abort();
 
     validate_email(text);
     validate_utf8((const char *)data, size);

@@ -107,13 +107,34 @@ export async function api(method, path, opts = {}) {
   }
   const total = res.headers.get("X-Total-Count");
   return { status: res.status, data, etag: res.headers.get("ETag"),
-           total: total === null ? null : Number(total) };
+           total: total === null ? null : Number(total), link: res.headers.get("Link") };
 }
+
+// The cursor of a Link: <…after=CURSOR>; rel="next" header, or null.
+function nextCursor(link) {
+  const m = link && /<[^>]*[?&]after=([^&>]+)[^>]*>\s*;\s*rel="next"/.exec(link);
+  return m ? decodeURIComponent(m[1]) : null;
+}
+
+// Cursors seen, by list and where the page they continue to starts: a page
+// reached by «Next» is asked for after the cursor the page before it gave
+// (its cost stays that of a first page; skip's grows with the depth). A
+// page never reached that way (a reload deep in a list) falls back to skip.
+const cursors = new Map();
+const CURSORS_KEPT = 200;
 
 // One page of a list: {items, total, skip, limit}.
 export async function list(path, { skip = 0, limit = 20, query = {}, signal } = {}) {
-  const r = await api("GET", path, { query: { ...query, skip, limit }, signal });
+  const kept = Object.entries(query).filter(([, v]) => v !== undefined && v !== null && v !== "");
+  const key = path + "?" + new URLSearchParams([...kept, ["limit", limit]]).toString();
+  const after = skip > 0 ? cursors.get(key + "#" + skip) : undefined;
+  const r = await api("GET", path, { query: after ? { ...query, limit, after } : { ...query, skip, limit }, signal });
   const items = Array.isArray(r.data) ? r.data : [];
+  const next = nextCursor(r.link);
+  if (next) {
+    if (cursors.size >= CURSORS_KEPT) cursors.delete(cursors.keys().next().value);
+    cursors.set(key + "#" + (skip + items.length), next);
+  }
   return { items, total: r.total ?? items.length, skip, limit };
 }
 
