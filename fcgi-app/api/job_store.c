@@ -6,6 +6,7 @@
 
 #include "api/store.h"
 #include "common/ids.h"
+#include "common/job_queue.h"
 
 #define JOB_COLUMNS                                                                                \
     "id, user_id, file_id, file_name, processing_steps, processing_config, input_format,"         \
@@ -70,8 +71,11 @@ enum db_status job_list(struct db *db, struct arena *a, const struct job_list_qu
     /* One fixed statement for both: a NULL status matches every job. */
     const char *status = q->by_status ? job_status_name(q->status) : NULL;
     enum db_status st = store_page(
-        db, "SELECT COUNT(*) FROM jobs WHERE user_id = ? AND (? IS NULL OR status = ?)",
+        db,
+        "SELECT COUNT(*) FROM jobs WHERE user_id = ? AND (? IS NULL OR status = ?)"
+        " AND execution_id IS NULL AND quality_check_id IS NULL",
         "SELECT " JOB_COLUMNS " FROM jobs WHERE user_id = ? AND (? IS NULL OR status = ?)"
+        " AND execution_id IS NULL AND quality_check_id IS NULL"
         " ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
         DB_PARAMS(P_STR(q->user_id), P_STR(status), P_STR(status)), q->skip, q->limit, take_job,
         &rows, total);
@@ -117,6 +121,9 @@ enum db_status job_mark_uploaded(struct db *db, const char *id, long long size, 
 enum db_status job_transition(struct db *db, const char *id, enum job_status from,
                               enum job_status to, const char *now_db, bool *changed)
 {
+    /* An end: the job's execution or quality check ends with it. */
+    if (to == JOB_CANCELLED)
+        return job_cancel_unstarted(db, id, from, changed);
     const char *from_status = job_status_name(from), *to_status = job_status_name(to);
     return exec_guarded(db,
                         "UPDATE jobs SET status = ?, updated_at = ?,"
