@@ -331,7 +331,8 @@ def test_two_dispatchers_fire_each_slot_once(client, stack):
         assert len(slots) == len(set(slots)) >= 4, rows
         steps = {round((datetime.fromisoformat(b) - datetime.fromisoformat(a)).total_seconds(), 3)
                  for a, b in zip(slots, slots[1:])}
-        assert steps <= {1.0, 2.0, 3.0}, steps  # consecutive slots, none twice
+        # Slots of one phase, none twice (a late pass skips slots, never repeats one).
+        assert all(step >= 1.0 and step == int(step) for step in steps), steps
         for _, host in rows:
             fired_by[host] = fired_by.get(host, 0) + 1
     assert "second-dispatcher" in fired_by and len(fired_by) == 2, fired_by
