@@ -14,9 +14,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from conftest import wait_for
 from pipeline_helpers import (create, execute, executions, seed, upload, wait_executions)
-from quarry_client import assert_error_shape
+from quarry_client import assert_error_shape, wait_for
 
 CUSTOMERS = (b"customer_name,email\n"
              b"ann,ann@example.com\n"
