@@ -45,7 +45,6 @@ static const struct io_kind destination_kinds[] = {
 };
 
 static const char *const job_types[] = {"EXTRACT", "TRANSFORM", "LOAD", "FULL_ETL"};
-static const char *const output_formats[] = {"csv", "json", "jsonl", "xlsx"};
 
 static const struct io_kind *io_kind_find(const struct io_kind *kinds, size_t n, const char *name)
 {
@@ -214,9 +213,9 @@ static int parse_destination(struct request *req, json_object *const *v, struct 
     const char *format = d[FDST_FORMAT] ? json_object_get_string(d[FDST_FORMAT])
                          : v[DEF_OUTPUT_FORMAT] ? json_object_get_string(v[DEF_OUTPUT_FORMAT])
                                                 : "csv";
-    if (!name_in(output_formats, sizeof(output_formats) / sizeof(output_formats[0]), format)) {
-        respond_invalid(req, d[FDST_FORMAT] ? "destination.format" : "output_format",
-                        "the output format must be csv, json, jsonl or xlsx");
+    char msg[256];
+    if (engine_validate_output_format(format, msg, sizeof(msg)) != 0) {
+        respond_invalid(req, d[FDST_FORMAT] ? "destination.format" : "output_format", msg);
         goto out;
     }
     out->output_format = arena_strdup(req->arena, format);
