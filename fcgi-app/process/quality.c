@@ -93,13 +93,14 @@ typedef int (*record_fn)(struct quality *q, struct record *rec);
 
 static int each_record(struct quality *q, record_fn fn, bool count)
 {
-    const struct reader_ops *reader;
+    const struct format *format;
     void *state = NULL;
     struct rec_columns cols = {0};
-    int rc = input_reader(q->job->input_path, q->job->processing_config, q->job->input_name_hint,
-                          q->env, &reader);
+    int rc = input_format(q->job->input_path, q->job->processing_config, q->job->input_name_hint,
+                          q->env, &format);
     if (rc != ENGINE_OK)
         return rc;
+    const struct reader_ops *reader = format->reader;
     struct reader_args args = {q->job->input_path, q->job->input_name_hint,
                                q->job->processing_config, q->env};
     rc = reader->open(&state, &args);
