@@ -37,6 +37,35 @@ void clients_list(struct request *req);
 void clients_add_member(struct request *req);
 void progress_report(struct request *req);
 void progress_show(struct request *req);
+/* pipelines.c: the ETL seed's "ETL jobs" */
+void pipelines_create(struct request *req);
+void pipelines_list(struct request *req);
+void pipelines_get(struct request *req);
+void pipelines_update(struct request *req);
+void pipelines_activate(struct request *req);
+void pipelines_deactivate(struct request *req);
+void pipelines_delete(struct request *req);
+/* executions.c */
+void executions_start(struct request *req);
+void executions_list(struct request *req);
+void executions_get(struct request *req);
+void executions_cancel(struct request *req);
+/* dependencies.c */
+void dependencies_add(struct request *req);
+void dependencies_list(struct request *req);
+void dependencies_remove(struct request *req);
+void dependencies_check(struct request *req);
+void dependencies_tree(struct request *req);
+void dependencies_executable(struct request *req);
+/* pipeline_errors.c */
+void errors_of_execution(struct request *req);
+void errors_summary(struct request *req);
+void errors_resolve(struct request *req);
+void errors_unresolve(struct request *req);
+/* quality.c */
+void quality_check(struct request *req);
+void quality_get(struct request *req);
+void quality_list(struct request *req);
 /* ops.c */
 void ops_metrics(struct request *req);
 void ops_system_status(struct request *req);
@@ -56,6 +85,16 @@ int job_cancel(struct request *req, struct job *job, const char *cannot_code);
  * and created_at; the caller sets the rest. The job's strings live in the
  * request's arena. 0, or -1 after answering 422. */
 int job_spec_parse(struct request *req, json_object *body, struct job *job);
+
+/* Shared by the pipeline handler groups (and jobs.c for the seed's POST /jobs). */
+struct pipeline;
+/* POST /pipelines with its body already read (not consumed). */
+void pipelines_create_from(struct request *req, json_object *body);
+/* Loads the caller's pipeline or answers 404 PIPELINE_NOT_FOUND / 403; 0 or -1. */
+int pipeline_load_own(struct request *req, const char *id, struct pipeline *p);
+struct execution;
+/* Loads the caller's execution or answers 404 EXECUTION_NOT_FOUND / 403; 0 or -1. */
+int execution_load_own(struct request *req, const char *id, struct execution *e);
 
 /* Shared by clients.c and progress.c. */
 struct client;

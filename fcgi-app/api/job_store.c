@@ -7,6 +7,7 @@
 #include "api/request.h"
 #include "api/store.h"
 #include "common/ids.h"
+#include "common/job_queue.h"
 
 #define JOB_COLUMNS                                                                                \
     "id, user_id, file_id, file_name, processing_steps, processing_config, input_format,"         \
@@ -171,6 +172,9 @@ enum db_status job_mark_uploaded(struct db *db, const char *id, long long size, 
 enum db_status job_transition(struct db *db, const char *id, enum job_status from,
                               enum job_status to, const char *now_db, bool *changed)
 {
+    /* An end: the job's execution or quality check ends with it. */
+    if (to == JOB_CANCELLED)
+        return job_cancel_unstarted(db, id, from, changed);
     const char *from_status = job_status_name(from), *to_status = job_status_name(to);
     return exec_guarded(db,
                         "UPDATE jobs SET status = ?, updated_at = ?,"

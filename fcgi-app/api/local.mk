@@ -7,6 +7,12 @@ libquarry_api_a_SOURCES = \
 	fcgi-app/api/auth.c \
 	fcgi-app/api/client_store.c fcgi-app/api/client_store.h \
 	fcgi-app/api/clients.c \
+	fcgi-app/api/dependencies.c \
+	fcgi-app/api/dependency_store.c fcgi-app/api/dependency_store.h \
+	fcgi-app/api/envelope.c fcgi-app/api/envelope.h \
+	fcgi-app/api/error_store.c fcgi-app/api/error_store.h \
+	fcgi-app/api/execution_store.c fcgi-app/api/execution_store.h \
+	fcgi-app/api/executions.c \
 	fcgi-app/api/file_store.c fcgi-app/api/file_store.h \
 	fcgi-app/api/files.c \
 	fcgi-app/api/handlers.h \
@@ -17,8 +23,14 @@ libquarry_api_a_SOURCES = \
 	fcgi-app/api/multipart.c fcgi-app/api/multipart.h \
 	fcgi-app/api/objects.c fcgi-app/api/objects.h \
 	fcgi-app/api/ops.c \
+	fcgi-app/api/pipeline_errors.c \
+	fcgi-app/api/pipeline_rules.c fcgi-app/api/pipeline_rules.h \
+	fcgi-app/api/pipeline_store.c fcgi-app/api/pipeline_store.h \
+	fcgi-app/api/pipelines.c \
 	fcgi-app/api/progress.c \
 	fcgi-app/api/progress_store.c fcgi-app/api/progress_store.h \
+	fcgi-app/api/quality.c \
+	fcgi-app/api/quality_store.c fcgi-app/api/quality_store.h \
 	fcgi-app/api/status.c \
 	fcgi-app/api/request.c fcgi-app/api/request.h \
 	fcgi-app/api/response.c fcgi-app/api/response.h \

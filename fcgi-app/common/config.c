@@ -47,6 +47,10 @@ static const struct setting settings[] = {
     INT(jobd_poll_ms, "1000"),
     INT(cancel_grace_seconds, "5"),
     INT(process_throttle_ms, "0"),
+    STR(schedule_time_zone, "UTC"),
+    INT(scheduler_clock_offset_seconds, "0"),
+    STR(host_name, ""),
+    INT(quality_wait_ms, "10000"),
 };
 
 static const struct setting *setting_find(const char *key)

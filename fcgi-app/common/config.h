@@ -36,6 +36,15 @@ struct config {
     /* Test/ops knob: quarry-process sleeps this long at each progress report
      * so that a job lasts long enough to be cancelled or killed. 0 = off. */
     long long process_throttle_ms;
+    /* The time zone of cron schedules that name none. */
+    char schedule_time_zone[72];
+    /* Test/ops knob: the dispatcher's scheduler reads its clock this many
+     * seconds ahead, so that a test need not wait for a slot. 0 = off. */
+    long long scheduler_clock_offset_seconds;
+    /* This dispatcher's name in jobs.worker_host; empty: gethostname(). */
+    char host_name[64];
+    /* How long POST /data-quality/check waits for its answer before 202. */
+    long long quality_wait_ms;
     /* Loaded from secrets_dir: never logged. */
     unsigned char jwt_key[SECRET_KEY_BYTES];
     unsigned char url_key[SECRET_KEY_BYTES];

@@ -43,6 +43,7 @@ struct db {
     struct db_statement statements[DB_MAX_STATEMENTS];
     int nstatements;
     char last_error[512];
+    unsigned int last_errno;
 };
 
 static bool errno_is_gone(unsigned int err)
@@ -161,6 +162,7 @@ unsigned long db_reconnects(const struct db *db)
 static enum db_status status_from(struct db *db, unsigned int err, const char *text)
 {
     snprintf(db->last_error, sizeof(db->last_error), "%u: %s", err, text);
+    db->last_errno = err;
     if (err == ER_DUP_ENTRY || err == ER_DUP_KEY)
         return DB_DUPLICATE;
     if (errno_is_gone(err))
@@ -447,7 +449,8 @@ static enum db_status db_simple(struct db *db, const char *sql)
     return DB_OK;
 }
 
-enum db_status db_begin(struct db *db)
+/* START TRANSACTION, after set_sql (NULL: none) on the same connection. */
+static enum db_status begin_with(struct db *db, const char *set_sql)
 {
     enum db_status st = db_ensure(db);
     if (st != DB_OK)
@@ -455,11 +458,31 @@ enum db_status db_begin(struct db *db)
     if (time_mono() - db->last_used > DB_IDLE_PING_SECONDS && mysql_ping(db->conn) != 0 &&
         (st = db_reconnect(db)) != DB_OK)
         return st;
-    st = db_simple(db, "START TRANSACTION");
-    if (st == DB_UNAVAILABLE && db_reconnect(db) == DB_OK)
-        st = db_simple(db, "START TRANSACTION");
+    for (int attempt = 0; attempt < 2; attempt++) {
+        st = set_sql != NULL ? db_simple(db, set_sql) : DB_OK;
+        if (st == DB_OK)
+            st = db_simple(db, "START TRANSACTION");
+        if (st != DB_UNAVAILABLE || attempt > 0 || db_reconnect(db) != DB_OK)
+            break;
+    }
     db->in_transaction = st == DB_OK;
     return st;
+}
+
+enum db_status db_begin(struct db *db)
+{
+    return begin_with(db, NULL);
+}
+
+enum db_status db_begin_read_committed(struct db *db)
+{
+    /* Applies to the next transaction only. */
+    return begin_with(db, "SET TRANSACTION ISOLATION LEVEL READ COMMITTED");
+}
+
+bool db_last_was_deadlock(const struct db *db)
+{
+    return db->last_errno == ER_LOCK_DEADLOCK;
 }
 
 enum db_status db_commit(struct db *db)

@@ -81,6 +81,13 @@ enum db_status db_query_int(struct db *db, const char *sql, const struct db_para
                             int nparams, long long *out);
 
 enum db_status db_begin(struct db *db);
+/* A transaction whose plain SELECTs each see the latest committed rows
+ * (READ COMMITTED), for a transaction that serialises on a row lock and
+ * must then see what the lock's previous holder committed. */
+enum db_status db_begin_read_committed(struct db *db);
+/* True when the last failure was a deadlock the server resolved by rolling
+ * this transaction back: the whole transaction may be tried again. */
+bool db_last_was_deadlock(const struct db *db);
 enum db_status db_commit(struct db *db);
 void db_rollback(struct db *db);
 /* Checks the connection (reconnecting if it was lost). */

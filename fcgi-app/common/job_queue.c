@@ -4,6 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/error_class.h"
+#include "common/pipeline_queue.h"
+
 #define ACTIVE_COLUMNS                                                                             \
     "id, status, worker_host, attempts, worker_pid, "                                              \
     "TIMESTAMPDIFF(MICROSECOND, started_at, UTC_TIMESTAMP(6)) / 1000000, processing_config"
@@ -85,6 +88,8 @@ enum db_status job_claim_next(struct db *db, const char *host, struct job_claim 
     if (st == DB_OK && affected != 1)
         st = DB_NO_ROW; /* the row is locked by us: only a bug gets here */
     if (st == DB_OK)
+        st = pipeline_execution_started(db, out->id);
+    if (st == DB_OK)
         st = db_commit(db);
     if (st == DB_OK)
         out->attempts += 1;
@@ -105,12 +110,13 @@ struct load_ctx {
 };
 
 /* The texts of a job_row, in the order job_load selects them (from column 3). */
-#define JOB_ROW_TEXTS 6
+#define JOB_ROW_TEXTS 8
 static void job_row_texts(struct job_row *row, char **out[JOB_ROW_TEXTS])
 {
     char **const texts[JOB_ROW_TEXTS] = {&row->file_id, &row->file_name,
                                          &row->input_object_key, &row->processing_steps,
-                                         &row->processing_config, &row->output_format};
+                                         &row->processing_config, &row->output_format,
+                                         &row->execution_id, &row->quality_check_id};
     memcpy(out, texts, sizeof(texts));
 }
 
@@ -136,7 +142,8 @@ enum db_status job_load(struct db *db, const char *id, struct job_row *row)
 {
     static const char sql[] =
         "SELECT status, attempts, input_size_bytes, file_id, file_name, input_object_key, "
-        "processing_steps, processing_config, output_format FROM jobs WHERE id = ?";
+        "processing_steps, processing_config, output_format, execution_id, quality_check_id "
+        "FROM jobs WHERE id = ?";
     struct load_ctx c = {row, false, false};
     memset(row, 0, sizeof(*row));
     enum db_status st = db_query(db, sql, DB_PARAMS(P_STR(id)), take_job_row, &c);
@@ -261,8 +268,8 @@ enum db_status job_errors_clear(struct db *db, const char *id)
     return db_exec(db, "DELETE FROM job_errors WHERE job_id = ?", DB_PARAMS(P_STR(id)), NULL);
 }
 
-enum db_status job_error_insert(struct db *db, const char *id, const struct job_line_error *errs,
-                                int n)
+enum db_status job_error_insert(struct db *db, const char *id, const char *execution_id,
+                                const struct job_line_error *errs, int n)
 {
     static const char sql[] =
         "INSERT INTO job_errors (job_id, line, col, severity, code, message) "
@@ -284,6 +291,11 @@ enum db_status job_error_insert(struct db *db, const char *id, const struct job_
                                P_STR(copy_cut(code, sizeof(code), e->code)),
                                P_STR(copy_cut(message, sizeof(message), e->message))),
                      NULL);
+        if (st == DB_OK && execution_id != NULL) {
+            struct error_class c = error_class_of_row(e->code, e->severity);
+            st = pipeline_error_insert(db, execution_id, c.type, c.severity, e->code, e->message,
+                                       e->line, e->column);
+        }
     }
     if (st == DB_OK)
         st = db_commit(db);
@@ -310,8 +322,11 @@ static const char *file_status_for(enum job_status end)
     return end == JOB_COMPLETED ? "COMPLETED" : "FAILED";
 }
 
-enum db_status job_finish(struct db *db, const char *id, long long attempts, enum job_from from,
-                          const struct job_end *end, bool *won)
+/* How often job_finish tries again when the server rolled it back as a deadlock victim. */
+#define FINISH_DEADLOCK_TRIES 3
+
+static enum db_status finish_once(struct db *db, const char *id, long long attempts,
+                                  enum job_from from, const struct job_end *end, bool *won)
 {
     /* MariaDB evaluates SET left to right with the new values: nothing below
      * reads a column that an earlier assignment changed. */
@@ -333,12 +348,19 @@ enum db_status job_finish(struct db *db, const char *id, long long attempts, enu
         "f.records_failed = j.failed_records, "
         "f.processing_metadata = COALESCE(j.processing_metadata, f.processing_metadata), "
         "f.processed_at = UTC_TIMESTAMP(3) WHERE j.id = ?";
+    static const char quality_sql[] =
+        "UPDATE quality_checks q JOIN jobs j ON j.id = q.job_id "
+        "SET q.status = IF(j.status = 'COMPLETED', 'completed', 'failed'), "
+        "q.error_message = IF(j.status = 'COMPLETED', NULL, COALESCE(j.error_message, 'cancelled')), "
+        "q.finished_at = UTC_TIMESTAMP(3) WHERE q.job_id = ? AND q.status = 'running'";
     const char *from_a, *from_b, *to = job_status_name(end->status);
     long long affected = 0, counts = end->has_counts ? 1 : 0;
     from_statuses(from, &from_a, &from_b);
     if (won != NULL)
         *won = false;
-    enum db_status st = db_begin(db);
+    /* READ COMMITTED: the auto-trigger of an execution's children must see
+     * what the end of another parent committed while this one waited. */
+    enum db_status st = db_begin_read_committed(db);
     if (st != DB_OK)
         return st;
     st = db_exec(db, job_sql,
@@ -356,6 +378,10 @@ enum db_status job_finish(struct db *db, const char *id, long long attempts, enu
                      DB_PARAMS(P_STR(file_status_for(end->status)), P_INT(counts),
                                P_INT(end->succeeded), P_STR(id)),
                      NULL);
+    if (st == DB_OK && affected == 1)
+        st = pipeline_execution_end(db, id, end->has_counts ? end->succeeded : -1, end->metrics);
+    if (st == DB_OK && affected == 1)
+        st = db_exec(db, quality_sql, DB_PARAMS(P_STR(id)), NULL);
     if (st == DB_OK)
         st = db_commit(db);
     if (st != DB_OK) {
@@ -367,6 +393,52 @@ enum db_status job_finish(struct db *db, const char *id, long long attempts, enu
     return DB_OK;
 }
 
+enum db_status job_finish(struct db *db, const char *id, long long attempts, enum job_from from,
+                          const struct job_end *end, bool *won)
+{
+    enum db_status st = DB_ERROR;
+    for (int i = 0; i < FINISH_DEADLOCK_TRIES; i++) {
+        st = finish_once(db, id, attempts, from, end, won);
+        if (st != DB_ERROR || !db_last_was_deadlock(db))
+            break;
+    }
+    return st;
+}
+
+enum db_status job_cancel_unstarted(struct db *db, const char *id, enum job_status from,
+                                    bool *changed)
+{
+    long long affected = 0;
+    *changed = false;
+    enum db_status st = DB_ERROR;
+    for (int i = 0; i < FINISH_DEADLOCK_TRIES; i++) {
+        st = db_begin_read_committed(db);
+        if (st != DB_OK)
+            return st;
+        st = db_exec(db,
+                     "UPDATE jobs SET status = 'CANCELLED', updated_at = UTC_TIMESTAMP(3),"
+                     " finished_at = UTC_TIMESTAMP(3) WHERE id = ? AND status = ?",
+                     DB_PARAMS(P_STR(id), P_STR(job_status_name(from))), &affected);
+        if (st == DB_OK && affected == 1)
+            st = pipeline_execution_end(db, id, -1, NULL);
+        if (st == DB_OK && affected == 1)
+            st = db_exec(db,
+                         "UPDATE quality_checks SET status = 'failed', error_message = 'cancelled',"
+                         " finished_at = UTC_TIMESTAMP(3) WHERE job_id = ? AND status = 'running'",
+                         DB_PARAMS(P_STR(id)), NULL);
+        if (st == DB_OK)
+            st = db_commit(db);
+        if (st == DB_OK) {
+            *changed = affected == 1;
+            return DB_OK;
+        }
+        db_rollback(db);
+        if (st != DB_ERROR || !db_last_was_deadlock(db))
+            break;
+    }
+    return st;
+}
+
 enum db_status job_requeue(struct db *db, const char *id, long long attempts, bool *won)
 {
     static const char sql[] =
@@ -376,10 +448,23 @@ enum db_status job_requeue(struct db *db, const char *id, long long attempts, bo
         "percentage = 0, estimated_completion = NULL "
         "WHERE id = ? AND status = 'RUNNING' AND attempts = ?";
     long long affected = 0;
-    enum db_status st = db_exec(db, sql, DB_PARAMS(P_STR(id), P_INT(attempts)), &affected);
     if (won != NULL)
-        *won = st == DB_OK && affected == 1;
-    return st;
+        *won = false;
+    enum db_status st = db_begin(db);
+    if (st != DB_OK)
+        return st;
+    st = db_exec(db, sql, DB_PARAMS(P_STR(id), P_INT(attempts)), &affected);
+    if (st == DB_OK && affected == 1)
+        st = pipeline_execution_requeued(db, id);
+    if (st == DB_OK)
+        st = db_commit(db);
+    if (st != DB_OK) {
+        db_rollback(db);
+        return st;
+    }
+    if (won != NULL)
+        *won = affected == 1;
+    return DB_OK;
 }
 
 /* ---- recovery ---- */

@@ -35,7 +35,7 @@ struct job_claim {
 };
 
 /* Takes the oldest QUEUED job and makes it RUNNING on this host (started_at,
- * attempts + 1, worker_host, stage), in one transaction with
+ * attempts + 1, worker_host, stage; its execution RUNNING), in one transaction with
  * FOR UPDATE SKIP LOCKED so that dispatchers never wait for each other.
  * DB_OK with *out filled, DB_NO_ROW when nothing is queued. */
 enum db_status job_claim_next(struct db *db, const char *host, struct job_claim *out);
@@ -47,6 +47,8 @@ struct job_row {
     long long input_size_bytes; /* -1 when unknown */
     char *file_id, *file_name, *input_object_key, *processing_steps, *processing_config,
         *output_format;
+    char *execution_id;     /* the pipeline execution this job runs, or NULL */
+    char *quality_check_id; /* the data-quality check this job runs, or NULL */
 };
 /* Loads the job; DB_NO_ROW when it does not exist. The strings are owned by
  * row: job_row_free() releases them (also after a failed load). */
@@ -85,11 +87,13 @@ struct job_line_error {
     const char *severity, *code, *message;
 };
 
-/* Inserts n line errors in one transaction. Texts longer than their columns
- * are cut (the message at a UTF-8 boundary). How many a job keeps is the
- * caller's bound (max_line_errors); the counts on the job stay exact. */
-enum db_status job_error_insert(struct db *db, const char *id, const struct job_line_error *errs,
-                                int n);
+/* Inserts n line errors in one transaction, and when execution_id is not
+ * NULL the execution's error rows of the same problems (classed by
+ * common/error_class.c). Texts longer than their columns are cut (the
+ * message at a UTF-8 boundary). How many a job keeps is the caller's bound
+ * (max_line_errors); the counts on the job stay exact. */
+enum db_status job_error_insert(struct db *db, const char *id, const char *execution_id,
+                                const struct job_line_error *errs, int n);
 
 /* How a run ends. */
 struct job_end {
@@ -103,6 +107,11 @@ struct job_end {
     long long output_size_bytes;
 };
 
+/* Cancels a job that has not started (PENDING or QUEUED → CANCELLED, as
+ * from is), with its execution, in one transaction. *changed as job_finish's *won. */
+enum db_status job_cancel_unstarted(struct db *db, const char *id, enum job_status from,
+                                    bool *changed);
+
 /* Which active states a transition may start from. */
 enum job_from {
     JOB_FROM_ACTIVE,           /* RUNNING or CANCELLATION_REQUESTED */
@@ -112,14 +121,17 @@ enum job_from {
 
 /* Ends the job: one guarded UPDATE from `from` to end->status with
  * finished_at, error_message, counts, metrics and output, plus the files row
- * when the job came from a direct upload, in one transaction. attempts < 0
+ * when the job came from a direct upload, the execution it runs (and what
+ * that end triggers: common/pipeline_queue.h) and the quality check it runs,
+ * in one transaction (tried again when the server picks it as a deadlock
+ * victim). attempts < 0
  * matches any run (the dispatcher ending a job whose run it knows nothing
  * about). *won (may be NULL) says whether this call made the change. */
 enum db_status job_finish(struct db *db, const char *id, long long attempts, enum job_from from,
                           const struct job_end *end, bool *won);
 
 /* Puts a RUNNING job of this run back to QUEUED (keeping its attempt count and
- * its place in the queue). *won as for job_finish. */
+ * its place in the queue; its execution back to PENDING). *won as for job_finish. */
 enum db_status job_requeue(struct db *db, const char *id, long long attempts, bool *won);
 
 /* A RUNNING or CANCELLATION_REQUESTED job as recovery sees it. */

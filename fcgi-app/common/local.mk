@@ -4,13 +4,17 @@ libquarry_common_a_CPPFLAGS = $(AM_CPPFLAGS) $(JSONC_CFLAGS) $(JWT_CFLAGS) $(MAR
 libquarry_common_a_SOURCES = \
 	fcgi-app/common/arena.c fcgi-app/common/arena.h \
 	fcgi-app/common/config.c fcgi-app/common/config.h \
+	fcgi-app/common/cron.c fcgi-app/common/cron.h \
 	fcgi-app/common/db.c fcgi-app/common/db.h \
+	fcgi-app/common/error_class.c fcgi-app/common/error_class.h \
 	fcgi-app/common/ids.c fcgi-app/common/ids.h \
 	fcgi-app/common/job_queue.c fcgi-app/common/job_queue.h \
 	fcgi-app/common/job_status.c fcgi-app/common/job_status.h \
 	fcgi-app/common/log.c fcgi-app/common/log.h \
 	fcgi-app/common/password.c fcgi-app/common/password.h \
+	fcgi-app/common/pipeline_queue.c fcgi-app/common/pipeline_queue.h \
+	fcgi-app/common/schedule.c fcgi-app/common/schedule.h \
 	fcgi-app/common/signing.c fcgi-app/common/signing.h \
 	fcgi-app/common/token.c fcgi-app/common/token.h \
 	fcgi-app/common/wake.c fcgi-app/common/wake.h
-COMMON_LIBS = libquarry_common.a $(JSONC_LIBS) $(JWT_LIBS) $(MARIADB_LIBS) $(SODIUM_LIBS)
+COMMON_LIBS = libquarry_common.a $(JSONC_LIBS) $(JWT_LIBS) $(MARIADB_LIBS) $(SODIUM_LIBS) -lm

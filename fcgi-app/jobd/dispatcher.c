@@ -17,6 +17,7 @@
 #include "common/log.h"
 #include "jobd/outcome.h"
 #include "jobd/retention.h"
+#include "jobd/scheduler.h"
 #include "jobd/spawn.h"
 #include "jobd/wake_listen.h"
 
@@ -61,6 +62,7 @@ struct dispatcher {
     bool stopping;
     double stop_deadline;
     double next_heartbeat, next_orphan_check, next_retention, next_db_warn;
+    long long next_slot_ms; /* the earliest schedule slot ahead (scheduler clock), 0: none */
 };
 
 /* A job listed for recovery or cancel, copied out of the row callback:
@@ -521,6 +523,27 @@ static int start_up(struct dispatcher *d)
     return 0;
 }
 
+/* ---- schedules ---- */
+
+/* The scheduler's clock: the wall clock, moved by the test/ops knob. */
+static long long scheduler_now_ms(const struct dispatcher *d)
+{
+    return time_now_ms() + d->cfg->scheduler_clock_offset_seconds * 1000;
+}
+
+/* Every tick fires what is due (a pass is two indexed queries when nothing
+ * is); the wait until the next slot bounds the poll. */
+static void fire_schedules(struct dispatcher *d)
+{
+    long long next = 0;
+    if (scheduler_pass(d->db, d->cfg, d->host, scheduler_now_ms(d), &next) < 0) {
+        db_trouble(d, "firing schedules");
+        d->next_slot_ms = 0;
+        return;
+    }
+    d->next_slot_ms = next;
+}
+
 /* ---- the loop ---- */
 
 static void periodic(struct dispatcher *d)
@@ -562,6 +585,7 @@ static void tick(struct dispatcher *d)
     if (!d->stopping) {
         act_on_cancels(d);
         periodic(d); /* before claiming: what recovery re-queues runs at once */
+        fire_schedules(d);
     }
     enforce_limits(d);
     claim_jobs(d);
@@ -611,6 +635,8 @@ static int next_timeout_ms(const struct dispatcher *d)
     }
     if (!d->stopping)
         wait = fmin(wait, d->next_heartbeat - now);
+    if (!d->stopping && d->next_slot_ms > 0)
+        wait = fmin(wait, (double)(d->next_slot_ms - scheduler_now_ms(d)) / 1000.0);
     return wait <= 0 ? 0 : (int)ceil(wait * 1000.0);
 }
 

@@ -5,6 +5,7 @@ libquarry_jobd_a_SOURCES = \
 	fcgi-app/jobd/dispatcher.c fcgi-app/jobd/dispatcher.h \
 	fcgi-app/jobd/outcome.c fcgi-app/jobd/outcome.h \
 	fcgi-app/jobd/retention.c fcgi-app/jobd/retention.h \
+	fcgi-app/jobd/scheduler.c fcgi-app/jobd/scheduler.h \
 	fcgi-app/jobd/spawn.c fcgi-app/jobd/spawn.h \
 	fcgi-app/jobd/wake_listen.c fcgi-app/jobd/wake_listen.h
 

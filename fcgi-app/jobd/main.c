@@ -31,7 +31,9 @@ int main(int argc, char **argv)
         log_error("configuration: %s", err);
         return 2;
     }
-    if (gethostname(host, sizeof(host)) != 0 || host[0] == '\0')
+    if (cfg.host_name[0] != '\0')
+        snprintf(host, sizeof(host), "%s", cfg.host_name);
+    else if (gethostname(host, sizeof(host)) != 0 || host[0] == '\0')
         snprintf(host, sizeof(host), "localhost");
     host[sizeof(host) - 1] = '\0';
     db = db_open(&cfg);

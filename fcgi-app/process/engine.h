@@ -4,6 +4,7 @@
 #ifndef QUARRY_PROCESS_ENGINE_H
 #define QUARRY_PROCESS_ENGINE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <json-c/json.h>
 
@@ -76,6 +77,22 @@ void engine_output_name(const char *input_name, const char *output_format, char 
  * NULL with err filled when the file cannot be read. */
 json_object *engine_infer_schema(const struct engine_job *job, long sample_size, char *err,
                                  size_t err_len);
+
+/* What a data-quality check looks at (process/quality.c). */
+struct quality_spec {
+    bool completeness, accuracy, consistency;
+    json_object *rules;       /* [{column, rule, value?, name?}] (validate rules), or NULL */
+    json_object *key_columns; /* columns of the duplicate key, or NULL: the whole record */
+};
+/* Scores job->input_path (read with job->processing_config): {total_records,
+ * passed_records, failed_records, quality_score, issues:[{rule, column?,
+ * severity, failed_count}], details:{completeness, column_types, …}}.
+ * Ownership: the caller puts the result. NULL with *status (an
+ * engine_status) and err filled when the file cannot be checked. cb may be
+ * NULL (progress and cancel only; nothing is reported per line). */
+json_object *engine_quality_check(const struct engine_job *job, const struct quality_spec *spec,
+                                  const struct engine_callbacks *cb, int *status, char *err,
+                                  size_t err_len);
 
 /* A short readable name of a status ("bad input", ...). */
 const char *engine_status_name(int status);

@@ -19,6 +19,7 @@
 #include "common/job_queue.h"
 #include "common/log.h"
 #include "process/engine.h"
+#include "process/pipeline_source.h"
 
 /* Progress goes to the row at most this often (4 times a second). */
 #define PROGRESS_INTERVAL_SECONDS 0.25
@@ -37,6 +38,7 @@ struct job_run {
     const struct config *cfg;
     struct db *db;
     const char *id;
+    const char *execution_id; /* the pipeline execution this job runs, or NULL */
     long long attempts;
     double started;
     double last_progress;
@@ -83,7 +85,7 @@ static void flush_errors(struct job_run *run)
                                            p->code, p->message};
     }
     /* Losing a batch loses detail, never counts: those live on the job. */
-    if (job_error_insert(run->db, run->id, batch, run->npending) != DB_OK)
+    if (job_error_insert(run->db, run->id, run->execution_id, batch, run->npending) != DB_OK)
         log_warn("job %s: %d line errors not stored: %s", run->id, run->npending,
                  db_last_error(run->db));
     run->npending = 0;
@@ -384,6 +386,97 @@ static int run_engine(struct job_run *run, const struct job_row *row)
     return code;
 }
 
+/* ---- a data-quality check ---- */
+
+/* The check's settings from its row (JSON text, owned by the caller), or NULL. */
+static int take_text_copy(void *ctx, const struct db_row *row)
+{
+    char **out = ctx;
+    *out = row->values[0] ? strdup(row->values[0]) : NULL;
+    return 1;
+}
+
+static int write_quality(struct job_run *run, const char *check_id, json_object *result)
+{
+    json_object *v;
+    long long numbers[3] = {0, 0, 0};
+    const char *keys[3] = {"total_records", "passed_records", "failed_records"};
+    for (int i = 0; i < 3; i++)
+        if (json_object_object_get_ex(result, keys[i], &v))
+            numbers[i] = json_object_get_int64(v);
+    double score = json_object_object_get_ex(result, "quality_score", &v) ? json_object_get_double(v)
+                                                                           : 0;
+    json_object *issues = NULL, *details = NULL;
+    json_object_object_get_ex(result, "issues", &issues);
+    json_object_object_get_ex(result, "details", &details);
+    enum db_status st = db_exec(
+        run->db,
+        "UPDATE quality_checks SET total_records = ?, passed_records = ?, failed_records = ?,"
+        " quality_score = ?, issues = ?, details = ? WHERE id = ? AND status = 'running'",
+        DB_PARAMS(P_INT(numbers[0]), P_INT(numbers[1]), P_INT(numbers[2]), P_REAL(score),
+                  P_STR(json_object_to_json_string_ext(issues, JSON_C_TO_STRING_PLAIN)),
+                  P_STR(json_object_to_json_string_ext(details, JSON_C_TO_STRING_PLAIN)),
+                  P_STR(check_id)),
+        NULL);
+    return st == DB_OK ? 0 : -1;
+}
+
+static int run_quality(struct job_run *run, const struct job_row *row)
+{
+    char input[1100], err[512];
+    char *config_text = NULL;
+    struct engine_result res;
+    memset(&res, 0, sizeof(res));
+    if (db_query(run->db, "SELECT check_config FROM quality_checks WHERE id = ?",
+                 DB_PARAMS(P_STR(row->quality_check_id)), take_text_copy, &config_text) != DB_OK)
+        return JOB_EXIT_DATABASE;
+    if (!key_is_safe(row->input_object_key)) {
+        free(config_text);
+        return fail_early(run, "the job has no uploaded input");
+    }
+    snprintf(input, sizeof(input), "%s/%s", run->cfg->storage_dir, row->input_object_key);
+    json_object *config = parse_or_null(config_text), *reading = parse_or_null(row->processing_config);
+    free(config_text);
+    json_object *v;
+    struct quality_spec spec = {true, true, true, NULL, NULL};
+    if (config != NULL) {
+        if (json_object_object_get_ex(config, "completeness", &v))
+            spec.completeness = json_object_get_boolean(v);
+        if (json_object_object_get_ex(config, "accuracy", &v))
+            spec.accuracy = json_object_get_boolean(v);
+        if (json_object_object_get_ex(config, "consistency", &v))
+            spec.consistency = json_object_get_boolean(v);
+        json_object_object_get_ex(config, "rules", &spec.rules);
+        json_object_object_get_ex(config, "key_columns", &spec.key_columns);
+    }
+    struct engine_job job = {.input_path = input, .input_name_hint = row->file_name,
+                             .processing_config = reading};
+    struct engine_callbacks cb = {run, on_progress, NULL, &job_cancel};
+    int status = ENGINE_OK;
+    json_object *result = engine_quality_check(&job, &spec, &cb, &status, err, sizeof(err));
+    int code;
+    if (job_terminated || run->lost) {
+        code = job_terminated ? JOB_EXIT_STOPPED : JOB_EXIT_LOST;
+    } else if (result == NULL) {
+        char message[700];
+        snprintf(message, sizeof(message), "%s: %s", engine_status_name(status), err);
+        code = finish(run, JOB_FAILED, message, &res, NULL, 0, -1);
+    } else if (write_quality(run, row->quality_check_id, result) != 0) {
+        code = JOB_EXIT_DATABASE;
+    } else {
+        json_object_object_get_ex(result, "total_records", &v);
+        res.total = res.processed = json_object_get_int64(v);
+        json_object_object_get_ex(result, "passed_records", &v);
+        res.succeeded = json_object_get_int64(v);
+        res.failed = res.total - res.succeeded;
+        code = finish(run, JOB_COMPLETED, NULL, &res, NULL, 0, -1);
+    }
+    json_object_put(result);
+    json_object_put(config);
+    json_object_put(reading);
+    return code;
+}
+
 int job_main(int argc, char **argv)
 {
     static struct config cfg;
@@ -424,6 +517,26 @@ int job_main(int argc, char **argv)
     if (job_errors_clear(db, id) != DB_OK || job_file_mark_processing(db, id) != DB_OK) {
         log_error("job %s: cannot prepare: %s", id, db_last_error(db));
         goto out;
+    }
+    run.execution_id = row.execution_id;
+    if (row.quality_check_id != NULL) {
+        log_info("job %s: data-quality check %s (attempt %lld)", id, row.quality_check_id,
+                 row.attempts);
+        code = run_quality(&run, &row);
+        goto out;
+    }
+    if (row.execution_id != NULL) {
+        char message[600];
+        enum source_result sr =
+            pipeline_source_resolve(db, id, row.attempts, &row, message, sizeof(message));
+        if (sr == SOURCE_DATABASE) {
+            log_error("job %s: cannot resolve its source: %s", id, db_last_error(db));
+            goto out;
+        }
+        if (sr == SOURCE_MISSING) {
+            code = fail_early(&run, message);
+            goto out;
+        }
     }
     log_info("job %s: processing %s (attempt %lld)", id, row.file_name ? row.file_name : "?",
              row.attempts);

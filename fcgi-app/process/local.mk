@@ -18,6 +18,7 @@ libquarry_engine_a_SOURCES = \
 	fcgi-app/process/parquet_meta.c fcgi-app/process/parquet_meta.h \
 	fcgi-app/process/parquet_page.c fcgi-app/process/parquet_page.h \
 	fcgi-app/process/pipeline.c \
+	fcgi-app/process/quality.c \
 	fcgi-app/process/read_csv.c \
 	fcgi-app/process/read_json.c \
 	fcgi-app/process/read_jsonl.c \
@@ -57,5 +58,6 @@ quarry_process_CPPFLAGS = $(libquarry_engine_a_CPPFLAGS) $(MARIADB_CFLAGS)
 quarry_process_SOURCES = \
 	fcgi-app/process/main.c \
 	fcgi-app/process/cli.c fcgi-app/process/cli.h \
-	fcgi-app/process/job.c fcgi-app/process/job.h
+	fcgi-app/process/job.c fcgi-app/process/job.h \
+	fcgi-app/process/pipeline_source.c fcgi-app/process/pipeline_source.h
 quarry_process_LDADD = $(PROCESS_ENGINE_LIBS) $(COMMON_LIBS)

@@ -21,10 +21,11 @@ cflags="-std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror -I$repo/fcgi-app $(p
 libs="$(pkg-config --libs $pkgs) -lm"
 san="address,undefined"
 
-# The engine library: everything in fcgi-app/process except the programs.
+# The engine library: everything in fcgi-app/process except the programs
+# (and pipeline_source.c, the database side of quarry-process).
 objs=()
 for src in "$repo"/fcgi-app/process/*.c; do
-	case $(basename "$src") in main.c | cli.c | job.c) continue ;; esac
+	case $(basename "$src") in main.c | cli.c | job.c | pipeline_source.c) continue ;; esac
 	obj=$out/obj/$(basename "${src%.c}").o
 	if [ ! -e "$obj" ] || [ "$src" -nt "$obj" ] || [ -n "$(find "$repo/fcgi-app/process" -name '*.h' -newer "$obj" -print -quit)" ]; then
 		clang $cflags -fsanitize=fuzzer-no-link,$san -c "$src" -o "$obj"

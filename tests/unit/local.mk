@@ -9,6 +9,7 @@
 # Run one suite or one case: CK_RUN_SUITE=foo [CK_RUN_CASE=name] tests/unit/unit_tests
 UNIT_TESTS = \
 	tests/unit/test_auth_crypto.c \
+	tests/unit/test_cron.c \
 	tests/unit/test_csv.c \
 	tests/unit/test_cursor.c \
 	tests/unit/test_detect.c \
@@ -19,6 +20,7 @@ UNIT_TESTS = \
 	tests/unit/test_krn.c \
 	tests/unit/test_multipart.c \
 	tests/unit/test_parquet.c \
+	tests/unit/test_pipelines.c \
 	tests/unit/test_router.c \
 	tests/unit/test_schema.c \
 	tests/unit/test_steps.c \
@@ -31,6 +33,9 @@ UNIT_TESTS = \
 # tests/unit/data holds a tiny .xls written with python3-xlwt (nothing here
 # can write .xls), read by test_detect and test_xls.
 EXTRA_DIST += tests/unit/data
+# test_cron checks common/cron.c against python3-croniter's answers, written
+# into cron_cases.h by cron_cases.py (croniter is not needed to run the tests).
+EXTRA_DIST += tests/unit/cron_cases.py tests/unit/cron_cases.h
 
 if HAVE_CHECK
 check_PROGRAMS += tests/unit/unit_tests

@@ -1,0 +1,122 @@
+#include "api/execution_store.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/store.h"
+#include "common/ids.h"
+
+#define EXECUTION_COLUMNS                                                                          \
+    "e.id, e.pipeline_id, e.user_id, e.job_id, e.status, e.trigger_type, e.parameters,"          \
+    " e.upstream_execution_id, e.scheduled_for, e.fired_by, e.start_time, e.end_time,"           \
+    " e.performance_metrics, e.error_message, e.created_at, j.output_object_key,"               \
+    " j.output_format, j.status, e.records_processed, e.records_successful, e.records_failed,"   \
+    " j.processed_records, j.failed_records,"                                                      \
+    " (SELECT COUNT(*) FROM pipeline_errors r WHERE r.execution_id = e.id), j.percentage"
+
+#define EXECUTION_FROM " FROM pipeline_executions e LEFT JOIN jobs j ON j.id = e.job_id"
+
+/* A row of EXECUTION_COLUMNS into a struct execution added to the rows (ctx). */
+static int take_execution(void *ctx, const struct db_row *row)
+{
+    struct execution *e = store_rows_add(ctx);
+    const char **const text[] = {
+        &e->id, &e->pipeline_id, &e->user_id, &e->job_id, &e->status, &e->trigger_type,
+        &e->parameters, &e->upstream_execution_id, &e->scheduled_for, &e->fired_by,
+        &e->start_time, &e->end_time, &e->performance_metrics, &e->error_message,
+        &e->created_at, &e->output_object_key, &e->output_format, &e->job_status};
+    long long *const ints[] = {&e->records_processed, &e->records_successful,
+                               &e->records_failed,    &e->live_processed,
+                               &e->live_failed,       &e->errors};
+    int next = store_row_read(ctx, row, text, sizeof(text) / sizeof(text[0]), ints,
+                              sizeof(ints) / sizeof(ints[0]));
+    e->percentage = row->values[next] ? strtod(row->values[next], NULL) : 0;
+    return 0;
+}
+
+enum db_status execution_get(struct db *db, struct arena *a, const char *id, struct execution *out)
+{
+    struct store_rows rows = STORE_ROWS(a, struct execution);
+    enum db_status st = db_query(db, "SELECT " EXECUTION_COLUMNS EXECUTION_FROM " WHERE e.id = ?",
+                                 DB_PARAMS(P_STR(id)), take_execution, &rows);
+    return store_rows_one(st, &rows, out);
+}
+
+enum db_status execution_list(struct db *db, struct arena *a, const struct execution_list_query *q,
+                              json_object **page, long long *total)
+{
+    struct store_rows rows = STORE_ROWS(a, struct execution);
+    /* One fixed statement for both: a NULL status matches every execution. */
+    enum db_status st = store_page(
+        db,
+        "SELECT COUNT(*) FROM pipeline_executions WHERE pipeline_id = ?"
+        " AND status = COALESCE(?, status)",
+        "SELECT " EXECUTION_COLUMNS EXECUTION_FROM " WHERE e.pipeline_id = ?"
+        " AND e.status = COALESCE(?, e.status) ORDER BY e.created_at DESC, e.id DESC"
+        " LIMIT ? OFFSET ?",
+        DB_PARAMS(P_STR(q->pipeline_id), P_STR(q->status)), q->skip, q->limit, take_execution,
+        &rows, total);
+    *page = json_object_new_array();
+    for (size_t i = 0; i < rows.n; i++)
+        json_object_array_add(*page, execution_to_json((struct execution *)rows.items + i, true));
+    return st;
+}
+
+static json_object *duration_of(const struct execution *e)
+{
+    long long start = e->start_time ? time_db_to_ms(e->start_time) : -1;
+    long long end = e->end_time ? time_db_to_ms(e->end_time) : time_now_ms();
+    if (start < 0 || end < start)
+        return NULL;
+    return json_object_new_double(round((double)(end - start)) / 1000.0);
+}
+
+json_object *execution_to_json(const struct execution *e, bool brief)
+{
+    bool running = strcmp(e->status, "RUNNING") == 0;
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "execution_id", json_object_new_string(e->id));
+    json_object_object_add(o, "job_id", json_object_new_string(e->pipeline_id));
+    json_object_object_add(o, "status", json_object_new_string(e->status));
+    json_object_object_add(o, "start_time", store_time_json(e->start_time));
+    json_object_object_add(o, "end_time", store_time_json(e->end_time));
+    /* A run in progress shows its job's live counters. */
+    json_object_object_add(o, "records_processed",
+                           json_object_new_int64(running ? e->live_processed : e->records_processed));
+    json_object_object_add(
+        o, "records_successful",
+        json_object_new_int64(running ? e->live_processed - e->live_failed : e->records_successful));
+    json_object_object_add(o, "records_failed",
+                           json_object_new_int64(running ? e->live_failed : e->records_failed));
+    if (brief) {
+        json_object_object_add(o, "duration_seconds", duration_of(e));
+        json_object_object_add(o, "trigger", json_object_new_string(e->trigger_type));
+        return o;
+    }
+    json_object_object_add(o, "pipeline_id", json_object_new_string(e->pipeline_id));
+    json_object_object_add(o, "task_id", store_text_json(e->job_id));
+    json_object_object_add(o, "batch_id", json_object_new_string(e->id));
+    json_object_object_add(o, "duration_seconds", duration_of(e));
+    json_object_object_add(o, "performance_metrics", store_parsed_json(e->performance_metrics, NULL));
+    json_object_object_add(o, "trigger", json_object_new_string(e->trigger_type));
+    json_object_object_add(o, "parameters", store_parsed_json(e->parameters, json_object_new_object()));
+    json_object_object_add(o, "upstream_execution_id",
+                           store_text_json(e->upstream_execution_id));
+    json_object_object_add(o, "scheduled_for", store_time_json(e->scheduled_for));
+    json_object_object_add(o, "error_message", store_text_json(e->error_message));
+    json_object_object_add(o, "error_count", json_object_new_int64(e->errors));
+    json_object_object_add(o, "progress_percentage",
+                           json_object_new_double(strcmp(e->status, "SUCCESS") == 0 ? 100.0
+                                                                                     : e->percentage));
+    json_object_object_add(o, "output_format", store_text_json(e->output_format));
+    char path[96];
+    bool downloadable =
+        strcmp(e->status, "SUCCESS") == 0 && e->output_object_key != NULL && e->job_id != NULL;
+    if (downloadable)
+        snprintf(path, sizeof(path), "/api/v1/jobs/%s/download", e->job_id);
+    json_object_object_add(o, "download_path", downloadable ? json_object_new_string(path) : NULL);
+    json_object_object_add(o, "created_at", store_time_json(e->created_at));
+    return o;
+}
