@@ -37,6 +37,16 @@ void clients_list(struct request *req);
 void clients_add_member(struct request *req);
 void progress_report(struct request *req);
 void progress_show(struct request *req);
+/* sources.c: stored connections to source databases, and the seed's /mongo/… */
+void sources_create(struct request *req);
+void sources_list(struct request *req);
+void sources_get(struct request *req);
+void sources_delete(struct request *req);
+void sources_test(struct request *req);
+void sources_read(struct request *req);
+void mongo_credentials(struct request *req);
+void mongo_read(struct request *req);
+void schema_generate(struct request *req);
 /* ops.c */
 void ops_metrics(struct request *req);
 void ops_system_status(struct request *req);

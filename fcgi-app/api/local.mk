@@ -19,7 +19,9 @@ libquarry_api_a_SOURCES = \
 	fcgi-app/api/ops.c \
 	fcgi-app/api/progress.c \
 	fcgi-app/api/progress_store.c fcgi-app/api/progress_store.h \
+	fcgi-app/api/sources.c \
 	fcgi-app/api/status.c \
+	fcgi-app/api/tasks.c fcgi-app/api/tasks.h \
 	fcgi-app/api/request.c fcgi-app/api/request.h \
 	fcgi-app/api/response.c fcgi-app/api/response.h \
 	fcgi-app/api/router.c fcgi-app/api/router.h \

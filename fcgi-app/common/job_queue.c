@@ -105,12 +105,13 @@ struct load_ctx {
 };
 
 /* The texts of a job_row, in the order job_load selects them (from column 3). */
-#define JOB_ROW_TEXTS 6
+#define JOB_ROW_TEXTS 9
 static void job_row_texts(struct job_row *row, char **out[JOB_ROW_TEXTS])
 {
     char **const texts[JOB_ROW_TEXTS] = {&row->file_id, &row->file_name,
                                          &row->input_object_key, &row->processing_steps,
-                                         &row->processing_config, &row->output_format};
+                                         &row->processing_config, &row->output_format,
+                                         &row->kind, &row->subject_id, &row->user_id};
     memcpy(out, texts, sizeof(texts));
 }
 
@@ -136,7 +137,8 @@ enum db_status job_load(struct db *db, const char *id, struct job_row *row)
 {
     static const char sql[] =
         "SELECT status, attempts, input_size_bytes, file_id, file_name, input_object_key, "
-        "processing_steps, processing_config, output_format FROM jobs WHERE id = ?";
+        "processing_steps, processing_config, output_format, kind, subject_id, user_id "
+        "FROM jobs WHERE id = ?";
     struct load_ctx c = {row, false, false};
     memset(row, 0, sizeof(*row));
     enum db_status st = db_query(db, sql, DB_PARAMS(P_STR(id)), take_job_row, &c);

@@ -47,6 +47,9 @@ struct job_row {
     long long input_size_bytes; /* -1 when unknown */
     char *file_id, *file_name, *input_object_key, *processing_steps, *processing_config,
         *output_format;
+    /* What the job runs ("file": the engine over its upload; else a task of
+     * quarry-process), what it works for, and whose it is. */
+    char *kind, *subject_id, *user_id;
 };
 /* Loads the job; DB_NO_ROW when it does not exist. The strings are owned by
  * row: job_row_free() releases them (also after a failed load). */

@@ -10,6 +10,10 @@ libquarry_common_a_SOURCES = \
 	fcgi-app/common/job_status.c fcgi-app/common/job_status.h \
 	fcgi-app/common/log.c fcgi-app/common/log.h \
 	fcgi-app/common/password.c fcgi-app/common/password.h \
+	fcgi-app/common/sealed.c fcgi-app/common/sealed.h \
+	fcgi-app/common/source_store.c fcgi-app/common/source_store.h \
+	fcgi-app/common/source_uri.c fcgi-app/common/source_uri.h \
+	fcgi-app/common/sql_account.c fcgi-app/common/sql_account.h \
 	fcgi-app/common/signing.c fcgi-app/common/signing.h \
 	fcgi-app/common/token.c fcgi-app/common/token.h \
 	fcgi-app/common/wake.c fcgi-app/common/wake.h

@@ -24,7 +24,8 @@ san="address,undefined"
 # The engine library: everything in fcgi-app/process except the programs.
 objs=()
 for src in "$repo"/fcgi-app/process/*.c; do
-	case $(basename "$src") in main.c | cli.c | job.c) continue ;; esac
+	# quarry-process's own files (the job mode, tasks, source connections) are not the engine.
+	case $(basename "$src") in main.c | cli.c | job.c | task*.c | source_conn.c) continue ;; esac
 	obj=$out/obj/$(basename "${src%.c}").o
 	if [ ! -e "$obj" ] || [ "$src" -nt "$obj" ] || [ -n "$(find "$repo/fcgi-app/process" -name '*.h' -newer "$obj" -print -quit)" ]; then
 		clang $cflags -fsanitize=fuzzer-no-link,$san -c "$src" -o "$obj"
