@@ -56,11 +56,6 @@ enum db_status job_count_by_status(struct db *db, long long counts[JOB_STATUS__M
 /* How many jobs wait for a dispatcher, and for how long the oldest has
  * waited (-1 when none). */
 enum db_status job_queue_depth(struct db *db, long long *queued, double *oldest_seconds);
-/* A task for quarry-process (kind other than "file"), QUEUED at once:
- * config is its processing_config (JSON text). */
-enum db_status job_queue_task(struct db *db, const char *id, const char *user_id,
-                              const char *kind, const char *subject_id, const char *config,
-                              const char *now_db);
 /* A task's state, and once it ended its result (processing_metadata) and
  * error message, in the arena (NULL when not set). */
 enum db_status job_task_state(struct db *db, struct arena *a, const char *id,

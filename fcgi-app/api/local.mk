@@ -7,17 +7,20 @@ libquarry_api_a_SOURCES = \
 	fcgi-app/api/auth.c \
 	fcgi-app/api/client_store.c fcgi-app/api/client_store.h \
 	fcgi-app/api/clients.c \
+	fcgi-app/api/datasets.c \
 	fcgi-app/api/file_store.c fcgi-app/api/file_store.h \
 	fcgi-app/api/files.c \
 	fcgi-app/api/handlers.h \
 	fcgi-app/api/health.c \
 	fcgi-app/api/job_store.c fcgi-app/api/job_store.h \
 	fcgi-app/api/jobs.c \
+	fcgi-app/api/load_jobs.c \
 	fcgi-app/api/metrics.c fcgi-app/api/metrics.h \
 	fcgi-app/api/multipart.c fcgi-app/api/multipart.h \
 	fcgi-app/api/objects.c fcgi-app/api/objects.h \
 	fcgi-app/api/ops.c \
 	fcgi-app/api/progress.c \
+	fcgi-app/api/query.c \
 	fcgi-app/api/progress_store.c fcgi-app/api/progress_store.h \
 	fcgi-app/api/sources.c \
 	fcgi-app/api/status.c \

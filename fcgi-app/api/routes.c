@@ -40,6 +40,29 @@ const struct route api_routes[] = {
     {"POST", "/api/v1/mongo/credentials", mongo_credentials, ROUTE_USER},
     {"POST", "/api/v1/mongo/read", mongo_read, ROUTE_USER},
     {"POST", "/api/v1/schema/generate", schema_generate, ROUTE_USER},
+    {"POST", "/api/v1/mongo/transform", mongo_transform, ROUTE_USER},
+    {"POST", "/api/v1/jobs/batch/create", load_jobs_create_batch, ROUTE_USER},
+    {"POST", "/api/v1/jobs/stream/create", load_jobs_create_stream, ROUTE_USER},
+    {"GET", "/api/v1/jobs/{id}/status", load_jobs_status, ROUTE_USER},
+    {"POST", "/api/v1/jobs/{id}/start", load_jobs_start, ROUTE_USER},
+    {"POST", "/api/v1/jobs/{id}/stop", load_jobs_stop, ROUTE_USER},
+    {"GET", "/api/v1/load-jobs", load_jobs_list, ROUTE_USER},
+    {"DELETE", "/api/v1/load-jobs/{id}", load_jobs_delete, ROUTE_USER},
+    {"POST", "/api/v1/query", query_run, ROUTE_USER},
+    {"POST", "/api/v1/trino/query", trino_query, ROUTE_USER},
+    {"GET", "/api/v1/trino/health", trino_health, ROUTE_USER},
+    {"GET", "/api/v1/trino/catalogs", trino_catalogs, ROUTE_USER},
+    {"GET", "/api/v1/trino/schemas", trino_schemas, ROUTE_USER},
+    {"GET", "/api/v1/trino/tables", trino_tables, ROUTE_USER},
+    {"GET", "/api/v1/trino/table/{name}/describe", trino_describe, ROUTE_USER},
+    {"POST", "/api/v1/datasets", datasets_create, ROUTE_USER},
+    {"GET", "/api/v1/datasets", datasets_list, ROUTE_USER},
+    {"GET", "/api/v1/datasets/{id}", datasets_get, ROUTE_USER},
+    {"DELETE", "/api/v1/datasets/{id}", datasets_delete, ROUTE_USER},
+    {"POST", "/api/v1/datasets/{id}/load", datasets_load, ROUTE_USER},
+    {"POST", "/api/v1/hudi/table/create", hudi_table_create, ROUTE_USER},
+    {"GET", "/api/v1/hudi/tables", hudi_tables, ROUTE_USER},
+    {"GET", "/api/v1/hudi/table/{name}", hudi_table_get, ROUTE_USER},
     {"GET", "/api/v1/metrics", ops_metrics, ROUTE_PUBLIC},
     {"GET", "/api/v1/monitoring/system-status", ops_system_status, ROUTE_USER},
     {"GET", "/internal/object-auth", object_auth, ROUTE_INTERNAL},
@@ -51,6 +74,8 @@ const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);
 
 const handler_fn api_query_handlers[] = {
     jobs_list, jobs_errors, files_list, files_schema, clients_list, progress_show,
+    sources_list, datasets_list, hudi_tables, hudi_table_get, load_jobs_list, trino_schemas,
+    trino_tables, trino_describe,
 };
 
 const size_t api_nquery_handlers = sizeof(api_query_handlers) / sizeof(api_query_handlers[0]);

@@ -357,21 +357,32 @@ static int read_config(struct request *req, json_object *body, const struct sour
     return 0;
 }
 
-static void read_source(struct request *req, const struct source_row *s, json_object *body)
+/* The rows the body asks for, read by quarry-process: 0 with *result
+ * (owned by the caller), or -1 after answering. */
+static int read_result(struct request *req, const struct source_row *s, json_object *body,
+                       json_object **result)
 {
-    json_object *config = json_object_new_object(), *result = NULL, *v;
+    json_object *config = json_object_new_object(), *v;
     if (read_config(req, body, s, config) != 0) {
         json_object_put(config);
-        return;
+        return -1;
     }
-    if (task_call(req, "source_read", s->id, config, READ_WAIT_SECONDS, &result) != 0)
-        return;
-    if (!result_ok(result)) {
-        respond_source_failure(req, result, json_object_object_get_ex(body, "sql", &v) ? "sql"
-                                                                                      : "table");
-        json_object_put(result);
-        return;
+    if (task_call(req, "source_read", s->id, config, READ_WAIT_SECONDS, result) != 0)
+        return -1;
+    if (!result_ok(*result)) {
+        respond_source_failure(req, *result, json_object_object_get_ex(body, "sql", &v) ? "sql"
+                                                                                       : "table");
+        json_object_put(*result);
+        return -1;
     }
+    return 0;
+}
+
+static void read_source(struct request *req, const struct source_row *s, json_object *body)
+{
+    json_object *result = NULL, *v;
+    if (read_result(req, s, body, &result) != 0)
+        return;
     json_object *answer = json_object_new_object();
     json_object_object_add(answer, "status", json_object_new_string("ok"));
     json_object_object_add(answer, "source_id", json_object_new_string(s->id));
@@ -400,7 +411,7 @@ void sources_read(struct request *req)
 
 /* The source a seed call means: source_id when given, else the caller's
  * "default" source (the one /mongo/credentials keeps). */
-static int seed_source(struct request *req, json_object *body, struct source_row *s)
+int sources_seed_source(struct request *req, json_object *body, struct source_row *s)
 {
     json_object *v = NULL, *uri = NULL;
     struct source_uri parsed;
@@ -469,7 +480,7 @@ void mongo_read(struct request *req)
     struct source_row s;
     if (request_json_body(req, &body) != 0)
         return;
-    if (seed_source(req, body, &s) == 0)
+    if (sources_seed_source(req, body, &s) == 0)
         read_source(req, &s, body);
     json_object_put(body);
 }
@@ -490,7 +501,7 @@ void schema_generate(struct request *req)
     if (request_json_body(req, &body) != 0)
         return;
     if (request_fields(req, body, generate_fields, GEN__MAX, v) != 0 ||
-        seed_source(req, body, &s) != 0)
+        sources_seed_source(req, body, &s) != 0)
         goto out;
     json_object *config = json_object_new_object();
     json_object *table = v[GEN_TABLE] ? v[GEN_TABLE] : v[GEN_COLLECTION];
@@ -528,6 +539,125 @@ void schema_generate(struct request *req)
     json_object_object_add(answer, "source_id", json_object_new_string(s.id));
     json_object_put(result);
     respond_json_put(req, 200, answer);
+out:
+    json_object_put(body);
+}
+
+/* ------------------------------------------------------------ transform */
+
+/* Whether v fits a schema type (the engine's names and the seed's). */
+static bool value_fits(json_object *v, const char *type)
+{
+    const char *t = type ? type : "string";
+    if (strcmp(t, "integer") == 0 || strcmp(t, "int") == 0 || strcmp(t, "bigint") == 0)
+        return json_object_is_type(v, json_type_int);
+    if (strcmp(t, "number") == 0 || strcmp(t, "double") == 0 || strcmp(t, "float") == 0)
+        return json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double);
+    if (strcmp(t, "boolean") == 0 || strcmp(t, "bool") == 0)
+        return json_object_is_type(v, json_type_boolean);
+    if (strcmp(t, "object") == 0 || strcmp(t, "array") == 0)
+        return true;
+    return json_object_is_type(v, json_type_string);
+}
+
+enum { TR_SCHEMA, TR_APPLY, TR_STRICT, TR_FLATTEN, TR__MAX };
+static const struct field_spec transform_fields[TR__MAX] = {
+    [TR_SCHEMA] = {"schema", FIELD_OBJECT, true, 0, 0},
+    [TR_APPLY] = {"apply_schema", FIELD_BOOL, false, 0, 0},
+    [TR_STRICT] = {"strict_schema", FIELD_BOOL, false, 0, 0},
+    [TR_FLATTEN] = {"flatten_data", FIELD_BOOL, false, 0, 0},
+};
+
+#define TRANSFORM_ERRORS_MAX 100
+
+/* The seed's /mongo/transform: a read whose rows are checked against a
+ * schema ({field: {type, nullable?}}): a row with a missing required field,
+ * a value of another type, or (strict_schema) a field the schema does not
+ * name is invalid. apply_schema keeps the schema's fields only. Source rows
+ * are flat already, so flatten_data changes nothing. */
+void mongo_transform(struct request *req)
+{
+    json_object *body = NULL, *v[TR__MAX], *result = NULL, *data = NULL;
+    struct source_row s;
+    if (request_json_body(req, &body) != 0)
+        return;
+    if (request_fields(req, body, transform_fields, TR__MAX, v) != 0 ||
+        sources_seed_source(req, body, &s) != 0 || read_result(req, &s, body, &result) != 0)
+        goto out;
+    bool apply = v[TR_APPLY] ? json_object_get_boolean(v[TR_APPLY]) : true;
+    bool strict = v[TR_STRICT] ? json_object_get_boolean(v[TR_STRICT]) : false;
+    json_object *schema = v[TR_SCHEMA], *out = json_object_new_array(),
+                *errors = json_object_new_array();
+    long long valid = 0, total = 0;
+    json_object_object_get_ex(result, "data", &data);
+    for (size_t i = 0; data && i < json_object_array_length(data); i++) {
+        json_object *row = json_object_array_get_idx(data, i), *kept = json_object_new_object();
+        bool ok = true;
+        total++;
+        json_object_object_foreach(schema, field, spec)
+        {
+            json_object *val = NULL, *t = NULL, *nullable = NULL;
+            if (json_object_is_type(spec, json_type_object)) {
+                json_object_object_get_ex(spec, "type", &t);
+                json_object_object_get_ex(spec, "nullable", &nullable);
+            } else if (json_object_is_type(spec, json_type_string)) {
+                t = spec;
+            }
+            bool present = json_object_object_get_ex(row, field, &val) && val != NULL;
+            const char *problem = NULL;
+            if (!present && nullable && !json_object_get_boolean(nullable))
+                problem = "required";
+            else if (present && !value_fits(val, t ? json_object_get_string(t) : NULL))
+                problem = arena_printf(req->arena, "expected %s",
+                                       t ? json_object_get_string(t) : "string");
+            if (problem) {
+                ok = false;
+                if (json_object_array_length(errors) < TRANSFORM_ERRORS_MAX) {
+                    json_object *e = json_object_new_object();
+                    json_object_object_add(e, "record", json_object_new_int64((int64_t)i));
+                    json_object_object_add(e, "field", json_object_new_string(field));
+                    json_object_object_add(e, "error", json_object_new_string(problem));
+                    json_object_array_add(errors, e);
+                }
+            }
+            json_object_object_add(kept, field, present ? json_object_get(val) : NULL);
+        }
+        if (strict) {
+            json_object_object_foreach(row, key, unused)
+            {
+                (void)unused;
+                if (!json_object_object_get_ex(schema, key, NULL)) {
+                    ok = false;
+                    if (json_object_array_length(errors) < TRANSFORM_ERRORS_MAX) {
+                        json_object *e = json_object_new_object();
+                        json_object_object_add(e, "record", json_object_new_int64((int64_t)i));
+                        json_object_object_add(e, "field", json_object_new_string(key));
+                        json_object_object_add(e, "error",
+                                               json_object_new_string("not in the schema"));
+                        json_object_array_add(errors, e);
+                    }
+                }
+            }
+        }
+        valid += ok;
+        if (apply) {
+            json_object_array_add(out, kept);
+        } else {
+            json_object_put(kept);
+            json_object_array_add(out, json_object_get(row));
+        }
+    }
+    json_object *stats = json_object_new_object();
+    json_object_object_add(stats, "total_records", json_object_new_int64(total));
+    json_object_object_add(stats, "valid_records", json_object_new_int64(valid));
+    json_object_object_add(stats, "invalid_records", json_object_new_int64(total - valid));
+    json_object_object_add(stats, "validation_errors", errors);
+    json_object *answer = json_object_new_object();
+    json_object_object_add(answer, "status", json_object_new_string("ok"));
+    json_object_object_add(answer, "data", out);
+    json_object_object_add(answer, "statistics", stats);
+    respond_json_put(req, 200, answer);
+    json_object_put(result);
 out:
     json_object_put(body);
 }

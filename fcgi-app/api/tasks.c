@@ -3,6 +3,7 @@
 #include <time.h>
 
 #include "api/job_store.h"
+#include "common/job_queue.h"
 #include "api/response.h"
 #include "common/log.h"
 #include "common/wake.h"

@@ -625,6 +625,27 @@ enum db_status db_exec_text(struct db *db, const char *sql, long long *affected)
     return DB_OK;
 }
 
+unsigned int db_first_warning(struct db *db, unsigned int skip_code, char *msg, size_t len)
+{
+    unsigned int found = 0;
+    msg[0] = '\0';
+    if (db->conn == NULL || mysql_warning_count(db->conn) == 0 ||
+        mysql_query(db->conn, "SHOW WARNINGS LIMIT 64") != 0)
+        return 0;
+    MYSQL_RES *res = mysql_store_result(db->conn);
+    MYSQL_ROW row;
+    while (res != NULL && found == 0 && (row = mysql_fetch_row(res)) != NULL) {
+        unsigned int code = row[1] ? (unsigned int)strtoul(row[1], NULL, 10) : 0;
+        if (code == skip_code)
+            continue;
+        found = code ? code : 1;
+        snprintf(msg, len, "%s", row[2] ? row[2] : "");
+    }
+    if (res != NULL)
+        mysql_free_result(res);
+    return found;
+}
+
 const char *db_last_info(const struct db *db)
 {
     return db->info;

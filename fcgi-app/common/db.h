@@ -115,6 +115,9 @@ enum db_status db_load_data(struct db *db, const char *sql, db_infile_read_fn re
 /* Lets this handle's connection answer LOAD DATA LOCAL (only through
  * db_load_data's reader, never from a file). Call before first use. */
 void db_allow_local_infile(struct db *db);
+/* The first warning of the last statement whose code is not skip_code (0:
+ * any): its code (0 when none) and text. */
+unsigned int db_first_warning(struct db *db, unsigned int skip_code, char *msg, size_t len);
 /* mysql_info() of the last statement ("Records: 3  Duplicates: 1 ..."), or "". */
 const char *db_last_info(const struct db *db);
 

@@ -97,6 +97,21 @@ out:
     return st;
 }
 
+enum db_status job_queue_task(struct db *db, const char *id, const char *user_id,
+                              const char *kind, const char *subject_id, const char *config,
+                              const char *now_db)
+{
+    return db_exec(db,
+                   "INSERT INTO jobs (id, user_id, kind, subject_id, file_name, status,"
+                   " processing_steps, processing_config, output_format, created_at, updated_at,"
+                   " queued_at, stage) VALUES (?, ?, ?, ?, ?, 'QUEUED', '[]', ?, 'json', ?, ?, ?,"
+                   " 'file_processing')",
+                   DB_PARAMS(P_STR(id), P_STR(user_id), P_STR(kind), P_STR(subject_id),
+                             P_STR(kind), P_STR(config), P_STR(now_db), P_STR(now_db),
+                             P_STR(now_db)),
+                   NULL);
+}
+
 /* ---- the process's view ---- */
 
 struct load_ctx {

@@ -4,15 +4,18 @@ libquarry_common_a_CPPFLAGS = $(AM_CPPFLAGS) $(JSONC_CFLAGS) $(JWT_CFLAGS) $(MAR
 libquarry_common_a_SOURCES = \
 	fcgi-app/common/arena.c fcgi-app/common/arena.h \
 	fcgi-app/common/config.c fcgi-app/common/config.h \
+	fcgi-app/common/dataset_store.c fcgi-app/common/dataset_store.h \
 	fcgi-app/common/db.c fcgi-app/common/db.h \
 	fcgi-app/common/ids.c fcgi-app/common/ids.h \
 	fcgi-app/common/job_queue.c fcgi-app/common/job_queue.h \
 	fcgi-app/common/job_status.c fcgi-app/common/job_status.h \
+	fcgi-app/common/load_job_store.c fcgi-app/common/load_job_store.h \
 	fcgi-app/common/log.c fcgi-app/common/log.h \
 	fcgi-app/common/password.c fcgi-app/common/password.h \
 	fcgi-app/common/sealed.c fcgi-app/common/sealed.h \
 	fcgi-app/common/source_store.c fcgi-app/common/source_store.h \
 	fcgi-app/common/source_uri.c fcgi-app/common/source_uri.h \
+	fcgi-app/common/sql_guard.c fcgi-app/common/sql_guard.h \
 	fcgi-app/common/sql_account.c fcgi-app/common/sql_account.h \
 	fcgi-app/common/signing.c fcgi-app/common/signing.h \
 	fcgi-app/common/token.c fcgi-app/common/token.h \

@@ -476,6 +476,8 @@ int job_main(int argc, char **argv)
         log_error("cannot start: %s", strerror(errno));
         return JOB_EXIT_INTERNAL;
     }
+    /* Dataset loads stream rows with LOAD DATA LOCAL (db_load_data). */
+    db_allow_local_infile(db);
     run = (struct job_run){.cfg = &cfg, .db = db, .id = id, .started = time_mono()};
     enum db_status st = job_load(db, id, &row);
     if (st == DB_NO_ROW || (st == DB_OK && row.status != JOB_RUNNING)) {

@@ -18,6 +18,7 @@ static const struct {
     {"source_test", task_source_test},
     {"source_read", task_source_read},
     {"schema_generate", task_schema_generate},
+    {"dataset_load", task_dataset_load},
 };
 
 int task_run(struct task *t)

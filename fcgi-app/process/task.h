@@ -53,6 +53,9 @@ int task_open_source(struct task *t, const char *source_id, int connect_timeout_
 json_object *task_row_json(const struct source_conn *c, const char *const *values,
                            const size_t *lengths);
 
+/* task_load.c */
+int task_dataset_load(struct task *t);
+
 /* task_source.c */
 int task_source_test(struct task *t);
 int task_source_read(struct task *t);
