@@ -17,6 +17,7 @@
 #include "common/source_uri.h"
 #include "common/sql_account.h"
 #include "common/wake.h"
+#include "process/formats.h"
 
 #define DATASET_COLUMNS_MAX 256
 #define COMMITS_SHOWN 100
@@ -580,4 +581,68 @@ void hudi_table_get(struct request *req)
         return;
     json_object_object_add(o, "status", json_object_new_string("ok"));
     respond_json_put(req, 200, o);
+}
+
+/* ------------------------------------------------------------ exports */
+
+/* A format some engine writer writes (csv, jsonl, json; parquet once the
+ * engine has that writer), in its canonical name; NULL after answering 422. */
+const char *export_format(struct request *req, const char *field, const char *format)
+{
+    const char *canon = format ? formats_canonical(format) : NULL;
+    if (canon == NULL || formats_writer(canon) == NULL || strcmp(canon, "xlsx") == 0) {
+        respond_invalid(req, field,
+                        arena_printf(req->arena, "the export format must be one of: %s "
+                                                 "(xlsx aside)", formats_writer_list()));
+        return NULL;
+    }
+    return canon;
+}
+
+/* Queues an export (a task of quarry-process) and answers 202 with its job. */
+void export_queue(struct request *req, const char *subject_id, json_object *config)
+{
+    struct job job;
+    char id[UUID_LEN + 1], now[DB_TIME_LEN + 1];
+    id_uuid4(id);
+    time_db(time_now_ms(), now);
+    enum db_status st = job_queue_task(req->app->db, id, req->user.id, "export", subject_id,
+                                       json_object_to_json_string_ext(config,
+                                                                      JSON_C_TO_STRING_PLAIN),
+                                       now);
+    json_object_put(config);
+    if (st == DB_OK)
+        st = job_get(req->app->db, req->arena, id, &job);
+    if (st != DB_OK) {
+        respond_db_error(req, st == DB_NO_ROW ? DB_ERROR : st);
+        return;
+    }
+    jobd_wake(req->app->cfg.jobd_socket);
+    log_info("export job %s queued", id);
+    respond_json_put(req, 202, job_to_json(&job));
+}
+
+enum { EXPORT_FORMAT, EXPORT__MAX };
+static const struct field_spec export_fields[EXPORT__MAX] = {
+    [EXPORT_FORMAT] = {"format", FIELD_STRING, true, 1, 16},
+};
+
+/* POST /datasets/{id}/export {format}: the whole dataset as a file, for a
+ * signed download once its job is COMPLETED (GET /jobs/{id}/download). */
+void datasets_export(struct request *req)
+{
+    json_object *body = NULL, *v[EXPORT__MAX];
+    struct dataset_row d;
+    const char *format;
+    if (request_json_body(req, &body) != 0)
+        return;
+    if (request_fields(req, body, export_fields, EXPORT__MAX, v) == 0 &&
+        (format = export_format(req, "format", text_of(v[EXPORT_FORMAT]))) != NULL &&
+        dataset_load_own(req, req->params[0], &d) == 0) {
+        json_object *config = json_object_new_object();
+        json_object_object_add(config, "dataset_id", json_object_new_string(d.id));
+        json_object_object_add(config, "format", json_object_new_string(format));
+        export_queue(req, d.id, config);
+    }
+    json_object_put(body);
 }

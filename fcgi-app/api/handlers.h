@@ -49,6 +49,7 @@ void mongo_read(struct request *req);
 void schema_generate(struct request *req);
 void mongo_transform(struct request *req);
 struct source_row;
+struct dataset_row;
 /* The source a seed call means: the body's source_id, else the caller's
  * "default" source (a mongodb:// URI is refused). 0, or -1 after answering. */
 int sources_seed_source(struct request *req, json_object *body, struct source_row *s);
@@ -77,6 +78,13 @@ void datasets_list(struct request *req);
 void datasets_get(struct request *req);
 void datasets_delete(struct request *req);
 void datasets_load(struct request *req);
+void datasets_export(struct request *req);
+/* Shared by datasets.c and query.c: exports. A writer's format for an
+ * export (NULL after answering 422 naming field); queue one (config taken)
+ * and answer 202 with its job. */
+const char *export_format(struct request *req, const char *field, const char *format);
+void export_queue(struct request *req, const char *subject_id, json_object *config);
+int dataset_load_own(struct request *req, const char *id, struct dataset_row *d);
 void hudi_table_create(struct request *req);
 void hudi_tables(struct request *req);
 void hudi_table_get(struct request *req);

@@ -12,7 +12,6 @@
 #include <errmsg.h>
 #include <mysql.h>
 #include <mysqld_error.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -115,68 +114,24 @@ static void text_json_string(struct text *t, const char *s, size_t n)
 
 /* ------------------------------------------------------------ the account */
 
-/* Connects as the caller's SQL account to the caller's database; creates
- * the account (and the database) when the server does not know it. NULL
- * after answering. */
+/* Connects as the caller's SQL account; NULL after answering. */
 static MYSQL *connect_as_user(struct request *req, int timeout_seconds)
 {
-    const struct config *cfg = &req->app->cfg;
-    char account[SQL_ACCOUNT_LEN + 1], schema[SQL_SCHEMA_LEN + 1], pw[SQL_PASSWORD_LEN + 1];
-    char err[256];
-    unsigned int connect_timeout = 3, io = (unsigned int)timeout_seconds + 10;
-    sql_account_name(req->user.id, account);
-    sql_schema_name(req->user.id, schema);
-    if (sql_account_password(cfg->secrets_dir, req->user.id, pw, err, sizeof(err)) != 0) {
-        log_error("query: %s", err);
+    MYSQL *conn = NULL;
+    switch (sql_account_connect(&req->app->cfg, req->app->db, req->user.id, timeout_seconds + 10,
+                                &conn)) {
+    case SQL_CONNECTED:
+        return conn;
+    case SQL_NOT_CONFIGURED:
         respond_error(req, 503, "SERVICE_UNAVAILABLE", "SQL is not configured", NULL);
         return NULL;
+    case SQL_ACCOUNT_FAILED:
+        respond_db_error(req, DB_ERROR);
+        return NULL;
+    default:
+        respond_error(req, 503, "SERVICE_UNAVAILABLE", "The SQL engine cannot be reached", NULL);
+        return NULL;
     }
-    const char *socket = cfg->db_socket[0] ? cfg->db_socket : NULL;
-    for (int attempt = 0; attempt < 2; attempt++) {
-        MYSQL *conn = mysql_init(NULL);
-        mysql_options(conn, MYSQL_OPT_CONNECT_TIMEOUT, &connect_timeout);
-        mysql_options(conn, MYSQL_OPT_READ_TIMEOUT, &io);
-        mysql_options(conn, MYSQL_OPT_WRITE_TIMEOUT, &io);
-        mysql_options(conn, MYSQL_SET_CHARSET_NAME, "utf8mb4");
-        mysql_options(conn, MYSQL_INIT_COMMAND, "SET time_zone = '+00:00'");
-        if (mysql_real_connect(conn, socket ? NULL : cfg->db_host, account, pw, schema,
-                               socket ? 0 : (unsigned int)cfg->db_port, socket, 0) != NULL) {
-            sodium_memzero(pw, sizeof(pw));
-            return conn;
-        }
-        unsigned int no = mysql_errno(conn);
-        log_warn("query: cannot connect as %s: %u %s", account, no, mysql_error(conn));
-        mysql_close(conn);
-        bool unknown = no == ER_ACCESS_DENIED_ERROR || no == ER_DBACCESS_DENIED_ERROR ||
-                       no == ER_BAD_DB_ERROR || no == 1698 /* ER_ACCESS_DENIED_NO_PASSWORD_ERROR */;
-        if (attempt > 0 || !unknown)
-            break;
-        /* First query of this user (or a rotated sql.key): make the account. */
-        enum db_status st = sql_account_ensure(req->app->db, cfg->secrets_dir, req->user.id);
-        if (st != DB_OK) {
-            sodium_memzero(pw, sizeof(pw));
-            log_error("query: cannot create the SQL account: %s", db_last_error(req->app->db));
-            respond_db_error(req, st);
-            return NULL;
-        }
-    }
-    sodium_memzero(pw, sizeof(pw));
-    respond_error(req, 503, "SERVICE_UNAVAILABLE", "The SQL engine cannot be reached", NULL);
-    return NULL;
-}
-
-/* The session's limits: integers only, no user text. */
-static int session_limits(MYSQL *conn, int timeout_seconds, long long max_rows)
-{
-    char sql[300];
-    snprintf(sql, sizeof(sql),
-             "SET SESSION max_statement_time = %d, sql_select_limit = %lld, "
-             "sql_mode = CONCAT(@@sql_mode, ',ANSI_QUOTES')",
-             timeout_seconds, max_rows + 1);
-    return mysql_real_query(conn, sql, (unsigned long)strlen(sql)) != 0 ||
-                   mysql_query(conn, "SET SESSION TRANSACTION READ ONLY") != 0
-               ? -1
-               : 0;
 }
 
 /* A MariaDB error as the API answers it. */
@@ -258,7 +213,7 @@ static void run_query(struct request *req, const struct query_spec *q)
     MYSQL *conn = connect_as_user(req, q->timeout_seconds);
     if (conn == NULL)
         return;
-    if (session_limits(conn, q->timeout_seconds, q->max_rows) != 0) {
+    if (sql_account_session(conn, q->timeout_seconds, q->max_rows) != 0) {
         log_error("query: session limits: %s", mysql_error(conn));
         respond_error(req, 503, "SERVICE_UNAVAILABLE", "The SQL engine refused the session", NULL);
         mysql_close(conn);
@@ -341,14 +296,38 @@ static void run_query(struct request *req, const struct query_spec *q)
 
 /* ------------------------------------------------------------ endpoints */
 
-enum { Q_SQL, Q_MAX_ROWS, Q_TIMEOUT, Q_CATALOG, Q_SCHEMA, Q__MAX };
+enum { Q_SQL, Q_MAX_ROWS, Q_TIMEOUT, Q_CATALOG, Q_SCHEMA, Q_OUTPUT, Q__MAX };
 static const struct field_spec query_fields[Q__MAX] = {
     [Q_SQL] = {"sql", FIELD_STRING, true, 1, SQL_GUARD_MAX},
     [Q_MAX_ROWS] = {"max_rows", FIELD_INT, false, 1, QUERY_ROWS_MAX},
     [Q_TIMEOUT] = {"timeout", FIELD_INT, false, 1, QUERY_TIMEOUT_MAX},
     [Q_CATALOG] = {"catalog", FIELD_STRING, false, 1, 64},
     [Q_SCHEMA] = {"schema", FIELD_STRING, false, 1, 64},
+    [Q_OUTPUT] = {"output_format", FIELD_STRING, false, 1, 16},
 };
+
+/* A result too large for an answer: exported by quarry-process to a file
+ * (output_format csv, jsonl, json, parquet when available), after the same
+ * gate; answers 202 with the job (its download once COMPLETED). */
+static void export_query(struct request *req, const char *sql, const char *format, int timeout)
+{
+    char msg[256];
+    size_t len = strlen(sql);
+    char *checked = arena_alloc(req->arena, len + 1);
+    enum sql_guard_status gs = sql_guard_check(sql, len, checked, msg, sizeof(msg));
+    if (gs != SQL_GUARD_OK) {
+        bool forbidden = gs == SQL_GUARD_NOT_READ || gs == SQL_GUARD_FORBIDDEN ||
+                         gs == SQL_GUARD_SYSTEM_SCHEMA;
+        respond_error(req, forbidden ? 403 : 400, forbidden ? "FORBIDDEN" : "QUERY_ERROR",
+                      arena_printf(req->arena, "%c%s", msg[0] & ~0x20, msg + 1), "sql");
+        return;
+    }
+    json_object *config = json_object_new_object();
+    json_object_object_add(config, "sql", json_object_new_string(sql));
+    json_object_object_add(config, "format", json_object_new_string(format));
+    json_object_object_add(config, "timeout", json_object_new_int(timeout));
+    export_queue(req, NULL, config);
+}
 
 /* catalog and schema name the caller's datasets, or nothing at all. */
 static int check_namespace(struct request *req, json_object *catalog, json_object *schema)
@@ -371,6 +350,18 @@ static void query_endpoint(struct request *req, bool seed)
         return;
     if (request_fields(req, body, query_fields, Q__MAX, v) == 0 &&
         check_namespace(req, v[Q_CATALOG], v[Q_SCHEMA]) == 0) {
+        const char *format = NULL;
+        if (v[Q_OUTPUT] != NULL && strcmp(json_object_get_string(v[Q_OUTPUT]), "json") != 0) {
+            format = export_format(req, "output_format", json_object_get_string(v[Q_OUTPUT]));
+            if (format != NULL)
+                export_query(req, json_object_get_string(v[Q_SQL]), format,
+                             v[Q_TIMEOUT] ? (int)json_object_get_int64(v[Q_TIMEOUT])
+                                          : req->app->cfg.job_timeout_seconds > 0
+                                                ? (int)req->app->cfg.job_timeout_seconds
+                                                : 3600);
+            json_object_put(body);
+            return;
+        }
         struct query_spec q = {
             .sql = json_object_get_string(v[Q_SQL]),
             .max_rows = v[Q_MAX_ROWS] ? json_object_get_int64(v[Q_MAX_ROWS]) : QUERY_ROWS_DEFAULT,

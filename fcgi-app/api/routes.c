@@ -60,6 +60,7 @@ const struct route api_routes[] = {
     {"GET", "/api/v1/datasets/{id}", datasets_get, ROUTE_USER},
     {"DELETE", "/api/v1/datasets/{id}", datasets_delete, ROUTE_USER},
     {"POST", "/api/v1/datasets/{id}/load", datasets_load, ROUTE_USER},
+    {"POST", "/api/v1/datasets/{id}/export", datasets_export, ROUTE_USER},
     {"POST", "/api/v1/hudi/table/create", hudi_table_create, ROUTE_USER},
     {"GET", "/api/v1/hudi/tables", hudi_tables, ROUTE_USER},
     {"GET", "/api/v1/hudi/table/{name}", hudi_table_get, ROUTE_USER},

@@ -11,6 +11,7 @@
  * refused login. */
 #include <stddef.h>
 
+#include "common/config.h"
 #include "common/db.h"
 
 #define SQL_SCHEMA_LEN 35   /* qd_ + 32 hex */
@@ -36,5 +37,19 @@ int sql_account_password(const char *secrets_dir, const char *user_id,
 enum db_status sql_account_ensure(struct db *db, const char *secrets_dir, const char *user_id);
 /* Only the database (dataset creation needs no account). */
 enum db_status sql_schema_ensure(struct db *db, const char *user_id);
+
+struct st_mysql;
+enum sql_connect_status { SQL_CONNECTED, SQL_NOT_CONFIGURED, SQL_ACCOUNT_FAILED, SQL_UNREACHABLE };
+/* Connects as the user's account to the user's database (the socket or
+ * host of cfg), making the account through db when the server does not
+ * know it (first use, a rotated sql.key). The connection (mysql_close) is
+ * the caller's; io_timeout_seconds bounds each read and write. */
+enum sql_connect_status sql_account_connect(const struct config *cfg, struct db *db,
+                                            const char *user_id, int io_timeout_seconds,
+                                            struct st_mysql **out);
+/* The session of a user's query: read-only, max_statement_time, and
+ * sql_select_limit max_rows + 1 (none when max_rows <= 0), ANSI_QUOTES.
+ * Integers only reach the text. 0, or -1 with the server's error. */
+int sql_account_session(struct st_mysql *conn, int timeout_seconds, long long max_rows);
 
 #endif

@@ -444,8 +444,10 @@ static int run_task(struct job_run *run, const struct job_row *row)
         log_info("job %s: %s stopped (%s) after %.2f s", run->id, row->kind,
                  job_terminated ? "SIGTERM" : "taken over", time_mono() - run->started);
     } else {
+        bool wrote = status == TASK_OK && t.output_key[0] != '\0';
         code = finish(run, status == TASK_OK ? JOB_COMPLETED : JOB_FAILED,
-                      status == TASK_OK ? NULL : t.error, &res, NULL, 0, -1);
+                      status == TASK_OK ? NULL : t.error, &res, wrote ? t.output_key : NULL, 0,
+                      wrote ? t.output_bytes : -1);
     }
     json_object_put(t.result);
     json_object_put(config);

@@ -19,6 +19,7 @@ static const struct {
     {"source_read", task_source_read},
     {"schema_generate", task_schema_generate},
     {"dataset_load", task_dataset_load},
+    {"export", task_export},
 };
 
 int task_run(struct task *t)

@@ -32,6 +32,8 @@ struct task {
     void *progress_ctx;
     /* Filled by the task. */
     json_object *result; /* owned by the task runner (json_object_put) */
+    char output_key[400]; /* an object the task wrote (export), "" for none */
+    long long output_bytes;
     long long total, processed, failed;
     char error[700];
 };
@@ -52,6 +54,9 @@ int task_open_source(struct task *t, const char *source_id, int connect_timeout_
 /* A row of a source as a JSON object, each value typed by its column type. */
 json_object *task_row_json(const struct source_conn *c, const char *const *values,
                            const size_t *lengths);
+
+/* task_export.c */
+int task_export(struct task *t);
 
 /* task_load.c */
 int task_dataset_load(struct task *t);
