@@ -38,6 +38,7 @@ struct db {
     const struct config *cfg;
     MYSQL *conn;
     bool local_infile;
+    unsigned int io_timeout; /* 0: the default */
     char info[256];
     bool in_transaction;
     double last_used;
@@ -96,7 +97,7 @@ static void db_disconnect(struct db *db)
 static enum db_status db_connect(struct db *db)
 {
     const struct config *cfg = db->cfg;
-    unsigned int connect_timeout = 2, io_timeout = 30;
+    unsigned int connect_timeout = 2, io_timeout = db->io_timeout ? db->io_timeout : 30;
     MYSQL *conn = mysql_init(NULL);
     if (conn == NULL)
         return DB_ERROR;
@@ -649,6 +650,11 @@ unsigned int db_first_warning(struct db *db, unsigned int skip_code, char *msg, 
 const char *db_last_info(const struct db *db)
 {
     return db->info;
+}
+
+void db_set_io_timeout(struct db *db, unsigned int seconds)
+{
+    db->io_timeout = seconds;
 }
 
 void db_allow_local_infile(struct db *db)

@@ -112,6 +112,10 @@ enum db_status db_exec_text(struct db *db, const char *sql, long long *affected)
 typedef long (*db_infile_read_fn)(void *ctx, char *buf, unsigned int len);
 enum db_status db_load_data(struct db *db, const char *sql, db_infile_read_fn read, void *ctx,
                             long long *affected);
+/* How long one read or write on the connection may block (30 s by
+ * default): a load's statements (a merge of a large commit) need longer.
+ * Call before first use. */
+void db_set_io_timeout(struct db *db, unsigned int seconds);
 /* Lets this handle's connection answer LOAD DATA LOCAL (only through
  * db_load_data's reader, never from a file). Call before first use. */
 void db_allow_local_infile(struct db *db);

@@ -480,6 +480,9 @@ int job_main(int argc, char **argv)
     }
     /* Dataset loads stream rows with LOAD DATA LOCAL (db_load_data). */
     db_allow_local_infile(db);
+    /* A commit of a large load (the merge of an upsert) may take a while:
+     * the process's bound is its time limit, not the connection's default. */
+    db_set_io_timeout(db, cfg.job_timeout_seconds > 30 ? (unsigned int)cfg.job_timeout_seconds : 30);
     run = (struct job_run){.cfg = &cfg, .db = db, .id = id, .started = time_mono()};
     enum db_status st = job_load(db, id, &row);
     if (st == DB_NO_ROW || (st == DB_OK && row.status != JOB_RUNNING)) {

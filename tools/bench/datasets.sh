@@ -58,8 +58,8 @@ log "generating $ROWS rows in PostgreSQL"
 psqlb -c "CREATE TABLE bench (id bigint PRIMARY KEY, name text NOT NULL, grp int NOT NULL,
 	amount numeric(12,2) NOT NULL, active boolean NOT NULL, updated_at timestamp NOT NULL);
 	INSERT INTO bench SELECT g, 'customer ' || g, g % 1000, g * 0.25, g % 3 = 0,
-	TIMESTAMP '2026-01-01' + (g % 86400) * INTERVAL '1 second' FROM generate_series(1, $ROWS) g;
-	VACUUM ANALYZE bench;" >/dev/null
+	TIMESTAMP '2026-01-01' + (g % 86400) * INTERVAL '1 second' FROM generate_series(1, $ROWS) g;" \
+	-c "VACUUM ANALYZE bench" >/dev/null
 
 # ---------------------------------------------------------------- references
 COLS="id, name, grp, amount, active::int, updated_at"
@@ -76,8 +76,8 @@ t_load=$(awk -v a="$t0" -v b="$(now)" 'BEGIN { print b - a }')
 rm -f "$DATA/bench.tsv"
 
 # ---------------------------------------------------------------- Quarry
-api POST /sources "{\"name\":\"bench\",\"uri\":\"postgresql://bench:$PGPASSWORD@127.0.0.1:$PGPORT/postgres\"}" >/dev/null
-JOB=$(api POST /jobs/batch/create '{"job_name":"bench","collection":"bench","date_field":"updated_at","hudi_table_name":"bench","batch_size":200000,"record_key_field":"id"}' | json 'd["job_id"]')
+SRC=$(api POST /sources "{\"name\":\"bench\",\"uri\":\"postgresql://bench:$PGPASSWORD@127.0.0.1:$PGPORT/postgres\"}" | json 'd["id"]')
+JOB=$(api POST /jobs/batch/create "{\"job_name\":\"bench\",\"source_id\":\"$SRC\",\"collection\":\"bench\",\"date_field\":\"updated_at\",\"hudi_table_name\":\"bench\",\"batch_size\":200000,\"record_key_field\":\"id\"}" | json 'd["job_id"]')
 run_load() { # → seconds of the run (from the job row), after it completed
 	local ex status
 	ex=$(api POST "/jobs/$JOB/start" | json 'd["execution_id"]')
