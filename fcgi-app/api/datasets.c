@@ -589,14 +589,16 @@ void hudi_table_get(struct request *req)
  * engine has that writer), in its canonical name; NULL after answering 422. */
 const char *export_format(struct request *req, const char *field, const char *format)
 {
-    const char *canon = format ? formats_canonical(format) : NULL;
-    if (canon == NULL || formats_writer(canon) == NULL || strcmp(canon, "xlsx") == 0) {
+    const struct format *f = format ? formats_lookup(format) : NULL;
+    char names[200];
+    if (f == NULL || f->writer == NULL || strcmp(f->name, "xlsx") == 0) {
         respond_invalid(req, field,
                         arena_printf(req->arena, "the export format must be one of: %s "
-                                                 "(xlsx aside)", formats_writer_list()));
+                                                 "(xlsx aside)",
+                                     formats_writer_names(names, sizeof(names))));
         return NULL;
     }
-    return canon;
+    return f->name;
 }
 
 /* Queues an export (a task of quarry-process) and answers 202 with its job. */

@@ -151,8 +151,8 @@ static int run_export(struct export *e)
     struct task *t = e->t;
     const char *name = NULL;
     const char *format = task_config_string(t, "format");
-    const char *canon = format ? formats_canonical(format) : NULL;
-    e->writer = canon ? formats_writer(canon) : NULL;
+    const struct format *f = format ? formats_lookup(format) : NULL;
+    e->writer = f ? f->writer : NULL;
     if (e->writer == NULL)
         return fail(t, "the export format is not available: ", format ? format : "(none)");
     const char *sql = export_sql(e, &name);
@@ -181,12 +181,12 @@ static int run_export(struct export *e)
              e->writer->extension);
     t->total = t->processed;
     t->result = json_object_new_object();
-    json_object_object_add(t->result, "format", json_object_new_string(e->writer->format));
+    json_object_object_add(t->result, "format", json_object_new_string(f->name));
     json_object_object_add(t->result, "rows", json_object_new_int64(t->processed));
     json_object_object_add(t->result, "columns", json_object_new_int64((int64_t)e->cols.count));
     json_object_object_add(t->result, "bytes", json_object_new_int64(t->output_bytes));
     log_info("job %s: exported %lld rows as %s (%lld bytes)", t->job_id, t->processed,
-             e->writer->format, t->output_bytes);
+             f->name, t->output_bytes);
     return TASK_OK;
 }
 
