@@ -5,8 +5,7 @@ modes, with the commit timeline."""
 
 import time
 
-from conftest import wait_for
-from quarry_client import assert_error_shape
+from quarry_client import assert_error_shape, wait_for
 from source_servers import mariadb_source, pg_source  # noqa: F401 (fixtures)
 
 

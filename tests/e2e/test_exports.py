@@ -4,8 +4,7 @@ account (an export reads no more than a query may)."""
 
 import json
 
-from conftest import wait_for
-from quarry_client import assert_error_shape
+from quarry_client import assert_error_shape, wait_for
 
 
 def make_dataset(stack, client, tok):

@@ -10,8 +10,7 @@ import signal
 import time
 import uuid
 
-from conftest import wait_for
-from quarry_client import assert_error_shape
+from quarry_client import assert_error_shape, wait_for
 from source_servers import pg_source  # noqa: F401 (fixture)
 
 THROTTLE_MS = 400
