@@ -66,6 +66,57 @@ void errors_unresolve(struct request *req);
 void quality_check(struct request *req);
 void quality_get(struct request *req);
 void quality_list(struct request *req);
+/* sources.c: stored connections to source databases, and the seed's /mongo/… */
+void sources_create(struct request *req);
+void sources_list(struct request *req);
+void sources_get(struct request *req);
+void sources_delete(struct request *req);
+void sources_test(struct request *req);
+void sources_read(struct request *req);
+void mongo_credentials(struct request *req);
+void mongo_read(struct request *req);
+void schema_generate(struct request *req);
+void mongo_transform(struct request *req);
+struct source_row;
+struct dataset_row;
+/* The source a seed call means: the body's source_id, else the caller's
+ * "default" source (a mongodb:// URI is refused). 0, or -1 after answering. */
+int sources_seed_source(struct request *req, json_object *body, struct source_row *s);
+/* load_jobs.c: the seed's batch and stream jobs */
+void load_jobs_create_batch(struct request *req);
+void load_jobs_create_stream(struct request *req);
+void load_jobs_status(struct request *req);
+void load_jobs_start(struct request *req);
+void load_jobs_stop(struct request *req);
+void load_jobs_list(struct request *req);
+void load_jobs_delete(struct request *req);
+/* GET /jobs?job_type=…: the seed's list of its batch and stream jobs. */
+void load_jobs_seed_list(struct request *req, const char *job_type, const char *enabled,
+                         const struct page *page);
+/* query.c: SQL over the caller's datasets, and the seed's /trino/… */
+void query_run(struct request *req);
+void trino_query(struct request *req);
+void trino_health(struct request *req);
+void trino_catalogs(struct request *req);
+void trino_schemas(struct request *req);
+void trino_tables(struct request *req);
+void trino_describe(struct request *req);
+/* datasets.c: tables Quarry owns, their loads, and the seed's /hudi/… */
+void datasets_create(struct request *req);
+void datasets_list(struct request *req);
+void datasets_get(struct request *req);
+void datasets_delete(struct request *req);
+void datasets_load(struct request *req);
+void datasets_export(struct request *req);
+/* Shared by datasets.c and query.c: exports. A writer's format for an
+ * export (NULL after answering 422 naming field); queue one (config taken)
+ * and answer 202 with its job. */
+const char *export_format(struct request *req, const char *field, const char *format);
+void export_queue(struct request *req, const char *subject_id, json_object *config);
+int dataset_load_own(struct request *req, const char *id, struct dataset_row *d);
+void hudi_table_create(struct request *req);
+void hudi_tables(struct request *req);
+void hudi_table_get(struct request *req);
 /* ops.c */
 void ops_metrics(struct request *req);
 void ops_system_status(struct request *req);

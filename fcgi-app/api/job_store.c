@@ -57,6 +57,33 @@ enum db_status job_insert(struct db *db, const struct job *j)
                    NULL);
 }
 
+struct task_state {
+    struct arena *arena;
+    enum job_status *status;
+    const char **result, **error;
+    bool found;
+};
+
+static int take_task_state(void *ctx, const struct db_row *row)
+{
+    struct task_state *t = ctx;
+    *t->status = job_status_of_row(row->values[0]);
+    *t->result = arena_strdup(t->arena, row->values[1]);
+    *t->error = arena_strdup(t->arena, row->values[2]);
+    t->found = true;
+    return 1;
+}
+
+enum db_status job_task_state(struct db *db, struct arena *a, const char *id,
+                              enum job_status *status, const char **result, const char **error)
+{
+    struct task_state t = {a, status, result, error, false};
+    enum db_status st = db_query(
+        db, "SELECT status, processing_metadata, error_message FROM jobs WHERE id = ?",
+        DB_PARAMS(P_STR(id)), take_task_state, &t);
+    return st != DB_OK ? st : t.found ? DB_OK : DB_NO_ROW;
+}
+
 enum db_status job_get(struct db *db, struct arena *a, const char *id, struct job *out)
 {
     struct store_rows rows = STORE_ROWS(a, struct job);

@@ -58,6 +58,10 @@ enum db_status job_count_by_status(struct db *db, long long counts[JOB_STATUS__M
 /* How many jobs wait for a dispatcher, and for how long the oldest has
  * waited (-1 when none). */
 enum db_status job_queue_depth(struct db *db, long long *queued, double *oldest_seconds);
+/* A task's state, and once it ended its result (processing_metadata) and
+ * error message, in the arena (NULL when not set). */
+enum db_status job_task_state(struct db *db, struct arena *a, const char *id,
+                              enum job_status *status, const char **result, const char **error);
 
 struct job_error_query {
     const char *job_id;

@@ -133,9 +133,12 @@ out:
     json_object_put(body);
 }
 
-enum { LIST_STATUS, LIST__MAX };
+enum { LIST_STATUS, LIST_JOB_TYPE, LIST_ENABLED, LIST__MAX };
 static const struct field_spec list_query[LIST__MAX] = {
     [LIST_STATUS] = {"status", FIELD_STRING, false, 1, 32},
+    /* The Morphix seed lists its batch and stream jobs here (load_jobs.c). */
+    [LIST_JOB_TYPE] = {"job_type", FIELD_STRING, false, 1, 16},
+    [LIST_ENABLED] = {"enabled", FIELD_STRING, false, 1, 8},
 };
 
 static const enum cursor_part job_cursor[] = {CURSOR_TIME, CURSOR_ID};
@@ -152,6 +155,12 @@ void jobs_list(struct request *req)
     }
     if (request_query(req, list_query, LIST__MAX, v, &page) != 0)
         return;
+    if (v[LIST_JOB_TYPE] != NULL) {
+        load_jobs_seed_list(req, json_object_get_string(v[LIST_JOB_TYPE]),
+                            v[LIST_ENABLED] ? json_object_get_string(v[LIST_ENABLED]) : NULL,
+                            &page);
+        return;
+    }
     struct job_list_query q = {req->user.id, false, JOB_PENDING, page.skip, page.limit, page.after};
     q.by_status = v[LIST_STATUS] != NULL;
     if (q.by_status && !job_status_parse(json_object_get_string(v[LIST_STATUS]), &q.status)) {

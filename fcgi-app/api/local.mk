@@ -7,6 +7,7 @@ libquarry_api_a_SOURCES = \
 	fcgi-app/api/auth.c \
 	fcgi-app/api/client_store.c fcgi-app/api/client_store.h \
 	fcgi-app/api/clients.c \
+	fcgi-app/api/datasets.c \
 	fcgi-app/api/dependencies.c \
 	fcgi-app/api/dependency_store.c fcgi-app/api/dependency_store.h \
 	fcgi-app/api/envelope.c fcgi-app/api/envelope.h \
@@ -19,6 +20,7 @@ libquarry_api_a_SOURCES = \
 	fcgi-app/api/health.c \
 	fcgi-app/api/job_store.c fcgi-app/api/job_store.h \
 	fcgi-app/api/jobs.c \
+	fcgi-app/api/load_jobs.c \
 	fcgi-app/api/metrics.c fcgi-app/api/metrics.h \
 	fcgi-app/api/multipart.c fcgi-app/api/multipart.h \
 	fcgi-app/api/objects.c fcgi-app/api/objects.h \
@@ -28,10 +30,13 @@ libquarry_api_a_SOURCES = \
 	fcgi-app/api/pipeline_store.c fcgi-app/api/pipeline_store.h \
 	fcgi-app/api/pipelines.c \
 	fcgi-app/api/progress.c \
+	fcgi-app/api/query.c \
 	fcgi-app/api/progress_store.c fcgi-app/api/progress_store.h \
 	fcgi-app/api/quality.c \
 	fcgi-app/api/quality_store.c fcgi-app/api/quality_store.h \
+	fcgi-app/api/sources.c \
 	fcgi-app/api/status.c \
+	fcgi-app/api/tasks.c fcgi-app/api/tasks.h \
 	fcgi-app/api/request.c fcgi-app/api/request.h \
 	fcgi-app/api/response.c fcgi-app/api/response.h \
 	fcgi-app/api/router.c fcgi-app/api/router.h \

@@ -37,6 +37,9 @@ struct db_statement {
 struct db {
     const struct config *cfg;
     MYSQL *conn;
+    bool local_infile;
+    unsigned int io_timeout; /* 0: the default */
+    char info[256];
     bool in_transaction;
     double last_used;
     unsigned long reconnects;
@@ -95,7 +98,7 @@ static void db_disconnect(struct db *db)
 static enum db_status db_connect(struct db *db)
 {
     const struct config *cfg = db->cfg;
-    unsigned int connect_timeout = 2, io_timeout = 30;
+    unsigned int connect_timeout = 2, io_timeout = db->io_timeout ? db->io_timeout : 30;
     MYSQL *conn = mysql_init(NULL);
     if (conn == NULL)
         return DB_ERROR;
@@ -104,6 +107,10 @@ static enum db_status db_connect(struct db *db)
     mysql_options(conn, MYSQL_OPT_WRITE_TIMEOUT, &io_timeout);
     mysql_options(conn, MYSQL_SET_CHARSET_NAME, "utf8mb4");
     mysql_options(conn, MYSQL_INIT_COMMAND, "SET time_zone = '+00:00'");
+    if (db->local_infile) {
+        unsigned int on = 1;
+        mysql_options(conn, MYSQL_OPT_LOCAL_INFILE, &on);
+    }
     const char *socket = cfg->db_socket[0] ? cfg->db_socket : NULL;
     if (mysql_real_connect(conn, socket ? NULL : cfg->db_host, cfg->db_user, cfg->db_password,
                            cfg->db_name, socket ? 0 : (unsigned int)cfg->db_port, socket, 0) == NULL) {
@@ -240,21 +247,31 @@ static enum db_status statement_get(struct db *db, const char *sql, struct db_st
 static enum db_status statement_execute(struct db *db, struct db_statement *s,
                                         const struct db_param *params, int nparams)
 {
-    MYSQL_BIND bind[DB_MAX_PARAMS];
-    unsigned long lengths[DB_MAX_PARAMS];
-    if (nparams > DB_MAX_PARAMS || (unsigned long)nparams != mysql_stmt_param_count(s->stmt)) {
+    MYSQL_BIND small_bind[DB_MAX_PARAMS], *bind = small_bind;
+    unsigned long small_lengths[DB_MAX_PARAMS], *lengths = small_lengths;
+    enum db_status st = DB_OK;
+    if (nparams < 0 || (unsigned long)nparams != mysql_stmt_param_count(s->stmt)) {
         snprintf(db->last_error, sizeof(db->last_error), "parameter count mismatch for: %.200s",
                  s->sql);
         return DB_ERROR;
     }
-    memset(bind, 0, sizeof(bind));
+    if (nparams > DB_MAX_PARAMS) {
+        bind = calloc((size_t)nparams, sizeof(*bind));
+        lengths = calloc((size_t)nparams, sizeof(*lengths));
+        if (bind == NULL || lengths == NULL) {
+            st = DB_ERROR;
+            goto out;
+        }
+    } else {
+        memset(small_bind, 0, sizeof(small_bind));
+    }
     for (int i = 0; i < nparams; i++) {
         switch (params[i].type) {
         case DB_PARAM_NULL:
             bind[i].buffer_type = MYSQL_TYPE_NULL;
             break;
         case DB_PARAM_STR:
-            lengths[i] = (unsigned long)strlen(params[i].str);
+            lengths[i] = (unsigned long)(params[i].len > 0 ? params[i].len : strlen(params[i].str));
             bind[i].buffer_type = MYSQL_TYPE_STRING;
             bind[i].buffer = (void *)params[i].str;
             bind[i].buffer_length = lengths[i];
@@ -270,13 +287,16 @@ static enum db_status statement_execute(struct db *db, struct db_statement *s,
             break;
         }
     }
-    if (nparams > 0 && mysql_stmt_bind_param(s->stmt, bind) != 0)
-        return status_from(db, mysql_stmt_errno(s->stmt), mysql_stmt_error(s->stmt));
-    if (mysql_stmt_execute(s->stmt) != 0)
-        return status_from(db, mysql_stmt_errno(s->stmt), mysql_stmt_error(s->stmt));
-    if (s->ncols > 0 && mysql_stmt_store_result(s->stmt) != 0)
-        return status_from(db, mysql_stmt_errno(s->stmt), mysql_stmt_error(s->stmt));
-    return DB_OK;
+    if ((nparams > 0 && mysql_stmt_bind_param(s->stmt, bind) != 0) ||
+        mysql_stmt_execute(s->stmt) != 0 ||
+        (s->ncols > 0 && mysql_stmt_store_result(s->stmt) != 0))
+        st = status_from(db, mysql_stmt_errno(s->stmt), mysql_stmt_error(s->stmt));
+out:
+    if (bind != small_bind)
+        free(bind);
+    if (lengths != small_lengths)
+        free(lengths);
+    return st;
 }
 
 static enum db_status statement_fetch_rows(struct db *db, struct db_statement *s, db_row_fn fn,
@@ -521,4 +541,203 @@ enum db_status db_ping(struct db *db)
         return DB_OK;
     }
     return db_reconnect(db);
+}
+
+/* ---- statements made at run time ---- */
+
+struct db_stmt {
+    struct db *db;
+    struct db_statement s;
+};
+
+enum db_status db_stmt_prepare(struct db *db, const char *sql, struct db_stmt **out)
+{
+    *out = NULL;
+    enum db_status st = db_ensure(db);
+    if (st != DB_OK)
+        return st;
+    struct db_stmt *d = calloc(1, sizeof(*d));
+    if (d == NULL)
+        return DB_ERROR;
+    d->db = db;
+    d->s.stmt = mysql_stmt_init(db->conn);
+    if (d->s.stmt == NULL) {
+        free(d);
+        return DB_ERROR;
+    }
+    if (mysql_stmt_prepare(d->s.stmt, sql, (unsigned long)strlen(sql)) != 0) {
+        st = status_from(db, mysql_stmt_errno(d->s.stmt), mysql_stmt_error(d->s.stmt));
+        statement_free(&d->s);
+        free(d);
+        return st;
+    }
+    if (statement_bind_results(&d->s) != 0) {
+        statement_free(&d->s);
+        free(d);
+        snprintf(db->last_error, sizeof(db->last_error), "cannot bind results of: %.200s", sql);
+        return DB_ERROR;
+    }
+    d->s.sql = sql; /* for messages while the caller's text lives */
+    *out = d;
+    return DB_OK;
+}
+
+enum db_status db_stmt_exec(struct db_stmt *d, const struct db_param *params, int nparams,
+                            long long *affected)
+{
+    enum db_status st = statement_execute(d->db, &d->s, params, nparams);
+    if (st == DB_OK && affected)
+        *affected = (long long)mysql_stmt_affected_rows(d->s.stmt);
+    if (st == DB_OK && d->s.ncols > 0)
+        st = statement_fetch_rows(d->db, &d->s, NULL, NULL);
+    d->db->last_used = time_mono();
+    return st;
+}
+
+enum db_status db_stmt_query(struct db_stmt *d, const struct db_param *params, int nparams,
+                             db_row_fn fn, void *ctx)
+{
+    enum db_status st = statement_execute(d->db, &d->s, params, nparams);
+    if (st == DB_OK && d->s.ncols > 0)
+        st = statement_fetch_rows(d->db, &d->s, fn, ctx);
+    d->db->last_used = time_mono();
+    return st;
+}
+
+void db_stmt_close(struct db_stmt *d)
+{
+    if (d == NULL)
+        return;
+    d->s.sql = NULL;
+    statement_free(&d->s);
+    free(d);
+}
+
+enum db_status db_exec_once(struct db *db, const char *sql, const struct db_param *params,
+                            int nparams, long long *affected)
+{
+    struct db_stmt *d = NULL;
+    enum db_status st = db_stmt_prepare(db, sql, &d);
+    if (st == DB_OK)
+        st = db_stmt_exec(d, params, nparams, affected);
+    db_stmt_close(d);
+    if (st == DB_ERROR)
+        log_error("database error: %s", db->last_error);
+    return st;
+}
+
+static void keep_info(struct db *db)
+{
+    const char *info = mysql_info(db->conn);
+    snprintf(db->info, sizeof(db->info), "%s", info ? info : "");
+}
+
+enum db_status db_exec_text(struct db *db, const char *sql, long long *affected)
+{
+    enum db_status st = db_ensure(db);
+    if (st != DB_OK)
+        return st;
+    if (mysql_real_query(db->conn, sql, (unsigned long)strlen(sql)) != 0)
+        return status_from(db, mysql_errno(db->conn), mysql_error(db->conn));
+    MYSQL_RES *res = mysql_store_result(db->conn);
+    if (res != NULL)
+        mysql_free_result(res);
+    if (affected)
+        *affected = (long long)mysql_affected_rows(db->conn);
+    keep_info(db);
+    db->last_used = time_mono();
+    return DB_OK;
+}
+
+unsigned int db_first_warning(struct db *db, unsigned int skip_code, char *msg, size_t len)
+{
+    unsigned int found = 0;
+    msg[0] = '\0';
+    if (db->conn == NULL || mysql_warning_count(db->conn) == 0 ||
+        mysql_query(db->conn, "SHOW WARNINGS LIMIT 64") != 0)
+        return 0;
+    MYSQL_RES *res = mysql_store_result(db->conn);
+    MYSQL_ROW row;
+    while (res != NULL && found == 0 && (row = mysql_fetch_row(res)) != NULL) {
+        unsigned int code = row[1] ? (unsigned int)strtoul(row[1], NULL, 10) : 0;
+        if (code == skip_code)
+            continue;
+        found = code ? code : 1;
+        snprintf(msg, len, "%s", row[2] ? row[2] : "");
+    }
+    if (res != NULL)
+        mysql_free_result(res);
+    return found;
+}
+
+const char *db_last_info(const struct db *db)
+{
+    return db->info;
+}
+
+void db_set_io_timeout(struct db *db, unsigned int seconds)
+{
+    db->io_timeout = seconds;
+}
+
+void db_allow_local_infile(struct db *db)
+{
+    db->local_infile = true;
+}
+
+struct infile_ctx {
+    db_infile_read_fn read;
+    void *ctx;
+    bool failed;
+};
+
+static int infile_init(void **ptr, const char *filename, void *userdata)
+{
+    (void)filename; /* never a file: the reader gives the bytes */
+    *ptr = userdata;
+    return 0;
+}
+
+static int infile_read(void *ptr, char *buf, unsigned int len)
+{
+    struct infile_ctx *c = ptr;
+    long n = c->read(c->ctx, buf, len);
+    if (n < 0) {
+        c->failed = true;
+        return -1;
+    }
+    return (int)n;
+}
+
+static void infile_end(void *ptr)
+{
+    (void)ptr;
+}
+
+static int infile_error(void *ptr, char *msg, unsigned int len)
+{
+    (void)ptr;
+    snprintf(msg, len, "the load's reader stopped");
+    return CR_UNKNOWN_ERROR;
+}
+
+enum db_status db_load_data(struct db *db, const char *sql, db_infile_read_fn read, void *ctx,
+                            long long *affected)
+{
+    struct infile_ctx c = {read, ctx, false};
+    enum db_status st = db_ensure(db);
+    if (st != DB_OK)
+        return st;
+    mysql_set_local_infile_handler(db->conn, infile_init, infile_read, infile_end, infile_error,
+                                   &c);
+    if (mysql_real_query(db->conn, sql, (unsigned long)strlen(sql)) != 0) {
+        st = status_from(db, mysql_errno(db->conn), mysql_error(db->conn));
+    } else {
+        if (affected)
+            *affected = (long long)mysql_affected_rows(db->conn);
+        keep_info(db);
+    }
+    mysql_set_local_infile_default(db->conn);
+    db->last_used = time_mono();
+    return c.failed && st == DB_OK ? DB_ERROR : st;
 }

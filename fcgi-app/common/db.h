@@ -28,17 +28,23 @@ struct db_param {
     const char *str;
     long long num;
     double real;
+    size_t len; /* DB_PARAM_STR: its length when > 0 (text with NULs), else strlen */
 };
 
 /* A NULL string is SQL NULL. */
 static inline struct db_param db_param_str(const char *s)
 {
-    return (struct db_param){s != NULL ? DB_PARAM_STR : DB_PARAM_NULL, s, 0, 0};
+    return (struct db_param){s != NULL ? DB_PARAM_STR : DB_PARAM_NULL, s, 0, 0, 0};
+}
+/* n bytes of s (which may hold NULs); NULL is SQL NULL. */
+static inline struct db_param db_param_bytes(const char *s, size_t n)
+{
+    return (struct db_param){s != NULL ? DB_PARAM_STR : DB_PARAM_NULL, n > 0 ? s : "", 0, 0, n};
 }
 #define P_STR(s) db_param_str(s)
-#define P_INT(n) ((struct db_param){DB_PARAM_INT, NULL, (long long)(n), 0})
-#define P_REAL(x) ((struct db_param){DB_PARAM_REAL, NULL, 0, (double)(x)})
-#define P_NULL ((struct db_param){DB_PARAM_NULL, NULL, 0, 0})
+#define P_INT(n) ((struct db_param){DB_PARAM_INT, NULL, (long long)(n), 0, 0})
+#define P_REAL(x) ((struct db_param){DB_PARAM_REAL, NULL, 0, (double)(x), 0})
+#define P_NULL ((struct db_param){DB_PARAM_NULL, NULL, 0, 0, 0})
 #define DB_PARAMS(...) ((const struct db_param[]){__VA_ARGS__}), \
     (int)(sizeof((const struct db_param[]){__VA_ARGS__}) / sizeof(struct db_param))
 #define DB_NO_PARAMS NULL, 0
@@ -79,6 +85,45 @@ enum db_status db_query(struct db *db, const char *sql, const struct db_param *p
 /* Convenience: the first column of the first row as an integer; DB_NO_ROW if none. */
 enum db_status db_query_int(struct db *db, const char *sql, const struct db_param *params,
                             int nparams, long long *out);
+
+/* Statements made at run time (DDL over validated names, a dataset's own
+ * columns) must stay out of the statement cache, which holds the program's
+ * fixed set. db_exec_once prepares, runs and closes one; a db_stmt is one
+ * kept by its caller (a load's batched insert), closed with db_stmt_close
+ * before the connection is. Any number of parameters; never retried (a
+ * lost connection is DB_UNAVAILABLE to the caller). */
+enum db_status db_exec_once(struct db *db, const char *sql, const struct db_param *params,
+                            int nparams, long long *affected);
+struct db_stmt;
+enum db_status db_stmt_prepare(struct db *db, const char *sql, struct db_stmt **out);
+enum db_status db_stmt_exec(struct db_stmt *s, const struct db_param *params, int nparams,
+                            long long *affected);
+/* Runs a SELECT made at run time and calls fn for each row. */
+enum db_status db_stmt_query(struct db_stmt *s, const struct db_param *params, int nparams,
+                             db_row_fn fn, void *ctx);
+void db_stmt_close(struct db_stmt *s);
+
+/* Text statements that the server cannot prepare (LOAD DATA), over names
+ * the caller validated: the text carries no value from a user. */
+enum db_status db_exec_text(struct db *db, const char *sql, long long *affected);
+/* LOAD DATA LOCAL INFILE fed by read (return the bytes written to buf, 0 at
+ * the end, -1 to abort): the data never touches a file. Needs
+ * db_allow_local_infile() before the connection opens. */
+typedef long (*db_infile_read_fn)(void *ctx, char *buf, unsigned int len);
+enum db_status db_load_data(struct db *db, const char *sql, db_infile_read_fn read, void *ctx,
+                            long long *affected);
+/* How long one read or write on the connection may block (30 s by
+ * default): a load's statements (a merge of a large commit) need longer.
+ * Call before first use. */
+void db_set_io_timeout(struct db *db, unsigned int seconds);
+/* Lets this handle's connection answer LOAD DATA LOCAL (only through
+ * db_load_data's reader, never from a file). Call before first use. */
+void db_allow_local_infile(struct db *db);
+/* The first warning of the last statement whose code is not skip_code (0:
+ * any): its code (0 when none) and text. */
+unsigned int db_first_warning(struct db *db, unsigned int skip_code, char *msg, size_t len);
+/* mysql_info() of the last statement ("Records: 3  Duplicates: 1 ..."), or "". */
+const char *db_last_info(const struct db *db);
 
 enum db_status db_begin(struct db *db);
 /* A transaction whose plain SELECTs each see the latest committed rows

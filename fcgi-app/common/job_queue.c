@@ -102,6 +102,21 @@ out:
     return st;
 }
 
+enum db_status job_queue_task(struct db *db, const char *id, const char *user_id,
+                              const char *kind, const char *subject_id, const char *config,
+                              const char *now_db)
+{
+    return db_exec(db,
+                   "INSERT INTO jobs (id, user_id, kind, subject_id, file_name, status,"
+                   " processing_steps, processing_config, output_format, created_at, updated_at,"
+                   " queued_at, stage) VALUES (?, ?, ?, ?, ?, 'QUEUED', '[]', ?, 'json', ?, ?, ?,"
+                   " 'file_processing')",
+                   DB_PARAMS(P_STR(id), P_STR(user_id), P_STR(kind), P_STR(subject_id),
+                             P_STR(kind), P_STR(config), P_STR(now_db), P_STR(now_db),
+                             P_STR(now_db)),
+                   NULL);
+}
+
 /* ---- the process's view ---- */
 
 struct load_ctx {
@@ -110,13 +125,14 @@ struct load_ctx {
 };
 
 /* The texts of a job_row, in the order job_load selects them (from column 3). */
-#define JOB_ROW_TEXTS 8
+#define JOB_ROW_TEXTS 11
 static void job_row_texts(struct job_row *row, char **out[JOB_ROW_TEXTS])
 {
     char **const texts[JOB_ROW_TEXTS] = {&row->file_id, &row->file_name,
                                          &row->input_object_key, &row->processing_steps,
                                          &row->processing_config, &row->output_format,
-                                         &row->execution_id, &row->quality_check_id};
+                                         &row->execution_id, &row->quality_check_id,
+                                         &row->kind, &row->subject_id, &row->user_id};
     memcpy(out, texts, sizeof(texts));
 }
 
@@ -142,7 +158,8 @@ enum db_status job_load(struct db *db, const char *id, struct job_row *row)
 {
     static const char sql[] =
         "SELECT status, attempts, input_size_bytes, file_id, file_name, input_object_key, "
-        "processing_steps, processing_config, output_format, execution_id, quality_check_id "
+        "processing_steps, processing_config, output_format, execution_id, quality_check_id, "
+        "kind, subject_id, user_id "
         "FROM jobs WHERE id = ?";
     struct load_ctx c = {row, false, false};
     memset(row, 0, sizeof(*row));

@@ -34,6 +34,14 @@ struct job_claim {
     char *processing_config; /* JSON text or NULL; owned by the caller (free) */
 };
 
+/* Queues a task for quarry-process (a jobs row whose kind is not "file",
+ * QUEUED at once): config is its processing_config (JSON text), subject_id
+ * what it works for. The API queues source tasks and loads with it, a load
+ * job's start and a stream's hand-over too. */
+enum db_status job_queue_task(struct db *db, const char *id, const char *user_id,
+                              const char *kind, const char *subject_id, const char *config,
+                              const char *now_db);
+
 /* Takes the oldest QUEUED job and makes it RUNNING on this host (started_at,
  * attempts + 1, worker_host, stage; its execution RUNNING), in one transaction with
  * FOR UPDATE SKIP LOCKED so that dispatchers never wait for each other.
@@ -49,6 +57,9 @@ struct job_row {
         *output_format;
     char *execution_id;     /* the pipeline execution this job runs, or NULL */
     char *quality_check_id; /* the data-quality check this job runs, or NULL */
+    /* What the job runs ("file": the engine over its upload; else a task of
+     * quarry-process), what it works for, and whose it is. */
+    char *kind, *subject_id, *user_id;
 };
 /* Loads the job; DB_NO_ROW when it does not exist. The strings are owned by
  * row: job_row_free() releases them (also after a failed load). */

@@ -5,15 +5,22 @@ libquarry_common_a_SOURCES = \
 	fcgi-app/common/arena.c fcgi-app/common/arena.h \
 	fcgi-app/common/config.c fcgi-app/common/config.h \
 	fcgi-app/common/cron.c fcgi-app/common/cron.h \
+	fcgi-app/common/dataset_store.c fcgi-app/common/dataset_store.h \
 	fcgi-app/common/db.c fcgi-app/common/db.h \
 	fcgi-app/common/error_class.c fcgi-app/common/error_class.h \
 	fcgi-app/common/ids.c fcgi-app/common/ids.h \
 	fcgi-app/common/job_queue.c fcgi-app/common/job_queue.h \
 	fcgi-app/common/job_status.c fcgi-app/common/job_status.h \
+	fcgi-app/common/load_job_store.c fcgi-app/common/load_job_store.h \
 	fcgi-app/common/log.c fcgi-app/common/log.h \
 	fcgi-app/common/password.c fcgi-app/common/password.h \
 	fcgi-app/common/pipeline_queue.c fcgi-app/common/pipeline_queue.h \
 	fcgi-app/common/schedule.c fcgi-app/common/schedule.h \
+	fcgi-app/common/sealed.c fcgi-app/common/sealed.h \
+	fcgi-app/common/source_store.c fcgi-app/common/source_store.h \
+	fcgi-app/common/source_uri.c fcgi-app/common/source_uri.h \
+	fcgi-app/common/sql_guard.c fcgi-app/common/sql_guard.h \
+	fcgi-app/common/sql_account.c fcgi-app/common/sql_account.h \
 	fcgi-app/common/signing.c fcgi-app/common/signing.h \
 	fcgi-app/common/token.c fcgi-app/common/token.h \
 	fcgi-app/common/wake.c fcgi-app/common/wake.h

@@ -20,6 +20,7 @@
 #include "common/log.h"
 #include "process/engine.h"
 #include "process/pipeline_source.h"
+#include "process/task.h"
 
 /* Progress goes to the row at most this often (4 times a second). */
 #define PROGRESS_INTERVAL_SECONDS 0.25
@@ -477,6 +478,75 @@ static int run_quality(struct job_run *run, const struct job_row *row)
     return code;
 }
 
+/* ---- tasks ---- */
+
+static bool task_progress(struct task *t)
+{
+    struct job_run *run = t->progress_ctx;
+    double now = time_mono();
+    if (run->lost)
+        return false;
+    if (now - run->last_progress < PROGRESS_INTERVAL_SECONDS)
+        return true;
+    run->last_progress = now;
+    struct job_progress p = {.stage = "batch_processing", .total = t->total,
+                             .processed = t->processed, .failed = t->failed};
+    if (t->total > 0)
+        p.percentage = t->processed >= t->total ? 100.0 : 100.0 * (double)t->processed /
+                                                              (double)t->total;
+    enum db_status st = job_progress_update(run->db, run->id, run->attempts, &p);
+    if (st == DB_NO_ROW) {
+        log_warn("job %s: no longer this run's (attempt %lld): stopping", run->id, run->attempts);
+        run->lost = true;
+        job_cancel = 1;
+        return false;
+    }
+    throttle(run->cfg);
+    return true;
+}
+
+/* A task of quarry-process (task.h): its result becomes the job's
+ * processing_metadata. */
+static int run_task(struct job_run *run, const struct job_row *row)
+{
+    struct engine_result res;
+    json_object *config = parse_or_null(row->processing_config);
+    struct task t = {
+        .cfg = run->cfg,
+        .db = run->db,
+        .job_id = run->id,
+        .kind = row->kind,
+        .subject_id = row->subject_id,
+        .user_id = row->user_id,
+        .attempts = run->attempts,
+        .config = config,
+        .cancel = &job_cancel,
+        .progress = task_progress,
+        .progress_ctx = run,
+    };
+    int status = task_run(&t);
+    int code;
+    memset(&res, 0, sizeof(res));
+    res.total = t.total;
+    res.processed = t.processed;
+    res.failed = t.failed;
+    res.succeeded = t.processed - t.failed;
+    res.metadata = t.result;
+    if (job_terminated || run->lost) {
+        code = job_terminated ? JOB_EXIT_STOPPED : JOB_EXIT_LOST;
+        log_info("job %s: %s stopped (%s) after %.2f s", run->id, row->kind,
+                 job_terminated ? "SIGTERM" : "taken over", time_mono() - run->started);
+    } else {
+        bool wrote = status == TASK_OK && t.output_key[0] != '\0';
+        code = finish(run, status == TASK_OK ? JOB_COMPLETED : JOB_FAILED,
+                      status == TASK_OK ? NULL : t.error, &res, wrote ? t.output_key : NULL, 0,
+                      wrote ? t.output_bytes : -1);
+    }
+    json_object_put(t.result);
+    json_object_put(config);
+    return code;
+}
+
 int job_main(int argc, char **argv)
 {
     static struct config cfg;
@@ -501,6 +571,11 @@ int job_main(int argc, char **argv)
         log_error("cannot start: %s", strerror(errno));
         return JOB_EXIT_INTERNAL;
     }
+    /* Dataset loads stream rows with LOAD DATA LOCAL (db_load_data). */
+    db_allow_local_infile(db);
+    /* A commit of a large load (the merge of an upsert) may take a while:
+     * the process's bound is its time limit, not the connection's default. */
+    db_set_io_timeout(db, cfg.job_timeout_seconds > 30 ? (unsigned int)cfg.job_timeout_seconds : 30);
     run = (struct job_run){.cfg = &cfg, .db = db, .id = id, .started = time_mono()};
     enum db_status st = job_load(db, id, &row);
     if (st == DB_NO_ROW || (st == DB_OK && row.status != JOB_RUNNING)) {
@@ -516,6 +591,11 @@ int job_main(int argc, char **argv)
     run.attempts = row.attempts;
     if (job_errors_clear(db, id) != DB_OK || job_file_mark_processing(db, id) != DB_OK) {
         log_error("job %s: cannot prepare: %s", id, db_last_error(db));
+        goto out;
+    }
+    if (row.kind != NULL && strcmp(row.kind, "file") != 0) {
+        log_info("job %s: task %s (attempt %lld)", id, row.kind, row.attempts);
+        code = run_task(&run, &row);
         goto out;
     }
     run.execution_id = row.execution_id;

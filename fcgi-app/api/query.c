@@ -1,0 +1,530 @@
+/* SQL over the caller's datasets: POST /query and the seed's Trino paths
+ * (/trino/query, health, catalogs, schemas, tables, describe).
+ *
+ * A query passes two gates: sql_guard (one read-only statement, no INTO,
+ * LOAD_FILE, locks or system schemas; the seed's hive.default. prefix cut)
+ * and then MariaDB itself, where it runs as the caller's own account
+ * (sql_account.h), granted SELECT on the caller's database only, in a
+ * read-only session with max_statement_time from `timeout` and
+ * sql_select_limit from `max_rows`. The rows are read unbuffered
+ * (mysql_use_result) and written as JSON text as they come: the result is
+ * never held whole, and the server stops one row past the cap. */
+#include <errmsg.h>
+#include <mysql.h>
+#include <mysqld_error.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "api/handlers.h"
+#include "api/response.h"
+#include "common/dataset_store.h"
+#include "common/log.h"
+#include "common/sql_account.h"
+#include "common/source_uri.h"
+#include "common/sql_guard.h"
+
+#define QUERY_ROWS_DEFAULT 1000
+#define QUERY_ROWS_MAX 10000
+#define QUERY_TIMEOUT_DEFAULT 30
+#define QUERY_TIMEOUT_MAX 300
+#define SEED_CATALOG "hive"
+#define SEED_SCHEMA "default"
+/* MariaDB error numbers this file tells apart. */
+#define ER_STATEMENT_TIMEOUT_NO 1969
+
+/* ------------------------------------------------------------ text out */
+
+struct text {
+    struct arena *arena;
+    char *p;
+    size_t len, cap;
+};
+
+static void text_reserve(struct text *t, size_t more)
+{
+    if (t->len + more + 1 <= t->cap)
+        return;
+    size_t cap = t->cap ? t->cap * 2 : 4096;
+    while (cap < t->len + more + 1)
+        cap *= 2;
+    char *p = arena_alloc(t->arena, cap);
+    if (t->len)
+        memcpy(p, t->p, t->len);
+    t->p = p;
+    t->cap = cap;
+}
+
+static void text_add(struct text *t, const char *s, size_t n)
+{
+    text_reserve(t, n);
+    memcpy(t->p + t->len, s, n);
+    t->len += n;
+    t->p[t->len] = '\0';
+}
+
+static void text_str(struct text *t, const char *s)
+{
+    text_add(t, s, strlen(s));
+}
+
+/* A JSON string (invalid UTF-8 bytes become U+FFFD). */
+static void text_json_string(struct text *t, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    text_reserve(t, n * 6 + 2);
+    char *o = t->p + t->len;
+    *o++ = '"';
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\') {
+            *o++ = '\\';
+            *o++ = (char)c;
+        } else if (c < 0x20) {
+            const char *esc = c == '\n' ? "\\n" : c == '\t' ? "\\t" : c == '\r' ? "\\r" : NULL;
+            if (esc) {
+                memcpy(o, esc, 2);
+                o += 2;
+            } else {
+                memcpy(o, "\\u00", 4);
+                o[4] = hex[c >> 4];
+                o[5] = hex[c & 15];
+                o += 6;
+            }
+        } else if (c < 0x80) {
+            *o++ = (char)c;
+        } else {
+            size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
+            bool ok = need > 0 && i + need <= n && c < 0xF5;
+            for (size_t k = 1; ok && k < need; k++)
+                ok = ((unsigned char)s[i + k] & 0xC0) == 0x80;
+            if (ok) {
+                memcpy(o, s + i, need);
+                o += need;
+                i += need - 1;
+            } else {
+                memcpy(o, "\xEF\xBF\xBD", 3);
+                o += 3;
+            }
+        }
+    }
+    *o++ = '"';
+    t->len = (size_t)(o - t->p);
+    t->p[t->len] = '\0';
+}
+
+/* ------------------------------------------------------------ the account */
+
+/* Connects as the caller's SQL account; NULL after answering. */
+static MYSQL *connect_as_user(struct request *req, int timeout_seconds)
+{
+    MYSQL *conn = NULL;
+    switch (sql_account_connect(&req->app->cfg, req->app->db, req->user.id, timeout_seconds + 10,
+                                &conn)) {
+    case SQL_CONNECTED:
+        return conn;
+    case SQL_NOT_CONFIGURED:
+        respond_error(req, 503, "SERVICE_UNAVAILABLE", "SQL is not configured", NULL);
+        return NULL;
+    case SQL_ACCOUNT_FAILED:
+        respond_db_error(req, DB_ERROR);
+        return NULL;
+    default:
+        respond_error(req, 503, "SERVICE_UNAVAILABLE", "The SQL engine cannot be reached", NULL);
+        return NULL;
+    }
+}
+
+/* A MariaDB error as the API answers it. */
+static void respond_sql_error(struct request *req, unsigned int no, const char *text,
+                              int timeout_seconds)
+{
+    switch (no) {
+    case ER_TABLEACCESS_DENIED_ERROR:
+    case ER_COLUMNACCESS_DENIED_ERROR:
+    case ER_DBACCESS_DENIED_ERROR:
+    case ER_SPECIFIC_ACCESS_DENIED_ERROR:
+    case ER_ACCESS_DENIED_ERROR:
+    case ER_PROCACCESS_DENIED_ERROR:
+        respond_error(req, 403, "FORBIDDEN",
+                      arena_printf(req->arena, "Not allowed: you can read your own datasets only (%s)",
+                                   text),
+                      "sql");
+        return;
+    case ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION:
+        respond_error(req, 403, "FORBIDDEN", "Not allowed: SQL is read-only", "sql");
+        return;
+    case ER_STATEMENT_TIMEOUT_NO:
+    case ER_QUERY_INTERRUPTED:
+        respond_error(req, 400, "QUERY_TIMEOUT",
+                      arena_printf(req->arena, "The query ran past its limit of %d s",
+                                   timeout_seconds),
+                      "timeout");
+        return;
+    case CR_SERVER_LOST:
+    case CR_SERVER_GONE_ERROR:
+        respond_error(req, 503, "SERVICE_UNAVAILABLE", "The SQL engine went away", NULL);
+        return;
+    default:
+        respond_error(req, 400, "QUERY_ERROR", arena_printf(req->arena, "%s", text), "sql");
+    }
+}
+
+static bool is_numeric(enum enum_field_types type)
+{
+    switch (type) {
+    case MYSQL_TYPE_TINY:
+    case MYSQL_TYPE_SHORT:
+    case MYSQL_TYPE_LONG:
+    case MYSQL_TYPE_LONGLONG:
+    case MYSQL_TYPE_INT24:
+    case MYSQL_TYPE_DECIMAL:
+    case MYSQL_TYPE_NEWDECIMAL:
+    case MYSQL_TYPE_FLOAT:
+    case MYSQL_TYPE_DOUBLE:
+    case MYSQL_TYPE_YEAR:
+        return true;
+    default:
+        return false;
+    }
+}
+
+struct query_spec {
+    const char *sql; /* as sent */
+    long long max_rows;
+    int timeout_seconds;
+    bool seed;       /* the Trino answer: status, query, error */
+};
+
+/* Runs the query and answers. */
+static void run_query(struct request *req, const struct query_spec *q)
+{
+    char msg[256], query_id[UUID_LEN + 1];
+    size_t len = strlen(q->sql);
+    char *checked = arena_alloc(req->arena, len + 1);
+    enum sql_guard_status gs = sql_guard_check(q->sql, len, checked, msg, sizeof(msg));
+    if (gs != SQL_GUARD_OK) {
+        bool forbidden = gs == SQL_GUARD_NOT_READ || gs == SQL_GUARD_FORBIDDEN ||
+                         gs == SQL_GUARD_SYSTEM_SCHEMA;
+        respond_error(req, forbidden ? 403 : 400, forbidden ? "FORBIDDEN" : "QUERY_ERROR",
+                      arena_printf(req->arena, "%c%s", msg[0] & ~0x20, msg + 1), "sql");
+        return;
+    }
+    double started = time_mono();
+    MYSQL *conn = connect_as_user(req, q->timeout_seconds);
+    if (conn == NULL)
+        return;
+    if (sql_account_session(conn, q->timeout_seconds, q->max_rows) != 0) {
+        log_error("query: session limits: %s", mysql_error(conn));
+        respond_error(req, 503, "SERVICE_UNAVAILABLE", "The SQL engine refused the session", NULL);
+        mysql_close(conn);
+        return;
+    }
+    if (mysql_real_query(conn, checked, (unsigned long)strlen(checked)) != 0) {
+        respond_sql_error(req, mysql_errno(conn), mysql_error(conn), q->timeout_seconds);
+        mysql_close(conn);
+        return;
+    }
+    MYSQL_RES *res = mysql_use_result(conn);
+    if (res == NULL) {
+        if (mysql_errno(conn) != 0)
+            respond_sql_error(req, mysql_errno(conn), mysql_error(conn), q->timeout_seconds);
+        else
+            respond_error(req, 400, "QUERY_ERROR", "The statement returns no rows", "sql");
+        mysql_close(conn);
+        return;
+    }
+    unsigned int ncols = mysql_num_fields(res);
+    MYSQL_FIELD *fields = mysql_fetch_fields(res);
+    struct text t = {req->arena, NULL, 0, 0};
+    id_uuid4(query_id);
+    text_str(&t, "{");
+    if (q->seed) {
+        text_str(&t, "\"status\":\"ok\",\"query\":");
+        text_json_string(&t, q->sql, strlen(q->sql));
+        text_str(&t, ",");
+    }
+    text_str(&t, "\"columns\":[");
+    for (unsigned int i = 0; i < ncols; i++) {
+        if (i)
+            text_str(&t, ",");
+        text_json_string(&t, fields[i].name, strlen(fields[i].name));
+    }
+    text_str(&t, "],\"data\":[");
+    long long n = 0;
+    bool truncated = false;
+    MYSQL_ROW row;
+    while ((row = mysql_fetch_row(res)) != NULL) {
+        if (n == q->max_rows) {
+            truncated = true;
+            break;
+        }
+        unsigned long *lengths = mysql_fetch_lengths(res);
+        text_str(&t, n ? ",[" : "[");
+        for (unsigned int i = 0; i < ncols; i++) {
+            if (i)
+                text_str(&t, ",");
+            if (row[i] == NULL)
+                text_str(&t, "null");
+            else if (is_numeric(fields[i].type))
+                text_add(&t, row[i], lengths[i]);
+            else
+                text_json_string(&t, row[i], lengths[i]);
+        }
+        text_str(&t, "]");
+        n++;
+    }
+    unsigned int no = truncated ? 0 : mysql_errno(conn);
+    if (no != 0) {
+        respond_sql_error(req, no, mysql_error(conn), q->timeout_seconds);
+        mysql_free_result(res);
+        mysql_close(conn);
+        return;
+    }
+    /* Closing drops what the server still sends (at most one row: the limit). */
+    mysql_free_result(res);
+    mysql_close(conn);
+    double ms = (time_mono() - started) * 1000.0;
+    char tail[256];
+    snprintf(tail, sizeof(tail),
+             "],\"rows_returned\":%lld,\"truncated\":%s,\"execution_time_ms\":%.1f,"
+             "\"query_id\":\"%s\"%s}",
+             n, truncated ? "true" : "false", ms, query_id, q->seed ? ",\"error\":null" : "");
+    text_str(&t, tail);
+    log_info("query %s: %lld rows in %.1f ms%s", query_id, n, ms, truncated ? " (capped)" : "");
+    respond_text(req, 200, "application/json; charset=utf-8", t.p, t.len);
+}
+
+/* ------------------------------------------------------------ endpoints */
+
+enum { Q_SQL, Q_MAX_ROWS, Q_TIMEOUT, Q_CATALOG, Q_SCHEMA, Q_OUTPUT, Q__MAX };
+static const struct field_spec query_fields[Q__MAX] = {
+    [Q_SQL] = {"sql", FIELD_STRING, true, 1, SQL_GUARD_MAX},
+    [Q_MAX_ROWS] = {"max_rows", FIELD_INT, false, 1, QUERY_ROWS_MAX},
+    [Q_TIMEOUT] = {"timeout", FIELD_INT, false, 1, QUERY_TIMEOUT_MAX},
+    [Q_CATALOG] = {"catalog", FIELD_STRING, false, 1, 64},
+    [Q_SCHEMA] = {"schema", FIELD_STRING, false, 1, 64},
+    [Q_OUTPUT] = {"output_format", FIELD_STRING, false, 1, 16},
+};
+
+/* A result too large for an answer: exported by quarry-process to a file
+ * (output_format csv, jsonl, json, parquet when available), after the same
+ * gate; answers 202 with the job (its download once COMPLETED). */
+static void export_query(struct request *req, const char *sql, const char *format, int timeout)
+{
+    char msg[256];
+    size_t len = strlen(sql);
+    char *checked = arena_alloc(req->arena, len + 1);
+    enum sql_guard_status gs = sql_guard_check(sql, len, checked, msg, sizeof(msg));
+    if (gs != SQL_GUARD_OK) {
+        bool forbidden = gs == SQL_GUARD_NOT_READ || gs == SQL_GUARD_FORBIDDEN ||
+                         gs == SQL_GUARD_SYSTEM_SCHEMA;
+        respond_error(req, forbidden ? 403 : 400, forbidden ? "FORBIDDEN" : "QUERY_ERROR",
+                      arena_printf(req->arena, "%c%s", msg[0] & ~0x20, msg + 1), "sql");
+        return;
+    }
+    json_object *config = json_object_new_object();
+    json_object_object_add(config, "sql", json_object_new_string(sql));
+    json_object_object_add(config, "format", json_object_new_string(format));
+    json_object_object_add(config, "timeout", json_object_new_int(timeout));
+    export_queue(req, NULL, config);
+}
+
+/* catalog and schema name the caller's datasets, or nothing at all. */
+static int check_namespace(struct request *req, json_object *catalog, json_object *schema)
+{
+    if (catalog && strcmp(json_object_get_string(catalog), SEED_CATALOG) != 0) {
+        respond_error(req, 404, "CATALOG_NOT_FOUND", "Catalog not found: use \"hive\"", "catalog");
+        return -1;
+    }
+    if (schema && strcmp(json_object_get_string(schema), SEED_SCHEMA) != 0) {
+        respond_error(req, 404, "SCHEMA_NOT_FOUND", "Schema not found: use \"default\"", "schema");
+        return -1;
+    }
+    return 0;
+}
+
+static void query_endpoint(struct request *req, bool seed)
+{
+    json_object *body = NULL, *v[Q__MAX];
+    if (request_json_body(req, &body) != 0)
+        return;
+    if (request_fields(req, body, query_fields, Q__MAX, v) == 0 &&
+        check_namespace(req, v[Q_CATALOG], v[Q_SCHEMA]) == 0) {
+        const char *format = NULL;
+        if (v[Q_OUTPUT] != NULL && strcmp(json_object_get_string(v[Q_OUTPUT]), "json") != 0) {
+            format = export_format(req, "output_format", json_object_get_string(v[Q_OUTPUT]));
+            if (format != NULL)
+                export_query(req, json_object_get_string(v[Q_SQL]), format,
+                             v[Q_TIMEOUT] ? (int)json_object_get_int64(v[Q_TIMEOUT])
+                                          : req->app->cfg.job_timeout_seconds > 0
+                                                ? (int)req->app->cfg.job_timeout_seconds
+                                                : 3600);
+            json_object_put(body);
+            return;
+        }
+        struct query_spec q = {
+            .sql = json_object_get_string(v[Q_SQL]),
+            .max_rows = v[Q_MAX_ROWS] ? json_object_get_int64(v[Q_MAX_ROWS]) : QUERY_ROWS_DEFAULT,
+            .timeout_seconds = v[Q_TIMEOUT] ? (int)json_object_get_int64(v[Q_TIMEOUT])
+                                            : QUERY_TIMEOUT_DEFAULT,
+            .seed = seed,
+        };
+        run_query(req, &q);
+    }
+    json_object_put(body);
+}
+
+void query_run(struct request *req)
+{
+    query_endpoint(req, false);
+}
+
+void trino_query(struct request *req)
+{
+    query_endpoint(req, true);
+}
+
+void trino_health(struct request *req)
+{
+    MYSQL *conn = connect_as_user(req, 5);
+    if (conn == NULL)
+        return;
+    bool up = mysql_query(conn, "SELECT 1") == 0;
+    MYSQL_RES *res = up ? mysql_store_result(conn) : NULL;
+    if (res)
+        mysql_free_result(res);
+    mysql_close(conn);
+    if (!up) {
+        respond_error(req, 503, "SERVICE_UNAVAILABLE", "The SQL engine does not answer", NULL);
+        return;
+    }
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "status", json_object_new_string("ok"));
+    json_object_object_add(o, "message", json_object_new_string("SQL engine is reachable"));
+    json_object_object_add(o, "catalogs_count", json_object_new_int(1));
+    respond_json_put(req, 200, o);
+}
+
+void trino_catalogs(struct request *req)
+{
+    json_object *o = json_object_new_object(), *list = json_object_new_array(),
+                *c = json_object_new_object();
+    json_object_object_add(c, "catalog_name", json_object_new_string(SEED_CATALOG));
+    json_object_object_add(c, "connector_name", json_object_new_string("mariadb"));
+    json_object_array_add(list, c);
+    json_object_object_add(o, "status", json_object_new_string("ok"));
+    json_object_object_add(o, "catalogs", list);
+    respond_json_put(req, 200, o);
+}
+
+enum { NS_CATALOG, NS_SCHEMA, NS__MAX };
+static const struct field_spec ns_query[NS__MAX] = {
+    [NS_CATALOG] = {"catalog", FIELD_STRING, false, 1, 64},
+    [NS_SCHEMA] = {"schema", FIELD_STRING, false, 1, 64},
+};
+
+void trino_schemas(struct request *req)
+{
+    json_object *v[NS__MAX];
+    if (request_query(req, ns_query, NS__MAX, v, NULL) != 0 ||
+        check_namespace(req, v[NS_CATALOG], v[NS_SCHEMA]) != 0)
+        return;
+    json_object *o = json_object_new_object(), *list = json_object_new_array(),
+                *s = json_object_new_object();
+    json_object_object_add(s, "catalog", json_object_new_string(SEED_CATALOG));
+    json_object_object_add(s, "schema", json_object_new_string(SEED_SCHEMA));
+    json_object_array_add(list, s);
+    json_object_object_add(o, "status", json_object_new_string("ok"));
+    json_object_object_add(o, "catalog", json_object_new_string(SEED_CATALOG));
+    json_object_object_add(o, "schemas", list);
+    respond_json_put(req, 200, o);
+}
+
+static void add_table(void *ctx, const struct dataset_row *d)
+{
+    json_object *t = json_object_new_object();
+    json_object_object_add(t, "catalog", json_object_new_string(SEED_CATALOG));
+    json_object_object_add(t, "schema", json_object_new_string(SEED_SCHEMA));
+    json_object_object_add(t, "table", json_object_new_string(d->name));
+    json_object_object_add(t, "table_type", json_object_new_string("BASE TABLE"));
+    json_object_array_add(ctx, t);
+}
+
+void trino_tables(struct request *req)
+{
+    json_object *v[NS__MAX];
+    struct page page;
+    long long total = 0;
+    if (request_query(req, ns_query, NS__MAX, v, &page) != 0 ||
+        check_namespace(req, v[NS_CATALOG], v[NS_SCHEMA]) != 0)
+        return;
+    json_object *list = json_object_new_array();
+    enum db_status st = dataset_list(req->app->db, req->arena, req->user.id, page.skip,
+                                     page.limit, add_table, list, &total);
+    if (st != DB_OK) {
+        json_object_put(list);
+        respond_db_error(req, st);
+        return;
+    }
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "status", json_object_new_string("ok"));
+    json_object_object_add(o, "catalog", json_object_new_string(SEED_CATALOG));
+    json_object_object_add(o, "schema", json_object_new_string(SEED_SCHEMA));
+    json_object_object_add(o, "tables", list);
+    respond_header(req, "X-Total-Count", arena_printf(req->arena, "%lld", total));
+    respond_json_put(req, 200, o);
+}
+
+/* The SQL type names Trino clients expect. */
+static const char *trino_type(const char *type)
+{
+    static const char *const map[][2] = {
+        {"string", "varchar"}, {"integer", "bigint"}, {"number", "double"},
+        {"boolean", "boolean"}, {"date", "date"},     {"datetime", "timestamp(6)"},
+        {"object", "json"},    {"array", "json"},
+    };
+    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+        if (strcmp(type, map[i][0]) == 0)
+            return map[i][1];
+    return "varchar";
+}
+
+void trino_describe(struct request *req)
+{
+    json_object *v[NS__MAX];
+    struct dataset_row d;
+    if (request_query(req, ns_query, NS__MAX, v, NULL) != 0 ||
+        check_namespace(req, v[NS_CATALOG], v[NS_SCHEMA]) != 0)
+        return;
+    const char *name = req->params[0];
+    enum db_status st = source_identifier_valid(name)
+                            ? dataset_get_by_name(req->app->db, req->arena, req->user.id, name, &d)
+                            : DB_NO_ROW;
+    if (st == DB_NO_ROW) {
+        respond_error(req, 404, "TABLE_NOT_FOUND", "Table not found", NULL);
+        return;
+    }
+    if (st != DB_OK) {
+        respond_db_error(req, st);
+        return;
+    }
+    json_object *cols = json_tokener_parse(d.columns), *out = json_object_new_array();
+    for (size_t i = 0; cols && i < json_object_array_length(cols); i++) {
+        json_object *c = json_object_array_get_idx(cols, i), *n, *t;
+        if (!json_object_object_get_ex(c, "name", &n) || !json_object_object_get_ex(c, "type", &t))
+            continue;
+        json_object *col = json_object_new_object();
+        json_object_object_add(col, "name", json_object_get(n));
+        json_object_object_add(col, "type",
+                               json_object_new_string(trino_type(json_object_get_string(t))));
+        json_object_array_add(out, col);
+    }
+    json_object_put(cols);
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "status", json_object_new_string("ok"));
+    json_object_object_add(o, "catalog", json_object_new_string(SEED_CATALOG));
+    json_object_object_add(o, "schema", json_object_new_string(SEED_SCHEMA));
+    json_object_object_add(o, "table", json_object_new_string(d.name));
+    json_object_object_add(o, "columns", out);
+    respond_json_put(req, 200, o);
+}

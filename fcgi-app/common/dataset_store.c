@@ -1,0 +1,279 @@
+#include "common/dataset_store.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/ids.h"
+#include "common/sql_account.h"
+
+#define DATASET_COLUMNS                                                                            \
+    "id, user_id, name, schema_name, record_key_field, precombine_field, partition_field,"       \
+    " table_type, base_path, columns, created_at, updated_at"
+
+static const struct {
+    const char *name, *canonical;
+} type_names[] = {
+    {"string", "string"},     {"varchar", "string"},    {"text", "string"},
+    {"char", "string"},       {"integer", "integer"},   {"int", "integer"},
+    {"bigint", "integer"},    {"long", "integer"},      {"smallint", "integer"},
+    {"number", "number"},     {"double", "number"},     {"float", "number"},
+    {"decimal", "number"},    {"real", "number"},       {"boolean", "boolean"},
+    {"bool", "boolean"},      {"date", "date"},         {"datetime", "datetime"},
+    {"timestamp", "datetime"}, {"object", "object"},    {"array", "array"},
+    {"json", "object"},
+};
+
+const char *dataset_type_canonical(const char *name)
+{
+    for (size_t i = 0; name && i < sizeof(type_names) / sizeof(type_names[0]); i++)
+        if (strcasecmp(name, type_names[i].name) == 0)
+            return type_names[i].canonical;
+    return NULL;
+}
+
+const char *dataset_sql_type(const char *type, bool key)
+{
+    if (strcmp(type, "integer") == 0)
+        return "BIGINT";
+    if (strcmp(type, "number") == 0)
+        return "DOUBLE";
+    if (strcmp(type, "boolean") == 0)
+        return "TINYINT(1)";
+    if (strcmp(type, "date") == 0)
+        return "DATE";
+    if (strcmp(type, "datetime") == 0)
+        return "DATETIME(6)";
+    if (strcmp(type, "string") == 0 || strcmp(type, "object") == 0 || strcmp(type, "array") == 0)
+        return key ? "VARCHAR(255)" : "LONGTEXT";
+    return NULL;
+}
+
+struct dataset_rows {
+    struct arena *arena;
+    struct dataset_row *one;
+    void (*fn)(void *ctx, const struct dataset_row *d);
+    void *ctx;
+    bool found;
+};
+
+static int take_dataset(void *ctx, const struct db_row *row)
+{
+    struct dataset_rows *r = ctx;
+    struct dataset_row d;
+    const char **const text[] = {&d.id, &d.user_id, &d.name, &d.schema_name,
+                                 &d.record_key_field, &d.precombine_field, &d.partition_field,
+                                 &d.table_type, &d.base_path, &d.columns, &d.created_at,
+                                 &d.updated_at};
+    db_row_texts(row, r->arena, text, sizeof(text) / sizeof(text[0]));
+    r->found = true;
+    if (r->one != NULL) {
+        *r->one = d;
+        return 1;
+    }
+    r->fn(r->ctx, &d);
+    return 0;
+}
+
+static bool is_key(const struct dataset_row *d, const char *name)
+{
+    return strcmp(name, d->record_key_field) == 0 ||
+           (d->precombine_field && strcmp(name, d->precombine_field) == 0) ||
+           (d->partition_field && strcmp(name, d->partition_field) == 0);
+}
+
+/* CREATE TABLE text: every name was checked by the caller. */
+static char *create_sql(struct arena *a, const struct dataset_row *d,
+                        const struct dataset_column *cols, int ncols)
+{
+    size_t cap = 256 + (size_t)ncols * 100, n = 0;
+    char *sql = arena_alloc(a, cap);
+    n += (size_t)snprintf(sql + n, cap - n, "CREATE TABLE `%s`.`%s` (", d->schema_name, d->name);
+    for (int i = 0; i < ncols; i++) {
+        const char *type = dataset_sql_type(cols[i].type, is_key(d, cols[i].name));
+        bool not_null = strcmp(cols[i].name, d->record_key_field) == 0;
+        n += (size_t)snprintf(sql + n, cap - n, "%s`%s` %s%s", i ? ", " : "", cols[i].name, type,
+                              not_null ? " NOT NULL" : "");
+    }
+    n += (size_t)snprintf(sql + n, cap - n, ", PRIMARY KEY (`%s`)", d->record_key_field);
+    if (d->partition_field && strcmp(d->partition_field, d->record_key_field) != 0)
+        n += (size_t)snprintf(sql + n, cap - n, ", KEY `quarry_partition` (`%s`)",
+                              d->partition_field);
+    snprintf(sql + n, cap - n, ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin");
+    return sql;
+}
+
+enum db_status dataset_create(struct db *db, const struct dataset_row *d,
+                              const struct dataset_column *cols, int ncols)
+{
+    struct arena a;
+    char drop[200];
+    arena_init(&a, 0);
+    enum db_status st = sql_schema_ensure(db, d->user_id);
+    if (st == DB_OK) {
+        /* The name is taken first (the row), so two racing creates cannot
+         * both make a table. */
+        st = db_exec(db,
+                     "INSERT INTO datasets (" DATASET_COLUMNS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?,"
+                     " ?, ?, ?, ?)",
+                     DB_PARAMS(P_STR(d->id), P_STR(d->user_id), P_STR(d->name),
+                               P_STR(d->schema_name), P_STR(d->record_key_field),
+                               P_STR(d->precombine_field), P_STR(d->partition_field),
+                               P_STR(d->table_type), P_STR(d->base_path), P_STR(d->columns),
+                               P_STR(d->created_at), P_STR(d->updated_at)),
+                     NULL);
+    }
+    if (st == DB_OK) {
+        /* A table left by a dataset whose row is gone (a crash mid-drop). */
+        snprintf(drop, sizeof(drop), "DROP TABLE IF EXISTS `%s`.`%s`", d->schema_name, d->name);
+        st = db_exec_once(db, drop, DB_NO_PARAMS, NULL);
+        if (st == DB_OK)
+            st = db_exec_once(db, create_sql(&a, d, cols, ncols), DB_NO_PARAMS, NULL);
+        if (st != DB_OK)
+            db_exec(db, "DELETE FROM datasets WHERE id = ?", DB_PARAMS(P_STR(d->id)), NULL);
+    }
+    arena_free(&a);
+    return st;
+}
+
+enum db_status dataset_get(struct db *db, struct arena *a, const char *id, struct dataset_row *out)
+{
+    struct dataset_rows r = {a, out, NULL, NULL, false};
+    enum db_status st = db_query(db, "SELECT " DATASET_COLUMNS " FROM datasets WHERE id = ?",
+                                 DB_PARAMS(P_STR(id)), take_dataset, &r);
+    return st != DB_OK ? st : r.found ? DB_OK : DB_NO_ROW;
+}
+
+enum db_status dataset_get_by_name(struct db *db, struct arena *a, const char *user_id,
+                                   const char *name, struct dataset_row *out)
+{
+    struct dataset_rows r = {a, out, NULL, NULL, false};
+    enum db_status st =
+        db_query(db, "SELECT " DATASET_COLUMNS " FROM datasets WHERE user_id = ? AND name = ?",
+                 DB_PARAMS(P_STR(user_id), P_STR(name)), take_dataset, &r);
+    return st != DB_OK ? st : r.found ? DB_OK : DB_NO_ROW;
+}
+
+enum db_status dataset_list(struct db *db, struct arena *a, const char *user_id, long long skip,
+                            long long limit, void (*fn)(void *ctx, const struct dataset_row *d),
+                            void *ctx, long long *total)
+{
+    struct dataset_rows r = {a, NULL, fn, ctx, false};
+    enum db_status st = db_query_int(db, "SELECT COUNT(*) FROM datasets WHERE user_id = ?",
+                                     DB_PARAMS(P_STR(user_id)), total);
+    if (st != DB_OK)
+        return st;
+    return db_query(db,
+                    "SELECT " DATASET_COLUMNS " FROM datasets WHERE user_id = ?"
+                    " ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
+                    DB_PARAMS(P_STR(user_id), P_INT(limit), P_INT(skip)), take_dataset, &r);
+}
+
+static int take_count(void *ctx, const struct db_row *row)
+{
+    *(long long *)ctx = db_row_int(row, 0);
+    return 1;
+}
+
+enum db_status dataset_stats(struct db *db, const struct dataset_row *d, long long *records,
+                             long long *bytes)
+{
+    char sql[200];
+    struct db_stmt *s = NULL;
+    *records = *bytes = 0;
+    snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM `%s`.`%s`", d->schema_name, d->name);
+    enum db_status st = db_stmt_prepare(db, sql, &s);
+    if (st == DB_OK)
+        st = db_stmt_query(s, DB_NO_PARAMS, take_count, records);
+    db_stmt_close(s);
+    if (st != DB_OK)
+        return st;
+    st = db_query_int(db,
+                      "SELECT COALESCE(DATA_LENGTH + INDEX_LENGTH, 0) FROM information_schema.TABLES"
+                      " WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
+                      DB_PARAMS(P_STR(d->schema_name), P_STR(d->name)), bytes);
+    return st == DB_NO_ROW ? DB_OK : st;
+}
+
+enum db_status dataset_drop(struct db *db, const struct dataset_row *d, bool *in_use)
+{
+    long long users = 0;
+    char sql[200];
+    *in_use = false;
+    enum db_status st = db_query_int(db, "SELECT COUNT(*) FROM load_jobs WHERE dataset_id = ?",
+                                     DB_PARAMS(P_STR(d->id)), &users);
+    if (st != DB_OK)
+        return st;
+    if (users > 0) {
+        *in_use = true;
+        return DB_OK;
+    }
+    /* The rows first: a table without its row is dropped by the next
+     * create of that name, a row without its table would be a broken dataset. */
+    st = db_begin(db);
+    if (st == DB_OK)
+        st = db_exec(db, "DELETE FROM dataset_commits WHERE dataset_id = ?",
+                     DB_PARAMS(P_STR(d->id)), NULL);
+    if (st == DB_OK)
+        st = db_exec(db, "DELETE FROM datasets WHERE id = ?", DB_PARAMS(P_STR(d->id)), NULL);
+    if (st == DB_OK)
+        st = db_commit(db);
+    if (st != DB_OK) {
+        db_rollback(db);
+        return st;
+    }
+    snprintf(sql, sizeof(sql), "DROP TABLE IF EXISTS `%s`.`%s`", d->schema_name, d->name);
+    return db_exec_once(db, sql, DB_NO_PARAMS, NULL);
+}
+
+enum db_status dataset_commit_insert(struct db *db, const struct dataset_commit *c)
+{
+    return db_exec(db,
+                   "INSERT INTO dataset_commits (dataset_id, job_id, load_job_id, mode,"
+                   " rows_inserted, rows_updated, rows_deleted, rows_unchanged, watermark,"
+                   " committed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(3))",
+                   DB_PARAMS(P_STR(c->dataset_id), P_STR(c->job_id), P_STR(c->load_job_id),
+                             P_STR(c->mode), P_INT(c->inserted), P_INT(c->updated),
+                             P_INT(c->deleted), P_INT(c->unchanged), P_STR(c->watermark)),
+                   NULL);
+}
+
+struct commit_rows {
+    struct arena *arena;
+    void (*fn)(void *ctx, const struct dataset_commit *c);
+    void *ctx;
+};
+
+static int take_commit(void *ctx, const struct db_row *row)
+{
+    struct commit_rows *r = ctx;
+    struct dataset_commit c;
+    const char **const text[] = {&c.dataset_id, &c.job_id, &c.load_job_id, &c.mode,
+                                 &c.watermark, &c.committed_at};
+    db_row_texts(row, r->arena, text, 6);
+    c.id = db_row_int(row, 6);
+    c.inserted = db_row_int(row, 7);
+    c.updated = db_row_int(row, 8);
+    c.deleted = db_row_int(row, 9);
+    c.unchanged = db_row_int(row, 10);
+    r->fn(r->ctx, &c);
+    return 0;
+}
+
+enum db_status dataset_commit_list(struct db *db, struct arena *a, const char *dataset_id,
+                                   long long limit,
+                                   void (*fn)(void *ctx, const struct dataset_commit *c),
+                                   void *ctx, long long *total)
+{
+    struct commit_rows r = {a, fn, ctx};
+    enum db_status st =
+        db_query_int(db, "SELECT COUNT(*) FROM dataset_commits WHERE dataset_id = ?",
+                     DB_PARAMS(P_STR(dataset_id)), total);
+    if (st != DB_OK)
+        return st;
+    return db_query(db,
+                    "SELECT dataset_id, job_id, load_job_id, mode, watermark, committed_at, id,"
+                    " rows_inserted, rows_updated, rows_deleted, rows_unchanged"
+                    " FROM dataset_commits WHERE dataset_id = ? ORDER BY id DESC LIMIT ?",
+                    DB_PARAMS(P_STR(dataset_id), P_INT(limit)), take_commit, &r);
+}

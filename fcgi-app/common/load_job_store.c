@@ -1,0 +1,281 @@
+#include "common/load_job_store.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/ids.h"
+#include "common/job_queue.h"
+
+#define LOAD_JOB_COLUMNS                                                                           \
+    "id, user_id, job_name, job_type, description, source_id, source_table, source_filter,"      \
+    " date_field, dataset_name, dataset_id, record_key_field, precombine_field, write_mode,"     \
+    " schedule, watermark_value, watermark_key, current_job_id, last_run_at, created_at,"        \
+    " updated_at, batch_size, polling_interval_seconds, enabled"
+
+struct load_job_rows {
+    struct arena *arena;
+    struct load_job_row *one;
+    void (*fn)(void *ctx, const struct load_job_row *j);
+    void *ctx;
+    bool found;
+};
+
+static int take_load_job(void *ctx, const struct db_row *row)
+{
+    struct load_job_rows *r = ctx;
+    struct load_job_row j;
+    const char **const text[] = {
+        &j.id, &j.user_id, &j.job_name, &j.job_type, &j.description, &j.source_id,
+        &j.source_table, &j.source_filter, &j.date_field, &j.dataset_name, &j.dataset_id,
+        &j.record_key_field, &j.precombine_field, &j.write_mode, &j.schedule,
+        &j.watermark_value, &j.watermark_key, &j.current_job_id, &j.last_run_at,
+        &j.created_at, &j.updated_at};
+    size_t n = sizeof(text) / sizeof(text[0]);
+    db_row_texts(row, r->arena, text, n);
+    j.batch_size = db_row_int(row, (int)n);
+    j.polling_interval_seconds = db_row_int(row, (int)n + 1);
+    j.enabled = db_row_int(row, (int)n + 2) != 0;
+    r->found = true;
+    if (r->one != NULL) {
+        *r->one = j;
+        return 1;
+    }
+    r->fn(r->ctx, &j);
+    return 0;
+}
+
+enum db_status load_job_insert(struct db *db, const struct load_job_row *j)
+{
+    return db_exec(
+        db,
+        "INSERT INTO load_jobs (id, user_id, job_name, job_type, description, source_id,"
+        " source_table, source_filter, date_field, dataset_name, dataset_id, record_key_field,"
+        " precombine_field, write_mode, batch_size, polling_interval_seconds, schedule, enabled,"
+        " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1,"
+        " ?, ?)",
+        DB_PARAMS(P_STR(j->id), P_STR(j->user_id), P_STR(j->job_name), P_STR(j->job_type),
+                  P_STR(j->description), P_STR(j->source_id), P_STR(j->source_table),
+                  P_STR(j->source_filter), P_STR(j->date_field), P_STR(j->dataset_name),
+                  P_STR(j->dataset_id), P_STR(j->record_key_field), P_STR(j->precombine_field),
+                  P_STR(j->write_mode), P_INT(j->batch_size), P_INT(j->polling_interval_seconds),
+                  P_STR(j->schedule), P_STR(j->created_at), P_STR(j->updated_at)),
+        NULL);
+}
+
+enum db_status load_job_get(struct db *db, struct arena *a, const char *id,
+                            struct load_job_row *out)
+{
+    struct load_job_rows r = {a, out, NULL, NULL, false};
+    enum db_status st = db_query(db, "SELECT " LOAD_JOB_COLUMNS " FROM load_jobs WHERE id = ?",
+                                 DB_PARAMS(P_STR(id)), take_load_job, &r);
+    return st != DB_OK ? st : r.found ? DB_OK : DB_NO_ROW;
+}
+
+enum db_status load_job_list(struct db *db, struct arena *a, const char *user_id,
+                             const char *job_type, long long skip, long long limit,
+                             void (*fn)(void *ctx, const struct load_job_row *j), void *ctx,
+                             long long *total)
+{
+    struct load_job_rows r = {a, NULL, fn, ctx, false};
+    enum db_status st = db_query_int(
+        db, "SELECT COUNT(*) FROM load_jobs WHERE user_id = ? AND (? IS NULL OR job_type = ?)",
+        DB_PARAMS(P_STR(user_id), P_STR(job_type), P_STR(job_type)), total);
+    if (st != DB_OK)
+        return st;
+    return db_query(db,
+                    "SELECT " LOAD_JOB_COLUMNS " FROM load_jobs WHERE user_id = ?"
+                    " AND (? IS NULL OR job_type = ?) ORDER BY created_at DESC, id DESC"
+                    " LIMIT ? OFFSET ?",
+                    DB_PARAMS(P_STR(user_id), P_STR(job_type), P_STR(job_type), P_INT(limit),
+                              P_INT(skip)),
+                    take_load_job, &r);
+}
+
+/* The current run is queued or active: another may not start. */
+static enum db_status current_busy(struct db *db, const char *id, const char *lock, bool *busy)
+{
+    long long n = 0;
+    enum db_status st = db_query_int(
+        db, lock, DB_PARAMS(P_STR(id)), &n);
+    *busy = st == DB_OK && n > 0;
+    return st == DB_NO_ROW ? DB_OK : st;
+}
+
+static const char busy_sql[] =
+    "SELECT COUNT(*) FROM load_jobs l JOIN jobs j ON j.id = l.current_job_id WHERE l.id = ?"
+    " AND j.status IN ('PENDING', 'QUEUED', 'RUNNING', 'CANCELLATION_REQUESTED') FOR UPDATE";
+
+static enum db_status queue_run(struct db *db, const char *id, const char *user_id,
+                                const char *job_id, const char *config)
+{
+    char now[DB_TIME_LEN + 1];
+    time_db(time_now_ms(), now);
+    enum db_status st = job_queue_task(db, job_id, user_id, "dataset_load", id, config, now);
+    if (st == DB_OK)
+        st = db_exec(db,
+                     "UPDATE load_jobs SET current_job_id = ?, last_run_at = UTC_TIMESTAMP(3),"
+                     " updated_at = UTC_TIMESTAMP(3) WHERE id = ?",
+                     DB_PARAMS(P_STR(job_id), P_STR(id)), NULL);
+    return st;
+}
+
+enum db_status load_job_start(struct db *db, const char *id, const char *user_id,
+                              const char *job_id, const char *config, bool *busy)
+{
+    long long exists = 0;
+    *busy = false;
+    enum db_status st = db_begin(db);
+    if (st == DB_OK)
+        st = db_query_int(db, "SELECT COUNT(*) FROM load_jobs WHERE id = ? FOR UPDATE",
+                          DB_PARAMS(P_STR(id)), &exists);
+    if (st == DB_OK && exists == 0)
+        st = DB_NO_ROW;
+    if (st == DB_OK)
+        st = current_busy(db, id, busy_sql, busy);
+    if (st == DB_OK && !*busy)
+        st = queue_run(db, id, user_id, job_id, config);
+    if (st == DB_OK && !*busy)
+        return db_commit(db);
+    db_rollback(db);
+    return st;
+}
+
+enum db_status load_job_continue(struct db *db, const char *id, const char *user_id,
+                                 const char *from_job_id, const char *job_id,
+                                 const char *config, bool *won)
+{
+    long long current = 0;
+    *won = false;
+    enum db_status st = db_begin(db);
+    if (st == DB_OK)
+        st = db_query_int(db,
+                          "SELECT COUNT(*) FROM load_jobs WHERE id = ? AND current_job_id = ?"
+                          " FOR UPDATE",
+                          DB_PARAMS(P_STR(id), P_STR(from_job_id)), &current);
+    if (st == DB_OK && current == 1)
+        st = queue_run(db, id, user_id, job_id, config);
+    if (st == DB_OK && current == 1) {
+        st = db_commit(db);
+        *won = st == DB_OK;
+        return st;
+    }
+    db_rollback(db);
+    return st;
+}
+
+enum db_status load_job_set_dataset(struct db *db, const char *id, const char *dataset_id)
+{
+    return db_exec(db,
+                   "UPDATE load_jobs SET dataset_id = ?, updated_at = UTC_TIMESTAMP(3)"
+                   " WHERE id = ?",
+                   DB_PARAMS(P_STR(dataset_id), P_STR(id)), NULL);
+}
+
+enum db_status load_job_delete(struct db *db, const char *id, bool *busy)
+{
+    long long affected = 0;
+    enum db_status st = db_begin(db);
+    if (st == DB_OK)
+        st = current_busy(db, id, busy_sql, busy);
+    if (st == DB_OK && !*busy)
+        st = db_exec(db, "DELETE FROM load_jobs WHERE id = ?", DB_PARAMS(P_STR(id)), &affected);
+    if (st == DB_OK && !*busy) {
+        st = db_commit(db);
+        return st == DB_OK && affected == 0 ? DB_NO_ROW : st;
+    }
+    db_rollback(db);
+    return st;
+}
+
+struct watermark_ctx {
+    struct arena *arena;
+    const char **value, **key;
+    bool found;
+};
+
+static int take_watermark(void *ctx, const struct db_row *row)
+{
+    struct watermark_ctx *c = ctx;
+    *c->value = arena_strdup(c->arena, row->values[0]);
+    *c->key = arena_strdup(c->arena, row->values[1]);
+    c->found = true;
+    return 1;
+}
+
+enum db_status load_job_watermark(struct db *db, struct arena *a, const char *id,
+                                  const char **value, const char **key)
+{
+    struct watermark_ctx c = {a, value, key, false};
+    *value = *key = NULL;
+    enum db_status st =
+        db_query(db, "SELECT watermark_value, watermark_key FROM load_jobs WHERE id = ?",
+                 DB_PARAMS(P_STR(id)), take_watermark, &c);
+    return st != DB_OK ? st : c.found ? DB_OK : DB_NO_ROW;
+}
+
+enum db_status load_job_set_watermark(struct db *db, const char *id, const char *value,
+                                      const char *key)
+{
+    return db_exec(db,
+                   "UPDATE load_jobs SET watermark_value = ?, watermark_key = ?,"
+                   " updated_at = UTC_TIMESTAMP(3) WHERE id = ?",
+                   DB_PARAMS(P_STR(value), P_STR(key), P_STR(id)), NULL);
+}
+
+struct run_rows {
+    struct arena *arena;
+    void (*fn)(void *ctx, const struct load_run *r);
+    void *ctx;
+};
+
+static int take_run(void *ctx, const struct db_row *row)
+{
+    struct run_rows *r = ctx;
+    struct load_run run;
+    const char **const text[] = {&run.job_id, &run.status, &run.started_at, &run.finished_at,
+                                 &run.error_message};
+    db_row_texts(row, r->arena, text, 5);
+    run.records_processed = db_row_int(row, 5);
+    run.records_written = db_row_int(row, 6);
+    r->fn(r->ctx, &run);
+    return 0;
+}
+
+enum db_status load_job_runs(struct db *db, struct arena *a, const char *id, long long limit,
+                             void (*fn)(void *ctx, const struct load_run *r), void *ctx)
+{
+    struct run_rows r = {a, fn, ctx};
+    return db_query(db,
+                    "SELECT j.id, j.status, j.started_at, j.finished_at, j.error_message,"
+                    " (SELECT COALESCE(SUM(c.rows_inserted + c.rows_updated + c.rows_unchanged),"
+                    " 0) FROM dataset_commits c WHERE c.job_id = j.id),"
+                    " (SELECT COALESCE(SUM(c.rows_inserted + c.rows_updated), 0)"
+                    " FROM dataset_commits c WHERE c.job_id = j.id)"
+                    " FROM jobs j WHERE j.subject_id = ? AND j.kind = 'dataset_load'"
+                    " ORDER BY j.created_at DESC, j.id DESC LIMIT ?",
+                    DB_PARAMS(P_STR(id), P_INT(limit)), take_run, &r);
+}
+
+static int take_metrics(void *ctx, const struct db_row *row)
+{
+    struct load_metrics *m = ctx;
+    m->total = db_row_int(row, 0);
+    m->succeeded = db_row_int(row, 1);
+    m->failed = db_row_int(row, 2);
+    m->average_seconds = row->values[3] ? strtod(row->values[3], NULL) : 0;
+    m->records = db_row_int(row, 4);
+    return 1;
+}
+
+enum db_status load_job_metrics(struct db *db, const char *id, struct load_metrics *m)
+{
+    memset(m, 0, sizeof(*m));
+    return db_query(db,
+                    "SELECT COUNT(*), COALESCE(SUM(status = 'COMPLETED'), 0),"
+                    " COALESCE(SUM(status = 'FAILED'), 0),"
+                    " AVG(TIMESTAMPDIFF(MICROSECOND, started_at, finished_at)) / 1000000,"
+                    " (SELECT COALESCE(SUM(c.rows_inserted + c.rows_updated + c.rows_unchanged), 0)"
+                    " FROM dataset_commits c WHERE c.load_job_id = ?)"
+                    " FROM jobs WHERE subject_id = ? AND kind = 'dataset_load'",
+                    DB_PARAMS(P_STR(id), P_STR(id)), take_metrics, m);
+}
