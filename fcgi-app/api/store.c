@@ -121,6 +121,15 @@ enum db_status store_page_rows(struct db *db, const char *sql, const struct db_p
     return st;
 }
 
+enum db_status store_page(struct db *db, const char *count_sql, const char *page_sql,
+                          const struct db_param *params, int n, long long skip, long long limit,
+                          db_row_fn take, void *ctx, long long *total)
+{
+    bool more;
+    enum db_status st = db_query_int(db, count_sql, params, n, total);
+    return st != DB_OK ? st : store_page_rows(db, page_sql, params, n, skip, limit, take, ctx, &more);
+}
+
 json_object *store_time_json(const char *db_time)
 {
     char iso[ISO_TIME_LEN + 1];

@@ -54,6 +54,15 @@ enum db_status store_page_rows(struct db *db, const char *sql, const struct db_p
                                int n, long long skip, long long limit, db_row_fn take, void *ctx,
                                bool *more);
 
+/* A short list's page: *total gets count_sql's count (a COUNT, which reads
+ * the owner's whole list: for lists a user keeps short, such as pipelines,
+ * executions of one pipeline, sources or identities; a list that grows
+ * with use keeps its total in list_counts), then take(ctx, row) gets the
+ * rows of page_sql, which ends in "LIMIT ? OFFSET ?". At most 8 params. */
+enum db_status store_page(struct db *db, const char *count_sql, const char *page_sql,
+                          const struct db_param *params, int n, long long skip, long long limit,
+                          db_row_fn take, void *ctx, long long *total);
+
 /* A database time as ISO-8601 JSON text, or JSON null (NULL or unreadable). */
 json_object *store_time_json(const char *db_time);
 /* A string, or JSON null for NULL. */

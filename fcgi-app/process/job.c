@@ -607,13 +607,13 @@ int job_main(int argc, char **argv)
     }
     if (row.execution_id != NULL) {
         char message[600];
-        enum source_result sr =
+        enum pipeline_input sr =
             pipeline_source_resolve(db, id, row.attempts, &row, message, sizeof(message));
-        if (sr == SOURCE_DATABASE) {
+        if (sr == INPUT_DATABASE) {
             log_error("job %s: cannot resolve its source: %s", id, db_last_error(db));
             goto out;
         }
-        if (sr == SOURCE_MISSING) {
+        if (sr == INPUT_MISSING) {
             code = fail_early(&run, message);
             goto out;
         }

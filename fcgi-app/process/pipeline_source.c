@@ -30,21 +30,21 @@ struct source_ctx {
 
 struct source_reader {
     const char *type; /* pipelines.source_type; "" for none: the parent's output */
-    enum source_result (*resolve)(struct source_ctx *c);
+    enum pipeline_input (*resolve)(struct source_ctx *c);
 };
 
-static enum source_result resolve_file(struct source_ctx *c);
-static enum source_result resolve_upstream(struct source_ctx *c);
+static enum pipeline_input resolve_file(struct source_ctx *c);
+static enum pipeline_input resolve_upstream(struct source_ctx *c);
 
 static const struct source_reader source_readers[] = {
     {"FILE", resolve_file},
     {"", resolve_upstream},
 };
 
-static enum source_result missing(struct source_ctx *c, const char *fmt, ...)
+static enum pipeline_input missing(struct source_ctx *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-static enum source_result missing(struct source_ctx *c, const char *fmt, ...)
+static enum pipeline_input missing(struct source_ctx *c, const char *fmt, ...)
 {
     char text[400];
     va_list ap;
@@ -52,7 +52,7 @@ static enum source_result missing(struct source_ctx *c, const char *fmt, ...)
     vsnprintf(text, sizeof(text), fmt, ap);
     va_end(ap);
     snprintf(c->message, c->message_len, "source: %s", text);
-    return SOURCE_MISSING;
+    return INPUT_MISSING;
 }
 
 /* key, name (or the key's last segment), size. */
@@ -89,7 +89,7 @@ static void like_of_glob(const char *glob, char *out, size_t len)
     out[o] = '\0';
 }
 
-static enum source_result resolve_file(struct source_ctx *c)
+static enum pipeline_input resolve_file(struct source_ctx *c)
 {
     json_object *v;
     char like[600];
@@ -102,8 +102,8 @@ static enum source_result resolve_file(struct source_ctx *c)
                       DB_PARAMS(P_STR(json_object_get_string(v)), P_STR(c->user_id)),
                       take_object, c);
         if (st != DB_OK)
-            return SOURCE_DATABASE;
-        return c->found ? SOURCE_OK
+            return INPUT_DATABASE;
+        return c->found ? INPUT_READY
                         : missing(c, "the file %s no longer exists", json_object_get_string(v));
     }
     if (!json_object_object_get_ex(c->config, "file_pattern", &v) ||
@@ -115,14 +115,14 @@ static enum source_result resolve_file(struct source_ctx *c)
                   " AND filename LIKE ? ESCAPE '!' ORDER BY uploaded_at DESC, id DESC LIMIT 1",
                   DB_PARAMS(P_STR(c->user_id), P_STR(like)), take_object, c);
     if (st != DB_OK)
-        return SOURCE_DATABASE;
-    return c->found ? SOURCE_OK
+        return INPUT_DATABASE;
+    return c->found ? INPUT_READY
                     : missing(c, "no uploaded file matches %s", json_object_get_string(v));
 }
 
 /* The parent execution's output: the one whose end queued this execution,
  * or (run by hand) the newest successful output among the parents. */
-static enum source_result resolve_upstream(struct source_ctx *c)
+static enum pipeline_input resolve_upstream(struct source_ctx *c)
 {
     enum db_status st;
     if (c->upstream_id != NULL)
@@ -141,9 +141,9 @@ static enum source_result resolve_upstream(struct source_ctx *c)
                       " ORDER BY e.end_time DESC LIMIT 1",
                       DB_PARAMS(P_STR(c->pipeline_id)), take_object, c);
     if (st != DB_OK)
-        return SOURCE_DATABASE;
+        return INPUT_DATABASE;
     if (c->found)
-        return SOURCE_OK;
+        return INPUT_READY;
     return missing(c, "%s",
                    c->upstream_id != NULL
                        ? "the parent execution has no output to read"
@@ -172,7 +172,7 @@ static int take_execution(void *ctx, const struct db_row *row)
     return 1;
 }
 
-static enum source_result record_input(struct source_ctx *c, const char *job_id,
+static enum pipeline_input record_input(struct source_ctx *c, const char *job_id,
                                        long long attempts, struct job_row *row)
 {
     if (db_exec(c->db,
@@ -182,16 +182,16 @@ static enum source_result record_input(struct source_ctx *c, const char *job_id,
                 DB_PARAMS(P_STR(c->key), P_STR(c->name), P_INT(c->size), P_INT(c->size),
                           P_STR(job_id), P_INT(attempts)),
                 NULL) != DB_OK)
-        return SOURCE_DATABASE;
+        return INPUT_DATABASE;
     free(row->input_object_key);
     free(row->file_name);
     row->input_object_key = strdup(c->key);
     row->file_name = strdup(c->name);
     row->input_size_bytes = c->size;
-    return row->input_object_key != NULL && row->file_name != NULL ? SOURCE_OK : SOURCE_DATABASE;
+    return row->input_object_key != NULL && row->file_name != NULL ? INPUT_READY : INPUT_DATABASE;
 }
 
-enum source_result pipeline_source_resolve(struct db *db, const char *job_id, long long attempts,
+enum pipeline_input pipeline_source_resolve(struct db *db, const char *job_id, long long attempts,
                                            struct job_row *row, char *message, size_t message_len)
 {
     struct execution_row e = {0};
@@ -201,7 +201,7 @@ enum source_result pipeline_source_resolve(struct db *db, const char *job_id, lo
                                 " ON e.id = r.execution_id WHERE e.job_id = ?",
                                 DB_PARAMS(P_STR(job_id)), NULL);
     if (st != DB_OK)
-        return SOURCE_DATABASE;
+        return INPUT_DATABASE;
     st = db_query(db,
                                  "SELECT e.id, e.upstream_execution_id, p.id, p.user_id,"
                                  " p.source_type, p.source_config FROM pipeline_executions e"
@@ -209,12 +209,12 @@ enum source_result pipeline_source_resolve(struct db *db, const char *job_id, lo
                                  DB_PARAMS(P_STR(job_id)), take_execution, &e);
     if (st != DB_OK) {
         free(e.source_config);
-        return SOURCE_DATABASE;
+        return INPUT_DATABASE;
     }
     struct source_ctx c = {db, e.execution_id, e.upstream_id[0] ? e.upstream_id : NULL,
                            e.pipeline_id, e.user_id, NULL, "", "", 0, false, message,
                            message_len};
-    enum source_result rc;
+    enum pipeline_input rc;
     const struct source_reader *reader = NULL;
     for (size_t i = 0; i < sizeof(source_readers) / sizeof(source_readers[0]); i++)
         if (strcmp(source_readers[i].type, e.source_type) == 0)
@@ -231,5 +231,5 @@ enum source_result pipeline_source_resolve(struct db *db, const char *job_id, lo
         json_object_put(c.config);
     }
     free(e.source_config);
-    return rc == SOURCE_OK ? record_input(&c, job_id, attempts, row) : rc;
+    return rc == INPUT_READY ? record_input(&c, job_id, attempts, row) : rc;
 }

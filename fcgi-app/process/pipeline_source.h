@@ -9,15 +9,15 @@
 #include "common/db.h"
 #include "common/job_queue.h"
 
-enum source_result {
-    SOURCE_OK = 0,
-    SOURCE_MISSING = -1,  /* no input: *message says why ("source: …"); the run fails */
-    SOURCE_DATABASE = -2, /* the database failed */
+enum pipeline_input {
+    INPUT_READY = 0,
+    INPUT_MISSING = -1,  /* no input: *message says why ("source: …"); the run fails */
+    INPUT_DATABASE = -2, /* the database failed */
 };
 
 /* Resolves the source of the execution that owns job job_id (run attempts)
  * and writes it to the job row and to row (whose strings it replaces). */
-enum source_result pipeline_source_resolve(struct db *db, const char *job_id, long long attempts,
+enum pipeline_input pipeline_source_resolve(struct db *db, const char *job_id, long long attempts,
                                            struct job_row *row, char *message, size_t message_len);
 
 #endif
