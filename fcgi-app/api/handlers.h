@@ -37,6 +37,14 @@ void clients_list(struct request *req);
 void clients_add_member(struct request *req);
 void progress_report(struct request *req);
 void progress_show(struct request *req);
+/* service_accounts.c: worker programs of a client, the client-credentials grant */
+void service_accounts_create(struct request *req);
+void service_accounts_list(struct request *req);
+void service_accounts_revoke(struct request *req);
+void auth_token(struct request *req);
+/* identities.c: subjects of external issuers */
+void identities_list(struct request *req);
+void identities_link(struct request *req);
 /* ops.c */
 void ops_metrics(struct request *req);
 void ops_system_status(struct request *req);
@@ -60,7 +68,8 @@ int job_spec_parse(struct request *req, json_object *body, struct job *job);
 /* Shared by clients.c and progress.c. */
 struct client;
 /* Loads the client named by the path's {krn} if the caller is a member (or an
- * admin); otherwise answers 404 CLIENT_NOT_FOUND / 403 and returns -1. */
+ * admin, or a service account of that client); otherwise answers 404
+ * CLIENT_NOT_FOUND / 403 and returns -1. */
 int client_load_member(struct request *req, struct client *c);
 
 #endif

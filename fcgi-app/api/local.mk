@@ -11,6 +11,8 @@ libquarry_api_a_SOURCES = \
 	fcgi-app/api/files.c \
 	fcgi-app/api/handlers.h \
 	fcgi-app/api/health.c \
+	fcgi-app/api/identities.c \
+	fcgi-app/api/identity_store.c fcgi-app/api/identity_store.h \
 	fcgi-app/api/job_store.c fcgi-app/api/job_store.h \
 	fcgi-app/api/jobs.c \
 	fcgi-app/api/metrics.c fcgi-app/api/metrics.h \
@@ -24,6 +26,8 @@ libquarry_api_a_SOURCES = \
 	fcgi-app/api/response.c fcgi-app/api/response.h \
 	fcgi-app/api/router.c fcgi-app/api/router.h \
 	fcgi-app/api/routes.c fcgi-app/api/routes.h \
+	fcgi-app/api/service_accounts.c \
+	fcgi-app/api/service_store.c fcgi-app/api/service_store.h \
 	fcgi-app/api/session.c fcgi-app/api/session.h \
 	fcgi-app/api/store.c fcgi-app/api/store.h \
 	fcgi-app/api/user_store.c fcgi-app/api/user_store.h \

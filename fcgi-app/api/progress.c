@@ -17,7 +17,7 @@
 #define MESSAGE_MAX 4096
 
 enum { POST_FILENAME, POST_COUNTS, POST_TOTAL, POST_IS_LAST, POST_ERRORS, POST_WARNINGS,
-       POST__MAX };
+       POST_EMAIL, POST__MAX };
 static const struct field_spec post_fields[POST__MAX] = {
     [POST_FILENAME] = {"filename", FIELD_STRING, true, 1, 512},
     [POST_COUNTS] = {"counts", FIELD_OBJECT, true, 0, 0},
@@ -25,6 +25,7 @@ static const struct field_spec post_fields[POST__MAX] = {
     [POST_IS_LAST] = {"isLast", FIELD_BOOL, false, 0, 0},
     [POST_ERRORS] = {"errors", FIELD_ARRAY, false, 0, MESSAGES_PER_POST},
     [POST_WARNINGS] = {"warnings", FIELD_ARRAY, false, 0, MESSAGES_PER_POST},
+    [POST_EMAIL] = {"email", FIELD_EMAIL, false, 3, 254}, /* the member reported for */
 };
 
 enum { COUNT_DONE, COUNT_WARN, COUNT_FAILED, COUNT__MAX };
@@ -81,14 +82,17 @@ static int read_messages(struct request *req, json_object *array, const char *na
     return 0;
 }
 
-/* Validates the body into post (its strings borrowed from body); -1 after answering 422. */
-static int read_post(struct request *req, json_object *body, struct progress_post *post)
+/* Validates the body into post (its strings borrowed from body) and *email
+ * (NULL when absent); -1 after answering 422. */
+static int read_post(struct request *req, json_object *body, struct progress_post *post,
+                     const char **email)
 {
     json_object *v[POST__MAX], *c[COUNT__MAX];
     if (request_fields(req, body, post_fields, POST__MAX, v) != 0 ||
         request_fields_at(req, v[POST_COUNTS], "counts", count_fields, COUNT__MAX, c) != 0)
         return -1;
     post->filename = json_object_get_string(v[POST_FILENAME]);
+    *email = v[POST_EMAIL] ? json_object_get_string(v[POST_EMAIL]) : NULL;
     post->done = int_or_zero(c[COUNT_DONE]);
     post->warn = int_or_zero(c[COUNT_WARN]);
     post->failed = int_or_zero(c[COUNT_FAILED]);
@@ -110,6 +114,41 @@ static json_object *record_json(const struct progress_record *r, const char *krn
     return o;
 }
 
+/* Who a post is for: the caller, or the member a service account names by
+ * email (Pebbles' workers report for the member whose file they process).
+ * A user may name only themselves. -1 after answering 403. */
+static int reporter(struct request *req, const struct client *c, const char *email,
+                    const char **user_id)
+{
+    struct user u;
+    struct client membership;
+    *user_id = req->user.id;
+    if (email == NULL)
+        return 0;
+    char *lower = arena_strdup(req->arena, email);
+    user_email_lower(lower);
+    if (!req->is_service) {
+        if (strcmp(lower, req->user.email) == 0)
+            return 0;
+        respond_error(req, 403, "FORBIDDEN", "Only a service account reports for another member",
+                      "email");
+        return -1;
+    }
+    enum db_status st = user_find_by_email(req->app->db, lower, &u);
+    if (st == DB_OK)
+        st = client_find_for_user(req->app->db, req->arena, c->krn, u.id, &membership);
+    if (st == DB_OK && membership.role[0] != '\0') {
+        *user_id = arena_strdup(req->arena, u.id);
+        return 0;
+    }
+    if (st != DB_OK && st != DB_NO_ROW) {
+        respond_db_error(req, st);
+        return -1;
+    }
+    respond_error(req, 403, "FORBIDDEN", "email is not a member of this client", "email");
+    return -1;
+}
+
 void progress_report(struct request *req)
 {
     json_object *body = NULL, *errors = NULL, *warnings = NULL;
@@ -119,10 +158,11 @@ void progress_report(struct request *req)
     enum progress_outcome outcome = PROGRESS_UPDATED;
     if (request_json_body(req, &body) != 0)
         return;
-    if (client_load_member(req, &c) != 0 || read_post(req, body, &post) != 0)
+    const char *email = NULL;
+    if (client_load_member(req, &c) != 0 || read_post(req, body, &post, &email) != 0 ||
+        reporter(req, &c, email, &post.user_id) != 0)
         goto out;
     post.client_id = c.id;
-    post.user_id = req->user.id;
     post.keep = req->app->cfg.max_line_errors;
     errors = json_object_new_array();
     warnings = json_object_new_array();

@@ -67,6 +67,10 @@ struct request {
     int nparams;
     bool has_user;
     struct user user;
+    /* A service account's token: the account, and the one client it may act
+     * in (user is then the account's own users row). */
+    bool is_service;
+    char service_id[UUID_LEN + 1], service_client_id[UUID_LEN + 1];
     struct response_header *headers, *headers_last; /* in the order added */
     json_object *query_values; /* request_query's values live here; released at the end */
     int status;               /* set when the response is sent */

@@ -7,6 +7,7 @@ const struct route api_routes[] = {
     {"GET", "/api/v1/health", health_get, ROUTE_PUBLIC},
     {"POST", "/api/v1/auth/register", auth_register, ROUTE_PUBLIC},
     {"POST", "/api/v1/auth/login", auth_login, ROUTE_PUBLIC},
+    {"POST", "/api/v1/auth/token", auth_token, ROUTE_PUBLIC},
     {"GET", "/api/v1/auth/me", auth_me, ROUTE_USER},
     {"GET", "/api/v1/users/me", auth_me, ROUTE_USER},
     {"POST", "/api/v1/jobs", jobs_create, ROUTE_USER},
@@ -29,8 +30,16 @@ const struct route api_routes[] = {
     {"POST", "/api/v1/clients", clients_create, ROUTE_ADMIN},
     {"GET", "/api/v1/clients", clients_list, ROUTE_USER},
     {"POST", "/api/v1/clients/{krn}/members", clients_add_member, ROUTE_ADMIN},
-    {"POST", "/api/v1/clients/{krn}/progress", progress_report, ROUTE_USER},
-    {"GET", "/api/v1/clients/{krn}/progress", progress_show, ROUTE_USER},
+    {"POST", "/api/v1/clients/{krn}/progress", progress_report, ROUTE_WORKER},
+    {"GET", "/api/v1/clients/{krn}/progress", progress_show, ROUTE_WORKER},
+    {"POST", "/api/v1/clients/{krn}/service-accounts", service_accounts_create, ROUTE_ADMIN},
+    {"GET", "/api/v1/clients/{krn}/service-accounts", service_accounts_list, ROUTE_ADMIN},
+    {"POST", "/api/v1/clients/{krn}/service-accounts/{id}/revoke", service_accounts_revoke,
+     ROUTE_ADMIN},
+    {"DELETE", "/api/v1/clients/{krn}/service-accounts/{id}", service_accounts_revoke,
+     ROUTE_ADMIN},
+    {"GET", "/api/v1/identities", identities_list, ROUTE_ADMIN},
+    {"POST", "/api/v1/identities/link", identities_link, ROUTE_ADMIN},
     {"GET", "/api/v1/metrics", ops_metrics, ROUTE_PUBLIC},
     {"GET", "/api/v1/monitoring/system-status", ops_system_status, ROUTE_USER},
     {"GET", "/internal/object-auth", object_auth, ROUTE_INTERNAL},
@@ -42,6 +51,7 @@ const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);
 
 const handler_fn api_query_handlers[] = {
     jobs_list, jobs_errors, files_list, files_schema, clients_list, progress_show,
+    service_accounts_list, identities_list,
 };
 
 const size_t api_nquery_handlers = sizeof(api_query_handlers) / sizeof(api_query_handlers[0]);

@@ -108,6 +108,19 @@ enum db_status user_find_by_email(struct db *db, const char *email, struct user 
     return st != DB_OK ? st : f.found ? DB_OK : DB_NO_ROW;
 }
 
+enum db_status user_find_by_identity(struct db *db, const char *iss, const char *subject,
+                                     struct user *out)
+{
+    struct user_found f = {out, NULL, false};
+    enum db_status st = db_query(db,
+                                 "SELECT u.id, u.email, u.username, u.full_name, u.is_active,"
+                                 " u.is_superuser, u.created_at FROM external_identities x"
+                                 " JOIN users u ON u.id = x.user_id"
+                                 " WHERE x.issuer = ? AND x.subject = ?",
+                                 DB_PARAMS(P_STR(iss), P_STR(subject)), take_user, &f);
+    return st != DB_OK ? st : f.found ? DB_OK : DB_NO_ROW;
+}
+
 enum db_status user_find_for_login(struct db *db, const char *login, struct user_login *out)
 {
     struct user_found f = {&out->user, out->password_hash, false};

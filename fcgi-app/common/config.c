@@ -47,6 +47,9 @@ static const struct setting settings[] = {
     INT(jobd_poll_ms, "1000"),
     INT(cancel_grace_seconds, "5"),
     INT(process_throttle_ms, "0"),
+    STR(issuers_file, ""),
+    INT(token_leeway_seconds, "30"),
+    INT(service_token_ttl_seconds, "900"),
 };
 
 static const struct setting *setting_find(const char *key)

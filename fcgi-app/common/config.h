@@ -36,6 +36,10 @@ struct config {
     /* Test/ops knob: quarry-process sleeps this long at each progress report
      * so that a job lasts long enough to be cancelled or killed. 0 = off. */
     long long process_throttle_ms;
+    /* External token issuers (issuers.h): a JSON file, "" for none. */
+    char issuers_file[512];
+    long long token_leeway_seconds;   /* clock skew allowed on external exp and nbf */
+    long long service_token_ttl_seconds;
     /* Loaded from secrets_dir: never logged. */
     unsigned char jwt_key[SECRET_KEY_BYTES];
     unsigned char url_key[SECRET_KEY_BYTES];

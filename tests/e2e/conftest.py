@@ -14,6 +14,7 @@ temporary homes; default the system temp dir), QUARRY_E2E_KEEP=1 (keep the
 home after the run), CI (skips the dependency check of start).
 """
 
+import contextlib
 import os
 import shutil
 import signal
@@ -204,16 +205,20 @@ def _stack_env(home, https_port, http_port):
     return env
 
 
-@pytest.fixture(scope="session")
-def stack():
+@contextlib.contextmanager
+def private_stack(extra_env=None, prefix="quarry-e2e-"):
+    """Starts a private stack (the settings of _stack_env plus extra_env) and
+    stops it at the end; its home is kept when a test failed meanwhile."""
     parent = os.environ.get("QUARRY_E2E_DIR") or None
     if parent:
         os.makedirs(parent, exist_ok=True)
-    home = tempfile.mkdtemp(prefix="quarry-e2e-", dir=parent)
+    home = tempfile.mkdtemp(prefix=prefix, dir=parent)
     https_port, http_port = free_port(), free_port()
     while http_port == https_port:
         http_port = free_port()
-    st = Stack(home, _stack_env(home, https_port, http_port), https_port, http_port)
+    env = _stack_env(home, https_port, http_port)
+    env.update(extra_env(home) if callable(extra_env) else (extra_env or {}))
+    st = Stack(home, env, https_port, http_port)
     failures_before = len(_failed_tests)
     started = st.quarry("start", check=False, timeout=1800)
     try:
@@ -241,6 +246,36 @@ def stack():
                 _summary_lines.extend(path.read_text(errors="replace").splitlines()[:200])
             raise AssertionError("sanitizer reports in %s: %s"
                                  % (st.log_dir, ", ".join(p.name for p in reports)))
+
+
+@pytest.fixture(scope="session")
+def stack():
+    with private_stack() as st:
+        yield st
+
+
+@pytest.fixture(scope="session")
+def identity_stack():
+    """A second private stack for identity, limits and intake: two test
+    issuers (issuer_keys.py) in its issuers file and small per-user limits."""
+    from issuer_keys import TestIssuers
+
+    directory = tempfile.mkdtemp(prefix="quarry-issuers-", dir=os.environ.get("QUARRY_E2E_DIR"))
+    issuers = TestIssuers(directory)
+    env = {"QUARRY_ISSUERS_FILE": str(issuers.issuers_file)}
+    env.update(IDENTITY_STACK_LIMITS)
+    try:
+        with private_stack(env, prefix="quarry-e2e-identity-") as st:
+            st.issuers = issuers
+            yield st
+    finally:
+        issuers.close()
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+# The per-user limits of identity_stack: small windows, so that a test can
+# hit a limit and see it recover.
+IDENTITY_STACK_LIMITS = {}
 
 
 @pytest.fixture

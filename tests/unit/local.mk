@@ -11,6 +11,7 @@ UNIT_TESTS = \
 	tests/unit/test_auth_crypto.c \
 	tests/unit/test_csv.c \
 	tests/unit/test_detect.c \
+	tests/unit/test_identity.c \
 	tests/unit/test_jobd.c \
 	tests/unit/test_json.c \
 	tests/unit/test_jsonl.c \
