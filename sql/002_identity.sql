@@ -29,11 +29,13 @@ CREATE TABLE service_accounts (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
 -- Fixed-window counters of the per-user limits: one row per user, limit
--- (and scope, e.g. an upload id) and window.
+-- (and scope, e.g. an upload id) and window; Unix seconds. A user's rows
+-- whose window has ended are deleted when one of theirs starts.
 CREATE TABLE rate_counters (
   user_id      CHAR(36)     NOT NULL,
   bucket       VARCHAR(100) NOT NULL,
   window_start BIGINT       NOT NULL,
+  window_end   BIGINT       NOT NULL,
   hits         INT          NOT NULL,
   PRIMARY KEY (user_id, bucket, window_start)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;

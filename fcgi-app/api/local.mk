@@ -15,6 +15,7 @@ libquarry_api_a_SOURCES = \
 	fcgi-app/api/identity_store.c fcgi-app/api/identity_store.h \
 	fcgi-app/api/job_store.c fcgi-app/api/job_store.h \
 	fcgi-app/api/jobs.c \
+	fcgi-app/api/limits.c fcgi-app/api/limits.h \
 	fcgi-app/api/metrics.c fcgi-app/api/metrics.h \
 	fcgi-app/api/multipart.c fcgi-app/api/multipart.h \
 	fcgi-app/api/objects.c fcgi-app/api/objects.h \

@@ -6,6 +6,7 @@
 
 #include "api/client_store.h"
 #include "api/handlers.h"
+#include "api/limits.h"
 #include "api/progress_store.h"
 #include "api/response.h"
 #include "api/user_store.h"
@@ -161,6 +162,8 @@ void progress_report(struct request *req)
     const char *email = NULL;
     if (client_load_member(req, &c) != 0 || read_post(req, body, &post, &email) != 0 ||
         reporter(req, &c, email, &post.user_id) != 0)
+        goto out;
+    if (rate_limit_take(req, LIMIT_PROGRESS) != 0)
         goto out;
     post.client_id = c.id;
     post.keep = req->app->cfg.max_line_errors;

@@ -50,6 +50,16 @@ static const struct setting settings[] = {
     STR(issuers_file, ""),
     INT(token_leeway_seconds, "30"),
     INT(service_token_ttl_seconds, "900"),
+    INT(limit_uploads, "100"),
+    INT(limit_uploads_window_seconds, "3600"),
+    INT(limit_executions, "1000"),
+    INT(limit_executions_window_seconds, "3600"),
+    INT(limit_queries, "5000"),
+    INT(limit_queries_window_seconds, "3600"),
+    INT(limit_status_polls, "100"),
+    INT(limit_status_polls_window_seconds, "60"),
+    INT(limit_progress, "0"),
+    INT(limit_progress_window_seconds, "3600"),
 };
 
 static const struct setting *setting_find(const char *key)

@@ -40,6 +40,12 @@ struct config {
     char issuers_file[512];
     long long token_leeway_seconds;   /* clock skew allowed on external exp and nbf */
     long long service_token_ttl_seconds;
+    /* Per-user limits (rate_limit.h): hits per window, 0 = no limit. */
+    long long limit_uploads, limit_uploads_window_seconds;
+    long long limit_executions, limit_executions_window_seconds;
+    long long limit_queries, limit_queries_window_seconds;
+    long long limit_status_polls, limit_status_polls_window_seconds;
+    long long limit_progress, limit_progress_window_seconds;
     /* Loaded from secrets_dir: never logged. */
     unsigned char jwt_key[SECRET_KEY_BYTES];
     unsigned char url_key[SECRET_KEY_BYTES];

@@ -12,6 +12,7 @@ libquarry_common_a_SOURCES = \
 	fcgi-app/common/jwk.c fcgi-app/common/jwk.h \
 	fcgi-app/common/log.c fcgi-app/common/log.h \
 	fcgi-app/common/password.c fcgi-app/common/password.h \
+	fcgi-app/common/rate_limit.c fcgi-app/common/rate_limit.h \
 	fcgi-app/common/signing.c fcgi-app/common/signing.h \
 	fcgi-app/common/token.c fcgi-app/common/token.h \
 	fcgi-app/common/wake.c fcgi-app/common/wake.h

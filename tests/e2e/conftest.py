@@ -275,7 +275,10 @@ def identity_stack():
 
 # The per-user limits of identity_stack: small windows, so that a test can
 # hit a limit and see it recover.
-IDENTITY_STACK_LIMITS = {}
+IDENTITY_STACK_LIMITS = {
+    "QUARRY_LIMIT_STATUS_POLLS": "5", "QUARRY_LIMIT_STATUS_POLLS_WINDOW_SECONDS": "3",
+    "QUARRY_LIMIT_UPLOADS": "3", "QUARRY_LIMIT_UPLOADS_WINDOW_SECONDS": "4",
+}
 
 
 @pytest.fixture
