@@ -7,7 +7,7 @@
 #include "api/handlers.h"
 #include "api/response.h"
 #include "api/user_store.h"
-#include "api/validate.h"
+#include "common/validate.h"
 #include "common/log.h"
 #include "common/password.h"
 #include "common/token.h"

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "api/store.h"
+#include "common/store.h"
 
 #define KRN_PART_MAX 64
 

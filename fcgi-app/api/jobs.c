@@ -9,7 +9,7 @@
 #include "api/job_store.h"
 #include "api/objects.h"
 #include "api/response.h"
-#include "api/validate.h"
+#include "common/validate.h"
 #include "common/log.h"
 #include "common/signing.h"
 #include "common/wake.h"

@@ -21,7 +21,6 @@ libquarry_api_a_SOURCES = \
 	fcgi-app/api/objects.c fcgi-app/api/objects.h \
 	fcgi-app/api/ops.c \
 	fcgi-app/api/progress.c \
-	fcgi-app/api/progress_store.c fcgi-app/api/progress_store.h \
 	fcgi-app/api/status.c \
 	fcgi-app/api/request.c fcgi-app/api/request.h \
 	fcgi-app/api/response.c fcgi-app/api/response.h \
@@ -30,9 +29,7 @@ libquarry_api_a_SOURCES = \
 	fcgi-app/api/service_accounts.c \
 	fcgi-app/api/service_store.c fcgi-app/api/service_store.h \
 	fcgi-app/api/session.c fcgi-app/api/session.h \
-	fcgi-app/api/store.c fcgi-app/api/store.h \
-	fcgi-app/api/user_store.c fcgi-app/api/user_store.h \
-	fcgi-app/api/validate.c fcgi-app/api/validate.h
+	fcgi-app/api/user_store.c fcgi-app/api/user_store.h
 
 bin_PROGRAMS += quarry-api
 quarry_api_SOURCES = fcgi-app/api/main.c

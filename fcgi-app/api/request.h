@@ -31,7 +31,7 @@
 #include <stddef.h>
 
 #include "api/app.h"
-#include "api/validate.h"
+#include "common/validate.h"
 #include "common/arena.h"
 #include "common/ids.h"
 

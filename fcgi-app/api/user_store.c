@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/store.h"
+#include "common/store.h"
 
 #define USER_COLUMNS "id, email, username, full_name, is_active, is_superuser, created_at"
 

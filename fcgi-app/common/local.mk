@@ -12,8 +12,12 @@ libquarry_common_a_SOURCES = \
 	fcgi-app/common/jwk.c fcgi-app/common/jwk.h \
 	fcgi-app/common/log.c fcgi-app/common/log.h \
 	fcgi-app/common/password.c fcgi-app/common/password.h \
+	fcgi-app/common/progress_post.c fcgi-app/common/progress_post.h \
+	fcgi-app/common/progress_store.c fcgi-app/common/progress_store.h \
 	fcgi-app/common/rate_limit.c fcgi-app/common/rate_limit.h \
 	fcgi-app/common/signing.c fcgi-app/common/signing.h \
+	fcgi-app/common/store.c fcgi-app/common/store.h \
 	fcgi-app/common/token.c fcgi-app/common/token.h \
+	fcgi-app/common/validate.c fcgi-app/common/validate.h \
 	fcgi-app/common/wake.c fcgi-app/common/wake.h
 COMMON_LIBS = libquarry_common.a $(JSONC_LIBS) $(JWT_LIBS) $(MARIADB_LIBS) $(SODIUM_LIBS) $(CURL_LIBS) $(CRYPTO_LIBS)

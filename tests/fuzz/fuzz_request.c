@@ -2,7 +2,7 @@
  * runs: the router (path segments, percent-decoding), form and query strings
  * (and their declared keys as JSON),
  * declared JSON validation, and object keys / file names of signed URLs.
- * fuzz-link: fcgi-app/api/router.c fcgi-app/api/request.c fcgi-app/api/response.c fcgi-app/api/validate.c fcgi-app/common/arena.c fcgi-app/common/signing.c fcgi-app/common/ids.c fcgi-app/common/db.c fcgi-app/common/log.c
+ * fuzz-link: fcgi-app/api/router.c fcgi-app/api/request.c fcgi-app/api/response.c fcgi-app/common/validate.c fcgi-app/common/arena.c fcgi-app/common/signing.c fcgi-app/common/ids.c fcgi-app/common/db.c fcgi-app/common/log.c
  */
 #include <json-c/json.h>
 #include <stdint.h>
@@ -11,7 +11,7 @@
 
 #include "api/request.h"
 #include "api/router.h"
-#include "api/validate.h"
+#include "common/validate.h"
 #include "common/signing.h"
 
 static void handler(struct request *req)

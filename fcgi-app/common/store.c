@@ -1,4 +1,4 @@
-#include "api/store.h"
+#include "common/store.h"
 
 #include <string.h>
 

@@ -1,8 +1,8 @@
-#ifndef QUARRY_API_STORE_H
-#define QUARRY_API_STORE_H
-/* What the API's stores (job_store.c, file_store.c, …: one file per entity,
- * every statement on it) share: rows collected into the request's arena, a
- * list's count and page, and the JSON of stored values. */
+#ifndef QUARRY_STORE_H
+#define QUARRY_STORE_H
+/* What the stores (job_store.c, file_store.c, progress_store.c, …: one
+ * file per entity, every statement on it) share: rows collected into the
+ * caller's arena, a list's count and page, and the JSON of stored values. */
 #include <json-c/json.h>
 #include <stddef.h>
 
