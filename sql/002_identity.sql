@@ -39,3 +39,14 @@ CREATE TABLE rate_counters (
   hits         INT          NOT NULL,
   PRIMARY KEY (user_id, bucket, window_start)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+-- quarry-intake: the message_id of every queue message applied, per client,
+-- written in the transaction that applies it: a redelivery finds it and is
+-- applied once. Rows older than intake_dedupe_hours are removed.
+CREATE TABLE intake_messages (
+  client_id  CHAR(36)     NOT NULL,
+  message_id VARCHAR(255) NOT NULL,
+  applied_at DATETIME(3)  NOT NULL,
+  PRIMARY KEY (client_id, message_id),
+  KEY intake_messages_applied (applied_at)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;

@@ -74,6 +74,8 @@ class Stack:
         self.logs = {
             "api": self.log_dir / "api.log",
             "jobd": self.log_dir / "jobd.log",
+            "intake": self.log_dir / "intake.log",
+            "rabbitmq": self.log_dir / "rabbitmq.log",
             "mariadb": self.log_dir / "mariadb.log",
             "nginx": self.log_dir / "nginx-error.log",
             "access": self.log_dir / "nginx-access.log",
@@ -257,16 +259,26 @@ def stack():
 @pytest.fixture(scope="session")
 def identity_stack():
     """A second private stack for identity, limits and intake: two test
-    issuers (issuer_keys.py) in its issuers file and small per-user limits."""
+    issuers (issuer_keys.py) in its issuers file, small per-user limits, and
+    quarry-intake with its own RabbitMQ."""
     from issuer_keys import TestIssuers
 
     directory = tempfile.mkdtemp(prefix="quarry-issuers-", dir=os.environ.get("QUARRY_E2E_DIR"))
     issuers = TestIssuers(directory)
-    env = {"QUARRY_ISSUERS_FILE": str(issuers.issuers_file)}
+    amqp_ports = set()
+    while len(amqp_ports) < 3:
+        amqp_ports.add(free_port())
+    amqp, dist, epmd = sorted(amqp_ports)
+    env = {"QUARRY_ISSUERS_FILE": str(issuers.issuers_file),
+           # quarry-intake and a private RabbitMQ (test_intake.py)
+           "QUARRY_INTAKE": "amqp", "QUARRY_AMQP_PORT": str(amqp),
+           "QUARRY_AMQP_DIST_PORT": str(dist), "QUARRY_AMQP_EPMD_PORT": str(epmd),
+           "QUARRY_INTAKE_RESCAN_SECONDS": "1"}
     env.update(IDENTITY_STACK_LIMITS)
     try:
         with private_stack(env, prefix="quarry-e2e-identity-") as st:
             st.issuers = issuers
+            st.amqp_port = amqp
             yield st
     finally:
         issuers.close()
