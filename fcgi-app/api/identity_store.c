@@ -5,6 +5,7 @@
 
 #include "api/user_store.h"
 #include "common/password.h"
+#include "common/store.h"
 
 enum db_status identity_create(struct db *db, const char *iss, const char *subject,
                                const char *email, const char *issuer_name, struct user *out)
@@ -63,51 +64,28 @@ enum db_status identity_link(struct db *db, const char *iss, const char *subject
                    DB_PARAMS(P_STR(user_id), P_STR(now), P_STR(iss), P_STR(subject)), NULL);
 }
 
-static json_object *time_or_null(const char *db_time)
-{
-    char iso[ISO_TIME_LEN + 1];
-    if (db_time == NULL || !time_db_to_iso(db_time, iso))
-        return NULL;
-    return json_object_new_string(iso);
-}
-
 static int take_identity(void *ctx, const struct db_row *row)
 {
     json_object *o = json_object_new_object();
     const char *names[] = {"issuer", "subject", "user_id", "email"};
     for (int i = 0; i < 4; i++)
-        json_object_object_add(o, names[i],
-                               row->values[i] ? json_object_new_string(row->values[i]) : NULL);
-    json_object_object_add(o, "created_at", time_or_null(row->values[4]));
-    json_object_object_add(o, "linked_at", time_or_null(row->values[5]));
+        json_object_object_add(o, names[i], store_text_json(row->values[i]));
+    json_object_object_add(o, "created_at", store_time_json(row->values[4]));
+    json_object_object_add(o, "linked_at", store_time_json(row->values[5]));
     json_object_array_add(ctx, o);
     return 0;
 }
 
-#define IDENTITY_COLUMNS "issuer, subject, user_id, email, created_at, linked_at"
-
 enum db_status identity_list(struct db *db, const char *user_id, long long skip, long long limit,
                              json_object **page, long long *total)
 {
-    enum db_status st;
     *page = json_object_new_array();
-    /* Two fixed statements rather than SQL assembled at run time. */
-    if (user_id != NULL) {
-        st = db_query_int(db, "SELECT COUNT(*) FROM external_identities WHERE user_id = ?",
-                          DB_PARAMS(P_STR(user_id)), total);
-        if (st == DB_OK)
-            st = db_query(db,
-                          "SELECT " IDENTITY_COLUMNS " FROM external_identities WHERE user_id = ?"
-                          " ORDER BY created_at DESC, issuer, subject LIMIT ? OFFSET ?",
-                          DB_PARAMS(P_STR(user_id), P_INT(limit), P_INT(skip)), take_identity,
-                          *page);
-        return st;
-    }
-    st = db_query_int(db, "SELECT COUNT(*) FROM external_identities", DB_NO_PARAMS, total);
-    if (st == DB_OK)
-        st = db_query(db,
-                      "SELECT " IDENTITY_COLUMNS " FROM external_identities"
+    /* One fixed statement for both: a NULL user_id matches every identity. */
+    return store_page(db,
+                      "SELECT COUNT(*) FROM external_identities WHERE ? IS NULL OR user_id = ?",
+                      "SELECT issuer, subject, user_id, email, created_at, linked_at"
+                      " FROM external_identities WHERE ? IS NULL OR user_id = ?"
                       " ORDER BY created_at DESC, issuer, subject LIMIT ? OFFSET ?",
-                      DB_PARAMS(P_INT(limit), P_INT(skip)), take_identity, *page);
-    return st;
+                      DB_PARAMS(P_STR(user_id), P_STR(user_id)), skip, limit, take_identity,
+                      *page, total);
 }

@@ -5,16 +5,12 @@
 
 #include "api/user_store.h"
 #include "common/password.h"
+#include "common/store.h"
 
 #define SERVICE_COLUMNS                                                                            \
     "s.id, s.client_id, c.krn, s.user_id, s.name, s.secret_hash, s.created_by, s.created_at,"     \
     " s.revoked_at"
 #define SERVICE_FROM " FROM service_accounts s JOIN clients c ON c.id = s.client_id"
-
-static void copy(char *dst, size_t len, const char *src)
-{
-    snprintf(dst, len, "%s", src ? src : "");
-}
 
 static void iso_or_empty(const char *db_time, char *out)
 {
@@ -24,13 +20,13 @@ static void iso_or_empty(const char *db_time, char *out)
 
 static void account_from_row(struct service_account *sa, const struct db_row *row)
 {
-    copy(sa->id, sizeof(sa->id), row->values[0]);
-    copy(sa->client_id, sizeof(sa->client_id), row->values[1]);
-    copy(sa->krn, sizeof(sa->krn), row->values[2]);
-    copy(sa->user_id, sizeof(sa->user_id), row->values[3]);
-    copy(sa->name, sizeof(sa->name), row->values[4]);
-    copy(sa->secret_hash, sizeof(sa->secret_hash), row->values[5]);
-    copy(sa->created_by, sizeof(sa->created_by), row->values[6]);
+    db_row_copy(row, 0, sa->id, sizeof(sa->id));
+    db_row_copy(row, 1, sa->client_id, sizeof(sa->client_id));
+    db_row_copy(row, 2, sa->krn, sizeof(sa->krn));
+    db_row_copy(row, 3, sa->user_id, sizeof(sa->user_id));
+    db_row_copy(row, 4, sa->name, sizeof(sa->name));
+    db_row_copy(row, 5, sa->secret_hash, sizeof(sa->secret_hash));
+    db_row_copy(row, 6, sa->created_by, sizeof(sa->created_by));
     iso_or_empty(row->values[7], sa->created_at);
     iso_or_empty(row->values[8], sa->revoked_at);
 }
@@ -126,15 +122,10 @@ enum db_status service_account_list(struct db *db, const char *client_id, long l
 {
     struct account_rows r = {NULL, json_object_new_array(), false};
     *page = r.array;
-    enum db_status st = db_query_int(
-        db, "SELECT COUNT(*) FROM service_accounts WHERE client_id = ?",
-        DB_PARAMS(P_STR(client_id)), total);
-    if (st == DB_OK)
-        st = db_query(db,
+    return store_page(db, "SELECT COUNT(*) FROM service_accounts WHERE client_id = ?",
                       "SELECT " SERVICE_COLUMNS SERVICE_FROM " WHERE s.client_id = ?"
                       " ORDER BY s.created_at, s.id LIMIT ? OFFSET ?",
-                      DB_PARAMS(P_STR(client_id), P_INT(limit), P_INT(skip)), take_account, &r);
-    return st;
+                      DB_PARAMS(P_STR(client_id)), skip, limit, take_account, &r, total);
 }
 
 json_object *service_account_to_json(const struct service_account *sa)

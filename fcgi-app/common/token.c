@@ -10,17 +10,20 @@
 #include <stdio.h>
 #include <string.h>
 
-char *token_issue(const unsigned char key[SECRET_KEY_BYTES], const char *user_id,
-                  const char *email, long long now, long long ttl_seconds)
+/* An HS256 token of the given type for sub, with one more claim (name,
+ * value); free() the result. NULL on failure. */
+static char *token_sign(const unsigned char key[SECRET_KEY_BYTES], const char *type,
+                        const char *sub, const char *name, const char *value, long long now,
+                        long long ttl_seconds)
 {
     jwt_t *jwt = NULL;
     char *out = NULL;
     if (jwt_new(&jwt) != 0)
         return NULL;
-    if (jwt_add_grant(jwt, "sub", user_id) != 0 || jwt_add_grant(jwt, "email", email) != 0 ||
+    if (jwt_add_grant(jwt, "sub", sub) != 0 || jwt_add_grant(jwt, name, value) != 0 ||
         jwt_add_grant_int(jwt, "iat", (long)now) != 0 ||
         jwt_add_grant_int(jwt, "exp", (long)(now + ttl_seconds)) != 0 ||
-        jwt_add_grant(jwt, "type", "access") != 0 ||
+        jwt_add_grant(jwt, "type", type) != 0 ||
         jwt_set_alg(jwt, JWT_ALG_HS256, key, SECRET_KEY_BYTES) != 0)
         goto out;
     out = jwt_encode_str(jwt);
@@ -29,23 +32,16 @@ out:
     return out;
 }
 
+char *token_issue(const unsigned char key[SECRET_KEY_BYTES], const char *user_id,
+                  const char *email, long long now, long long ttl_seconds)
+{
+    return token_sign(key, "access", user_id, "email", email, now, ttl_seconds);
+}
+
 char *token_issue_service(const unsigned char key[SECRET_KEY_BYTES], const char *account_id,
                           const char *client_id, long long now, long long ttl_seconds)
 {
-    jwt_t *jwt = NULL;
-    char *out = NULL;
-    if (jwt_new(&jwt) != 0)
-        return NULL;
-    if (jwt_add_grant(jwt, "sub", account_id) != 0 || jwt_add_grant(jwt, "client", client_id) != 0 ||
-        jwt_add_grant_int(jwt, "iat", (long)now) != 0 ||
-        jwt_add_grant_int(jwt, "exp", (long)(now + ttl_seconds)) != 0 ||
-        jwt_add_grant(jwt, "type", "service") != 0 ||
-        jwt_set_alg(jwt, JWT_ALG_HS256, key, SECRET_KEY_BYTES) != 0)
-        goto out;
-    out = jwt_encode_str(jwt);
-out:
-    jwt_free(jwt);
-    return out;
+    return token_sign(key, "service", account_id, "client", client_id, now, ttl_seconds);
 }
 
 #define TOKEN_MAX_LEN 8192

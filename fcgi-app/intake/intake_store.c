@@ -6,11 +6,6 @@
 
 #define FORGET_BATCH 10000
 
-static void copy_column(const struct db_row *row, int i, char *dst, size_t len)
-{
-    snprintf(dst, len, "%s", row->values[i] ? row->values[i] : "");
-}
-
 struct client_rows {
     struct intake_client *list;
     int n, cap;
@@ -31,8 +26,8 @@ static int take_client(void *ctx, const struct db_row *row)
         r->cap = cap;
     }
     struct intake_client *c = &r->list[r->n++];
-    copy_column(row, 0, c->id, sizeof(c->id));
-    copy_column(row, 1, c->krn, sizeof(c->krn));
+    db_row_copy(row, 0, c->id, sizeof(c->id));
+    db_row_copy(row, 1, c->krn, sizeof(c->krn));
     return 0;
 }
 
@@ -62,7 +57,7 @@ struct one_text {
 static int take_text(void *ctx, const struct db_row *row)
 {
     struct one_text *t = ctx;
-    copy_column(row, 0, t->dst, t->len);
+    db_row_copy(row, 0, t->dst, t->len);
     t->found = true;
     return 1;
 }
