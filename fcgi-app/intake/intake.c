@@ -67,6 +67,36 @@ static json_object *parse_body(const struct delivery *d, struct intake_outcome *
     return obj;
 }
 
+/* The members a batch has looked up: a batch usually comes from few
+ * reporters, so most messages need no query for theirs. */
+#define MEMBERS_CACHED 16
+struct member_cache {
+    struct {
+        const struct intake_client *client;
+        char email[256], user_id[UUID_LEN + 1];
+    } seen[MEMBERS_CACHED];
+    int n;
+};
+
+static enum db_status member_of(struct db *db, struct member_cache *cache,
+                                const struct intake_client *client, const char *email,
+                                char user_id[UUID_LEN + 1])
+{
+    for (int i = 0; i < cache->n; i++)
+        if (cache->seen[i].client == client && strcmp(cache->seen[i].email, email) == 0) {
+            memcpy(user_id, cache->seen[i].user_id, UUID_LEN + 1);
+            return DB_OK;
+        }
+    enum db_status st = intake_member(db, client->id, email, user_id);
+    if (st == DB_OK && cache->n < MEMBERS_CACHED) {
+        cache->seen[cache->n].client = client;
+        snprintf(cache->seen[cache->n].email, sizeof(cache->seen[0].email), "%s", email);
+        memcpy(cache->seen[cache->n].user_id, user_id, UUID_LEN + 1);
+        cache->n++;
+    }
+    return st;
+}
+
 static void lower(char *s)
 {
     for (; *s; s++)
@@ -75,9 +105,13 @@ static void lower(char *s)
 }
 
 /* One delivery inside the batch's transaction. DB errors are returned;
- * everything the message itself decides goes to *o. */
+ * everything the message itself decides goes to *o. A message the broker
+ * has not delivered before is looked up in intake_messages only when
+ * check_all: the unique key there still stops a second copy (the batch is
+ * then rolled back and tried again with check_all). */
 static enum db_status apply_one(struct db *db, struct arena *a, const struct config *cfg,
-                                const struct intake_client *client, const struct delivery *d,
+                                struct member_cache *members, const struct intake_client *client,
+                                const struct delivery *d, bool check_all,
                                 struct intake_outcome *o, struct intake_stats *stats)
 {
     struct progress_post post = {0};
@@ -106,7 +140,7 @@ static enum db_status apply_one(struct db *db, struct arena *a, const struct con
              extra.client_krn, client->krn);
         goto out;
     }
-    if (d->message_id[0] != '\0') {
+    if (d->message_id[0] != '\0' && (d->redelivered || check_all)) {
         bool seen = false;
         st = intake_seen(db, client->id, d->message_id, &seen);
         if (st != DB_OK || seen) {
@@ -116,7 +150,7 @@ static enum db_status apply_one(struct db *db, struct arena *a, const struct con
     }
     snprintf(email, sizeof(email), "%s", extra.email);
     lower(email);
-    st = intake_member(db, client->id, email, user_id);
+    st = member_of(db, members, client, email, user_id);
     if (st == DB_NO_ROW) {
         st = DB_OK;
         dead(o, REASON_UNAUTHORISED, "%.100s is not a member of %.100s", email, client->krn);
@@ -178,11 +212,12 @@ enum db_status intake_apply_batch(struct db *db, struct arena *a, const struct c
         struct intake_stats before = *stats;
         if (attempt > 0)
             stats->retries++;
+        struct member_cache members = {.n = 0};
         st = progress_begin(db);
         for (int i = 0; st == DB_OK && i < n; i++) {
             const struct delivery *d = &deliveries[i];
             const struct intake_client *c = d->queue >= 0 ? &clients[d->queue] : NULL;
-            st = apply_one(db, a, cfg, c, d, &outcomes[i], stats);
+            st = apply_one(db, a, cfg, &members, c, d, attempt > 0, &outcomes[i], stats);
         }
         if (st == DB_OK)
             st = db_commit(db);
