@@ -37,21 +37,44 @@ def window_start(window):
         time.sleep(0.05)
 
 
+def in_one_window(attempt, tries=4):
+    """Runs attempt() (which returns the X-RateLimit-Reset values it saw, or
+    None when it must not be retried) until all its requests fell into one
+    window: a busy machine may be slow enough to cross a window's end."""
+    for _ in range(tries):
+        resets = attempt()
+        if resets is None or len(set(resets)) == 1:
+            return
+    raise AssertionError("requests never fitted in one window")
+
+
 def test_status_polls_are_limited_per_upload_and_recover(api):
     user = api.register_and_login()
     job, other = new_job(api, user["token"]), new_job(api, user["token"])
-    window_start(POLL_WINDOW)
-    for i in range(POLLS):
-        status, headers, _ = api.api("GET", "/status/%s" % job["id"], token=user["token"])
-        assert status == 200
-        assert headers["X-RateLimit-Limit"] == str(POLLS)
-        assert headers["X-RateLimit-Remaining"] == str(POLLS - i - 1)
-        assert int(headers["X-RateLimit-Reset"]) > time.time() - 1
-    status, headers, body = api.api("GET", "/status/%s" % job["id"], token=user["token"])
-    assert status == 429
-    assert_error_shape(body, "RATE_LIMITED")
+    seen = {}
+
+    def attempt():
+        window_start(POLL_WINDOW)
+        resets = []
+        for i in range(POLLS):
+            status, headers, _ = api.api("GET", "/status/%s" % job["id"], token=user["token"])
+            resets.append(headers["X-RateLimit-Reset"])
+            if status != 200 or len(set(resets)) > 1:
+                return resets + ["crossed"]
+            assert headers["X-RateLimit-Limit"] == str(POLLS)
+            assert headers["X-RateLimit-Remaining"] == str(POLLS - i - 1)
+        status, headers, body = api.api("GET", "/status/%s" % job["id"], token=user["token"])
+        resets.append(headers["X-RateLimit-Reset"])
+        seen.update(status=status, headers=headers, body=body)
+        return resets
+
+    in_one_window(attempt)
+    assert seen["status"] == 429
+    assert_error_shape(seen["body"], "RATE_LIMITED")
+    headers = seen["headers"]
     assert 1 <= int(headers["Retry-After"]) <= POLL_WINDOW
     assert headers["X-RateLimit-Remaining"] == "0"
+    assert int(headers["X-RateLimit-Reset"]) > time.time() - 1
     # Another upload of the same user has its own count.
     assert api.api("GET", "/status/%s" % other["id"], token=user["token"])[0] == 200
     time.sleep(int(headers["Retry-After"]) + 0.2)
@@ -59,36 +82,58 @@ def test_status_polls_are_limited_per_upload_and_recover(api):
 
 
 def test_limits_are_exact_across_workers(api):
+    """Concurrent polls spread over every worker: in each window exactly the
+    limit passes when more came, never more (grouped by the window each
+    answer names, so a slow machine crossing a window changes nothing)."""
     user = api.register_and_login()
     job = new_job(api, user["token"])
     window_start(POLL_WINDOW)
 
     def poll(_):
-        return api.api("GET", "/status/%s" % job["id"], token=user["token"])[0]
+        status, headers, _ = api.api("GET", "/status/%s" % job["id"], token=user["token"])
+        return status, headers["X-RateLimit-Reset"]
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
-        codes = list(pool.map(poll, range(4 * POLLS)))
-    assert codes.count(200) == POLLS, codes
-    assert codes.count(429) == 3 * POLLS, codes
+        answers = list(pool.map(poll, range(4 * POLLS)))
+    windows = {}
+    for status, reset in answers:
+        windows.setdefault(reset, []).append(status)
+    assert all(set(codes) <= {200, 429} for codes in windows.values()), answers
+    for codes in windows.values():
+        assert codes.count(200) <= POLLS, answers
+        if 429 in codes:
+            assert codes.count(200) == POLLS, answers
+    assert sum(codes.count(429) for codes in windows.values()) > 0
 
 
 def test_uploads_are_limited_per_user(api):
     user, other = api.register_and_login(), api.register_and_login()
-    jobs = [new_job(api, user["token"]) for _ in range(UPLOADS + 1)]
-    window_start(UPLOAD_WINDOW)
-    for job in jobs[:UPLOADS]:
-        status, _, body = api.api("POST", "/jobs/%s/upload-url" % job["id"], json={},
-                                  token=user["token"])
-        assert status == 200, body
-    status, headers, body = api.api("POST", "/jobs/%s/upload-url" % jobs[-1]["id"], json={},
-                                    token=user["token"])
-    assert status == 429
-    assert_error_shape(body, "RATE_LIMITED")
+    seen = {}
+
+    def attempt():
+        jobs = [new_job(api, user["token"]) for _ in range(UPLOADS + 1)]
+        window_start(UPLOAD_WINDOW)
+        resets = []
+        for job in jobs[:UPLOADS]:
+            status, headers, body = api.api("POST", "/jobs/%s/upload-url" % job["id"], json={},
+                                            token=user["token"])
+            resets.append(headers["X-RateLimit-Reset"])
+            if status != 200:
+                return resets + ["crossed"]
+        status, headers, body = api.api("POST", "/jobs/%s/upload-url" % jobs[-1]["id"],
+                                        json={}, token=user["token"])
+        resets.append(headers["X-RateLimit-Reset"])
+        seen.update(status=status, headers=headers, body=body, last=jobs[-1])
+        return resets
+
+    in_one_window(attempt)
+    assert seen["status"] == 429
+    assert_error_shape(seen["body"], "RATE_LIMITED")
     # Limits are per user.
     mine = new_job(api, other["token"])
     assert api.api("POST", "/jobs/%s/upload-url" % mine["id"], json={},
                    token=other["token"])[0] == 200
-    time.sleep(int(headers["Retry-After"]) + 0.2)
-    status, _, body = api.api("POST", "/jobs/%s/upload-url" % jobs[-1]["id"], json={},
+    time.sleep(int(seen["headers"]["Retry-After"]) + 0.2)
+    status, _, body = api.api("POST", "/jobs/%s/upload-url" % seen["last"]["id"], json={},
                               token=user["token"])
     assert status == 200, body
