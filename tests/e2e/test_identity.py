@@ -13,9 +13,8 @@ import uuid
 
 import pytest
 
-from conftest import wait_for
 from issuer_keys import REFRESH_SECONDS, pem_public
-from quarry_client import assert_error_shape, unique_email
+from quarry_client import assert_error_shape, unique_email, wait_for
 
 ADMIN_PASSWORD = "admin-password-123"
 STEPS = [{"type": "filter", "params": {"column": "city", "operator": "eq", "value": "NY"}}]

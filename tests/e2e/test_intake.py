@@ -19,8 +19,7 @@ import uuid
 import pika
 import pytest
 
-from conftest import wait_for
-from quarry_client import unique_email
+from quarry_client import unique_email, wait_for
 
 ADMIN_PASSWORD = "admin-password-123"
 PREFIX = "quarry.progress."
