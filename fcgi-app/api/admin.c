@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "api/user_store.h"
-#include "api/validate.h"
+#include "common/validate.h"
 #include "common/config.h"
 #include "common/db.h"
 #include "common/log.h"

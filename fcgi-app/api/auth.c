@@ -7,7 +7,7 @@
 #include "api/handlers.h"
 #include "api/response.h"
 #include "api/user_store.h"
-#include "api/validate.h"
+#include "common/validate.h"
 #include "common/log.h"
 #include "common/password.h"
 #include "common/token.h"
@@ -118,7 +118,7 @@ void auth_login(struct request *req)
     }
     /* The same work and the same answer whether or not the user exists. */
     bool ok;
-    if (st == DB_NO_ROW) {
+    if (st == DB_NO_ROW || strcmp(found.password_hash, PASSWORD_NONE) == 0) {
         password_verify_dummy(password);
         ok = false;
     } else {

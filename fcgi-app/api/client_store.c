@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "api/request.h"
-#include "api/store.h"
+#include "common/store.h"
 
 #define KRN_PART_MAX 64
 

@@ -7,7 +7,7 @@
 #include "api/handlers.h"
 #include "api/response.h"
 #include "api/user_store.h"
-#include "api/validate.h"
+#include "common/validate.h"
 #include "common/log.h"
 
 #define ROLE_MAX 32
@@ -24,6 +24,14 @@ int client_load_member(struct request *req, struct client *c)
     }
     if (respond_unless_ok(req, st) != 0)
         return -1;
+    /* A service account acts in its own client only, as no member. */
+    if (req->is_service) {
+        if (strcmp(c->id, req->service_client_id) == 0)
+            return 0;
+        respond_error(req, 403, "FORBIDDEN", "This service account belongs to another client",
+                      NULL);
+        return -1;
+    }
     if (!req->user.is_superuser && c->role[0] == '\0') {
         respond_error(req, 403, "FORBIDDEN", "Not a member of this client", NULL);
         return -1;

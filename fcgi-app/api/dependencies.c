@@ -9,7 +9,7 @@
 #include "api/dependency_store.h"
 #include "api/envelope.h"
 #include "api/handlers.h"
-#include "api/store.h"
+#include "common/store.h"
 #include "api/pipeline_store.h"
 #include "api/response.h"
 #include "common/log.h"

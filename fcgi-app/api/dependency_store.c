@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-#include "api/store.h"
+#include "common/store.h"
 #include "common/pipeline_queue.h"
 
 /* At most this many edges (and pipelines) of one user are looked at. */

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/store.h"
+#include "common/store.h"
 
 #define ERROR_COLUMNS                                                                              \
     "id, execution_id, pipeline_id, user_id, error_type, error_severity, error_code,"            \

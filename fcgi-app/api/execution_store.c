@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/store.h"
+#include "common/store.h"
 #include "common/ids.h"
 
 #define EXECUTION_COLUMNS                                                                          \

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "api/request.h"
-#include "api/store.h"
+#include "common/store.h"
 #include "common/ids.h"
 
 #define FILE_COLUMNS                                                                               \

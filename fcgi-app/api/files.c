@@ -12,11 +12,12 @@
 
 #include "api/file_store.h"
 #include "api/handlers.h"
+#include "api/limits.h"
 #include "api/job_store.h"
 #include "api/multipart.h"
 #include "api/objects.h"
 #include "api/response.h"
-#include "api/validate.h"
+#include "common/validate.h"
 #include "common/log.h"
 #include "common/signing.h"
 #include "common/wake.h"
@@ -182,6 +183,8 @@ void files_upload(struct request *req)
         respond_error(req, 400, "INVALID_MULTIPART", "The request has no body", "file");
         return;
     }
+    if (rate_limit_take(req, LIMIT_UPLOADS) != 0)
+        return;
     /* Refused before reading a byte; nginx's own cap normally answers first. */
     if (body.left > cfg->upload_max_bytes + MULTIPART_OVERHEAD) {
         respond_error(req, 413, "PAYLOAD_TOO_LARGE", "The file is larger than allowed", "file");

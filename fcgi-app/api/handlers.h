@@ -117,6 +117,14 @@ int dataset_load_own(struct request *req, const char *id, struct dataset_row *d)
 void hudi_table_create(struct request *req);
 void hudi_tables(struct request *req);
 void hudi_table_get(struct request *req);
+/* service_accounts.c: worker programs of a client, the client-credentials grant */
+void service_accounts_create(struct request *req);
+void service_accounts_list(struct request *req);
+void service_accounts_revoke(struct request *req);
+void auth_token(struct request *req);
+/* identities.c: subjects of external issuers */
+void identities_list(struct request *req);
+void identities_link(struct request *req);
 /* ops.c */
 void ops_metrics(struct request *req);
 void ops_system_status(struct request *req);
@@ -150,7 +158,8 @@ int execution_load_own(struct request *req, const char *id, struct execution *e)
 /* Shared by clients.c and progress.c. */
 struct client;
 /* Loads the client named by the path's {krn} if the caller is a member (or an
- * admin); otherwise answers 404 CLIENT_NOT_FOUND / 403 and returns -1. */
+ * admin, or a service account of that client); otherwise answers 404
+ * CLIENT_NOT_FOUND / 403 and returns -1. */
 int client_load_member(struct request *req, struct client *c);
 
 #endif

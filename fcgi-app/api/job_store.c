@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "api/request.h"
-#include "api/store.h"
+#include "common/store.h"
 #include "common/ids.h"
 #include "common/job_queue.h"
 

@@ -5,10 +5,11 @@
 #include <time.h>
 
 #include "api/handlers.h"
+#include "api/limits.h"
 #include "api/job_store.h"
 #include "api/objects.h"
 #include "api/response.h"
-#include "api/validate.h"
+#include "common/validate.h"
 #include "common/log.h"
 #include "common/signing.h"
 #include "common/wake.h"
@@ -207,6 +208,8 @@ void jobs_upload_url(struct request *req)
         respond_error(req, 400, "INVALID_STATE", "Job is not waiting for an upload", NULL);
         return;
     }
+    if (rate_limit_take(req, LIMIT_UPLOADS) != 0)
+        return;
     long long now_ms = time_now_ms(), expires = now_ms / 1000 + req->app->cfg.url_ttl_seconds;
     signing_sanitize_name(job.file_name, safe, sizeof(safe));
     const char *key = arena_printf(req->arena, "input/%s/%s", job.id, safe);

@@ -18,8 +18,11 @@ libquarry_api_a_SOURCES = \
 	fcgi-app/api/files.c \
 	fcgi-app/api/handlers.h \
 	fcgi-app/api/health.c \
+	fcgi-app/api/identities.c \
+	fcgi-app/api/identity_store.c fcgi-app/api/identity_store.h \
 	fcgi-app/api/job_store.c fcgi-app/api/job_store.h \
 	fcgi-app/api/jobs.c \
+	fcgi-app/api/limits.c fcgi-app/api/limits.h \
 	fcgi-app/api/load_jobs.c \
 	fcgi-app/api/metrics.c fcgi-app/api/metrics.h \
 	fcgi-app/api/multipart.c fcgi-app/api/multipart.h \
@@ -31,7 +34,6 @@ libquarry_api_a_SOURCES = \
 	fcgi-app/api/pipelines.c \
 	fcgi-app/api/progress.c \
 	fcgi-app/api/query.c \
-	fcgi-app/api/progress_store.c fcgi-app/api/progress_store.h \
 	fcgi-app/api/quality.c \
 	fcgi-app/api/quality_store.c fcgi-app/api/quality_store.h \
 	fcgi-app/api/sources.c \
@@ -41,10 +43,10 @@ libquarry_api_a_SOURCES = \
 	fcgi-app/api/response.c fcgi-app/api/response.h \
 	fcgi-app/api/router.c fcgi-app/api/router.h \
 	fcgi-app/api/routes.c fcgi-app/api/routes.h \
+	fcgi-app/api/service_accounts.c \
+	fcgi-app/api/service_store.c fcgi-app/api/service_store.h \
 	fcgi-app/api/session.c fcgi-app/api/session.h \
-	fcgi-app/api/store.c fcgi-app/api/store.h \
-	fcgi-app/api/user_store.c fcgi-app/api/user_store.h \
-	fcgi-app/api/validate.c fcgi-app/api/validate.h
+	fcgi-app/api/user_store.c fcgi-app/api/user_store.h
 
 bin_PROGRAMS += quarry-api
 quarry_api_SOURCES = fcgi-app/api/main.c

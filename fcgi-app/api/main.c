@@ -57,9 +57,15 @@ static void dispatch(struct request *req)
         respond_error(req, 404, "NOT_FOUND", "Not found", NULL);
         return;
     }
-    if (route->access == ROUTE_USER || route->access == ROUTE_ADMIN) {
+    if (route->access == ROUTE_USER || route->access == ROUTE_ADMIN ||
+        route->access == ROUTE_WORKER) {
         if (session_authenticate(req) != 0)
             return;
+        if (req->is_service && route->access != ROUTE_WORKER) {
+            respond_error(req, 403, "FORBIDDEN",
+                          "A service account may only report and read progress", NULL);
+            return;
+        }
         if (route->access == ROUTE_ADMIN && !req->user.is_superuser) {
             respond_error(req, 403, "FORBIDDEN", "Administrator rights are required", NULL);
             return;
@@ -156,6 +162,12 @@ int main(int argc, char **argv)
     }
     app.db = db_open(&app.cfg);
     app.tokens = token_cache_new(TOKEN_CACHE_SLOTS);
+    if (issuers_load(app.cfg.issuers_file, &app.issuers, err, sizeof(err)) != 0) {
+        log_error("issuers: %s", err);
+        return 1;
+    }
+    app.verifier = (struct token_verifier){app.cfg.jwt_key, app.tokens, &app.issuers,
+                                           app.cfg.token_leeway_seconds};
     app.started_ms = time_now_ms();
     if (app.db == NULL || FCGX_Init() != 0) {
         log_error("cannot initialise");
@@ -182,6 +194,7 @@ int main(int argc, char **argv)
     arena_free(&arena);
     db_close(app.db);
     token_cache_free(app.tokens);
+    issuers_free(&app.issuers);
     mysql_library_end();
     return 0;
 }

@@ -108,6 +108,23 @@ static void write_dispatcher_gauge(FILE *out, const char *name, const char *help
     }
 }
 
+/* quarry-intake's counters on this host (it writes them to run_dir after
+ * each batch; intake/intake.c), when it runs here. */
+static void copy_intake_metrics(FILE *out, const char *run_dir)
+{
+    char path[600], buf[8192];
+    snprintf(path, sizeof(path), "%s/intake.prom", run_dir);
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return;
+    size_t n, total = 0;
+    while ((n = fread(buf, 1, sizeof(buf), f)) > 0 && total < (64u << 10)) {
+        fwrite(buf, 1, n, out);
+        total += n;
+    }
+    fclose(f);
+}
+
 void ops_metrics(struct request *req)
 {
     struct snapshot s;
@@ -147,6 +164,7 @@ void ops_metrics(struct request *req)
         write_dispatcher_gauge(out, "quarry_dispatcher_running_jobs",
                                "Jobs each dispatcher runs.", &s, false);
     }
+    copy_intake_metrics(out, req->app->cfg.run_dir);
     fputs("# HELP quarry_build_info The running version.\n# TYPE quarry_build_info gauge\n", out);
     fprintf(out, "quarry_build_info{version=\"%s\"} 1\n", PACKAGE_VERSION);
     if (fclose(out) != 0 || text == NULL) {

@@ -10,7 +10,7 @@
 #include "api/error_store.h"
 #include "api/execution_store.h"
 #include "api/handlers.h"
-#include "api/store.h"
+#include "common/store.h"
 #include "api/response.h"
 #include "common/log.h"
 

@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-#include "api/store.h"
+#include "common/store.h"
 #include "common/ids.h"
 
 #define PIPELINE_COLUMNS                                                                           \

@@ -8,11 +8,11 @@
 
 #include "api/file_store.h"
 #include "api/handlers.h"
-#include "api/store.h"
+#include "common/store.h"
 #include "api/pipeline_rules.h"
 #include "api/pipeline_store.h"
 #include "api/response.h"
-#include "api/validate.h"
+#include "common/validate.h"
 #include "common/log.h"
 #include "common/schedule.h"
 #include "common/wake.h"

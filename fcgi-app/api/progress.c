@@ -6,99 +6,24 @@
 
 #include "api/client_store.h"
 #include "api/handlers.h"
-#include "api/progress_store.h"
+#include "api/limits.h"
+#include "common/progress_post.h"
+#include "common/progress_store.h"
 #include "api/response.h"
 #include "api/user_store.h"
-#include "api/validate.h"
+#include "common/validate.h"
 #include "common/log.h"
 
-#define COUNT_MAX 1000000000000000LL /* 10^15: sums stay far from overflow */
-#define MESSAGES_PER_POST 10000
-#define MESSAGE_MAX 4096
-
-enum { POST_FILENAME, POST_COUNTS, POST_TOTAL, POST_IS_LAST, POST_ERRORS, POST_WARNINGS,
-       POST__MAX };
-static const struct field_spec post_fields[POST__MAX] = {
-    [POST_FILENAME] = {"filename", FIELD_STRING, true, 1, 512},
-    [POST_COUNTS] = {"counts", FIELD_OBJECT, true, 0, 0},
-    [POST_TOTAL] = {"total", FIELD_INT, false, 0, COUNT_MAX},
-    [POST_IS_LAST] = {"isLast", FIELD_BOOL, false, 0, 0},
-    [POST_ERRORS] = {"errors", FIELD_ARRAY, false, 0, MESSAGES_PER_POST},
-    [POST_WARNINGS] = {"warnings", FIELD_ARRAY, false, 0, MESSAGES_PER_POST},
-};
-
-enum { COUNT_DONE, COUNT_WARN, COUNT_FAILED, COUNT__MAX };
-static const struct field_spec count_fields[COUNT__MAX] = {
-    [COUNT_DONE] = {"done", FIELD_INT, false, 0, COUNT_MAX},
-    [COUNT_WARN] = {"warn", FIELD_INT, false, 0, COUNT_MAX},
-    [COUNT_FAILED] = {"failed", FIELD_INT, false, 0, COUNT_MAX},
-};
-
-/* An item of errors or warnings: {line?, message}, or a bare message string. */
-enum { MESSAGE_LINE, MESSAGE_TEXT, MESSAGE__MAX };
-static const struct field_spec message_fields[MESSAGE__MAX] = {
-    [MESSAGE_LINE] = {"line", FIELD_INT, false, 0, COUNT_MAX},
-    [MESSAGE_TEXT] = {"message", FIELD_STRING, true, 1, MESSAGE_MAX},
-};
-
-static long long int_or_zero(json_object *v)
+/* Validates the body into post (its strings borrowed from body) and extra;
+ * -1 after answering 422 naming the field. */
+static int read_post(struct request *req, json_object *body, struct progress_post *post,
+                     struct progress_post_extra *extra)
 {
-    return v != NULL ? json_object_get_int64(v) : 0;
-}
-
-/* Reads the items of errors or warnings (array may be NULL) into an array in
- * the arena (*out; the texts stay borrowed from array). -1 after answering 422. */
-static int read_messages(struct request *req, json_object *array, const char *name,
-                         const struct progress_message **out, int *n)
-{
-    *out = NULL;
-    *n = 0;
-    if (array == NULL)
+    struct progress_post_error err;
+    if (progress_post_read(body, req->arena, post, extra, &err) == 0)
         return 0;
-    size_t len = json_object_array_length(array);
-    struct progress_message *m = arena_alloc(req->arena, (len ? len : 1) * sizeof(*m));
-    for (size_t i = 0; i < len; i++) {
-        json_object *item = json_object_array_get_idx(array, i), *v[MESSAGE__MAX] = {NULL};
-        const char *path = arena_printf(req->arena, "%s[%zu]", name, i);
-        if (json_object_is_type(item, json_type_string)) {
-            if (request_value(req, item, path, &message_fields[MESSAGE_TEXT]) != 0)
-                return -1;
-            v[MESSAGE_TEXT] = item;
-        } else if (!json_object_is_type(item, json_type_object)) {
-            respond_invalid(req, path,
-                            arena_printf(req->arena, "%s items must be objects {line, message}",
-                                         name));
-            return -1;
-        } else if (request_fields_at(req, item, path, message_fields, MESSAGE__MAX, v) != 0) {
-            return -1;
-        }
-        m[i].has_line = v[MESSAGE_LINE] != NULL;
-        m[i].line = int_or_zero(v[MESSAGE_LINE]);
-        m[i].message = json_object_get_string(v[MESSAGE_TEXT]);
-    }
-    *out = m;
-    *n = (int)len;
-    return 0;
-}
-
-/* Validates the body into post (its strings borrowed from body); -1 after answering 422. */
-static int read_post(struct request *req, json_object *body, struct progress_post *post)
-{
-    json_object *v[POST__MAX], *c[COUNT__MAX];
-    if (request_fields(req, body, post_fields, POST__MAX, v) != 0 ||
-        request_fields_at(req, v[POST_COUNTS], "counts", count_fields, COUNT__MAX, c) != 0)
-        return -1;
-    post->filename = json_object_get_string(v[POST_FILENAME]);
-    post->done = int_or_zero(c[COUNT_DONE]);
-    post->warn = int_or_zero(c[COUNT_WARN]);
-    post->failed = int_or_zero(c[COUNT_FAILED]);
-    post->has_total = v[POST_TOTAL] != NULL;
-    post->total = int_or_zero(v[POST_TOTAL]);
-    post->is_last = v[POST_IS_LAST] ? json_object_get_boolean(v[POST_IS_LAST]) : false;
-    if (read_messages(req, v[POST_ERRORS], "errors", &post->errors, &post->nerrors) != 0 ||
-        read_messages(req, v[POST_WARNINGS], "warnings", &post->warnings, &post->nwarnings) != 0)
-        return -1;
-    return 0;
+    respond_invalid(req, err.field, err.message);
+    return -1;
 }
 
 static json_object *record_json(const struct progress_record *r, const char *krn,
@@ -110,6 +35,41 @@ static json_object *record_json(const struct progress_record *r, const char *krn
     return o;
 }
 
+/* Who a post is for: the caller, or the member a service account names by
+ * email (Pebbles' workers report for the member whose file they process).
+ * A user may name only themselves. -1 after answering 403. */
+static int reporter(struct request *req, const struct client *c, const char *email,
+                    const char **user_id)
+{
+    struct user u;
+    struct client membership;
+    *user_id = req->user.id;
+    if (email == NULL)
+        return 0;
+    char *lower = arena_strdup(req->arena, email);
+    user_email_lower(lower);
+    if (!req->is_service) {
+        if (strcmp(lower, req->user.email) == 0)
+            return 0;
+        respond_error(req, 403, "FORBIDDEN", "Only a service account reports for another member",
+                      "email");
+        return -1;
+    }
+    enum db_status st = user_find_by_email(req->app->db, lower, &u);
+    if (st == DB_OK)
+        st = client_find_for_user(req->app->db, req->arena, c->krn, u.id, &membership);
+    if (st == DB_OK && membership.role[0] != '\0') {
+        *user_id = arena_strdup(req->arena, u.id);
+        return 0;
+    }
+    if (st != DB_OK && st != DB_NO_ROW) {
+        respond_db_error(req, st);
+        return -1;
+    }
+    respond_error(req, 403, "FORBIDDEN", "email is not a member of this client", "email");
+    return -1;
+}
+
 void progress_report(struct request *req)
 {
     json_object *body = NULL, *errors = NULL, *warnings = NULL;
@@ -119,10 +79,17 @@ void progress_report(struct request *req)
     enum progress_outcome outcome = PROGRESS_UPDATED;
     if (request_json_body(req, &body) != 0)
         return;
-    if (client_load_member(req, &c) != 0 || read_post(req, body, &post) != 0)
+    struct progress_post_extra extra;
+    if (client_load_member(req, &c) != 0 || read_post(req, body, &post, &extra) != 0 ||
+        reporter(req, &c, extra.email, &post.user_id) != 0)
+        goto out;
+    if (extra.client_krn != NULL && strcmp(extra.client_krn, c.krn) != 0) {
+        respond_invalid(req, "clientKrn", "clientKrn must name the client of the path");
+        goto out;
+    }
+    if (rate_limit_take(req, LIMIT_PROGRESS) != 0)
         goto out;
     post.client_id = c.id;
-    post.user_id = req->user.id;
     post.keep = req->app->cfg.max_line_errors;
     errors = json_object_new_array();
     warnings = json_object_new_array();

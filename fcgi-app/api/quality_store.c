@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/store.h"
+#include "common/store.h"
 
 #define CHECK_COLUMNS                                                                              \
     "id, user_id, entity_type, entity_id, job_id, check_config, status, issues, details,"        \

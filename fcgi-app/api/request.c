@@ -215,20 +215,6 @@ static const struct field_spec page_fields[PAGE__MAX] = {
     [PAGE_AFTER] = {"after", FIELD_STRING, false, 1, PAGE_CURSOR_TEXT_MAX},
 };
 
-const char *page_cursor(struct arena *a, const char *const parts[], int n)
-{
-    size_t len = 0;
-    for (int i = 0; i < n; i++)
-        len += strlen(parts[i]) + 1;
-    char *text = arena_alloc(a, len + 1), *p = text;
-    for (int i = 0; i < n; i++)
-        p += sprintf(p, i ? "\n%s" : "%s", parts[i]);
-    size_t out_len = sodium_base64_ENCODED_LEN(strlen(text), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-    char *out = arena_alloc(a, out_len);
-    return sodium_bin2base64(out, out_len, (const unsigned char *)text, strlen(text),
-                             sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-}
-
 static bool all_digits(const char *s, size_t min, size_t max)
 {
     size_t n = strspn(s, "0123456789");

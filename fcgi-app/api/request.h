@@ -31,7 +31,7 @@
 #include <stddef.h>
 
 #include "api/app.h"
-#include "api/validate.h"
+#include "common/validate.h"
 #include "common/arena.h"
 #include "common/ids.h"
 
@@ -67,6 +67,10 @@ struct request {
     int nparams;
     bool has_user;
     struct user user;
+    /* A service account's token: the account, and the one client it may act
+     * in (user is then the account's own users row). */
+    bool is_service;
+    char service_id[UUID_LEN + 1], service_client_id[UUID_LEN + 1];
     struct response_header *headers, *headers_last; /* in the order added */
     json_object *query_values; /* request_query's values live here; released at the end */
     int status;               /* set when the response is sent */
@@ -136,9 +140,7 @@ struct page {
 };
 #define PAGE_WITH_CURSOR(parts)                                                                    \
     ((struct page){0, 0, (parts), (int)(sizeof(parts) / sizeof((parts)[0])), NULL})
-/* The cursor of the row a page ended on, from its n sort key parts: opaque
- * text (base64url) in the arena, for the next request's after. */
-const char *page_cursor(struct arena *a, const char *const parts[], int n);
+/* page_cursor() (common/store.h) makes the cursor a page ends on. */
 /* The parts of a cursor of the list page declares (page->ncursor of them,
  * each of its kind), in the arena; NULL when text is not one. */
 const char *const *page_cursor_parse(struct arena *a, const char *text, const struct page *page);

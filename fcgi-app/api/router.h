@@ -14,6 +14,7 @@ enum route_access {
     ROUTE_PUBLIC,   /* no token */
     ROUTE_USER,     /* a valid token of an active user */
     ROUTE_ADMIN,    /* a superuser */
+    ROUTE_WORKER,   /* a user, or a service account (in its own client only) */
     ROUTE_INTERNAL, /* only nginx's internal subrequests reach these */
 };
 

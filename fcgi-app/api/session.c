@@ -4,9 +4,47 @@
 #include <strings.h>
 #include <time.h>
 
+#include "api/identity_store.h"
 #include "api/response.h"
+#include "api/service_store.h"
 #include "api/user_store.h"
+#include "common/log.h"
 #include "common/token.h"
+
+static int refuse(struct request *req, const char *message)
+{
+    respond_error(req, 401, "INVALID_TOKEN", message, NULL);
+    return -1;
+}
+
+/* The service account of a verified service token, unless revoked since. */
+static enum db_status service_user(struct request *req, const struct token_claims *c)
+{
+    struct service_account sa;
+    enum db_status st = service_account_find(req->app->db, c->sub, &sa);
+    if (st != DB_OK)
+        return st;
+    if (sa.revoked_at[0] != '\0' || strcmp(sa.client_id, c->client) != 0)
+        return DB_NO_ROW;
+    req->is_service = true;
+    memcpy(req->service_id, sa.id, sizeof(sa.id));
+    memcpy(req->service_client_id, sa.client_id, sizeof(sa.client_id));
+    return user_find_by_id(req->app->db, sa.user_id, &req->user);
+}
+
+/* The user of an external subject; its first valid token makes it. */
+static enum db_status external_user(struct request *req, const struct token_claims *c)
+{
+    enum db_status st = user_find_by_identity(req->app->db, c->issuer->iss, c->sub, &req->user);
+    if (st != DB_NO_ROW)
+        return st;
+    st = identity_create(req->app->db, c->issuer->iss, c->sub, c->email, c->issuer->name,
+                         &req->user);
+    if (st == DB_OK)
+        log_info("user %s created for subject %s of issuer %s", req->user.id, c->sub,
+                 c->issuer->name);
+    return st;
+}
 
 int session_authenticate(struct request *req)
 {
@@ -15,30 +53,35 @@ int session_authenticate(struct request *req)
         respond_error(req, 401, "UNAUTHORIZED", "Not authenticated", NULL);
         return -1;
     }
-    if (strncasecmp(auth, "Bearer ", 7) != 0) {
-        respond_error(req, 401, "INVALID_TOKEN", "Authorization must be a Bearer token", NULL);
-        return -1;
-    }
+    if (strncasecmp(auth, "Bearer ", 7) != 0)
+        return refuse(req, "Authorization must be a Bearer token");
     const char *token = auth + 7;
     while (*token == ' ')
         token++;
-    char sub[UUID_LEN + 8];
-    switch (token_verify_cached(req->app->tokens, req->app->cfg.jwt_key, token,
-                                (long long)time(NULL), sub, sizeof(sub))) {
+    struct token_claims claims;
+    switch (token_verify_bearer(&req->app->verifier, token, (long long)time(NULL), &claims)) {
     case TOKEN_OK:
         break;
     case TOKEN_EXPIRED:
         respond_error(req, 401, "TOKEN_EXPIRED", "Token has expired", NULL);
         return -1;
     default:
-        respond_error(req, 401, "INVALID_TOKEN", "Could not validate credentials", NULL);
-        return -1;
+        return refuse(req, "Could not validate credentials");
     }
-    enum db_status st = user_find_by_id(req->app->db, sub, &req->user);
-    if (st == DB_NO_ROW || (st == DB_OK && !req->user.is_active)) {
-        respond_error(req, 401, "INVALID_TOKEN", "Could not validate credentials", NULL);
-        return -1;
+    enum db_status st;
+    switch (claims.kind) {
+    case TOKEN_KIND_SERVICE:
+        st = service_user(req, &claims);
+        break;
+    case TOKEN_KIND_EXTERNAL:
+        st = external_user(req, &claims);
+        break;
+    default:
+        st = user_find_by_id(req->app->db, claims.sub, &req->user);
+        break;
     }
+    if (st == DB_NO_ROW || (st == DB_OK && !req->user.is_active))
+        return refuse(req, "Could not validate credentials");
     if (respond_unless_ok(req, st) != 0)
         return -1;
     req->has_user = true;

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "api/handlers.h"
+#include "api/limits.h"
 #include "api/job_store.h"
 #include "api/response.h"
 
@@ -148,7 +149,8 @@ static int load_upload(struct request *req, struct job *job)
 void status_get(struct request *req)
 {
     struct job job;
-    if (load_upload(req, &job) != 0)
+    if (load_upload(req, &job) != 0 ||
+        rate_limit_take_scoped(req, LIMIT_STATUS_POLLS, job.id) != 0)
         return;
     const char *etag = job_etag(req->arena, &job);
     const char *inm = request_param(req, "HTTP_IF_NONE_MATCH");

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/store.h"
+#include "common/store.h"
 
 #define USER_COLUMNS "id, email, username, full_name, is_active, is_superuser, created_at"
 
@@ -105,6 +105,19 @@ enum db_status user_find_by_email(struct db *db, const char *email, struct user 
     struct user_found f = {out, NULL, false};
     enum db_status st = db_query(db, "SELECT " USER_COLUMNS " FROM users WHERE email = ?",
                                  DB_PARAMS(P_STR(email)), take_user, &f);
+    return st != DB_OK ? st : f.found ? DB_OK : DB_NO_ROW;
+}
+
+enum db_status user_find_by_identity(struct db *db, const char *iss, const char *subject,
+                                     struct user *out)
+{
+    struct user_found f = {out, NULL, false};
+    enum db_status st = db_query(db,
+                                 "SELECT u.id, u.email, u.username, u.full_name, u.is_active,"
+                                 " u.is_superuser, u.created_at FROM external_identities x"
+                                 " JOIN users u ON u.id = x.user_id"
+                                 " WHERE x.issuer = ? AND x.subject = ?",
+                                 DB_PARAMS(P_STR(iss), P_STR(subject)), take_user, &f);
     return st != DB_OK ? st : f.found ? DB_OK : DB_NO_ROW;
 }
 

@@ -31,6 +31,9 @@ enum db_status user_find_by_id(struct db *db, const char *id, struct user *out);
 /* login is an email or a username; the password hash comes along. */
 enum db_status user_find_for_login(struct db *db, const char *login, struct user_login *out);
 enum db_status user_find_by_email(struct db *db, const char *email, struct user *out);
+/* The user an external identity (its issuer's iss and the subject) maps to. */
+enum db_status user_find_by_identity(struct db *db, const char *iss, const char *subject,
+                                     struct user *out);
 enum db_status user_update_password_hash(struct db *db, const char *id, const char *hash);
 /* Which of email and username are taken: bit 1 email, bit 2 username. */
 enum db_status user_taken(struct db *db, const char *email, const char *username, int *taken);

@@ -51,6 +51,30 @@ static const struct setting settings[] = {
     INT(scheduler_clock_offset_seconds, "0"),
     STR(host_name, ""),
     INT(quality_wait_ms, "10000"),
+    STR(issuers_file, ""),
+    INT(token_leeway_seconds, "30"),
+    INT(service_token_ttl_seconds, "900"),
+    INT(limit_uploads, "100"),
+    INT(limit_uploads_window_seconds, "3600"),
+    INT(limit_executions, "1000"),
+    INT(limit_executions_window_seconds, "3600"),
+    INT(limit_queries, "5000"),
+    INT(limit_queries_window_seconds, "3600"),
+    INT(limit_status_polls, "100"),
+    INT(limit_status_polls_window_seconds, "60"),
+    INT(limit_progress, "0"),
+    INT(limit_progress_window_seconds, "3600"),
+    STR(intake_amqp_host, "127.0.0.1"),
+    INT(intake_amqp_port, "5672"),
+    STR(intake_amqp_vhost, "/"),
+    STR(intake_amqp_user, "quarry"),
+    STR(intake_amqp_password_file, ""),
+    STR(intake_queue_prefix, "quarry.progress."),
+    STR(intake_dead_letter_queue, "quarry.progress.dead"),
+    INT(intake_prefetch, "500"),
+    INT(intake_batch, "200"),
+    INT(intake_rescan_seconds, "10"),
+    INT(intake_dedupe_hours, "168"),
 };
 
 static const struct setting *setting_find(const char *key)
@@ -82,6 +106,8 @@ static int setting_apply(struct config *cfg, const struct setting *s, const char
     }
     if (strcmp(s->key, "db_port") == 0)
         cfg->db_port = (int)v;
+    else if (strcmp(s->key, "intake_amqp_port") == 0)
+        cfg->intake_amqp_port = (int)v;
     else
         *(long long *)base = v;
     return 0;

@@ -45,6 +45,28 @@ struct config {
     char host_name[64];
     /* How long POST /data-quality/check waits for its answer before 202. */
     long long quality_wait_ms;
+    /* External token issuers (issuers.h): a JSON file, "" for none. */
+    char issuers_file[512];
+    long long token_leeway_seconds;   /* clock skew allowed on external exp and nbf */
+    long long service_token_ttl_seconds;
+    /* Per-user limits (rate_limit.h): hits per window, 0 = no limit. */
+    long long limit_uploads, limit_uploads_window_seconds;
+    long long limit_executions, limit_executions_window_seconds;
+    long long limit_queries, limit_queries_window_seconds;
+    long long limit_status_polls, limit_status_polls_window_seconds;
+    long long limit_progress, limit_progress_window_seconds;
+    /* quarry-intake: the AMQP broker and how it consumes (intake/). */
+    char intake_amqp_host[256];
+    int intake_amqp_port;
+    char intake_amqp_vhost[128];
+    char intake_amqp_user[128];
+    char intake_amqp_password_file[512];
+    char intake_queue_prefix[128];       /* a client's queue: prefix + its krn */
+    char intake_dead_letter_queue[128];
+    long long intake_prefetch;           /* unacked deliveries the broker sends ahead */
+    long long intake_batch;              /* messages applied in one transaction */
+    long long intake_rescan_seconds;     /* how often the clients table is read again */
+    long long intake_dedupe_hours;       /* how long applied message_ids are remembered */
     /* Loaded from secrets_dir: never logged. */
     unsigned char jwt_key[SECRET_KEY_BYTES];
     unsigned char url_key[SECRET_KEY_BYTES];

@@ -1,6 +1,6 @@
 # Shared by every program: configuration, logging, database, ids, secrets.
 noinst_LIBRARIES += libquarry_common.a
-libquarry_common_a_CPPFLAGS = $(AM_CPPFLAGS) $(JSONC_CFLAGS) $(JWT_CFLAGS) $(MARIADB_CFLAGS) $(SODIUM_CFLAGS)
+libquarry_common_a_CPPFLAGS = $(AM_CPPFLAGS) $(CRYPTO_CFLAGS) $(CURL_CFLAGS) $(JSONC_CFLAGS) $(JWT_CFLAGS) $(MARIADB_CFLAGS) $(SODIUM_CFLAGS)
 libquarry_common_a_SOURCES = \
 	fcgi-app/common/arena.c fcgi-app/common/arena.h \
 	fcgi-app/common/config.c fcgi-app/common/config.h \
@@ -9,12 +9,17 @@ libquarry_common_a_SOURCES = \
 	fcgi-app/common/db.c fcgi-app/common/db.h \
 	fcgi-app/common/error_class.c fcgi-app/common/error_class.h \
 	fcgi-app/common/ids.c fcgi-app/common/ids.h \
+	fcgi-app/common/issuers.c fcgi-app/common/issuers.h \
 	fcgi-app/common/job_queue.c fcgi-app/common/job_queue.h \
 	fcgi-app/common/job_status.c fcgi-app/common/job_status.h \
+	fcgi-app/common/jwk.c fcgi-app/common/jwk.h \
 	fcgi-app/common/load_job_store.c fcgi-app/common/load_job_store.h \
 	fcgi-app/common/log.c fcgi-app/common/log.h \
 	fcgi-app/common/password.c fcgi-app/common/password.h \
 	fcgi-app/common/pipeline_queue.c fcgi-app/common/pipeline_queue.h \
+	fcgi-app/common/progress_post.c fcgi-app/common/progress_post.h \
+	fcgi-app/common/progress_store.c fcgi-app/common/progress_store.h \
+	fcgi-app/common/rate_limit.c fcgi-app/common/rate_limit.h \
 	fcgi-app/common/schedule.c fcgi-app/common/schedule.h \
 	fcgi-app/common/sealed.c fcgi-app/common/sealed.h \
 	fcgi-app/common/source_store.c fcgi-app/common/source_store.h \
@@ -22,6 +27,8 @@ libquarry_common_a_SOURCES = \
 	fcgi-app/common/sql_guard.c fcgi-app/common/sql_guard.h \
 	fcgi-app/common/sql_account.c fcgi-app/common/sql_account.h \
 	fcgi-app/common/signing.c fcgi-app/common/signing.h \
+	fcgi-app/common/store.c fcgi-app/common/store.h \
 	fcgi-app/common/token.c fcgi-app/common/token.h \
+	fcgi-app/common/validate.c fcgi-app/common/validate.h \
 	fcgi-app/common/wake.c fcgi-app/common/wake.h
-COMMON_LIBS = libquarry_common.a $(JSONC_LIBS) $(JWT_LIBS) $(MARIADB_LIBS) $(SODIUM_LIBS) -lm
+COMMON_LIBS = libquarry_common.a $(JSONC_LIBS) $(JWT_LIBS) $(MARIADB_LIBS) $(SODIUM_LIBS) $(CURL_LIBS) $(CRYPTO_LIBS) -lm

@@ -18,4 +18,8 @@ bool password_verify(const char *hash, const char *password);
 void password_verify_dummy(const char *password);
 bool password_needs_rehash(const char *hash);
 
+/* The stored hash of an account that has no password (external identities,
+ * service accounts): no password ever verifies against it. */
+#define PASSWORD_NONE "!"
+
 #endif

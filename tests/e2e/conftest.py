@@ -14,6 +14,7 @@ temporary homes; default the system temp dir), QUARRY_E2E_KEEP=1 (keep the
 home after the run), CI (skips the dependency check of start).
 """
 
+import contextlib
 import os
 import shutil
 import signal
@@ -73,6 +74,8 @@ class Stack:
         self.logs = {
             "api": self.log_dir / "api.log",
             "jobd": self.log_dir / "jobd.log",
+            "intake": self.log_dir / "intake.log",
+            "rabbitmq": self.log_dir / "rabbitmq.log",
             "mariadb": self.log_dir / "mariadb.log",
             "nginx": self.log_dir / "nginx-error.log",
             "access": self.log_dir / "nginx-access.log",
@@ -205,16 +208,20 @@ def _stack_env(home, https_port, http_port):
     return env
 
 
-@pytest.fixture(scope="session")
-def stack():
+@contextlib.contextmanager
+def private_stack(extra_env=None, prefix="quarry-e2e-"):
+    """Starts a private stack (the settings of _stack_env plus extra_env) and
+    stops it at the end; its home is kept when a test failed meanwhile."""
     parent = os.environ.get("QUARRY_E2E_DIR") or None
     if parent:
         os.makedirs(parent, exist_ok=True)
-    home = tempfile.mkdtemp(prefix="quarry-e2e-", dir=parent)
+    home = tempfile.mkdtemp(prefix=prefix, dir=parent)
     https_port, http_port = free_port(), free_port()
     while http_port == https_port:
         http_port = free_port()
-    st = Stack(home, _stack_env(home, https_port, http_port), https_port, http_port)
+    env = _stack_env(home, https_port, http_port)
+    env.update(extra_env(home) if callable(extra_env) else (extra_env or {}))
+    st = Stack(home, env, https_port, http_port)
     failures_before = len(_failed_tests)
     started = st.quarry("start", check=False, timeout=1800)
     try:
@@ -242,6 +249,49 @@ def stack():
                 _summary_lines.extend(path.read_text(errors="replace").splitlines()[:200])
             raise AssertionError("sanitizer reports in %s: %s"
                                  % (st.log_dir, ", ".join(p.name for p in reports)))
+
+
+@pytest.fixture(scope="session")
+def stack():
+    with private_stack() as st:
+        yield st
+
+
+@pytest.fixture(scope="session")
+def identity_stack():
+    """A second private stack for identity, limits and intake: two test
+    issuers (issuer_keys.py) in its issuers file, small per-user limits, and
+    quarry-intake with its own RabbitMQ."""
+    from issuer_keys import TestIssuers
+
+    directory = tempfile.mkdtemp(prefix="quarry-issuers-", dir=os.environ.get("QUARRY_E2E_DIR"))
+    issuers = TestIssuers(directory)
+    amqp_ports = set()
+    while len(amqp_ports) < 3:
+        amqp_ports.add(free_port())
+    amqp, dist, epmd = sorted(amqp_ports)
+    env = {"QUARRY_ISSUERS_FILE": str(issuers.issuers_file),
+           # quarry-intake and a private RabbitMQ (test_intake.py)
+           "QUARRY_INTAKE": "amqp", "QUARRY_AMQP_PORT": str(amqp),
+           "QUARRY_AMQP_DIST_PORT": str(dist), "QUARRY_AMQP_EPMD_PORT": str(epmd),
+           "QUARRY_INTAKE_RESCAN_SECONDS": "1"}
+    env.update(IDENTITY_STACK_LIMITS)
+    try:
+        with private_stack(env, prefix="quarry-e2e-identity-") as st:
+            st.issuers = issuers
+            st.amqp_port = amqp
+            yield st
+    finally:
+        issuers.close()
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+# The per-user limits of identity_stack: small windows, so that a test can
+# hit a limit and see it recover.
+IDENTITY_STACK_LIMITS = {
+    "QUARRY_LIMIT_STATUS_POLLS": "5", "QUARRY_LIMIT_STATUS_POLLS_WINDOW_SECONDS": "3",
+    "QUARRY_LIMIT_UPLOADS": "3", "QUARRY_LIMIT_UPLOADS_WINDOW_SECONDS": "4",
+}
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ UNIT_TESTS = \
 	tests/unit/test_csv.c \
 	tests/unit/test_cursor.c \
 	tests/unit/test_detect.c \
+	tests/unit/test_identity.c \
 	tests/unit/test_jobd.c \
 	tests/unit/test_json.c \
 	tests/unit/test_json_path.c \

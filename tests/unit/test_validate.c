@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "api/request.h"
-#include "api/validate.h"
+#include "common/validate.h"
 
 static const struct field_spec fields[] = {
     {"email", FIELD_EMAIL, true, 3, 254},

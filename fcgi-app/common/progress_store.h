@@ -1,5 +1,5 @@
-#ifndef QUARRY_API_PROGRESS_STORE_H
-#define QUARRY_API_PROGRESS_STORE_H
+#ifndef QUARRY_PROGRESS_STORE_H
+#define QUARRY_PROGRESS_STORE_H
 /* Every statement on progress_records and progress_messages: progress that
  * external workers report per (client, filename). Counts add up inside one
  * transaction that holds the record's row lock, so concurrent posts never
@@ -9,6 +9,7 @@
 
 #include "common/arena.h"
 #include "common/db.h"
+#include "common/ids.h"
 
 struct progress_message {
     bool has_line;
@@ -49,6 +50,19 @@ enum progress_outcome {
 enum db_status progress_post(struct db *db, struct arena *a, const struct progress_post *post,
                              enum progress_outcome *outcome, struct progress_record *out,
                              json_object *errors, json_object *warnings);
+
+/* The parts of progress_post for a caller that applies several posts in
+ * one transaction (quarry-intake). progress_begin starts it (READ
+ * COMMITTED); progress_apply adds one post under the record's row lock and
+ * says what happened in *outcome (NOT_CREATOR and COMPLETED change
+ * nothing); record_id receives the record's id, messages_before (may be
+ * NULL) its error and warning counts before. DB_DUPLICATE: another
+ * transaction created the record meanwhile; apply again. The caller
+ * commits or rolls back. */
+enum db_status progress_begin(struct db *db);
+enum db_status progress_apply(struct db *db, const struct progress_post *post,
+                              enum progress_outcome *outcome, char record_id[UUID_LEN + 1],
+                              long long messages_before[2]);
 
 /* The record into *out, its strings in a; DB_NO_ROW when the client has no
  * record of that name. */

@@ -1,11 +1,10 @@
-#include "api/progress_store.h"
+#include "common/progress_store.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/request.h"
-#include "api/store.h"
+#include "common/store.h"
 #include "common/ids.h"
 
 /* Two first posts of one record may race: the loser's INSERT finds the
@@ -72,28 +71,30 @@ static enum db_status insert_messages(struct db *db, const char *id, const char 
     return DB_OK;
 }
 
-/* One try of a post; DB_DUPLICATE means "lost the race to create: try again". */
-static enum db_status post_once(struct db *db, struct arena *a, const struct progress_post *p,
-                                enum progress_outcome *outcome, struct progress_record *out,
-                                json_object *errors, json_object *warnings)
+enum db_status progress_begin(struct db *db)
 {
-    char now[DB_TIME_LEN + 1];
-    struct locked l = {0};
-    time_db(time_now_ms(), now);
     /* READ COMMITTED: locking a row that does not exist yet takes no gap
      * lock, so two first posts cannot deadlock; the unique key orders them. */
     enum db_status st =
         db_exec(db, "SET TRANSACTION ISOLATION LEVEL READ COMMITTED", DB_NO_PARAMS, NULL);
-    if (st == DB_OK)
-        st = db_begin(db);
+    return st == DB_OK ? db_begin(db) : st;
+}
+
+enum db_status progress_apply(struct db *db, const struct progress_post *p,
+                              enum progress_outcome *outcome, char record_id[UUID_LEN + 1],
+                              long long messages_before[2])
+{
+    char now[DB_TIME_LEN + 1];
+    struct locked l = {0};
+    time_db(time_now_ms(), now);
+    enum db_status st = db_query(db,
+                                 "SELECT id, created_by, is_completed, error_count, warning_count"
+                                 " FROM progress_records WHERE client_id = ? AND filename = ?"
+                                 " FOR UPDATE",
+                                 DB_PARAMS(P_STR(p->client_id), P_STR(p->filename)), take_locked,
+                                 &l);
     if (st != DB_OK)
         return st;
-    st = db_query(db,
-                  "SELECT id, created_by, is_completed, error_count, warning_count"
-                  " FROM progress_records WHERE client_id = ? AND filename = ? FOR UPDATE",
-                  DB_PARAMS(P_STR(p->client_id), P_STR(p->filename)), take_locked, &l);
-    if (st != DB_OK)
-        goto fail;
     if (!l.found) {
         id_uuid4(l.id);
         st = db_exec(db,
@@ -111,7 +112,6 @@ static enum db_status post_once(struct db *db, struct arena *a, const struct pro
     } else if (strcmp(l.created_by, p->user_id) != 0 || l.completed) {
         *outcome = l.completed && strcmp(l.created_by, p->user_id) == 0 ? PROGRESS_COMPLETED
                                                                         : PROGRESS_NOT_CREATOR;
-        db_rollback(db);
         return DB_OK;
     } else {
         st = db_exec(db,
@@ -132,20 +132,43 @@ static enum db_status post_once(struct db *db, struct arena *a, const struct pro
     if (st == DB_OK)
         st = insert_messages(db, l.id, "warning", p->warnings, p->nwarnings, l.warning_count,
                              p->keep);
+    memcpy(record_id, l.id, sizeof(l.id));
+    if (messages_before != NULL) {
+        messages_before[0] = l.error_count;
+        messages_before[1] = l.warning_count;
+    }
+    return st;
+}
+
+/* One try of a post; DB_DUPLICATE means "lost the race to create: try again". */
+static enum db_status post_once(struct db *db, struct arena *a, const struct progress_post *p,
+                                enum progress_outcome *outcome, struct progress_record *out,
+                                json_object *errors, json_object *warnings)
+{
+    char id[UUID_LEN + 1];
+    long long before[2] = {0, 0};
+    enum db_status st = progress_begin(db);
+    if (st != DB_OK)
+        return st;
+    st = progress_apply(db, p, outcome, id, before);
+    if (st == DB_OK && (*outcome == PROGRESS_NOT_CREATOR || *outcome == PROGRESS_COMPLETED)) {
+        db_rollback(db);
+        return DB_OK;
+    }
     if (st == DB_OK) {
         /* Read inside the transaction: the answer shows this post's sums, not a later one's. */
         struct store_rows rows = STORE_ROWS(a, struct progress_record);
         st = db_query(db, "SELECT " RECORD_COLUMNS RECORD_FROM " WHERE r.id = ?",
-                      DB_PARAMS(P_STR(l.id)), take_record, &rows);
+                      DB_PARAMS(P_STR(id)), take_record, &rows);
         st = store_rows_one(st, &rows, out);
         if (st == DB_NO_ROW)
             st = DB_ERROR;
     }
     /* Most posts carry no messages and their records have none: no query then. */
-    if (st == DB_OK && l.error_count + p->nerrors > 0)
-        st = progress_messages(db, l.id, "error", p->keep, errors);
-    if (st == DB_OK && l.warning_count + p->nwarnings > 0)
-        st = progress_messages(db, l.id, "warning", p->keep, warnings);
+    if (st == DB_OK && before[0] + p->nerrors > 0)
+        st = progress_messages(db, id, "error", p->keep, errors);
+    if (st == DB_OK && before[1] + p->nwarnings > 0)
+        st = progress_messages(db, id, "warning", p->keep, warnings);
     if (st != DB_OK)
         goto fail;
     return db_commit(db);

@@ -1,6 +1,9 @@
-#include "api/store.h"
+#include "common/store.h"
 
+#include <stdio.h>
 #include <string.h>
+
+#include <sodium.h>
 
 #include "common/ids.h"
 
@@ -128,6 +131,20 @@ enum db_status store_page(struct db *db, const char *count_sql, const char *page
     bool more;
     enum db_status st = db_query_int(db, count_sql, params, n, total);
     return st != DB_OK ? st : store_page_rows(db, page_sql, params, n, skip, limit, take, ctx, &more);
+}
+
+const char *page_cursor(struct arena *a, const char *const parts[], int n)
+{
+    size_t len = 0;
+    for (int i = 0; i < n; i++)
+        len += strlen(parts[i]) + 1;
+    char *text = arena_alloc(a, len + 1), *p = text;
+    for (int i = 0; i < n; i++)
+        p += sprintf(p, i ? "\n%s" : "%s", parts[i]);
+    size_t out_len = sodium_base64_ENCODED_LEN(strlen(text), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    char *out = arena_alloc(a, out_len);
+    return sodium_bin2base64(out, out_len, (const unsigned char *)text, strlen(text),
+                             sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 }
 
 json_object *store_time_json(const char *db_time)

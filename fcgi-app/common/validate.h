@@ -1,5 +1,5 @@
-#ifndef QUARRY_API_VALIDATE_H
-#define QUARRY_API_VALIDATE_H
+#ifndef QUARRY_VALIDATE_H
+#define QUARRY_VALIDATE_H
 /* Declared validation (kcgi's struct kvalid): each endpoint lists its fields
  * in a table indexed by an enum; one validator checks presence, type and
  * limits and says which field is wrong and why. Unknown body fields are

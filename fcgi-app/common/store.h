@@ -1,8 +1,8 @@
-#ifndef QUARRY_API_STORE_H
-#define QUARRY_API_STORE_H
-/* What the API's stores (job_store.c, file_store.c, …: one file per entity,
- * every statement on it) share: rows collected into the request's arena, a
- * list's count and page, and the JSON of stored values. */
+#ifndef QUARRY_STORE_H
+#define QUARRY_STORE_H
+/* What the stores (job_store.c, file_store.c, progress_store.c, …: one
+ * file per entity, every statement on it) share: rows collected into the
+ * caller's arena, a list's count and page, and the JSON of stored values. */
 #include <json-c/json.h>
 #include <stddef.h>
 
@@ -62,6 +62,10 @@ enum db_status store_page_rows(struct db *db, const char *sql, const struct db_p
 enum db_status store_page(struct db *db, const char *count_sql, const char *page_sql,
                           const struct db_param *params, int n, long long skip, long long limit,
                           db_row_fn take, void *ctx, long long *total);
+
+/* The cursor of the row a page ended on, from its n sort key parts: opaque
+ * text (base64url) in the arena, for the next request's after. */
+const char *page_cursor(struct arena *a, const char *const parts[], int n);
 
 /* A database time as ISO-8601 JSON text, or JSON null (NULL or unreadable). */
 json_object *store_time_json(const char *db_time);

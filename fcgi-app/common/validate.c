@@ -1,4 +1,4 @@
-#include "api/validate.h"
+#include "common/validate.h"
 
 #include <ctype.h>
 #include <stdio.h>

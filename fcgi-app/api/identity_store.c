@@ -1,0 +1,91 @@
+#include "api/identity_store.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "api/user_store.h"
+#include "common/password.h"
+#include "common/store.h"
+
+enum db_status identity_create(struct db *db, const char *iss, const char *subject,
+                               const char *email, const char *issuer_name, struct user *out)
+{
+    char now[DB_TIME_LEN + 1];
+    struct user u = {0};
+    long long now_ms = time_now_ms();
+    time_db(now_ms, now);
+    id_uuid4(u.id);
+    u.is_active = true;
+    time_iso(now_ms, u.created_at);
+    snprintf(u.full_name, sizeof(u.full_name), "%s", issuer_name);
+    snprintf(u.email, sizeof(u.email), "%s", email ? email : "");
+    user_email_lower(u.email);
+    enum db_status st = db_begin(db);
+    if (st != DB_OK)
+        return st;
+    st = u.email[0] != '\0' ? user_insert(db, &u, PASSWORD_NONE) : DB_DUPLICATE;
+    if (st == DB_DUPLICATE) {
+        snprintf(u.email, sizeof(u.email), "%s@external.invalid", u.id);
+        st = user_insert(db, &u, PASSWORD_NONE);
+    }
+    if (st == DB_OK)
+        st = db_exec(db,
+                     "INSERT INTO external_identities (issuer, subject, user_id, email, created_at)"
+                     " VALUES (?, ?, ?, ?, ?)",
+                     DB_PARAMS(P_STR(iss), P_STR(subject), P_STR(u.id),
+                               P_STR(email && *email ? email : NULL), P_STR(now)),
+                     NULL);
+    if (st == DB_OK)
+        st = db_commit(db);
+    if (st == DB_OK) {
+        *out = u;
+        return DB_OK;
+    }
+    db_rollback(db);
+    /* Another worker's first token of the same subject won. */
+    return st == DB_DUPLICATE ? user_find_by_identity(db, iss, subject, out) : st;
+}
+
+enum db_status identity_link(struct db *db, const char *iss, const char *subject,
+                             const char *user_id, bool *found)
+{
+    char now[DB_TIME_LEN + 1];
+    long long n = 0;
+    time_db(time_now_ms(), now);
+    enum db_status st = db_query_int(
+        db, "SELECT COUNT(*) FROM external_identities WHERE issuer = ? AND subject = ?",
+        DB_PARAMS(P_STR(iss), P_STR(subject)), &n);
+    *found = st == DB_OK && n > 0;
+    if (st != DB_OK || !*found)
+        return st;
+    return db_exec(db,
+                   "UPDATE external_identities SET user_id = ?, linked_at = ?"
+                   " WHERE issuer = ? AND subject = ?",
+                   DB_PARAMS(P_STR(user_id), P_STR(now), P_STR(iss), P_STR(subject)), NULL);
+}
+
+static int take_identity(void *ctx, const struct db_row *row)
+{
+    json_object *o = json_object_new_object();
+    const char *names[] = {"issuer", "subject", "user_id", "email"};
+    for (int i = 0; i < 4; i++)
+        json_object_object_add(o, names[i], store_text_json(row->values[i]));
+    json_object_object_add(o, "created_at", store_time_json(row->values[4]));
+    json_object_object_add(o, "linked_at", store_time_json(row->values[5]));
+    json_object_array_add(ctx, o);
+    return 0;
+}
+
+enum db_status identity_list(struct db *db, const char *user_id, long long skip, long long limit,
+                             json_object **page, long long *total)
+{
+    *page = json_object_new_array();
+    /* One fixed statement for both: a NULL user_id matches every identity. */
+    return store_page(db,
+                      "SELECT COUNT(*) FROM external_identities WHERE ? IS NULL OR user_id = ?",
+                      "SELECT issuer, subject, user_id, email, created_at, linked_at"
+                      " FROM external_identities WHERE ? IS NULL OR user_id = ?"
+                      " ORDER BY created_at DESC, issuer, subject LIMIT ? OFFSET ?",
+                      DB_PARAMS(P_STR(user_id), P_STR(user_id)), skip, limit, take_identity,
+                      *page, total);
+}
