@@ -16,6 +16,7 @@
 #include "api/multipart.h"
 #include "api/objects.h"
 #include "api/response.h"
+#include "api/route_doc.h"
 #include "api/validate.h"
 #include "common/log.h"
 #include "common/signing.h"
@@ -366,3 +367,58 @@ void files_schema(struct request *req)
 out:
     json_object_put(config);
 }
+
+const struct route_doc files_upload_doc = {
+    .handler = files_upload,
+    .summary = "Upload a file directly (multipart, streamed to disk)",
+    .description = "For large files over unreliable networks, upload resumably with tus at "
+                   "/uploads instead: the result is the same file.",
+    .status = 201,
+    .answer = "File",
+    .answers = "400",
+    .body = DOC_BODY_MULTIPART,
+};
+
+const struct route_doc files_list_doc = {
+    .handler = files_list,
+    .summary = "The caller's files",
+    .status = 200,
+    .answer = "File[]",
+    .paged = true,
+};
+
+const struct route_doc files_get_doc = {
+    .handler = files_get,
+    .summary = "One file, with its processing status and metadata",
+    .status = 200,
+    .answer = "File",
+};
+
+const struct route_doc files_delete_doc = {
+    .handler = files_delete,
+    .summary = "Delete a file, its object and its jobs' outputs",
+    .status = 204,
+    .answers = "409",
+};
+
+const struct route_doc files_process_doc = {
+    .handler = files_process,
+    .summary = "Process a file: queues a job on it",
+    .status = 202,
+    .answer = "Job",
+    .answers = "400",
+    .body = DOC_BODY_JSON,
+    .fields = {{NULL, job_spec_fields, JOB_SPEC__MAX}},
+    .example = "{\"processing_config\":{\"delimiter\":\",\",\"has_header\":true},"
+               "\"processing_steps\":[{\"type\":\"transform\",\"params\":{\"column\":\"name\","
+               "\"function\":\"uppercase\"}}],\"output_format\":\"json\"}",
+};
+
+const struct route_doc files_schema_doc = {
+    .handler = files_schema,
+    .summary = "Infer a file's schema from a sample",
+    .status = 200,
+    .answer = "FileSchema",
+    .query = schema_query,
+    .nquery = SCHEMA__MAX,
+};

@@ -16,6 +16,8 @@ libquarry_api_a_SOURCES = \
 	fcgi-app/api/metrics.c fcgi-app/api/metrics.h \
 	fcgi-app/api/multipart.c fcgi-app/api/multipart.h \
 	fcgi-app/api/objects.c fcgi-app/api/objects.h \
+	fcgi-app/api/openapi.c fcgi-app/api/openapi.h \
+	fcgi-app/api/openapi_schemas.c fcgi-app/api/openapi_schemas.h \
 	fcgi-app/api/ops.c \
 	fcgi-app/api/progress.c \
 	fcgi-app/api/progress_store.c fcgi-app/api/progress_store.h \
@@ -23,6 +25,7 @@ libquarry_api_a_SOURCES = \
 	fcgi-app/api/request.c fcgi-app/api/request.h \
 	fcgi-app/api/response.c fcgi-app/api/response.h \
 	fcgi-app/api/router.c fcgi-app/api/router.h \
+	fcgi-app/api/route_doc.h \
 	fcgi-app/api/routes.c fcgi-app/api/routes.h \
 	fcgi-app/api/session.c fcgi-app/api/session.h \
 	fcgi-app/api/store.c fcgi-app/api/store.h \

@@ -2,6 +2,7 @@
 #include "api/routes.h"
 
 #include "api/handlers.h"
+#include "api/route_doc.h"
 
 const struct route api_routes[] = {
     {"GET", "/api/v1/health", health_get, ROUTE_PUBLIC},
@@ -33,6 +34,7 @@ const struct route api_routes[] = {
     {"GET", "/api/v1/clients/{krn}/progress", progress_show, ROUTE_USER},
     {"GET", "/api/v1/metrics", ops_metrics, ROUTE_PUBLIC},
     {"GET", "/api/v1/monitoring/system-status", ops_system_status, ROUTE_USER},
+    {"GET", "/api/v1/openapi.json", openapi_get, ROUTE_PUBLIC},
     {"GET", "/internal/object-auth", object_auth, ROUTE_INTERNAL},
     {"PUT", "/internal/object-auth", object_auth, ROUTE_INTERNAL},
     {"HEAD", "/internal/object-auth", object_auth, ROUTE_INTERNAL},
@@ -45,3 +47,18 @@ const handler_fn api_query_handlers[] = {
 };
 
 const size_t api_nquery_handlers = sizeof(api_query_handlers) / sizeof(api_query_handlers[0]);
+
+/* What the OpenAPI document says of each handler (api/route_doc.h): a route
+ * finds its doc here by its handler. */
+const struct route_doc *const api_route_docs[] = {
+    &health_get_doc, &auth_register_doc, &auth_login_doc, &auth_me_doc,
+    &jobs_create_doc, &jobs_list_doc, &jobs_get_doc, &jobs_upload_url_doc,
+    &jobs_mark_uploaded_doc, &jobs_download_url_doc, &jobs_download_doc, &jobs_cancel_doc,
+    &jobs_errors_doc, &status_get_doc, &status_cancel_doc,
+    &files_upload_doc, &files_list_doc, &files_get_doc, &files_delete_doc, &files_process_doc,
+    &files_schema_doc, &clients_create_doc, &clients_list_doc, &clients_add_member_doc,
+    &progress_report_doc, &progress_show_doc, &ops_metrics_doc, &ops_system_status_doc,
+    &openapi_get_doc,
+};
+
+const size_t api_nroute_docs = sizeof(api_route_docs) / sizeof(api_route_docs[0]);

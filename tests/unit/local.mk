@@ -16,6 +16,7 @@ UNIT_TESTS = \
 	tests/unit/test_jsonl.c \
 	tests/unit/test_krn.c \
 	tests/unit/test_multipart.c \
+	tests/unit/test_openapi.c \
 	tests/unit/test_parquet.c \
 	tests/unit/test_router.c \
 	tests/unit/test_schema.c \
