@@ -42,6 +42,13 @@ void ops_metrics(struct request *req);
 void ops_system_status(struct request *req);
 /* openapi.c */
 void openapi_get(struct request *req);
+/* webhooks.c: subscriptions and their deliveries (jobd sends them) */
+void webhooks_create(struct request *req);
+void webhooks_list(struct request *req);
+void webhooks_get(struct request *req);
+void webhooks_delete(struct request *req);
+void webhooks_deliveries(struct request *req);
+void webhooks_redeliver(struct request *req);
 
 /* jobs.c, also for status.c's cancel. */
 struct job;
@@ -82,5 +89,7 @@ extern const struct route_doc files_upload_doc, files_list_doc, files_get_doc, f
 extern const struct route_doc clients_create_doc, clients_list_doc, clients_add_member_doc,
     progress_report_doc, progress_show_doc;
 extern const struct route_doc ops_metrics_doc, ops_system_status_doc, openapi_get_doc;
+extern const struct route_doc webhooks_create_doc, webhooks_list_doc, webhooks_get_doc,
+    webhooks_delete_doc, webhooks_deliveries_doc, webhooks_redeliver_doc;
 
 #endif

@@ -6,6 +6,7 @@
 
 #include "api/store.h"
 #include "common/ids.h"
+#include "common/job_queue.h"
 
 #define JOB_COLUMNS                                                                                \
     "id, user_id, file_id, file_name, processing_steps, processing_config, input_format,"         \
@@ -118,13 +119,26 @@ enum db_status job_transition(struct db *db, const char *id, enum job_status fro
                               enum job_status to, const char *now_db, bool *changed)
 {
     const char *from_status = job_status_name(from), *to_status = job_status_name(to);
-    return exec_guarded(db,
-                        "UPDATE jobs SET status = ?, updated_at = ?,"
-                        " finished_at = IF(? = 'CANCELLED', ?, finished_at)"
-                        " WHERE id = ? AND status = ?",
-                        DB_PARAMS(P_STR(to_status), P_STR(now_db), P_STR(to_status),
-                                  P_STR(now_db), P_STR(id), P_STR(from_status)),
-                        changed);
+    /* A cancel ends the job: its webhook is queued in the same transaction. */
+    enum db_status st = db_begin(db);
+    if (st != DB_OK)
+        return st;
+    st = exec_guarded(db,
+                      "UPDATE jobs SET status = ?, updated_at = ?,"
+                      " finished_at = IF(? = 'CANCELLED', ?, finished_at)"
+                      " WHERE id = ? AND status = ?",
+                      DB_PARAMS(P_STR(to_status), P_STR(now_db), P_STR(to_status),
+                                P_STR(now_db), P_STR(id), P_STR(from_status)),
+                      changed);
+    if (st == DB_OK && *changed && to == JOB_CANCELLED)
+        st = job_webhook_emit(db, id);
+    if (st == DB_OK)
+        st = db_commit(db);
+    if (st != DB_OK) {
+        db_rollback(db);
+        *changed = false;
+    }
+    return st;
 }
 
 enum db_status job_awaits_upload(struct db *db, const char *id, const char *object_key,

@@ -1,6 +1,6 @@
 # quarry-api: the FastCGI program (handlers, routing, request parsing).
 noinst_LIBRARIES += libquarry_api.a
-libquarry_api_a_CPPFLAGS = $(AM_CPPFLAGS) $(CRYPTO_CFLAGS) $(FCGI_CFLAGS) $(JSONC_CFLAGS) $(MARIADB_CFLAGS) $(SODIUM_CFLAGS) $(MAGIC_CFLAGS)
+libquarry_api_a_CPPFLAGS = $(AM_CPPFLAGS) $(CRYPTO_CFLAGS) $(CURL_CFLAGS) $(FCGI_CFLAGS) $(JSONC_CFLAGS) $(MARIADB_CFLAGS) $(SODIUM_CFLAGS) $(MAGIC_CFLAGS)
 libquarry_api_a_SOURCES = \
 	fcgi-app/api/admin.c fcgi-app/api/admin.h \
 	fcgi-app/api/app.h \
@@ -30,9 +30,11 @@ libquarry_api_a_SOURCES = \
 	fcgi-app/api/session.c fcgi-app/api/session.h \
 	fcgi-app/api/store.c fcgi-app/api/store.h \
 	fcgi-app/api/user_store.c fcgi-app/api/user_store.h \
-	fcgi-app/api/validate.c fcgi-app/api/validate.h
+	fcgi-app/api/validate.c fcgi-app/api/validate.h \
+	fcgi-app/api/webhook_store.c fcgi-app/api/webhook_store.h \
+	fcgi-app/api/webhooks.c
 
 bin_PROGRAMS += quarry-api
 quarry_api_SOURCES = fcgi-app/api/main.c
 quarry_api_CPPFLAGS = $(libquarry_api_a_CPPFLAGS)
-quarry_api_LDADD = libquarry_api.a $(PROCESS_ENGINE_LIBS) $(COMMON_LIBS) $(FCGI_LIBS) $(MAGIC_LIBS) $(CRYPTO_LIBS)
+quarry_api_LDADD = libquarry_api.a $(PROCESS_ENGINE_LIBS) $(COMMON_LIBS) $(FCGI_LIBS) $(MAGIC_LIBS) $(CRYPTO_LIBS) $(CURL_LIBS)

@@ -15,6 +15,7 @@
 #include "api/route_doc.h"
 #include "api/routes.h"
 #include "common/log.h"
+#include "common/webhook.h"
 
 #define API_BASE "/api/v1"
 
@@ -463,6 +464,8 @@ static const char *param_description(const char *name)
 {
     if (strcmp(name, "krn") == 0)
         return "A client's KRN, krn:<org>:client:<id> (it may be percent-encoded)";
+    if (strcmp(name, "deliveryId") == 0)
+        return "A delivery's id (its webhook-id)";
     if (strcmp(name, "uploadId") == 0)
         return "The job's id (the status view calls it the upload id)";
     return "An id (a lower-case UUID)";
@@ -703,6 +706,55 @@ static const char *method_key(const char *method, char *buf, size_t len)
     return buf;
 }
 
+/* What Quarry sends to subscribers (OpenAPI 3.1's top-level webhooks). */
+static json_object *webhook_events(void)
+{
+    static const struct {
+        const char *name, *description;
+    } headers[] = {
+        {"webhook-id", "The delivery's id: the same on every attempt (deduplicate on it)"},
+        {"webhook-timestamp", "When this attempt was signed, in Unix seconds"},
+        {"webhook-signature", "v1,<base64 HMAC-SHA256 of \"<webhook-id>.<webhook-timestamp>.<body>\" "
+                              "keyed with the bytes of the subscription's whsec_ secret>"},
+    };
+    json_object *all = json_object_new_object();
+    for (int e = 0; e < WEBHOOK_EVENT__MAX; e++) {
+        const char *name = webhook_event_name((enum webhook_event)e);
+        json_object *item = json_object_new_object(), *op = json_object_new_object(),
+                    *params = json_object_new_array(), *rb = json_object_new_object(),
+                    *content = json_object_new_object(), *responses = json_object_new_object(),
+                    *ok = json_object_new_object();
+        char id[64];
+        snprintf(id, sizeof(id), "webhook_%s", name);
+        for (char *p = id; *p; p++)
+            if (*p == '.')
+                *p = '_';
+        add(op, "operationId", str(id));
+        add(op, "summary", str(name));
+        for (size_t i = 0; i < sizeof(headers) / sizeof(headers[0]); i++) {
+            json_object *h = json_object_new_object();
+            add(h, "name", str(headers[i].name));
+            add(h, "in", str("header"));
+            add(h, "required", json_object_new_boolean(1));
+            add(h, "description", str(headers[i].description));
+            add(h, "schema", typed("string"));
+            json_object_array_add(params, h);
+        }
+        add(op, "parameters", params);
+        add(content, "application/json", media(ref("schemas", "WebhookEvent"), NULL));
+        add(rb, "required", json_object_new_boolean(1));
+        add(rb, "content", content);
+        add(op, "requestBody", rb);
+        add(ok, "description", str("Delivered. Any other answer, or none within the time "
+                                   "limit, is tried again with growing delays for 24 hours."));
+        add(responses, "2XX", ok);
+        add(op, "responses", responses);
+        add(item, "post", op);
+        add(all, name, item);
+    }
+    return all;
+}
+
 json_object *openapi_build(const struct route *routes, size_t nroutes)
 {
     json_object *doc = json_object_new_object(), *info = json_object_new_object(),
@@ -730,6 +782,7 @@ json_object *openapi_build(const struct route *routes, size_t nroutes)
         add(item, method_key(r->method, method, sizeof(method)), operation(r, route_doc_of(r->handler)));
     }
     add(doc, "paths", paths);
+    add(doc, "webhooks", webhook_events());
     add(doc, "components", components(routes, nroutes));
     return doc;
 }

@@ -75,6 +75,22 @@ const struct doc_schema doc_schemas[] = {
     {"SystemStatus", "Workers, queue, dispatchers and database at a glance",
      "status string, uptime_seconds number, version string, workers object, jobs object, "
      "dispatcher object, database object"},
+    {"Webhook", "A subscription of a URL to events (its secret is shown only when it is made)",
+     "id uuid, url uri, events string[], description string?, created_at date-time"},
+    {"WebhookCreated", "A new subscription, with its signing secret (shown this once)",
+     "id uuid, url uri, events string[], description string?, created_at date-time, "
+     "secret string"},
+    {"WebhookAttempt", "One attempt of a delivery",
+     "attempt integer, started_at date-time, finished_at date-time?, duration_ms integer?, "
+     "response_status integer?, error string?, response_excerpt string?"},
+    {"WebhookDelivery", "One event sent to one subscription: every attempt carries its id as webhook-id",
+     "id uuid, event string, status enum:PENDING|SUCCEEDED|FAILED, payload WebhookEvent, "
+     "created_at date-time, last_attempt_at date-time?, next_attempt_at date-time?, "
+     "finished_at date-time?, attempts integer, last_status integer?, "
+     "attempt_log WebhookAttempt[]"},
+    {"WebhookEvent", "The body of a delivery: data is the job, the execution or the progress record",
+     "type enum:job.completed|job.failed|job.cancelled|execution.succeeded|execution.failed|"
+     "progress.completed, timestamp date-time, data object"},
 };
 
 const size_t doc_nschemas = sizeof(doc_schemas) / sizeof(doc_schemas[0]);

@@ -35,6 +35,13 @@ const struct route api_routes[] = {
     {"GET", "/api/v1/metrics", ops_metrics, ROUTE_PUBLIC},
     {"GET", "/api/v1/monitoring/system-status", ops_system_status, ROUTE_USER},
     {"GET", "/api/v1/openapi.json", openapi_get, ROUTE_PUBLIC},
+    {"POST", "/api/v1/webhooks", webhooks_create, ROUTE_USER},
+    {"GET", "/api/v1/webhooks", webhooks_list, ROUTE_USER},
+    {"GET", "/api/v1/webhooks/{id}", webhooks_get, ROUTE_USER},
+    {"DELETE", "/api/v1/webhooks/{id}", webhooks_delete, ROUTE_USER},
+    {"GET", "/api/v1/webhooks/{id}/deliveries", webhooks_deliveries, ROUTE_USER},
+    {"POST", "/api/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver", webhooks_redeliver,
+     ROUTE_USER},
     {"GET", "/internal/object-auth", object_auth, ROUTE_INTERNAL},
     {"PUT", "/internal/object-auth", object_auth, ROUTE_INTERNAL},
     {"HEAD", "/internal/object-auth", object_auth, ROUTE_INTERNAL},
@@ -44,6 +51,7 @@ const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);
 
 const handler_fn api_query_handlers[] = {
     jobs_list, jobs_errors, files_list, files_schema, clients_list, progress_show,
+    webhooks_list, webhooks_deliveries,
 };
 
 const size_t api_nquery_handlers = sizeof(api_query_handlers) / sizeof(api_query_handlers[0]);
@@ -58,7 +66,8 @@ const struct route_doc *const api_route_docs[] = {
     &files_upload_doc, &files_list_doc, &files_get_doc, &files_delete_doc, &files_process_doc,
     &files_schema_doc, &clients_create_doc, &clients_list_doc, &clients_add_member_doc,
     &progress_report_doc, &progress_show_doc, &ops_metrics_doc, &ops_system_status_doc,
-    &openapi_get_doc,
+    &openapi_get_doc, &webhooks_create_doc, &webhooks_list_doc, &webhooks_get_doc,
+    &webhooks_delete_doc, &webhooks_deliveries_doc, &webhooks_redeliver_doc,
 };
 
 const size_t api_nroute_docs = sizeof(api_route_docs) / sizeof(api_route_docs[0]);

@@ -47,6 +47,12 @@ static const struct setting settings[] = {
     INT(jobd_poll_ms, "1000"),
     INT(cancel_grace_seconds, "5"),
     INT(process_throttle_ms, "0"),
+    STR(webhook_allow, ""),
+    INT(webhook_timeout_seconds, "10"),
+    INT(webhook_retry_base_ms, "5000"),
+    INT(webhook_retry_max_ms, "3600000"),
+    INT(webhook_retry_hours, "24"),
+    INT(webhook_concurrency, "8"),
 };
 
 static const struct setting *setting_find(const char *key)

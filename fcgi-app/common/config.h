@@ -36,6 +36,16 @@ struct config {
     /* Test/ops knob: quarry-process sleeps this long at each progress report
      * so that a job lasts long enough to be cancelled or killed. 0 = off. */
     long long process_throttle_ms;
+    /* Webhooks (jobd/webhook_sender.c): which private kinds of address a
+     * target may have ("loopback,private,link-local"; empty: none), the
+     * time limit of one attempt, the retry schedule and window, and how
+     * many deliveries a dispatcher sends at once. */
+    char webhook_allow[128];
+    long long webhook_timeout_seconds;
+    long long webhook_retry_base_ms;
+    long long webhook_retry_max_ms;
+    long long webhook_retry_hours;
+    long long webhook_concurrency;
     /* Loaded from secrets_dir: never logged. */
     unsigned char jwt_key[SECRET_KEY_BYTES];
     unsigned char url_key[SECRET_KEY_BYTES];

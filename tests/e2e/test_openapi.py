@@ -91,6 +91,12 @@ class World:
         assert status == 201, f
         return f["file_id"]
 
+    def webhook(self):
+        status, _, hook = self.api("POST", "/webhooks", json={
+            "url": "http://localhost:9/hook", "events": ["job.completed"]})
+        assert status == 201, hook
+        return hook["id"]
+
     def client_krn(self):
         status, _, body = self.api("POST", "/clients", json={"krn": self.krn, "name": "Acme"})
         assert status in (201, 409), body
@@ -112,6 +118,8 @@ PREPARE = {
     (None, "/files/{id}"): World.file,
     (None, "/files/{id}/process"): World.file,
     (None, "/files/{id}/schema"): World.file,
+    (None, "/webhooks/{id}"): World.webhook,
+    (None, "/webhooks/{id}/deliveries"): World.webhook,
     (None, "/clients/{krn}/members"): lambda w: w.krn,
     (None, "/clients/{krn}/progress"): lambda w: w.krn,
 }
@@ -251,7 +259,9 @@ def test_docs_page_renders_every_operation_under_the_csp(stack, document):
     page = json.loads(out.stdout)
     assert page["problems"] == [] and page["outside"] == [], page
     assert "script-src 'self'" in page["csp"] and "unsafe" not in page["csp"], page["csp"]
-    assert page["operations"] == sum(1 for _ in operations(document)), page
+    # Swagger UI shows the operations and, below them, the webhooks Quarry sends.
+    expected = sum(1 for _ in operations(document)) + len(document.get("webhooks", {}))
+    assert page["operations"] == expected, page
     assert page["title"].startswith("Quarry API"), page
     status, headers, _ = stack.client().request("GET", "/docs")
     assert status == 301 and headers.get("Location").endswith("/docs/")
