@@ -60,26 +60,6 @@ static long long read_body(void *ctx, char *buf, size_t len)
     return n;
 }
 
-/* Opens nginx's spooled body when it is one of nginx's temp files on the
- * storage disk and holds exactly the announced length; -1 otherwise. */
-static int open_spooled_body(struct request *req, long long length)
-{
-    const char *path = request_param(req, "REQUEST_BODY_FILE");
-    const char *tmp = arena_printf(req->arena, "%s/.tmp/", req->app->cfg.storage_dir);
-    struct stat st;
-    if (path == NULL || strncmp(path, tmp, strlen(tmp)) != 0 ||
-        strchr(path + strlen(tmp), '/') != NULL)
-        return -1;
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0)
-        return -1;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (long long)st.st_size != length) {
-        close(fd);
-        return -1;
-    }
-    return fd;
-}
-
 static int make_dir(const char *path)
 {
     return mkdir(path, 0750) == 0 || errno == EEXIST ? 0 : -1;
@@ -201,7 +181,7 @@ void files_upload(struct request *req)
     up.max_bytes = cfg->upload_max_bytes;
     /* A refusal is answered at once, the rest of the body unread: nginx
      * delivers an early answer and closes the connection. */
-    body.fd = open_spooled_body(req, body.left);
+    body.fd = object_spooled_body(req, body.left);
     up.body_is_file = body.fd >= 0;
     up.body_fd = body.fd;
     enum multipart_status st =

@@ -42,6 +42,13 @@ void ops_metrics(struct request *req);
 void ops_system_status(struct request *req);
 /* openapi.c */
 void openapi_get(struct request *req);
+/* uploads.c: resumable uploads (tus 1.0) */
+void uploads_options(struct request *req);
+void uploads_create(struct request *req);
+void uploads_head(struct request *req);
+void uploads_get(struct request *req);
+void uploads_patch(struct request *req);
+void uploads_delete(struct request *req);
 /* webhooks.c: subscriptions and their deliveries (jobd sends them) */
 void webhooks_create(struct request *req);
 void webhooks_list(struct request *req);
@@ -65,6 +72,9 @@ int job_cancel(struct request *req, struct job *job, const char *cannot_code);
  * and created_at; the caller sets the rest. The job's strings live in the
  * request's arena. 0, or -1 after answering 422. */
 int job_spec_parse(struct request *req, json_object *body, struct job *job);
+/* The most an upload of the job may hold: its declared size and a little
+ * slack, never more than upload_max_bytes (jobs.c; uploads.c too). */
+long long job_upload_cap(const struct request *req, const struct job *job);
 /* job_spec_parse's declared fields (for the docs of both endpoints). */
 enum { JOB_SPEC_STEPS, JOB_SPEC_CONFIG, JOB_SPEC_FORMAT, JOB_SPEC__MAX };
 extern const struct field_spec job_spec_fields[JOB_SPEC__MAX];
@@ -91,5 +101,7 @@ extern const struct route_doc clients_create_doc, clients_list_doc, clients_add_
 extern const struct route_doc ops_metrics_doc, ops_system_status_doc, openapi_get_doc;
 extern const struct route_doc webhooks_create_doc, webhooks_list_doc, webhooks_get_doc,
     webhooks_delete_doc, webhooks_deliveries_doc, webhooks_redeliver_doc;
+extern const struct route_doc uploads_options_doc, uploads_create_doc, uploads_head_doc,
+    uploads_get_doc, uploads_patch_doc, uploads_delete_doc;
 
 #endif

@@ -103,6 +103,15 @@ enum db_status job_set_upload_url(struct db *db, const char *id, const char *obj
                         changed);
 }
 
+enum db_status job_set_input_key(struct db *db, const char *id, const char *object_key,
+                                 const char *now_db, bool *changed)
+{
+    return exec_guarded(db,
+                        "UPDATE jobs SET input_object_key = ?, updated_at = ?"
+                        " WHERE id = ? AND status = 'PENDING'",
+                        DB_PARAMS(P_STR(object_key), P_STR(now_db), P_STR(id)), changed);
+}
+
 enum db_status job_mark_uploaded(struct db *db, const char *id, long long size, const char *mime,
                                  const char *format, const char *now_db, bool *changed)
 {

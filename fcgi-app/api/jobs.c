@@ -158,7 +158,7 @@ void jobs_get(struct request *req)
 
 /* The most an upload of the job may hold: its declared size and a little
  * slack, never more than the global cap. */
-static long long upload_cap(const struct request *req, const struct job *job)
+long long job_upload_cap(const struct request *req, const struct job *job)
 {
     const struct config *cfg = &req->app->cfg;
     long long cap = job->original_file_size_bytes > 0
@@ -191,7 +191,7 @@ void jobs_upload_url(struct request *req)
     if (respond_unless_changed(req, st, changed,
                                "Job already has an upload URL that has not expired") != 0)
         return;
-    long long cap = upload_cap(req, &job);
+    long long cap = job_upload_cap(req, &job);
     time_iso(expires * 1000, iso);
     json_object *o = json_object_new_object();
     json_object_object_add(o, "upload_url",
@@ -234,7 +234,7 @@ void jobs_mark_uploaded(struct request *req)
         respond_error(req, 400, "OBJECT_NOT_FOUND", "The file has not been uploaded", "object_key");
         goto out;
     }
-    if (size > upload_cap(req, &job)) {
+    if (size > job_upload_cap(req, &job)) {
         object_remove(req, key);
         respond_error(req, 413, "PAYLOAD_TOO_LARGE", "The uploaded file is larger than declared",
                       "object_key");

@@ -22,6 +22,9 @@ libquarry_api_a_SOURCES = \
 	fcgi-app/api/progress.c \
 	fcgi-app/api/progress_store.c fcgi-app/api/progress_store.h \
 	fcgi-app/api/status.c \
+	fcgi-app/api/tus.c fcgi-app/api/tus.h \
+	fcgi-app/api/upload_store.c fcgi-app/api/upload_store.h \
+	fcgi-app/api/uploads.c \
 	fcgi-app/api/request.c fcgi-app/api/request.h \
 	fcgi-app/api/response.c fcgi-app/api/response.h \
 	fcgi-app/api/router.c fcgi-app/api/router.h \

@@ -493,6 +493,21 @@ static json_object *parameters(const char *pattern, const struct route_doc *doc)
         add(o, "schema", field_schema(&doc->query[i]));
         json_object_array_add(list, o);
     }
+    for (const char *h = doc ? doc->headers : NULL; h != NULL && *h;) {
+        size_t len = strcspn(h, " ");
+        bool required = len > 0 && h[len - 1] == '!';
+        char name[64];
+        snprintf(name, sizeof(name), "%.*s", (int)(len - required), h);
+        json_object *o = json_object_new_object();
+        add(o, "name", str(name));
+        add(o, "in", str("header"));
+        add(o, "required", json_object_new_boolean(required));
+        add(o, "schema", typed("string"));
+        json_object_array_add(list, o);
+        h += len;
+        while (*h == ' ')
+            h++;
+    }
     if (doc != NULL && doc->paged) {
         json_object_array_add(list, ref("parameters", "skip"));
         json_object_array_add(list, ref("parameters", "offset"));

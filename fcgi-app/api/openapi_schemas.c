@@ -91,6 +91,10 @@ const struct doc_schema doc_schemas[] = {
     {"WebhookEvent", "The body of a delivery: data is the job, the execution or the progress record",
      "type enum:job.completed|job.failed|job.cancelled|execution.succeeded|execution.failed|"
      "progress.completed, timestamp date-time, data object"},
+    {"Upload", "A resumable (tus) upload: where it stands, and what it became once complete",
+     "id uuid, status enum:UPLOADING|COMPLETED|EXPIRED, offset integer, length integer, "
+     "filename string, job_id uuid?, file_id uuid?, created_at date-time, expires_at date-time, "
+     "completed_at date-time?"},
 };
 
 const size_t doc_nschemas = sizeof(doc_schemas) / sizeof(doc_schemas[0]);

@@ -54,6 +54,7 @@ struct route_doc {
     const struct field_spec *query; /* declared query keys (request_query) */
     size_t nquery;
     bool paged;          /* also skip/offset/limit (struct page) */
+    const char *headers; /* request headers it reads, "Name! Other" ('!': required) */
     const char *answers; /* the other answers it gives, "200 400 409" (the
                             usual ones are added from the route: 401, 404, …) */
     /* A request body that gets .status, JSON text (or a form for

@@ -35,6 +35,13 @@ const struct route api_routes[] = {
     {"GET", "/api/v1/metrics", ops_metrics, ROUTE_PUBLIC},
     {"GET", "/api/v1/monitoring/system-status", ops_system_status, ROUTE_USER},
     {"GET", "/api/v1/openapi.json", openapi_get, ROUTE_PUBLIC},
+    {"OPTIONS", "/api/v1/uploads", uploads_options, ROUTE_PUBLIC},
+    {"POST", "/api/v1/uploads", uploads_create, ROUTE_USER},
+    {"OPTIONS", "/api/v1/uploads/{id}", uploads_options, ROUTE_PUBLIC},
+    {"HEAD", "/api/v1/uploads/{id}", uploads_head, ROUTE_USER},
+    {"GET", "/api/v1/uploads/{id}", uploads_get, ROUTE_USER},
+    {"PATCH", "/api/v1/uploads/{id}", uploads_patch, ROUTE_USER},
+    {"DELETE", "/api/v1/uploads/{id}", uploads_delete, ROUTE_USER},
     {"POST", "/api/v1/webhooks", webhooks_create, ROUTE_USER},
     {"GET", "/api/v1/webhooks", webhooks_list, ROUTE_USER},
     {"GET", "/api/v1/webhooks/{id}", webhooks_get, ROUTE_USER},
@@ -68,6 +75,8 @@ const struct route_doc *const api_route_docs[] = {
     &progress_report_doc, &progress_show_doc, &ops_metrics_doc, &ops_system_status_doc,
     &openapi_get_doc, &webhooks_create_doc, &webhooks_list_doc, &webhooks_get_doc,
     &webhooks_delete_doc, &webhooks_deliveries_doc, &webhooks_redeliver_doc,
+    &uploads_options_doc, &uploads_create_doc, &uploads_head_doc, &uploads_get_doc,
+    &uploads_patch_doc, &uploads_delete_doc,
 };
 
 const size_t api_nroute_docs = sizeof(api_route_docs) / sizeof(api_route_docs[0]);

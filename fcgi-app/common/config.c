@@ -47,6 +47,7 @@ static const struct setting settings[] = {
     INT(jobd_poll_ms, "1000"),
     INT(cancel_grace_seconds, "5"),
     INT(process_throttle_ms, "0"),
+    INT(upload_expiry_hours, "24"),
     STR(webhook_allow, ""),
     INT(webhook_timeout_seconds, "10"),
     INT(webhook_retry_base_ms, "5000"),

@@ -40,6 +40,7 @@ struct config {
      * target may have ("loopback,private,link-local"; empty: none), the
      * time limit of one attempt, the retry schedule and window, and how
      * many deliveries a dispatcher sends at once. */
+    long long upload_expiry_hours; /* a resumable upload untouched this long is removed */
     char webhook_allow[128];
     long long webhook_timeout_seconds;
     long long webhook_retry_base_ms;

@@ -12,6 +12,7 @@ libquarry_common_a_SOURCES = \
 	fcgi-app/common/password.c fcgi-app/common/password.h \
 	fcgi-app/common/signing.c fcgi-app/common/signing.h \
 	fcgi-app/common/token.c fcgi-app/common/token.h \
+	fcgi-app/common/upload_queue.c fcgi-app/common/upload_queue.h \
 	fcgi-app/common/wake.c fcgi-app/common/wake.h \
 	fcgi-app/common/webhook.c fcgi-app/common/webhook.h \
 	fcgi-app/common/webhook_queue.c fcgi-app/common/webhook_queue.h
