@@ -6,6 +6,7 @@
 
 #include "api/handlers.h"
 #include "api/response.h"
+#include "api/route_doc.h"
 #include "api/user_store.h"
 #include "common/validate.h"
 #include "common/log.h"
@@ -163,3 +164,35 @@ void auth_me(struct request *req)
 {
     respond_json_put(req, 200, user_to_json(&req->user));
 }
+
+const struct route_doc auth_register_doc = {
+    .handler = auth_register,
+    .summary = "Register an account",
+    .status = 201,
+    .answer = "User",
+    .answers = "400",
+    .body = DOC_BODY_JSON,
+    .fields = {{NULL, register_fields, REG__MAX}},
+    .example = "{\"email\":\"ada@example.com\",\"password\":\"correct-horse-battery\","
+               "\"username\":\"ada\",\"full_name\":\"Ada Lovelace\"}",
+};
+
+const struct route_doc auth_login_doc = {
+    .handler = auth_login,
+    .summary = "Log in: a bearer token",
+    .description = "A form (the OAuth2 password flow) or JSON; username may be the email. "
+                   "A wrong password and an unknown user get the same 400 in a similar time.",
+    .status = 200,
+    .answer = "Token",
+    .answers = "400 429",
+    .body = DOC_BODY_FORM_JSON,
+    .fields = {{NULL, login_fields, LOGIN__MAX}},
+    .example = "username=ada@example.com&password=correct-horse-battery",
+};
+
+const struct route_doc auth_me_doc = {
+    .handler = auth_me,
+    .summary = "The caller's account",
+    .status = 200,
+    .answer = "User",
+};

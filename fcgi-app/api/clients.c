@@ -6,6 +6,7 @@
 #include "api/client_store.h"
 #include "api/handlers.h"
 #include "api/response.h"
+#include "api/route_doc.h"
 #include "api/user_store.h"
 #include "common/validate.h"
 #include "common/log.h"
@@ -146,3 +147,33 @@ void clients_list(struct request *req)
     respond_next(req, next);
     respond_list(req, st, array, total);
 }
+
+const struct route_doc clients_create_doc = {
+    .handler = clients_create,
+    .summary = "Create a client (tenant); administrators only",
+    .status = 201,
+    .answer = "Client",
+    .answers = "409",
+    .body = DOC_BODY_JSON,
+    .fields = {{NULL, create_fields, CREATE__MAX}},
+    .example = "{\"krn\":\"krn:acme:client:456\",\"name\":\"Acme\"}",
+};
+
+const struct route_doc clients_list_doc = {
+    .handler = clients_list,
+    .summary = "The clients the caller is a member of (all of them for an administrator)",
+    .status = 200,
+    .answer = "Client[]",
+    .paged = true,
+};
+
+const struct route_doc clients_add_member_doc = {
+    .handler = clients_add_member,
+    .summary = "Add a user to a client; administrators only",
+    .status = 201,
+    .answer = "Member",
+    .answers = "409",
+    .body = DOC_BODY_JSON,
+    .fields = {{NULL, member_fields, MEMBER__MAX}},
+    .example = "{\"email\":\"ada@example.com\",\"role\":\"member\"}",
+};

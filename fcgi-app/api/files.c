@@ -17,6 +17,7 @@
 #include "api/multipart.h"
 #include "api/objects.h"
 #include "api/response.h"
+#include "api/route_doc.h"
 #include "common/validate.h"
 #include "common/log.h"
 #include "common/signing.h"
@@ -58,26 +59,6 @@ static long long read_body(void *ctx, char *buf, size_t len)
         return -1;
     b->left -= n;
     return n;
-}
-
-/* Opens nginx's spooled body when it is one of nginx's temp files on the
- * storage disk and holds exactly the announced length; -1 otherwise. */
-static int open_spooled_body(struct request *req, long long length)
-{
-    const char *path = request_param(req, "REQUEST_BODY_FILE");
-    const char *tmp = arena_printf(req->arena, "%s/.tmp/", req->app->cfg.storage_dir);
-    struct stat st;
-    if (path == NULL || strncmp(path, tmp, strlen(tmp)) != 0 ||
-        strchr(path + strlen(tmp), '/') != NULL)
-        return -1;
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0)
-        return -1;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (long long)st.st_size != length) {
-        close(fd);
-        return -1;
-    }
-    return fd;
 }
 
 static int make_dir(const char *path)
@@ -203,7 +184,7 @@ void files_upload(struct request *req)
     up.max_bytes = cfg->upload_max_bytes;
     /* A refusal is answered at once, the rest of the body unread: nginx
      * delivers an early answer and closes the connection. */
-    body.fd = open_spooled_body(req, body.left);
+    body.fd = object_spooled_body(req, body.left);
     up.body_is_file = body.fd >= 0;
     up.body_fd = body.fd;
     enum multipart_status st =
@@ -373,3 +354,58 @@ void files_schema(struct request *req)
 out:
     json_object_put(config);
 }
+
+const struct route_doc files_upload_doc = {
+    .handler = files_upload,
+    .summary = "Upload a file directly (multipart, streamed to disk)",
+    .description = "For large files over unreliable networks, upload resumably with tus at "
+                   "/uploads instead: the result is the same file.",
+    .status = 201,
+    .answer = "File",
+    .answers = "400",
+    .body = DOC_BODY_MULTIPART,
+};
+
+const struct route_doc files_list_doc = {
+    .handler = files_list,
+    .summary = "The caller's files",
+    .status = 200,
+    .answer = "File[]",
+    .paged = true,
+};
+
+const struct route_doc files_get_doc = {
+    .handler = files_get,
+    .summary = "One file, with its processing status and metadata",
+    .status = 200,
+    .answer = "File",
+};
+
+const struct route_doc files_delete_doc = {
+    .handler = files_delete,
+    .summary = "Delete a file, its object and its jobs' outputs",
+    .status = 204,
+    .answers = "409",
+};
+
+const struct route_doc files_process_doc = {
+    .handler = files_process,
+    .summary = "Process a file: queues a job on it",
+    .status = 202,
+    .answer = "Job",
+    .answers = "400",
+    .body = DOC_BODY_JSON,
+    .fields = {{NULL, job_spec_fields, JOB_SPEC__MAX}},
+    .example = "{\"processing_config\":{\"delimiter\":\",\",\"has_header\":true},"
+               "\"processing_steps\":[{\"type\":\"transform\",\"params\":{\"column\":\"name\","
+               "\"function\":\"uppercase\"}}],\"output_format\":\"json\"}",
+};
+
+const struct route_doc files_schema_doc = {
+    .handler = files_schema,
+    .summary = "Infer a file's schema from a sample",
+    .status = 200,
+    .answer = "FileSchema",
+    .query = schema_query,
+    .nquery = SCHEMA__MAX,
+};

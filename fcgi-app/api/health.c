@@ -7,6 +7,7 @@
 
 #include "api/handlers.h"
 #include "api/response.h"
+#include "api/route_doc.h"
 
 /* tools/quarry's supervisor rewrites <run_dir>/supervisor.state every
  * second, one line per part: "name state ...", state "up" when all is well.
@@ -52,3 +53,10 @@ void health_get(struct request *req)
     json_object_object_add(o, "version", json_object_new_string(PACKAGE_VERSION));
     respond_json_put(req, up ? 200 : 503, o);
 }
+
+const struct route_doc health_get_doc = {
+    .handler = health_get,
+    .summary = "Whether the API and its database answer (no token)",
+    .status = 200,
+    .answer = "Health",
+};

@@ -42,6 +42,10 @@ enum db_status job_list(struct db *db, struct arena *a, const struct job_list_qu
 /* PENDING job without a live upload URL → records key and expiry. *changed false when the guard failed. */
 enum db_status job_set_upload_url(struct db *db, const char *id, const char *object_key,
                                   const char *expires_db, const char *now_db, bool *changed);
+/* A PENDING job's input is the object key (a resumable upload that has
+ * completed). *changed false when the job is no longer PENDING. */
+enum db_status job_set_input_key(struct db *db, const char *id, const char *object_key,
+                                 const char *now_db, bool *changed);
 /* PENDING → QUEUED with what the upload turned out to be. */
 enum db_status job_mark_uploaded(struct db *db, const char *id, long long size, const char *mime,
                                  const char *format, const char *now_db, bool *changed);

@@ -9,6 +9,7 @@
 #include "api/job_store.h"
 #include "api/objects.h"
 #include "api/response.h"
+#include "api/route_doc.h"
 #include "common/validate.h"
 #include "common/log.h"
 #include "common/signing.h"
@@ -47,11 +48,10 @@ static int reload_and_respond(struct request *req, const char *id, int status)
     return 0;
 }
 
-enum { SPEC_STEPS, SPEC_CONFIG, SPEC_FORMAT, SPEC__MAX };
-static const struct field_spec spec_fields[SPEC__MAX] = {
-    [SPEC_STEPS] = {"processing_steps", FIELD_ARRAY, false, 0, 100},
-    [SPEC_CONFIG] = {"processing_config", FIELD_OBJECT, false, 0, 0},
-    [SPEC_FORMAT] = {"output_format", FIELD_STRING, false, 1, 16},
+const struct field_spec job_spec_fields[JOB_SPEC__MAX] = {
+    [JOB_SPEC_STEPS] = {"processing_steps", FIELD_ARRAY, false, 0, 100},
+    [JOB_SPEC_CONFIG] = {"processing_config", FIELD_OBJECT, false, 0, 0},
+    [JOB_SPEC_FORMAT] = {"output_format", FIELD_STRING, false, 1, 16},
 };
 
 /* JSON text of v in the arena, or fallback when v is NULL. */
@@ -64,18 +64,18 @@ static const char *json_text(struct request *req, json_object *v, const char *fa
 
 int job_spec_parse(struct request *req, json_object *body, struct job *job)
 {
-    json_object *v[SPEC__MAX];
+    json_object *v[JOB_SPEC__MAX];
     char path[128], msg[256];
-    if (request_fields(req, body, spec_fields, SPEC__MAX, v) != 0)
+    if (request_fields(req, body, job_spec_fields, JOB_SPEC__MAX, v) != 0)
         return -1;
-    if ((v[SPEC_STEPS] && engine_validate_steps(v[SPEC_STEPS], path, sizeof(path), msg,
+    if ((v[JOB_SPEC_STEPS] && engine_validate_steps(v[JOB_SPEC_STEPS], path, sizeof(path), msg,
                                                 sizeof(msg)) != 0) ||
-        (v[SPEC_CONFIG] && engine_validate_config(v[SPEC_CONFIG], path, sizeof(path), msg,
+        (v[JOB_SPEC_CONFIG] && engine_validate_config(v[JOB_SPEC_CONFIG], path, sizeof(path), msg,
                                                   sizeof(msg)) != 0)) {
         respond_invalid(req, path, msg);
         return -1;
     }
-    const char *format = v[SPEC_FORMAT] ? json_object_get_string(v[SPEC_FORMAT]) : "csv";
+    const char *format = v[JOB_SPEC_FORMAT] ? json_object_get_string(v[JOB_SPEC_FORMAT]) : "csv";
     if (engine_validate_output_format(format, msg, sizeof(msg)) != 0) {
         respond_invalid(req, "output_format", msg);
         return -1;
@@ -86,8 +86,8 @@ int job_spec_parse(struct request *req, json_object *body, struct job *job)
     memset(job, 0, sizeof(*job));
     job->id = id;
     job->user_id = req->user.id;
-    job->processing_steps = json_text(req, v[SPEC_STEPS], "[]");
-    job->processing_config = json_text(req, v[SPEC_CONFIG], "{}");
+    job->processing_steps = json_text(req, v[JOB_SPEC_STEPS], "[]");
+    job->processing_config = json_text(req, v[JOB_SPEC_CONFIG], "{}");
     job->output_format = arena_strdup(req->arena, format);
     job->created_at = job->updated_at = now;
     return 0;
@@ -185,7 +185,7 @@ void jobs_get(struct request *req)
 
 /* The most an upload of the job may hold: its declared size and a little
  * slack, never more than the global cap. */
-static long long upload_cap(const struct request *req, const struct job *job)
+long long job_upload_cap(const struct request *req, const struct job *job)
 {
     const struct config *cfg = &req->app->cfg;
     long long cap = job->original_file_size_bytes > 0
@@ -220,7 +220,7 @@ void jobs_upload_url(struct request *req)
     if (respond_unless_changed(req, st, changed,
                                "Job already has an upload URL that has not expired") != 0)
         return;
-    long long cap = upload_cap(req, &job);
+    long long cap = job_upload_cap(req, &job);
     time_iso(expires * 1000, iso);
     json_object *o = json_object_new_object();
     json_object_object_add(o, "upload_url",
@@ -263,7 +263,7 @@ void jobs_mark_uploaded(struct request *req)
         respond_error(req, 400, "OBJECT_NOT_FOUND", "The file has not been uploaded", "object_key");
         goto out;
     }
-    if (size > upload_cap(req, &job)) {
+    if (size > job_upload_cap(req, &job)) {
         object_remove(req, key);
         respond_error(req, 413, "PAYLOAD_TOO_LARGE", "The uploaded file is larger than declared",
                       "object_key");
@@ -442,3 +442,95 @@ void jobs_errors(struct request *req)
     respond_header(req, "X-Total-Count", arena_printf(req->arena, "%lld", total));
     respond_json_put(req, 200, o);
 }
+
+const struct route_doc jobs_create_doc = {
+    .handler = jobs_create,
+    .summary = "Create a job (PENDING): then upload its file",
+    .description = "Then POST /jobs/{id}/upload-url and PUT the file there (or upload it "
+                   "resumably with tus at /uploads with metadata job_id), then "
+                   "POST /jobs/{id}/mark-uploaded.",
+    .status = 201,
+    .answer = "Job",
+    .answers = "400",
+    .body = DOC_BODY_JSON,
+    .fields = {{NULL, create_fields, CREATE__MAX}, {NULL, job_spec_fields, JOB_SPEC__MAX}},
+    .example = "{\"file_name\":\"my_large_data.csv\",\"original_file_size_bytes\":1024000000,"
+               "\"processing_steps\":[{\"type\":\"filter\",\"params\":{\"column\":\"country\","
+               "\"operator\":\"eq\",\"value\":\"India\"}},{\"type\":\"convert_format\","
+               "\"params\":{\"to_format\":\"parquet\"}}]}",
+};
+
+const struct route_doc jobs_list_doc = {
+    .handler = jobs_list,
+    .summary = "The caller's jobs, newest first",
+    .status = 200,
+    .answer = "Job[]",
+    .query = list_query,
+    .nquery = LIST__MAX,
+    .paged = true,
+};
+
+const struct route_doc jobs_get_doc = {
+    .handler = jobs_get,
+    .summary = "One job (ETag; 304 to a matching If-None-Match)",
+    .status = 200,
+    .answer = "Job",
+    .answers = "304",
+};
+
+const struct route_doc jobs_upload_url_doc = {
+    .handler = jobs_upload_url,
+    .summary = "A signed URL to PUT the job's file to",
+    .status = 200,
+    .answer = "UploadUrl",
+    .answers = "400",
+    .body = DOC_BODY_JSON,
+    .example = "{}",
+};
+
+const struct route_doc jobs_mark_uploaded_doc = {
+    .handler = jobs_mark_uploaded,
+    .summary = "Say the file is uploaded: the job is QUEUED",
+    .status = 200,
+    .answer = "Job",
+    .answers = "400 413 415",
+    .body = DOC_BODY_JSON,
+    .fields = {{NULL, mark_fields, MARK__MAX}},
+    .example = "{\"object_key\":\"input/" DOC_EXAMPLE_ID "/my_large_data.csv\"}",
+};
+
+const struct route_doc jobs_download_url_doc = {
+    .handler = jobs_download_url,
+    .summary = "A signed URL to GET the result from",
+    .status = 200,
+    .answer = "DownloadUrl",
+    .answers = "400",
+    .body = DOC_BODY_JSON,
+};
+
+const struct route_doc jobs_download_doc = {
+    .handler = jobs_download,
+    .summary = "Redirect to a fresh signed URL of the result",
+    .status = 302,
+    .answers = "400",
+};
+
+const struct route_doc jobs_cancel_doc = {
+    .handler = jobs_cancel,
+    .summary = "Cancel (CANCELLED, or CANCELLATION_REQUESTED while it runs)",
+    .status = 200,
+    .answer = "Job",
+    .answers = "400 409",
+    .body = DOC_BODY_JSON,
+    .example = "{}",
+};
+
+const struct route_doc jobs_errors_doc = {
+    .handler = jobs_errors,
+    .summary = "The job's line errors and warnings",
+    .status = 200,
+    .answer = "JobErrors",
+    .query = errors_query,
+    .nquery = ERRORS__MAX,
+    .paged = true,
+};

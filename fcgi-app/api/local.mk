@@ -1,6 +1,6 @@
 # quarry-api: the FastCGI program (handlers, routing, request parsing).
 noinst_LIBRARIES += libquarry_api.a
-libquarry_api_a_CPPFLAGS = $(AM_CPPFLAGS) $(CRYPTO_CFLAGS) $(FCGI_CFLAGS) $(JSONC_CFLAGS) $(MARIADB_CFLAGS) $(SODIUM_CFLAGS) $(MAGIC_CFLAGS)
+libquarry_api_a_CPPFLAGS = $(AM_CPPFLAGS) $(CRYPTO_CFLAGS) $(CURL_CFLAGS) $(FCGI_CFLAGS) $(JSONC_CFLAGS) $(MARIADB_CFLAGS) $(SODIUM_CFLAGS) $(MAGIC_CFLAGS)
 libquarry_api_a_SOURCES = \
 	fcgi-app/api/admin.c fcgi-app/api/admin.h \
 	fcgi-app/api/app.h \
@@ -27,6 +27,8 @@ libquarry_api_a_SOURCES = \
 	fcgi-app/api/metrics.c fcgi-app/api/metrics.h \
 	fcgi-app/api/multipart.c fcgi-app/api/multipart.h \
 	fcgi-app/api/objects.c fcgi-app/api/objects.h \
+	fcgi-app/api/openapi.c fcgi-app/api/openapi.h \
+	fcgi-app/api/openapi_schemas.c fcgi-app/api/openapi_schemas.h \
 	fcgi-app/api/ops.c \
 	fcgi-app/api/pipeline_errors.c \
 	fcgi-app/api/pipeline_rules.c fcgi-app/api/pipeline_rules.h \
@@ -39,16 +41,22 @@ libquarry_api_a_SOURCES = \
 	fcgi-app/api/sources.c \
 	fcgi-app/api/status.c \
 	fcgi-app/api/tasks.c fcgi-app/api/tasks.h \
+	fcgi-app/api/tus.c fcgi-app/api/tus.h \
+	fcgi-app/api/upload_store.c fcgi-app/api/upload_store.h \
+	fcgi-app/api/uploads.c \
 	fcgi-app/api/request.c fcgi-app/api/request.h \
 	fcgi-app/api/response.c fcgi-app/api/response.h \
 	fcgi-app/api/router.c fcgi-app/api/router.h \
+	fcgi-app/api/route_doc.h \
 	fcgi-app/api/routes.c fcgi-app/api/routes.h \
 	fcgi-app/api/service_accounts.c \
 	fcgi-app/api/service_store.c fcgi-app/api/service_store.h \
 	fcgi-app/api/session.c fcgi-app/api/session.h \
-	fcgi-app/api/user_store.c fcgi-app/api/user_store.h
+	fcgi-app/api/user_store.c fcgi-app/api/user_store.h \
+	fcgi-app/api/webhook_store.c fcgi-app/api/webhook_store.h \
+	fcgi-app/api/webhooks.c
 
 bin_PROGRAMS += quarry-api
 quarry_api_SOURCES = fcgi-app/api/main.c
 quarry_api_CPPFLAGS = $(libquarry_api_a_CPPFLAGS)
-quarry_api_LDADD = libquarry_api.a $(PROCESS_ENGINE_LIBS) $(COMMON_LIBS) $(FCGI_LIBS) $(MAGIC_LIBS) $(CRYPTO_LIBS)
+quarry_api_LDADD = libquarry_api.a $(PROCESS_ENGINE_LIBS) $(COMMON_LIBS) $(FCGI_LIBS) $(MAGIC_LIBS) $(CRYPTO_LIBS) $(CURL_LIBS)

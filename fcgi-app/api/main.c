@@ -14,6 +14,7 @@
 #include "api/admin.h"
 #include "api/app.h"
 #include "api/metrics.h"
+#include "api/openapi.h"
 #include "api/request.h"
 #include "api/response.h"
 #include "api/routes.h"
@@ -143,6 +144,8 @@ int main(int argc, char **argv)
     char err[512];
     if (argc > 1 && strcmp(argv[1], "admin") == 0)
         return admin_main(argc - 1, argv + 1);
+    if (argc > 1)
+        return openapi_main(argc, argv);
     log_init("quarry-api");
     signal(SIGPIPE, SIG_IGN);
     struct sigaction sa;

@@ -3,6 +3,7 @@
 #include "api/objects.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -148,4 +149,22 @@ void object_auth(struct request *req)
         deny(req, refusal);
     else
         respond_empty(req, 204);
+}
+
+int object_spooled_body(struct request *req, long long length)
+{
+    const char *path = request_param(req, "REQUEST_BODY_FILE");
+    const char *tmp = arena_printf(req->arena, "%s/.tmp/", req->app->cfg.storage_dir);
+    struct stat st;
+    if (path == NULL || strncmp(path, tmp, strlen(tmp)) != 0 ||
+        strchr(path + strlen(tmp), '/') != NULL)
+        return -1;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return -1;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (long long)st.st_size != length) {
+        close(fd);
+        return -1;
+    }
+    return fd;
 }

@@ -16,5 +16,10 @@ char *object_path(struct request *req, const char *object_key);
 long long object_size(struct request *req, const char *object_key);
 /* Removes an object (and its now empty folder); missing is fine. */
 void object_remove(struct request *req, const char *object_key);
+/* Opens the body nginx spooled to a file (REQUEST_BODY_FILE) when it is one
+ * of nginx's temp files in <storage_dir>/.tmp and holds exactly length
+ * bytes: a descriptor the caller closes, or -1 (then read the FastCGI
+ * stream). The uploads' locations spool it so that no worker holds a body. */
+int object_spooled_body(struct request *req, long long length);
 
 #endif

@@ -13,6 +13,7 @@
 #include "api/metrics.h"
 #include "api/job_store.h"
 #include "api/response.h"
+#include "api/route_doc.h"
 #include "common/ids.h"
 #include "common/job_queue.h"
 #include "common/log.h"
@@ -252,3 +253,17 @@ void ops_system_status(struct request *req)
     json_object_object_add(o, "database", dbo);
     respond_json_put(req, 200, o);
 }
+
+const struct route_doc ops_metrics_doc = {
+    .handler = ops_metrics,
+    .summary = "Prometheus metrics of this host's API pool and the queue",
+    .status = 200,
+    .answer = "text",
+};
+
+const struct route_doc ops_system_status_doc = {
+    .handler = ops_system_status,
+    .summary = "Workers, queue, dispatchers and database at a glance",
+    .status = 200,
+    .answer = "SystemStatus",
+};

@@ -10,6 +10,7 @@
 #include "common/progress_post.h"
 #include "common/progress_store.h"
 #include "api/response.h"
+#include "api/route_doc.h"
 #include "api/user_store.h"
 #include "common/validate.h"
 #include "common/log.h"
@@ -176,3 +177,32 @@ void progress_show(struct request *req)
     respond_next(req, next);
     respond_list(req, st, array, total);
 }
+
+const struct route_doc progress_report_doc = {
+    .handler = progress_report,
+    .summary = "Report a file's progress (counts add up; isLast completes it)",
+    .description = "201 when it creates the file's record, 200 when it adds to it; 409 once "
+                   "the record is complete; 403 when the caller did not create it.",
+    .status = 201,
+    .answer = "ProgressRecord",
+    .answers = "200 409",
+    .body = DOC_BODY_JSON,
+    .fields = {{NULL, progress_post_fields, POST__MAX},
+               {"counts", progress_count_fields, COUNT__MAX},
+               {"errors[]", progress_message_fields, MESSAGE__MAX},
+               {"warnings[]", progress_message_fields, MESSAGE__MAX}},
+    .example = "{\"filename\":\"sales_data_2024.csv\",\"counts\":{\"done\":100,\"warn\":0,"
+               "\"failed\":0},\"total\":10000}",
+};
+
+const struct route_doc progress_show_doc = {
+    .handler = progress_show,
+    .summary = "A client's progress records: one file (?filename), one member's (?email) or all",
+    .status = 200,
+    .answer = "ProgressRecord[]",
+    .description = "With ?filename the answer is that one record (an object, with its errors "
+                   "and warnings), 404 PROGRESS_NOT_FOUND when there is none.",
+    .query = show_query,
+    .nquery = SHOW__MAX,
+    .paged = true,
+};

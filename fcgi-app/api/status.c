@@ -6,6 +6,7 @@
 #include "api/limits.h"
 #include "api/job_store.h"
 #include "api/response.h"
+#include "api/route_doc.h"
 
 /* A job's state as the status view names it. */
 struct status_view {
@@ -178,3 +179,19 @@ void status_cancel(struct request *req)
     json_object_object_add(o, "timestamp", json_object_new_string(now));
     respond_json_put(req, 200, o);
 }
+
+const struct route_doc status_get_doc = {
+    .handler = status_get,
+    .summary = "The polling view of a job (ETag; 304 to a matching If-None-Match)",
+    .status = 200,
+    .answer = "Status",
+    .answers = "304 400",
+};
+
+const struct route_doc status_cancel_doc = {
+    .handler = status_cancel,
+    .summary = "Cancel the job behind an upload id",
+    .status = 200,
+    .answer = "StatusCancel",
+    .answers = "400",
+};

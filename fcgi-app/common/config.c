@@ -75,6 +75,13 @@ static const struct setting settings[] = {
     INT(intake_batch, "200"),
     INT(intake_rescan_seconds, "10"),
     INT(intake_dedupe_hours, "168"),
+    INT(upload_expiry_hours, "24"),
+    STR(webhook_allow, ""),
+    INT(webhook_timeout_seconds, "10"),
+    INT(webhook_retry_base_ms, "5000"),
+    INT(webhook_retry_max_ms, "3600000"),
+    INT(webhook_retry_hours, "24"),
+    INT(webhook_concurrency, "8"),
 };
 
 static const struct setting *setting_find(const char *key)

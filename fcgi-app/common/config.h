@@ -67,6 +67,17 @@ struct config {
     long long intake_batch;              /* messages applied in one transaction */
     long long intake_rescan_seconds;     /* how often the clients table is read again */
     long long intake_dedupe_hours;       /* how long applied message_ids are remembered */
+    /* Webhooks (jobd/webhook_sender.c): which private kinds of address a
+     * target may have ("loopback,private,link-local"; empty: none), the
+     * time limit of one attempt, the retry schedule and window, and how
+     * many deliveries a dispatcher sends at once. */
+    long long upload_expiry_hours; /* a resumable upload untouched this long is removed */
+    char webhook_allow[128];
+    long long webhook_timeout_seconds;
+    long long webhook_retry_base_ms;
+    long long webhook_retry_max_ms;
+    long long webhook_retry_hours;
+    long long webhook_concurrency;
     /* Loaded from secrets_dir: never logged. */
     unsigned char jwt_key[SECRET_KEY_BYTES];
     unsigned char url_key[SECRET_KEY_BYTES];

@@ -4,8 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
 #include "common/error_class.h"
 #include "common/pipeline_queue.h"
+#include "common/webhook_queue.h"
 
 #define ACTIVE_COLUMNS                                                                             \
     "id, status, worker_host, attempts, worker_pid, "                                              \
@@ -399,6 +402,8 @@ static enum db_status finish_once(struct db *db, const char *id, long long attem
         st = pipeline_execution_end(db, id, end->has_counts ? end->succeeded : -1, end->metrics);
     if (st == DB_OK && affected == 1)
         st = db_exec(db, quality_sql, DB_PARAMS(P_STR(id)), NULL);
+    if (st == DB_OK && affected == 1)
+        st = job_webhook_emit(db, id);
     if (st == DB_OK)
         st = db_commit(db);
     if (st != DB_OK) {
@@ -664,4 +669,72 @@ enum db_status dispatcher_forget_others(struct db *db, const char *host, long pi
 {
     return db_exec(db, "DELETE FROM dispatchers WHERE host = ? AND pid <> ?",
                    DB_PARAMS(P_STR(host), P_INT(pid)), NULL);
+}
+
+/* ---- webhooks ---- */
+
+/* The data of a job's webhook event, read from its row. */
+struct job_event {
+    char user_id[UUID_LEN + 1];
+    enum job_status status;
+    json_object *data;
+};
+
+static int take_job_event(void *ctx, const struct db_row *row)
+{
+    static const char *const texts[] = {"id",          "status",        "file_name",
+                                        "file_id",     "output_format", "error_message",
+                                        "created_at",  "finished_at",   "output_object_key"};
+    static const char *const counts[] = {"total_records", "processed_records", "failed_records",
+                                         "warn_records"};
+    struct job_event *e = ctx;
+    const size_t ntexts = sizeof(texts) / sizeof(texts[0]);
+    db_row_copy(row, 0, e->user_id, sizeof(e->user_id));
+    e->status = job_status_of_row(row->values[2]);
+    e->data = json_object_new_object();
+    for (size_t i = 0; i < ntexts; i++) {
+        const char *v = row->values[1 + i];
+        json_object_object_add(e->data, texts[i], v ? json_object_new_string(v) : NULL);
+    }
+    json_object *c = json_object_new_object();
+    for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++)
+        json_object_object_add(c, counts[i], json_object_new_int64(db_row_int(row, 1 + (int)ntexts + (int)i)));
+    json_object_object_add(e->data, "progress", c);
+    return 0;
+}
+
+enum db_status job_webhook_emit(struct db *db, const char *id)
+{
+    /* Times in the API's form (2026-01-09T10:00:00.000Z). */
+    static const char sql[] =
+        "SELECT user_id, id, status, file_name, file_id, output_format, error_message, "
+        "DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%s.%fZ'), "
+        "DATE_FORMAT(finished_at, '%Y-%m-%dT%H:%i:%s.%fZ'), output_object_key, "
+        "total_records, processed_records, failed_records, warn_records FROM jobs WHERE id = ?";
+    struct job_event e = {0};
+    enum db_status st = db_query(db, sql, DB_PARAMS(P_STR(id)), take_job_event, &e);
+    if (st != DB_OK || e.data == NULL) {
+        json_object_put(e.data);
+        return st;
+    }
+    /* DATE_FORMAT's %f has six digits: keep three. */
+    static const char *const times[] = {"created_at", "finished_at"};
+    for (size_t i = 0; i < 2; i++) {
+        json_object *t;
+        if (json_object_object_get_ex(e.data, times[i], &t) && t != NULL &&
+            json_object_get_string_len(t) == 27) {
+            char ms[ISO_TIME_LEN + 1];
+            snprintf(ms, sizeof(ms), "%.23sZ", json_object_get_string(t));
+            json_object_object_add(e.data, times[i], json_object_new_string(ms));
+        }
+    }
+    enum webhook_event ev = e.status == JOB_COMPLETED ? WEBHOOK_JOB_COMPLETED
+                            : e.status == JOB_FAILED  ? WEBHOOK_JOB_FAILED
+                                                      : WEBHOOK_JOB_CANCELLED;
+    if (e.status == JOB_COMPLETED || e.status == JOB_FAILED || e.status == JOB_CANCELLED)
+        st = webhook_emit(db, e.user_id, webhook_event_name(ev),
+                          json_object_to_json_string_ext(e.data, JSON_C_TO_STRING_PLAIN |
+                                                                     JSON_C_TO_STRING_NOSLASHESCAPE));
+    json_object_put(e.data);
+    return st;
 }

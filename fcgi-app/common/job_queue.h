@@ -141,6 +141,14 @@ enum job_from {
 enum db_status job_finish(struct db *db, const char *id, long long attempts, enum job_from from,
                           const struct job_end *end, bool *won);
 
+/* Queues the job.completed, job.failed or job.cancelled webhook of a job
+ * that has just ended (its status says which; nothing for any other
+ * status): data is the job's id, status, file_name, file_id, output_format,
+ * error_message, created_at, finished_at, output_object_key and progress
+ * counts. Call it inside the transaction that ended the job (job_finish
+ * does; so does the API's cancel). */
+enum db_status job_webhook_emit(struct db *db, const char *id);
+
 /* Puts a RUNNING job of this run back to QUEUED (keeping its attempt count and
  * its place in the queue; its execution back to PENDING). *won as for job_finish. */
 enum db_status job_requeue(struct db *db, const char *id, long long attempts, bool *won);

@@ -29,6 +29,9 @@ libquarry_common_a_SOURCES = \
 	fcgi-app/common/signing.c fcgi-app/common/signing.h \
 	fcgi-app/common/store.c fcgi-app/common/store.h \
 	fcgi-app/common/token.c fcgi-app/common/token.h \
+	fcgi-app/common/upload_queue.c fcgi-app/common/upload_queue.h \
 	fcgi-app/common/validate.c fcgi-app/common/validate.h \
-	fcgi-app/common/wake.c fcgi-app/common/wake.h
+	fcgi-app/common/wake.c fcgi-app/common/wake.h \
+	fcgi-app/common/webhook.c fcgi-app/common/webhook.h \
+	fcgi-app/common/webhook_queue.c fcgi-app/common/webhook_queue.h
 COMMON_LIBS = libquarry_common.a $(JSONC_LIBS) $(JWT_LIBS) $(MARIADB_LIBS) $(SODIUM_LIBS) $(CURL_LIBS) $(CRYPTO_LIBS) -lm

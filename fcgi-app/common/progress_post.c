@@ -10,9 +10,7 @@
 #define MESSAGE_MAX 4096
 #define KRN_FIELD_MAX 255
 
-enum { POST_FILENAME, POST_COUNTS, POST_TOTAL, POST_IS_LAST, POST_ERRORS, POST_WARNINGS,
-       POST_EMAIL, POST_CLIENT_KRN, POST__MAX };
-static const struct field_spec post_fields[POST__MAX] = {
+const struct field_spec progress_post_fields[POST__MAX] = {
     [POST_FILENAME] = {"filename", FIELD_STRING, true, 1, 512},
     [POST_COUNTS] = {"counts", FIELD_OBJECT, true, 0, 0},
     [POST_TOTAL] = {"total", FIELD_INT, false, 0, COUNT_MAX},
@@ -23,16 +21,13 @@ static const struct field_spec post_fields[POST__MAX] = {
     [POST_CLIENT_KRN] = {"clientKrn", FIELD_STRING, false, 1, KRN_FIELD_MAX},
 };
 
-enum { COUNT_DONE, COUNT_WARN, COUNT_FAILED, COUNT__MAX };
-static const struct field_spec count_fields[COUNT__MAX] = {
+const struct field_spec progress_count_fields[COUNT__MAX] = {
     [COUNT_DONE] = {"done", FIELD_INT, false, 0, COUNT_MAX},
     [COUNT_WARN] = {"warn", FIELD_INT, false, 0, COUNT_MAX},
     [COUNT_FAILED] = {"failed", FIELD_INT, false, 0, COUNT_MAX},
 };
 
-/* An item of errors or warnings: {line?, message}, or a bare message string. */
-enum { MESSAGE_LINE, MESSAGE_TEXT, MESSAGE__MAX };
-static const struct field_spec message_fields[MESSAGE__MAX] = {
+const struct field_spec progress_message_fields[MESSAGE__MAX] = {
     [MESSAGE_LINE] = {"line", FIELD_INT, false, 0, COUNT_MAX},
     [MESSAGE_TEXT] = {"message", FIELD_STRING, true, 1, MESSAGE_MAX},
 };
@@ -72,7 +67,7 @@ static int read_messages(json_object *array, const char *name, struct arena *a,
         json_object *item = json_object_array_get_idx(array, i), *v[MESSAGE__MAX] = {NULL};
         const char *path = arena_printf(a, "%s[%zu]", name, i);
         if (json_object_is_type(item, json_type_string)) {
-            if (validate_value(item, &message_fields[MESSAGE_TEXT], path, err->message,
+            if (validate_value(item, &progress_message_fields[MESSAGE_TEXT], path, err->message,
                                sizeof(err->message)) != 0) {
                 err->field = path;
                 return -1;
@@ -83,7 +78,7 @@ static int read_messages(json_object *array, const char *name, struct arena *a,
             snprintf(err->message, sizeof(err->message),
                      "%s items must be objects {line, message}", name);
             return -1;
-        } else if (fields_at(item, path, message_fields, MESSAGE__MAX, v, a, err) != 0) {
+        } else if (fields_at(item, path, progress_message_fields, MESSAGE__MAX, v, a, err) != 0) {
             return -1;
         }
         m[i].has_line = v[MESSAGE_LINE] != NULL;
@@ -99,8 +94,8 @@ int progress_post_read(json_object *body, struct arena *a, struct progress_post 
                        struct progress_post_extra *extra, struct progress_post_error *err)
 {
     json_object *v[POST__MAX], *c[COUNT__MAX];
-    if (fields_at(body, NULL, post_fields, POST__MAX, v, a, err) != 0 ||
-        fields_at(v[POST_COUNTS], "counts", count_fields, COUNT__MAX, c, a, err) != 0)
+    if (fields_at(body, NULL, progress_post_fields, POST__MAX, v, a, err) != 0 ||
+        fields_at(v[POST_COUNTS], "counts", progress_count_fields, COUNT__MAX, c, a, err) != 0)
         return -1;
     post->filename = json_object_get_string(v[POST_FILENAME]);
     post->done = int_or_zero(c[COUNT_DONE]);

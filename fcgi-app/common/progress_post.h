@@ -8,6 +8,18 @@
 
 #include "common/arena.h"
 #include "common/progress_store.h"
+#include "common/validate.h"
+
+/* Its declared fields (checked by progress_post_read, documented by the
+ * API's OpenAPI document): the message, its counts, an item of errors or
+ * warnings ({line?, message}, or a bare message string). */
+enum { POST_FILENAME, POST_COUNTS, POST_TOTAL, POST_IS_LAST, POST_ERRORS, POST_WARNINGS,
+       POST_EMAIL, POST_CLIENT_KRN, POST__MAX };
+extern const struct field_spec progress_post_fields[POST__MAX];
+enum { COUNT_DONE, COUNT_WARN, COUNT_FAILED, COUNT__MAX };
+extern const struct field_spec progress_count_fields[COUNT__MAX];
+enum { MESSAGE_LINE, MESSAGE_TEXT, MESSAGE__MAX };
+extern const struct field_spec progress_message_fields[MESSAGE__MAX];
 
 /* What a message says beside the post itself. */
 struct progress_post_extra {

@@ -6,6 +6,7 @@
 
 #include "common/store.h"
 #include "common/ids.h"
+#include "common/webhook_queue.h"
 
 /* Two first posts of one record may race: the loser's INSERT finds the
  * winner's row (DB_DUPLICATE) and the post starts over as an update. */
@@ -69,6 +70,44 @@ static enum db_status insert_messages(struct db *db, const char *id, const char 
             return st;
     }
     return DB_OK;
+}
+
+struct member_id {
+    const char *user_id;
+};
+
+static int take_member(void *ctx, const struct db_row *row)
+{
+    struct member_id *m = store_rows_add(ctx);
+    const char **const text[] = {&m->user_id};
+    store_row_read(ctx, row, text, 1, NULL, 0);
+    return 0;
+}
+
+/* progress.completed to every member of the record's client that
+ * subscribed (members may read all of the client's records), inside the
+ * post's transaction. */
+static enum db_status emit_completed(struct db *db, struct arena *a, const struct progress_record *r)
+{
+    char krn[256] = "";
+    struct store_rows members = STORE_ROWS(a, struct member_id);
+    enum db_status st = db_query(db, "SELECT user_id FROM client_members WHERE client_id = ?",
+                                 DB_PARAMS(P_STR(r->client_id)), take_member, &members);
+    if (st != DB_OK || members.n == 0)
+        return st;
+    struct store_rows krns = STORE_ROWS(a, struct member_id);
+    st = db_query(db, "SELECT krn FROM clients WHERE id = ?", DB_PARAMS(P_STR(r->client_id)),
+                  take_member, &krns);
+    if (st == DB_OK && krns.n == 1)
+        snprintf(krn, sizeof(krn), "%s", ((struct member_id *)krns.items)[0].user_id);
+    json_object *data = progress_to_json(r, krn);
+    const char *text =
+        json_object_to_json_string_ext(data, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+    for (size_t i = 0; st == DB_OK && i < members.n; i++)
+        st = webhook_emit(db, ((struct member_id *)members.items)[i].user_id, "progress.completed",
+                          text);
+    json_object_put(data);
+    return st;
 }
 
 enum db_status progress_begin(struct db *db)
@@ -169,6 +208,8 @@ static enum db_status post_once(struct db *db, struct arena *a, const struct pro
         st = progress_messages(db, id, "error", p->keep, errors);
     if (st == DB_OK && before[1] + p->nwarnings > 0)
         st = progress_messages(db, id, "warning", p->keep, warnings);
+    if (st == DB_OK && p->is_last)
+        st = emit_completed(db, a, out);
     if (st != DB_OK)
         goto fail;
     return db_commit(db);

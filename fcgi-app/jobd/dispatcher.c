@@ -20,6 +20,7 @@
 #include "jobd/scheduler.h"
 #include "jobd/spawn.h"
 #include "jobd/wake_listen.h"
+#include "jobd/webhook_sender.h"
 
 #define RETENTION_INTERVAL_SECONDS 60.0
 /* A dispatcher is presumed dead after this many poll intervals without a
@@ -63,6 +64,7 @@ struct dispatcher {
     double stop_deadline;
     double next_heartbeat, next_orphan_check, next_retention, next_db_warn;
     long long next_slot_ms; /* the earliest schedule slot ahead (scheduler clock), 0: none */
+    struct webhook_sender *hooks; /* NULL when webhooks cannot be sent (logged) */
 };
 
 /* A job listed for recovery or cancel, copied out of the row callback:
@@ -589,6 +591,8 @@ static void tick(struct dispatcher *d)
     }
     enforce_limits(d);
     claim_jobs(d);
+    if (!d->stopping && d->hooks != NULL && webhook_sender_tick(d->hooks) != 0)
+        db_trouble(d, "webhook deliveries");
 }
 
 static void begin_stop(struct dispatcher *d, int sig)
@@ -637,6 +641,8 @@ static int next_timeout_ms(const struct dispatcher *d)
         wait = fmin(wait, d->next_heartbeat - now);
     if (!d->stopping && d->next_slot_ms > 0)
         wait = fmin(wait, (double)(d->next_slot_ms - scheduler_now_ms(d)) / 1000.0);
+    if (!d->stopping && d->hooks != NULL)
+        wait = fmin(wait, webhook_sender_wait_seconds(d->hooks));
     return wait <= 0 ? 0 : (int)ceil(wait * 1000.0);
 }
 
@@ -664,6 +670,7 @@ struct dispatcher *dispatcher_new(const struct config *cfg, struct db *db, const
     snprintf(d->host, sizeof(d->host), "%s", host);
     d->pid = (long)getpid();
     d->signal_fd = d->wake_fd = -1;
+    d->hooks = webhook_sender_new(cfg, db);
     return d;
 }
 
@@ -674,6 +681,7 @@ void dispatcher_free(struct dispatcher *d)
     if (d->signal_fd >= 0)
         close(d->signal_fd);
     wake_listen_close(d->wake_fd, d->cfg->jobd_socket);
+    webhook_sender_free(d->hooks);
     free(d->children);
     free(d);
 }
@@ -694,7 +702,9 @@ int dispatcher_run(struct dispatcher *d)
         if (d->stopping && (d->nchildren == 0 || time_mono() > d->stop_deadline))
             break;
         struct pollfd fds[2] = {{d->signal_fd, POLLIN, 0}, {d->wake_fd, POLLIN, 0}};
-        int n = poll(fds, d->wake_fd >= 0 ? 2 : 1, next_timeout_ms(d));
+        int nfds = d->wake_fd >= 0 ? 2 : 1, timeout = next_timeout_ms(d);
+        int n = d->hooks != NULL ? webhook_sender_poll(d->hooks, fds, nfds, timeout)
+                                 : poll(fds, (nfds_t)nfds, timeout);
         if (n < 0 && errno != EINTR) {
             log_error("poll: %s", strerror(errno));
             sleep(1);

@@ -12,6 +12,7 @@
 #include "common/ids.h"
 #include "common/job_queue.h"
 #include "common/log.h"
+#include "common/upload_queue.h"
 
 /* At most this many jobs of each kind per sweep. */
 #define RETENTION_BATCH 200
@@ -95,6 +96,28 @@ static int sweep_run(struct db *db, const struct config *cfg, const struct sweep
     return done;
 }
 
+/* Resumable uploads past their expiry: the row goes first (a PATCH that
+ * holds it finishes, or finds it gone), then <storage>/uploads/<id>. */
+static int sweep_expired_uploads(struct db *db, const struct config *cfg)
+{
+    static struct id_list list;
+    int done = 0;
+    list.n = 0;
+    if (upload_list_expired(db, RETENTION_BATCH, collect_id, &list) != DB_OK)
+        return -1;
+    for (int i = 0; i < list.n; i++) {
+        bool won = false;
+        if (upload_delete_expired(db, list.ids[i], &won) != DB_OK)
+            return -1;
+        if (!won)
+            continue;
+        retention_remove_objects(cfg->storage_dir, "uploads", list.ids[i]);
+        log_info("retention: upload %s removed: untouched past its expiry", list.ids[i]);
+        done++;
+    }
+    return done;
+}
+
 /* An upload still being written is touched at least every few seconds; an
  * hour of silence means its worker is gone. */
 #define STALE_UPLOAD_SECONDS 3600
@@ -137,5 +160,6 @@ int retention_sweep(struct db *db, const struct config *cfg)
             return -1;
         total += done;
     }
-    return total;
+    int uploads = sweep_expired_uploads(db, cfg);
+    return uploads < 0 ? -1 : total + uploads;
 }

@@ -199,6 +199,11 @@ def _stack_env(home, https_port, http_port):
         "QUARRY_LISTEN": "127.0.0.1",
         "QUARRY_LOGIN_RATE": LOGIN_RATE,
         "QUARRY_LOGIN_BURST": str(LOGIN_BURST),
+        # Webhook receivers of the tests listen on 127.0.0.1; short retries
+        # and time limits keep those tests short (docs/webhooks.md).
+        "QUARRY_WEBHOOK_ALLOW": "loopback",
+        "QUARRY_WEBHOOK_RETRY_BASE_MS": "1000",
+        "QUARRY_WEBHOOK_TIMEOUT_SECONDS": "3",
         # Sanitizer reports go to files the harness checks at the end.
         "ASAN_OPTIONS": "log_path=%s/asan:detect_leaks=1:abort_on_error=0" % log_dir,
         "UBSAN_OPTIONS": "log_path=%s/ubsan:print_stacktrace=1:halt_on_error=1" % log_dir,

@@ -20,6 +20,7 @@ UNIT_TESTS = \
 	tests/unit/test_jsonl.c \
 	tests/unit/test_krn.c \
 	tests/unit/test_multipart.c \
+	tests/unit/test_openapi.c \
 	tests/unit/test_parquet.c \
 	tests/unit/test_pipelines.c \
 	tests/unit/test_router.c \
@@ -28,6 +29,7 @@ UNIT_TESTS = \
 	tests/unit/test_sql_guard.c \
 	tests/unit/test_steps.c \
 	tests/unit/test_validate.c \
+	tests/unit/test_webhook.c \
 	tests/unit/test_writers.c \
 	tests/unit/test_xls.c \
 	tests/unit/test_xlsx.c \
@@ -51,7 +53,7 @@ tests_unit_unit_tests_CPPFLAGS = $(AM_CPPFLAGS) $(CHECK_CFLAGS) $(CRYPTO_CFLAGS)
 	$(SNAPPY_CFLAGS) $(SODIUM_CFLAGS) $(XLSXWRITER_CFLAGS) $(XML_CFLAGS) $(ZIP_CFLAGS) \
 	$(ZLIB_CFLAGS) $(ZSTD_CFLAGS)
 tests_unit_unit_tests_LDADD = libquarry_api.a libquarry_jobd.a $(PROCESS_ENGINE_LIBS) \
-	$(COMMON_LIBS) $(FCGI_LIBS) $(MAGIC_LIBS) $(CRYPTO_LIBS) $(CHECK_LIBS) -lm
+	$(COMMON_LIBS) $(FCGI_LIBS) $(MAGIC_LIBS) $(CRYPTO_LIBS) $(CURL_LIBS) $(CHECK_LIBS) -lm
 CLEANFILES += tests/unit/unit_suites.c
 
 # test_<name>.c in UNIT_TESTS -> "Suite *<name>_suite(void);" and a table entry.

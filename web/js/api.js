@@ -138,13 +138,15 @@ export async function list(path, { skip = 0, limit = 20, query = {}, signal } = 
   return { items, total: r.total ?? items.length, skip, limit };
 }
 
-// send(method, url, body, {onProgress, auth, signal}): XMLHttpRequest, the
-// one browser API that reports upload progress. Resolves {status, data}.
-export function send(method, url, body, { onProgress, auth = false, signal } = {}) {
+// send(method, url, body, {onProgress, auth, signal, headers}): XMLHttpRequest,
+// the one browser API that reports upload progress. Resolves {status, data,
+// header(name)}.
+export function send(method, url, body, { onProgress, auth = false, signal, headers = {} } = {}) {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open(method, url);
     if (auth && session.token) xhr.setRequestHeader("Authorization", "Bearer " + session.token);
+    for (const [name, value] of Object.entries(headers)) xhr.setRequestHeader(name, value);
     const sent = session.token;
     if (onProgress) {
       xhr.upload.addEventListener("progress", (e) => {
@@ -158,7 +160,7 @@ export function send(method, url, body, { onProgress, auth = false, signal } = {
       }
       if (xhr.status >= 200 && xhr.status < 300) {
         if (onProgress) onProgress(1, 1);
-        resolve({ status: xhr.status, data });
+        resolve({ status: xhr.status, data, header: (name) => xhr.getResponseHeader(name) });
         return;
       }
       const err = errorOf(xhr.status, data, xhr.getResponseHeader("X-Request-Id"));

@@ -1,6 +1,7 @@
 // Files (#/files?skip=): upload by drag and drop or the file input, with an
-// upload progress bar, and the list of uploaded files with paging.
-import { apiBase, list, send } from "../api.js";
+// upload progress bar (resumable: tus.js), and the list of uploaded files with paging.
+import { api, list } from "../api.js";
+import { tusUpload } from "../tus.js";
 import { t } from "../strings.js";
 import { bytes, flash, flashError, h, heading, num, pager, progress, setProgress, table, timeEl, uid } from "../ui.js";
 
@@ -26,12 +27,11 @@ export async function render(ctx) {
     status.hidden = false;
     status.replaceChildren(h("p", { text: t("stepUpload", { name: file.name }) }), meter);
     input.disabled = true;
-    const body = new FormData();
-    body.append("file", file, file.name);
     try {
-      const r = await send("POST", apiBase + "/files/upload", body, { auth: true, signal,
-        onProgress: (done, total) => setProgress(meter, 100 * done / total,
-          t("uploadBytes", { done: bytes(done * file.size / total), total: bytes(file.size) })) });
+      const up = await tusUpload(file, { signal,
+        onProgress: (done, total) => setProgress(meter, total ? 100 * done / total : 100,
+          t("uploadBytes", { done: bytes(done), total: bytes(file.size) })) });
+      const r = await api("GET", "/files/" + up.fileId, { signal });
       flash(t("fileUploaded", { name: r.data.filename }));
       ctx.go("#/files/" + r.data.file_id);
     } catch (err) {

@@ -1,8 +1,10 @@
 // A new job (#/jobs/new): the file, the steps, the output format. The job is
-// created (validated: a 422 lands on its field), the file goes to its signed
-// URL with a progress bar, then the page moves to the job. A job whose upload
-// fails or is refused is cancelled, never left PENDING.
-import { api, send } from "../api.js";
+// created (validated: a 422 lands on its field), the file goes up resumably
+// (tus.js) with a progress bar and the job is queued when it is whole, then
+// the page moves to the job. A job whose upload fails or is refused is
+// cancelled, never left PENDING.
+import { api } from "../api.js";
+import { tusUpload } from "../tus.js";
 import { t } from "../strings.js";
 import { busy, bytes, clearFieldErrors, field, flash, flashError, h, heading, progress, setProgress, showFieldError } from "../ui.js";
 import { jobOptions, stepBuilder } from "../steps.js";
@@ -41,16 +43,15 @@ async function submit(ctx, form, f, steps, options, status) {
     job = (await api("POST", "/jobs", { signal, json: {
       file_name: f.name, original_file_size_bytes: f.size,
       processing_steps: steps.value(), ...options.value() } })).data;
-    const up = (await api("POST", `/jobs/${job.id}/upload-url`, { json: {}, signal })).data;
     const label = t("uploadProgress", { name: f.name });
     const meter = progress(0, label, t("uploadBytes", { done: bytes(0), total: bytes(f.size) }));
     const abort = h("button", { type: "button", text: t("abortUpload"), onclick: () => stop.abort() });
     status.replaceChildren(h("p", { text: t("stepUpload", { name: f.name }) }), meter, abort);
-    await send("PUT", up.upload_url, f, { signal: stop.signal, onProgress: (done, total) => {
-      setProgress(meter, 100 * done / total, t("uploadBytes", { done: bytes(done * f.size / total), total: bytes(f.size) }));
+    await tusUpload(f, { jobId: job.id, signal: stop.signal, onProgress: (done, total) => {
+      setProgress(meter, total ? 100 * done / total : 100, t("uploadBytes", { done: bytes(done), total: bytes(f.size) }));
     } });
     status.replaceChildren(h("p", { text: t("stepMark") }));
-    job = (await api("POST", `/jobs/${job.id}/mark-uploaded`, { json: { object_key: up.object_key }, signal })).data;
+    job = (await api("GET", `/jobs/${job.id}`, { signal })).data;
     form.reset();
     status.hidden = true;
     ctx.go("#/jobs/" + job.id);

@@ -1,0 +1,233 @@
+#include "api/webhook_store.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/store.h"
+
+#define WEBHOOK_COLUMNS "id, user_id, url, events, description, created_at"
+
+static int take_webhook(void *ctx, const struct db_row *row)
+{
+    struct webhook_row *w = store_rows_add(ctx);
+    const char **const text[] = {&w->id, &w->user_id, &w->url, &w->events, &w->description,
+                                 &w->created_at};
+    store_row_read(ctx, row, text, sizeof(text) / sizeof(text[0]), NULL, 0);
+    return 0;
+}
+
+enum db_status webhook_insert(struct db *db, const struct webhook_row *w, const char *sealed)
+{
+    return db_exec(db,
+                   "INSERT INTO webhooks (id, user_id, url, events, secret_sealed, description, "
+                   "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                   DB_PARAMS(P_STR(w->id), P_STR(w->user_id), P_STR(w->url), P_STR(w->events),
+                             P_STR(sealed), P_STR(w->description), P_STR(w->created_at)),
+                   NULL);
+}
+
+enum db_status webhook_count(struct db *db, const char *user_id, long long *n)
+{
+    return db_query_int(db, "SELECT COUNT(*) FROM webhooks WHERE user_id = ?",
+                        DB_PARAMS(P_STR(user_id)), n);
+}
+
+enum db_status webhook_get(struct db *db, struct arena *a, const char *id, struct webhook_row *out)
+{
+    struct store_rows rows = STORE_ROWS(a, struct webhook_row);
+    enum db_status st = db_query(db, "SELECT " WEBHOOK_COLUMNS " FROM webhooks WHERE id = ?",
+                                 DB_PARAMS(P_STR(id)), take_webhook, &rows);
+    return store_rows_one(st, &rows, out);
+}
+
+json_object *webhook_to_json(const struct webhook_row *w)
+{
+    json_object *o = json_object_new_object(), *events = json_object_new_array();
+    char *copy = strdup(w->events ? w->events : "");
+    for (char *p = copy, *save = NULL, *e; copy != NULL && (e = strtok_r(p, ",", &save)) != NULL;
+         p = NULL)
+        json_object_array_add(events, json_object_new_string(e));
+    free(copy);
+    json_object_object_add(o, "id", json_object_new_string(w->id));
+    json_object_object_add(o, "url", json_object_new_string(w->url));
+    json_object_object_add(o, "events", events);
+    json_object_object_add(o, "description", store_text_json(w->description));
+    json_object_object_add(o, "created_at", store_time_json(w->created_at));
+    return o;
+}
+
+struct json_rows {
+    json_object *array;
+};
+
+static int take_webhook_json(void *ctx, const struct db_row *row)
+{
+    struct json_rows *j = ctx;
+    struct webhook_row w = {row->values[0], row->values[1], row->values[2],
+                            row->values[3], row->values[4], row->values[5]};
+    json_object_array_add(j->array, webhook_to_json(&w));
+    return 0;
+}
+
+enum db_status webhook_list(struct db *db, struct arena *a, const char *user_id, long long skip,
+                            long long limit, json_object **page, long long *total)
+{
+    (void)a;
+    struct json_rows j = {json_object_new_array()};
+    *page = j.array;
+    return store_page(db, "SELECT COUNT(*) FROM webhooks WHERE user_id = ?",
+                      "SELECT " WEBHOOK_COLUMNS " FROM webhooks WHERE user_id = ? "
+                      "ORDER BY created_at DESC, id LIMIT ? OFFSET ?",
+                      DB_PARAMS(P_STR(user_id)), skip, limit, take_webhook_json, &j, total);
+}
+
+enum db_status webhook_delete(struct db *db, const char *id)
+{
+    enum db_status st = db_begin(db);
+    if (st != DB_OK)
+        return st;
+    st = db_exec(db,
+                 "DELETE a FROM webhook_attempts a JOIN webhook_deliveries d "
+                 "ON d.id = a.delivery_id WHERE d.webhook_id = ?",
+                 DB_PARAMS(P_STR(id)), NULL);
+    if (st == DB_OK)
+        st = db_exec(db, "DELETE FROM webhook_deliveries WHERE webhook_id = ?",
+                     DB_PARAMS(P_STR(id)), NULL);
+    long long n = 0;
+    if (st == DB_OK)
+        st = db_exec(db, "DELETE FROM webhooks WHERE id = ?", DB_PARAMS(P_STR(id)), &n);
+    if (st == DB_OK && n == 0)
+        st = DB_NO_ROW;
+    if (st == DB_OK)
+        st = db_commit(db);
+    if (st != DB_OK)
+        db_rollback(db);
+    return st;
+}
+
+/* ------------------------------------------------------------ deliveries */
+
+#define DELIVERY_COLUMNS                                                                           \
+    "id, event, status, payload, created_at, last_attempt_at, next_attempt_at, finished_at, "      \
+    "attempts, last_status"
+
+/* The deliveries as JSON objects in order, and by id for their attempts. */
+struct delivery_rows {
+    json_object *array, *by_id;
+};
+
+static json_object *int_or_null(const struct db_row *row, int i)
+{
+    return row->values[i] != NULL ? json_object_new_int64(db_row_int(row, i)) : NULL;
+}
+
+static int take_delivery(void *ctx, const struct db_row *row)
+{
+    struct delivery_rows *d = ctx;
+    const char *const *v = row->values;
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "id", json_object_new_string(v[0]));
+    json_object_object_add(o, "event", json_object_new_string(v[1]));
+    json_object_object_add(o, "status", json_object_new_string(v[2]));
+    json_object_object_add(o, "payload", store_parsed_json(v[3], NULL));
+    json_object_object_add(o, "created_at", store_time_json(v[4]));
+    json_object_object_add(o, "last_attempt_at", store_time_json(v[5]));
+    json_object_object_add(o, "next_attempt_at", store_time_json(v[6]));
+    json_object_object_add(o, "finished_at", store_time_json(v[7]));
+    json_object_object_add(o, "attempts", json_object_new_int64(db_row_int(row, 8)));
+    json_object_object_add(o, "last_status", int_or_null(row, 9));
+    json_object_object_add(o, "attempt_log", json_object_new_array());
+    json_object_array_add(d->array, o);
+    json_object_object_add(d->by_id, v[0], json_object_get(o));
+    return 0;
+}
+
+static int take_attempt(void *ctx, const struct db_row *row)
+{
+    struct delivery_rows *d = ctx;
+    const char *const *v = row->values;
+    json_object *delivery, *log;
+    if (!json_object_object_get_ex(d->by_id, v[0], &delivery) ||
+        !json_object_object_get_ex(delivery, "attempt_log", &log))
+        return 0;
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "attempt", json_object_new_int64(db_row_int(row, 1)));
+    json_object_object_add(o, "started_at", store_time_json(v[2]));
+    json_object_object_add(o, "finished_at", store_time_json(v[3]));
+    json_object_object_add(o, "duration_ms", int_or_null(row, 4));
+    json_object_object_add(o, "response_status", int_or_null(row, 5));
+    json_object_object_add(o, "error", store_text_json(v[6]));
+    json_object_object_add(o, "response_excerpt", store_text_json(v[7]));
+    json_object_array_add(log, o);
+    return 0;
+}
+
+#define ATTEMPT_COLUMNS                                                                            \
+    "a.delivery_id, a.attempt, a.started_at, a.finished_at, a.duration_ms, a.response_status, "    \
+    "a.error, a.response_excerpt"
+
+enum db_status webhook_delivery_list(struct db *db, struct arena *a, const char *webhook_id,
+                                     const char *status, long long skip, long long limit,
+                                     json_object **page, long long *total)
+{
+    (void)a;
+    struct delivery_rows d = {json_object_new_array(), json_object_new_object()};
+    *page = d.array;
+    enum db_status st = store_page(
+        db,
+        "SELECT COUNT(*) FROM webhook_deliveries WHERE webhook_id = ? AND (? IS NULL OR status = ?)",
+        "SELECT " DELIVERY_COLUMNS " FROM webhook_deliveries WHERE webhook_id = ? "
+        "AND (? IS NULL OR status = ?) ORDER BY created_at DESC, id LIMIT ? OFFSET ?",
+        DB_PARAMS(P_STR(webhook_id), P_STR(status), P_STR(status)), skip, limit, take_delivery,
+        &d, total);
+    /* The attempts of the same page, in one query. */
+    if (st == DB_OK && json_object_array_length(d.array) > 0)
+        st = db_query(db,
+                      "SELECT " ATTEMPT_COLUMNS " FROM webhook_attempts a JOIN "
+                      "(SELECT id FROM webhook_deliveries WHERE webhook_id = ? "
+                      "AND (? IS NULL OR status = ?) ORDER BY created_at DESC, id LIMIT ? OFFSET ?) p "
+                      "ON p.id = a.delivery_id ORDER BY a.delivery_id, a.attempt",
+                      DB_PARAMS(P_STR(webhook_id), P_STR(status), P_STR(status), P_INT(limit),
+                                P_INT(skip)),
+                      take_attempt, &d);
+    json_object_put(d.by_id);
+    return st;
+}
+
+enum db_status webhook_delivery_get(struct db *db, struct arena *a, const char *webhook_id,
+                                    const char *delivery_id, json_object **out)
+{
+    (void)a;
+    struct delivery_rows d = {json_object_new_array(), json_object_new_object()};
+    *out = NULL;
+    enum db_status st = db_query(db,
+                                 "SELECT " DELIVERY_COLUMNS " FROM webhook_deliveries "
+                                 "WHERE id = ? AND webhook_id = ?",
+                                 DB_PARAMS(P_STR(delivery_id), P_STR(webhook_id)), take_delivery, &d);
+    if (st == DB_OK && json_object_array_length(d.array) == 0)
+        st = DB_NO_ROW;
+    if (st == DB_OK)
+        st = db_query(db,
+                      "SELECT " ATTEMPT_COLUMNS " FROM webhook_attempts a "
+                      "WHERE a.delivery_id = ? ORDER BY a.attempt",
+                      DB_PARAMS(P_STR(delivery_id)), take_attempt, &d);
+    if (st == DB_OK)
+        *out = json_object_get(json_object_array_get_idx(d.array, 0));
+    json_object_put(d.by_id);
+    json_object_put(d.array);
+    return st;
+}
+
+enum db_status webhook_redeliver(struct db *db, const char *webhook_id, const char *delivery_id,
+                                 bool *changed)
+{
+    long long n = 0;
+    enum db_status st = db_exec(
+        db,
+        "UPDATE webhook_deliveries SET status = 'PENDING', next_attempt_at = UTC_TIMESTAMP(3), "
+        "retry_from = UTC_TIMESTAMP(3), finished_at = NULL "
+        "WHERE id = ? AND webhook_id = ? AND status IN ('SUCCEEDED', 'FAILED')",
+        DB_PARAMS(P_STR(delivery_id), P_STR(webhook_id)), &n);
+    *changed = st == DB_OK && n == 1;
+    return st;
+}
