@@ -34,6 +34,7 @@
 #include "common/validate.h"
 #include "common/arena.h"
 #include "common/ids.h"
+#include "common/store.h"
 
 #define REQUEST_MAX_PARAMS 4
 
@@ -140,7 +141,7 @@ struct page {
 };
 #define PAGE_WITH_CURSOR(parts)                                                                    \
     ((struct page){0, 0, (parts), (int)(sizeof(parts) / sizeof((parts)[0])), NULL})
-/* page_cursor() (common/store.h) makes the cursor a page ends on. */
+/* page_cursor() (common/store.h, included here) makes the cursor a page ends on. */
 /* The parts of a cursor of the list page declares (page->ncursor of them,
  * each of its kind), in the arena; NULL when text is not one. */
 const char *const *page_cursor_parse(struct arena *a, const char *text, const struct page *page);
