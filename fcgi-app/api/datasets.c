@@ -11,6 +11,7 @@
 #include "api/job_store.h"
 #include "common/job_queue.h"
 #include "api/response.h"
+#include "api/route_doc.h"
 #include "common/dataset_store.h"
 #include "common/log.h"
 #include "common/source_store.h"
@@ -648,3 +649,108 @@ void datasets_export(struct request *req)
     }
     json_object_put(body);
 }
+
+/* ------------------------------------------------------------ docs */
+
+static const char dataset_description[] =
+    "name (or table_name): letters, digits and _, not starting with quarry. schema declares "
+    "1 to 256 columns as {column: {type}}, {column: type} or [{name, type}], each type "
+    "string, integer, number, boolean, date, datetime, object or array; record_key_field, "
+    "precombine_field and partition_field are added to it when it leaves them out. database "
+    "is default and table_type COPY_ON_WRITE when given.";
+
+const struct route_doc datasets_create_doc = {
+    .handler = datasets_create,
+    .summary = "Create a dataset: a table in the caller's database",
+    .description = dataset_description,
+    .status = 201,
+    .answer = "Dataset",
+    .answers = "409",
+    .body = DOC_BODY_JSON,
+    .fields = {{NULL, dataset_fields, DS__MAX}},
+    .example = "{\"name\":\"customers\",\"record_key_field\":\"customer_id\","
+               "\"precombine_field\":\"updated_at\",\"schema\":{\"customer_id\":{\"type\":"
+               "\"string\"},\"name\":{\"type\":\"string\"},\"amount\":{\"type\":\"number\"},"
+               "\"updated_at\":{\"type\":\"datetime\"}}}",
+};
+
+const struct route_doc datasets_list_doc = {
+    .handler = datasets_list,
+    .summary = "The caller's datasets",
+    .status = 200,
+    .answer = "Dataset[]",
+    .paged = true,
+};
+
+const struct route_doc datasets_get_doc = {
+    .handler = datasets_get,
+    .summary = "One dataset with its schema and commits",
+    .status = 200,
+    .answer = "DatasetInfo",
+};
+
+const struct route_doc datasets_delete_doc = {
+    .handler = datasets_delete,
+    .summary = "Drop a dataset (refused while a load job writes it)",
+    .status = 204,
+    .answers = "409",
+};
+
+const struct route_doc datasets_load_doc = {
+    .handler = datasets_load,
+    .summary = "Load a source table into the dataset: queues a job",
+    .description = "mode upsert (the default; by the record key), append or overwrite; table: "
+                   "the source's table by default; where: column = value pairs; date_field: "
+                   "the column of the watermark. The job's rows are committed batch by batch.",
+    .status = 202,
+    .answer = "Job",
+    .body = DOC_BODY_JSON,
+    .fields = {{NULL, load_fields, LOAD__MAX}},
+};
+
+const struct route_doc datasets_export_doc = {
+    .handler = datasets_export,
+    .summary = "Export the whole dataset to a file: queues a job",
+    .description = "format: csv, json, jsonl or parquet. The file is downloadable from GET "
+                   "/jobs/{id}/download once the job is COMPLETED.",
+    .status = 202,
+    .answer = "Job",
+    .body = DOC_BODY_JSON,
+    .fields = {{NULL, export_fields, EXPORT__MAX}},
+    .example = "{\"format\":\"csv\"}",
+};
+
+const struct route_doc hudi_table_create_doc = {
+    .handler = hudi_table_create,
+    .summary = "Create a dataset (the Hudi seed's table)",
+    .description = dataset_description,
+    .status = 200,
+    .answer = "HudiTableCreated",
+    .answers = "409",
+    .body = DOC_BODY_JSON,
+    .fields = {{NULL, dataset_fields, DS__MAX}},
+    .example = "{\"table_name\":\"orders\",\"database\":\"default\","
+               "\"record_key_field\":\"order_id\",\"precombine_field\":\"updated_at\","
+               "\"table_type\":\"COPY_ON_WRITE\",\"schema\":{\"order_id\":{\"type\":\"string\"},"
+               "\"total\":{\"type\":\"number\"},\"updated_at\":{\"type\":\"datetime\"}}}",
+};
+
+const struct route_doc hudi_tables_doc = {
+    .handler = hudi_tables,
+    .summary = "The caller's datasets (the Hudi seed's tables; database: default)",
+    .status = 200,
+    .answer = "HudiTables",
+    .answers = "404",
+    .query = hudi_query,
+    .nquery = HUDI__MAX,
+    .paged = true,
+};
+
+const struct route_doc hudi_table_get_doc = {
+    .handler = hudi_table_get,
+    .summary = "One dataset by name, with its schema and commits",
+    .status = 200,
+    .answer = "DatasetInfo",
+    .query = hudi_query,
+    .nquery = HUDI__MAX,
+};

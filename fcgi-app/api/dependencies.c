@@ -12,6 +12,7 @@
 #include "common/store.h"
 #include "api/pipeline_store.h"
 #include "api/response.h"
+#include "api/route_doc.h"
 #include "common/log.h"
 
 #define TREE_DEPTH_DEFAULT 5
@@ -311,3 +312,56 @@ void dependencies_executable(struct request *req)
     json_object_object_add(data, "total", json_object_new_int64((long long)n));
     respond_envelope(req, 200, arena_printf(req->arena, "Found %zu executable jobs", n), data);
 }
+
+/* ---- docs ---- */
+
+const struct route_doc dependencies_add_doc = {
+    .handler = dependencies_add,
+    .summary = "Make the pipeline depend on a parent pipeline",
+    .description = "dependency_type SUCCESS (the default): the child runs after the parent's "
+                   "successful execution; COMPLETION: after one that succeeded or failed; "
+                   "DATA_AVAILABILITY: after a successful one that produced records. A "
+                   "dependency that would close a cycle is a 422 naming it.",
+    .status = 201,
+    .answer = "DependencyAdded",
+    .answers = "409",
+    .body = DOC_BODY_JSON,
+    .fields = {{NULL, add_fields, ADD__MAX}},
+};
+
+const struct route_doc dependencies_list_doc = {
+    .handler = dependencies_list,
+    .summary = "A pipeline's parents (each met or not) and the pipelines that depend on it",
+    .status = 200,
+    .answer = "DependencyList",
+};
+
+const struct route_doc dependencies_remove_doc = {
+    .handler = dependencies_remove,
+    .summary = "Remove a dependency (named by its id or by the parent pipeline's id)",
+    .status = 200,
+    .answer = "DependencyRemoved",
+};
+
+const struct route_doc dependencies_check_doc = {
+    .handler = dependencies_check,
+    .summary = "Whether the pipeline's dependencies are met, and which are not",
+    .status = 200,
+    .answer = "DependencyCheck",
+};
+
+const struct route_doc dependencies_tree_doc = {
+    .handler = dependencies_tree,
+    .summary = "The tree of the pipeline's parents (max_depth levels, default 5)",
+    .status = 200,
+    .answer = "DependencyTree",
+    .query = tree_query,
+    .nquery = TREE__MAX,
+};
+
+const struct route_doc dependencies_executable_doc = {
+    .handler = dependencies_executable,
+    .summary = "The caller's pipelines whose dependencies are all met",
+    .status = 200,
+    .answer = "Executable",
+};

@@ -10,6 +10,7 @@
 #include "api/job_store.h"
 #include "api/pipeline_store.h"
 #include "api/response.h"
+#include "api/route_doc.h"
 #include "common/log.h"
 #include "common/pipeline_queue.h"
 #include "common/wake.h"
@@ -156,3 +157,43 @@ void executions_cancel(struct request *req)
     }
     respond_json_put(req, 200, execution_to_json(&e, false));
 }
+
+/* ---------------------------------------------------------------- docs */
+
+const struct route_doc executions_start_doc = {
+    .handler = executions_start,
+    .summary = "Run a pipeline now: queues an execution",
+    .description = "The answer counts the pipeline's dependencies met now; a manual run does "
+                   "not wait for them. GET …/executions/{eid} follows it.",
+    .status = 202,
+    .answer = "ExecutionStarted",
+    .body = DOC_BODY_JSON,
+    .fields = {{NULL, execute_fields, EXEC__MAX}},
+    .example = "{\"parameters\":{\"run_date\":\"2026-01-09\"}}",
+};
+
+const struct route_doc executions_list_doc = {
+    .handler = executions_list,
+    .summary = "A pipeline's executions, newest first",
+    .status = 200,
+    .answer = "ExecutionList",
+    .query = execution_list_query,
+    .nquery = ELIST__MAX,
+    .paged = true,
+};
+
+const struct route_doc executions_get_doc = {
+    .handler = executions_get,
+    .summary = "One execution of a pipeline",
+    .status = 200,
+    .answer = "Execution",
+};
+
+const struct route_doc executions_cancel_doc = {
+    .handler = executions_cancel,
+    .summary = "Cancel an execution (its job: cancelled, or asked to stop while it runs)",
+    .status = 200,
+    .answer = "Execution",
+    .answers = "400 409",
+    .body = DOC_BODY_JSON,
+};

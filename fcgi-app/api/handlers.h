@@ -202,5 +202,28 @@ extern const struct route_doc webhooks_create_doc, webhooks_list_doc, webhooks_g
     webhooks_delete_doc, webhooks_deliveries_doc, webhooks_redeliver_doc;
 extern const struct route_doc uploads_options_doc, uploads_create_doc, uploads_head_doc,
     uploads_get_doc, uploads_patch_doc, uploads_delete_doc;
+extern const struct route_doc pipelines_create_doc, pipelines_list_doc, pipelines_get_doc,
+    pipelines_update_doc, pipelines_delete_doc, pipelines_activate_doc, pipelines_deactivate_doc;
+extern const struct route_doc executions_start_doc, executions_list_doc, executions_get_doc,
+    executions_cancel_doc;
+extern const struct route_doc dependencies_add_doc, dependencies_list_doc, dependencies_remove_doc,
+    dependencies_check_doc, dependencies_tree_doc, dependencies_executable_doc;
+extern const struct route_doc errors_of_execution_doc, errors_summary_doc, errors_resolve_doc,
+    errors_unresolve_doc;
+extern const struct route_doc quality_check_doc, quality_get_doc, quality_list_doc;
+extern const struct route_doc sources_create_doc, sources_list_doc, sources_get_doc,
+    sources_delete_doc, sources_test_doc, sources_read_doc, mongo_credentials_doc, mongo_read_doc,
+    schema_generate_doc, mongo_transform_doc;
+extern const struct route_doc load_jobs_create_batch_doc, load_jobs_create_stream_doc,
+    load_jobs_status_doc, load_jobs_start_doc, load_jobs_stop_doc, load_jobs_list_doc,
+    load_jobs_delete_doc;
+extern const struct route_doc query_run_doc, trino_query_doc, trino_health_doc, trino_catalogs_doc,
+    trino_schemas_doc, trino_tables_doc, trino_describe_doc;
+extern const struct route_doc datasets_create_doc, datasets_list_doc, datasets_get_doc,
+    datasets_delete_doc, datasets_load_doc, datasets_export_doc, hudi_table_create_doc,
+    hudi_tables_doc, hudi_table_get_doc;
+extern const struct route_doc service_accounts_create_doc, service_accounts_list_doc,
+    service_accounts_revoke_doc, auth_token_doc;
+extern const struct route_doc identities_list_doc, identities_link_doc;
 
 #endif

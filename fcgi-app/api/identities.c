@@ -7,6 +7,7 @@
 #include "api/handlers.h"
 #include "api/identity_store.h"
 #include "api/response.h"
+#include "api/route_doc.h"
 #include "api/user_store.h"
 #include "common/log.h"
 
@@ -87,3 +88,28 @@ void identities_link(struct request *req)
 out:
     json_object_put(body);
 }
+
+/* ---------------------------------------------------------------- docs */
+
+const struct route_doc identities_list_doc = {
+    .handler = identities_list,
+    .summary = "External identities (subjects of configured issuers), newest first; "
+               "administrators only",
+    .status = 200,
+    .answer = "Identity[]",
+    .query = list_query,
+    .nquery = LIST__MAX,
+    .paged = true,
+};
+
+const struct route_doc identities_link_doc = {
+    .handler = identities_link,
+    .summary = "Link an external identity to an account; administrators only",
+    .description = "issuer is a configured issuer's name or its iss; the subject must have "
+                   "signed in with it once. Its next token acts as the account of email.",
+    .status = 200,
+    .answer = "IdentityLink",
+    .answers = "404",
+    .body = DOC_BODY_JSON,
+    .fields = {{NULL, link_fields, LINK__MAX}},
+};

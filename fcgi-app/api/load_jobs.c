@@ -9,6 +9,7 @@
 #include "api/handlers.h"
 #include "api/job_store.h"
 #include "api/response.h"
+#include "api/route_doc.h"
 #include "common/load_job_store.h"
 #include "common/log.h"
 #include "common/source_store.h"
@@ -437,3 +438,82 @@ void load_jobs_seed_list(struct request *req, const char *job_type, const char *
     respond_header(req, "X-Total-Count", arena_printf(req->arena, "%lld", total));
     respond_json_put(req, 200, o);
 }
+
+/* ------------------------------------------------------------ docs */
+
+static const char load_job_description[] =
+    "Loads one table of a source (source_id, else the caller's default source; table or "
+    "collection, else the source's table) into a dataset (dataset or hudi_table_name), past "
+    "the watermark of date_field (and record_key_field) on each run. query: up to 16 column = "
+    "value pairs. A run is started by POST /jobs/{id}/start.";
+
+const struct route_doc load_jobs_create_batch_doc = {
+    .handler = load_jobs_create_batch,
+    .summary = "Create a batch load job (write_mode append, overwrite or upsert)",
+    .description = load_job_description,
+    .status = 200,
+    .answer = "LoadJobCreated",
+    .answers = "404 409",
+    .body = DOC_BODY_JSON,
+    .fields = {{NULL, load_job_fields, LJ__MAX}},
+    .example = "{\"job_name\":\"meetings_daily\",\"collection\":\"meetings\","
+               "\"hudi_table_name\":\"meetings_lake\",\"date_field\":\"updated_at\","
+               "\"record_key_field\":\"id\",\"precombine_field\":\"updated_at\","
+               "\"write_mode\":\"upsert\",\"batch_size\":1000}",
+};
+
+const struct route_doc load_jobs_create_stream_doc = {
+    .handler = load_jobs_create_stream,
+    .summary = "Create a stream load job (write_mode upsert or append)",
+    .description = load_job_description,
+    .status = 200,
+    .answer = "LoadJobCreated",
+    .answers = "404 409",
+    .body = DOC_BODY_JSON,
+    .fields = {{NULL, load_job_fields, LJ__MAX}},
+    .example = "{\"job_name\":\"meetings_stream\",\"collection\":\"meetings\","
+               "\"hudi_table_name\":\"meetings_live\",\"date_field\":\"updated_at\","
+               "\"record_key_field\":\"id\",\"polling_interval_seconds\":5}",
+};
+
+const struct route_doc load_jobs_status_doc = {
+    .handler = load_jobs_status,
+    .summary = "A load job, its last runs and their sums",
+    .status = 200,
+    .answer = "LoadJobStatus",
+};
+
+const struct route_doc load_jobs_start_doc = {
+    .handler = load_jobs_start,
+    .summary = "Start a run of a load job (refused while one runs)",
+    .status = 200,
+    .answer = "LoadJobRun",
+    .answers = "409",
+    .body = DOC_BODY_JSON,
+};
+
+const struct route_doc load_jobs_stop_doc = {
+    .handler = load_jobs_stop,
+    .summary = "Stop a load job's run (cancelled when queued, asked to stop when running)",
+    .status = 200,
+    .answer = "LoadJobRun",
+    .answers = "400",
+    .body = DOC_BODY_JSON,
+};
+
+const struct route_doc load_jobs_list_doc = {
+    .handler = load_jobs_list,
+    .summary = "The caller's load jobs (job_type: batch or stream)",
+    .status = 200,
+    .answer = "LoadJob[]",
+    .query = list_query,
+    .nquery = LIST__MAX,
+    .paged = true,
+};
+
+const struct route_doc load_jobs_delete_doc = {
+    .handler = load_jobs_delete,
+    .summary = "Delete a load job (refused while a run is going)",
+    .status = 204,
+    .answers = "409",
+};

@@ -56,7 +56,9 @@ static const struct {
     {429, "RateLimited", "RATE_LIMITED", "Too many requests: wait (Retry-After when sent)"},
     {460, "ChecksumMismatch", "CHECKSUM_MISMATCH", "The body's checksum does not match Upload-Checksum"},
     {500, "InternalError", "INTERNAL_ERROR", "Something failed on the server"},
+    {502, "BadGateway", "SOURCE_UNAVAILABLE", "A source database could not be used"},
     {503, "ServiceUnavailable", "SERVICE_UNAVAILABLE", "The database or the API pool is unavailable"},
+    {504, "GatewayTimeout", "TIMEOUT", "The work did not end within the wait (it was cancelled)"},
 };
 
 /* ------------------------------------------------------------ small builders */
@@ -138,8 +140,10 @@ static json_object *field_schema(const struct field_spec *f)
     return s;
 }
 
-/* Adds a table's fields to an object schema (properties and required). */
-static void add_fields(json_object *schema, const struct field_spec *specs, size_t n)
+/* Adds a table's fields to an object schema (properties, and required
+ * unless the body is partial). */
+static void add_fields(json_object *schema, const struct field_spec *specs, size_t n,
+                       bool partial)
 {
     json_object *props, *required = NULL;
     if (!json_object_object_get_ex(schema, "properties", &props)) {
@@ -152,7 +156,7 @@ static void add_fields(json_object *schema, const struct field_spec *specs, size
         /* A field two tables declare (a shared spec) keeps its first schema. */
         if (!json_object_object_get_ex(props, specs[i].name, &old))
             add(props, specs[i].name, field_schema(&specs[i]));
-        if (!specs[i].required)
+        if (!specs[i].required || partial)
             continue;
         if (required == NULL) {
             required = json_object_new_array();
@@ -163,27 +167,36 @@ static void add_fields(json_object *schema, const struct field_spec *specs, size
 }
 
 /* The object schema a nested table describes: the property "at" names
- * ("counts", or "errors[]" for its items), made an object when it is not. */
+ * ("counts", "errors[]" for its items, "check_config.rules[]" a level
+ * deeper), each step made an object (or an array of them) when it is not. */
 static json_object *nested_schema(json_object *body, const char *at)
 {
-    char name[64];
-    size_t len = strcspn(at, "[");
-    bool items = at[len] == '[';
-    json_object *props, *prop, *target;
-    snprintf(name, sizeof(name), "%.*s", (int)len, at);
-    if (!json_object_object_get_ex(body, "properties", &props)) {
-        props = json_object_new_object();
-        add(body, "properties", props);
-    }
-    if (!json_object_object_get_ex(props, name, &prop)) {
-        prop = typed(items ? "array" : "object");
-        add(props, name, prop);
-    }
-    if (!items)
-        return prop;
-    if (!json_object_object_get_ex(prop, "items", &target)) {
-        target = typed("object");
-        add(prop, "items", target);
+    json_object *target = body;
+    for (const char *p = at; *p != '\0';) {
+        char name[64];
+        size_t len = strcspn(p, ".");
+        size_t name_len = strcspn(p, "[.");
+        bool items = name_len < len && p[name_len] == '[';
+        json_object *props, *prop;
+        snprintf(name, sizeof(name), "%.*s", (int)name_len, p);
+        if (!json_object_object_get_ex(target, "properties", &props)) {
+            props = json_object_new_object();
+            add(target, "properties", props);
+        }
+        if (!json_object_object_get_ex(props, name, &prop)) {
+            prop = typed(items ? "array" : "object");
+            add(props, name, prop);
+        }
+        target = prop;
+        if (items) {
+            if (!json_object_object_get_ex(prop, "items", &target)) {
+                target = typed("object");
+                add(prop, "items", target);
+            }
+        }
+        p += len;
+        if (*p == '.')
+            p++;
     }
     return target;
 }
@@ -196,7 +209,7 @@ static json_object *body_schema(const struct route_doc *doc)
         const struct doc_fields *t = &doc->fields[i];
         if (t->specs == NULL)
             continue;
-        add_fields(t->at ? nested_schema(body, t->at) : body, t->specs, t->n);
+        add_fields(t->at ? nested_schema(body, t->at) : body, t->specs, t->n, doc->partial);
     }
     return body;
 }
@@ -234,6 +247,8 @@ static json_object *schema_type(const char *type, size_t len)
         }
     if (isupper((unsigned char)t[0]))
         return ref("schemas", t);
+    if (strcmp(t, "any") == 0)
+        return json_object_new_object(); /* any JSON value */
     return typed(t);
 }
 
@@ -579,29 +594,31 @@ static json_object *request_body(const struct route_doc *doc)
     add(rb, "content", content);
     /* An empty JSON body counts as {}: only a body with required fields must come. */
     bool required = doc->body == DOC_BODY_MULTIPART || doc->body == DOC_BODY_FORM_JSON;
-    for (size_t i = 0; i < DOC_TABLES_MAX && !required; i++)
+    for (size_t i = 0; i < DOC_TABLES_MAX && !required && !doc->partial; i++)
         for (size_t j = 0; doc->fields[i].at == NULL && j < doc->fields[i].n; j++)
             required = required || doc->fields[i].specs[j].required;
     add(rb, "required", json_object_new_boolean(required));
     return rb;
 }
 
-static json_object *success_response(const struct route_doc *doc, int status)
+/* A success answer whose body has the schema answer (see route_doc.h; NULL:
+ * no body). */
+static json_object *success_response(const char *answer, int status)
 {
     json_object *r = json_object_new_object();
     add(r, "description", str(answer_text(status)));
-    if (doc == NULL || doc->answer == NULL)
+    if (answer == NULL)
         return r;
     json_object *content = json_object_new_object(), *schema;
-    size_t len = strlen(doc->answer);
-    if (strcmp(doc->answer, "text") == 0) {
+    size_t len = strlen(answer);
+    if (strcmp(answer, "text") == 0) {
         add(content, "text/plain", media(typed("string"), NULL));
         add(r, "content", content);
         return r;
     }
-    if (len > 2 && strcmp(doc->answer + len - 2, "[]") == 0) {
+    if (len > 2 && strcmp(answer + len - 2, "[]") == 0) {
         char name[64];
-        snprintf(name, sizeof(name), "%.*s", (int)(len - 2), doc->answer);
+        snprintf(name, sizeof(name), "%.*s", (int)(len - 2), answer);
         schema = typed("array");
         add(schema, "items", ref("schemas", name));
         json_object *headers = json_object_new_object(), *h = json_object_new_object();
@@ -610,15 +627,16 @@ static json_object *success_response(const struct route_doc *doc, int status)
         add(headers, "X-Total-Count", h);
         add(r, "headers", headers);
     } else {
-        schema = ref("schemas", doc->answer);
+        schema = ref("schemas", answer);
     }
     add(content, "application/json", media(schema, NULL));
     add(r, "content", content);
     return r;
 }
 
-/* Adds the answer for status, unless the operation has it already. */
-static void add_answer(json_object *responses, const struct route_doc *doc, int status)
+/* Adds the answer for status, unless the operation has it already: a
+ * success has the schema answer (the doc's, or its own from "202:Job"). */
+static void add_answer(json_object *responses, const char *answer, int status)
 {
     char key[8];
     snprintf(key, sizeof(key), "%d", status);
@@ -628,7 +646,7 @@ static void add_answer(json_object *responses, const struct route_doc *doc, int 
     if (status >= 400 && name != NULL)
         add(responses, key, ref("responses", name));
     else if (status < 300)
-        add(responses, key, success_response(doc, status));
+        add(responses, key, success_response(answer, status));
     else
         add(responses, key, success_response(NULL, status));
 }
@@ -636,30 +654,38 @@ static void add_answer(json_object *responses, const struct route_doc *doc, int 
 static json_object *responses(const struct route *r, const struct route_doc *doc)
 {
     json_object *all = json_object_new_object();
-    add_answer(all, doc, doc != NULL && doc->status ? doc->status : 200);
+    const char *answer = doc != NULL ? doc->answer : NULL;
+    add_answer(all, answer, doc != NULL && doc->status ? doc->status : 200);
     for (const char *p = doc ? doc->answers : NULL; p != NULL && *p;) {
-        char *end;
+        char *end, own[64];
         long status = strtol(p, &end, 10);
         if (end == p)
             break;
-        add_answer(all, doc, (int)status);
         p = end;
+        if (*p == ':') {
+            size_t len = strcspn(++p, " ");
+            snprintf(own, sizeof(own), "%.*s", (int)len, p);
+            p += len;
+            add_answer(all, own, (int)status);
+        } else {
+            add_answer(all, answer, (int)status);
+        }
     }
     if (r->access != ROUTE_PUBLIC)
-        add_answer(all, doc, 401);
+        add_answer(all, answer, 401);
     if (r->access != ROUTE_PUBLIC && r->access != ROUTE_USER)
-        add_answer(all, doc, 403);
+        add_answer(all, answer, 403);
     if (strchr(r->pattern, '{') != NULL) {
-        add_answer(all, doc, 403);
-        add_answer(all, doc, 404);
+        add_answer(all, answer, 403);
+        add_answer(all, answer, 404);
     }
     if (doc != NULL && doc->body != DOC_BODY_NONE) {
-        add_answer(all, doc, 413);
-        add_answer(all, doc, 415);
+        add_answer(all, answer, 413);
+        add_answer(all, answer, 415);
     }
-    add_answer(all, doc, 422); /* a query key nobody declared, at least */
-    add_answer(all, doc, 500);
-    add_answer(all, doc, 503);
+    add_answer(all, answer, 422); /* a query key nobody declared, at least */
+    add_answer(all, answer, 500);
+    add_answer(all, answer, 503);
     return all;
 }
 

@@ -12,6 +12,7 @@
 #include "api/handlers.h"
 #include "common/store.h"
 #include "api/response.h"
+#include "api/route_doc.h"
 #include "common/log.h"
 
 #define SUMMARY_DAYS_DEFAULT 7
@@ -165,3 +166,45 @@ void errors_unresolve(struct request *req)
 {
     set_resolved(req, false);
 }
+
+/* ---------------------------------------------------------------- docs */
+
+const struct route_doc errors_of_execution_doc = {
+    .handler = errors_of_execution,
+    .summary = "An execution's errors, with filters (severity or error_severity: LOW, MEDIUM, "
+               "HIGH, CRITICAL; is_resolved: true or false)",
+    .status = 200,
+    .answer = "ExecutionErrors",
+    .query = errors_query,
+    .nquery = EQ__MAX,
+    .paged = true,
+};
+
+const struct route_doc errors_summary_doc = {
+    .handler = errors_summary,
+    .summary = "The caller's errors of the last days (default 7), by severity and type",
+    .status = 200,
+    .answer = "ErrorSummary",
+    .query = summary_query,
+    .nquery = SUM__MAX,
+};
+
+const struct route_doc errors_resolve_doc = {
+    .handler = errors_resolve,
+    .summary = "Mark an error resolved (resolved_by defaults to the caller's id)",
+    .status = 200,
+    .answer = "ErrorResolution",
+    .body = DOC_BODY_JSON,
+    .fields = {{NULL, resolve_fields, RES__MAX}},
+};
+
+const struct route_doc errors_unresolve_doc = {
+    .handler = errors_unresolve,
+    .summary = "Mark an error unresolved again",
+    .description = "The body takes the fields of resolve (they are checked), but unresolving "
+                   "clears resolved_at, resolved_by and resolution_notes.",
+    .status = 200,
+    .answer = "ErrorResolution",
+    .body = DOC_BODY_JSON,
+    .fields = {{NULL, resolve_fields, RES__MAX}},
+};

@@ -12,6 +12,7 @@
 #include "api/pipeline_rules.h"
 #include "api/pipeline_store.h"
 #include "api/response.h"
+#include "api/route_doc.h"
 #include "common/validate.h"
 #include "common/log.h"
 #include "common/schedule.h"
@@ -561,3 +562,89 @@ void pipelines_delete(struct request *req)
     log_info("pipeline deleted id=%s force=%d", p.id, force);
     respond_empty(req, 204);
 }
+
+/* ---------------------------------------------------------------- docs */
+
+const struct route_doc pipelines_create_doc = {
+    .handler = pipelines_create,
+    .summary = "Define a pipeline (an ETL job): source, rules, steps, destination, schedule",
+    .description =
+        "source_type FILE reads an uploaded file of the caller (source_config.file_id) or the "
+        "newest one whose name matches source_config.file_pattern when an execution starts; "
+        "without source_type an execution reads its parent's output. transformation_rules "
+        "(the ETL seed's rules) are compiled to engine steps, then processing_steps are added. "
+        "The destination is a file (write_mode overwrite) in destination.format or "
+        "output_format. schedule is a cron expression or {type: cron, expression, timezone}; "
+        "an active pipeline with a schedule runs at each slot. POST /jobs with a job_name "
+        "does the same.",
+    .status = 201,
+    .answer = "Pipeline",
+    .body = DOC_BODY_JSON,
+    .fields = {{NULL, definition_fields, DEF__MAX},
+               {"source_config", file_source_fields, FSRC__MAX},
+               {"destination", destination_fields, FDST__MAX}},
+    .example = "{\"job_name\":\"Customer Data ETL\",\"job_type\":\"FULL_ETL\","
+               "\"description\":\"Extract, transform, and load customer data\","
+               "\"source_type\":\"FILE\",\"source_config\":{\"file_pattern\":\"customers_*.csv\"},"
+               "\"transformation_rules\":[{\"rule_type\":\"FIELD_MAPPING\","
+               "\"source_field\":\"customer_name\",\"target_field\":\"name\","
+               "\"transformation\":\"UPPERCASE\"}],\"schedule\":\"0 2 * * *\",\"is_active\":true}",
+};
+
+const struct route_doc pipelines_list_doc = {
+    .handler = pipelines_list,
+    .summary = "The caller's pipelines, newest first (status: active or inactive)",
+    .status = 200,
+    .answer = "PipelineList",
+    .query = pipeline_list_query,
+    .nquery = PLIST__MAX,
+    .paged = true,
+};
+
+const struct route_doc pipelines_get_doc = {
+    .handler = pipelines_get,
+    .summary = "One pipeline",
+    .status = 200,
+    .answer = "Pipeline",
+};
+
+const struct route_doc pipelines_update_doc = {
+    .handler = pipelines_update,
+    .summary = "Change a pipeline: the given fields over its stored definition",
+    .description = "The whole definition is checked again, as on create.",
+    .status = 200,
+    .answer = "Pipeline",
+    .body = DOC_BODY_JSON,
+    .partial = true,
+    .fields = {{NULL, definition_fields, DEF__MAX},
+               {"source_config", file_source_fields, FSRC__MAX},
+               {"destination", destination_fields, FDST__MAX}},
+    .example = "{\"job_name\":\"Customer Data ETL (nightly)\",\"schedule\":\"30 3 * * *\"}",
+};
+
+const struct route_doc pipelines_delete_doc = {
+    .handler = pipelines_delete,
+    .summary = "Delete a pipeline with its executions, errors and dependencies",
+    .description = "Refused (409) while an execution has not finished or other pipelines "
+                   "depend on it, unless force=true (which cancels its unfinished executions).",
+    .status = 204,
+    .answers = "409",
+    .query = delete_query,
+    .nquery = DELETE__MAX,
+};
+
+const struct route_doc pipelines_activate_doc = {
+    .handler = pipelines_activate,
+    .summary = "Activate a pipeline: its schedule fires again",
+    .status = 200,
+    .answer = "Pipeline",
+    .body = DOC_BODY_JSON,
+};
+
+const struct route_doc pipelines_deactivate_doc = {
+    .handler = pipelines_deactivate,
+    .summary = "Deactivate a pipeline: its schedule stops firing",
+    .status = 200,
+    .answer = "Pipeline",
+    .body = DOC_BODY_JSON,
+};

@@ -11,6 +11,7 @@
 #include "api/handlers.h"
 #include "api/quality_store.h"
 #include "api/response.h"
+#include "api/route_doc.h"
 #include "common/log.h"
 #include "common/wake.h"
 #include "process/engine.h"
@@ -241,3 +242,39 @@ void quality_list(struct request *req)
     json_object_object_add(o, "offset", json_object_new_int64(page.skip));
     respond_list(req, st, o, total);
 }
+
+/* ---------------------------------------------------------------- docs */
+
+const struct route_doc quality_check_doc = {
+    .handler = quality_check,
+    .summary = "Score a file's data quality: completeness, accuracy, consistency, rules",
+    .description = "entity_type is a file id, or \"file\" with entity_id. The check runs as a "
+                   "job; the answer waits for it a while: 200 with the result, or 202 with "
+                   "status running when the file takes longer (GET "
+                   "/data-quality/checks/{id} has it then). Each rule is a validate step of "
+                   "the engine on a column; every check is on unless set false.",
+    .status = 200,
+    .answer = "QualityCheck",
+    .answers = "202 404",
+    .body = DOC_BODY_JSON,
+    .fields = {{NULL, check_fields, QC__MAX},
+               {"check_config", config_fields, CC__MAX},
+               {"check_config.rules[]", rule_fields, RULE__MAX}},
+};
+
+const struct route_doc quality_get_doc = {
+    .handler = quality_get,
+    .summary = "One quality check",
+    .status = 200,
+    .answer = "QualityCheck",
+};
+
+const struct route_doc quality_list_doc = {
+    .handler = quality_list,
+    .summary = "The caller's quality checks (of one file with entity_id)",
+    .status = 200,
+    .answer = "QualityCheckList",
+    .query = list_query,
+    .nquery = QL__MAX,
+    .paged = true,
+};

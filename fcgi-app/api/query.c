@@ -17,6 +17,7 @@
 
 #include "api/handlers.h"
 #include "api/response.h"
+#include "api/route_doc.h"
 #include "common/dataset_store.h"
 #include "common/log.h"
 #include "common/sql_account.h"
@@ -528,3 +529,82 @@ void trino_describe(struct request *req)
     json_object_object_add(o, "columns", out);
     respond_json_put(req, 200, o);
 }
+
+/* ------------------------------------------------------------ docs */
+
+static const char query_description[] =
+    "One read-only statement over the caller's datasets (a table is a dataset's name; the "
+    "hive.default. prefix is taken), run as the caller's own database account in a read-only "
+    "session. At most max_rows rows (default 1000; truncated says the cap cut it) within "
+    "timeout seconds (default 30). A statement that writes or reads outside the caller's "
+    "datasets is a 403, a wrong one or one past its time a 400. An output_format other than "
+    "json (csv, jsonl or parquet) exports the whole result to a file instead: 202 with its "
+    "job, downloadable once COMPLETED.";
+
+const struct route_doc query_run_doc = {
+    .handler = query_run,
+    .summary = "Run SQL over the caller's datasets",
+    .description = query_description,
+    .status = 200,
+    .answer = "QueryResult",
+    .answers = "202:Job 400 403 404",
+    .body = DOC_BODY_JSON,
+    .fields = {{NULL, query_fields, Q__MAX}},
+    .example = "{\"sql\":\"SELECT 1 AS one\",\"max_rows\":100,\"timeout\":30}",
+};
+
+const struct route_doc trino_query_doc = {
+    .handler = trino_query,
+    .summary = "Run SQL over the caller's datasets (the Trino seed's answer)",
+    .description = query_description,
+    .status = 200,
+    .answer = "TrinoQueryResult",
+    .answers = "202:Job 400 403 404",
+    .body = DOC_BODY_JSON,
+    .fields = {{NULL, query_fields, Q__MAX}},
+    .example = "{\"sql\":\"SELECT 1 AS one\",\"catalog\":\"hive\",\"schema\":\"default\"}",
+};
+
+const struct route_doc trino_health_doc = {
+    .handler = trino_health,
+    .summary = "Whether the SQL engine answers the caller's account",
+    .status = 200,
+    .answer = "TrinoHealth",
+};
+
+const struct route_doc trino_catalogs_doc = {
+    .handler = trino_catalogs,
+    .summary = "The catalogs: hive, the caller's datasets",
+    .status = 200,
+    .answer = "TrinoCatalogs",
+};
+
+const struct route_doc trino_schemas_doc = {
+    .handler = trino_schemas,
+    .summary = "The schemas of the catalog: default",
+    .status = 200,
+    .answer = "TrinoSchemas",
+    .answers = "404",
+    .query = ns_query,
+    .nquery = NS__MAX,
+};
+
+const struct route_doc trino_tables_doc = {
+    .handler = trino_tables,
+    .summary = "The caller's tables (datasets)",
+    .status = 200,
+    .answer = "TrinoTables",
+    .answers = "404",
+    .query = ns_query,
+    .nquery = NS__MAX,
+    .paged = true,
+};
+
+const struct route_doc trino_describe_doc = {
+    .handler = trino_describe,
+    .summary = "A table's columns and their SQL types",
+    .status = 200,
+    .answer = "TrinoTableDescription",
+    .query = ns_query,
+    .nquery = NS__MAX,
+};

@@ -31,7 +31,7 @@ enum doc_body {
 
 /* One declared table: the body's own fields (at NULL), the fields of the
  * object at a field ("counts"), or of the items of an array field
- * ("errors[]"). */
+ * ("errors[]"), or a level deeper ("check_config.rules[]"). */
 struct doc_fields {
     const char *at;
     const struct field_spec *specs;
@@ -50,13 +50,17 @@ struct route_doc {
      * NULL for an answer without a body. */
     const char *answer;
     enum doc_body body;
+    bool partial; /* a PATCH: every declared field may be left out (the stored
+                     value stays), so none is required in the body */
     struct doc_fields fields[DOC_TABLES_MAX];
     const struct field_spec *query; /* declared query keys (request_query) */
     size_t nquery;
     bool paged;          /* also skip/offset/limit (struct page) */
     const char *headers; /* request headers it reads, "Name! Other" ('!': required) */
     const char *answers; /* the other answers it gives, "200 400 409" (the
-                            usual ones are added from the route: 401, 404, …) */
+                            usual ones are added from the route: 401, 404, …);
+                            a success whose body is not .answer names its
+                            own schema: "202:Job" */
     /* A request body that gets .status, JSON text (or a form for
      * DOC_BODY_FORM_JSON), from the source documents where they have one.
      * The e2e test sends it; an id in it is EXAMPLE_ID, which the test

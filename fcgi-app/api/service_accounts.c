@@ -12,6 +12,7 @@
 #include "api/client_store.h"
 #include "api/handlers.h"
 #include "api/response.h"
+#include "api/route_doc.h"
 #include "api/service_store.h"
 #include "common/log.h"
 #include "common/token.h"
@@ -205,3 +206,46 @@ void auth_token(struct request *req)
 out:
     json_object_put(holder);
 }
+
+/* ---------------------------------------------------------------- docs */
+
+const struct route_doc service_accounts_create_doc = {
+    .handler = service_accounts_create,
+    .summary = "Create a service account of a client: its secret is shown this once",
+    .description = "The account gets tokens from POST /auth/token (client credentials: its "
+                   "id and client_secret); a token opens that client's progress only.",
+    .status = 201,
+    .answer = "ServiceAccountCreated",
+    .body = DOC_BODY_JSON,
+    .fields = {{NULL, create_fields, SA__MAX}},
+    .example = "{\"name\":\"ingest-worker\"}",
+};
+
+const struct route_doc service_accounts_list_doc = {
+    .handler = service_accounts_list,
+    .summary = "A client's service accounts, revoked ones too",
+    .status = 200,
+    .answer = "ServiceAccount[]",
+    .paged = true,
+};
+
+const struct route_doc service_accounts_revoke_doc = {
+    .handler = service_accounts_revoke,
+    .summary = "Revoke a service account: its secret and its tokens stop working",
+    .status = 200,
+    .answer = "ServiceAccount",
+};
+
+const struct route_doc auth_token_doc = {
+    .handler = auth_token,
+    .summary = "A service account's token (OAuth2 client-credentials grant)",
+    .description = "A form (or JSON) with grant_type=client_credentials; the account's id and "
+                   "secret as client_id and client_secret, or as HTTP Basic credentials "
+                   "(RFC 6749 2.3.1). Wrong or revoked credentials are a 401 INVALID_CLIENT; "
+                   "the answer is never cached.",
+    .status = 200,
+    .answer = "ServiceToken",
+    .answers = "400 401",
+    .body = DOC_BODY_FORM_JSON,
+    .fields = {{NULL, grant_fields, GRANT__MAX}},
+};

@@ -9,6 +9,7 @@
 
 #include "api/handlers.h"
 #include "api/response.h"
+#include "api/route_doc.h"
 #include "api/tasks.h"
 #include "common/log.h"
 #include "common/sealed.h"
@@ -661,3 +662,118 @@ void mongo_transform(struct request *req)
 out:
     json_object_put(body);
 }
+
+/* ------------------------------------------------------------ docs */
+
+const struct route_doc sources_create_doc = {
+    .handler = sources_create,
+    .summary = "Store a connection to a MariaDB, MySQL or PostgreSQL database",
+    .description = "A uri (mariadb://, mysql:// or postgresql://user:password@host:port/"
+                   "database[/table]) or the parts; parts win over the URI's. The password is "
+                   "sealed at once and never shown. Nothing connects until a test or a read.",
+    .status = 201,
+    .answer = "Source",
+    .answers = "409",
+    .body = DOC_BODY_JSON,
+    .fields = {{NULL, source_fields, SRC__MAX}},
+    .example = "{\"name\":\"warehouse\",\"engine\":\"postgresql\",\"host\":\"db.example.com\","
+               "\"port\":5432,\"username\":\"reader\",\"password\":\"s3cret\","
+               "\"database\":\"sales\",\"table\":\"orders\"}",
+};
+
+const struct route_doc sources_list_doc = {
+    .handler = sources_list,
+    .summary = "The caller's sources",
+    .status = 200,
+    .answer = "Source[]",
+    .paged = true,
+};
+
+const struct route_doc sources_get_doc = {
+    .handler = sources_get,
+    .summary = "One source (without its password)",
+    .status = 200,
+    .answer = "Source",
+};
+
+const struct route_doc sources_delete_doc = {
+    .handler = sources_delete,
+    .summary = "Delete a source (refused while a load job reads it)",
+    .status = 204,
+    .answers = "409",
+};
+
+const struct route_doc sources_test_doc = {
+    .handler = sources_test,
+    .summary = "Try to connect to a source and run SELECT 1",
+    .description = "A source that cannot be used is still a 200: ok is false, reason and "
+                   "message say why.",
+    .status = 200,
+    .answer = "SourceTest",
+    .answers = "504",
+};
+
+const struct route_doc sources_read_doc = {
+    .handler = sources_read,
+    .summary = "Read rows of a source: a table with an equality filter, or a SELECT",
+    .description = "table (or collection; the source's table by default) with where (or "
+                   "query): up to 16 column = value pairs; or sql, one SELECT. limit: 100 by "
+                   "default. source_id is ignored here (the path names the source). A table or "
+                   "query the source refuses is a 422 (SOURCE_QUERY_FAILED), a server that "
+                   "cannot be used a 502.",
+    .status = 200,
+    .answer = "SourceRows",
+    .answers = "502 504",
+    .body = DOC_BODY_JSON,
+    .fields = {{NULL, read_fields, READ__MAX}},
+};
+
+const struct route_doc mongo_credentials_doc = {
+    .handler = mongo_credentials,
+    .summary = "Store the caller's default source (the Morphix seed's credentials)",
+    .description = "The fields of POST /sources; the source is named default and replaced when "
+                   "stored again. mongo_uri is taken as uri, collection as table; a mongodb:// "
+                   "URI is refused (422).",
+    .status = 200,
+    .answer = "SourceCredentials",
+    .body = DOC_BODY_JSON,
+    .fields = {{NULL, source_fields, SRC__MAX}},
+    .example = "{\"mongo_uri\":\"postgresql://reader:s3cret@db.example.com:5432/shop\","
+               "\"collection\":\"meetings\"}",
+};
+
+const struct route_doc mongo_read_doc = {
+    .handler = mongo_read,
+    .summary = "Read rows of the default source, or of source_id (the Morphix seed's read)",
+    .description = "The fields of POST /sources/{id}/read.",
+    .status = 200,
+    .answer = "SourceRows",
+    .answers = "404 502 504",
+    .body = DOC_BODY_JSON,
+    .fields = {{NULL, read_fields, READ__MAX}},
+};
+
+const struct route_doc schema_generate_doc = {
+    .handler = schema_generate,
+    .summary = "Infer the schema of a sample of a source's rows (sample_size, default 1000)",
+    .status = 200,
+    .answer = "GeneratedSchema",
+    .answers = "404 502 504",
+    .body = DOC_BODY_JSON,
+    .fields = {{NULL, generate_fields, GEN__MAX}},
+};
+
+const struct route_doc mongo_transform_doc = {
+    .handler = mongo_transform,
+    .summary = "Read rows of a source and check them against a schema",
+    .description = "schema is {field: {type, nullable}} or {field: type}. A row with a "
+                   "missing non-nullable field, a value of another type, or (strict_schema) a "
+                   "field the schema does not name is invalid. apply_schema (default true) "
+                   "keeps the schema's fields only; flatten_data changes nothing (source rows "
+                   "are flat). The read takes the fields of POST /mongo/read.",
+    .status = 200,
+    .answer = "TransformResult",
+    .answers = "404 502 504",
+    .body = DOC_BODY_JSON,
+    .fields = {{NULL, transform_fields, TR__MAX}, {NULL, read_fields, READ__MAX}},
+};

@@ -1,9 +1,11 @@
-/* List cursors (api/request.c): what page_cursor makes, page_cursor_parse
- * reads back, and nothing else passes for a cursor of that list. */
+/* List cursors (common/store.c, api/request.c): what page_cursor makes,
+ * page_cursor_parse reads back, and nothing else passes for a cursor of that
+ * list. */
 #include <check.h>
 #include <string.h>
 
 #include "api/request.h"
+#include "common/store.h"
 
 static const enum cursor_part job_kinds[] = {CURSOR_TIME, CURSOR_ID};
 static const enum cursor_part error_kinds[] = {CURSOR_INT, CURSOR_INT};

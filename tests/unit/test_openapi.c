@@ -101,8 +101,10 @@ START_TEST(document_holds_every_route_once)
                       "operationId %s twice", json_object_get_string(id));
         json_object_object_add(ids, json_object_get_string(id), NULL);
         ck_assert(json_object_object_get_ex(op, "responses", &responses));
+        const struct route_doc *d = route_doc_of(r->handler);
+        ck_assert_msg(d != NULL, "%s %s has no doc", method, path);
         char status[8];
-        snprintf(status, sizeof(status), "%d", route_doc_of(r->handler)->status);
+        snprintf(status, sizeof(status), "%d", d->status);
         ck_assert_msg(json_object_object_get_ex(responses, status, NULL), "%s %s: no %s answer",
                       method, path, status);
     }
