@@ -494,8 +494,13 @@ static void set_active(struct request *req, bool active)
     bool changed = false;
     time_db(time_now_ms(), now);
     enum db_status st = pipeline_set_active(req->app->db, p.id, active, next, now, &changed);
-    if (st != DB_OK || !changed) {
-        respond_db_error(req, st == DB_OK ? DB_ERROR : st);
+    if (st == DB_OK && !changed) {
+        /* updated_at always moves: no row changed means it was deleted meanwhile. */
+        respond_unless_owned(req, DB_NO_ROW, "", "PIPELINE_NOT_FOUND", "pipeline");
+        return;
+    }
+    if (st != DB_OK) {
+        respond_db_error(req, st);
         return;
     }
     if (next != NULL)
