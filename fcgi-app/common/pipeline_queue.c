@@ -8,6 +8,7 @@
 
 #include "common/error_class.h"
 #include "common/log.h"
+#include "common/webhook_queue.h"
 
 /* Children (and edges of one child) looked at per execution end. */
 #define TRIGGER_BATCH 256
@@ -304,6 +305,50 @@ static enum db_status trigger_children(struct db *db, const struct ended *e)
     return st;
 }
 
+/* A DATETIME(3) column as the API's times (2026-01-09T10:00:00.000Z), NULL stays NULL. */
+#define ISO_MS(col)                                                                                \
+    "CONCAT(DATE_FORMAT(" col ", '%Y-%m-%dT%H:%i:%s.'), LPAD(MICROSECOND(" col ") DIV 1000, 3, '0'),"  \
+    " 'Z')"
+
+struct ended_event {
+    char user_id[UUID_LEN + 1];
+    char *data; /* the execution as JSON text (malloc) */
+};
+
+static int take_ended_event(void *ctx, const struct db_row *row)
+{
+    struct ended_event *ev = ctx;
+    db_row_copy(row, 0, ev->user_id, sizeof(ev->user_id));
+    ev->data = row->values[1] ? strdup(row->values[1]) : NULL;
+    return 1;
+}
+
+/* execution.succeeded or execution.failed to the pipeline owner's
+ * webhooks, in the transaction that writes the execution's end. */
+static enum db_status emit_execution_end(struct db *db, const char *execution_id,
+                                         const char *status)
+{
+    const char *event = strcmp(status, "SUCCESS") == 0  ? "execution.succeeded"
+                        : strcmp(status, "FAILED") == 0 ? "execution.failed"
+                                                        : NULL;
+    if (event == NULL)
+        return DB_OK;
+    struct ended_event ev = {{0}, NULL};
+    enum db_status st = db_query(
+        db,
+        "SELECT e.user_id, JSON_OBJECT('id', e.id, 'pipeline_id', e.pipeline_id,"
+        " 'job_id', e.job_id, 'status', e.status, 'trigger_type', e.trigger_type,"
+        " 'start_time', " ISO_MS("e.start_time") ", 'end_time', " ISO_MS("e.end_time") ","
+        " 'records_processed', e.records_processed, 'records_successful', e.records_successful,"
+        " 'records_failed', e.records_failed, 'error_message', e.error_message)"
+        " FROM pipeline_executions e WHERE e.id = ?",
+        DB_PARAMS(P_STR(execution_id)), take_ended_event, &ev);
+    if (st == DB_OK && ev.data != NULL)
+        st = webhook_emit(db, ev.user_id, event, ev.data);
+    free(ev.data);
+    return st;
+}
+
 enum db_status pipeline_execution_end(struct db *db, const char *job_id, long long succeeded,
                                       const char *metrics_json)
 {
@@ -352,6 +397,8 @@ enum db_status pipeline_execution_end(struct db *db, const char *job_id, long lo
                                P_STR(e.id), P_STR(status), P_INT(records), P_STR(e.id),
                                P_STR(e.pipeline_id)),
                      NULL);
+    if (st == DB_OK)
+        st = emit_execution_end(db, e.id, status);
     if (st == DB_OK)
         st = trigger_children(db, &e);
     return st;

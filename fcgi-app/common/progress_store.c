@@ -179,6 +179,16 @@ enum db_status progress_apply(struct db *db, const struct progress_post *p,
     return st;
 }
 
+enum db_status progress_emit_completed(struct db *db, struct arena *a, const char *record_id)
+{
+    struct store_rows rows = STORE_ROWS(a, struct progress_record);
+    struct progress_record r;
+    enum db_status st = db_query(db, "SELECT " RECORD_COLUMNS RECORD_FROM " WHERE r.id = ?",
+                                 DB_PARAMS(P_STR(record_id)), take_record, &rows);
+    st = store_rows_one(st, &rows, &r);
+    return st == DB_OK ? emit_completed(db, a, &r) : st;
+}
+
 /* One try of a post; DB_DUPLICATE means "lost the race to create: try again". */
 static enum db_status post_once(struct db *db, struct arena *a, const struct progress_post *p,
                                 enum progress_outcome *outcome, struct progress_record *out,

@@ -64,6 +64,11 @@ enum db_status progress_apply(struct db *db, const struct progress_post *post,
                               enum progress_outcome *outcome, char record_id[UUID_LEN + 1],
                               long long messages_before[2]);
 
+/* After progress_apply of a post with isLast, in its transaction:
+ * progress.completed to the webhooks of the record's client's members
+ * (progress_post does it itself). */
+enum db_status progress_emit_completed(struct db *db, struct arena *a, const char *record_id);
+
 /* The record into *out, its strings in a; DB_NO_ROW when the client has no
  * record of that name. */
 enum db_status progress_get(struct db *db, struct arena *a, const char *client_id,

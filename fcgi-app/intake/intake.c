@@ -192,6 +192,11 @@ static enum db_status apply_one(struct db *db, struct arena *a, const struct con
         dead(o, REASON_COMPLETED, "%.200s is completed already", post.filename);
         goto out;
     }
+    if (post.is_last) {
+        st = progress_emit_completed(db, a, record);
+        if (st != DB_OK)
+            goto out;
+    }
     if (d->message_id[0] != '\0')
         st = intake_mark(db, client->id, d->message_id);
     else
