@@ -4,6 +4,7 @@ chunked PUTs past a signed upload's size, and what the host exposes:
 /metrics and system-status, signed URLs in the access log, security
 headers, TLS ciphers, the HTTP redirect."""
 
+import json
 import time
 
 import pytest
@@ -101,3 +102,41 @@ def test_regex_backtracking_is_a_row_error_not_a_stuck_job(client, alice):
         assert status == 200
         ids = [line.split(",")[0] for line in out.decode().splitlines()[1:]]
         assert ids == ["2"], (step, out)
+
+
+# ---------------------------------------------------------------- chunked PUT
+
+def test_chunked_put_past_the_signed_cap_is_refused(stack, client, alice):
+    """A signed upload URL for a 10-byte job took a 200 KB chunked body: a
+    PUT must declare its length (411 before the body is read), and a
+    declared length past the cap is 413."""
+    token = alice["token"]
+    status, _, job = client.api("POST", "/jobs", token=token,
+                                json={"file_name": "small.csv", "original_file_size_bytes": 10})
+    assert status == 201, job
+    status, _, up = client.api("POST", "/jobs/%s/upload-url" % job["id"], json={}, token=token)
+    assert status == 200, up
+    assert up["max_bytes"] < 200 * 1024, up   # the declared size and a little slack
+    stored = stack.storage_dir / up["object_key"]
+
+    def chunks():
+        for _ in range(50):
+            yield b"x" * 4096   # 200 KB, no Content-Length: Transfer-Encoding: chunked
+
+    status, headers, body = client.request("PUT", up["upload_url"], body=chunks(),
+                                           headers={"Content-Type": "text/csv"})
+    assert status == 411, (status, body[:200])
+    assert headers.get("Content-Type", "").startswith("application/json")
+    assert_error_shape(json.loads(body), "LENGTH_REQUIRED")
+    # Nothing was written: the input is still missing.
+    status, _, body = client.api("POST", "/jobs/%s/mark-uploaded" % job["id"],
+                                 json={"object_key": up["object_key"]}, token=token)
+    assert status == 400 and assert_error_shape(body, "OBJECT_NOT_FOUND"), body
+    assert not stored.exists()
+    # A declared length past the cap: 413 in the same shape.
+    status, _, body = client.request("PUT", up["upload_url"], body=b"x" * (up["max_bytes"] + 1))
+    assert status == 413, body
+    assert_error_shape(json.loads(body), "PAYLOAD_TOO_LARGE")
+    # Within the cap the same URL works.
+    status, _, body = client.request("PUT", up["upload_url"], body=b"a,b\n1,22\n")
+    assert status in (201, 204), body
