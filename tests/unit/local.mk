@@ -8,6 +8,7 @@
 # table check_main.c runs, is generated from this list.
 # Run one suite or one case: CK_RUN_SUITE=foo [CK_RUN_CASE=name] tests/unit/unit_tests
 UNIT_TESTS = \
+	tests/unit/test_addr_list.c \
 	tests/unit/test_auth_crypto.c \
 	tests/unit/test_cron.c \
 	tests/unit/test_csv.c \
