@@ -67,6 +67,7 @@ static void deny(struct request *req, const char *code)
     respond_error(req, 403, code,
                   strcmp(code, "SIGNATURE_EXPIRED") == 0   ? "The signed URL has expired"
                   : strcmp(code, "PAYLOAD_TOO_LARGE") == 0 ? "The upload is larger than allowed"
+                  : strcmp(code, "LENGTH_REQUIRED") == 0   ? "Content-Length required"
                                                            : "The signature is not valid",
                   NULL);
 }
@@ -130,7 +131,11 @@ static const char *object_check(struct request *req)
         long long length;
         if (strncmp(key, "input/", 6) != 0 || !upload_target_open(req, key))
             return "SIGNATURE_INVALID";
-        if (parse_ll(request_param(req, "X_ORIGINAL_LENGTH"), &length) && length > max_bytes)
+        /* nginx refuses a PUT without Content-Length itself (411); a body
+         * of unknown length could pass the signed cap. */
+        if (!parse_ll(request_param(req, "X_ORIGINAL_LENGTH"), &length))
+            return "LENGTH_REQUIRED";
+        if (length > max_bytes)
             return "PAYLOAD_TOO_LARGE";
     } else {
         if (strncmp(key, "output/", 7) != 0)

@@ -14,6 +14,7 @@
 #include "api/job_store.h"
 #include "api/response.h"
 #include "api/route_doc.h"
+#include "common/addr_list.h"
 #include "common/ids.h"
 #include "common/job_queue.h"
 #include "common/log.h"
@@ -128,6 +129,12 @@ static void copy_intake_metrics(FILE *out, const char *run_dir)
 
 void ops_metrics(struct request *req)
 {
+    /* Only from the addresses of metrics_allow (loopback by default): the
+     * page names every route and the queue's state. */
+    if (!addr_list_match(req->app->cfg.metrics_allow, request_param(req, "REMOTE_ADDR"))) {
+        respond_error(req, 403, "FORBIDDEN", "Metrics are not served to this address", NULL);
+        return;
+    }
     struct snapshot s;
     char *text = NULL;
     size_t len = 0;
@@ -257,8 +264,11 @@ void ops_system_status(struct request *req)
 const struct route_doc ops_metrics_doc = {
     .handler = ops_metrics,
     .summary = "Prometheus metrics of this host's API pool and the queue",
+    .description = "Served only to the client addresses of `metrics_allow` (loopback by "
+                   "default); others get `403 FORBIDDEN`.",
     .status = 200,
     .answer = "text",
+    .answers = "403",
 };
 
 const struct route_doc ops_system_status_doc = {

@@ -110,7 +110,7 @@ const struct route api_routes[] = {
     {"GET", "/api/v1/identities", identities_list, ROUTE_ADMIN},
     {"POST", "/api/v1/identities/link", identities_link, ROUTE_ADMIN},
     {"GET", "/api/v1/metrics", ops_metrics, ROUTE_PUBLIC},
-    {"GET", "/api/v1/monitoring/system-status", ops_system_status, ROUTE_USER},
+    {"GET", "/api/v1/monitoring/system-status", ops_system_status, ROUTE_ADMIN},
     {"GET", "/api/v1/openapi.json", openapi_get, ROUTE_PUBLIC},
     {"OPTIONS", "/api/v1/uploads", uploads_options, ROUTE_PUBLIC},
     {"POST", "/api/v1/uploads", uploads_create, ROUTE_USER},

@@ -1,5 +1,7 @@
 #include "common/config.h"
 
+#include "common/addr_list.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <sodium.h>
@@ -77,6 +79,7 @@ static const struct setting settings[] = {
     INT(intake_dedupe_hours, "168"),
     INT(upload_expiry_hours, "24"),
     STR(webhook_allow, ""),
+    STR(metrics_allow, "loopback"),
     INT(webhook_timeout_seconds, "10"),
     INT(webhook_retry_base_ms, "5000"),
     INT(webhook_retry_max_ms, "3600000"),
@@ -99,6 +102,11 @@ static int setting_apply(struct config *cfg, const struct setting *s, const char
     if (s->type == SETTING_STRING) {
         if (strlen(value) >= s->size) {
             snprintf(err, err_len, "setting %s is too long", s->key);
+            return -1;
+        }
+        if (strcmp(s->key, "metrics_allow") == 0 && !addr_list_valid(value)) {
+            snprintf(err, err_len, "setting metrics_allow must be addresses or address/prefix "
+                     "(and loopback), separated by commas");
             return -1;
         }
         memcpy(base, value, strlen(value) + 1);

@@ -73,6 +73,8 @@ struct config {
      * many deliveries a dispatcher sends at once. */
     long long upload_expiry_hours; /* a resumable upload untouched this long is removed */
     char webhook_allow[128];
+    /* Who may read /metrics (common/addr_list.h; "loopback" by default). */
+    char metrics_allow[512];
     long long webhook_timeout_seconds;
     long long webhook_retry_base_ms;
     long long webhook_retry_max_ms;

@@ -2,6 +2,7 @@
 noinst_LIBRARIES += libquarry_common.a
 libquarry_common_a_CPPFLAGS = $(AM_CPPFLAGS) $(CRYPTO_CFLAGS) $(CURL_CFLAGS) $(JSONC_CFLAGS) $(JWT_CFLAGS) $(MARIADB_CFLAGS) $(SODIUM_CFLAGS)
 libquarry_common_a_SOURCES = \
+	fcgi-app/common/addr_list.c fcgi-app/common/addr_list.h \
 	fcgi-app/common/arena.c fcgi-app/common/arena.h \
 	fcgi-app/common/config.c fcgi-app/common/config.h \
 	fcgi-app/common/cron.c fcgi-app/common/cron.h \

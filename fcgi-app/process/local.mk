@@ -4,7 +4,7 @@
 noinst_LIBRARIES += libquarry_engine.a
 libquarry_engine_a_CPPFLAGS = $(AM_CPPFLAGS) $(JSONC_CFLAGS) $(XML_CFLAGS) $(ZIP_CFLAGS) \
 	$(XLSXWRITER_CFLAGS) $(FREEXL_CFLAGS) $(MAGIC_CFLAGS) $(SNAPPY_CFLAGS) $(ZSTD_CFLAGS) \
-	$(ZLIB_CFLAGS)
+	$(ZLIB_CFLAGS) $(PCRE2_CFLAGS)
 libquarry_engine_a_SOURCES = \
 	fcgi-app/process/detect.c fcgi-app/process/detect.h \
 	fcgi-app/process/engine.c fcgi-app/process/engine.h \
@@ -17,6 +17,7 @@ libquarry_engine_a_SOURCES = \
 	fcgi-app/process/outbuf.c fcgi-app/process/outbuf.h \
 	fcgi-app/process/parquet_meta.c fcgi-app/process/parquet_meta.h \
 	fcgi-app/process/parquet_page.c fcgi-app/process/parquet_page.h \
+	fcgi-app/process/pattern.c fcgi-app/process/pattern.h \
 	fcgi-app/process/pipeline.c \
 	fcgi-app/process/quality.c \
 	fcgi-app/process/read_csv.c \
@@ -51,7 +52,7 @@ libquarry_engine_a_SOURCES = \
 
 # What a program linking the engine needs.
 PROCESS_ENGINE_LIBS = libquarry_engine.a $(JSONC_LIBS) $(XML_LIBS) $(ZIP_LIBS) \
-	$(XLSXWRITER_LIBS) $(FREEXL_LIBS) $(MAGIC_LIBS) $(SNAPPY_LIBS) $(ZSTD_LIBS) $(ZLIB_LIBS) -lm
+	$(XLSXWRITER_LIBS) $(FREEXL_LIBS) $(MAGIC_LIBS) $(SNAPPY_LIBS) $(ZSTD_LIBS) $(ZLIB_LIBS) $(PCRE2_LIBS) -lm
 
 bin_PROGRAMS += quarry-process
 quarry_process_CPPFLAGS = $(libquarry_engine_a_CPPFLAGS) $(MARIADB_CFLAGS) $(PQ_CFLAGS) $(SODIUM_CFLAGS)

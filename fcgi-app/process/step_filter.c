@@ -5,7 +5,6 @@
  * compare as numbers ("10" > 9); ISO dates compare as instants; otherwise
  * bytes. A null cell matches only is_null, ne and not_in. A row that does
  * not match is dropped, not failed. */
-#include <regex.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,8 +43,7 @@ struct filter {
     double *nums, *epochs;        /* the values that are numbers / ISO dates, sorted */
     size_t nnums, nepochs;
     bool any_true, any_false;
-    regex_t re;
-    bool has_re;
+    struct pattern *re;
     size_t hint;
     long long dropped;
 };
@@ -107,8 +105,7 @@ static void filter_free(void *state)
     free(f->texts);
     free(f->nums);
     free(f->epochs);
-    if (f->has_re)
-        regfree(&f->re);
+    pattern_free(f->re);
     free(f);
 }
 
@@ -228,12 +225,12 @@ static int filter_init(void **state, json_object *params, struct rec_env *env)
         if (f->nset > SMALL_SET && build_lookup(f))
             goto out;
     } else if (f->op == OP_REGEX) {
-        if (regcomp(&f->re, json_object_get_string(v),
-                    REG_EXTENDED | REG_NOSUB | (f->icase ? REG_ICASE : 0)) != 0) {
-            rc = rec_fail(env, ENGINE_BAD_CONFIG, "filter: the regex does not compile");
+        char why[200];
+        f->re = pattern_compile(json_object_get_string(v), f->icase, true, why, sizeof(why));
+        if (f->re == NULL) {
+            rc = rec_fail(env, ENGINE_BAD_CONFIG, "filter: the regex %s", why);
             goto out;
         }
-        f->has_re = true;
     } else if (v && typed_from_json(v, &f->value)) {
         goto out;
     }
@@ -278,7 +275,9 @@ static bool equals(const struct typed *t, const char *p, size_t len, bool icase)
 }
 
 /* Returns 1 on match, 0 on no match, -1 out of memory. */
-static int matches(struct filter *f, const struct rec_field *c, struct record *rec)
+/* 1 matches, 0 does not, an enum pattern_result < 0 for a regex that could
+ * not say. */
+static int matches(struct filter *f, const struct rec_field *c)
 {
     bool is_null = !c || c->type == REC_NULL;
     if (f->op == OP_IS_NULL)
@@ -327,7 +326,7 @@ static int matches(struct filter *f, const struct rec_field *c, struct record *r
                 return f->op == OP_IN;
         return f->op == OP_NOT_IN;
     case OP_REGEX:
-        return regex_match_slice(&f->re, p, len, rec);
+        return pattern_match(f->re, p, len);
     default:
         return 0;
     }
@@ -337,7 +336,9 @@ static int filter_process(void *state, struct record *rec, struct step_issue *is
 {
     struct filter *f = state;
     long k = rec_find(rec, f->column, &f->hint);
-    int m = matches(f, k >= 0 ? &rec->fields[k] : NULL, rec);
+    int m = matches(f, k >= 0 ? &rec->fields[k] : NULL);
+    if (m == PATTERN_OVER_BUDGET)
+        return step_regex_issue(issue, f->column, "filter");
     if (m < 0)
         return step_out_of_memory(issue);
     if (!m) {

@@ -129,17 +129,14 @@ int param_bool(json_object *params, const char *key, bool *out, struct step_err 
 
 int param_regex(json_object *params, const char *key, bool icase, struct step_err *e)
 {
-    const char *pattern;
-    if (param_string(params, key, true, &pattern, e))
+    const char *src;
+    if (param_string(params, key, true, &src, e))
         return -1;
-    regex_t re;
-    int rc = regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB | (icase ? REG_ICASE : 0));
-    if (rc != 0) {
-        char why[128];
-        regerror(rc, &re, why, sizeof(why));
-        return step_err_set(e, key, "is not a valid regular expression: %s", why);
-    }
-    regfree(&re);
+    char why[200];
+    struct pattern *pat = pattern_compile(src, icase, false, why, sizeof(why));
+    if (pat == NULL)
+        return step_err_set(e, key, "%s", why);
+    pattern_free(pat);
     return 0;
 }
 
@@ -272,14 +269,14 @@ int typed_compare(const struct typed *t, const char *p, size_t len, bool icase,
     return bytes_cmp(p, len, t->s, t->len, icase);
 }
 
-int regex_match_slice(const regex_t *re, const char *p, size_t len, struct record *rec)
+int step_regex_issue(struct step_issue *issue, const char *column, const char *step)
 {
-    char *z = rec_alloc(rec, len + 1);
-    if (!z)
-        return -1;
-    memcpy(z, p, len);
-    z[len] = '\0';
-    return regexec(re, z, 0, NULL, 0) == 0;
+    issue->column = column;
+    issue->code = "REGEX_BUDGET";
+    snprintf(issue->message, sizeof(issue->message),
+             "%s: the pattern needed more than its match budget on this value of %s", step,
+             column);
+    return STEP_FAIL;
 }
 
 void step_quote_value(char *out, size_t out_len, const char *p, size_t len)

@@ -4,11 +4,11 @@
 #ifndef QUARRY_PROCESS_STEP_UTIL_H
 #define QUARRY_PROCESS_STEP_UTIL_H
 
-#include <regex.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <json-c/json.h>
 
+#include "process/pattern.h"
 #include "process/record.h"
 
 /* Where a validate() reports: field is relative to params. */
@@ -38,7 +38,7 @@ int param_enum(json_object *params, const char *key, const char *const *names, b
 int param_scalar_list(json_object *v, const char *key, struct step_err *e);
 /* A boolean (left as is when missing). */
 int param_bool(json_object *params, const char *key, bool *out, struct step_err *e);
-/* A string that compiles as a POSIX extended regex. */
+/* A string that compiles as a pattern (pattern.h) within its budget. */
 int param_regex(json_object *params, const char *key, bool icase, struct step_err *e);
 
 /* Fails the run (BAD_CONFIG) when cols is known and lacks name (each of
@@ -79,9 +79,9 @@ enum typed_how { TYPED_NUM, TYPED_DATE, TYPED_BOOL, TYPED_TEXT };
 int typed_compare(const struct typed *t, const char *p, size_t len, bool icase,
                   enum typed_how *how);
 
-/* Matches a compiled regex against a slice (copied to the record's scratch
- * memory to get the NUL regexec needs). -1 when out of memory. */
-int regex_match_slice(const regex_t *re, const char *p, size_t len, struct record *rec);
+/* Fills issue for a value on which a pattern went over its match budget
+ * (REGEX_BUDGET, a row error); returns STEP_FAIL. */
+int step_regex_issue(struct step_issue *issue, const char *column, const char *step);
 
 /* Adds n to the counter key of processing_metadata (two steps of one kind
  * add up). For a step's finish(). */

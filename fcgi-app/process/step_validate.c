@@ -8,7 +8,6 @@
  * Except for required/not_null, a null cell passes: "is it an email?" is
  * asked of values that are there. With severity error the row fails and is
  * not written; with warning it is counted and written. */
-#include <regex.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -44,8 +43,7 @@ struct validate {
     struct typed *set;
     size_t nset;
     int64_t length;
-    regex_t re;
-    bool has_re;
+    struct pattern *re;
     char *message;
 };
 
@@ -100,8 +98,7 @@ static void validate_free(void *state)
         return;
     typed_free(&v->value);
     typed_list_free(v->set, v->nset);
-    if (v->has_re)
-        regfree(&v->re);
+    pattern_free(v->re);
     free(v->message);
     free(v);
 }
@@ -112,7 +109,7 @@ static int validate_init(void **state, json_object *params, struct rec_env *env)
     if (!v)
         return rec_fail(env, ENGINE_NO_MEMORY, "out of memory");
     v->env = env;
-    char field[64], msg[128];
+    char field[64], msg[128], why[200];
     struct step_err e = {field, sizeof(field), msg, sizeof(msg)};
     int rule = 0, severity = 0;
     const char *message = NULL;
@@ -128,11 +125,11 @@ static int validate_init(void **state, json_object *params, struct rec_env *env)
         goto oom;
     switch (v->rule) {
     case R_REGEX:
-        if (regcomp(&v->re, json_object_get_string(value), REG_EXTENDED | REG_NOSUB) != 0) {
+        v->re = pattern_compile(json_object_get_string(value), false, true, why, sizeof(why));
+        if (v->re == NULL) {
             validate_free(v);
-            return rec_fail(env, ENGINE_BAD_CONFIG, "validate: the regex does not compile");
+            return rec_fail(env, ENGINE_BAD_CONFIG, "validate: the regex %s", why);
         }
-        v->has_re = true;
         break;
     case R_MIN:
     case R_MAX:
@@ -220,9 +217,9 @@ static size_t utf8_chars(const char *p, size_t len)
     return n;
 }
 
-/* 1 passes, 0 fails, -1 out of memory; *why explains a failure. */
-static int check(struct validate *v, const struct rec_field *f, struct record *rec,
-                 const char **why)
+/* 1 passes, 0 fails, an enum pattern_result < 0 when a regex could not
+ * say; *why explains a failure. */
+static int check(struct validate *v, const struct rec_field *f, const char **why)
 {
     bool is_null = !f || f->type == REC_NULL;
     if (v->rule == R_REQUIRED || v->rule == R_NOT_NULL) {
@@ -247,7 +244,7 @@ static int check(struct validate *v, const struct rec_field *f, struct record *r
         return is_url(p, len);
     case R_REGEX:
         *why = "does not match the pattern";
-        return regex_match_slice(&v->re, p, len, rec);
+        return pattern_match(v->re, p, len);
     case R_MIN:
     case R_MAX:
         cmp = typed_compare(&v->value, p, len, false, &how);
@@ -297,10 +294,12 @@ static int validate_process(void *state, struct record *rec, struct step_issue *
     long k = rec_find(rec, v->column, &v->hint);
     const struct rec_field *f = k >= 0 ? &rec->fields[k] : NULL;
     const char *why = "";
-    int ok = check(v, f, rec, &why);
+    int ok = check(v, f, &why);
     if (ok == 1)
         return STEP_KEEP;
     issue->column = v->column;
+    if (ok == PATTERN_OVER_BUDGET)
+        return step_regex_issue(issue, v->column, "validate");
     if (ok < 0)
         return step_out_of_memory(issue);
     issue->code = rule_codes[v->rule];

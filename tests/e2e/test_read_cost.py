@@ -274,7 +274,7 @@ CALLS = [
     Call("GET /api/v1/clients/{krn}/progress", "/clients/{krn_q}/progress?filename=guard-bulk-7"),
 
     Call("GET /api/v1/metrics", "/metrics", as_user=None),
-    Call("GET /api/v1/monitoring/system-status", "/monitoring/system-status"),
+    Call("GET /api/v1/monitoring/system-status", "/monitoring/system-status", as_user="admin"),
     # nginx asks the API before it serves an object (here: none on disk).
     Call("GET /internal/object-auth", send=send_object("GET"), prepare=signed_url, status=None),
     Call("HEAD /internal/object-auth", send=send_object("HEAD"), prepare=signed_url, status=None),

@@ -23,7 +23,9 @@ def test_health_answers_status_and_database(stack, client):
 def test_plain_http_redirects_to_https(stack, client):
     status, headers, _ = client.request("GET", stack.http_url + "/api/v1/health?x=1")
     assert status == 301
-    assert headers["Location"] == "https://127.0.0.1:%d/api/v1/health?x=1" % stack.https_port
+    # To the configured public URL (https://localhost:<port> here), not to
+    # the Host the request named (127.0.0.1:<port>).
+    assert headers["Location"] == "https://localhost:%d/api/v1/health?x=1" % stack.https_port
 
 
 def test_tls_certificate_is_verified(stack):

@@ -8,6 +8,7 @@
 # table check_main.c runs, is generated from this list.
 # Run one suite or one case: CK_RUN_SUITE=foo [CK_RUN_CASE=name] tests/unit/unit_tests
 UNIT_TESTS = \
+	tests/unit/test_addr_list.c \
 	tests/unit/test_auth_crypto.c \
 	tests/unit/test_cron.c \
 	tests/unit/test_csv.c \
@@ -22,6 +23,7 @@ UNIT_TESTS = \
 	tests/unit/test_multipart.c \
 	tests/unit/test_openapi.c \
 	tests/unit/test_parquet.c \
+	tests/unit/test_pattern.c \
 	tests/unit/test_pipelines.c \
 	tests/unit/test_router.c \
 	tests/unit/test_schema.c \
@@ -51,7 +53,7 @@ nodist_tests_unit_unit_tests_SOURCES = tests/unit/unit_suites.c
 tests_unit_unit_tests_CPPFLAGS = $(AM_CPPFLAGS) $(CHECK_CFLAGS) $(CRYPTO_CFLAGS) $(FCGI_CFLAGS) \
 	$(FREEXL_CFLAGS) $(JSONC_CFLAGS) $(JWT_CFLAGS) $(MAGIC_CFLAGS) $(MARIADB_CFLAGS) \
 	$(SNAPPY_CFLAGS) $(SODIUM_CFLAGS) $(XLSXWRITER_CFLAGS) $(XML_CFLAGS) $(ZIP_CFLAGS) \
-	$(ZLIB_CFLAGS) $(ZSTD_CFLAGS)
+	$(ZLIB_CFLAGS) $(ZSTD_CFLAGS) $(PCRE2_CFLAGS)
 tests_unit_unit_tests_LDADD = libquarry_api.a libquarry_jobd.a $(PROCESS_ENGINE_LIBS) \
 	$(COMMON_LIBS) $(FCGI_LIBS) $(MAGIC_LIBS) $(CRYPTO_LIBS) $(CURL_LIBS) $(CHECK_LIBS) -lm
 CLEANFILES += tests/unit/unit_suites.c

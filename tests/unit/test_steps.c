@@ -341,6 +341,36 @@ START_TEST(convert_format_picks_the_writer)
 }
 END_TEST
 
+/* A value on which a regex needs more than its match budget fails its row
+ * (REGEX_BUDGET); the other rows are judged as usual. */
+START_TEST(regex_budget_is_a_row_error)
+{
+    static const char *const input =
+        "id,s\n"
+        "1,aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!\n"
+        "2,aaaa\n"
+        "3,b\n";
+    static const char *const steps[] = {
+        "[{\"type\":\"filter\",\"params\":{\"column\":\"s\",\"operator\":\"regex\","
+        "\"value\":\"^(a|aa)+\\\\1$\"}}]",
+        "[{\"type\":\"validate\",\"params\":{\"column\":\"s\",\"rule\":\"regex\","
+        "\"value\":\"^(a|aa)+\\\\1$\"}}]",
+    };
+    for (size_t i = 0; i < 2; i++) {
+        struct run_out o = {0};
+        RUN(&o, input, NULL, steps[i], "jsonl");
+        ck_assert_msg(o.rc == ENGINE_OK, "%s", o.res.error);
+        ck_assert_int_eq(o.res.processed, 3);
+        /* filter drops "b"; validate fails it */
+        ck_assert_int_eq(o.res.failed, i == 0 ? 1 : 2);
+        ck_assert_msg(strstr(o.errors, "2:error:REGEX_BUDGET:s\n") != NULL, "%s", o.errors);
+        ck_assert_msg(strstr(o.output, "\"aaaa\"") != NULL, "%s", o.output);
+        ck_assert_msg(strstr(o.output, "\"b\"") == NULL, "%s", o.output);
+        run_free(&o);
+    }
+}
+END_TEST
+
 static void bad_steps(const char *steps, const char *want_field)
 {
     char field[128] = "", msg[256] = "";
@@ -369,6 +399,13 @@ START_TEST(validate_steps_field_paths)
     bad_steps("[{\"type\":\"filter\",\"params\":{\"column\":\"a\",\"operator\":\"in\",\"value\":1}}]",
               "processing_steps[0].params.value");
     bad_steps("[{\"type\":\"filter\",\"params\":{\"column\":\"a\",\"operator\":\"regex\",\"value\":\"(\"}}]",
+              "processing_steps[0].params.value");
+    /* Over the pattern budget (process/pattern.h): refused before any run. */
+    bad_steps("[{\"type\":\"filter\",\"params\":{\"column\":\"a\",\"operator\":\"regex\","
+              "\"value\":\"((a{1000}){1000}){1000}\"}}]",
+              "processing_steps[0].params.value");
+    bad_steps("[{\"type\":\"validate\",\"params\":{\"column\":\"a\",\"rule\":\"regex\","
+              "\"value\":\"(.{0,65535}){65535}\"}}]",
               "processing_steps[0].params.value");
     bad_steps("[{\"type\":\"select\",\"params\":{\"columns\":[\"a\",\"\"]}}]",
               "processing_steps[0].params.columns[1]");
@@ -566,6 +603,7 @@ Suite *steps_suite(void)
     tcase_add_test(tc, dedupe);
     tcase_add_test(tc, convert_format_picks_the_writer);
     tcase_add_test(tc, validate_steps_field_paths);
+    tcase_add_test(tc, regex_budget_is_a_row_error);
     tcase_add_test(tc, validate_config_field_paths);
     tcase_add_test(tc, output_names);
     tcase_add_test(tc, cancel_and_progress);
