@@ -367,6 +367,8 @@ export const flows = {
     await h.check(page, "pipelines");
     await h.go(m, "#/pipelines");
     await h.check(m, "pipelines");
+    await h.go(m, "#/datasets");
+    await h.check(m, "datasets");
     // Datasets, then SQL from the dataset's link.
     await page.click("nav a[href='#/datasets']");
     await h.rendered(page, "#/datasets");
@@ -410,6 +412,8 @@ export const flows = {
     await page.click("button:has-text('Subscribe')");
     await page.waitForSelector("code.secret");
     const secret = await h.text(page, "code.secret");
+    assert(await page.inputValue("input[name=url]") === "" && await page.isChecked("input[value='job.completed']")
+           && !(await page.isChecked("input[value='execution.failed']")), "the form back to its defaults");
     const hook = (await page.locator("tbody tr", { hasText: hookUrl }).locator("td").allTextContents()).map((s) => s.trim());
     await h.check(page, "webhooks-created");
     await h.go(m, "#/webhooks");
@@ -426,6 +430,8 @@ export const flows = {
     const page = await h.open({ token, hash: "#/jobs", ...MOBILE });
     for (const [hash, name] of [["#/jobs", "jobs"], ["#/jobs/new", "new-job"], ["#/jobs/" + jobId, "job"],
                                 ["#/files", "files"], ["#/files/" + fileId, "file"], ["#/clients", "clients"],
+                                ["#/pipelines", "pipelines"], ["#/pipelines/new", "new-pipeline"],
+                                ["#/datasets", "datasets"], ["#/sql", "sql"], ["#/webhooks", "webhooks"],
                                 ["#/nowhere", "not-found"]]) {
       await h.go(page, hash);
       out[name] = await h.noOverflow(page, name);

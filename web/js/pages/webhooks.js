@@ -17,7 +17,8 @@ export async function render(ctx) {
                            placeholder: "https://hooks.example.com/quarry" });
   const description = h("input", { type: "text", name: "description", autocomplete: "off",
                                    dataset: { field: "description" } });
-  const boxes = EVENTS.map((e, i) => h("input", { type: "checkbox", name: "events", value: e, checked: i < 2 }));
+  // defaultChecked: form.reset() after a subscription comes back to these two.
+  const boxes = EVENTS.map((e, i) => h("input", { type: "checkbox", name: "events", value: e, defaultChecked: i < 2 }));
   // A 422 naming events or events[i] lands on the first box, tied to the
   // group's message.
   const errId = uid("events") + "-err";
