@@ -351,13 +351,15 @@ export const flows = {
     await until(async () => (await runs.first().locator(".badge").textContent()).trim() === "Succeeded",
                 { timeout: 60000, what: "the run succeeded" });
     const run = (await runs.first().locator("td").allTextContents()).map((s) => s.trim());
+    assert(await page.evaluate(() => document.activeElement.textContent) === "Run now", "focus back on Run now");
     await until(async () => (await h.text(page, "dl.facts")).includes("100 %"), { what: "the success rate read again" });
     await h.check(page, "pipeline-run");
     // Deactivate, from the keyboard: focus stays on the (renamed) button.
-    await page.locator(`button:has-text('Deactivate ${name}')`).focus();
+    await page.locator(`button:text-is('Deactivate ${name}')`).focus();
     await page.keyboard.press("Enter");
-    await until(async () => (await page.locator(`button:has-text('Activate ${name}')`).count()) === 1, { what: "inactive" });
-    assert(await page.evaluate(() => document.activeElement.textContent) === `Activate ${name}`, "focus on the toggle");
+    await until(async () => (await page.locator(`button:text-is('Activate ${name}')`).count()) === 1, { what: "inactive" });
+    const focused = await page.evaluate(() => document.activeElement.tagName + ":" + document.activeElement.textContent);
+    assert(focused === `BUTTON:Activate ${name}`, "focus on the toggle: " + focused);
     const m = await h.open({ token, hash: "#/pipelines/" + id, ...MOBILE });
     await h.check(m, "pipeline");
     // The list: name, type, active, last run.

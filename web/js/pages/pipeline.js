@@ -46,7 +46,10 @@ export async function render(ctx) {
       started = true;
       skip = 0;
       await loadRuns();
-    } catch (err) { flashError(err); } finally { if (btn.isConnected) btn.disabled = false; }
+    } catch (err) { flashError(err); } finally {
+      // A disabled button drops the focus: give it back to a keyboard user.
+      if (btn.isConnected) { btn.disabled = false; if (document.activeElement === document.body) btn.focus(); }
+    }
   };
   const toggle = async (e) => {
     e.currentTarget.disabled = true;
