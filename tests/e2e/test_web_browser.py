@@ -254,6 +254,42 @@ def test_admin_clients_and_members(stack, browser):
     assert [(c["krn"], c["role"]) for c in clients] == [(krn, "analyst")], clients
 
 
+def test_pipelines_datasets_sql_and_webhooks(stack, browser):
+    client = stack.client()
+    user = client.register_and_login(unique_email("web-pipe"), PASSWORD)
+    tok = user["token"]
+    status, _, f = upload_file(client, tok, "orders.csv", b"id,city\n1,Oslo\n2,Rome\n3,Oslo\n", "text/csv")
+    assert status == 201, f
+    status, _, ds = client.api("POST", "/datasets", json={
+        "name": "web_orders", "record_key_field": "id", "schema": {"id": "integer", "city": "string"}}, token=tok)
+    assert status == 201, ds
+    hook_url = "http://127.0.0.1:9/quarry-hook"
+    r = browser.run("pipelines", token=tok, fileName="orders.csv", name="nightly orders", dataset="web_orders",
+                    hookUrl=hook_url)
+    # What the page made, read back through the API.
+    p = client.api("GET", "/pipelines/%s" % r["id"], token=tok)[2]
+    assert p["job_name"] == "nightly orders" and p["job_type"] == "FULL_ETL", p
+    assert p["source_type"] == "FILE" and p["source_config"] == {"file_id": f["file_id"]}, p
+    assert p["output_format"] == "jsonl" and p["is_active"] is False, p
+    runs = client.api("GET", "/pipelines/%s/executions" % r["id"], token=tok)[2]["executions"]
+    assert [(e["status"], e["trigger"], e["records_successful"]) for e in runs] == [("SUCCESS", "manual", 3)], runs
+    # The page's row of the run: status, records, started, ended, duration, trigger.
+    assert r["run"][0] == "Succeeded" and r["run"][1] == "3 read, 3 written, 0 failed", r["run"]
+    assert r["run"][5] == "By hand", r["run"]
+    assert r["listed"][:4] == ["nightly orders", "Full ETL", "Inactive", r["listed"][3]], r["listed"]
+    assert r["listed"][3].startswith("Succeeded"), r["listed"]
+    assert r["ds"][:2] == ["web_orders", "0"], r["ds"]
+    assert r["prefilled"] == "SELECT * FROM web_orders LIMIT 100", r["prefilled"]
+    assert r["one"] == {"heads": ["1"], "rows": [["1"]]}, r["one"]
+    assert r["count"]["heads"] == ["n", "label"] and r["count"]["rows"] == [["0", "x"]], r["count"]
+    assert r["count"]["status"].startswith("Rows returned: 1 ("), r["count"]
+    assert "no_such_table_here" in r["error"] and r["error"].startswith("The query failed"), r["error"]
+    # The webhook: its secret shown once, the row listed, then deleted.
+    assert r["secret"].startswith("whsec_"), r["secret"]
+    assert r["hook"][0] == hook_url and r["hook"][1] == "Job completed, Job failed, Pipeline run failed", r["hook"]
+    assert client.api("GET", "/webhooks", token=tok)[2] == []
+
+
 def test_390px_layout_has_no_horizontal_overflow(stack, browser, person):
     client = stack.client()
     job_id = run_job(client, person["token"], csv_rows(50), name="a-rather-long-file-name-for-a-narrow-screen.csv")

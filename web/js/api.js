@@ -123,19 +123,21 @@ function nextCursor(link) {
 const cursors = new Map();
 const CURSORS_KEPT = 200;
 
-// One page of a list: {items, total, skip, limit}.
-export async function list(path, { skip = 0, limit = 20, query = {}, signal } = {}) {
+// One page of a list: {items, total, skip, limit}. itemsKey names the array of
+// an envelope answer ({jobs: […], total}, the pipelines' shape); none: a bare array.
+export async function list(path, { skip = 0, limit = 20, query = {}, signal, itemsKey } = {}) {
   const kept = Object.entries(query).filter(([, v]) => v !== undefined && v !== null && v !== "");
   const key = path + "?" + new URLSearchParams([...kept, ["limit", limit]]).toString();
   const after = skip > 0 ? cursors.get(key + "#" + skip) : undefined;
   const r = await api("GET", path, { query: after ? { ...query, limit, after } : { ...query, skip, limit }, signal });
-  const items = Array.isArray(r.data) ? r.data : [];
+  const body = itemsKey ? r.data?.[itemsKey] : r.data;
+  const items = Array.isArray(body) ? body : [];
   const next = nextCursor(r.link);
   if (next) {
     if (cursors.size >= CURSORS_KEPT) cursors.delete(cursors.keys().next().value);
     cursors.set(key + "#" + (skip + items.length), next);
   }
-  return { items, total: r.total ?? items.length, skip, limit };
+  return { items, total: r.total ?? (itemsKey ? r.data?.total : null) ?? items.length, skip, limit };
 }
 
 // send(method, url, body, {onProgress, auth, signal, headers}): XMLHttpRequest,

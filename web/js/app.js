@@ -16,13 +16,23 @@ const ROUTES = [
   ["/files/:id", () => import("./pages/file.js")],
   ["/clients", () => import("./pages/clients.js")],
   ["/clients/:krn", () => import("./pages/client.js")],
+  ["/pipelines", () => import("./pages/pipelines.js")],
+  ["/pipelines/new", () => import("./pages/newpipeline.js")],
+  ["/pipelines/:id", () => import("./pages/pipeline.js")],
+  ["/datasets", () => import("./pages/datasets.js")],
+  ["/sql", () => import("./pages/sql.js")],
+  ["/webhooks", () => import("./pages/webhooks.js")],
   ["/admin", () => import("./pages/admin.js"), { admin: true }],
 ];
 const NAV = [
   ["#/jobs", "navJobs", "/jobs"],
   ["#/jobs/new", "navNewJob", "/jobs/new"],
   ["#/files", "navFiles", "/files"],
+  ["#/pipelines", "navPipelines", "/pipelines"],
+  ["#/datasets", "navDatasets", "/datasets"],
+  ["#/sql", "navSql", "/sql"],
   ["#/clients", "navClients", "/clients"],
+  ["#/webhooks", "navWebhooks", "/webhooks"],
   ["#/admin", "navAdmin", "/admin", { admin: true }],
 ];
 const HOME = "#/jobs";

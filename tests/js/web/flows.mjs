@@ -321,12 +321,119 @@ export const flows = {
     return {};
   },
 
+  // Pipelines, datasets, SQL and webhooks: define a pipeline on an uploaded
+  // file, run it and see the run listed; deactivate it; the datasets list;
+  // SQL results and a refused query; subscribe a webhook and delete it.
+  async pipelines(h, { token, fileName, name, dataset, hookUrl }) {
+    const page = await h.open({ token, hash: "#/pipelines" });
+    assert((await h.text(page, "main")).includes("No pipeline yet"), "empty list said");
+    await h.check(page, "pipelines-empty");
+    await page.click("main a:has-text('New pipeline')");
+    await h.rendered(page, "#/pipelines/new");
+    await h.check(page, "new-pipeline");
+    await page.fill("input[name=job_name]", name);
+    await page.selectOption("select[name=source_file]", { label: fileName });
+    await page.selectOption("select[name=output_format]", "jsonl");
+    await page.click("button:has-text('Create pipeline')");
+    await page.waitForFunction(() => /^#\/pipelines\/[0-9a-f-]{36}$/.test(document.documentElement.dataset.rendered || "")
+      && !document.querySelector("main[aria-busy]"));
+    const id = page.url().split("#/pipelines/")[1];
+    assert(await page.evaluate(() => document.activeElement.tagName) === "H1", "focus on the pipeline's heading");
+    assert((await h.text(page, "h1")) === "Pipeline " + name, "heading names the pipeline");
+    assert(await page.locator(`dl.facts a:has-text('${fileName}')`).count() === 1, "the input file by its name");
+    assert(!(await h.text(page, "main")).includes("null"), "nothing shown as null");
+    assert((await h.text(page, ".runs-table + .empty, .list .empty")).includes("No run yet"), "no run yet");
+    await h.check(page, "pipeline");
+    // Run now: the run appears and follows its status without a reload.
+    await page.click("button:has-text('Run now')");
+    const runs = page.locator(".runs-table tbody tr");
+    await until(async () => (await runs.count()) === 1, { what: "the run listed" });
+    await until(async () => (await runs.first().locator(".badge").textContent()).trim() === "Succeeded",
+                { timeout: 60000, what: "the run succeeded" });
+    const run = (await runs.first().locator("td").allTextContents()).map((s) => s.trim());
+    assert(await page.evaluate(() => document.activeElement.textContent) === "Run now", "focus back on Run now");
+    await until(async () => (await h.text(page, "dl.facts")).includes("100 %"), { what: "the success rate read again" });
+    await h.check(page, "pipeline-run");
+    // Deactivate, from the keyboard: focus stays on the (renamed) button.
+    await page.locator(`button:text-is('Deactivate ${name}')`).focus();
+    await page.keyboard.press("Enter");
+    await until(async () => (await page.locator(`button:text-is('Activate ${name}')`).count()) === 1, { what: "inactive" });
+    const focused = await page.evaluate(() => document.activeElement.tagName + ":" + document.activeElement.textContent);
+    assert(focused === `BUTTON:Activate ${name}`, "focus on the toggle: " + focused);
+    const m = await h.open({ token, hash: "#/pipelines/" + id, ...MOBILE });
+    await h.check(m, "pipeline");
+    // The list: name, type, active, last run.
+    await page.click("nav a[href='#/pipelines']");
+    await h.rendered(page, "#/pipelines");
+    const listed = (await page.locator("tbody tr", { hasText: name }).locator("td").allTextContents()).map((s) => s.trim());
+    await h.check(page, "pipelines");
+    await h.go(m, "#/pipelines");
+    await h.check(m, "pipelines");
+    await h.go(m, "#/datasets");
+    await h.check(m, "datasets");
+    // Datasets, then SQL from the dataset's link.
+    await page.click("nav a[href='#/datasets']");
+    await h.rendered(page, "#/datasets");
+    const ds = (await page.locator("tbody tr", { hasText: dataset }).locator("td").allTextContents()).map((s) => s.trim());
+    await h.check(page, "datasets");
+    await page.click(`a:has-text('Query ${dataset}')`);
+    await h.rendered(page, "#/sql");
+    const prefilled = await page.inputValue("textarea[name=sql]");
+    await h.check(page, "sql");
+    const runSql = async (sql) => {
+      await page.fill("textarea[name=sql]", sql);
+      await page.click("main button[type=submit]");
+      await until(async () => !(await page.locator("main button[type=submit]").isDisabled()), { what: "query answered" });
+    };
+    const cells = () => page.locator(".sql-table tbody tr").evaluateAll((rows) =>
+      rows.map((r) => [...r.querySelectorAll("td")].map((td) => td.textContent.trim())));
+    const heads = () => page.locator(".sql-table thead th").allTextContents();
+    await runSql("SELECT 1");
+    const one = { heads: await heads(), rows: await cells() };
+    await runSql(`SELECT COUNT(*) AS n, 'x' AS label FROM ${dataset}`);
+    const count = { heads: await heads(), rows: await cells(), status: await h.text(page, ".sql-result [role=status]") };
+    await h.check(page, "sql-result");
+    // A refused query: the page's error style, at the query, which gets focus.
+    await runSql("SELECT * FROM no_such_table_here");
+    const ta = page.locator("textarea[name=sql]");
+    await until(async () => (await ta.getAttribute("aria-invalid")) === "true", { what: "the query marked invalid" });
+    const error = await h.text(page, ".sql-result .error-text");
+    assert(await page.evaluate(() => document.activeElement.name) === "sql", "focus on the query");
+    assert(await page.locator(".sql-table").count() === 0, "no stale result under an error");
+    await h.check(page, "sql-error");
+    await h.go(m, "#/sql?q=" + encodeURIComponent("SELECT 1 AS a, 'two' AS b, NULL AS c"));
+    await m.click("main button[type=submit]");
+    await m.waitForSelector(".sql-table tbody tr");
+    await h.check(m, "sql-result");
+    // Webhooks: subscribe (the secret shown once), listed, deleted after a confirmation.
+    await page.click("nav a[href='#/webhooks']");
+    await h.rendered(page, "#/webhooks");
+    await h.check(page, "webhooks");
+    await page.fill("input[name=url]", hookUrl);
+    await page.check("input[value='execution.failed']");
+    await page.click("button:has-text('Subscribe')");
+    await page.waitForSelector("code.secret");
+    const secret = await h.text(page, "code.secret");
+    assert(await page.inputValue("input[name=url]") === "" && await page.isChecked("input[value='job.completed']")
+           && !(await page.isChecked("input[value='execution.failed']")), "the form back to its defaults");
+    const hook = (await page.locator("tbody tr", { hasText: hookUrl }).locator("td").allTextContents()).map((s) => s.trim());
+    await h.check(page, "webhooks-created");
+    await h.go(m, "#/webhooks");
+    await h.check(m, "webhooks");
+    await page.click(`button:has-text('Delete the subscription of ${hookUrl}')`);
+    await page.click("button:has-text('Delete for good')");
+    await until(async () => (await page.locator("tbody tr", { hasText: hookUrl }).count()) === 0, { what: "the subscription gone" });
+    return { id, run, listed, ds, prefilled, one, count, error, secret, hook };
+  },
+
   // Every page at 390 px: no horizontal overflow (and axe, screenshots).
   async layout(h, { token, jobId, fileId }) {
     const out = {};
     const page = await h.open({ token, hash: "#/jobs", ...MOBILE });
     for (const [hash, name] of [["#/jobs", "jobs"], ["#/jobs/new", "new-job"], ["#/jobs/" + jobId, "job"],
                                 ["#/files", "files"], ["#/files/" + fileId, "file"], ["#/clients", "clients"],
+                                ["#/pipelines", "pipelines"], ["#/pipelines/new", "new-pipeline"],
+                                ["#/datasets", "datasets"], ["#/sql", "sql"], ["#/webhooks", "webhooks"],
                                 ["#/nowhere", "not-found"]]) {
       await h.go(page, hash);
       out[name] = await h.noOverflow(page, name);
