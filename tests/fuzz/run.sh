@@ -16,7 +16,7 @@ out=$repo/build/fuzz
 mkdir -p "$out/obj" "$out/artifacts"
 
 command -v clang >/dev/null || { echo "Bail out! clang not found (apt-get install clang libclang-rt-14-dev)"; exit 2; }
-pkgs="json-c libxml-2.0 libzip xlsxwriter freexl libmagic libsodium libcrypto fcgi libmariadb snappy libzstd zlib"
+pkgs="json-c libxml-2.0 libzip xlsxwriter freexl libmagic libsodium libcrypto fcgi libmariadb snappy libzstd zlib libpcre2-8"
 cflags="-std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror -I$repo/fcgi-app $(pkg-config --cflags $pkgs)"
 libs="$(pkg-config --libs $pkgs) -lm"
 san="address,undefined"
