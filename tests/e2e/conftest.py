@@ -36,6 +36,8 @@ WORKERS = 3
 # once, high enough for tests that log in a few times in a row.
 LOGIN_RATE = "5r/s"
 LOGIN_BURST = 10
+# The supervisor's longest pause: short, since tests kill parts often.
+SUPERVISE_BACKOFF_MAX = 8
 
 # Script settings passed through from the caller's environment; every other
 # QUARRY_* variable is dropped so that a developer's shell cannot reconfigure
@@ -199,6 +201,7 @@ def _stack_env(home, https_port, http_port):
         "QUARRY_LISTEN": "127.0.0.1",
         "QUARRY_LOGIN_RATE": LOGIN_RATE,
         "QUARRY_LOGIN_BURST": str(LOGIN_BURST),
+        "QUARRY_SUPERVISE_BACKOFF_MAX": str(SUPERVISE_BACKOFF_MAX),
         # Webhook receivers of the tests listen on 127.0.0.1; short retries
         # and time limits keep those tests short (docs/webhooks.md).
         "QUARRY_WEBHOOK_ALLOW": "loopback",

@@ -7,6 +7,7 @@ writes what it sees to run/supervisor.state every second."""
 import signal
 import time
 
+from conftest import SUPERVISE_BACKOFF_MAX
 from quarry_client import wait_for
 
 
@@ -82,7 +83,7 @@ def test_a_part_that_keeps_dying_waits_longer_each_time(stack, client):
         if len(delays) == 4:
             break
         assert wait_for(lambda: stack.pid("jobd") not in (None, int(up["pid"])), timeout=60)
-    assert delays == [min(60, delays[0] * 2 ** i) for i in range(4)], delays
+    assert delays == [min(SUPERVISE_BACKOFF_MAX, delays[0] * 2 ** i) for i in range(4)], delays
     # The longest pause: /health says what is down while it lasts.
     status, body = health(client)
     assert status == 200 and body["status"] == "degraded" and body["degraded"] == ["jobd"], body
