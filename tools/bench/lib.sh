@@ -51,8 +51,8 @@ bench_wrk() {
 		END { printf "%s %s\n", rps, p99 }'
 }
 
-# wrk's summary as "req_per_sec p50_ms p99_ms failed" (failed: non-2xx/3xx
-# answers and socket errors).
+# wrk's summary as "req_per_sec p50_ms p99_ms failed requests" (failed:
+# non-2xx/3xx answers and socket errors; requests: how many were answered).
 bench_wrk_stats() {
 	wrk --latency "$@" | awk '
 		function ms(v) {
@@ -66,7 +66,32 @@ bench_wrk_stats() {
 		/^ +99%/ { p99 = ms($2) }
 		/Non-2xx or 3xx responses/ { bad = $5 }
 		/Socket errors/ { for (i = 3; i <= NF; i++) { v = $i; gsub(/,/, "", v); if (v ~ /^[0-9]+$/) bad += v } }
-		END { printf "%s %s %s %d\n", rps, p50, p99, bad }'
+		/requests in/ { n = $1 }
+		END { printf "%s %s %s %d %d\n", rps, p50, p99, bad, n }'
+}
+
+# CPU time (user + system, in clock ticks) the stack's processes have used
+# so far, as "fastcgi mariadb nginx": the API pool's and the ceiling's
+# workers together (one of the two is idle while the other is measured),
+# the database server, nginx's workers.
+bench_cpu_ticks() {
+	local run pool db web
+	run=$(cd "$QUARRY_HOME" && pwd -P)/run
+	pool="$(pgrep -P "$(cat "$run/api.pid")" || true) $(pgrep -P "${BENCH_CEILING_PID:-0}" || true)"
+	db=$(cat "$run/mariadb.pid" 2>/dev/null || true)
+	web=$(pgrep -P "$(cat "$run/nginx.pid")" || true)
+	_bench_ticks $pool
+	_bench_ticks $db
+	_bench_ticks $web
+	echo
+}
+
+_bench_ticks() {
+	local p t=0
+	for p in "$@"; do
+		[ -r "/proc/$p/stat" ] && t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat")))
+	done
+	printf '%s ' "$t"
 }
 
 # The benchmark's ceiling: quarry-bench-ceiling (a constant FastCGI
