@@ -80,8 +80,11 @@ bench_cpu_ticks() {
 	pool="$(pgrep -P "$(cat "$run/api.pid")" || true) $(pgrep -P "${BENCH_CEILING_PID:-0}" || true)"
 	db=$(cat "$run/mariadb.pid" 2>/dev/null || true)
 	web=$(pgrep -P "$(cat "$run/nginx.pid")" || true)
+	# shellcheck disable=SC2086 # lists of pids, split on purpose
 	_bench_ticks $pool
+	# shellcheck disable=SC2086
 	_bench_ticks $db
+	# shellcheck disable=SC2086
 	_bench_ticks $web
 	echo
 }
