@@ -144,18 +144,21 @@ static enum db_status job_page(struct db *db, struct arena *a, const struct job_
 }
 
 enum db_status job_list(struct db *db, struct arena *a, const struct job_list_query *q,
-                        json_object **page, long long *total, const char **next)
+                        struct jsonw *page, long long *total, const char **next)
 {
     struct store_rows rows = STORE_ROWS(a, struct job);
     bool more = false;
     *next = NULL;
-    *page = json_object_new_array();
     enum db_status st = store_count(db, "jobs", q->user_id,
                                     q->by_status ? job_status_name(q->status) : NULL, total);
     if (st == DB_OK)
         st = job_page(db, a, q, &rows, &more);
+    /* About 700 bytes a job. */
+    jsonw_init(page, a, 1024 + rows.n * 1024);
+    jsonw_open_array(page);
     for (size_t i = 0; i < rows.n; i++)
-        json_object_array_add(*page, job_to_json((struct job *)rows.items + i));
+        job_write_json(page, (struct job *)rows.items + i);
+    jsonw_close_array(page);
     if (st == DB_OK && more) {
         const struct job *last = (struct job *)rows.items + rows.n - 1;
         *next = page_cursor(a, (const char *const[]){last->created_at, last->id}, 2);
@@ -369,42 +372,116 @@ enum db_status job_errors_list(struct db *db, struct arena *a, const struct job_
     return st;
 }
 
+/* A job's timestamp column as the API's ISO time, or null. */
+static void write_time(struct jsonw *w, const char *db_time)
+{
+    char iso[ISO_TIME_LEN + 1];
+    if (db_time == NULL || !time_db_to_iso(db_time, iso))
+        jsonw_null(w);
+    else
+        jsonw_string(w, iso);
+}
+
+/* A column that holds JSON text, written as json-c would rewrite it, or
+ * fallback (JSON text) when it is NULL or not JSON. The two texts nearly
+ * every job has are written as they are, unparsed. */
+static void write_parsed(struct jsonw *w, const char *text, const char *fallback)
+{
+    if (text != NULL && (strcmp(text, "{}") == 0 || strcmp(text, "[]") == 0)) {
+        jsonw_raw(w, text, 2);
+        return;
+    }
+    json_object *o = text != NULL ? json_tokener_parse(text) : NULL;
+    if (o == NULL) {
+        jsonw_raw(w, fallback, strlen(fallback));
+        return;
+    }
+    size_t len;
+    const char *out = json_object_to_json_string_length(
+        o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+    jsonw_raw(w, out, len);
+    json_object_put(o);
+}
+
+void job_write_json(struct jsonw *w, const struct job *j)
+{
+    jsonw_open_object(w);
+    jsonw_key(w, "id");
+    jsonw_string(w, j->id);
+    jsonw_key(w, "user_id");
+    jsonw_string(w, j->user_id);
+    if (j->file_id) {
+        jsonw_key(w, "file_id");
+        jsonw_string(w, j->file_id);
+    }
+    jsonw_key(w, "file_name");
+    jsonw_string(w, j->file_name);
+    jsonw_key(w, "original_file_size_bytes");
+    jsonw_int(w, j->original_file_size_bytes);
+    jsonw_key(w, "status");
+    jsonw_string(w, job_status_name(j->status));
+    jsonw_key(w, "processing_steps");
+    write_parsed(w, j->processing_steps, "[]");
+    jsonw_key(w, "processing_config");
+    write_parsed(w, j->processing_config, "{}");
+    jsonw_key(w, "input_format");
+    jsonw_string(w, j->input_format);
+    jsonw_key(w, "output_format");
+    jsonw_string(w, j->output_format);
+    jsonw_key(w, "created_at");
+    write_time(w, j->created_at);
+    jsonw_key(w, "updated_at");
+    write_time(w, j->updated_at);
+    jsonw_key(w, "queued_at");
+    write_time(w, j->queued_at);
+    jsonw_key(w, "started_at");
+    write_time(w, j->started_at);
+    jsonw_key(w, "finished_at");
+    write_time(w, j->finished_at);
+    jsonw_key(w, "input_object_key");
+    jsonw_string(w, j->input_object_key);
+    jsonw_key(w, "output_object_key");
+    jsonw_string(w, j->output_object_key);
+    jsonw_key(w, "error_message");
+    jsonw_string(w, j->error_message);
+    jsonw_key(w, "progress");
+    jsonw_open_object(w);
+    jsonw_key(w, "stage");
+    jsonw_string(w, j->stage);
+    jsonw_key(w, "total_records");
+    jsonw_int(w, j->total_records);
+    jsonw_key(w, "processed_records");
+    jsonw_int(w, j->processed_records);
+    jsonw_key(w, "failed_records");
+    jsonw_int(w, j->failed_records);
+    jsonw_key(w, "warn_records");
+    jsonw_int(w, j->warn_records);
+    jsonw_key(w, "percentage");
+    jsonw_double(w, j->percentage);
+    jsonw_key(w, "estimated_completion");
+    write_time(w, j->estimated_completion);
+    jsonw_close_object(w);
+    jsonw_key(w, "metrics");
+    write_parsed(w, j->metrics, "null");
+    jsonw_key(w, "processing_metadata");
+    write_parsed(w, j->processing_metadata, "null");
+    jsonw_close_object(w);
+}
+
 json_object *job_to_json(const struct job *j)
 {
-    json_object *o = json_object_new_object();
-    json_object_object_add(o, "id", json_object_new_string(j->id));
-    json_object_object_add(o, "user_id", json_object_new_string(j->user_id));
-    if (j->file_id)
-        json_object_object_add(o, "file_id", json_object_new_string(j->file_id));
-    json_object_object_add(o, "file_name", json_object_new_string(j->file_name));
-    json_object_object_add(o, "original_file_size_bytes",
-                           json_object_new_int64(j->original_file_size_bytes));
-    json_object_object_add(o, "status", json_object_new_string(job_status_name(j->status)));
-    json_object_object_add(o, "processing_steps",
-                           store_parsed_json(j->processing_steps, json_object_new_array()));
-    json_object_object_add(o, "processing_config",
-                           store_parsed_json(j->processing_config, json_object_new_object()));
-    json_object_object_add(o, "input_format", store_text_json(j->input_format));
-    json_object_object_add(o, "output_format", store_text_json(j->output_format));
-    json_object_object_add(o, "created_at", store_time_json(j->created_at));
-    json_object_object_add(o, "updated_at", store_time_json(j->updated_at));
-    json_object_object_add(o, "queued_at", store_time_json(j->queued_at));
-    json_object_object_add(o, "started_at", store_time_json(j->started_at));
-    json_object_object_add(o, "finished_at", store_time_json(j->finished_at));
-    json_object_object_add(o, "input_object_key", store_text_json(j->input_object_key));
-    json_object_object_add(o, "output_object_key", store_text_json(j->output_object_key));
-    json_object_object_add(o, "error_message", store_text_json(j->error_message));
-    json_object *p = json_object_new_object();
-    json_object_object_add(p, "stage", store_text_json(j->stage));
-    json_object_object_add(p, "total_records", json_object_new_int64(j->total_records));
-    json_object_object_add(p, "processed_records", json_object_new_int64(j->processed_records));
-    json_object_object_add(p, "failed_records", json_object_new_int64(j->failed_records));
-    json_object_object_add(p, "warn_records", json_object_new_int64(j->warn_records));
-    json_object_object_add(p, "percentage", json_object_new_double(j->percentage));
-    json_object_object_add(p, "estimated_completion", store_time_json(j->estimated_completion));
-    json_object_object_add(o, "progress", p);
-    json_object_object_add(o, "metrics", store_parsed_json(j->metrics, NULL));
-    json_object_object_add(o, "processing_metadata", store_parsed_json(j->processing_metadata, NULL));
+    struct arena a;
+    struct jsonw w;
+    arena_init(&a, 4096);
+    jsonw_init(&w, &a, 2048);
+    job_write_json(&w, j);
+    /* The job's own level and the progress object's above its columns' JSON. */
+    json_tokener *tok = json_tokener_new_ex(JSON_TOKENER_DEFAULT_DEPTH + 2);
+    size_t len;
+    const char *text = jsonw_text(&w, &len);
+    json_object *o = tok ? json_tokener_parse_ex(tok, text, (int)len) : NULL;
+    json_tokener_free(tok);
+    arena_free(&a);
     return o;
 }
 

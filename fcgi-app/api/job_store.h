@@ -6,6 +6,7 @@
 #include <json-c/json.h>
 #include <stdbool.h>
 
+#include "api/json_writer.h"
 #include "common/arena.h"
 #include "common/db.h"
 #include "common/job_status.h"
@@ -34,11 +35,12 @@ enum db_status job_insert(struct db *db, const struct job *job);
 /* The job into *out, its strings in a; DB_NO_ROW when there is no such job
  * (whoever owns it). */
 enum db_status job_get(struct db *db, struct arena *a, const char *id, struct job *out);
-/* The page of jobs, newest first (created_at, then id), as a JSON array of
- * job objects (*page, owned by the caller, also after a failure); *total gets
- * the count of all, *next the cursor after the page (in a), NULL on the last. */
+/* The page of jobs, newest first (created_at, then id), written as a JSON
+ * array of job objects into page (its buffer in a; an empty array after a
+ * failure); *total gets the count of all, *next the cursor after the page
+ * (in a), NULL on the last. */
 enum db_status job_list(struct db *db, struct arena *a, const struct job_list_query *q,
-                        json_object **page, long long *total, const char **next);
+                        struct jsonw *page, long long *total, const char **next);
 /* PENDING job without a live upload URL → records key and expiry. *changed false when the guard failed. */
 enum db_status job_set_upload_url(struct db *db, const char *id, const char *object_key,
                                   const char *expires_db, const char *now_db, bool *changed);
@@ -79,6 +81,8 @@ struct job_error_query {
 enum db_status job_errors_list(struct db *db, struct arena *a, const struct job_error_query *q,
                                json_object *array, long long *total, const char **next);
 
+/* The job object of the API, written into w (job_to_json's one source). */
+void job_write_json(struct jsonw *w, const struct job *job);
 /* The job object of the API: a new object owned by the caller. */
 json_object *job_to_json(const struct job *job);
 /* A strong validator for the job's visible state (ETag value, quoted), in a. */

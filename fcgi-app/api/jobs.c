@@ -35,7 +35,10 @@ static void respond_job(struct request *req, int status, const struct job *job)
         respond_empty(req, 304);
         return;
     }
-    respond_json_put(req, status, job_to_json(job));
+    struct jsonw w;
+    jsonw_init(&w, req->arena, 1024);
+    job_write_json(&w, job);
+    respond_written(req, status, &w);
 }
 
 static int reload_and_respond(struct request *req, const char *id, int status)
@@ -168,12 +171,12 @@ void jobs_list(struct request *req)
         respond_invalid(req, "status", "status is not a job status");
         return;
     }
-    json_object *array;
+    struct jsonw jobs;
     long long total = 0;
     const char *next = NULL;
-    enum db_status st = job_list(req->app->db, req->arena, &q, &array, &total, &next);
+    enum db_status st = job_list(req->app->db, req->arena, &q, &jobs, &total, &next);
     respond_next(req, next);
-    respond_list(req, st, array, total);
+    respond_list_written(req, st, &jobs, total);
 }
 
 void jobs_get(struct request *req)

@@ -22,6 +22,7 @@ libquarry_api_a_SOURCES = \
 	fcgi-app/api/identity_store.c fcgi-app/api/identity_store.h \
 	fcgi-app/api/job_store.c fcgi-app/api/job_store.h \
 	fcgi-app/api/jobs.c \
+	fcgi-app/api/json_writer.c fcgi-app/api/json_writer.h \
 	fcgi-app/api/limits.c fcgi-app/api/limits.h \
 	fcgi-app/api/load_jobs.c \
 	fcgi-app/api/metrics.c fcgi-app/api/metrics.h \

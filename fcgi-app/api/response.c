@@ -197,6 +197,22 @@ void respond_list(struct request *req, int db_status, json_object *page, long lo
     respond_json_put(req, 200, page);
 }
 
+void respond_written(struct request *req, int status, const struct jsonw *body)
+{
+    size_t len;
+    const char *text = jsonw_text(body, &len);
+    respond_text(req, status, "application/json; charset=utf-8", text, len);
+}
+
+void respond_list_written(struct request *req, int db_status, const struct jsonw *page,
+                          long long total)
+{
+    if (respond_unless_ok(req, db_status) != 0)
+        return;
+    respond_header(req, "X-Total-Count", arena_printf(req->arena, "%lld", total));
+    respond_written(req, 200, page);
+}
+
 int respond_unless_owned(struct request *req, int db_status, const char *owner_id,
                          const char *not_found_code, const char *what)
 {

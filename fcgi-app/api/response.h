@@ -3,6 +3,7 @@
 /* Sending answers: JSON bodies, the one error shape of the API, redirects. */
 #include <json-c/json.h>
 
+#include "api/json_writer.h"
 #include "api/request.h"
 
 /* Adds a header to the answer (kept on req, in its arena); a value with a
@@ -39,6 +40,11 @@ void respond_next(struct request *req, const char *cursor);
  * X-Total-Count, or the database error when db_status is not DB_OK.
  * Takes page (released either way). */
 void respond_list(struct request *req, int db_status, json_object *page, long long total);
+/* The same for a page written with the direct writer (api/json_writer.h). */
+void respond_list_written(struct request *req, int db_status, const struct jsonw *page,
+                          long long total);
+/* 200 or another status with JSON text w wrote. */
+void respond_written(struct request *req, int status, const struct jsonw *body);
 /* After loading a row the caller must own: 0 when db_status is DB_OK and
  * owner_id is the caller. Otherwise answers 404 not_found_code (no such
  * row), the database error, or 403 (someone else's) and returns -1. what

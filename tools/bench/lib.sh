@@ -27,6 +27,7 @@ bench_stack_up() {
 }
 
 bench_stack_down() {
+	bench_ceiling_down
 	"$QUARRY" stop >/dev/null 2>&1 || true
 }
 
@@ -48,4 +49,93 @@ bench_wrk() {
 		           else if (v ~ /s$/) { sub(/s/, "", v); v *= 1000 }
 		           p99 = v }
 		END { printf "%s %s\n", rps, p99 }'
+}
+
+# wrk's summary as "req_per_sec p50_ms p99_ms failed requests" (failed:
+# non-2xx/3xx answers and socket errors; requests: how many were answered).
+bench_wrk_stats() {
+	wrk --latency "$@" | awk '
+		function ms(v) {
+			if (v ~ /us$/) { sub(/us/, "", v); return v / 1000 }
+			if (v ~ /ms$/) { sub(/ms/, "", v); return v + 0 }
+			if (v ~ /s$/) { sub(/s/, "", v); return v * 1000 }
+			return v
+		}
+		/Requests\/sec/ { rps = $2 }
+		/^ +50%/ { p50 = ms($2) }
+		/^ +99%/ { p99 = ms($2) }
+		/Non-2xx or 3xx responses/ { bad = $5 }
+		/Socket errors/ { for (i = 3; i <= NF; i++) { v = $i; gsub(/,/, "", v); if (v ~ /^[0-9]+$/) bad += v } }
+		/requests in/ { n = $1 }
+		END { printf "%s %s %s %d %d\n", rps, p50, p99, bad, n }'
+}
+
+# CPU time (user + system, in clock ticks) the stack's processes have used
+# so far, as "fastcgi mariadb nginx": the API pool's and the ceiling's
+# workers together (one of the two is idle while the other is measured),
+# the database server, nginx's workers.
+bench_cpu_ticks() {
+	local run pool db web
+	run=$(cd "$QUARRY_HOME" && pwd -P)/run
+	pool="$(pgrep -P "$(cat "$run/api.pid")" || true) $(pgrep -P "${BENCH_CEILING_PID:-0}" || true)"
+	db=$(cat "$run/mariadb.pid" 2>/dev/null || true)
+	web=$(pgrep -P "$(cat "$run/nginx.pid")" || true)
+	# shellcheck disable=SC2086 # lists of pids, split on purpose
+	_bench_ticks $pool
+	# shellcheck disable=SC2086
+	_bench_ticks $db
+	# shellcheck disable=SC2086
+	_bench_ticks $web
+	echo
+}
+
+_bench_ticks() {
+	local p t=0
+	for p in "$@"; do
+		[ -r "/proc/$p/stat" ] && t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat")))
+	done
+	printf '%s ' "$t"
+}
+
+# The benchmark's ceiling: quarry-bench-ceiling (a constant FastCGI
+# responder) under spawn-fcgi and multiwatch on its own socket, with as many
+# workers as the API pool, and nginx reloaded with its /bench-ceiling
+# location (QUARRY_BENCH_CEILING=1). bench_stack_down stops it.
+bench_ceiling_up() {
+	local home run bin multiwatch i
+	home=$(cd "$QUARRY_HOME" && pwd -P)
+	run=$home/run
+	bin=${QUARRY_BUILD_DIR:-$BENCH_REPO/build/$QUARRY_BUILD}/quarry-bench-ceiling
+	[ -x "$bin" ] || { echo "bench: $bin is missing (tools/quarry build $QUARRY_BUILD)" >&2; return 1; }
+	multiwatch=$(command -v multiwatch)
+	rm -f "$run/bench-ceiling.sock"
+	setsid spawn-fcgi -n -s "$run/bench-ceiling.sock" -M 0660 -- \
+		"$multiwatch" -f "$QUARRY_WORKERS" -r 25 -s TERM -- "$bin" \
+		</dev/null >>"$home/log/bench-ceiling.log" 2>&1 &
+	BENCH_CEILING_PID=$!
+	for ((i = 0; i < 100; i++)); do
+		[ -S "$run/bench-ceiling.sock" ] && break
+		sleep 0.1
+	done
+	[ -S "$run/bench-ceiling.sock" ] || { echo "bench: the ceiling responder did not start" >&2; return 1; }
+	QUARRY_BENCH_CEILING=1 "$QUARRY" reload >/dev/null
+	for ((i = 0; i < 50; i++)); do
+		[ "$(curl -ks -o /dev/null -w '%{http_code}' "$BENCH_URL/bench-ceiling")" = 200 ] && return 0
+		sleep 0.1
+	done
+	echo "bench: /bench-ceiling does not answer 200" >&2
+	return 1
+}
+
+bench_ceiling_down() {
+	local i
+	[ -n "${BENCH_CEILING_PID:-}" ] || return 0
+	# multiwatch passes the TERM on to its workers and waits for them.
+	kill -TERM "$BENCH_CEILING_PID" 2>/dev/null || true
+	for ((i = 0; i < 50; i++)); do
+		kill -0 "$BENCH_CEILING_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	rm -f "$(cd "$QUARRY_HOME" && pwd -P)/run/bench-ceiling.sock"
+	BENCH_CEILING_PID=
 }

@@ -1,0 +1,44 @@
+#ifndef QUARRY_JSON_WRITER_H
+#define QUARRY_JSON_WRITER_H
+/* A direct JSON writer into one growing buffer in the request's arena, for
+ * answers built from many rows (a list of 100 jobs): no json-c object per
+ * value, no hash table per object, no second pass to serialize and a third
+ * to free. Its output is byte for byte what json-c writes with
+ * JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE (respond_json's
+ * flags) for the same values (tests/unit/test_json_writer.c).
+ *
+ * Commas are the writer's business: every value and key takes one when a
+ * value came before it at the same level. The caller nests open and close
+ * correctly and writes a key before each value in an object. */
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "common/arena.h"
+
+struct jsonw {
+    struct arena *arena;
+    char *buf; /* in arena; NUL-terminated */
+    size_t len, cap;
+    bool need_comma;
+};
+
+/* An empty writer whose buffer (grown by doubling) is owned by a. */
+void jsonw_init(struct jsonw *w, struct arena *a, size_t initial);
+void jsonw_open_object(struct jsonw *w);
+void jsonw_close_object(struct jsonw *w);
+void jsonw_open_array(struct jsonw *w);
+void jsonw_close_array(struct jsonw *w);
+/* "key": (key escaped like any string). */
+void jsonw_key(struct jsonw *w, const char *key);
+/* A string value, or null when s is NULL. */
+void jsonw_string(struct jsonw *w, const char *s);
+void jsonw_int(struct jsonw *w, long long v);
+/* As json-c writes a double: %.17g, with ".0" added to a whole number. */
+void jsonw_double(struct jsonw *w, double v);
+void jsonw_null(struct jsonw *w);
+/* A value that is JSON text already (len bytes of text, not checked). */
+void jsonw_raw(struct jsonw *w, const char *text, size_t len);
+/* The text so far (owned by the arena) and its length. */
+const char *jsonw_text(const struct jsonw *w, size_t *len);
+
+#endif

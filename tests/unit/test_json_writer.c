@@ -1,0 +1,199 @@
+/* The direct JSON writer (api/json_writer.c) against json-c: the same bytes
+ * as json_object_to_json_string_ext(PLAIN | NOSLASHESCAPE) for strings,
+ * integers and doubles, commas at every level, and a job written by
+ * job_write_json as json-c would write it. */
+#include <check.h>
+#include <json-c/json.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "api/job_store.h"
+#include "api/json_writer.h"
+
+#define FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+
+static struct arena arena;
+
+static void arena_setup(void)
+{
+    arena_init(&arena, 0);
+}
+static void arena_teardown(void)
+{
+    arena_free(&arena);
+}
+
+/* json-c's text of o (released here), in the arena. */
+static const char *json_c_text(json_object *o)
+{
+    const char *t = arena_strdup(&arena, json_object_to_json_string_ext(o, FLAGS));
+    json_object_put(o);
+    return t;
+}
+
+static const char *written_string(const char *s)
+{
+    struct jsonw w;
+    jsonw_init(&w, &arena, 0);
+    jsonw_string(&w, s);
+    return jsonw_text(&w, NULL);
+}
+
+START_TEST(strings_escape_as_json_c)
+{
+    char one[2] = {0, 0};
+    for (int c = 1; c < 256; c++) {
+        one[0] = (char)c;
+        ck_assert_str_eq(written_string(one), json_c_text(json_object_new_string(one)));
+    }
+    static const char *const cases[] = {
+        "",
+        "plain",
+        "a/b \"q\" \\ é ☃",
+        "line1\nline2\ttab\r\f\b",
+        "\x01\x1f\x7f",
+        "\xff\xfe bad utf-8",
+        "</script>",
+        "trailing\\",
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        ck_assert_str_eq(written_string(cases[i]), json_c_text(json_object_new_string(cases[i])));
+    ck_assert_str_eq(written_string(NULL), "null");
+}
+END_TEST
+
+START_TEST(numbers_as_json_c)
+{
+    static const long long ints[] = {0, 1, -1, 42, 1234567890123LL, LLONG_MAX, LLONG_MIN};
+    for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
+        struct jsonw w;
+        jsonw_init(&w, &arena, 0);
+        jsonw_int(&w, ints[i]);
+        ck_assert_str_eq(jsonw_text(&w, NULL), json_c_text(json_object_new_int64(ints[i])));
+    }
+    static const double doubles[] = {
+        0.0,      -0.0, 1.0, 100.0, 0.1, 33.333333333333336, -5.5, 1e21, 1e-7, 123456789012345678.0,
+        2.5e-300, 99.99};
+    for (size_t i = 0; i < sizeof(doubles) / sizeof(doubles[0]); i++) {
+        struct jsonw w;
+        jsonw_init(&w, &arena, 0);
+        jsonw_double(&w, doubles[i]);
+        ck_assert_str_eq(jsonw_text(&w, NULL), json_c_text(json_object_new_double(doubles[i])));
+    }
+}
+END_TEST
+
+START_TEST(commas_at_every_level)
+{
+    struct jsonw w;
+    size_t len;
+    jsonw_init(&w, &arena, 0);
+    jsonw_open_array(&w);
+    jsonw_open_object(&w);
+    jsonw_key(&w, "a");
+    jsonw_open_array(&w);
+    jsonw_int(&w, 1);
+    jsonw_open_object(&w);
+    jsonw_key(&w, "b");
+    jsonw_null(&w);
+    jsonw_close_object(&w);
+    jsonw_open_array(&w);
+    jsonw_close_array(&w);
+    jsonw_close_array(&w);
+    jsonw_key(&w, "c");
+    jsonw_open_object(&w);
+    jsonw_close_object(&w);
+    jsonw_key(&w, "d");
+    jsonw_raw(&w, "[1,2]", 5);
+    jsonw_close_object(&w);
+    jsonw_string(&w, "x");
+    jsonw_close_array(&w);
+    const char *text = jsonw_text(&w, &len);
+    ck_assert_str_eq(text, "[{\"a\":[1,{\"b\":null},[]],\"c\":{},\"d\":[1,2]},\"x\"]");
+    ck_assert_uint_eq(len, strlen(text));
+}
+END_TEST
+
+START_TEST(grows_past_its_first_buffer)
+{
+    struct jsonw w;
+    size_t len;
+    jsonw_init(&w, &arena, 0);
+    jsonw_open_array(&w);
+    for (int i = 0; i < 20000; i++)
+        jsonw_string(&w, "0123456789");
+    jsonw_close_array(&w);
+    const char *text = jsonw_text(&w, &len);
+    ck_assert_uint_eq(len, 2 + 20000 * 13 - 1);
+    json_object *o = json_tokener_parse(text);
+    ck_assert_ptr_nonnull(o);
+    ck_assert_uint_eq(json_object_array_length(o), 20000);
+    json_object_put(o);
+}
+END_TEST
+
+/* What the job's columns can hold: strings to escape, JSON texts json-c
+ * rewrites (the '/' escape of the stored text dropped), text that is not
+ * JSON, times with and without a fraction, a whole percentage. */
+START_TEST(job_as_json_c_writes_it)
+{
+    struct job j = {0};
+    j.status = JOB_FAILED;
+    j.id = "37be2d8c-a088-402a-a21b-08259b3cc606";
+    j.user_id = "b4002692-370f-4dcb-a09b-9e242e2d4ea1";
+    j.file_id = "0c1f0a33-0000-4000-8000-000000000001";
+    j.file_name = "a/b \"q\" \\ é\x01.csv";
+    j.processing_steps = "[{\"type\":\"filter\",\"params\":{\"value\":\"http:\\/\\/x\\/y\"}}]";
+    j.processing_config = "not json";
+    j.input_format = "csv";
+    j.created_at = "2026-11-30 15:28:36.845";
+    j.updated_at = "2026-11-30 15:28:37";
+    j.started_at = "2024-02-29 23:59:59.5";
+    j.error_message = "line1\nline2\ttab\"";
+    j.stage = "file_processing";
+    j.metrics = "{ \"a\" : 1.5, \"n\" : [1, 2e3] }";
+    j.processing_metadata = "{}";
+    j.total_records = 1234567890123LL;
+    j.processed_records = 7;
+    j.percentage = 100;
+    struct jsonw w;
+    jsonw_init(&w, &arena, 0);
+    job_write_json(&w, &j);
+    const char *text = jsonw_text(&w, NULL);
+    json_object *o = json_tokener_parse(text);
+    ck_assert_ptr_nonnull(o);
+    ck_assert_str_eq(text, json_c_text(json_object_get(o)));
+    json_object *v;
+    ck_assert(json_object_object_get_ex(o, "processing_config", &v));
+    ck_assert_str_eq(json_object_to_json_string_ext(v, FLAGS), "{}");
+    ck_assert(json_object_object_get_ex(o, "processing_steps", &v));
+    ck_assert_str_eq(json_object_to_json_string_ext(v, FLAGS),
+                     "[{\"type\":\"filter\",\"params\":{\"value\":\"http://x/y\"}}]");
+    ck_assert(json_object_object_get_ex(o, "updated_at", &v));
+    ck_assert_str_eq(json_object_get_string(v), "2026-11-30T15:28:37.000Z");
+    ck_assert(json_object_object_get_ex(o, "started_at", &v));
+    ck_assert_str_eq(json_object_get_string(v), "2024-02-29T23:59:59.500Z");
+    ck_assert(json_object_object_get_ex(o, "finished_at", &v));
+    ck_assert(json_object_is_type(v, json_type_null));
+    ck_assert(strstr(text, "\"percentage\":100.0,") != NULL);
+    json_object_put(o);
+    /* job_to_json is the same text as a json-c tree. */
+    ck_assert_str_eq(json_c_text(job_to_json(&j)), text);
+}
+END_TEST
+
+Suite *json_writer_suite(void)
+{
+    Suite *s = suite_create("json_writer");
+    TCase *tc = tcase_create("writer");
+    tcase_add_unchecked_fixture(tc, arena_setup, arena_teardown);
+    tcase_add_test(tc, strings_escape_as_json_c);
+    tcase_add_test(tc, numbers_as_json_c);
+    tcase_add_test(tc, commas_at_every_level);
+    tcase_add_test(tc, grows_past_its_first_buffer);
+    tcase_add_test(tc, job_as_json_c_writes_it);
+    suite_add_tcase(s, tc);
+    return s;
+}

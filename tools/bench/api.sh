@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# The API against its ceiling, in one run on one stack, over the same TLS:
+# nginx answering a static 200 (/static-bench), a constant FastCGI responder
+# under spawn-fcgi and multiwatch with as many workers as the API pool
+# (quarry-bench-ceiling at /bench-ceiling: what the design itself allows),
+# and GET /users/me, GET /jobs/{id}, GET /status/{id}, GET /jobs?limit=100,
+# POST /jobs and POST /clients/{krn}/progress. Each is printed as req/s, p50
+# and p99, as a ratio to the ceiling and to static, and with the CPU time
+# the FastCGI workers, MariaDB and nginx spent per request. Static and the
+# ceiling are measured first and again last: the ratios use the mean of the
+# two, and their spread says how much the machine moved during the run.
+# BENCH_DURATION (default 5s), BENCH_CONNECTIONS (32), BENCH_THREADS (2).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+DURATION=${BENCH_DURATION:-5s}
+CONNECTIONS=${BENCH_CONNECTIONS:-32}
+THREADS=${BENCH_THREADS:-2}
+here=$(cd "$(dirname "$0")" && pwd -P)
+# Status polls are counted as always (one guarded UPDATE each), but the
+# benchmark's thousands of polls a second must not be refused.
+export QUARRY_LIMIT_STATUS_POLLS=${QUARRY_LIMIT_STATUS_POLLS:-1000000000}
+
+bench_stack_up
+bench_ceiling_up
+api="$BENCH_URL/api/v1"
+json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
+login() {
+	curl -ksf -d "username=$1&password=$2" "$api/auth/login" | json '["access_token"]'
+}
+register() {
+	curl -ksf -H 'Content-Type: application/json' \
+		-d "{\"email\":\"$1\",\"password\":\"$2\"}" "$api/auth/register" >/dev/null
+}
+pw="bench-password-1"
+
+# The reader: 120 jobs, so that GET /jobs?limit=100 returns a full page;
+# GET /jobs/{id} and GET /status/{id} go round 32 of them.
+reader_email="bench-reader-$RANDOM$RANDOM@example.com"
+register "$reader_email" "$pw"
+reader=$(login "$reader_email" "$pw")
+job_body='{"file_name":"bench.csv","original_file_size_bytes":1048576,"processing_steps":[{"type":"filter","params":{"column":"country","operator":"eq","value":"India"}}]}'
+ids=()
+for ((i = 0; i < 120; i++)); do
+	ids+=("$(curl -ksf -H "Authorization: Bearer $reader" -H 'Content-Type: application/json' \
+		-d "$job_body" "$api/jobs" | json '["id"]')")
+done
+read_ids=$(IFS=,; echo "${ids[*]:0:32}")
+
+# The writer: its own user, so that the reader's list stays 120 long.
+writer_email="bench-writer-$RANDOM$RANDOM@example.com"
+register "$writer_email" "$pw"
+writer=$(login "$writer_email" "$pw")
+
+# Progress posts: a member of a client an admin made (as progress_posts.sh).
+admin_email="bench-admin-$RANDOM$RANDOM@example.com"
+"$QUARRY" create-admin "$admin_email" "$pw" >/dev/null
+admin=$(login "$admin_email" "$pw")
+member_email="bench-member-$RANDOM$RANDOM@example.com"
+register "$member_email" "$pw"
+member=$(login "$member_email" "$pw")
+krn="krn:bench:client:c$RANDOM$RANDOM"
+curl -ksf -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
+	-d "{\"krn\":\"$krn\",\"name\":\"bench\"}" "$api/clients" >/dev/null
+curl -ksf -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
+	-d "{\"email\":\"$member_email\"}" "$api/clients/$krn/members" >/dev/null
+
+# Every target answers 2xx before it is measured.
+auth=(-H "Authorization: Bearer $reader")
+for path in "/api/v1/users/me" "/api/v1/jobs/${ids[0]}" "/api/v1/status/${ids[0]}" "/api/v1/jobs?limit=100"; do
+	curl -ksf "${auth[@]}" -o /dev/null "$BENCH_URL$path"
+done
+[ "$(curl -ksf "${auth[@]}" "$api/jobs?limit=100" | json '.__len__()')" = 100 ] ||
+	{ echo "bench: GET /jobs?limit=100 did not return 100 jobs" >&2; exit 1; }
+
+# Besides wrk's figures, the CPU time each part of the stack spent per
+# answered request (ms): what bounds a target on a machine this busy is
+# better read there than in its req/s alone.
+hz=$(getconf CLK_TCK)
+names=() rps=() p50=() p99=() failed=() cpu_fcgi=() cpu_db=() cpu_nginx=()
+measure() {
+	local name=$1 r a b f n f0 d0 w0 f1 d1 w1
+	shift
+	read -r f0 d0 w0 < <(bench_cpu_ticks)
+	read -r r a b f n < <(bench_wrk_stats -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" "$@")
+	read -r f1 d1 w1 < <(bench_cpu_ticks)
+	names+=("$name") rps+=("$r") p50+=("$a") p99+=("$b") failed+=("$f")
+	cpu_fcgi+=("$(awk -v t=$((f1 - f0)) -v n="$n" -v hz="$hz" 'BEGIN { print n ? 1000 * t / hz / n : 0 }')")
+	cpu_db+=("$(awk -v t=$((d1 - d0)) -v n="$n" -v hz="$hz" 'BEGIN { print n ? 1000 * t / hz / n : 0 }')")
+	cpu_nginx+=("$(awk -v t=$((w1 - w0)) -v n="$n" -v hz="$hz" 'BEGIN { print n ? 1000 * t / hz / n : 0 }')")
+}
+request() { # NAME METHOD PATH TOKEN [BODY [IDS]]
+	local name=$1
+	shift
+	measure "$name" -s "$here/api_request.lua" "$BENCH_URL" -- "$@"
+}
+
+measure "nginx static 200" "$BENCH_URL/static-bench"
+measure "ceiling (constant FastCGI)" "$BENCH_URL/bench-ceiling"
+request "GET /users/me" GET /api/v1/users/me "$reader"
+request "GET /jobs/{id}" GET "/api/v1/jobs/{id}" "$reader" "" "$read_ids"
+request "GET /status/{id}" GET "/api/v1/status/{id}" "$reader" "" "$read_ids"
+request "GET /jobs?limit=100" GET "/api/v1/jobs?limit=100" "$reader"
+request "POST /jobs" POST /api/v1/jobs "$writer" "$job_body"
+measure "POST /clients/{krn}/progress" -s "$here/progress_post.lua" "$BENCH_URL" -- "$member" "$krn" run
+measure "ceiling, again" "$BENCH_URL/bench-ceiling"
+measure "nginx static 200, again" "$BENCH_URL/static-bench"
+
+n=${#names[@]}
+static_rps=$(awk -v a="${rps[0]}" -v b="${rps[n - 1]}" 'BEGIN { print (a + b) / 2 }')
+ceiling_rps=$(awk -v a="${rps[1]}" -v b="${rps[n - 2]}" 'BEGIN { print (a + b) / 2 }')
+echo "$THREADS threads, $CONNECTIONS connections, $DURATION each; $QUARRY_WORKERS workers in each pool; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%-30s %8s %7s %7s %9s %8s %6s   %s\n' target req/s "p50 ms" "p99 ms" "% ceiling" "% static" failed \
+	"CPU ms per request: fastcgi db nginx"
+for ((i = 0; i < n; i++)); do
+	awk -v name="${names[i]}" -v r="${rps[i]}" -v a="${p50[i]}" -v b="${p99[i]}" -v f="${failed[i]}" \
+		-v c="$ceiling_rps" -v s="$static_rps" -v cf="${cpu_fcgi[i]}" -v cd="${cpu_db[i]}" -v cn="${cpu_nginx[i]}" \
+		'BEGIN { printf "%-30s %8.0f %7.2f %7.2f %8.1f%% %7.1f%% %6d   %.3f %.3f %.3f\n", name, r, a, b, 100 * r / c, 100 * r / s, f, cf, cd, cn }'
+done
+awk -v c="$ceiling_rps" -v s="$static_rps" -v c1="${rps[1]}" -v c2="${rps[n - 2]}" -v s1="${rps[0]}" -v s2="${rps[n - 1]}" 'BEGIN {
+	printf "ceiling (mean of both) %.0f req/s = %.1f%% of static (mean %.0f req/s)\n", c, 100 * c / s, s
+	printf "drift over the run: ceiling %+.1f%%, static %+.1f%% (last against first)\n", 100 * (c2 - c1) / c1, 100 * (s2 - s1) / s1 }'
+for ((i = 0; i < n; i++)); do
+	[ "${failed[i]}" = 0 ] || { echo "bench: ${names[i]}: ${failed[i]} requests failed" >&2; exit 1; }
+done
