@@ -215,26 +215,9 @@ enum db_status job_transition(struct db *db, const char *id, enum job_status fro
     if (to == JOB_CANCELLED)
         return job_cancel_unstarted(db, id, from, changed);
     const char *from_status = job_status_name(from), *to_status = job_status_name(to);
-    /* A cancel ends the job: its webhook is queued in the same transaction. */
-    enum db_status st = db_begin(db);
-    if (st != DB_OK)
-        return st;
-    st = exec_guarded(db,
-                      "UPDATE jobs SET status = ?, updated_at = ?,"
-                      " finished_at = IF(? = 'CANCELLED', ?, finished_at)"
-                      " WHERE id = ? AND status = ?",
-                      DB_PARAMS(P_STR(to_status), P_STR(now_db), P_STR(to_status),
-                                P_STR(now_db), P_STR(id), P_STR(from_status)),
-                      changed);
-    if (st == DB_OK && *changed && to == JOB_CANCELLED)
-        st = job_webhook_emit(db, id);
-    if (st == DB_OK)
-        st = db_commit(db);
-    if (st != DB_OK) {
-        db_rollback(db);
-        *changed = false;
-    }
-    return st;
+    return exec_guarded(db, "UPDATE jobs SET status = ?, updated_at = ? WHERE id = ? AND status = ?",
+                        DB_PARAMS(P_STR(to_status), P_STR(now_db), P_STR(id), P_STR(from_status)),
+                        changed);
 }
 
 enum db_status job_awaits_upload(struct db *db, const char *id, const char *object_key,

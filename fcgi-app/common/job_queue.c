@@ -448,6 +448,8 @@ enum db_status job_cancel_unstarted(struct db *db, const char *id, enum job_stat
                          "UPDATE quality_checks SET status = 'failed', error_message = 'cancelled',"
                          " finished_at = UTC_TIMESTAMP(3) WHERE job_id = ? AND status = 'running'",
                          DB_PARAMS(P_STR(id)), NULL);
+        if (st == DB_OK && affected == 1)
+            st = job_webhook_emit(db, id);
         if (st == DB_OK)
             st = db_commit(db);
         if (st == DB_OK) {

@@ -119,7 +119,8 @@ struct job_end {
 };
 
 /* Cancels a job that has not started (PENDING or QUEUED → CANCELLED, as
- * from is), with its execution, in one transaction. *changed as job_finish's *won. */
+ * from is), with its execution, its quality check and its job.cancelled
+ * webhook, in one transaction. *changed as job_finish's *won. */
 enum db_status job_cancel_unstarted(struct db *db, const char *id, enum job_status from,
                                     bool *changed);
 
