@@ -39,6 +39,7 @@ libquarry_engine_a_SOURCES = \
 	fcgi-app/process/step_filter.c \
 	fcgi-app/process/step_rename.c \
 	fcgi-app/process/step_select.c \
+	fcgi-app/process/step_sort.c \
 	fcgi-app/process/step_transform.c \
 	fcgi-app/process/step_util.c fcgi-app/process/step_util.h \
 	fcgi-app/process/step_validate.c \

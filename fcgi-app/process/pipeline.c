@@ -12,6 +12,7 @@
  * but neither succeeded nor failed. */
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -134,17 +135,25 @@ static void report_progress(struct run *r)
                     bytes_total);
 }
 
-/* Runs one record through the steps and, if kept, the writer. */
-static int handle_record(struct run *r, struct record *rec)
+/* Runs one record through the steps from the first-th and, if kept, the
+ * writer. A step that holds the record (sort) gives it back later, and it
+ * goes on from the step after (drain_steps). */
+static int handle_record(struct run *r, struct record *rec, size_t first)
 {
     struct engine_result *out = r->out;
-    bool warned = false;
+    bool warned = first > 0 && rec->warned;
     int verdict = STEP_KEEP;
-    for (size_t i = 0; i < r->nsteps; i++) {
+    for (size_t i = first; i < r->nsteps; i++) {
         struct step_issue issue;
         issue.code = NULL;
         issue.column = NULL;
+        rec->warned = warned;
         verdict = r->steps[i].ops->process(r->steps[i].state, rec, &issue);
+        if (verdict == STEP_HOLD) {
+            if (rec_env_status(r->env) != ENGINE_OK)
+                return rec_env_status(r->env);
+            return ENGINE_OK;   /* counted when it comes back */
+        }
         if (verdict == STEP_FAIL) {
             if (rec_env_status(r->env) != ENGINE_OK)
                 return rec_env_status(r->env);
@@ -191,7 +200,7 @@ static int stream(struct run *r)
         } else {
             if (meta_observe(r->stats, &rec))
                 return rec_fail(r->env, ENGINE_NO_MEMORY, "out of memory");
-            int rc = handle_record(r, &rec);
+            int rc = handle_record(r, &rec, 0);
             if (rc != ENGINE_OK)
                 return rc;
         }
@@ -200,6 +209,36 @@ static int stream(struct run *r)
             if (cancel && *cancel)
                 return rec_fail(r->env, ENGINE_CANCELLED, "cancelled");
             if (out->total % PROGRESS_EVERY == 0)
+                report_progress(r);
+        }
+    }
+    return ENGINE_OK;
+}
+
+/* After the input: the records the steps held (sort), each step's in
+ * turn, through the steps after it. Cancel and progress as in stream(). */
+static int drain_steps(struct run *r)
+{
+    struct record rec = {.arena = r->arena};
+    volatile int *cancel = r->cb ? r->cb->cancel : NULL;
+    for (size_t i = 0; i < r->nsteps; i++) {
+        if (!r->steps[i].ops->drain)
+            continue;
+        for (long long n = 1;; n++) {
+            if (cancel && *cancel)
+                return rec_fail(r->env, ENGINE_CANCELLED, "cancelled");
+            rec_arena_reset(r->arena);
+            int got = r->steps[i].ops->drain(r->steps[i].state, &rec);
+            if (got == 0)
+                break;
+            if (got < 0)
+                return rec_env_status(r->env) != ENGINE_OK
+                           ? rec_env_status(r->env)
+                           : rec_fail(r->env, ENGINE_IO_ERROR, "a step failed");
+            int rc = handle_record(r, &rec, i + 1);
+            if (rc != ENGINE_OK)
+                return rc;
+            if (n % PROGRESS_EVERY == 0)
                 report_progress(r);
         }
     }
@@ -241,6 +280,13 @@ static int run_job(struct run *r)
     const struct engine_job *job = r->job;
     if (!job || !job->input_path || !job->output_path)
         return rec_fail(r->env, ENGINE_BAD_CONFIG, "input and output paths are required");
+    /* Steps' temporary files (sort) go beside the output: the job's own
+     * directory, which the dispatcher removes when a run is killed. */
+    char *copy = strdup(job->output_path);
+    int trc = copy ? rec_env_set_tmpdir(r->env, dirname(copy)) : -1;
+    free(copy);
+    if (trc)
+        return rec_fail(r->env, ENGINE_NO_MEMORY, "out of memory");
     if (engine_validate_config(job->processing_config, field, sizeof(field), msg, sizeof(msg)) ||
         engine_validate_steps(job->processing_steps, field, sizeof(field), msg, sizeof(msg)))
         return rec_fail(r->env, ENGINE_BAD_CONFIG, "%s: %s", field, msg);
@@ -282,6 +328,8 @@ static int run_job(struct run *r)
         return rc;
     }
     rc = stream(r);
+    if (rc == ENGINE_OK)
+        rc = drain_steps(r);
     int wrc = r->writer->close(r->writer_state);
     r->writer_state = NULL;
     return rc != ENGINE_OK ? rc : wrc;

@@ -25,6 +25,7 @@ struct rec_env {
     long long bytes_read, bytes_total;
     int status;
     char error[512];
+    char *tmpdir;          /* the run's temporary files (rec_env_tmpdir) */
 };
 
 struct arena_chunk {
@@ -76,7 +77,28 @@ void rec_env_free(struct rec_env *env)
             free(env->slots[i]);
     free(env->slots);
     free(env->hashes);
+    free(env->tmpdir);
     free(env);
+}
+
+bool rec_env_cancelled(const struct rec_env *env)
+{
+    return env->cb && env->cb->cancel && *env->cb->cancel;
+}
+
+const char *rec_env_tmpdir(const struct rec_env *env)
+{
+    return env->tmpdir ? env->tmpdir : ".";
+}
+
+int rec_env_set_tmpdir(struct rec_env *env, const char *dir)
+{
+    char *copy = strdup(dir);
+    if (!copy)
+        return -1;
+    free(env->tmpdir);
+    env->tmpdir = copy;
+    return 0;
 }
 
 int rec_env_status(const struct rec_env *env)

@@ -60,6 +60,8 @@ struct record {
     size_t nfields;
     long long line;            /* 1-based physical line where it starts (CSV), else record number */
     struct rec_arena *arena;   /* set by the pipeline; use rec_alloc() */
+    bool warned;               /* set by the pipeline: an earlier step warned on this record
+                                  (a step that holds records keeps it with them) */
 };
 
 /* An ordered list of column names (interned pointers). */
@@ -102,6 +104,15 @@ int rec_fail(struct rec_env *env, int status, const char *fmt, ...)
 
 /* Readers keep these current so that progress can be reported. */
 void rec_set_bytes(struct rec_env *env, long long bytes_read, long long bytes_total);
+
+/* True once the caller asked the run to stop (engine_callbacks.cancel):
+ * for a step that works a long time between two records (sort). */
+bool rec_env_cancelled(const struct rec_env *env);
+/* The directory of the run's own temporary files (the output's
+ * directory): never a path from the job's parameters. "." when unset. */
+const char *rec_env_tmpdir(const struct rec_env *env);
+/* Sets it (copied). Returns 0, or -1 when out of memory. */
+int rec_env_set_tmpdir(struct rec_env *env, const char *dir);
 
 /* Scratch memory for the current record: valid until the pipeline starts the
  * next record. NULL when out of memory. */
@@ -215,6 +226,8 @@ enum step_verdict {
     STEP_KEEP = 0,   /* go on (with a warning when issue->code is set) */
     STEP_DROP,       /* not written and not a failure (filter, dedupe) */
     STEP_FAIL,       /* not written, counted failed, issue reported as error */
+    STEP_HOLD,       /* kept by the step (sort): it comes back from drain() after the
+                        input ends, and goes on through the steps after this one */
 };
 
 struct step_issue {
@@ -236,6 +249,11 @@ struct step_ops {
     int (*columns)(void *state, struct rec_columns *cols);
     /* Returns a step_verdict; fills issue for a failure or a warning. */
     int (*process)(void *state, struct record *rec, struct step_issue *issue);
+    /* For a step whose process() answers STEP_HOLD: after the last record,
+     * gives the held records back one by one (fields valid until the next
+     * call). Returns 1 for a record, 0 at the end, -1 when the run stops
+     * (reason via rec_fail). May be NULL. */
+    int (*drain)(void *state, struct record *rec);
     /* Adds the step's counters to processing_metadata. May be NULL. */
     int (*finish)(void *state, json_object *meta);
     void (*free)(void *state);

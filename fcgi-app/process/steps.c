@@ -16,11 +16,13 @@ extern const struct step_ops step_cast_ops;
 extern const struct step_ops step_validate_ops;
 extern const struct step_ops step_dedupe_ops;
 extern const struct step_ops step_convert_ops;
+extern const struct step_ops step_sort_ops;
 
 static const struct step_ops *const steps[] = {
     &step_filter_ops,    &step_select_ops, &step_drop_ops,
     &step_rename_ops,    &step_transform_ops, &step_cast_ops,
     &step_validate_ops,  &step_dedupe_ops, &step_convert_ops,
+    &step_sort_ops,
 };
 
 #define NSTEPS (sizeof(steps) / sizeof(steps[0]))
