@@ -28,6 +28,7 @@ UNIT_TESTS = \
 	tests/unit/test_pipelines.c \
 	tests/unit/test_router.c \
 	tests/unit/test_schema.c \
+	tests/unit/test_sort.c \
 	tests/unit/test_source_uri.c \
 	tests/unit/test_sql_guard.c \
 	tests/unit/test_steps.c \

@@ -443,7 +443,7 @@ START_TEST(writer_round_trip)
                              {extra, "dropped", 7, REC_STRING},
                              {name, longs, long_len, REC_STRING},
                              {ok, "", 0, REC_NULL}};
-    struct record recs[] = {{r1, 5, 1, NULL}, {r2, 5, 2, NULL}};
+    struct record recs[] = {{r1, 5, 1, NULL, false}, {r2, 5, 2, NULL, false}};
     write_records(&h, NULL, recs, 2, env);
     rec_env_free(env);
     free(longs);
