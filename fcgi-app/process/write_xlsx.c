@@ -26,6 +26,11 @@
 #define XLSX_MAX_STRING 32767
 #define XLSX_MAX_DIGITS 15
 
+/* Rows of a sheet, its header included: Excel's limit. Not a setting: the
+ * unit tests lower it to see the rollover without writing a million rows
+ * (test_xlsx.c); nothing else changes it. */
+unsigned long xlsx_sheet_rows = LXW_ROW_MAX;
+
 struct xlsx_writer {
     struct rec_env *env;
     lxw_workbook *wb;
@@ -213,7 +218,7 @@ static int xlsxw_write(void *state, const struct record *rec)
     int rc;
     if (!w->cols.names && (rc = rec_names_of_record(&w->cols, w->env, rec)) != ENGINE_OK)
         return rc;
-    if (w->row > LXW_ROW_MAX - 1 && (rc = new_sheet(w)) != ENGINE_OK)
+    if (w->row >= xlsx_sheet_rows && (rc = new_sheet(w)) != ENGINE_OK)
         return rc;
     if (!w->header_done && (rc = write_header(w)) != ENGINE_OK)
         return rc;

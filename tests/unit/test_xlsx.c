@@ -16,6 +16,7 @@
 
 extern const struct reader_ops reader_xlsx_ops;
 extern const struct writer_ops writer_xlsx_ops;
+extern unsigned long xlsx_sheet_rows;   /* write_xlsx.c: rows of a sheet (Excel's 1048576) */
 
 static void tmp_name(struct harness *h, const char *suffix)
 {
@@ -504,6 +505,49 @@ START_TEST(writer_with_known_columns_and_no_rows)
 }
 END_TEST
 
+/* Past a sheet's rows the writer goes on in Sheet2, Sheet3, ... each with
+ * its header. Excel's limit (1,048,576 rows) is lowered to 4 here: the
+ * same comparison, without writing a million rows (that takes about 8 s
+ * of CPU under the sanitizers, reading it back as much again). */
+START_TEST(writer_rolls_over_to_new_sheets)
+{
+    ck_assert_uint_eq(xlsx_sheet_rows, 1048576);
+    struct harness h = {0};
+    tmp_name(&h, ".xlsx");
+    struct rec_env *env = rec_env_new(NULL);
+    const char *names[] = {rec_intern(env, "n", 1), rec_intern(env, "s", 1)};
+    struct rec_columns cols = {names, 2, 2};
+    struct rec_field fields[8][2];
+    struct record recs[8];
+    static const char *const digits[] = {"1", "2", "3", "4", "5", "6", "7", "8"};
+    static const char *const words[] = {"a", "b", "c", "d", "e", "f", "g", "h"};
+    for (size_t i = 0; i < 8; i++) {
+        fields[i][0] = (struct rec_field){names[0], digits[i], 1, REC_INTEGER};
+        fields[i][1] = (struct rec_field){names[1], words[i], 1, REC_STRING};
+        recs[i] = (struct record){.fields = fields[i], .nfields = 2, .line = (long long)i + 1};
+    }
+    xlsx_sheet_rows = 4;   /* a header and three rows */
+    write_records(&h, &cols, recs, 8, env);
+    xlsx_sheet_rows = 1048576;
+    rec_env_free(env);
+
+    char *book = zip_part(h.path, "xl/workbook.xml");
+    ck_assert_ptr_nonnull(strstr(book, "name=\"Sheet3\""));
+    ck_assert_ptr_null(strstr(book, "name=\"Sheet4\""));
+    free(book);
+    ck_assert_int_eq(run(&h, "{\"sheet_name\":[\"Sheet1\",\"Sheet2\",\"Sheet3\"]}"),
+                     ENGINE_OK);
+    ck_assert_uint_eq(harness_count(&h), 8);   /* every row once, each sheet's header read as one */
+    ck_assert_str_eq(harness_rec(&h, 0), "{\"_sheet\":\"s:Sheet1\",\"n\":\"i:1\",\"s\":\"s:a\"}");
+    ck_assert_str_eq(harness_rec(&h, 2), "{\"_sheet\":\"s:Sheet1\",\"n\":\"i:3\",\"s\":\"s:c\"}");
+    ck_assert_str_eq(harness_rec(&h, 3), "{\"_sheet\":\"s:Sheet2\",\"n\":\"i:4\",\"s\":\"s:d\"}");
+    ck_assert_str_eq(harness_rec(&h, 5), "{\"_sheet\":\"s:Sheet2\",\"n\":\"i:6\",\"s\":\"s:f\"}");
+    ck_assert_str_eq(harness_rec(&h, 6), "{\"_sheet\":\"s:Sheet3\",\"n\":\"i:7\",\"s\":\"s:g\"}");
+    ck_assert_str_eq(harness_rec(&h, 7), "{\"_sheet\":\"s:Sheet3\",\"n\":\"i:8\",\"s\":\"s:h\"}");
+    harness_done(&h);
+}
+END_TEST
+
 Suite *xlsx_suite(void)
 {
     Suite *s = suite_create("xlsx");
@@ -518,6 +562,7 @@ Suite *xlsx_suite(void)
     tcase_add_test(tc, zip_bomb_is_refused);
     tcase_add_test(tc, hostile_parts_are_refused);
     tcase_add_test(tc, config_validation);
+    tcase_add_test(tc, writer_rolls_over_to_new_sheets);
     tcase_add_test(tc, date_kinds_and_serials);
     tcase_add_test(tc, writer_round_trip);
     tcase_add_test(tc, writer_with_known_columns_and_no_rows);
