@@ -8,9 +8,14 @@
 #   filter JSON Lines -> JSON Lines (input: the JSONL the previous case wrote)
 #   convert CSV -> Parquet and Parquet -> CSV, beside DuckDB's COPY on one
 #   thread (SET threads=1)
+#   sort by amount, descending (the sort step, default 64 MiB runs), beside
+#   mlr sort -nr and GNU sort -t, -k1,1nr (on a copy with amount moved
+#   first: GNU sort does not understand CSV quotes, and names hold commas)
 # Columns: wall seconds, input MB/s, peak RSS (/usr/bin/time %M), and how
 # many times faster quarry-process is than each other tool.
 #   tools/bench/engine.sh            BENCH_ROWS=200000 for a quick run
+#   BENCH_ONLY="sort parquet"        only these cases (filter-csv convert-jsonl
+#                                    filter-jsonl parquet sort)
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
@@ -22,6 +27,8 @@ CSV=$DATA/engine-$ROWS.csv
 mkdir -p "$DATA" "$OUT"
 
 log() { printf '%s\n' "$*"; }
+# want CASE: true when CASE is to run (BENCH_ONLY unset or naming it).
+want() { [ -z "${BENCH_ONLY:-}" ] || [[ " $BENCH_ONLY " == *" $1 "* ]]; }
 
 [ -x /usr/bin/time ] || {
 	log "installing time (for peak RSS)"
@@ -102,6 +109,7 @@ run_case() {
 }
 
 # 1. filter CSV -> CSV
+if want filter-csv; then
 QCMD=("$QP" run --input "$CSV" --output "$OUT/filter.csv" --steps "$FILTER")
 MCMD=(sh -c 'exec mlr --csv filter "\$city == \"New York\"" "$1" >"$2"' sh "$CSV" "$OUT/filter-mlr.csv")
 PCMD=("$PY" -c 'import sys, pandas as pd
@@ -112,18 +120,23 @@ q=$(($(wc -l <"$OUT/filter.csv") - 1))
 m=$(($(wc -l <"$OUT/filter-mlr.csv") - 1))
 [ "$q" = "$m" ] && log "  rows kept: $q (same as mlr)" || log "  rows kept: quarry $q, mlr $m (DIFFERENT)"
 cmp -s "$OUT/filter.csv" "$OUT/filter-mlr.csv" && log "  output identical to mlr's"
+fi
 
-# 2. convert CSV -> JSON Lines
+# 2. convert CSV -> JSON Lines (case 3 reads what it writes)
+if want convert-jsonl || want filter-jsonl; then
 QCMD=("$QP" run --input "$CSV" --output "$OUT/convert.jsonl" --output-format jsonl)
 MCMD=(sh -c 'exec mlr --icsv --ojsonl cat "$1" >"$2"' sh "$CSV" "$OUT/convert-mlr.jsonl")
 PCMD=("$PY" -c 'import sys, pandas as pd
 pd.read_csv(sys.argv[1]).to_json(sys.argv[2], orient="records", lines=True)' "$CSV" "$OUT/convert-pandas.jsonl")
 run_case "convert CSV->JSONL" convert-jsonl
 log "  lines: quarry $(wc -l <"$OUT/convert.jsonl"), mlr $(wc -l <"$OUT/convert-mlr.jsonl")"
+fi
 
 # 3. filter JSON Lines -> JSON Lines, from what case 2 wrote
 JSONL=$OUT/convert.jsonl
-if "$QP" run --input "$JSONL" --output "$OUT/probe.jsonl" --config '{"format":"jsonl"}' \
+if ! want filter-jsonl; then
+	:
+elif "$QP" run --input "$JSONL" --output "$OUT/probe.jsonl" --config '{"format":"jsonl"}' \
 	--steps '[{"type":"select","params":{"columns":["id"]}}]' >"$OUT/probe.out" 2>&1; then
 	jsonl_mb=$(awk -v b="$(stat -c %s "$JSONL")" 'BEGIN { printf "%.1f", b / 1048576 }')
 	size_mb=$jsonl_mb
@@ -144,7 +157,9 @@ fi
 # read the same files: the benchmark CSV, then the Parquet file Quarry
 # wrote. DuckDB's figure is the COPY statement alone (its start-up aside);
 # its RSS is the whole node process.
-if [ -f "$REPO/tests/js/node_modules/@duckdb/node-api/package.json" ]; then
+if ! want parquet; then
+	:
+elif [ -f "$REPO/tests/js/node_modules/@duckdb/node-api/package.json" ]; then
 	size_mb=$(awk -v b="$(stat -c %s "$CSV")" 'BEGIN { printf "%.1f", b / 1048576 }')
 	# duck NAME MODE IN OUT: median of the COPY times into WALL, peak RSS into RSS_MB
 	duck() {
@@ -180,5 +195,34 @@ if [ -f "$REPO/tests/js/node_modules/@duckdb/node-api/package.json" ]; then
 		log "  CSV -> Parquet -> CSV: differs from the input (see $OUT/back.csv)"
 else
 	log "Parquet cases: skipped, tests/js/node_modules is missing (tools/quarry deps)"
+fi
+
+# 6. sort by one numeric column (amount, descending). quarry-process and
+# mlr read the benchmark CSV; GNU sort (C locale, its default buffer and
+# threads) a copy with amount moved first, made once outside the timing.
+# The outputs are checked for the same order of amounts.
+if want sort; then
+	size_mb=$(awk -v b="$(stat -c %s "$CSV")" 'BEGIN { printf "%.1f", b / 1048576 }')
+	SORT='[{"type":"sort","params":{"columns":[{"column":"amount","order":"desc"}]}}]'
+	measure sort "$QP" run --input "$CSV" --output "$OUT/sorted.csv" --metadata --steps "$SORT"
+	qwall=$WALL
+	row "sort by amount desc" quarry-process "$WALL" "$RSS_MB" ""
+	log "  $(grep -o '"sort_runs":[0-9]*,"sort_spilled_bytes":[0-9]*' "$OUT/sort.stdout")"
+	measure sort-mlr sh -c 'exec mlr --csv sort -nr amount "$1" >"$2"' sh "$CSV" "$OUT/sorted-mlr.csv"
+	row "" mlr "$WALL" "$RSS_MB" "$qwall"
+	KEYED=$DATA/engine-$ROWS-amount-first.csv
+	[ -s "$KEYED" ] || mlr --csv reorder -f amount "$CSV" >"$KEYED"
+	measure sort-gnu sh -c 'LC_ALL=C exec sort -t, -k1,1nr "$1" >"$2"' sh "$KEYED" "$OUT/sorted-gnu.csv"
+	row "" "GNU sort" "$WALL" "$RSS_MB" "$qwall"
+	# the amounts in output order: quarry's and mlr's are the same sequence
+	mlr --icsv --onidx cut -f amount "$OUT/sorted.csv" >"$OUT/a-q.txt"
+	mlr --icsv --onidx cut -f amount "$OUT/sorted-mlr.csv" >"$OUT/a-m.txt"
+	if cmp -s "$OUT/a-q.txt" "$OUT/a-m.txt"; then
+		log "  amounts in the same order as mlr's ($(wc -l <"$OUT/a-q.txt") rows)"
+	else
+		log "  amounts in a DIFFERENT order from mlr's"
+	fi
+	cmp -s "$OUT/sorted.csv" "$OUT/sorted-mlr.csv" && log "  output identical to mlr's"
+	rm -f "$OUT"/a-*.txt
 fi
 rm -f "$OUT"/*.jsonl "$OUT"/*.csv "$OUT"/*.parquet
