@@ -4,7 +4,7 @@
  * declared JSON validation, list cursors (any text as a cursor, and the
  * cursor made of any parts read back as those parts), and object keys /
  * file names of signed URLs.
- * fuzz-link: fcgi-app/api/router.c fcgi-app/api/request.c fcgi-app/api/response.c fcgi-app/common/validate.c fcgi-app/common/store.c fcgi-app/common/arena.c fcgi-app/common/signing.c fcgi-app/common/ids.c fcgi-app/common/db.c fcgi-app/common/log.c
+ * fuzz-link: fcgi-app/api/router.c fcgi-app/api/request.c fcgi-app/api/response.c fcgi-app/api/json_writer.c fcgi-app/common/validate.c fcgi-app/common/store.c fcgi-app/common/arena.c fcgi-app/common/signing.c fcgi-app/common/ids.c fcgi-app/common/db.c fcgi-app/common/log.c
  */
 #include <json-c/json.h>
 #include <stdint.h>
