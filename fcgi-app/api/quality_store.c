@@ -73,15 +73,25 @@ enum db_status quality_check_list(struct db *db, struct arena *a, const char *us
                                   json_object **page, long long *total)
 {
     struct store_rows rows = STORE_ROWS(a, struct quality_check);
-    /* One fixed statement for both: a NULL entity matches every check. */
-    enum db_status st = store_page(
-        db,
-        "SELECT COUNT(*) FROM quality_checks WHERE user_id = ?"
-        " AND entity_id = COALESCE(?, entity_id)",
-        "SELECT " CHECK_COLUMNS " FROM quality_checks WHERE user_id = ?"
-        " AND entity_id = COALESCE(?, entity_id) ORDER BY created_at DESC, id DESC"
-        " LIMIT ? OFFSET ?",
-        DB_PARAMS(P_STR(user_id), P_STR(entity_id)), skip, limit, take_check, &rows, total);
+    bool more = false;
+    /* Each variant has its statement and index (quality_checks_user_list,
+     * quality_checks_entity_list, sql/009_merged_list_costs.sql); the total
+     * comes from list_counts. */
+    enum db_status st =
+        entity_id == NULL
+            ? store_page_rows(db,
+                              "SELECT " CHECK_COLUMNS " FROM quality_checks WHERE user_id = ?"
+                              " ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
+                              DB_PARAMS(P_STR(user_id)), skip, limit, take_check, &rows, &more)
+            : store_page_rows(db,
+                              "SELECT " CHECK_COLUMNS " FROM quality_checks WHERE user_id = ?"
+                              " AND entity_id = ? ORDER BY created_at DESC, id DESC"
+                              " LIMIT ? OFFSET ?",
+                              DB_PARAMS(P_STR(user_id), P_STR(entity_id)), skip, limit,
+                              take_check, &rows, &more);
+    if (st == DB_OK)
+        st = entity_id == NULL ? store_count(db, "quality_checks", user_id, NULL, total)
+                               : store_count(db, "quality_entity", entity_id, user_id, total);
     *page = json_object_new_array();
     for (size_t i = 0; i < rows.n; i++)
         json_object_array_add(*page, quality_check_to_json((struct quality_check *)rows.items + i));

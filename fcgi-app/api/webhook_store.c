@@ -75,6 +75,7 @@ enum db_status webhook_list(struct db *db, struct arena *a, const char *user_id,
     (void)a;
     struct json_rows j = {json_object_new_array()};
     *page = j.array;
+    /* A COUNT (store_page): a user has at most 50 subscriptions. */
     return store_page(db, "SELECT COUNT(*) FROM webhooks WHERE user_id = ?",
                       "SELECT " WEBHOOK_COLUMNS " FROM webhooks WHERE user_id = ? "
                       "ORDER BY created_at DESC, id LIMIT ? OFFSET ?",
@@ -173,23 +174,42 @@ enum db_status webhook_delivery_list(struct db *db, struct arena *a, const char 
     (void)a;
     struct delivery_rows d = {json_object_new_array(), json_object_new_object()};
     *page = d.array;
-    enum db_status st = store_page(
-        db,
-        "SELECT COUNT(*) FROM webhook_deliveries WHERE webhook_id = ? AND (? IS NULL OR status = ?)",
-        "SELECT " DELIVERY_COLUMNS " FROM webhook_deliveries WHERE webhook_id = ? "
-        "AND (? IS NULL OR status = ?) ORDER BY created_at DESC, id LIMIT ? OFFSET ?",
-        DB_PARAMS(P_STR(webhook_id), P_STR(status), P_STR(status)), skip, limit, take_delivery,
-        &d, total);
+    /* Each variant has its statements and index (webhook_deliveries_list,
+     * webhook_deliveries_status_list, sql/009_merged_list_costs.sql); the
+     * total comes from list_counts. */
+    bool more = false;
+    enum db_status st =
+        status == NULL
+            ? store_page_rows(db,
+                              "SELECT " DELIVERY_COLUMNS " FROM webhook_deliveries"
+                              " WHERE webhook_id = ? ORDER BY created_at DESC, id LIMIT ? OFFSET ?",
+                              DB_PARAMS(P_STR(webhook_id)), skip, limit, take_delivery, &d, &more)
+            : store_page_rows(db,
+                              "SELECT " DELIVERY_COLUMNS " FROM webhook_deliveries"
+                              " WHERE webhook_id = ? AND status = ?"
+                              " ORDER BY created_at DESC, id LIMIT ? OFFSET ?",
+                              DB_PARAMS(P_STR(webhook_id), P_STR(status)), skip, limit,
+                              take_delivery, &d, &more);
+    if (st == DB_OK)
+        st = store_count(db, "deliveries", webhook_id, status, total);
     /* The attempts of the same page, in one query. */
     if (st == DB_OK && json_object_array_length(d.array) > 0)
-        st = db_query(db,
-                      "SELECT " ATTEMPT_COLUMNS " FROM webhook_attempts a JOIN "
-                      "(SELECT id FROM webhook_deliveries WHERE webhook_id = ? "
-                      "AND (? IS NULL OR status = ?) ORDER BY created_at DESC, id LIMIT ? OFFSET ?) p "
-                      "ON p.id = a.delivery_id ORDER BY a.delivery_id, a.attempt",
-                      DB_PARAMS(P_STR(webhook_id), P_STR(status), P_STR(status), P_INT(limit),
-                                P_INT(skip)),
-                      take_attempt, &d);
+        st = status == NULL
+                 ? db_query(db,
+                            "SELECT " ATTEMPT_COLUMNS " FROM webhook_attempts a JOIN"
+                            " (SELECT id FROM webhook_deliveries WHERE webhook_id = ?"
+                            " ORDER BY created_at DESC, id LIMIT ? OFFSET ?) p"
+                            " ON p.id = a.delivery_id ORDER BY a.delivery_id, a.attempt",
+                            DB_PARAMS(P_STR(webhook_id), P_INT(limit), P_INT(skip)), take_attempt,
+                            &d)
+                 : db_query(db,
+                            "SELECT " ATTEMPT_COLUMNS " FROM webhook_attempts a JOIN"
+                            " (SELECT id FROM webhook_deliveries WHERE webhook_id = ?"
+                            " AND status = ? ORDER BY created_at DESC, id LIMIT ? OFFSET ?) p"
+                            " ON p.id = a.delivery_id ORDER BY a.delivery_id, a.attempt",
+                            DB_PARAMS(P_STR(webhook_id), P_STR(status), P_INT(limit),
+                                      P_INT(skip)),
+                            take_attempt, &d);
     json_object_put(d.by_id);
     return st;
 }
