@@ -21,10 +21,13 @@
 #define ERROR_PAGE(where)                                                                          \
     "SELECT " ERROR_COLUMNS " FROM pipeline_errors WHERE execution_id = ?" where                  \
     " AND is_resolved = COALESCE(?, is_resolved) ORDER BY occurred_at, id LIMIT ? OFFSET ?"
-static const char *const error_pages[3] = {
-    ERROR_PAGE(""),
-    ERROR_PAGE(" AND error_severity = ? AND error_type = COALESCE(?, error_type)"),
-    ERROR_PAGE(" AND error_type = ?"),
+#define ERROR_AFTER " AND (occurred_at > ? OR (occurred_at = ? AND id > ?))"
+#define BY_SEVERITY " AND error_severity = ? AND error_type = COALESCE(?, error_type)"
+#define BY_TYPE " AND error_type = ?"
+/* The first three from the start (or an offset), the last three after a cursor. */
+static const char *const error_pages[6] = {
+    ERROR_PAGE(""),           ERROR_PAGE(BY_SEVERITY),           ERROR_PAGE(BY_TYPE),
+    ERROR_PAGE(ERROR_AFTER),  ERROR_PAGE(BY_SEVERITY ERROR_AFTER), ERROR_PAGE(BY_TYPE ERROR_AFTER),
 };
 
 /* The statement of the filters (an index of error_pages) and its parameters. */
@@ -37,6 +40,12 @@ static int error_filters(const struct error_query *q, struct db_param *params, i
         params[(*n)++] = P_STR(q->severity);
     if (variant != 0)
         params[(*n)++] = P_STR(q->error_type);
+    if (q->after != NULL) {
+        variant += 3;
+        params[(*n)++] = P_STR(q->after[0]);
+        params[(*n)++] = P_STR(q->after[0]);
+        params[(*n)++] = P_STR(q->after[1]);
+    }
     params[(*n)++] = q->resolved >= 0 ? P_INT(q->resolved) : P_NULL;
     return variant;
 }
@@ -62,15 +71,17 @@ static int take_error(void *ctx, const struct db_row *row)
  * total is the sum of the execution's pipeline_error_counts rows that match
  * the filters: a handful, whatever the number of errors. */
 enum db_status error_list(struct db *db, struct arena *a, const struct error_query *q,
-                          json_object **page, long long *total)
+                          json_object **page, long long *total, const char **next)
 {
     struct store_rows rows = STORE_ROWS(a, struct pipeline_error);
-    struct db_param params[4];
+    struct db_param params[7];
     int n = 0;
     bool more = false;
     int variant = error_filters(q, params, &n);
-    enum db_status st = store_page_rows(db, error_pages[variant], params, n, q->skip, q->limit,
-                                        take_error, &rows, &more);
+    *next = NULL;
+    enum db_status st = store_page_rows(db, error_pages[variant], params, n,
+                                        q->after != NULL ? 0 : q->skip, q->limit, take_error,
+                                        &rows, &more);
     if (st == DB_OK)
         st = db_query_int(db,
                           "SELECT COALESCE(SUM(n), 0) FROM pipeline_error_counts"
@@ -84,6 +95,10 @@ enum db_status error_list(struct db *db, struct arena *a, const struct error_que
     *page = json_object_new_array();
     for (size_t i = 0; i < rows.n; i++)
         json_object_array_add(*page, error_to_json((struct pipeline_error *)rows.items + i));
+    if (st == DB_OK && more) {
+        const struct pipeline_error *last = (struct pipeline_error *)rows.items + rows.n - 1;
+        *next = page_cursor(a, (const char *const[]){last->occurred_at, last->id}, 2);
+    }
     return st;
 }
 

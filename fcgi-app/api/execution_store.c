@@ -64,20 +64,24 @@ enum db_status execution_get(struct db *db, struct arena *a, const char *id, str
 #define BY_PIPELINE_STATUS "e.pipeline_id = ? AND e.status = ?"
 
 enum db_status execution_list(struct db *db, struct arena *a, const struct execution_list_query *q,
-                              json_object **page, long long *total)
+                              json_object **page, long long *total, const char **next)
 {
     struct store_rows rows = STORE_ROWS(a, struct execution);
     bool all = q->status == NULL, more = false, found = true;
     const char *start[2];
     enum db_status st = DB_OK;
     *page = json_object_new_array();
-    if (q->skip > 0)
+    *next = NULL;
+    if (q->after != NULL) {
+        start[0] = q->after[0];
+        start[1] = q->after[1];
+    } else if (q->skip > 0)
         st = all ? store_page_start(db, a, EXECUTION_PAGE_KEY(BY_PIPELINE),
                                     DB_PARAMS(P_STR(q->pipeline_id)), q->skip, start, 2, &found)
                  : store_page_start(db, a, EXECUTION_PAGE_KEY(BY_PIPELINE_STATUS),
                                     DB_PARAMS(P_STR(q->pipeline_id), P_STR(q->status)), q->skip,
                                     start, 2, &found);
-    if (st == DB_OK && found && q->skip == 0)
+    if (st == DB_OK && found && q->skip == 0 && q->after == NULL)
         st = all ? store_page_rows(db, EXECUTION_PAGE_FIRST(BY_PIPELINE),
                                    DB_PARAMS(P_STR(q->pipeline_id)), 0, q->limit, take_execution,
                                    &rows, &more)
@@ -97,6 +101,10 @@ enum db_status execution_list(struct db *db, struct arena *a, const struct execu
         st = store_count(db, "executions", q->pipeline_id, q->status, total);
     for (size_t i = 0; i < rows.n; i++)
         json_object_array_add(*page, execution_to_json((struct execution *)rows.items + i, true));
+    if (st == DB_OK && more) {
+        const struct execution *last = (struct execution *)rows.items + rows.n - 1;
+        *next = page_cursor(a, (const char *const[]){last->created_at, last->id}, 2);
+    }
     return st;
 }
 

@@ -277,7 +277,7 @@ def finished_delivery(world):
         "INSERT INTO webhook_deliveries (id, webhook_id, event, payload, status, attempts,"
         " created_at, retry_from, finished_at, last_status) VALUES ('%s', '%s', 'job.completed',"
         " '{}', 'FAILED', 1, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3), UTC_TIMESTAMP(3), 500)"
-        % (delivery, world["webhook"]))
+        % (delivery, world["retry_webhook"]))
     return {"fresh_delivery": delivery}
 
 
@@ -444,7 +444,11 @@ CALLS = [
     Call("GET /api/v1/pipelines/{id}/executions",
          "/pipelines/{pipeline}/executions?limit=%d" % LIMIT),
     Call("GET /api/v1/pipelines/{id}/executions",
+         "/pipelines/{pipeline}/executions?limit=%d" % LIMIT, follow=True),
+    Call("GET /api/v1/pipelines/{id}/executions",
          "/pipelines/{pipeline}/executions?status=FAILED&limit=%d" % LIMIT),
+    Call("GET /api/v1/pipelines/{id}/executions",
+         "/pipelines/{pipeline}/executions?status=FAILED&limit=%d" % LIMIT, follow=True),
     Call("GET /api/v1/pipelines/{id}/executions",
          "/pipelines/{pipeline}/executions?offset=1000&limit=%d" % LIMIT, skip=1000),
     Call("GET /api/v1/jobs/{id}/executions", "/jobs/{pipeline}/executions?limit=%d" % LIMIT),
@@ -474,7 +478,14 @@ CALLS = [
     Call("GET /api/v1/errors/executions/{eid}/errors",
          "/errors/executions/{execution}/errors?limit=%d" % LIMIT),
     Call("GET /api/v1/errors/executions/{eid}/errors",
+         "/errors/executions/{execution}/errors?limit=%d" % LIMIT, follow=True),
+    Call("GET /api/v1/errors/executions/{eid}/errors",
          "/errors/executions/{execution}/errors?severity=HIGH&limit=%d" % LIMIT),
+    Call("GET /api/v1/errors/executions/{eid}/errors",
+         "/errors/executions/{execution}/errors?severity=HIGH&limit=%d" % LIMIT, follow=True),
+    Call("GET /api/v1/errors/executions/{eid}/errors",
+         "/errors/executions/{execution}/errors?error_type=PARSING_ERROR&limit=%d" % LIMIT,
+         follow=True),
     Call("GET /api/v1/errors/executions/{eid}/errors",
          "/errors/executions/{execution}/errors?offset=1000&limit=%d" % LIMIT, skip=1000),
     Call("GET /api/v1/errors/summary", "/errors/summary?days=7"),
@@ -484,7 +495,10 @@ CALLS = [
     # The check runs in quarry-process; the request waits for its end.
     Call("POST /api/v1/data-quality/check", "/data-quality/check", body={"entity_type": "{file}"}),
     Call("GET /api/v1/data-quality/checks", "/data-quality/checks?limit=%d" % LIMIT),
+    Call("GET /api/v1/data-quality/checks", "/data-quality/checks?limit=%d" % LIMIT, follow=True),
     Call("GET /api/v1/data-quality/checks", "/data-quality/checks?entity_id={file}&limit=%d" % LIMIT),
+    Call("GET /api/v1/data-quality/checks", "/data-quality/checks?entity_id={file}&limit=%d" % LIMIT,
+         follow=True),
     Call("GET /api/v1/data-quality/checks/{id}", "/data-quality/checks/{quality}"),
 
     # Sources (a short list), against a server that is not running: test and
@@ -581,11 +595,15 @@ CALLS = [
          prepare=lambda w: {"fresh_webhook": new_webhook(w)}),
     Call("GET /api/v1/webhooks/{id}/deliveries", "/webhooks/{webhook}/deliveries?limit=%d" % LIMIT),
     Call("GET /api/v1/webhooks/{id}/deliveries",
+         "/webhooks/{webhook}/deliveries?limit=%d" % LIMIT, follow=True),
+    Call("GET /api/v1/webhooks/{id}/deliveries",
+         "/webhooks/{webhook}/deliveries?status=SUCCEEDED&limit=%d" % LIMIT, follow=True),
+    Call("GET /api/v1/webhooks/{id}/deliveries",
          "/webhooks/{webhook}/deliveries?skip=1000&limit=%d" % LIMIT, skip=1000),
     Call("GET /api/v1/webhooks/{id}/deliveries",
          "/webhooks/{webhook}/deliveries?status=FAILED&limit=%d" % LIMIT),
     Call("POST /api/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver",
-         "/webhooks/{webhook}/deliveries/{fresh_delivery}/redeliver", body={}, status=202,
+         "/webhooks/{retry_webhook}/deliveries/{fresh_delivery}/redeliver", body={}, status=202,
          prepare=finished_delivery),
 
     # Resumable uploads (tus): no list; each call acts on one upload.
@@ -809,7 +827,9 @@ def world(stack):
     stack.sql("INSERT INTO `%s`.guard_sales SELECT seq, IF(seq %% 2, 'NY', 'LA') FROM seq_1_to_%d"
               % (ds["schema_name"], BULK))
     names["load_job"] = new_load_job(names, "guard-load")
-    names["webhook"] = new_webhook(names)
+    # A second subscription takes the redeliveries (sent again and again to a
+    # port nobody listens on), so that the first one's list stays still.
+    names["webhook"], names["retry_webhook"] = new_webhook(names), new_webhook(names)
     status, _, account = client.api("POST", "/clients/%s/service-accounts" % names["krn_q"],
                                     token=admin["token"], json={"name": "guard"})
     assert status == 201, account
@@ -904,13 +924,25 @@ def test_every_route_is_guarded():
 
 # ------------------------------------------------------------ cursors
 
+def listed(body):
+    """The items of a list's answer: the list, or the one of its envelope."""
+    if isinstance(body, list):
+        return body
+    if "data" in body:
+        return body["data"]["errors"]
+    for key in ("errors", "executions", "checks"):
+        if key in body:
+            return body[key]
+    raise AssertionError("no list in %r" % body)
+
+
 def walk(client, token, path):
     """Every item of a list, page after page through Link rel=next."""
     items, pages = [], 0
     while path is not None:
         status, headers, body = client.api("GET", path, token=token)
         assert status == 200, body
-        items += body if isinstance(body, list) else body["errors"]
+        items += listed(body)
         pages += 1
         m = re.search(r'<([^>]*)>\s*;\s*rel="next"', headers.get("Link") or "")
         path = m.group(1) if m else None
@@ -923,6 +955,13 @@ def walk(client, token, path):
     ("/files?limit=300", "file_id"),
     ("/jobs/{done_job}/errors?limit=250", None),
     ("/clients/{krn_q}/progress?limit=400", "id"),
+    ("/pipelines/{pipeline}/executions?limit=300", "execution_id"),
+    ("/pipelines/{pipeline}/executions?status=FAILED&limit=100", "execution_id"),
+    ("/webhooks/{webhook}/deliveries?limit=500", "id"),
+    ("/errors/executions/{execution}/errors?limit=400", "error_id"),
+    ("/errors/executions/{execution}/errors?severity=LOW&limit=100", "error_id"),
+    ("/data-quality/checks?limit=300", "check_id"),
+    ("/data-quality/checks?entity_id={file}&limit=200", "check_id"),
 ])
 def test_cursor_walk_is_the_whole_list_in_order(world, path, key):
     """Following Link rel=next gives each item once, in the order skip gives."""
@@ -935,9 +974,8 @@ def test_cursor_walk_is_the_whole_list_in_order(world, path, key):
     status, _, first = client.api("GET", path.replace("limit=", "skip=0&limit="), token=token)
     status, _, deep = client.api("GET", path.replace("limit=", "skip=%d&limit=" % (total - 3)),
                                  token=token)
-    as_list = lambda b: b if isinstance(b, list) else b["errors"]  # noqa: E731
-    assert as_list(first) == items[:len(as_list(first))]
-    assert as_list(deep) == items[-3:]
+    assert listed(first) == items[:len(listed(first))]
+    assert listed(deep) == items[-3:]
 
 
 def test_cursors_are_checked(world):
