@@ -1028,3 +1028,68 @@ def test_totals_follow_every_change(world, stack):
         counted = stack.sql("SELECT COUNT(*) FROM jobs WHERE user_id = '%s' AND status = '%s'"
                             % (owner, part))[0][0]
         assert int(n) == int(counted), (list_, part)
+
+
+def test_kept_totals_are_the_rows_counts(world, stack):
+    """The totals migration 009 keeps by triggers (list_counts, pipeline
+    error counts by execution and by day, load job totals) are what counting
+    the rows gives, after the bulk loads and every call above (resolving an
+    error, deleting a dataset, a pipeline, a webhook…) and after a resolve."""
+    client, token = world["client"], world["alice"]["token"]
+    status, _, _ = client.api("PATCH", "/errors/%s/resolve" % world["error"], json={},
+                              token=token)
+    assert status == 200
+    delivery = finished_delivery(world)["fresh_delivery"]
+    status, _, body = client.api("POST", "/webhooks/%s/deliveries/%s/redeliver"
+                                 % (world["retry_webhook"], delivery), json={}, token=token)
+    assert status == 202, body
+    names = dict(world, alice=world["alice"]["user"]["id"])
+    pairs = [
+        ("SELECT part, n FROM list_counts WHERE list = 'executions' AND owner = '{pipeline}'"
+         " AND n <> 0 ORDER BY part",
+         "SELECT status, COUNT(*) FROM pipeline_executions WHERE pipeline_id = '{pipeline}'"
+         " GROUP BY status ORDER BY status"),
+        ("SELECT error_severity, error_type, is_resolved, n FROM pipeline_error_counts"
+         " WHERE execution_id = '{execution}' AND n <> 0 ORDER BY 1, 2, 3",
+         "SELECT error_severity, error_type, is_resolved, COUNT(*) FROM pipeline_errors"
+         " WHERE execution_id = '{execution}' GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"),
+        ("SELECT day, error_severity, error_type, is_resolved, n FROM pipeline_error_days"
+         " WHERE user_id = '{alice}' AND n <> 0 ORDER BY 1, 2, 3, 4",
+         "SELECT DATE(occurred_at), error_severity, error_type, is_resolved, COUNT(*)"
+         " FROM pipeline_errors WHERE user_id = '{alice}' GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"),
+        ("SELECT n FROM list_counts WHERE list = 'quality_checks' AND owner = '{alice}'",
+         "SELECT COUNT(*) FROM quality_checks WHERE user_id = '{alice}'"),
+        ("SELECT n FROM list_counts WHERE list = 'quality_entity' AND owner = '{file}'"
+         " AND part = '{alice}'",
+         "SELECT COUNT(*) FROM quality_checks WHERE user_id = '{alice}' AND entity_id = '{file}'"),
+        ("SELECT part, n FROM list_counts WHERE list = 'deliveries' AND owner = '{webhook}'"
+         " AND n <> 0 ORDER BY part",
+         "SELECT status, COUNT(*) FROM webhook_deliveries WHERE webhook_id = '{webhook}'"
+         " GROUP BY status ORDER BY status"),
+        ("SELECT part, n FROM list_counts WHERE list = 'deliveries' AND owner = '{retry_webhook}'"
+         " AND n <> 0 ORDER BY part",
+         "SELECT status, COUNT(*) FROM webhook_deliveries WHERE webhook_id = '{retry_webhook}'"
+         " GROUP BY status ORDER BY status"),
+        ("SELECT n FROM list_counts WHERE list = 'identities'",
+         "SELECT COUNT(*) FROM external_identities"),
+        ("SELECT n FROM list_counts WHERE list = 'dataset_commits' AND owner = '{dataset}'",
+         "SELECT COUNT(*) FROM dataset_commits WHERE dataset_id = '{dataset}'"),
+        ("SELECT n FROM list_counts WHERE list = 'dataset_rows' AND owner = '{dataset}'",
+         "SELECT SUM(rows_inserted - rows_deleted) FROM dataset_commits"
+         " WHERE dataset_id = '{dataset}'"),
+        ("SELECT n FROM list_counts WHERE list = 'datasets' AND owner = '{alice}'",
+         "SELECT COUNT(*) FROM datasets WHERE user_id = '{alice}'"),
+        ("SELECT runs, succeeded, failed, timed_runs, duration_us, records FROM load_job_totals"
+         " WHERE load_job_id = '{load_job}'",
+         "SELECT COUNT(*), SUM(status = 'COMPLETED'), SUM(status = 'FAILED'),"
+         " SUM(started_at IS NOT NULL AND finished_at IS NOT NULL),"
+         " COALESCE(SUM(TIMESTAMPDIFF(MICROSECOND, started_at, finished_at)), 0),"
+         " (SELECT SUM(rows_inserted + rows_updated + rows_unchanged) FROM dataset_commits"
+         " WHERE load_job_id = '{load_job}') FROM jobs"
+         " WHERE kind = 'dataset_load' AND subject_id = '{load_job}'"),
+    ]
+    for kept, counted in pairs:
+        kept, counted = kept.format_map(names), counted.format_map(names)
+        rows = stack.sql(counted)
+        assert rows and rows[0][-1] not in ("0", "NULL"), counted
+        assert stack.sql(kept) == rows, kept
