@@ -2,8 +2,11 @@
 the size of the tables around it.
 
 Each endpoint is called with a background of bulk rows (BULK of the caller's
-own jobs, line errors, files and progress records, OTHERS of other users'
-jobs, all loaded with SQL), and MariaDB's handler counters (Handler_read_*:
+own jobs, line errors, files and progress records, of a pipeline's
+executions, an execution's errors, quality checks, a webhook's deliveries,
+datasets, a dataset's commits and a load job's runs, OTHERS of other users'
+jobs, pipelines and the like, all loaded with SQL), and MariaDB's handler
+counters (Handler_read_*:
 each row or index entry any statement read) are taken around the call. A call
 fails when it read more than
 
