@@ -504,8 +504,9 @@ CALLS = [
          follow=True),
     Call("GET /api/v1/data-quality/checks/{id}", "/data-quality/checks/{quality}"),
 
-    # Sources (a short list), against a server that is not running: test and
-    # read are measured on their refusal (the task quarry-process answers).
+    # Sources (a short list), against a server that is not running: test
+    # (200 ok:false), read, schema generation and transform (502) are
+    # measured on their refusal, the task's answer from quarry-process.
     Call("POST /api/v1/sources", "/sources", status=201,
          body={"name": "guard-{nonce}", "uri": DOWN_URI}),
     Call("GET /api/v1/sources", "/sources?limit=%d" % LIMIT),
@@ -514,14 +515,14 @@ CALLS = [
          prepare=lambda w: {"fresh_source": new_source(w, "guard-del-%s" % w["nonce"])}),
     Call("POST /api/v1/sources/{id}/test", "/sources/{source}/test", body={}),
     Call("POST /api/v1/sources/{id}/read", "/sources/{source}/read", body={"limit": 5},
-         status=None),
+         status=502),
     Call("POST /api/v1/mongo/credentials", "/mongo/credentials",
          body={"mongo_uri": DOWN_URI, "database": "shop", "collection": "orders"}),
-    Call("POST /api/v1/mongo/read", "/mongo/read", status=None,
+    Call("POST /api/v1/mongo/read", "/mongo/read", status=502,
          body={"source_id": "{source}", "collection": "orders", "limit": 5}),
-    Call("POST /api/v1/schema/generate", "/schema/generate", status=None,
+    Call("POST /api/v1/schema/generate", "/schema/generate", status=502,
          body={"source_id": "{source}", "table": "orders", "sample_size": 10}),
-    Call("POST /api/v1/mongo/transform", "/mongo/transform", status=None,
+    Call("POST /api/v1/mongo/transform", "/mongo/transform", status=502,
          body={"source_id": "{source}", "collection": "orders", "limit": 5,
                "schema": {"id": {"type": "integer"}}}),
 
