@@ -21,11 +21,13 @@ struct error_query {
     const char *severity;   /* NULL: any */
     int resolved;           /* -1: any */
     long long skip, limit;
+    const char *const *after; /* the cursor's occurred_at and id, or NULL */
 };
 /* The page of an execution's errors in order of occurrence, as a new JSON
- * array (*page, owned by the caller); *total gets the count. */
+ * array (*page, owned by the caller); *total gets the count, *next the
+ * cursor after the page (in a), NULL on the last. */
 enum db_status error_list(struct db *db, struct arena *a, const struct error_query *q,
-                          json_object **page, long long *total);
+                          json_object **page, long long *total, const char **next);
 enum db_status error_get(struct db *db, struct arena *a, const char *id, struct pipeline_error *out);
 /* Marks the error resolved (by whom, notes may be NULL) or not. */
 enum db_status error_set_resolved(struct db *db, const char *id, bool resolved,

@@ -14,7 +14,8 @@
     " e.performance_metrics, e.error_message, e.created_at, j.output_object_key,"               \
     " j.output_format, j.status, e.records_processed, e.records_successful, e.records_failed,"   \
     " j.processed_records, j.failed_records,"                                                      \
-    " (SELECT COUNT(*) FROM pipeline_errors r WHERE r.execution_id = e.id), j.percentage"
+    " (SELECT COALESCE(SUM(c.n), 0) FROM pipeline_error_counts c WHERE c.execution_id = e.id),"   \
+    " j.percentage"
 
 #define EXECUTION_FROM " FROM pipeline_executions e LEFT JOIN jobs j ON j.id = e.job_id"
 
@@ -44,23 +45,66 @@ enum db_status execution_get(struct db *db, struct arena *a, const char *id, str
     return store_rows_one(st, &rows, out);
 }
 
+/* A pipeline's executions newest first, all or one status: each variant has
+ * its own statements, served by its own index (executions_pipeline_list,
+ * executions_pipeline_status_list, sql/009_merged_list_costs.sql), and the
+ * total comes from list_counts. A page by offset starts after the key of the
+ * row before it, found in the index alone (store_page_start): skipping rows
+ * of the page's join read each skipped execution's job. */
+#define EXECUTION_ORDER " ORDER BY e.created_at DESC, e.id DESC"
+#define EXECUTION_PAGE_FIRST(where)                                                                \
+    "SELECT " EXECUTION_COLUMNS EXECUTION_FROM " WHERE " where EXECUTION_ORDER " LIMIT ? OFFSET ?"
+#define EXECUTION_PAGE_AFTER(where)                                                                \
+    "SELECT " EXECUTION_COLUMNS EXECUTION_FROM " WHERE " where                                    \
+    " AND (e.created_at < ? OR (e.created_at = ? AND e.id < ?))" EXECUTION_ORDER " LIMIT ? OFFSET ?"
+#define EXECUTION_PAGE_KEY(where)                                                                  \
+    "SELECT e.created_at, e.id FROM pipeline_executions e WHERE " where EXECUTION_ORDER           \
+    " LIMIT 1 OFFSET ?"
+#define BY_PIPELINE "e.pipeline_id = ?"
+#define BY_PIPELINE_STATUS "e.pipeline_id = ? AND e.status = ?"
+
 enum db_status execution_list(struct db *db, struct arena *a, const struct execution_list_query *q,
-                              json_object **page, long long *total)
+                              json_object **page, long long *total, const char **next)
 {
     struct store_rows rows = STORE_ROWS(a, struct execution);
-    /* One fixed statement for both: a NULL status matches every execution. */
-    enum db_status st = store_page(
-        db,
-        "SELECT COUNT(*) FROM pipeline_executions WHERE pipeline_id = ?"
-        " AND status = COALESCE(?, status)",
-        "SELECT " EXECUTION_COLUMNS EXECUTION_FROM " WHERE e.pipeline_id = ?"
-        " AND e.status = COALESCE(?, e.status) ORDER BY e.created_at DESC, e.id DESC"
-        " LIMIT ? OFFSET ?",
-        DB_PARAMS(P_STR(q->pipeline_id), P_STR(q->status)), q->skip, q->limit, take_execution,
-        &rows, total);
+    bool all = q->status == NULL, more = false, found = true;
+    const char *start[2];
+    enum db_status st = DB_OK;
     *page = json_object_new_array();
+    *next = NULL;
+    if (q->after != NULL) {
+        start[0] = q->after[0];
+        start[1] = q->after[1];
+    } else if (q->skip > 0)
+        st = all ? store_page_start(db, a, EXECUTION_PAGE_KEY(BY_PIPELINE),
+                                    DB_PARAMS(P_STR(q->pipeline_id)), q->skip, start, 2, &found)
+                 : store_page_start(db, a, EXECUTION_PAGE_KEY(BY_PIPELINE_STATUS),
+                                    DB_PARAMS(P_STR(q->pipeline_id), P_STR(q->status)), q->skip,
+                                    start, 2, &found);
+    if (st == DB_OK && found && q->skip == 0 && q->after == NULL)
+        st = all ? store_page_rows(db, EXECUTION_PAGE_FIRST(BY_PIPELINE),
+                                   DB_PARAMS(P_STR(q->pipeline_id)), 0, q->limit, take_execution,
+                                   &rows, &more)
+                 : store_page_rows(db, EXECUTION_PAGE_FIRST(BY_PIPELINE_STATUS),
+                                   DB_PARAMS(P_STR(q->pipeline_id), P_STR(q->status)), 0, q->limit,
+                                   take_execution, &rows, &more);
+    else if (st == DB_OK && found)
+        st = all ? store_page_rows(db, EXECUTION_PAGE_AFTER(BY_PIPELINE),
+                                   DB_PARAMS(P_STR(q->pipeline_id), P_STR(start[0]),
+                                             P_STR(start[0]), P_STR(start[1])),
+                                   0, q->limit, take_execution, &rows, &more)
+                 : store_page_rows(db, EXECUTION_PAGE_AFTER(BY_PIPELINE_STATUS),
+                                   DB_PARAMS(P_STR(q->pipeline_id), P_STR(q->status),
+                                             P_STR(start[0]), P_STR(start[0]), P_STR(start[1])),
+                                   0, q->limit, take_execution, &rows, &more);
+    if (st == DB_OK)
+        st = store_count(db, "executions", q->pipeline_id, q->status, total);
     for (size_t i = 0; i < rows.n; i++)
         json_object_array_add(*page, execution_to_json((struct execution *)rows.items + i, true));
+    if (st == DB_OK && more) {
+        const struct execution *last = (struct execution *)rows.items + rows.n - 1;
+        *next = page_cursor(a, (const char *const[]){last->created_at, last->id}, 2);
+    }
     return st;
 }
 

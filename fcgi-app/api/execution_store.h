@@ -26,11 +26,13 @@ struct execution_list_query {
     const char *pipeline_id;
     const char *status; /* NULL: any */
     long long skip, limit;
+    const char *const *after; /* the cursor's created_at and id, or NULL */
 };
 /* The page of a pipeline's executions, newest first, as a new JSON array of
- * brief execution objects (*page, owned by the caller); *total gets the count. */
+ * brief execution objects (*page, owned by the caller); *total gets the
+ * count, *next the cursor after the page (in a), NULL on the last. */
 enum db_status execution_list(struct db *db, struct arena *a, const struct execution_list_query *q,
-                              json_object **page, long long *total);
+                              json_object **page, long long *total, const char **next);
 
 /* The execution object of the API (the seed's shape and Quarry's extras);
  * brief: the fields of the seed's history list only. */

@@ -91,14 +91,16 @@ static const struct field_spec execution_list_query[ELIST__MAX] = {
 static const char *const execution_statuses[] = {"PENDING", "RUNNING", "SUCCESS", "FAILED",
                                                  "CANCELLED"};
 
+static const enum cursor_part execution_cursor[] = {CURSOR_TIME, CURSOR_ID};
+
 void executions_list(struct request *req)
 {
     struct pipeline p;
-    struct page page;
+    struct page page = PAGE_WITH_CURSOR(execution_cursor);
     json_object *v[ELIST__MAX];
     if (request_query(req, execution_list_query, ELIST__MAX, v, &page) != 0)
         return;
-    struct execution_list_query q = {NULL, NULL, page.skip, page.limit};
+    struct execution_list_query q = {NULL, NULL, page.skip, page.limit, page.after};
     if (v[ELIST_STATUS] != NULL) {
         q.status = json_object_get_string(v[ELIST_STATUS]);
         bool known = false;
@@ -115,7 +117,9 @@ void executions_list(struct request *req)
     q.pipeline_id = p.id;
     json_object *list;
     long long total = 0;
-    enum db_status st = execution_list(req->app->db, req->arena, &q, &list, &total);
+    const char *next = NULL;
+    enum db_status st = execution_list(req->app->db, req->arena, &q, &list, &total, &next);
+    respond_next(req, next);
     json_object *o = json_object_new_object();
     json_object_object_add(o, "executions", list);
     json_object_object_add(o, "total", json_object_new_int64(total));

@@ -80,12 +80,21 @@ enum db_status identity_list(struct db *db, const char *user_id, long long skip,
                              json_object **page, long long *total)
 {
     *page = json_object_new_array();
-    /* One fixed statement for both: a NULL user_id matches every identity. */
-    return store_page(db,
-                      "SELECT COUNT(*) FROM external_identities WHERE ? IS NULL OR user_id = ?",
-                      "SELECT issuer, subject, user_id, email, created_at, linked_at"
-                      " FROM external_identities WHERE ? IS NULL OR user_id = ?"
-                      " ORDER BY created_at DESC, issuer, subject LIMIT ? OFFSET ?",
-                      DB_PARAMS(P_STR(user_id), P_STR(user_id)), skip, limit, take_identity,
-                      *page, total);
+    /* One user's: a short list (one per issuer), counted. Everyone's: the
+     * index external_identities_list serves the order and list_counts the
+     * total (sql/009_merged_list_costs.sql). */
+    if (user_id != NULL)
+        return store_page(db, "SELECT COUNT(*) FROM external_identities WHERE user_id = ?",
+                          "SELECT issuer, subject, user_id, email, created_at, linked_at"
+                          " FROM external_identities WHERE user_id = ?"
+                          " ORDER BY created_at DESC, issuer, subject LIMIT ? OFFSET ?",
+                          DB_PARAMS(P_STR(user_id)), skip, limit, take_identity, *page, total);
+    bool more = false;
+    enum db_status st = store_page_rows(db,
+                                        "SELECT issuer, subject, user_id, email, created_at,"
+                                        " linked_at FROM external_identities"
+                                        " ORDER BY created_at DESC, issuer, subject"
+                                        " LIMIT ? OFFSET ?",
+                                        NULL, 0, skip, limit, take_identity, *page, &more);
+    return st != DB_OK ? st : store_count(db, "identities", "", NULL, total);
 }

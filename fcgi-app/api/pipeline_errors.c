@@ -28,14 +28,16 @@ static const struct field_spec errors_query[EQ__MAX] = {
     [EQ_RESOLVED] = {"is_resolved", FIELD_STRING, false, 1, 5},
 };
 
+static const enum cursor_part error_cursor[] = {CURSOR_TIME, CURSOR_ID};
+
 void errors_of_execution(struct request *req)
 {
     struct execution e;
-    struct page page;
+    struct page page = PAGE_WITH_CURSOR(error_cursor);
     json_object *v[EQ__MAX];
     if (request_query(req, errors_query, EQ__MAX, v, &page) != 0)
         return;
-    struct error_query q = {NULL, NULL, NULL, -1, page.skip, page.limit};
+    struct error_query q = {NULL, NULL, NULL, -1, page.skip, page.limit, page.after};
     q.error_type = v[EQ_TYPE] ? json_object_get_string(v[EQ_TYPE]) : NULL;
     json_object *sev = v[EQ_SEVERITY] ? v[EQ_SEVERITY] : v[EQ_ERROR_SEVERITY];
     q.severity = sev ? json_object_get_string(sev) : NULL;
@@ -62,7 +64,9 @@ void errors_of_execution(struct request *req)
     q.execution_id = e.id;
     json_object *errors;
     long long total = 0;
-    enum db_status st = error_list(req->app->db, req->arena, &q, &errors, &total);
+    const char *next = NULL;
+    enum db_status st = error_list(req->app->db, req->arena, &q, &errors, &total, &next);
+    respond_next(req, next);
     if (st != DB_OK) {
         json_object_put(errors);
         respond_db_error(req, st);

@@ -61,7 +61,8 @@ enum db_status pipeline_list(struct db *db, struct arena *a, const struct pipeli
                              json_object **page, long long *total)
 {
     struct store_rows rows = STORE_ROWS(a, struct pipeline);
-    /* One fixed statement for both: -1 matches every pipeline. */
+    /* One fixed statement for both: -1 matches every pipeline. A COUNT
+     * (store_page): a user keeps few pipelines (definitions, not runs). */
     enum db_status st = store_page(
         db, "SELECT COUNT(*) FROM pipelines WHERE user_id = ? AND (? < 0 OR is_active = ?)",
         "SELECT " PIPELINE_COLUMNS " FROM pipelines WHERE user_id = ? AND (? < 0 OR is_active = ?)"

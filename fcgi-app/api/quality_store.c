@@ -68,23 +68,50 @@ enum db_status quality_check_get(struct db *db, struct arena *a, const char *id,
     return store_rows_one(st, &rows, out);
 }
 
+#define CHECK_PAGE(where)                                                                          \
+    "SELECT " CHECK_COLUMNS " FROM quality_checks WHERE user_id = ?" where                        \
+    " ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?"
+#define CHECK_AFTER " AND (created_at < ? OR (created_at = ? AND id < ?))"
+
 enum db_status quality_check_list(struct db *db, struct arena *a, const char *user_id,
-                                  const char *entity_id, long long skip, long long limit,
-                                  json_object **page, long long *total)
+                                  const char *entity_id, const char *const *after, long long skip,
+                                  long long limit, json_object **page, long long *total,
+                                  const char **next)
 {
     struct store_rows rows = STORE_ROWS(a, struct quality_check);
-    /* One fixed statement for both: a NULL entity matches every check. */
-    enum db_status st = store_page(
-        db,
-        "SELECT COUNT(*) FROM quality_checks WHERE user_id = ?"
-        " AND entity_id = COALESCE(?, entity_id)",
-        "SELECT " CHECK_COLUMNS " FROM quality_checks WHERE user_id = ?"
-        " AND entity_id = COALESCE(?, entity_id) ORDER BY created_at DESC, id DESC"
-        " LIMIT ? OFFSET ?",
-        DB_PARAMS(P_STR(user_id), P_STR(entity_id)), skip, limit, take_check, &rows, total);
+    bool more = false;
+    enum db_status st;
+    *next = NULL;
+    /* Each variant has its statement and index (quality_checks_user_list,
+     * quality_checks_entity_list, sql/009_merged_list_costs.sql); the total
+     * comes from list_counts. */
+    if (after == NULL && entity_id == NULL)
+        st = store_page_rows(db, CHECK_PAGE(""), DB_PARAMS(P_STR(user_id)), skip, limit,
+                             take_check, &rows, &more);
+    else if (after == NULL)
+        st = store_page_rows(db, CHECK_PAGE(" AND entity_id = ?"),
+                             DB_PARAMS(P_STR(user_id), P_STR(entity_id)), skip, limit, take_check,
+                             &rows, &more);
+    else if (entity_id == NULL)
+        st = store_page_rows(db, CHECK_PAGE(CHECK_AFTER),
+                             DB_PARAMS(P_STR(user_id), P_STR(after[0]), P_STR(after[0]),
+                                       P_STR(after[1])),
+                             0, limit, take_check, &rows, &more);
+    else
+        st = store_page_rows(db, CHECK_PAGE(" AND entity_id = ?" CHECK_AFTER),
+                             DB_PARAMS(P_STR(user_id), P_STR(entity_id), P_STR(after[0]),
+                                       P_STR(after[0]), P_STR(after[1])),
+                             0, limit, take_check, &rows, &more);
+    if (st == DB_OK)
+        st = entity_id == NULL ? store_count(db, "quality_checks", user_id, NULL, total)
+                               : store_count(db, "quality_entity", entity_id, user_id, total);
     *page = json_object_new_array();
     for (size_t i = 0; i < rows.n; i++)
         json_object_array_add(*page, quality_check_to_json((struct quality_check *)rows.items + i));
+    if (st == DB_OK && more) {
+        const struct quality_check *last = (struct quality_check *)rows.items + rows.n - 1;
+        *next = page_cursor(a, (const char *const[]){last->created_at, last->id}, 2);
+    }
     return st;
 }
 

@@ -24,10 +24,13 @@ enum db_status quality_check_queue(struct db *db, const struct quality_check *c,
 enum db_status quality_check_get(struct db *db, struct arena *a, const char *id,
                                  struct quality_check *out);
 /* The page of the caller's checks (of one entity when entity_id is not
- * NULL), newest first, as a new JSON array (*page, owned by the caller). */
+ * NULL), newest first, as a new JSON array (*page, owned by the caller);
+ * after NULL or the cursor's created_at and id; *next the cursor after the
+ * page (in a), NULL on the last. */
 enum db_status quality_check_list(struct db *db, struct arena *a, const char *user_id,
-                                  const char *entity_id, long long skip, long long limit,
-                                  json_object **page, long long *total);
+                                  const char *entity_id, const char *const *after, long long skip,
+                                  long long limit, json_object **page, long long *total,
+                                  const char **next);
 
 /* The seed's answer for a check. */
 json_object *quality_check_to_json(const struct quality_check *c);

@@ -122,6 +122,7 @@ enum db_status service_account_list(struct db *db, const char *client_id, long l
 {
     struct account_rows r = {NULL, json_object_new_array(), false};
     *page = r.array;
+    /* A COUNT (store_page): a client keeps few service accounts. */
     return store_page(db, "SELECT COUNT(*) FROM service_accounts WHERE client_id = ?",
                       "SELECT " SERVICE_COLUMNS SERVICE_FROM " WHERE s.client_id = ?"
                       " ORDER BY s.created_at, s.id LIMIT ? OFFSET ?",

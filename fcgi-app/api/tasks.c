@@ -8,8 +8,12 @@
 #include "common/log.h"
 #include "common/wake.h"
 
-/* How often the worker looks at the task's row while it waits. */
+/* How often the worker looks at the task's row while it waits: soon at
+ * first (most tasks answer in tens of milliseconds), then less often, so
+ * that a slow task (a busy machine, a distant source) costs a read per
+ * TASK_POLL_MAX_MS rather than one per TASK_POLL_MS. */
 #define TASK_POLL_MS 15
+#define TASK_POLL_MAX_MS 100
 
 static void nap_ms(long ms)
 {
@@ -50,12 +54,14 @@ int task_call(struct request *req, const char *kind, const char *subject_id, jso
     }
     jobd_wake(req->app->cfg.jobd_socket);
     double deadline = time_mono() + wait_seconds;
+    long poll_ms = TASK_POLL_MS;
     for (;;) {
         st = job_task_state(req->app->db, req->arena, id, &status, &text, &error);
         if (st != DB_OK || status == JOB_COMPLETED || status == JOB_FAILED ||
             status == JOB_CANCELLED || time_mono() > deadline)
             break;
-        nap_ms(TASK_POLL_MS);
+        nap_ms(poll_ms);
+        poll_ms = poll_ms * 2 > TASK_POLL_MAX_MS ? TASK_POLL_MAX_MS : poll_ms * 2;
     }
     if (st != DB_OK) {
         respond_db_error(req, st == DB_NO_ROW ? DB_ERROR : st);

@@ -1,5 +1,6 @@
 #include "api/webhook_store.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -75,6 +76,7 @@ enum db_status webhook_list(struct db *db, struct arena *a, const char *user_id,
     (void)a;
     struct json_rows j = {json_object_new_array()};
     *page = j.array;
+    /* A COUNT (store_page): a user has at most 50 subscriptions. */
     return store_page(db, "SELECT COUNT(*) FROM webhooks WHERE user_id = ?",
                       "SELECT " WEBHOOK_COLUMNS " FROM webhooks WHERE user_id = ? "
                       "ORDER BY created_at DESC, id LIMIT ? OFFSET ?",
@@ -111,9 +113,12 @@ enum db_status webhook_delete(struct db *db, const char *id)
     "id, event, status, payload, created_at, last_attempt_at, next_attempt_at, finished_at, "      \
     "attempts, last_status"
 
-/* The deliveries as JSON objects in order, and by id for their attempts. */
+/* The deliveries as JSON objects in order, and by id for their attempts;
+ * the sort key of the last one (in the arena, when there is one). */
 struct delivery_rows {
     json_object *array, *by_id;
+    struct arena *arena;
+    const char *last_created, *last_id;
 };
 
 static json_object *int_or_null(const struct db_row *row, int i)
@@ -139,6 +144,10 @@ static int take_delivery(void *ctx, const struct db_row *row)
     json_object_object_add(o, "attempt_log", json_object_new_array());
     json_object_array_add(d->array, o);
     json_object_object_add(d->by_id, v[0], json_object_get(o));
+    if (d->arena != NULL) {
+        d->last_created = arena_strdup(d->arena, v[4]);
+        d->last_id = arena_strdup(d->arena, v[0]);
+    }
     return 0;
 }
 
@@ -166,30 +175,75 @@ static int take_attempt(void *ctx, const struct db_row *row)
     "a.delivery_id, a.attempt, a.started_at, a.finished_at, a.duration_ms, a.response_status, "    \
     "a.error, a.response_excerpt"
 
-enum db_status webhook_delivery_list(struct db *db, struct arena *a, const char *webhook_id,
-                                     const char *status, long long skip, long long limit,
-                                     json_object **page, long long *total)
+/* Newest first, ties by id; a page after a cursor resumes after its key. */
+#define DELIVERY_PAGE(where)                                                                       \
+    "SELECT " DELIVERY_COLUMNS " FROM webhook_deliveries WHERE webhook_id = ?" where              \
+    " ORDER BY created_at DESC, id LIMIT ? OFFSET ?"
+#define DELIVERY_AFTER " AND (created_at < ? OR (created_at = ? AND id > ?))"
+
+/* The attempts of the page's deliveries (at most PAGE_LIMIT_MAX ids): a
+ * statement made for the page's size, kept out of the statement cache. */
+static enum db_status page_attempts(struct db *db, struct arena *a, struct delivery_rows *d)
 {
-    (void)a;
-    struct delivery_rows d = {json_object_new_array(), json_object_new_object()};
-    *page = d.array;
-    enum db_status st = store_page(
+    size_t n = json_object_array_length(d->array);
+    struct db_param *ids = arena_alloc(a, n * sizeof(*ids));
+    char *marks = arena_alloc(a, n * 3 + 1), *m = marks;
+    for (size_t i = 0; i < n; i++) {
+        json_object *id = NULL;
+        json_object_object_get_ex(json_object_array_get_idx(d->array, i), "id", &id);
+        ids[i] = P_STR(json_object_get_string(id));
+        m += sprintf(m, i ? ", ?" : "?");
+    }
+    struct db_stmt *stmt = NULL;
+    enum db_status st = db_stmt_prepare(
         db,
-        "SELECT COUNT(*) FROM webhook_deliveries WHERE webhook_id = ? AND (? IS NULL OR status = ?)",
-        "SELECT " DELIVERY_COLUMNS " FROM webhook_deliveries WHERE webhook_id = ? "
-        "AND (? IS NULL OR status = ?) ORDER BY created_at DESC, id LIMIT ? OFFSET ?",
-        DB_PARAMS(P_STR(webhook_id), P_STR(status), P_STR(status)), skip, limit, take_delivery,
-        &d, total);
-    /* The attempts of the same page, in one query. */
+        arena_printf(a,
+                     "SELECT " ATTEMPT_COLUMNS " FROM webhook_attempts a"
+                     " WHERE a.delivery_id IN (%s) ORDER BY a.delivery_id, a.attempt",
+                     marks),
+        &stmt);
+    if (st == DB_OK)
+        st = db_stmt_query(stmt, ids, (int)n, take_attempt, d);
+    db_stmt_close(stmt);
+    return st;
+}
+
+enum db_status webhook_delivery_list(struct db *db, struct arena *a, const char *webhook_id,
+                                     const char *status, const char *const *after, long long skip,
+                                     long long limit, json_object **page, long long *total,
+                                     const char **next)
+{
+    struct delivery_rows d = {json_object_new_array(), json_object_new_object(), a, NULL, NULL};
+    *page = d.array;
+    *next = NULL;
+    /* Each variant has its statement and index (webhook_deliveries_list,
+     * webhook_deliveries_status_list, sql/009_merged_list_costs.sql); the
+     * total comes from list_counts. */
+    bool more = false;
+    enum db_status st;
+    if (after == NULL && status == NULL)
+        st = store_page_rows(db, DELIVERY_PAGE(""), DB_PARAMS(P_STR(webhook_id)), skip, limit,
+                             take_delivery, &d, &more);
+    else if (after == NULL)
+        st = store_page_rows(db, DELIVERY_PAGE(" AND status = ?"),
+                             DB_PARAMS(P_STR(webhook_id), P_STR(status)), skip, limit,
+                             take_delivery, &d, &more);
+    else if (status == NULL)
+        st = store_page_rows(db, DELIVERY_PAGE(DELIVERY_AFTER),
+                             DB_PARAMS(P_STR(webhook_id), P_STR(after[0]), P_STR(after[0]),
+                                       P_STR(after[1])),
+                             0, limit, take_delivery, &d, &more);
+    else
+        st = store_page_rows(db, DELIVERY_PAGE(" AND status = ?" DELIVERY_AFTER),
+                             DB_PARAMS(P_STR(webhook_id), P_STR(status), P_STR(after[0]),
+                                       P_STR(after[0]), P_STR(after[1])),
+                             0, limit, take_delivery, &d, &more);
+    if (st == DB_OK)
+        st = store_count(db, "deliveries", webhook_id, status, total);
     if (st == DB_OK && json_object_array_length(d.array) > 0)
-        st = db_query(db,
-                      "SELECT " ATTEMPT_COLUMNS " FROM webhook_attempts a JOIN "
-                      "(SELECT id FROM webhook_deliveries WHERE webhook_id = ? "
-                      "AND (? IS NULL OR status = ?) ORDER BY created_at DESC, id LIMIT ? OFFSET ?) p "
-                      "ON p.id = a.delivery_id ORDER BY a.delivery_id, a.attempt",
-                      DB_PARAMS(P_STR(webhook_id), P_STR(status), P_STR(status), P_INT(limit),
-                                P_INT(skip)),
-                      take_attempt, &d);
+        st = page_attempts(db, a, &d);
+    if (st == DB_OK && more && d.last_id != NULL)
+        *next = page_cursor(a, (const char *const[]){d.last_created, d.last_id}, 2);
     json_object_put(d.by_id);
     return st;
 }
@@ -198,7 +252,7 @@ enum db_status webhook_delivery_get(struct db *db, struct arena *a, const char *
                                     const char *delivery_id, json_object **out)
 {
     (void)a;
-    struct delivery_rows d = {json_object_new_array(), json_object_new_object()};
+    struct delivery_rows d = {json_object_new_array(), json_object_new_object(), NULL, NULL, NULL};
     *out = NULL;
     enum db_status st = db_query(db,
                                  "SELECT " DELIVERY_COLUMNS " FROM webhook_deliveries "

@@ -29,10 +29,13 @@ enum db_status webhook_list(struct db *db, struct arena *a, const char *user_id,
 enum db_status webhook_delete(struct db *db, const char *id);
 
 /* A page of a subscription's deliveries, newest first, each with its
- * attempts; status NULL for all. *page owned by the caller. */
+ * attempts; status NULL for all; after NULL or the cursor's created_at and
+ * id. *page owned by the caller; *next the cursor after the page (in a),
+ * NULL on the last. */
 enum db_status webhook_delivery_list(struct db *db, struct arena *a, const char *webhook_id,
-                                     const char *status, long long skip, long long limit,
-                                     json_object **page, long long *total);
+                                     const char *status, const char *const *after, long long skip,
+                                     long long limit, json_object **page, long long *total,
+                                     const char **next);
 /* One delivery of the subscription with its attempts (*out owned by the
  * caller); DB_NO_ROW when the subscription has no such delivery. */
 enum db_status webhook_delivery_get(struct db *db, struct arena *a, const char *webhook_id,

@@ -236,10 +236,12 @@ static const struct field_spec deliveries_query[DELIVERIES__MAX] = {
     [DELIVERIES_STATUS] = {"status", FIELD_STRING, false, 1, 16},
 };
 
+static const enum cursor_part delivery_cursor[] = {CURSOR_TIME, CURSOR_ID};
+
 void webhooks_deliveries(struct request *req)
 {
     struct webhook_row w;
-    struct page page;
+    struct page page = PAGE_WITH_CURSOR(delivery_cursor);
     json_object *v[DELIVERIES__MAX], *array;
     long long total = 0;
     if (request_query(req, deliveries_query, DELIVERIES__MAX, v, &page) != 0)
@@ -252,8 +254,10 @@ void webhooks_deliveries(struct request *req)
     }
     if (webhook_load_own(req, &w) != 0)
         return;
-    enum db_status st = webhook_delivery_list(req->app->db, req->arena, w.id, status, page.skip,
-                                              page.limit, &array, &total);
+    const char *next = NULL;
+    enum db_status st = webhook_delivery_list(req->app->db, req->arena, w.id, status, page.after,
+                                              page.skip, page.limit, &array, &total, &next);
+    respond_next(req, next);
     respond_list(req, st, array, total);
 }
 

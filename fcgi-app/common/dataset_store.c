@@ -1,5 +1,7 @@
 #include "common/dataset_store.h"
 
+#include "common/store.h"
+
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -159,8 +161,9 @@ enum db_status dataset_list(struct db *db, struct arena *a, const char *user_id,
                             void *ctx, long long *total)
 {
     struct dataset_rows r = {a, NULL, fn, ctx, false};
-    enum db_status st = db_query_int(db, "SELECT COUNT(*) FROM datasets WHERE user_id = ?",
-                                     DB_PARAMS(P_STR(user_id)), total);
+    /* The index datasets_user_list serves the order, list_counts the total
+     * (sql/009_merged_list_costs.sql). */
+    enum db_status st = store_count(db, "datasets", user_id, NULL, total);
     if (st != DB_OK)
         return st;
     return db_query(db,
@@ -169,23 +172,15 @@ enum db_status dataset_list(struct db *db, struct arena *a, const char *user_id,
                     DB_PARAMS(P_STR(user_id), P_INT(limit), P_INT(skip)), take_dataset, &r);
 }
 
-static int take_count(void *ctx, const struct db_row *row)
-{
-    *(long long *)ctx = db_row_int(row, 0);
-    return 1;
-}
-
+/* The rows of a dataset are written by its loads only (the users' SQL
+ * accounts read): their number is what its commits inserted less what they
+ * deleted, kept in list_counts by a trigger on dataset_commits
+ * (sql/009_merged_list_costs.sql). A COUNT read the whole table. */
 enum db_status dataset_stats(struct db *db, const struct dataset_row *d, long long *records,
                              long long *bytes)
 {
-    char sql[200];
-    struct db_stmt *s = NULL;
     *records = *bytes = 0;
-    snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM `%s`.`%s`", d->schema_name, d->name);
-    enum db_status st = db_stmt_prepare(db, sql, &s);
-    if (st == DB_OK)
-        st = db_stmt_query(s, DB_NO_PARAMS, take_count, records);
-    db_stmt_close(s);
+    enum db_status st = store_count(db, "dataset_rows", d->id, NULL, records);
     if (st != DB_OK)
         return st;
     st = db_query_int(db,
@@ -266,9 +261,9 @@ enum db_status dataset_commit_list(struct db *db, struct arena *a, const char *d
                                    void *ctx, long long *total)
 {
     struct commit_rows r = {a, fn, ctx};
-    enum db_status st =
-        db_query_int(db, "SELECT COUNT(*) FROM dataset_commits WHERE dataset_id = ?",
-                     DB_PARAMS(P_STR(dataset_id)), total);
+    /* The total from list_counts (sql/009_merged_list_costs.sql): a COUNT
+     * read every commit of the dataset. */
+    enum db_status st = store_count(db, "dataset_commits", dataset_id, NULL, total);
     if (st != DB_OK)
         return st;
     return db_query(db,

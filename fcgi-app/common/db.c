@@ -12,7 +12,10 @@
 #include "common/ids.h"
 #include "common/log.h"
 
-#define DB_MAX_STATEMENTS 192
+/* Above the number of statement texts of the largest program (quarry-api
+ * holds about 240, dispatcher statements it links included): a worker that
+ * serves every route fills its cache with the ones it uses. */
+#define DB_MAX_STATEMENTS 320
 #define DB_MAX_PARAMS 48
 #define DB_MAX_COLUMNS 64
 /* A connection idle longer than this is pinged before a statement that may not be retried. */

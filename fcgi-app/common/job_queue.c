@@ -361,18 +361,24 @@ static enum db_status finish_once(struct db *db, const char *id, long long attem
         "output_size_bytes = IF(? IS NULL, output_size_bytes, ?), "
         "output_object_key = COALESCE(?, output_object_key) "
         "WHERE id = ? AND status IN (?, ?) AND (? < 0 OR attempts = ?)";
+    /* One table updated, the job's values read by key: an UPDATE of a join
+     * ran the updated rows through a temporary table, on disk for their long
+     * text columns, at the end of every job. */
     static const char file_sql[] =
-        "UPDATE files f JOIN jobs j ON j.file_id = f.id SET f.processing_status = ?, "
-        "f.records_processed = j.processed_records, "
-        "f.records_successful = IF(?, ?, j.processed_records - j.failed_records), "
-        "f.records_failed = j.failed_records, "
-        "f.processing_metadata = COALESCE(j.processing_metadata, f.processing_metadata), "
-        "f.processed_at = UTC_TIMESTAMP(3) WHERE j.id = ?";
+        "UPDATE files SET processing_status = ?, "
+        "records_processed = (SELECT processed_records FROM jobs WHERE id = ?), "
+        "records_successful = IF(?, ?, (SELECT processed_records - failed_records FROM jobs "
+        "WHERE id = ?)), "
+        "records_failed = (SELECT failed_records FROM jobs WHERE id = ?), "
+        "processing_metadata = COALESCE((SELECT processing_metadata FROM jobs WHERE id = ?), "
+        "processing_metadata), "
+        "processed_at = UTC_TIMESTAMP(3) WHERE id = (SELECT file_id FROM jobs WHERE id = ?)";
     static const char quality_sql[] =
-        "UPDATE quality_checks q JOIN jobs j ON j.id = q.job_id "
-        "SET q.status = IF(j.status = 'COMPLETED', 'completed', 'failed'), "
-        "q.error_message = IF(j.status = 'COMPLETED', NULL, COALESCE(j.error_message, 'cancelled')), "
-        "q.finished_at = UTC_TIMESTAMP(3) WHERE q.job_id = ? AND q.status = 'running'";
+        "UPDATE quality_checks SET "
+        "status = IF((SELECT status FROM jobs WHERE id = ?) = 'COMPLETED', 'completed', 'failed'), "
+        "error_message = (SELECT IF(j.status = 'COMPLETED', NULL, "
+        "COALESCE(j.error_message, 'cancelled')) FROM jobs j WHERE j.id = ?), "
+        "finished_at = UTC_TIMESTAMP(3) WHERE job_id = ? AND status = 'running'";
     const char *from_a, *from_b, *to = job_status_name(end->status);
     long long affected = 0, counts = end->has_counts ? 1 : 0;
     from_statuses(from, &from_a, &from_b);
@@ -395,13 +401,14 @@ static enum db_status finish_once(struct db *db, const char *id, long long attem
                  &affected);
     if (st == DB_OK && affected == 1)
         st = db_exec(db, file_sql,
-                     DB_PARAMS(P_STR(file_status_for(end->status)), P_INT(counts),
-                               P_INT(end->succeeded), P_STR(id)),
+                     DB_PARAMS(P_STR(file_status_for(end->status)), P_STR(id), P_INT(counts),
+                               P_INT(end->succeeded), P_STR(id), P_STR(id), P_STR(id),
+                               P_STR(id)),
                      NULL);
     if (st == DB_OK && affected == 1)
         st = pipeline_execution_end(db, id, end->has_counts ? end->succeeded : -1, end->metrics);
     if (st == DB_OK && affected == 1)
-        st = db_exec(db, quality_sql, DB_PARAMS(P_STR(id)), NULL);
+        st = db_exec(db, quality_sql, DB_PARAMS(P_STR(id), P_STR(id), P_STR(id)), NULL);
     if (st == DB_OK && affected == 1)
         st = job_webhook_emit(db, id);
     if (st == DB_OK)

@@ -77,6 +77,9 @@ enum db_status load_job_list(struct db *db, struct arena *a, const char *user_id
                              long long *total)
 {
     struct load_job_rows r = {a, NULL, fn, ctx, false};
+    /* A COUNT: a user keeps few load jobs (named definitions, like
+     * pipelines); their runs, which grow with use, are counted by
+     * load_job_totals. */
     enum db_status st = db_query_int(
         db, "SELECT COUNT(*) FROM load_jobs WHERE user_id = ? AND (? IS NULL OR job_type = ?)",
         DB_PARAMS(P_STR(user_id), P_STR(job_type), P_STR(job_type)), total);
@@ -270,12 +273,11 @@ static int take_metrics(void *ctx, const struct db_row *row)
 enum db_status load_job_metrics(struct db *db, const char *id, struct load_metrics *m)
 {
     memset(m, 0, sizeof(*m));
+    /* Kept by triggers on jobs and dataset_commits (load_job_totals,
+     * sql/009_merged_list_costs.sql): aggregating the runs and their commits
+     * read every one of them. No row: no run yet. */
     return db_query(db,
-                    "SELECT COUNT(*), COALESCE(SUM(status = 'COMPLETED'), 0),"
-                    " COALESCE(SUM(status = 'FAILED'), 0),"
-                    " AVG(TIMESTAMPDIFF(MICROSECOND, started_at, finished_at)) / 1000000,"
-                    " (SELECT COALESCE(SUM(c.rows_inserted + c.rows_updated + c.rows_unchanged), 0)"
-                    " FROM dataset_commits c WHERE c.load_job_id = ?)"
-                    " FROM jobs WHERE subject_id = ? AND kind = 'dataset_load'",
-                    DB_PARAMS(P_STR(id), P_STR(id)), take_metrics, m);
+                    "SELECT runs, succeeded, failed, duration_us / NULLIF(timed_runs, 0) / 1000000,"
+                    " records FROM load_job_totals WHERE load_job_id = ?",
+                    DB_PARAMS(P_STR(id)), take_metrics, m);
 }

@@ -107,6 +107,7 @@ enum db_status source_list(struct db *db, struct arena *a, const char *user_id, 
                            void *ctx, long long *total)
 {
     struct source_rows r = {a, NULL, fn, ctx, false};
+    /* A COUNT: a user keeps few sources (named connections). */
     enum db_status st = db_query_int(db, "SELECT COUNT(*) FROM sources WHERE user_id = ?",
                                      DB_PARAMS(P_STR(user_id)), total);
     if (st != DB_OK)

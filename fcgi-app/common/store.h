@@ -56,8 +56,8 @@ enum db_status store_page_rows(struct db *db, const char *sql, const struct db_p
 
 /* A short list's page: *total gets count_sql's count (a COUNT, which reads
  * the owner's whole list: for lists a user keeps short, such as pipelines,
- * executions of one pipeline, sources or identities; a list that grows
- * with use keeps its total in list_counts), then take(ctx, row) gets the
+ * sources, service accounts, webhooks or one user's identities; a list that
+ * grows with use keeps its total in list_counts), then take(ctx, row) gets the
  * rows of page_sql, which ends in "LIMIT ? OFFSET ?". At most 8 params. */
 enum db_status store_page(struct db *db, const char *count_sql, const char *page_sql,
                           const struct db_param *params, int n, long long skip, long long limit,

@@ -2,8 +2,11 @@
 the size of the tables around it.
 
 Each endpoint is called with a background of bulk rows (BULK of the caller's
-own jobs, line errors, files and progress records, OTHERS of other users'
-jobs, all loaded with SQL), and MariaDB's handler counters (Handler_read_*:
+own jobs, line errors, files and progress records, of a pipeline's
+executions, an execution's errors, quality checks, a webhook's deliveries,
+datasets, a dataset's commits and a load job's runs, OTHERS of other users'
+jobs, pipelines and the like, all loaded with SQL), and MariaDB's handler
+counters (Handler_read_*:
 each row or index entry any statement read) are taken around the call. A call
 fails when it read more than
 
@@ -211,6 +214,153 @@ def send_login(world, client):
                                                    "password": world["alice"]["password"]})
 
 
+# ------------------------------------------------------------ pipelines, datasets, identity
+
+TUS = {"Tus-Resumable": "1.0.0"}
+# A source that is not running: its test and reads are measured on their refusal.
+DOWN_URI = "mariadb://guard:guard-password@127.0.0.1:1/shop?table=orders"
+
+
+def new_pipeline(world, name="guard-pipeline"):
+    status, _, p = world["client"].api("POST", "/pipelines", token=world["alice"]["token"],
+                                       json={"job_name": name, "source_type": "FILE",
+                                             "source_config": {"file_id": world["file"]}})
+    assert status == 201, p
+    return p["id"]
+
+
+def fresh_pipeline(world):
+    return {"fresh_pipeline": new_pipeline(world, "guard-fresh-%s" % world["nonce"])}
+
+
+def fresh_dependency(world):
+    """A fresh parent of the pipeline, and its edge (to delete)."""
+    parent = new_pipeline(world, "guard-parent-%s" % world["nonce"])
+    status, _, body = world["client"].api("POST", "/pipelines/%s/dependencies" % world["pipeline"],
+                                          token=world["alice"]["token"],
+                                          json={"parent_job_id": parent})
+    assert status == 201, body
+    return {"fresh_pipeline": parent, "fresh_dependency": body["data"]["dependency_id"]}
+
+
+def pending_execution(world):
+    """An execution queued behind a job that waits (PENDING: no dispatcher
+    claims it), so that a cancel finds it unfinished."""
+    execution, job = str(uuid.uuid4()), str(uuid.uuid4())
+    world["stack"].sql(
+        "INSERT INTO jobs (id, user_id, file_name, status, processing_steps, processing_config,"
+        " created_at, updated_at, execution_id) VALUES ('%s', '%s', 'guard-exec.csv', 'PENDING',"
+        " '[]', '{}', UTC_TIMESTAMP(3), UTC_TIMESTAMP(3), '%s');"
+        "INSERT INTO pipeline_executions (id, pipeline_id, user_id, job_id, status, trigger_type,"
+        " parameters, created_at) VALUES ('%s', '%s', '%s', '%s', 'PENDING', 'manual', '{}',"
+        " UTC_TIMESTAMP(3))"
+        % (job, world["alice"]["user"]["id"], execution, execution, world["pipeline"],
+           world["alice"]["user"]["id"], job))
+    return {"fresh_execution": execution}
+
+
+def fresh_account(world):
+    status, _, body = world["client"].api(
+        "POST", "/clients/%s/service-accounts" % world["krn_q"], token=world["admin"]["token"],
+        json={"name": "guard-%s" % world["nonce"]})
+    assert status == 201, body
+    return {"fresh_account": body["id"]}
+
+
+def send_token(world, client):
+    account = world["account"]
+    return client.api("POST", "/auth/token",
+                      form={"grant_type": "client_credentials", "client_id": account["client_id"],
+                            "client_secret": account["client_secret"]})
+
+
+def finished_delivery(world):
+    delivery = str(uuid.uuid4())
+    world["stack"].sql(
+        "INSERT INTO webhook_deliveries (id, webhook_id, event, payload, status, attempts,"
+        " created_at, retry_from, finished_at, last_status) VALUES ('%s', '%s', 'job.completed',"
+        " '{}', 'FAILED', 1, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3), UTC_TIMESTAMP(3), 500)"
+        % (delivery, world["retry_webhook"]))
+    return {"fresh_delivery": delivery}
+
+
+def fresh_dataset(world):
+    status, _, ds = world["client"].api("POST", "/datasets", token=world["alice"]["token"],
+                                        json={"name": "guard_%s" % world["nonce"],
+                                              "record_key_field": "id",
+                                              "schema": {"id": "integer", "city": "string"}})
+    assert status == 201, ds
+    return {"fresh_dataset": ds["id"]}
+
+
+def new_load_job(world, name):
+    status, _, body = world["client"].api("POST", "/jobs/batch/create",
+                                          token=world["alice"]["token"],
+                                          json={"job_name": name, "collection": "orders",
+                                                "hudi_table_name": "guard_orders",
+                                                "source_id": world["source"]})
+    assert status == 200, body
+    return body["job_id"]
+
+
+def fresh_load_job(world):
+    return {"fresh_load_job": new_load_job(world, "guard-load-%s" % world["nonce"])}
+
+
+def running_load_job(world):
+    """A load job whose run another host holds RUNNING (no dispatcher here
+    takes it): a stop asks for its cancellation."""
+    load_job = new_load_job(world, "guard-run-%s" % world["nonce"])
+    run = str(uuid.uuid4())
+    # Its user is not alice: the run's later state does not move her job list.
+    world["stack"].sql(
+        "INSERT INTO jobs (id, user_id, file_name, status, processing_steps, processing_config,"
+        " created_at, updated_at, started_at, kind, subject_id, worker_host) VALUES ('%s',"
+        " '00000000-0000-4000-8000-000000000000', 'guard-bulk-run', 'RUNNING', '[]', '{}',"
+        " UTC_TIMESTAMP(3), UTC_TIMESTAMP(3), UTC_TIMESTAMP(3), 'dataset_load', '%s',"
+        " 'guard-elsewhere');"
+        "UPDATE load_jobs SET current_job_id = '%s' WHERE id = '%s'"
+        % (run, load_job, run, load_job))
+    return {"fresh_load_job": load_job}
+
+
+def tus_headers(world, extra=None):
+    h = dict(TUS, Authorization="Bearer " + world["alice"]["token"])
+    h.update(extra or {})
+    return h
+
+
+def new_upload(world, client):
+    status, headers, body = client.request("POST", "/api/v1/uploads",
+                                           headers=tus_headers(world, {"Upload-Length": str(len(CSV))}))
+    assert status == 201, body
+    return headers["Location"].rsplit("/", 1)[1]
+
+
+def fresh_tus(world):
+    return {"fresh_upload": new_upload(world, world["client"])}
+
+
+def send_tus(method, extra=None, body=None, auth=True):
+    def send(world, client):
+        path = "/api/v1/uploads" + ("/%s" % world["fresh_upload"] if "fresh_upload" in world else "")
+        headers = tus_headers(world, extra) if auth else dict(TUS, **(extra or {}))
+        status, h, data = client.request(method, path, body=body, headers=headers)
+        return status, h, None
+    return send
+
+
+def send_tus_create(world, client):
+    status, headers, _ = client.request("POST", "/api/v1/uploads",
+                                        headers=tus_headers(world, {"Upload-Length": str(len(CSV))}))
+    return status, headers, None
+
+
+def send_options(world, client):
+    status, headers, _ = client.request("OPTIONS", "/api/v1/uploads")
+    return status, headers, None
+
+
 # ------------------------------------------------------------ the table
 
 CALLS = [
@@ -273,6 +423,206 @@ CALLS = [
          "/clients/{krn_q}/progress?email={bob_email}&limit=%d" % LIMIT, follow=True),
     Call("GET /api/v1/clients/{krn}/progress", "/clients/{krn_q}/progress?filename=guard-bulk-7"),
 
+    # Pipelines (short lists: a user keeps few) and their executions, dependencies,
+    # errors and quality checks (lists that grow with use: bulk rows beside them).
+    Call("POST /api/v1/pipelines", "/pipelines", status=201,
+         body={"job_name": "guard-{nonce}", "source_type": "FILE",
+               "source_config": {"file_id": "{file}"}}),
+    Call("GET /api/v1/pipelines", "/pipelines?limit=%d" % LIMIT),
+    Call("GET /api/v1/jobs", "/jobs?status=active&limit=%d" % LIMIT),
+    Call("GET /api/v1/pipelines/executable", "/pipelines/executable"),
+    Call("GET /api/v1/jobs/executable", "/jobs/executable"),
+    Call("GET /api/v1/pipelines/{id}", "/pipelines/{pipeline}"),
+    Call("PATCH /api/v1/pipelines/{id}", "/pipelines/{pipeline}",
+         body={"description": "guard {nonce}"}),
+    Call("DELETE /api/v1/pipelines/{id}", "/pipelines/{fresh_pipeline}", prepare=fresh_pipeline,
+         status=204),
+    Call("POST /api/v1/pipelines/{id}/activate", "/pipelines/{pipeline}/activate", body={}),
+    Call("POST /api/v1/pipelines/{id}/deactivate", "/pipelines/{fresh_pipeline}/deactivate",
+         body={}, prepare=fresh_pipeline),
+    Call("POST /api/v1/pipelines/{id}/execute", "/pipelines/{fresh_pipeline}/execute", body={},
+         prepare=fresh_pipeline, status=202),
+    Call("POST /api/v1/jobs/{id}/execute", "/jobs/{fresh_pipeline}/execute", body={},
+         prepare=fresh_pipeline, status=202),
+    Call("GET /api/v1/pipelines/{id}/executions",
+         "/pipelines/{pipeline}/executions?limit=%d" % LIMIT),
+    Call("GET /api/v1/pipelines/{id}/executions",
+         "/pipelines/{pipeline}/executions?limit=%d" % LIMIT, follow=True),
+    Call("GET /api/v1/pipelines/{id}/executions",
+         "/pipelines/{pipeline}/executions?status=FAILED&limit=%d" % LIMIT),
+    Call("GET /api/v1/pipelines/{id}/executions",
+         "/pipelines/{pipeline}/executions?status=FAILED&limit=%d" % LIMIT, follow=True),
+    Call("GET /api/v1/pipelines/{id}/executions",
+         "/pipelines/{pipeline}/executions?offset=1000&limit=%d" % LIMIT, skip=1000),
+    Call("GET /api/v1/jobs/{id}/executions", "/jobs/{pipeline}/executions?limit=%d" % LIMIT),
+    Call("GET /api/v1/pipelines/{id}/executions/{eid}",
+         "/pipelines/{pipeline}/executions/{execution}"),
+    Call("GET /api/v1/jobs/{id}/executions/{eid}", "/jobs/{pipeline}/executions/{execution}"),
+    Call("POST /api/v1/pipelines/{id}/executions/{eid}/cancel",
+         "/pipelines/{pipeline}/executions/{fresh_execution}/cancel", body={},
+         prepare=pending_execution),
+    Call("POST /api/v1/jobs/{id}/executions/{eid}/cancel",
+         "/jobs/{pipeline}/executions/{fresh_execution}/cancel", body={},
+         prepare=pending_execution),
+    Call("POST /api/v1/pipelines/{id}/dependencies", "/pipelines/{pipeline}/dependencies",
+         body={"parent_job_id": "{fresh_pipeline}"}, prepare=fresh_pipeline, status=201),
+    Call("POST /api/v1/jobs/{id}/dependencies", "/jobs/{pipeline}/dependencies",
+         body={"parent_job_id": "{fresh_pipeline}"}, prepare=fresh_pipeline, status=201),
+    Call("GET /api/v1/pipelines/{id}/dependencies", "/pipelines/{pipeline}/dependencies"),
+    Call("GET /api/v1/jobs/{id}/dependencies", "/jobs/{pipeline}/dependencies"),
+    Call("DELETE /api/v1/pipelines/{id}/dependencies/{which}",
+         "/pipelines/{pipeline}/dependencies/{fresh_dependency}", prepare=fresh_dependency),
+    Call("DELETE /api/v1/jobs/{id}/dependencies/{which}",
+         "/jobs/{pipeline}/dependencies/{fresh_pipeline}", prepare=fresh_dependency),
+    Call("GET /api/v1/pipelines/{id}/dependencies/check", "/pipelines/{pipeline}/dependencies/check"),
+    Call("GET /api/v1/jobs/{id}/dependencies/check", "/jobs/{pipeline}/dependencies/check"),
+    Call("GET /api/v1/pipelines/{id}/dependency-tree", "/pipelines/{pipeline}/dependency-tree"),
+    Call("GET /api/v1/jobs/{id}/dependency-tree", "/jobs/{pipeline}/dependency-tree"),
+    Call("GET /api/v1/errors/executions/{eid}/errors",
+         "/errors/executions/{execution}/errors?limit=%d" % LIMIT),
+    Call("GET /api/v1/errors/executions/{eid}/errors",
+         "/errors/executions/{execution}/errors?limit=%d" % LIMIT, follow=True),
+    Call("GET /api/v1/errors/executions/{eid}/errors",
+         "/errors/executions/{execution}/errors?severity=HIGH&limit=%d" % LIMIT),
+    Call("GET /api/v1/errors/executions/{eid}/errors",
+         "/errors/executions/{execution}/errors?severity=HIGH&limit=%d" % LIMIT, follow=True),
+    Call("GET /api/v1/errors/executions/{eid}/errors",
+         "/errors/executions/{execution}/errors?error_type=PARSING_ERROR&limit=%d" % LIMIT,
+         follow=True),
+    Call("GET /api/v1/errors/executions/{eid}/errors",
+         "/errors/executions/{execution}/errors?offset=1000&limit=%d" % LIMIT, skip=1000),
+    Call("GET /api/v1/errors/summary", "/errors/summary?days=7"),
+    Call("PATCH /api/v1/errors/{id}/resolve", "/errors/{error}/resolve",
+         body={"resolution_notes": "guard"}),
+    Call("PATCH /api/v1/errors/{id}/unresolve", "/errors/{error}/unresolve", body={}),
+    # The check runs in quarry-process; the request waits for its end.
+    Call("POST /api/v1/data-quality/check", "/data-quality/check", body={"entity_type": "{file}"}),
+    Call("GET /api/v1/data-quality/checks", "/data-quality/checks?limit=%d" % LIMIT),
+    Call("GET /api/v1/data-quality/checks", "/data-quality/checks?limit=%d" % LIMIT, follow=True),
+    Call("GET /api/v1/data-quality/checks", "/data-quality/checks?entity_id={file}&limit=%d" % LIMIT),
+    Call("GET /api/v1/data-quality/checks", "/data-quality/checks?entity_id={file}&limit=%d" % LIMIT,
+         follow=True),
+    Call("GET /api/v1/data-quality/checks/{id}", "/data-quality/checks/{quality}"),
+
+    # Sources (a short list), against a server that is not running: test
+    # (200 ok:false), read, schema generation and transform (502) are
+    # measured on their refusal, the task's answer from quarry-process.
+    Call("POST /api/v1/sources", "/sources", status=201,
+         body={"name": "guard-{nonce}", "uri": DOWN_URI}),
+    Call("GET /api/v1/sources", "/sources?limit=%d" % LIMIT),
+    Call("GET /api/v1/sources/{id}", "/sources/{source}"),
+    Call("DELETE /api/v1/sources/{id}", "/sources/{fresh_source}", status=204,
+         prepare=lambda w: {"fresh_source": new_source(w, "guard-del-%s" % w["nonce"])}),
+    Call("POST /api/v1/sources/{id}/test", "/sources/{source}/test", body={}),
+    Call("POST /api/v1/sources/{id}/read", "/sources/{source}/read", body={"limit": 5},
+         status=502),
+    Call("POST /api/v1/mongo/credentials", "/mongo/credentials",
+         body={"mongo_uri": DOWN_URI, "database": "shop", "collection": "orders"}),
+    Call("POST /api/v1/mongo/read", "/mongo/read", status=502,
+         body={"source_id": "{source}", "collection": "orders", "limit": 5}),
+    Call("POST /api/v1/schema/generate", "/schema/generate", status=502,
+         body={"source_id": "{source}", "table": "orders", "sample_size": 10}),
+    Call("POST /api/v1/mongo/transform", "/mongo/transform", status=502,
+         body={"source_id": "{source}", "collection": "orders", "limit": 5,
+               "schema": {"id": {"type": "integer"}}}),
+
+    # Load jobs; their runs grow with use (bulk runs and commits beside them).
+    Call("POST /api/v1/jobs/batch/create", "/jobs/batch/create",
+         body={"job_name": "guard-batch-{nonce}", "collection": "orders",
+               "hudi_table_name": "guard_orders", "source_id": "{source}"}),
+    Call("POST /api/v1/jobs/stream/create", "/jobs/stream/create",
+         body={"job_name": "guard-stream-{nonce}", "collection": "orders",
+               "hudi_table_name": "guard_orders", "source_id": "{source}"}),
+    Call("GET /api/v1/jobs", "/jobs?job_type=batch"),
+    Call("GET /api/v1/load-jobs", "/load-jobs?limit=%d" % LIMIT),
+    Call("GET /api/v1/jobs/{id}/status", "/jobs/{load_job}/status"),
+    Call("POST /api/v1/jobs/{id}/start", "/jobs/{fresh_load_job}/start", body={},
+         prepare=fresh_load_job),
+    Call("POST /api/v1/jobs/{id}/stop", "/jobs/{fresh_load_job}/stop", body={},
+         prepare=running_load_job),
+    Call("DELETE /api/v1/load-jobs/{id}", "/load-jobs/{fresh_load_job}", status=204,
+         prepare=fresh_load_job),
+
+    # Datasets (commits grow with use) and SQL on them, as the user's account.
+    Call("POST /api/v1/datasets", "/datasets", status=201,
+         body={"name": "guard_{nonce}", "record_key_field": "id",
+               "schema": {"id": "integer", "city": "string"}}),
+    Call("GET /api/v1/datasets", "/datasets?limit=%d" % LIMIT),
+    Call("GET /api/v1/datasets/{id}", "/datasets/{dataset}"),
+    Call("DELETE /api/v1/datasets/{id}", "/datasets/{fresh_dataset}", status=204,
+         prepare=fresh_dataset),
+    Call("POST /api/v1/datasets/{id}/load", "/datasets/{dataset}/load", status=202,
+         body={"source_id": "{source}", "table": "orders", "mode": "append"}),
+    Call("POST /api/v1/datasets/{id}/export", "/datasets/{dataset}/export", status=202,
+         body={"format": "csv"}),
+    Call("POST /api/v1/hudi/table/create", "/hudi/table/create",
+         body={"table_name": "guard_{nonce}", "database": "default", "record_key_field": "id",
+               "schema": {"id": {"type": "integer"}, "city": {"type": "string"}}}),
+    Call("GET /api/v1/hudi/tables", "/hudi/tables?database=default"),
+    Call("GET /api/v1/hudi/table/{name}", "/hudi/table/{dataset_name}?database=default"),
+    # The statement's own reads are the caller's choice: a few rows by key.
+    Call("POST /api/v1/query", "/query",
+         body={"sql": "SELECT id, city FROM {dataset_name} WHERE id <= 5"}),
+    Call("POST /api/v1/trino/query", "/trino/query",
+         body={"sql": "SELECT id, city FROM {dataset_name} WHERE id <= 5"}),
+    Call("GET /api/v1/trino/health", "/trino/health"),
+    Call("GET /api/v1/trino/catalogs", "/trino/catalogs"),
+    Call("GET /api/v1/trino/schemas", "/trino/schemas?catalog=hive"),
+    Call("GET /api/v1/trino/tables", "/trino/tables?catalog=hive&schema=default"),
+    Call("GET /api/v1/trino/table/{name}/describe", "/trino/table/{dataset_name}/describe"),
+
+    # Identity: service accounts (a short list per client), tokens, identities.
+    Call("POST /api/v1/clients/{krn}/service-accounts", "/clients/{krn_q}/service-accounts",
+         as_user="admin", body={"name": "guard-{nonce}"}, status=201),
+    Call("GET /api/v1/clients/{krn}/service-accounts", "/clients/{krn_q}/service-accounts",
+         as_user="admin"),
+    Call("POST /api/v1/clients/{krn}/service-accounts/{id}/revoke",
+         "/clients/{krn_q}/service-accounts/{fresh_account}/revoke", as_user="admin", body={},
+         prepare=fresh_account),
+    Call("DELETE /api/v1/clients/{krn}/service-accounts/{id}",
+         "/clients/{krn_q}/service-accounts/{fresh_account}", as_user="admin",
+         prepare=fresh_account),
+    Call("POST /api/v1/auth/token", send=send_token, as_user=None),
+    Call("GET /api/v1/identities", "/identities?limit=%d" % LIMIT, as_user="admin"),
+    Call("GET /api/v1/identities", "/identities?user_id={identity_user}&limit=%d" % LIMIT,
+         as_user="admin"),
+    # No issuer is configured in this stack: the link is measured on its refusal.
+    Call("POST /api/v1/identities/link", "/identities/link", as_user="admin", status=422,
+         body={"issuer": "guard", "subject": "guard-{nonce}", "email": "{alice_email}"}),
+
+    # Webhooks (a short list) and their deliveries (growing with use).
+    Call("POST /api/v1/webhooks", "/webhooks", status=201,
+         body={"url": "http://127.0.0.1:9/guard", "events": ["execution.failed"]}),
+    Call("GET /api/v1/webhooks", "/webhooks?limit=%d" % LIMIT),
+    Call("GET /api/v1/webhooks/{id}", "/webhooks/{webhook}"),
+    Call("DELETE /api/v1/webhooks/{id}", "/webhooks/{fresh_webhook}", status=204,
+         prepare=lambda w: {"fresh_webhook": new_webhook(w)}),
+    Call("GET /api/v1/webhooks/{id}/deliveries", "/webhooks/{webhook}/deliveries?limit=%d" % LIMIT),
+    Call("GET /api/v1/webhooks/{id}/deliveries",
+         "/webhooks/{webhook}/deliveries?limit=%d" % LIMIT, follow=True),
+    Call("GET /api/v1/webhooks/{id}/deliveries",
+         "/webhooks/{webhook}/deliveries?status=SUCCEEDED&limit=%d" % LIMIT, follow=True),
+    Call("GET /api/v1/webhooks/{id}/deliveries",
+         "/webhooks/{webhook}/deliveries?skip=1000&limit=%d" % LIMIT, skip=1000),
+    Call("GET /api/v1/webhooks/{id}/deliveries",
+         "/webhooks/{webhook}/deliveries?status=FAILED&limit=%d" % LIMIT),
+    Call("POST /api/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver",
+         "/webhooks/{retry_webhook}/deliveries/{fresh_delivery}/redeliver", body={}, status=202,
+         prepare=finished_delivery),
+
+    # Resumable uploads (tus): no list; each call acts on one upload.
+    Call("OPTIONS /api/v1/uploads", send=send_options, as_user=None, status=204),
+    Call("POST /api/v1/uploads", send=send_tus_create, status=201),
+    Call("OPTIONS /api/v1/uploads/{id}", send=send_tus("OPTIONS", auth=False), as_user=None,
+         prepare=fresh_tus, status=204),
+    Call("HEAD /api/v1/uploads/{id}", send=send_tus("HEAD"), prepare=fresh_tus),
+    Call("GET /api/v1/uploads/{id}", send=send_tus("GET"), prepare=fresh_tus),
+    Call("PATCH /api/v1/uploads/{id}", prepare=fresh_tus, status=204,
+         send=send_tus("PATCH", {"Content-Type": "application/offset+octet-stream",
+                                 "Upload-Offset": "0"}, body=CSV)),
+    Call("DELETE /api/v1/uploads/{id}", send=send_tus("DELETE"), prepare=fresh_tus, status=204),
+    Call("GET /api/v1/openapi.json", "/openapi.json", as_user=None),
+
     Call("GET /api/v1/metrics", "/metrics", as_user=None),
     Call("GET /api/v1/monitoring/system-status", "/monitoring/system-status", as_user="admin"),
     # nginx asks the API before it serves an object (here: none on disk).
@@ -284,6 +634,21 @@ CALLS = [
 
 def new_member(world):
     return world["client"].register_and_login()["email"]
+
+
+def new_source(world, name):
+    status, _, src = world["client"].api("POST", "/sources", token=world["alice"]["token"],
+                                         json={"name": name, "uri": DOWN_URI})
+    assert status == 201, src
+    return src["id"]
+
+
+def new_webhook(world):
+    status, _, hook = world["client"].api("POST", "/webhooks", token=world["alice"]["token"],
+                                          json={"url": "http://127.0.0.1:9/guard",
+                                                "events": ["execution.failed"]})
+    assert status == 201, hook
+    return hook["id"]
 
 
 # ------------------------------------------------------------ the world
@@ -327,6 +692,92 @@ DELETE FROM clients WHERE krn LIKE 'krn:guard-bulk:%';
 """
 
 
+def bulk_sql_more(alice, w):
+    """The bulk of the lists merged after the first ones: a pipeline's
+    executions, an execution's errors, quality checks, a webhook's
+    deliveries, a dataset's commits, a load job's runs, and other users'
+    pipelines, executions, errors and identities."""
+    return """
+INSERT INTO pipelines (id, user_id, job_name, job_type, source_config, transformation_rules,
+                       processing_steps, compiled_steps, processing_config, destination,
+                       output_format, is_active, created_at, updated_at)
+SELECT UUID(), CONCAT('00000000-0000-4000-8000-', LPAD(seq % 97, 12, '0')),
+       CONCAT('guard-bulk-', seq), 'FULL_ETL', '{{}}', '[]', '[]', '[]', '{{}}', '{{}}', 'csv',
+       seq % 2, UTC_TIMESTAMP(3) - INTERVAL seq SECOND, UTC_TIMESTAMP(3)
+FROM seq_1_to_{others};
+INSERT INTO pipeline_executions (id, pipeline_id, user_id, job_id, status, trigger_type,
+                                 parameters, start_time, end_time, records_processed,
+                                 created_at, error_message)
+SELECT IF(seq = 1, '{execution}', UUID()),
+       IF(seq <= {bulk}, '{pipeline}', CONCAT('00000000-0000-4000-9000-', LPAD(seq % 97, 12, '0'))),
+       IF(seq <= {bulk}, '{alice}', CONCAT('00000000-0000-4000-8000-', LPAD(seq % 97, 12, '0'))),
+       UUID(), ELT(1 + seq % 3, 'SUCCESS', 'SUCCESS', 'FAILED'), 'manual', '{{}}',
+       UTC_TIMESTAMP(3) - INTERVAL seq MINUTE, UTC_TIMESTAMP(3) - INTERVAL seq MINUTE, 3,
+       UTC_TIMESTAMP(3) - INTERVAL seq MINUTE, 'guard-bulk'
+FROM seq_1_to_{all};
+INSERT INTO pipeline_errors (id, execution_id, pipeline_id, user_id, error_type, error_severity,
+                             error_code, error_message, line, occurred_at)
+SELECT IF(seq = 1, '{error}', UUID()),
+       IF(seq <= {bulk}, '{execution}', UUID()),
+       IF(seq <= {bulk}, '{pipeline}', CONCAT('00000000-0000-4000-9000-', LPAD(seq % 97, 12, '0'))),
+       IF(seq <= {bulk}, '{alice}', CONCAT('00000000-0000-4000-8000-', LPAD(seq % 97, 12, '0'))),
+       ELT(1 + seq % 3, 'VALIDATION_ERROR', 'PARSING_ERROR', 'TRANSFORMATION_ERROR'),
+       ELT(1 + seq % 4, 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'), 'GUARD', 'guard-bulk', seq,
+       UTC_TIMESTAMP(3) - INTERVAL seq SECOND
+FROM seq_1_to_{all};
+INSERT INTO quality_checks (id, user_id, entity_type, entity_id, job_id, check_config, status,
+                            created_at, error_message)
+SELECT UUID(), IF(seq <= {bulk}, '{alice}', CONCAT('00000000-0000-4000-8000-', LPAD(seq % 97, 12, '0'))),
+       'file', IF(seq % 2, '{file}', UUID()), UUID(), '{{}}', 'completed',
+       UTC_TIMESTAMP(3) - INTERVAL seq SECOND, 'guard-bulk'
+FROM seq_1_to_{all};
+INSERT INTO webhook_deliveries (id, webhook_id, event, payload, status, attempts, created_at,
+                                retry_from, finished_at, last_status)
+SELECT UUID(), IF(seq <= {bulk}, '{webhook}', 'guard-bulk'), 'job.completed', '{{"guard":1}}',
+       IF(seq % 5, 'SUCCEEDED', 'FAILED'), 1, UTC_TIMESTAMP(3) - INTERVAL seq SECOND,
+       UTC_TIMESTAMP(3) - INTERVAL seq SECOND, UTC_TIMESTAMP(3) - INTERVAL seq SECOND, 200
+FROM seq_1_to_{all};
+INSERT INTO jobs (id, user_id, file_name, status, processing_steps, processing_config,
+                  created_at, updated_at, started_at, finished_at, kind, subject_id)
+SELECT UUID(), '00000000-0000-4000-8000-000000000000', 'guard-bulk-run',
+       IF(seq % 4, 'COMPLETED', 'FAILED'), '[]', '{{}}',
+       UTC_TIMESTAMP(3) - INTERVAL seq MINUTE, UTC_TIMESTAMP(3) - INTERVAL seq MINUTE,
+       UTC_TIMESTAMP(3) - INTERVAL seq MINUTE, UTC_TIMESTAMP(3) - INTERVAL seq MINUTE + INTERVAL 2 SECOND,
+       'dataset_load', IF(seq <= {bulk}, '{load_job}', UUID())
+FROM seq_1_to_{all};
+INSERT INTO dataset_commits (dataset_id, job_id, load_job_id, mode, rows_inserted, committed_at)
+SELECT IF(seq <= {bulk}, '{dataset}', 'guard-bulk'), NULL,
+       IF(seq <= {bulk}, '{load_job}', NULL), 'append', 1, UTC_TIMESTAMP(3) - INTERVAL seq SECOND
+FROM seq_1_to_{all};
+INSERT INTO datasets (id, user_id, name, schema_name, record_key_field, columns, created_at,
+                      updated_at)
+SELECT UUID(), IF(seq <= {bulk}, '{alice}', CONCAT('00000000-0000-4000-8000-', LPAD(seq % 97, 12, '0'))),
+       CONCAT('guard_bulk_', seq), '{schema}', 'id', '[]', UTC_TIMESTAMP(3) - INTERVAL 1 DAY - INTERVAL seq SECOND,
+       UTC_TIMESTAMP(3)
+FROM seq_1_to_{all};
+INSERT INTO external_identities (issuer, subject, user_id, email, created_at)
+SELECT 'guard-bulk', CONCAT('guard-bulk-', seq),
+       CONCAT('00000000-0000-4000-8000-', LPAD(seq % 97, 12, '0')), NULL,
+       UTC_TIMESTAMP(3) - INTERVAL seq SECOND
+FROM seq_1_to_{bulk};
+ANALYZE TABLE pipelines, pipeline_executions, pipeline_errors, quality_checks, webhook_deliveries,
+  jobs, dataset_commits, datasets, external_identities;
+""".format(bulk=BULK, others=OTHERS, all=BULK + OTHERS, alice=alice, **w)
+
+
+CLEANUP_MORE_SQL = """
+DELETE FROM pipeline_errors WHERE error_message = 'guard-bulk';
+DELETE FROM pipeline_executions WHERE error_message = 'guard-bulk';
+DELETE FROM pipelines WHERE job_name LIKE 'guard-bulk-%';
+DELETE FROM quality_checks WHERE error_message = 'guard-bulk';
+DELETE FROM webhook_deliveries WHERE webhook_id = 'guard-bulk';
+DELETE FROM jobs WHERE file_name = 'guard-bulk-run';
+DELETE FROM dataset_commits WHERE dataset_id = 'guard-bulk';
+DELETE FROM datasets WHERE name LIKE 'guard\\_bulk\\_%';
+DELETE FROM external_identities WHERE issuer = 'guard-bulk';
+"""
+
+
 @pytest.fixture(scope="module")
 def world(stack):
     client = stack.client()
@@ -355,11 +806,48 @@ def world(stack):
                                        done_job))
     names = {"client": client, "alice": alice, "bob": bob, "admin": admin, "krn": krn,
              "krn_q": quote(krn, safe=""), "bob_email": quote(bob["email"], safe=""),
-             "done_job": done_job, "file": file_id}
+             "alice_email": alice["email"], "done_job": done_job, "file": file_id,
+             "stack": stack, "nonce": "world"}
+    # A pipeline with a parent, executions and errors; a quality check of the
+    # file; a source (not running), a dataset and a load job; a webhook; a
+    # service account; an external identity.
+    names["parent"] = new_pipeline(names, "guard-parent")
+    names["pipeline"] = new_pipeline(names, "guard-pipeline")
+    status, _, dep = client.api("POST", "/pipelines/%s/dependencies" % names["pipeline"],
+                                token=alice["token"], json={"parent_job_id": names["parent"]})
+    assert status == 201, dep
+    status, _, check = client.api("POST", "/data-quality/check", token=alice["token"],
+                                  json={"entity_type": file_id})
+    assert status in (200, 202), check
+    names["quality"] = check["check_id"]
+    names["source"] = new_source(names, "guard-source")
+    status, _, ds = client.api("POST", "/datasets", token=alice["token"],
+                               json={"name": "guard_sales", "record_key_field": "id",
+                                     "schema": {"id": "integer", "city": "string"}})
+    assert status == 201, ds
+    names["dataset"], names["dataset_name"] = ds["id"], "guard_sales"
+    names["schema"] = ds["schema_name"]
+    # The dataset's own rows: a bulk too (its answers give their number).
+    stack.sql("INSERT INTO `%s`.guard_sales SELECT seq, IF(seq %% 2, 'NY', 'LA') FROM seq_1_to_%d"
+              % (ds["schema_name"], BULK))
+    names["load_job"] = new_load_job(names, "guard-load")
+    # A second subscription takes the redeliveries (sent again and again to a
+    # port nobody listens on), so that the first one's list stays still.
+    names["webhook"], names["retry_webhook"] = new_webhook(names), new_webhook(names)
+    status, _, account = client.api("POST", "/clients/%s/service-accounts" % names["krn_q"],
+                                    token=admin["token"], json={"name": "guard"})
+    assert status == 201, account
+    names["account"] = account
+    names["identity_user"] = "00000000-0000-4000-8000-000000000007"
+    names["execution"], names["error"] = str(uuid.uuid4()), str(uuid.uuid4())
+    stack.quarry("sql", input=bulk_sql_more(alice["user"]["id"], {
+        k: names[k] for k in ("execution", "error", "pipeline", "file", "webhook", "load_job",
+                              "dataset", "schema")}))
     try:
         yield names
     finally:
-        stack.quarry("sql", input=CLEANUP_SQL + "DELETE FROM jobs WHERE id = '%s';" % done_job)
+        stack.quarry("sql", input=CLEANUP_SQL + CLEANUP_MORE_SQL
+                     + "DELETE FROM jobs WHERE id = '%s';" % done_job)
 
 
 @pytest.fixture(scope="module")
@@ -370,10 +858,14 @@ def counters(stack, world):
 
 
 def items_in(body):
+    """The items of an answer: a list, or the longest list of an envelope
+    ({jobs:[…]}, {data:{errors:[…]}}, a dataset with its commits)."""
     if isinstance(body, list):
         return len(body)
-    if isinstance(body, dict) and isinstance(body.get("errors"), list):
-        return len(body["errors"])
+    if isinstance(body, dict):
+        inner = body.get("data") if isinstance(body.get("data"), dict) else {}
+        lists = [len(v) for v in list(body.values()) + list(inner.values()) if isinstance(v, list)]
+        return max(lists + [1])
     return 1
 
 
@@ -436,13 +928,25 @@ def test_every_route_is_guarded():
 
 # ------------------------------------------------------------ cursors
 
+def listed(body):
+    """The items of a list's answer: the list, or the one of its envelope."""
+    if isinstance(body, list):
+        return body
+    if "data" in body:
+        return body["data"]["errors"]
+    for key in ("errors", "executions", "checks"):
+        if key in body:
+            return body[key]
+    raise AssertionError("no list in %r" % body)
+
+
 def walk(client, token, path):
     """Every item of a list, page after page through Link rel=next."""
     items, pages = [], 0
     while path is not None:
         status, headers, body = client.api("GET", path, token=token)
         assert status == 200, body
-        items += body if isinstance(body, list) else body["errors"]
+        items += listed(body)
         pages += 1
         m = re.search(r'<([^>]*)>\s*;\s*rel="next"', headers.get("Link") or "")
         path = m.group(1) if m else None
@@ -455,6 +959,13 @@ def walk(client, token, path):
     ("/files?limit=300", "file_id"),
     ("/jobs/{done_job}/errors?limit=250", None),
     ("/clients/{krn_q}/progress?limit=400", "id"),
+    ("/pipelines/{pipeline}/executions?limit=300", "execution_id"),
+    ("/pipelines/{pipeline}/executions?status=FAILED&limit=100", "execution_id"),
+    ("/webhooks/{webhook}/deliveries?limit=500", "id"),
+    ("/errors/executions/{execution}/errors?limit=400", "error_id"),
+    ("/errors/executions/{execution}/errors?severity=LOW&limit=100", "error_id"),
+    ("/data-quality/checks?limit=300", "check_id"),
+    ("/data-quality/checks?entity_id={file}&limit=200", "check_id"),
 ])
 def test_cursor_walk_is_the_whole_list_in_order(world, path, key):
     """Following Link rel=next gives each item once, in the order skip gives."""
@@ -467,9 +978,8 @@ def test_cursor_walk_is_the_whole_list_in_order(world, path, key):
     status, _, first = client.api("GET", path.replace("limit=", "skip=0&limit="), token=token)
     status, _, deep = client.api("GET", path.replace("limit=", "skip=%d&limit=" % (total - 3)),
                                  token=token)
-    as_list = lambda b: b if isinstance(b, list) else b["errors"]  # noqa: E731
-    assert as_list(first) == items[:len(as_list(first))]
-    assert as_list(deep) == items[-3:]
+    assert listed(first) == items[:len(listed(first))]
+    assert listed(deep) == items[-3:]
 
 
 def test_cursors_are_checked(world):
@@ -522,3 +1032,68 @@ def test_totals_follow_every_change(world, stack):
         counted = stack.sql("SELECT COUNT(*) FROM jobs WHERE user_id = '%s' AND status = '%s'"
                             % (owner, part))[0][0]
         assert int(n) == int(counted), (list_, part)
+
+
+def test_kept_totals_are_the_rows_counts(world, stack):
+    """The totals migration 009 keeps by triggers (list_counts, pipeline
+    error counts by execution and by day, load job totals) are what counting
+    the rows gives, after the bulk loads and every call above (resolving an
+    error, deleting a dataset, a pipeline, a webhook…) and after a resolve."""
+    client, token = world["client"], world["alice"]["token"]
+    status, _, _ = client.api("PATCH", "/errors/%s/resolve" % world["error"], json={},
+                              token=token)
+    assert status == 200
+    delivery = finished_delivery(world)["fresh_delivery"]
+    status, _, body = client.api("POST", "/webhooks/%s/deliveries/%s/redeliver"
+                                 % (world["retry_webhook"], delivery), json={}, token=token)
+    assert status == 202, body
+    names = dict(world, alice=world["alice"]["user"]["id"])
+    pairs = [
+        ("SELECT part, n FROM list_counts WHERE list = 'executions' AND owner = '{pipeline}'"
+         " AND n <> 0 ORDER BY part",
+         "SELECT status, COUNT(*) FROM pipeline_executions WHERE pipeline_id = '{pipeline}'"
+         " GROUP BY status ORDER BY status"),
+        ("SELECT error_severity, error_type, is_resolved, n FROM pipeline_error_counts"
+         " WHERE execution_id = '{execution}' AND n <> 0 ORDER BY 1, 2, 3",
+         "SELECT error_severity, error_type, is_resolved, COUNT(*) FROM pipeline_errors"
+         " WHERE execution_id = '{execution}' GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"),
+        ("SELECT day, error_severity, error_type, is_resolved, n FROM pipeline_error_days"
+         " WHERE user_id = '{alice}' AND n <> 0 ORDER BY 1, 2, 3, 4",
+         "SELECT DATE(occurred_at), error_severity, error_type, is_resolved, COUNT(*)"
+         " FROM pipeline_errors WHERE user_id = '{alice}' GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"),
+        ("SELECT n FROM list_counts WHERE list = 'quality_checks' AND owner = '{alice}'",
+         "SELECT COUNT(*) FROM quality_checks WHERE user_id = '{alice}'"),
+        ("SELECT n FROM list_counts WHERE list = 'quality_entity' AND owner = '{file}'"
+         " AND part = '{alice}'",
+         "SELECT COUNT(*) FROM quality_checks WHERE user_id = '{alice}' AND entity_id = '{file}'"),
+        ("SELECT part, n FROM list_counts WHERE list = 'deliveries' AND owner = '{webhook}'"
+         " AND n <> 0 ORDER BY part",
+         "SELECT status, COUNT(*) FROM webhook_deliveries WHERE webhook_id = '{webhook}'"
+         " GROUP BY status ORDER BY status"),
+        ("SELECT part, n FROM list_counts WHERE list = 'deliveries' AND owner = '{retry_webhook}'"
+         " AND n <> 0 ORDER BY part",
+         "SELECT status, COUNT(*) FROM webhook_deliveries WHERE webhook_id = '{retry_webhook}'"
+         " GROUP BY status ORDER BY status"),
+        ("SELECT n FROM list_counts WHERE list = 'identities'",
+         "SELECT COUNT(*) FROM external_identities"),
+        ("SELECT n FROM list_counts WHERE list = 'dataset_commits' AND owner = '{dataset}'",
+         "SELECT COUNT(*) FROM dataset_commits WHERE dataset_id = '{dataset}'"),
+        ("SELECT n FROM list_counts WHERE list = 'dataset_rows' AND owner = '{dataset}'",
+         "SELECT SUM(rows_inserted - rows_deleted) FROM dataset_commits"
+         " WHERE dataset_id = '{dataset}'"),
+        ("SELECT n FROM list_counts WHERE list = 'datasets' AND owner = '{alice}'",
+         "SELECT COUNT(*) FROM datasets WHERE user_id = '{alice}'"),
+        ("SELECT runs, succeeded, failed, timed_runs, duration_us, records FROM load_job_totals"
+         " WHERE load_job_id = '{load_job}'",
+         "SELECT COUNT(*), SUM(status = 'COMPLETED'), SUM(status = 'FAILED'),"
+         " SUM(started_at IS NOT NULL AND finished_at IS NOT NULL),"
+         " COALESCE(SUM(TIMESTAMPDIFF(MICROSECOND, started_at, finished_at)), 0),"
+         " (SELECT SUM(rows_inserted + rows_updated + rows_unchanged) FROM dataset_commits"
+         " WHERE load_job_id = '{load_job}') FROM jobs"
+         " WHERE kind = 'dataset_load' AND subject_id = '{load_job}'"),
+    ]
+    for kept, counted in pairs:
+        kept, counted = kept.format_map(names), counted.format_map(names)
+        rows = stack.sql(counted)
+        assert rows and rows[0][-1] not in ("0", "NULL"), counted
+        assert stack.sql(kept) == rows, kept
