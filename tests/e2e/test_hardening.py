@@ -455,6 +455,13 @@ def test_a_user_over_quota_is_refused(client):
     assert status == 413, body
     err = assert_error_shape(body, "QUOTA_EXCEEDED")
     assert "quota" in err["message"].lower()
+    # A job's signed upload URL is not given for an input that would not fit.
+    status, _, job = client.api("POST", "/jobs", token=token, json={
+        "file_name": "big.csv", "original_file_size_bytes": 2 * 1024 * 1024})
+    assert status == 201, job
+    status, _, body = client.api("POST", "/jobs/%s/upload-url" % job["id"], json={}, token=token)
+    assert status == 413, body
+    assert_error_shape(body, "QUOTA_EXCEEDED")
     # A resumable upload counts at its declared length from its creation.
     status, _, body = client.request("POST", "/api/v1/uploads", headers={
         "Authorization": "Bearer " + token, "Tus-Resumable": "1.0.0",
