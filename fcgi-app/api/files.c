@@ -171,6 +171,10 @@ void files_upload(struct request *req)
         respond_error(req, 413, "PAYLOAD_TOO_LARGE", "The file is larger than allowed", "file");
         return;
     }
+    /* The body's length bounds the file's: checked before a byte is read
+     * (nginx's token check has refused most such uploads already). */
+    if (quota_take(req, body.left) != 0)
+        return;
     const char *files_dir = arena_printf(req->arena, "%s/files", cfg->storage_dir);
     const char *tmp_dir = arena_printf(req->arena, "%s/files/.tmp", cfg->storage_dir);
     if (make_dir(files_dir) != 0 || make_dir(tmp_dir) != 0) {

@@ -19,8 +19,10 @@ void jobs_download_url(struct request *req);
 void jobs_download(struct request *req);
 void jobs_cancel(struct request *req);
 void jobs_errors(struct request *req);
-/* objects.c: nginx's auth_request for /objects/ */
+/* objects.c: nginx's auth_request for /objects/ (object_auth) and the upload
+ * locations (token_auth: the bearer token and the quota, before the body) */
 void object_auth(struct request *req);
+void token_auth(struct request *req);
 /* status.c */
 void status_get(struct request *req);
 void status_cancel(struct request *req);

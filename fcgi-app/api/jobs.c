@@ -213,6 +213,10 @@ void jobs_upload_url(struct request *req)
     }
     if (rate_limit_take(req, LIMIT_UPLOADS) != 0)
         return;
+    /* The declared size must fit in the user's quota (an undeclared one: the
+     * user must not be over it already). */
+    if (quota_take(req, job.original_file_size_bytes > 0 ? job.original_file_size_bytes : 0) != 0)
+        return;
     long long now_ms = time_now_ms(), expires = now_ms / 1000 + req->app->cfg.url_ttl_seconds;
     signing_sanitize_name(job.file_name, safe, sizeof(safe));
     const char *key = arena_printf(req->arena, "input/%s/%s", job.id, safe);

@@ -38,3 +38,39 @@ int rate_limit_take(struct request *req, enum rate_limit_kind kind)
 {
     return rate_limit_take_scoped(req, kind, NULL);
 }
+
+enum db_status quota_used(struct request *req, long long *used)
+{
+    const char *u = req->user.id;
+    /* Job inputs that are a direct upload's file are counted once, as the file. */
+    return db_query_int(
+        req->app->db,
+        "SELECT (SELECT COALESCE(SUM(file_size), 0) FROM files WHERE user_id = ?)"
+        " + (SELECT COALESCE(SUM(upload_length), 0) FROM uploads WHERE user_id = ?"
+        "    AND status = 'UPLOADING' AND expires_at >= UTC_TIMESTAMP(3))"
+        " + (SELECT COALESCE(SUM(input_size_bytes), 0) FROM jobs WHERE user_id = ?"
+        "    AND file_id IS NULL)",
+        DB_PARAMS(P_STR(u), P_STR(u), P_STR(u)), used);
+}
+
+int quota_take(struct request *req, long long more)
+{
+    long long quota = req->app->cfg.user_quota_bytes, used = 0;
+    if (quota == 0)
+        return 0;
+    enum db_status st = quota_used(req, &used);
+    if (st != DB_OK) {
+        respond_db_error(req, st);
+        return -1;
+    }
+    if (more <= quota && used <= quota - more)
+        return 0;
+    log_info("user %s over the storage quota (%lld + %lld > %lld bytes)", req->user.id, used,
+             more, quota);
+    respond_error(req, 413, "QUOTA_EXCEEDED",
+                  arena_printf(req->arena,
+                               "Storage quota exceeded: %lld of %lld bytes in use, %lld more asked",
+                               used, quota, more),
+                  NULL);
+    return -1;
+}

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -12,9 +13,12 @@
 
 #include "api/handlers.h"
 #include "api/job_store.h"
+#include "api/limits.h"
 #include "api/response.h"
+#include "api/session.h"
 #include "common/log.h"
 #include "common/signing.h"
+#include "process/engine.h"
 
 /* Seconds of clock difference forgiven between the signer and the checker. */
 #define CLOCK_SKEW_SECONDS 30
@@ -93,6 +97,38 @@ static bool upload_target_open(struct request *req, const char *object_key)
     return open;
 }
 
+/* RFC 6266: attachment; filename="<the key's name, ASCII>";
+ * filename*=UTF-8''<the output's own name, percent-encoded> (RFC 8187). The
+ * own name comes from the job's input name; the key's name is its URL-safe
+ * form (engine_output_key_name). */
+static const char *output_disposition(struct request *req, const char *key)
+{
+    static const char attr_char[] = "!#$&+-.^_`|~";
+    const char *key_name = strrchr(key, '/') + 1;
+    char id[UUID_LEN + 1], shown[256], ascii[256];
+    struct job job;
+    memcpy(id, key + strlen("output/"), UUID_LEN);
+    id[UUID_LEN] = '\0';
+    snprintf(shown, sizeof(shown), "%s", key_name);
+    if (job_get(req->app->db, req->arena, id, &job) == DB_OK && job.output_object_key != NULL &&
+        strcmp(job.output_object_key, key) == 0)
+        engine_output_display_name(job.file_name, key_name, shown, sizeof(shown));
+    char *encoded = arena_alloc(req->arena, strlen(shown) * 3 + 1), *o = encoded;
+    for (const unsigned char *p = (const unsigned char *)shown; *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            strchr(attr_char, *p) != NULL) {
+            *o++ = (char)*p;
+        } else {
+            snprintf(o, 4, "%%%02X", *p);
+            o += 3;
+        }
+    }
+    *o = '\0';
+    engine_output_key_name(key_name, ascii, sizeof(ascii));
+    return arena_printf(req->arena, "attachment; filename=\"%s\"; filename*=UTF-8''%s", ascii,
+                        encoded);
+}
+
 /* Returns NULL when the request may pass, else the refusal's code. */
 static const char *object_check(struct request *req)
 {
@@ -140,9 +176,7 @@ static const char *object_check(struct request *req)
     } else {
         if (strncmp(key, "output/", 7) != 0)
             return "SIGNATURE_INVALID";
-        const char *name = strrchr(key, '/') + 1;
-        respond_header(req, "X-Quarry-Disposition",
-                       arena_printf(req->arena, "attachment; filename=\"%s\"", name));
+        respond_header(req, "X-Quarry-Disposition", output_disposition(req, key));
     }
     return NULL;
 }
@@ -154,6 +188,62 @@ void object_auth(struct request *req)
         deny(req, refusal);
     else
         respond_empty(req, 204);
+}
+
+/* A refusal of the token check: nginx keeps only the status (401 or 403)
+ * and X-Quarry-Error, and answers in the error shape itself. */
+static void token_refuse(struct request *req, int status, const char *code, const char *message)
+{
+    respond_header(req, "X-Quarry-Error", code);
+    respond_error(req, status, code, message, NULL);
+}
+
+void token_auth(struct request *req)
+{
+    const char *method = request_param(req, "X_ORIGINAL_METHOD");
+    const char *code, *message;
+    /* tus's OPTIONS (the server's capabilities) is public. */
+    if (method != NULL && strcmp(method, "OPTIONS") == 0) {
+        respond_empty(req, 204);
+        return;
+    }
+    switch (session_check(req, &code, &message)) {
+    case 0:
+        break;
+    case 401:
+        token_refuse(req, 401, code, message);
+        return;
+    default:
+        token_refuse(req, 403, code, message);
+        return;
+    }
+    if (req->is_service) {
+        token_refuse(req, 403, "FORBIDDEN", "A service account may only report and read progress");
+        return;
+    }
+    /* The bytes the request asks to add: a direct upload's body, a new
+     * resumable upload's declared length (its PATCHes are counted already). */
+    long long more = 0;
+    const char *uri = request_param(req, "X_ORIGINAL_URI");
+    bool creates = method != NULL && strcmp(method, "POST") == 0;
+    if (creates && uri != NULL && strncmp(uri, "/api/v1/uploads", 15) == 0)
+        parse_ll(request_param(req, "X_ORIGINAL_UPLOAD_LENGTH"), &more);
+    else if (creates)
+        parse_ll(request_param(req, "X_ORIGINAL_LENGTH"), &more);
+    long long quota = req->app->cfg.user_quota_bytes, used = 0;
+    if (quota > 0 && more > 0) {
+        if (quota_used(req, &used) != DB_OK) {
+            token_refuse(req, 403, "SERVICE_UNAVAILABLE", "Service unavailable");
+            return;
+        }
+        if (more > quota || used > quota - more) {
+            log_info("user %s over the storage quota (%lld + %lld > %lld bytes), refused "
+                     "before the body", req->user.id, used, more, quota);
+            token_refuse(req, 403, "QUOTA_EXCEEDED", "Storage quota exceeded");
+            return;
+        }
+    }
+    respond_empty(req, 204);
 }
 
 int object_spooled_body(struct request *req, long long length)

@@ -12,9 +12,10 @@ static bool pattern_matches(const char *pattern, const char *path, struct arena 
     const char *p = pattern, *s = path;
     int n = 0;
     for (;;) {
+        /* One canonical path per route: a trailing '/' is not forgiven (it
+         * would be a second path past anything that keys on the first). */
         if (*p == '\0' || *s == '\0') {
-            /* A trailing '/' on the path is forgiven. */
-            if (*p == '\0' && (*s == '\0' || (s[0] == '/' && s[1] == '\0')))
+            if (*p == '\0' && *s == '\0')
                 break;
             return false;
         }

@@ -129,6 +129,7 @@ const struct route api_routes[] = {
     {"GET", "/internal/object-auth", object_auth, ROUTE_INTERNAL},
     {"PUT", "/internal/object-auth", object_auth, ROUTE_INTERNAL},
     {"HEAD", "/internal/object-auth", object_auth, ROUTE_INTERNAL},
+    {"GET", "/internal/token-auth", token_auth, ROUTE_INTERNAL},
 };
 
 const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);

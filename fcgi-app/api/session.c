@@ -11,12 +11,6 @@
 #include "common/log.h"
 #include "common/token.h"
 
-static int refuse(struct request *req, const char *message)
-{
-    respond_error(req, 401, "INVALID_TOKEN", message, NULL);
-    return -1;
-}
-
 /* The service account of a verified service token, unless revoked since. */
 static enum db_status service_user(struct request *req, const struct token_claims *c)
 {
@@ -46,15 +40,23 @@ static enum db_status external_user(struct request *req, const struct token_clai
     return st;
 }
 
-int session_authenticate(struct request *req)
+/* The token checked and its user loaded: 0, or 401 with *code and *message
+ * set, or 503 with the database's status in *db; nothing is answered. */
+static int verify(struct request *req, const char **code, const char **message,
+                  enum db_status *db)
 {
     const char *auth = request_param(req, "HTTP_AUTHORIZATION");
+    *code = "INVALID_TOKEN";
+    *message = "Could not validate credentials";
     if (auth == NULL || *auth == '\0') {
-        respond_error(req, 401, "UNAUTHORIZED", "Not authenticated", NULL);
-        return -1;
+        *code = "UNAUTHORIZED";
+        *message = "Not authenticated";
+        return 401;
     }
-    if (strncasecmp(auth, "Bearer ", 7) != 0)
-        return refuse(req, "Authorization must be a Bearer token");
+    if (strncasecmp(auth, "Bearer ", 7) != 0) {
+        *message = "Authorization must be a Bearer token";
+        return 401;
+    }
     const char *token = auth + 7;
     while (*token == ' ')
         token++;
@@ -63,10 +65,11 @@ int session_authenticate(struct request *req)
     case TOKEN_OK:
         break;
     case TOKEN_EXPIRED:
-        respond_error(req, 401, "TOKEN_EXPIRED", "Token has expired", NULL);
-        return -1;
+        *code = "TOKEN_EXPIRED";
+        *message = "Token has expired";
+        return 401;
     default:
-        return refuse(req, "Could not validate credentials");
+        return 401;
     }
     enum db_status st;
     switch (claims.kind) {
@@ -81,9 +84,35 @@ int session_authenticate(struct request *req)
         break;
     }
     if (st == DB_NO_ROW || (st == DB_OK && !req->user.is_active))
-        return refuse(req, "Could not validate credentials");
-    if (respond_unless_ok(req, st) != 0)
-        return -1;
+        return 401;
+    if (st != DB_OK) {
+        *db = st;
+        *code = "SERVICE_UNAVAILABLE";
+        *message = "Service unavailable";
+        return 503;
+    }
     req->has_user = true;
     return 0;
+}
+
+int session_authenticate(struct request *req)
+{
+    const char *code, *message;
+    enum db_status db = DB_OK;
+    switch (verify(req, &code, &message, &db)) {
+    case 0:
+        return 0;
+    case 401:
+        respond_error(req, 401, code, message, NULL);
+        return -1;
+    default:
+        respond_unless_ok(req, db);
+        return -1;
+    }
+}
+
+int session_check(struct request *req, const char **code, const char **message)
+{
+    enum db_status db = DB_OK;
+    return verify(req, code, message, &db);
 }

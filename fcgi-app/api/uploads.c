@@ -23,6 +23,7 @@
 
 #include "api/file_store.h"
 #include "api/handlers.h"
+#include "api/limits.h"
 #include "api/job_store.h"
 #include "api/objects.h"
 #include "api/response.h"
@@ -597,6 +598,9 @@ void uploads_create(struct request *req)
                       NULL);
         return;
     }
+    /* Counted at its declared length from now on (in flight), as a file once complete. */
+    if (quota_take(req, u.length) != 0)
+        return;
     id_uuid4(id);
     u.id = id;
     u.user_id = req->user.id;

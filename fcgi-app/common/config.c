@@ -40,6 +40,7 @@ static const struct setting settings[] = {
     INT(max_json_body_bytes, "1048576"),
     INT(upload_max_bytes, "10737418240"),
     INT(upload_slack_bytes, "65536"),
+    INT(user_quota_bytes, "10737418240"),
     INT(job_timeout_seconds, "3600"),
     INT(job_concurrency, "2"),
     INT(job_max_attempts, "3"),

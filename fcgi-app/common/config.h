@@ -25,6 +25,8 @@ struct config {
     long long max_json_body_bytes;
     long long upload_max_bytes;
     long long upload_slack_bytes;
+    /* Per user: bytes of files, job inputs and unfinished uploads, 0 = no quota. */
+    long long user_quota_bytes;
     long long job_timeout_seconds;
     long long job_concurrency;
     long long job_max_attempts;

@@ -110,6 +110,46 @@ void engine_output_name(const char *input_name, const char *output_format, char 
     snprintf(buf, len, "%s_processed.%s", n ? stem : "output", ext);
 }
 
+void engine_output_key_name(const char *output_name, char *buf, size_t len)
+{
+    size_t o = 0;
+    if (!buf || len == 0)
+        return;
+    for (const char *p = output_name ? output_name : ""; *p && o + 1 < len; p++) {
+        unsigned char c = (unsigned char)*p;
+        if ((c & 0xC0) == 0x80)
+            continue; /* a UTF-8 continuation byte: its character is one '_' */
+        bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '.' || c == '-' || c == '_';
+        buf[o++] = keep ? (char)c : '_';
+    }
+    buf[o] = '\0';
+    if (o == 0 || buf[0] == '.')
+        snprintf(buf, len, "output");
+}
+
+void engine_output_display_name(const char *input_name, const char *key_name, char *buf,
+                                size_t len)
+{
+    char made[256], key[256];
+    const char *ext = strrchr(key_name, '.');
+    if (!buf || len == 0)
+        return;
+    snprintf(buf, len, "%s", key_name);
+    if (ext == NULL || input_name == NULL)
+        return;
+    /* The name as made for the input, with the extension the output got
+     * (a conversion may have changed it). */
+    engine_output_name(input_name, "csv", made, sizeof(made));
+    char *made_ext = strrchr(made, '.');
+    if (made_ext == NULL || (size_t)(made_ext - made) + strlen(ext) >= sizeof(made))
+        return;
+    strcpy(made_ext, ext);
+    engine_output_key_name(made, key, sizeof(key));
+    if (strcmp(key, key_name) == 0)
+        snprintf(buf, len, "%s", made);
+}
+
 const char *engine_status_name(int status)
 {
     switch (status) {

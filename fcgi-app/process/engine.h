@@ -65,6 +65,16 @@ int engine_validate_config(json_object *config, char *field, size_t field_len, c
 /* Output file name for a job: "<stem>_processed.<ext>" from the input name and output format;
    result is sanitized (no '/', no '..', no control chars) and written into buf. */
 void engine_output_name(const char *input_name, const char *output_format, char *buf, size_t len);
+/* The object key's form of an output name: every byte but ASCII letters,
+   digits, '.', '-' and '_' becomes '_' (one '_' per UTF-8 character), so a
+   key never needs percent-encoding in a URL. The name as made (UTF-8,
+   spaces kept) travels in the download's Content-Disposition. */
+void engine_output_key_name(const char *output_name, char *buf, size_t len);
+/* The output name (engine_output_name) that an output key's name key_name
+   was made from for an input named input_name, into buf; key_name itself
+   when they do not correspond (another kind of output). */
+void engine_output_display_name(const char *input_name, const char *key_name, char *buf,
+                                size_t len);
 
 /* The inferred schema of job->input_path (with job->processing_config and
  * the name hint; the output fields are not used) from its first

@@ -311,7 +311,8 @@ static json_object *parse_or_null(const char *text)
 static int run_engine(struct job_run *run, const struct job_row *row)
 {
     const struct config *cfg = run->cfg;
-    char input[1100], dir[1100], tmp[1400], final[1400], name[256], key[400], message[700];
+    char input[1100], dir[1100], tmp[1400], final[1400], shown[256], name[256], key[400];
+    char message[700];
     struct engine_result res;
     int code;
 
@@ -333,8 +334,11 @@ static int run_engine(struct job_run *run, const struct job_row *row)
                  strerror(errno));
         return fail_early(run, message);
     }
-    engine_output_name(row->file_name ? row->file_name : "output", row->output_format, name,
-                       sizeof(name));
+    /* The key (and the file) use the name's URL-safe form; the download
+     * gives the name itself in Content-Disposition. */
+    engine_output_name(row->file_name ? row->file_name : "output", row->output_format, shown,
+                       sizeof(shown));
+    engine_output_key_name(shown, name, sizeof(name));
     /* Named after this process: a run that lost its job (its dispatcher was
      * presumed dead) may still be writing its own next to it. */
     snprintf(tmp, sizeof(tmp), "%s/.%s.%ld.tmp", dir, name, (long)getpid());
@@ -362,9 +366,11 @@ static int run_engine(struct job_run *run, const struct job_row *row)
     } else if (status == ENGINE_OK) {
         /* The engine may have changed the format (convert_format): name the
          * file after what it wrote. */
-        if (res.output_format[0] != '\0')
+        if (res.output_format[0] != '\0') {
             engine_output_name(row->file_name ? row->file_name : "output", res.output_format,
-                               name, sizeof(name));
+                               shown, sizeof(shown));
+            engine_output_key_name(shown, name, sizeof(name));
+        }
         snprintf(final, sizeof(final), "%s/%s", dir, name);
         snprintf(key, sizeof(key), "output/%s/%s", run->id, name);
         if (rename(tmp, final) != 0) {

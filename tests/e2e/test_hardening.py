@@ -2,10 +2,14 @@
 refusal asserted. Regex bombs (the patterns are PCRE2 with a budget),
 chunked PUTs past a signed upload's size, and what the host exposes:
 /metrics and system-status, signed URLs in the access log, security
-headers, TLS ciphers, the HTTP redirect."""
+headers, TLS ciphers, the HTTP redirect. Unauthenticated disk fill (the
+token and the quota checked before nginx reads an upload's body, uploads
+at once per address), trailing-slash aliases, output names that need
+percent-encoding, and nginx's own answers outside the error shape."""
 
 import http.client
 import json
+import os
 import re
 import socket
 import ssl
@@ -15,7 +19,7 @@ import urllib.parse
 import pytest
 
 from conftest import private_stack
-from quarry_client import assert_error_shape, run_job, wait_job, wait_for
+from quarry_client import assert_error_shape, run_job, upload_file, wait_job, wait_for
 
 # metrics_allow of this module's stack: 127.0.0.2 only (a loopback address
 # a test can connect from), so that 127.0.0.1, loopback but not listed, is
@@ -23,9 +27,17 @@ from quarry_client import assert_error_shape, run_job, wait_job, wait_for
 METRICS_FROM = "127.0.0.2"
 
 
+# Small enough to reach in a test: a user's quota of stored and in-flight
+# bytes, and the uploads one address may have going at once.
+QUOTA = 3 * 1024 * 1024
+UPLOAD_CONN = 2
+
+
 @pytest.fixture(scope="module")
 def stack():
-    with private_stack({"QUARRY_METRICS_ALLOW": METRICS_FROM},
+    with private_stack({"QUARRY_METRICS_ALLOW": METRICS_FROM,
+                        "QUARRY_USER_QUOTA_BYTES": str(QUOTA),
+                        "QUARRY_UPLOAD_CONN": str(UPLOAD_CONN)},
                        prefix="quarry-e2e-hardening-") as st:
         yield st
 
@@ -338,3 +350,279 @@ def test_http_redirect_goes_to_the_configured_name(stack):
         s.sendall(b"GET /x HTTP/1.0\r\n\r\n")
         head = s.recv(4096).decode("latin-1")
     assert "\r\nLocation: https://localhost:%d/x\r\n" % stack.https_port in head, head
+
+
+# ---------------------------------------------------------------- disk fill
+
+def tls_socket(stack):
+    raw = socket.create_connection(("127.0.0.1", stack.https_port), timeout=30)
+    return stack.ssl_context.wrap_socket(raw, server_hostname="localhost")
+
+
+def read_answer(s):
+    """One HTTP/1.1 answer from s: (status, headers dict lower-cased, body)."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split(" ")[1])
+    headers = {}
+    for line in lines[1:]:
+        k, _, v = line.partition(":")
+        headers[k.strip().lower()] = v.strip()
+    length = int(headers.get("content-length", "0"))
+    while len(body) < length:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        body += chunk
+    return status, headers, body
+
+
+def spooled_bytes(stack):
+    """Bytes in the directories nginx writes request bodies to."""
+    total = 0
+    for d in (stack.storage_dir / ".tmp", stack.home / "nginx" / "client_body"):
+        for root, _, files in os.walk(d):
+            for f in files:
+                try:
+                    total += os.path.getsize(os.path.join(root, f))
+                except OSError:
+                    pass
+    return total
+
+
+TEN_GIB = 10 * 1024 ** 3
+
+
+@pytest.mark.parametrize("authorization,code", [(None, "UNAUTHORIZED"),
+                                                ("Bearer not-a-token", "INVALID_TOKEN")])
+def test_unauthenticated_upload_is_refused_before_its_body(stack, authorization, code):
+    """POST /files/upload used to spool up to the global cap (10 GiB) before
+    the API saw the token: now nginx asks the API about the token first,
+    and answers before it reads a byte of the body."""
+    before = spooled_bytes(stack)
+    head = ("POST /api/v1/files/upload HTTP/1.1\r\nHost: localhost\r\n"
+            "Content-Type: multipart/form-data; boundary=x\r\n"
+            "Content-Length: %d\r\n" % TEN_GIB)
+    if authorization:
+        head += "Authorization: %s\r\n" % authorization
+    with tls_socket(stack) as s:
+        s.sendall((head + "\r\n").encode())
+        # The answer comes with no body sent at all.
+        status, headers, body = read_answer(s)
+        assert status == 401, (status, body[:300])
+        assert headers["content-type"].startswith("application/json")
+        assert_error_shape(json.loads(body), code)
+        # What the client goes on sending is not written anywhere.
+        sent = 0
+        try:
+            while sent < 8 * 1024 * 1024:
+                s.sendall(b"x" * 65536)
+                sent += 65536
+        except OSError:
+            pass
+    time.sleep(0.5)
+    assert spooled_bytes(stack) - before < 1024 * 1024, spooled_bytes(stack)
+    # The resumable uploads' location too (a creation with its first bytes).
+    with tls_socket(stack) as s:
+        s.sendall(("POST /api/v1/uploads HTTP/1.1\r\nHost: localhost\r\nTus-Resumable: 1.0.0\r\n"
+                   "Upload-Length: %d\r\nContent-Type: application/offset+octet-stream\r\n"
+                   "Content-Length: %d\r\n\r\n" % (TEN_GIB, 100 * 1024 * 1024)).encode())
+        status, headers, body = read_answer(s)
+        assert status == 401, (status, body[:300])
+        assert_error_shape(json.loads(body), "UNAUTHORIZED")
+    # tus's OPTIONS stays public.
+    with tls_socket(stack) as s:
+        s.sendall(b"OPTIONS /api/v1/uploads HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        status, headers, _ = read_answer(s)
+        assert status in (200, 204), status
+        assert "tus-version" in headers
+
+
+def test_a_user_over_quota_is_refused(client):
+    user = client.register_and_login()
+    token = user["token"]
+    two_mib = b"a\n" + b"1\n" * (1024 * 1024 - 1)
+    status, _, first = upload_file(client, token, "first.csv", two_mib, ctype="text/csv")
+    assert status == 201, first
+    # 2 MiB stored, 3 MiB quota: the next 2 MiB is refused before its body.
+    status, _, body = upload_file(client, token, "second.csv", two_mib, ctype="text/csv")
+    assert status == 413, body
+    err = assert_error_shape(body, "QUOTA_EXCEEDED")
+    assert "quota" in err["message"].lower()
+    # A job's signed upload URL is not given for an input that would not fit.
+    status, _, job = client.api("POST", "/jobs", token=token, json={
+        "file_name": "big.csv", "original_file_size_bytes": 2 * 1024 * 1024})
+    assert status == 201, job
+    status, _, body = client.api("POST", "/jobs/%s/upload-url" % job["id"], json={}, token=token)
+    assert status == 413, body
+    assert_error_shape(body, "QUOTA_EXCEEDED")
+    # A resumable upload counts at its declared length from its creation.
+    status, _, body = client.request("POST", "/api/v1/uploads", headers={
+        "Authorization": "Bearer " + token, "Tus-Resumable": "1.0.0",
+        "Upload-Length": str(2 * 1024 * 1024),
+        "Upload-Metadata": "filename dC5jc3Y="})
+    assert status == 413, body
+    assert_error_shape(json.loads(body), "QUOTA_EXCEEDED")
+    # Under the quota it is accepted, and counted while in flight.
+    status, headers, body = client.request("POST", "/api/v1/uploads", headers={
+        "Authorization": "Bearer " + token, "Tus-Resumable": "1.0.0",
+        "Upload-Length": str(512 * 1024), "Upload-Metadata": "filename dC5jc3Y="})
+    assert status == 201, body
+    location = headers["Location"]
+    status, _, body = upload_file(client, token, "third.csv", b"a\n" + b"1\n" * 300000,
+                                  ctype="text/csv")
+    assert status == 413, body
+    assert_error_shape(body, "QUOTA_EXCEEDED")
+    # Deleting frees the quota.
+    status, _, _ = client.request("DELETE", location, headers={
+        "Authorization": "Bearer " + token, "Tus-Resumable": "1.0.0"})
+    assert status == 204
+    status, _, _ = client.api("DELETE", "/files/%s" % first["file_id"], token=token)
+    assert status in (200, 204)
+    status, _, body = upload_file(client, token, "second.csv", two_mib, ctype="text/csv")
+    assert status == 201, body
+
+
+def test_uploads_at_once_are_limited_per_address(stack, client):
+    token = client.register_and_login()["token"]
+    held = []
+    try:
+        for _ in range(UPLOAD_CONN):
+            s = tls_socket(stack)
+            s.sendall(("POST /api/v1/files/upload HTTP/1.1\r\nHost: localhost\r\n"
+                       "Authorization: Bearer %s\r\n"
+                       "Content-Type: multipart/form-data; boundary=x\r\n"
+                       "Content-Length: 1048576\r\n\r\n" % token).encode() + b"x" * 65536)
+            held.append(s)
+        time.sleep(1)
+        status, _, body = upload_file(client, token, "a.csv", b"a\n1\n", ctype="text/csv")
+        assert status == 429, body
+        assert_error_shape(body, "RATE_LIMITED")
+        # Downloads and other calls are not counted.
+        status, _, _ = client.api("GET", "/files", token=token)
+        assert status == 200
+    finally:
+        for s in held:
+            s.close()
+    assert wait_for(lambda: upload_file(client, token, "a.csv", b"a\n1\n",
+                                        ctype="text/csv")[0] == 201, timeout=10)
+
+
+# ---------------------------------------------------------------- trailing '/'
+
+def test_a_trailing_slash_is_not_an_alias(client, alice):
+    token = alice["token"]
+    for path in ("/api/v1/users/me/", "/users/me/", "/api/v1/jobs/", "/api/v1/health/"):
+        status, headers, body = client.request("GET", path,
+                                               headers={"Authorization": "Bearer " + token})
+        assert status == 404, (path, status)
+        assert headers["Content-Type"].startswith("application/json")
+        assert_error_shape(json.loads(body), "NOT_FOUND")
+    # Login with a trailing '/' neither logs in nor escapes the rate limit
+    # (test_stack.py drains the limit on every form).
+    status, _, body = client.request("POST", "/api/v1/auth/login/", body=b"username=a&password=b",
+                                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert status == 404, body
+    status, _, body = client.request("POST", "/api/v1/files/upload/", body=b"x",
+                                     headers={"Authorization": "Bearer " + token,
+                                              "Content-Type": "multipart/form-data; boundary=x"})
+    assert status == 404, body
+    assert_error_shape(json.loads(body), "NOT_FOUND")
+
+
+# ---------------------------------------------------------------- output names
+
+@pytest.mark.parametrize("name,key_name,shown", [
+    ("my data.csv", "my_data_processed.csv", "my data_processed.csv"),
+    ("résumé#1.csv", "r_sum__1_processed.csv", "résumé#1_processed.csv"),
+])
+def test_outputs_of_names_that_need_encoding_download(client, alice, name, key_name, shown):
+    token = alice["token"]
+    job_id = run_job(client, token, data=b"id,s\n1,a\n", name=name)
+    wait_job(client, token, job_id, ("COMPLETED",))
+    status, _, dl = client.api("POST", "/jobs/%s/download-url" % job_id, json={}, token=token)
+    assert status == 200, dl
+    url = dl["download_url"]
+    path = urllib.parse.urlsplit(url).path
+    assert path.endswith("/" + key_name), url
+    # The key needs no encoding: a browser's percent-encoding leaves it as it is.
+    encoded = url.replace(path, urllib.parse.quote(path, safe="/"))
+    assert encoded == url
+    # RFC 8187: attr-char stays as it is ('#' among them), the rest is %XX.
+    expected = "filename*=UTF-8''" + urllib.parse.quote(shown, safe="!#$&+-.^_`|~")
+    for u in (url, encoded):
+        status, headers, body = client.request("GET", u)
+        assert status == 200, (u, body[:300])
+        assert body == b"id,s\n1,a\n", body
+        disposition = headers["Content-Disposition"]
+        assert disposition.startswith('attachment; filename="%s"; ' % key_name), disposition
+        assert disposition.endswith(expected), disposition
+        assert all(32 <= ord(c) < 127 for c in disposition), disposition
+    # The URL a browser made of the name itself is not the object.
+    status, _, body = client.request("GET", url.replace(path, urllib.parse.quote(
+        path.rsplit("/", 1)[0] + "/" + shown)))
+    assert status in (403, 404), body
+
+
+# ---------------------------------------------------------------- nginx's answers
+
+def raw_exchange(stack, data, tls=True):
+    if tls:
+        s = tls_socket(stack)
+    else:
+        s = socket.create_connection(("127.0.0.1", stack.http_port), timeout=30)
+    with s:
+        s.sendall(data)
+        return read_answer(s)
+
+
+def assert_json_error(answer, status, code):
+    got, headers, body = answer
+    assert got == status, (got, body[:300])
+    assert headers.get("content-type", "").startswith("application/json"), headers
+    return assert_error_shape(json.loads(body), code)
+
+
+def test_nginx_answers_in_the_error_shape(stack, client, alice):
+    assert_json_error(raw_exchange(stack, b"GET /\x01bad HTTP/1.1\r\nHost: localhost\r\n\r\n"),
+                      400, "BAD_REQUEST")
+    assert_json_error(raw_exchange(stack, b"GARBAGE\r\n\r\n"), 400, "BAD_REQUEST")
+    # HTTP/1.1 without Host.
+    assert_json_error(raw_exchange(stack, b"GET /api/v1/health HTTP/1.1\r\n\r\n"), 400, "BAD_REQUEST")
+    # Oversized headers (nginx's 494, sent as 400).
+    assert_json_error(raw_exchange(stack, b"GET /api/v1/health HTTP/1.1\r\nHost: localhost\r\n"
+                                   b"X-Big: " + b"a" * 40000 + b"\r\n\r\n"), 400, "BAD_REQUEST")
+    assert_json_error(raw_exchange(stack, b"GET /" + b"a" * 20000 + b" HTTP/1.1\r\nHost: localhost\r\n\r\n"),
+                      414, "URI_TOO_LONG")
+    assert_json_error(raw_exchange(stack, b"GET / HTTP/2.0\r\nHost: localhost\r\n\r\n"),
+                      505, "HTTP_VERSION_NOT_SUPPORTED")
+    # 405: a method the web page's files do not take, and TRACE anywhere.
+    assert_json_error(raw_exchange(stack, b"POST /index.html HTTP/1.1\r\nHost: localhost\r\n"
+                                   b"Content-Length: 0\r\n\r\n"), 405, "METHOD_NOT_ALLOWED")
+    assert_json_error(raw_exchange(stack, b"TRACE / HTTP/1.1\r\nHost: localhost\r\n\r\n"),
+                      405, "METHOD_NOT_ALLOWED")
+    # The plain HTTP server too.
+    assert_json_error(raw_exchange(stack, b"GARBAGE\r\n\r\n", tls=False), 400, "BAD_REQUEST")
+    # 500 on the upload location: the spool directory unusable (as a full
+    # or broken disk would make it).
+    token = alice["token"]
+    spool = stack.storage_dir / ".tmp"
+    aside = stack.storage_dir / "spool-aside"
+    spool.rename(aside)
+    try:
+        spool.write_bytes(b"")
+        status, headers, body = upload_file(client, token, "a.csv", b"a\n1\n", ctype="text/csv")
+        assert status == 500, body
+        assert headers["Content-Type"].startswith("application/json")
+        assert_error_shape(body, "INTERNAL_ERROR")
+    finally:
+        spool.unlink()
+        aside.rename(spool)
+    status, _, body = upload_file(client, token, "a.csv", b"a\n1\n", ctype="text/csv")
+    assert status == 201, body

@@ -295,7 +295,7 @@ def test_tus_js_client_resumes_after_three_lost_connections(stack, tus, tmp_path
     size = path.stat().st_size
     proxy = CuttingProxy(stack.https_port, [size * k // 4 for k in (1, 2, 3)])
     try:
-        endpoint = "https://localhost:%d/api/v1/uploads/" % proxy.port
+        endpoint = "https://localhost:%d/api/v1/uploads" % proxy.port
         out = subprocess.run(["node", str(JS / "tus_upload.mjs"), endpoint, tus.token, str(path), "",
                               str(8 * 1024 * 1024)],
                              cwd=JS, capture_output=True, text=True, timeout=1800,

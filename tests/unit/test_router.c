@@ -1,4 +1,4 @@
-/* The route table matcher: literal segments, {params}, methods, trailing slash. */
+/* The route table matcher: literal segments, {params}, methods, no trailing slash. */
 #include <check.h>
 #include <stdlib.h>
 
@@ -66,7 +66,10 @@ START_TEST(no_match)
     ck_assert_int_eq(match("GET", "/api/v1/jobs/x/y", &r, p, &n), ROUTE_NO_PATH);
     ck_assert_int_eq(match("GET", "", &r, p, &n), ROUTE_NO_PATH);
     ck_assert_int_eq(match("GET", "/", &r, p, &n), ROUTE_NO_PATH);
-    ck_assert_int_eq(match("GET", "/api/v1/jobs/", &r, p, &n), ROUTE_FOUND);
+    /* One canonical path per route: a trailing '/' is another path. */
+    ck_assert_int_eq(match("GET", "/api/v1/jobs/", &r, p, &n), ROUTE_NO_PATH);
+    ck_assert_int_eq(match("POST", "/api/v1/jobs/x/cancel/", &r, p, &n), ROUTE_NO_PATH);
+    ck_assert_int_eq(match("GET", "/api/v1/jobs/x/", &r, p, &n), ROUTE_NO_PATH);
     ck_assert_int_eq(match("GET", "/api/v1/jobs/x/cancel", &r, p, &n), ROUTE_NO_METHOD);
 }
 END_TEST

@@ -490,6 +490,34 @@ START_TEST(output_names)
 }
 END_TEST
 
+/* Keys use a URL-safe form of the output name; the name itself is given back
+ * for the download's Content-Disposition. */
+START_TEST(output_key_names)
+{
+    char buf[256];
+    engine_output_key_name("my data_processed.csv", buf, sizeof(buf));
+    ck_assert_str_eq(buf, "my_data_processed.csv");
+    engine_output_key_name("r\xc3\xa9sum\xc3\xa9#1_processed.csv", buf, sizeof(buf));
+    ck_assert_str_eq(buf, "r_sum__1_processed.csv");
+    engine_output_key_name("\xe6\x97\xa5\xe6\x9c\xac.csv", buf, sizeof(buf));
+    ck_assert_str_eq(buf, "__.csv");
+    engine_output_key_name("a%2Fb?c&d=e+f'g\"h_processed.jsonl", buf, sizeof(buf));
+    ck_assert_str_eq(buf, "a_2Fb_c_d_e_f_g_h_processed.jsonl");
+    engine_output_key_name("", buf, sizeof(buf));
+    ck_assert_str_eq(buf, "output");
+    engine_output_display_name("my data.csv", "my_data_processed.csv", buf, sizeof(buf));
+    ck_assert_str_eq(buf, "my data_processed.csv");
+    engine_output_display_name("r\xc3\xa9sum\xc3\xa9#1.csv", "r_sum__1_processed.parquet", buf,
+                               sizeof(buf));
+    ck_assert_str_eq(buf, "r\xc3\xa9sum\xc3\xa9#1_processed.parquet");
+    /* Not made from that input: the key's own name. */
+    engine_output_display_name("other.csv", "my_data_processed.csv", buf, sizeof(buf));
+    ck_assert_str_eq(buf, "my_data_processed.csv");
+    engine_output_display_name(NULL, "orders.csv", buf, sizeof(buf));
+    ck_assert_str_eq(buf, "orders.csv");
+}
+END_TEST
+
 START_TEST(cancel_and_progress)
 {
     size_t n = 300000, len = 0;
@@ -606,6 +634,7 @@ Suite *steps_suite(void)
     tcase_add_test(tc, regex_budget_is_a_row_error);
     tcase_add_test(tc, validate_config_field_paths);
     tcase_add_test(tc, output_names);
+    tcase_add_test(tc, output_key_names);
     tcase_add_test(tc, cancel_and_progress);
     tcase_add_test(tc, line_error_cap);
     tcase_add_test(tc, infer_schema);

@@ -49,7 +49,7 @@ t3=$(now)
 js=skipped
 if [ -d "$BENCH_REPO/tests/js/node_modules/tus-js-client" ]; then
 	NODE_EXTRA_CA_CERTS=$QUARRY_CACERT node "$BENCH_REPO/tests/js/tus_upload.mjs" \
-		"$BENCH_URL/api/v1/uploads/" "$token" "$src" "" $((16 * 1048576)) >/dev/null
+		"$BENCH_URL/api/v1/uploads" "$token" "$src" "" $((16 * 1048576)) >/dev/null
 	js=done
 fi
 sync
