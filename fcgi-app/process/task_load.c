@@ -36,6 +36,8 @@
 #include "common/log.h"
 #include "common/source_uri.h"
 #include "common/sql_account.h"
+#include "process/formats.h"
+#include "process/record.h"
 #include "process/task.h"
 
 #define LOAD_CONNECT_SECONDS 10
@@ -53,6 +55,10 @@ struct load {
     const char *cols[LOAD_COLUMNS_MAX];
     int key_col, date_col;       /* positions in the select list; date may be ncols (extra) */
     struct source_conn *src;
+    /* Where the rows come from: the source (source_next), or a file read
+     * by the engine's reader (next_file_row) */
+    int (*next_row)(struct load *l, const char *const **values, const size_t **lengths);
+    struct load_file *file;
     char *wm_value, *wm_key;     /* watermark: where the source read starts */
     /* feeding one commit */
     bool eof, failed;
@@ -116,12 +122,17 @@ static void keep(char **slot, const char *v)
     *slot = v ? strdup(v) : NULL;
 }
 
+static int next_source_row(struct load *l, const char *const **values, const size_t **lengths)
+{
+    return source_next(l->src, values, lengths, l->msg, sizeof(l->msg));
+}
+
 /* Formats the next source row into l->line; 1 = a row, 0 = the end, -1 = error. */
 static int next_line(struct load *l)
 {
     const char *const *values;
     const size_t *lengths;
-    int rc = source_next(l->src, &values, &lengths, l->msg, sizeof(l->msg));
+    int rc = l->next_row(l, &values, &lengths);
     if (rc != 1)
         return rc;
     l->line_len = l->line_off = 0;
@@ -821,11 +832,155 @@ int task_dataset_load(struct task *t)
         return TASK_FAILED;
     }
     l->t = t;
+    l->next_row = next_source_row;
     arena_init(&l->arena, 0);
     int rc = run_load(l);
     db_exec_text(t->db, "DROP TEMPORARY TABLE IF EXISTS quarry_stage", NULL);
     source_close(l->src);
     json_object_put(l->where);
+    free(l->line);
+    free(l->wm_value);
+    free(l->wm_key);
+    free(l->last_value);
+    free(l->last_key);
+    arena_free(&l->arena);
+    free(l);
+    return rc;
+}
+
+/* ---- a file into a dataset (a pipeline's dataset destination) ---- */
+
+struct load_file {
+    const struct reader_ops *reader;
+    void *state;
+    struct rec_env *env;
+    struct rec_arena *arena;
+    const char *names[LOAD_COLUMNS_MAX]; /* the dataset's columns, interned */
+    size_t hints[LOAD_COLUMNS_MAX];
+    const char *values[LOAD_COLUMNS_MAX];
+    size_t lengths[LOAD_COLUMNS_MAX];
+    long long rows;
+};
+
+/* The next record of the file as the dataset's columns: a column the
+ * record lacks is NULL, a boolean is 1 or 0 (TINYINT(1)). */
+static int next_file_row(struct load *l, const char *const **values, const size_t **lengths)
+{
+    struct load_file *f = l->file;
+    struct record rec = {.arena = f->arena};
+    int rs;
+    do {
+        rec_arena_reset(f->arena);
+        rs = f->reader->next(f->state, &rec);
+    } while (rs == READ_REJECTED);
+    if (rs == READ_EOF)
+        return 0;
+    if (rs != READ_RECORD) {
+        snprintf(l->msg, sizeof(l->msg), "the output cannot be read: %s", rec_env_error(f->env));
+        return -1;
+    }
+    f->rows++;
+    for (int i = 0; i < l->ncols; i++) {
+        long k = rec_find(&rec, f->names[i], &f->hints[i]);
+        const struct rec_field *fd = k < 0 ? NULL : &rec.fields[k];
+        if (fd == NULL || fd->type == REC_NULL) {
+            f->values[i] = NULL;
+            f->lengths[i] = 0;
+        } else if (fd->type == REC_BOOLEAN) {
+            f->values[i] = fd->len == 4 && memcmp(fd->val, "true", 4) == 0 ? "1" : "0";
+            f->lengths[i] = 1;
+        } else {
+            f->values[i] = fd->val;
+            f->lengths[i] = fd->len;
+        }
+    }
+    if (f->values[l->key_col] == NULL) {
+        snprintf(l->msg, sizeof(l->msg), "record %lld of the output has no %s (the dataset's "
+                 "record key)", f->rows, l->ds.record_key_field);
+        return -1;
+    }
+    *values = f->values;
+    *lengths = f->lengths;
+    return 1;
+}
+
+int task_load_file(struct task *t, const char *dataset_id, const char *mode, const char *path,
+                   const char *format)
+{
+    struct load *l = calloc(1, sizeof(*l));
+    struct load_file *f = calloc(1, sizeof(*f));
+    const struct format *fmt = formats_lookup(format);
+    int rc = TASK_FAILED;
+    if (l == NULL || f == NULL) {
+        free(l);
+        free(f);
+        snprintf(t->error, sizeof(t->error), "out of memory");
+        return TASK_FAILED;
+    }
+    l->t = t;
+    l->file = f;
+    l->next_row = next_file_row;
+    l->mode = mode;
+    l->batch_size = 10000;
+    arena_init(&l->arena, 0);
+    f->reader = fmt ? fmt->reader : NULL;
+    f->env = rec_env_new(NULL);
+    f->arena = rec_arena_new();
+    if (f->reader == NULL || f->env == NULL || f->arena == NULL) {
+        snprintf(t->error, sizeof(t->error), "the output (%s) cannot be read back",
+                 format ? format : "?");
+        goto out;
+    }
+    enum db_status st = dataset_get(t->db, &l->arena, dataset_id ? dataset_id : "", &l->ds);
+    if (st != DB_OK || strcmp(l->ds.user_id, t->user_id) != 0) {
+        snprintf(t->error, sizeof(t->error), st == DB_OK || st == DB_NO_ROW
+                                                 ? "the destination dataset no longer exists"
+                                                 : "the destination dataset cannot be read");
+        goto out;
+    }
+    if (load_columns(l) != 0) {
+        snprintf(t->error, sizeof(t->error), "the dataset's columns are malformed");
+        goto out;
+    }
+    for (int i = 0; i < l->ncols; i++)
+        if ((f->names[i] = rec_intern(f->env, l->cols[i], strlen(l->cols[i]))) == NULL) {
+            snprintf(t->error, sizeof(t->error), "out of memory");
+            goto out;
+        }
+    struct reader_args args = {.path = path, .env = f->env};
+    if (f->reader->open(&f->state, &args) != ENGINE_OK) {
+        f->state = NULL;
+        snprintf(t->error, sizeof(t->error), "the output cannot be read: %s",
+                 rec_env_error(f->env));
+        goto out;
+    }
+    log_info("job %s: loading its output into dataset %s (%s)", t->job_id, l->ds.id, mode);
+    t->processed = t->total = 0;
+    if (strcmp(mode, "overwrite") == 0) {
+        st = load_overwrite(l);
+    } else {
+        bool upsert = strcmp(mode, "upsert") == 0;
+        do {
+            l->in_chunk = 0;
+            st = upsert ? commit_upsert(l) : commit_append(l);
+        } while (st == DB_OK && !l->eof && l->in_chunk > 0);
+    }
+    t->total = t->processed;
+    t->result = summary(l);
+    if (st == DB_OK)
+        rc = TASK_OK;
+    else if (st == DB_NO_ROW)
+        snprintf(t->error, sizeof(t->error), "the job is no longer this run's");
+    else
+        snprintf(t->error, sizeof(t->error), "the load into the dataset stopped after %lld "
+                 "commits: %s", l->commits, l->failed ? l->msg : db_last_error(t->db));
+out:
+    db_exec_text(t->db, "DROP TEMPORARY TABLE IF EXISTS quarry_stage", NULL);
+    if (f->state != NULL)
+        f->reader->close(f->state);
+    rec_arena_free(f->arena);
+    rec_env_free(f->env);
+    free(f);
     free(l->line);
     free(l->wm_value);
     free(l->wm_key);
