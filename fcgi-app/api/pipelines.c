@@ -342,8 +342,11 @@ static const char *const write_modes[] = {"append", "overwrite", "upsert"};
 
 /* A dataset destination: the output of each execution is loaded into one of
  * the caller's datasets in commits, as a load job loads (append, overwrite
- * or upsert, default upsert). record_key_field and precombine_field, when
- * given, must be the dataset's own. */
+ * or upsert, default upsert). An existing dataset is kept by its id, and
+ * record_key_field and precombine_field, when given, must be its own; a
+ * name that is none of the caller's datasets yet is made by the first
+ * execution from its output (with those fields), as a load job makes its
+ * dataset. */
 static int check_dataset_destination(struct request *req, json_object *config,
                                      json_object **stored)
 {
@@ -357,20 +360,51 @@ static int check_dataset_destination(struct request *req, json_object *config,
                         "destination.write_mode of a dataset is append, overwrite or upsert");
         return -1;
     }
-    if (own_dataset(req, v[FDST_DATASET_ID],
-                    v[FDST_DATASET_NAME] ? v[FDST_DATASET_NAME] : v[FDST_DATASET], "destination",
-                    &d) != 0)
+    json_object *name = v[FDST_DATASET_NAME] ? v[FDST_DATASET_NAME] : v[FDST_DATASET];
+    const char *key = v[FDST_RECORD_KEY] ? json_object_get_string(v[FDST_RECORD_KEY]) : NULL;
+    const char *pre = v[FDST_PRECOMBINE] ? json_object_get_string(v[FDST_PRECOMBINE]) : NULL;
+    bool exists = true;
+    if (v[FDST_DATASET_ID] == NULL && name != NULL) {
+        const char *text = json_object_get_string(name);
+        if (!source_identifier_valid(text) || strncmp(text, "quarry", 6) == 0) {
+            respond_invalid(req, "destination.dataset_name",
+                            "a dataset name is letters, digits and _ (64 at most, not starting "
+                            "with a digit or quarry)");
+            return -1;
+        }
+        enum db_status st = dataset_get_by_name(req->app->db, req->arena, req->user.id, text, &d);
+        if (st != DB_OK && st != DB_NO_ROW) {
+            respond_db_error(req, st);
+            return -1;
+        }
+        exists = st == DB_OK;
+    } else if (own_dataset(req, v[FDST_DATASET_ID], name, "destination", &d) != 0) {
         return -1;
-    if (v[FDST_RECORD_KEY] != NULL &&
-        strcmp(json_object_get_string(v[FDST_RECORD_KEY]), d.record_key_field) != 0) {
+    }
+    if (!exists) {
+        /* Made by the first execution: the fields name its columns. */
+        if ((key && !source_identifier_valid(key)) || (pre && !source_identifier_valid(pre))) {
+            respond_invalid(req, key && !source_identifier_valid(key)
+                                     ? "destination.record_key_field"
+                                     : "destination.precombine_field",
+                            "a column name is letters, digits and _ (64 at most)");
+            return -1;
+        }
+        *stored = json_object_new_object();
+        json_object_object_add(*stored, "write_mode", json_object_new_string(mode));
+        json_object_object_add(*stored, "dataset_id", NULL);
+        json_object_object_add(*stored, "dataset_name", json_object_get(name));
+        json_object_object_add(*stored, "record_key_field", key ? json_object_new_string(key) : NULL);
+        json_object_object_add(*stored, "precombine_field", pre ? json_object_new_string(pre) : NULL);
+        return 0;
+    }
+    if (key != NULL && strcmp(key, d.record_key_field) != 0) {
         respond_invalid(req, "destination.record_key_field",
                         arena_printf(req->arena, "the dataset's record key is %s",
                                      d.record_key_field));
         return -1;
     }
-    if (v[FDST_PRECOMBINE] != NULL &&
-        (d.precombine_field == NULL ||
-         strcmp(json_object_get_string(v[FDST_PRECOMBINE]), d.precombine_field) != 0)) {
+    if (pre != NULL && (d.precombine_field == NULL || strcmp(pre, d.precombine_field) != 0)) {
         respond_invalid(req, "destination.precombine_field",
                         d.precombine_field ? arena_printf(req->arena,
                                                           "the dataset's precombine field is %s",
@@ -850,7 +884,8 @@ const struct route_doc pipelines_create_doc = {
         "(the ETL seed's rules) are compiled to engine steps, then processing_steps are added. "
         "The destination is a file (write_mode overwrite) in destination.format or "
         "output_format, or a dataset ({type: dataset, dataset_id or dataset_name, write_mode "
-        "append, overwrite or upsert}) the output is loaded into, in commits. schedule is a cron expression or {type: cron, expression, timezone}; "
+        "append, overwrite or upsert}) the output is loaded into, in commits (a dataset "
+        "named and not there yet is made by the first execution). schedule is a cron expression or {type: cron, expression, timezone}; "
         "an active pipeline with a schedule runs at each slot. POST /jobs with a job_name "
         "does the same.",
     .status = 201,

@@ -411,8 +411,14 @@ int pipeline_destination_write(struct task *t, const char *output_path, const ch
     int rc = 0;
     if (type != NULL && strcmp(type, "dataset") == 0) {
         const char *mode = config_string(dest, "write_mode");
-        if (task_load_file(t, config_string(dest, "dataset_id"), mode ? mode : "upsert",
-                           output_path, format) != TASK_OK) {
+        struct load_target target = {
+            .dataset_id = config_string(dest, "dataset_id"),
+            .name = config_string(dest, "dataset_name"),
+            .mode = mode ? mode : "upsert",
+            .record_key = config_string(dest, "record_key_field"),
+            .precombine = config_string(dest, "precombine_field"),
+        };
+        if (task_load_file(t, &target, output_path, format) != TASK_OK) {
             snprintf(message, message_len, "destination: %s", t->error);
             rc = -1;
         }

@@ -81,12 +81,18 @@ int task_export_sql(struct task *t, const char *sql, const char *format, const c
 
 /* task_load.c */
 int task_dataset_load(struct task *t);
+/* Where task_load_file loads: the owner's dataset dataset_id, or the one
+ * named name (made from the file when there is none, with record_key and
+ * precombine when given); mode append, overwrite or upsert. */
+struct load_target {
+    const char *dataset_id, *name, *mode, *record_key, *precombine;
+};
 /* Loads the rows of the file at path (read by the engine's reader of
- * format) into the task owner's dataset, in mode append, overwrite or
- * upsert, in commits as a load makes (a commit record each, naming the
- * task's job); t->result gets the load's summary. A dataset column a row
- * lacks is NULL; a column the dataset lacks is not loaded. */
-int task_load_file(struct task *t, const char *dataset_id, const char *mode, const char *path,
+ * format) into the target dataset in commits as a load makes (a commit
+ * record each, naming the task's job); t->result gets the load's summary.
+ * A dataset column a row lacks is NULL; a column the dataset lacks is not
+ * loaded. */
+int task_load_file(struct task *t, const struct load_target *target, const char *path,
                    const char *format);
 
 /* task_source.c: all the rows of a source's table or query (t->subject_id

@@ -904,9 +904,136 @@ static int next_file_row(struct load *l, const char *const **values, const size_
     return 1;
 }
 
-int task_load_file(struct task *t, const char *dataset_id, const char *mode, const char *path,
+/* The destination named by name and not there yet: made from the output,
+ * its columns typed by the engine's inference over the whole file (the one
+ * of GET /files/{id}/schema), as a load job makes its dataset from the
+ * source's columns. The record key is the one asked for, else a column id
+ * or _id, else the first column. */
+static int create_from_output(struct load *l, const struct load_target *target, const char *path,
+                              const char *format)
+{
+    struct task *t = l->t;
+    char err[512], id[UUID_LEN + 1], schema_name[SQL_SCHEMA_LEN + 1], now[DB_TIME_LEN + 1];
+    json_object *config = json_object_new_object(), *schema = NULL, *cols_json = NULL;
+    json_object_object_add(config, "format", json_object_new_string(format));
+    struct engine_job job = {.input_path = path, .input_name_hint = "output",
+                             .processing_config = config};
+    json_object *inferred = engine_infer_schema(&job, 0, err, sizeof(err));
+    json_object_put(config);
+    int rc = -1, n = 0;
+    if (inferred == NULL || !json_object_object_get_ex(inferred, "schema", &schema) ||
+        json_object_object_length(schema) == 0) {
+        snprintf(t->error, sizeof(t->error), "the dataset %s cannot be made from the output: %s",
+                 target->name, inferred == NULL ? err : "it has no columns");
+        goto out;
+    }
+    size_t max = (size_t)json_object_object_length(schema);
+    struct dataset_column *cols = arena_alloc(&l->arena, sizeof(*cols) * (max + 1));
+    const char *key = NULL, *guess = NULL, *pre = NULL;
+    cols_json = json_object_new_array();
+    json_object_object_foreach(schema, name, info)
+    {
+        json_object *type = NULL;
+        json_object_object_get_ex(info, "type", &type);
+        const char *canonical = dataset_type_canonical(type ? json_object_get_string(type) : NULL);
+        if (!source_identifier_valid(name) || n >= LOAD_COLUMNS_MAX) {
+            snprintf(t->error, sizeof(t->error), "the dataset %s cannot be made from the output: "
+                     "its column %.64s is not a name of letters, digits and _ (rename it)",
+                     target->name, name);
+            goto out;
+        }
+        cols[n] = (struct dataset_column){arena_strdup(&l->arena, name),
+                                          canonical ? canonical : "string"};
+        if (target->record_key != NULL && strcmp(name, target->record_key) == 0)
+            key = cols[n].name;
+        if (target->precombine != NULL && strcmp(name, target->precombine) == 0)
+            pre = cols[n].name;
+        if (guess == NULL && (strcmp(name, "id") == 0 || strcmp(name, "_id") == 0))
+            guess = cols[n].name;
+        json_object *c = json_object_new_object();
+        json_object_object_add(c, "name", json_object_new_string(cols[n].name));
+        json_object_object_add(c, "type", json_object_new_string(cols[n].type));
+        json_object_array_add(cols_json, c);
+        n++;
+    }
+    if (target->record_key != NULL && key == NULL) {
+        snprintf(t->error, sizeof(t->error), "the dataset %s cannot be made: the output has no "
+                 "column %s (record_key_field)", target->name, target->record_key);
+        goto out;
+    }
+    if (target->precombine != NULL && pre == NULL) {
+        snprintf(t->error, sizeof(t->error), "the dataset %s cannot be made: the output has no "
+                 "column %s (precombine_field)", target->name, target->precombine);
+        goto out;
+    }
+    if (key == NULL)
+        key = guess ? guess : cols[0].name;
+    id_uuid4(id);
+    sql_schema_name(t->user_id, schema_name);
+    time_db(time_now_ms(), now);
+    struct dataset_row d = {
+        .id = id, .user_id = t->user_id, .name = target->name, .schema_name = schema_name,
+        .record_key_field = key, .precombine_field = pre, .table_type = "COPY_ON_WRITE",
+        .columns = arena_strdup(&l->arena,
+                                json_object_to_json_string_ext(cols_json, JSON_C_TO_STRING_PLAIN)),
+        .created_at = now, .updated_at = now,
+    };
+    enum db_status st = dataset_create(t->db, &d, cols, n);
+    if (st == DB_DUPLICATE) /* made meanwhile by its owner: use it */
+        st = dataset_get_by_name(t->db, &l->arena, t->user_id, target->name, &l->ds);
+    else if (st == DB_OK)
+        st = dataset_get(t->db, &l->arena, id, &l->ds);
+    if (st != DB_OK) {
+        snprintf(t->error, sizeof(t->error), "the dataset %s cannot be created: %s",
+                 target->name, db_last_error(t->db));
+        goto out;
+    }
+    log_info("job %s: dataset %s (%s) created from its output", t->job_id, l->ds.id, l->ds.name);
+    rc = 0;
+out:
+    json_object_put(cols_json);
+    json_object_put(inferred);
+    return rc;
+}
+
+/* The dataset a destination names: by id, or by name (made when there is
+ * none); a record key or precombine field asked for must be its own. */
+static int destination_dataset(struct load *l, const struct load_target *target, const char *path,
+                               const char *format)
+{
+    struct task *t = l->t;
+    enum db_status st =
+        target->dataset_id ? dataset_get(t->db, &l->arena, target->dataset_id, &l->ds)
+        : target->name    ? dataset_get_by_name(t->db, &l->arena, t->user_id, target->name, &l->ds)
+                          : DB_NO_ROW;
+    if (st == DB_OK && strcmp(l->ds.user_id, t->user_id) != 0)
+        st = DB_NO_ROW;
+    if (st == DB_NO_ROW && target->dataset_id == NULL && target->name != NULL)
+        return create_from_output(l, target, path, format);
+    if (st != DB_OK) {
+        snprintf(t->error, sizeof(t->error), st == DB_NO_ROW
+                                                 ? "the destination dataset no longer exists"
+                                                 : "the destination dataset cannot be read");
+        return -1;
+    }
+    if (target->record_key != NULL && strcmp(target->record_key, l->ds.record_key_field) != 0) {
+        snprintf(t->error, sizeof(t->error), "the dataset's record key is %s, not %s",
+                 l->ds.record_key_field, target->record_key);
+        return -1;
+    }
+    if (target->precombine != NULL &&
+        (l->ds.precombine_field == NULL || strcmp(target->precombine, l->ds.precombine_field) != 0)) {
+        snprintf(t->error, sizeof(t->error), "the dataset's precombine field is %s, not %s",
+                 l->ds.precombine_field ? l->ds.precombine_field : "none", target->precombine);
+        return -1;
+    }
+    return 0;
+}
+
+int task_load_file(struct task *t, const struct load_target *target, const char *path,
                    const char *format)
 {
+    const char *mode = target->mode;
     struct load *l = calloc(1, sizeof(*l));
     struct load_file *f = calloc(1, sizeof(*f));
     const struct format *fmt = formats_lookup(format);
@@ -931,13 +1058,9 @@ int task_load_file(struct task *t, const char *dataset_id, const char *mode, con
                  format ? format : "?");
         goto out;
     }
-    enum db_status st = dataset_get(t->db, &l->arena, dataset_id ? dataset_id : "", &l->ds);
-    if (st != DB_OK || strcmp(l->ds.user_id, t->user_id) != 0) {
-        snprintf(t->error, sizeof(t->error), st == DB_OK || st == DB_NO_ROW
-                                                 ? "the destination dataset no longer exists"
-                                                 : "the destination dataset cannot be read");
+    enum db_status st;
+    if (destination_dataset(l, target, path, format) != 0)
         goto out;
-    }
     if (load_columns(l) != 0) {
         snprintf(t->error, sizeof(t->error), "the dataset's columns are malformed");
         goto out;

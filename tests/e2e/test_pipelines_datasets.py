@@ -122,6 +122,44 @@ def test_database_table_into_dataset_upsert_twice(client, user, pg_source):
     assert info["commits"][0]["mode"] == "overwrite" and info["commits"][0]["rows_deleted"] == 4
 
 
+def test_destination_dataset_made_by_the_first_run(client, user, pg_source):
+    token = user["token"]
+    pg_source.sql(
+        "DROP TABLE IF EXISTS pl_orders; CREATE TABLE pl_orders (order_id int PRIMARY KEY,"
+        " amount numeric(8,2), placed timestamptz, note text);"
+        "INSERT INTO pl_orders VALUES (7, 10.5, '2026-03-01 12:00:00+00', 'first'),"
+        " (8, 3, '2026-03-02 12:00:00+00', NULL);")
+    src = add_source(client, token, pg_source.uri(), name="orders_src")
+    p = create(client, token, job_name="orders", source_type="DATABASE",
+               source_config={"source_id": src["id"], "table": "pl_orders"},
+               destination={"type": "dataset", "dataset_name": "orders_made",
+                            "record_key_field": "order_id", "precombine_field": "placed"})
+    assert p["destination"] == {"type": "dataset", "format": "jsonl", "write_mode": "upsert",
+                                "dataset_id": None, "dataset_name": "orders_made",
+                                "record_key_field": "order_id", "precombine_field": "placed"}
+    e = run(client, token, p["job_id"])
+    assert e["records_successful"] == 2, e
+    status, _, listed = client.api("GET", "/datasets", token=token)
+    made = [d for d in listed if d["name"] == "orders_made"]
+    assert status == 200 and len(made) == 1, listed
+    ds = made[0]
+    assert ds["record_key_field"] == "order_id" and ds["precombine_field"] == "placed", ds
+    assert ds["columns"] == [{"name": "order_id", "type": "integer"},
+                             {"name": "amount", "type": "number"},
+                             {"name": "placed", "type": "datetime"},
+                             {"name": "note", "type": "string"}], ds
+    # The next run loads into it (by name, as the definition says).
+    pg_source.sql("UPDATE pl_orders SET note = 'second', placed = '2026-03-03 12:00:00+00'"
+                  " WHERE order_id = 8;")
+    run(client, token, p["job_id"])
+    assert query(client, token, "SELECT order_id, amount, placed, note FROM orders_made"
+                                " ORDER BY order_id") == [
+        [7, 10.5, "2026-03-01 12:00:00.000000", "first"],
+        [8, 3, "2026-03-03 12:00:00.000000", "second"]]
+    status, _, info = client.api("GET", "/datasets/%s" % ds["id"], token=token)
+    assert info["total_commits"] == 2 and info["total_records"] == 2, info
+
+
 def test_dataset_into_a_csv_file(client, user, pg_source):
     token = user["token"]
     pg_source.sql(
@@ -192,8 +230,8 @@ def test_seed_example_2_on_a_stored_source(client, stack, pg_source):
 def test_source_and_destination_checks(client, user, stack, pg_source):
     token = user["token"]
     src = add_source(client, token, pg_source.uri(), name="checks")
-    add_dataset(client, token, name="pl_checks", record_key_field="id",
-                schema={"id": "integer", "v": "string"})
+    mine = add_dataset(client, token, name="pl_checks", record_key_field="id",
+                       schema={"id": "integer", "v": "string"})
     other = stack.client().register_and_login()["token"]
     theirs = add_source(client, other, pg_source.uri(), name="theirs")
     bad = [
@@ -214,8 +252,13 @@ def test_source_and_destination_checks(client, user, stack, pg_source):
         ({"source_type": "DATASET", "source_config": {}}, "source_config.dataset_id"),
         ({"source_type": "DATASET", "source_config": {"dataset_name": "nope"}},
          "source_config.dataset_name"),
-        ({"destination": {"type": "dataset", "dataset_name": "nope"}},
+        ({"destination": {"type": "dataset"}}, "destination.dataset_id"),
+        ({"destination": {"type": "dataset", "dataset_id": "b5b3f7a4-0a0e-4a43-9c57-2a8a9b1b2c3d"}},
+         "destination.dataset_id"),
+        ({"destination": {"type": "dataset", "dataset_name": "quarry_x"}},
          "destination.dataset_name"),
+        ({"destination": {"type": "dataset", "dataset_name": "new_one",
+                          "record_key_field": "a-b"}}, "destination.record_key_field"),
         ({"destination": {"type": "dataset", "dataset_name": "pl_checks",
                           "write_mode": "merge"}}, "destination.write_mode"),
         ({"destination": {"type": "dataset", "dataset_name": "pl_checks",
@@ -228,10 +271,13 @@ def test_source_and_destination_checks(client, user, stack, pg_source):
                                     token=token)
         assert status == 422, (body, err)
         assert assert_error_shape(err, "VALIDATION_ERROR")["field"] == field, (body, err)
-    # Someone else's dataset is not a destination of yours.
+    # Someone else's dataset is not a source or destination of yours.
     status, _, err = client.api("POST", "/pipelines", token=other, json={
-        "job_name": "x", "destination": {"type": "dataset", "dataset_name": "pl_checks"}})
-    assert status == 422 and err["error"]["field"] == "destination.dataset_name", err
+        "job_name": "x", "destination": {"type": "dataset", "dataset_id": mine["id"]}})
+    assert status == 422 and err["error"]["field"] == "destination.dataset_id", err
+    status, _, err = client.api("POST", "/pipelines", token=other, json={
+        "job_name": "x", "source_type": "DATASET", "source_config": {"dataset_id": mine["id"]}})
+    assert status == 422 and err["error"]["field"] == "source_config.dataset_id", err
 
     # A query instead of a table: it runs on the source as it is.
     pg_source.sql("DROP TABLE IF EXISTS pl_q; CREATE TABLE pl_q (id int, v text);"
