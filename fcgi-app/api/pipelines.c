@@ -893,6 +893,7 @@ const struct route_doc pipelines_create_doc = {
     .body = DOC_BODY_JSON,
     .fields = {{NULL, definition_fields, DEF__MAX},
                {"source_config", file_source_fields, FSRC__MAX},
+               {"source_config", database_source_fields, DBSRC__MAX},
                {"destination", destination_fields, FDST__MAX}},
     .example = "{\"job_name\":\"Customer Data ETL\",\"job_type\":\"FULL_ETL\","
                "\"description\":\"Extract, transform, and load customer data\","
@@ -929,6 +930,7 @@ const struct route_doc pipelines_update_doc = {
     .partial = true,
     .fields = {{NULL, definition_fields, DEF__MAX},
                {"source_config", file_source_fields, FSRC__MAX},
+               {"source_config", database_source_fields, DBSRC__MAX},
                {"destination", destination_fields, FDST__MAX}},
     .example = "{\"job_name\":\"Customer Data ETL (nightly)\",\"schedule\":\"30 3 * * *\"}",
 };
