@@ -19,7 +19,6 @@
 #include "common/arena.h"
 #include "common/ids.h"
 #include "common/log.h"
-#include "process/formats.h"
 
 #define KEY_MAX 512
 /* The input a DATABASE or DATASET source is read into: a fixed name under
