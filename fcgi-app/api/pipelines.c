@@ -7,6 +7,9 @@
 #include <strings.h>
 
 #include "api/file_store.h"
+#include "common/dataset_store.h"
+#include "common/source_store.h"
+#include "common/source_uri.h"
 #include "api/handlers.h"
 #include "common/store.h"
 #include "api/pipeline_rules.h"
@@ -21,28 +24,31 @@
 
 /* ---------------------------------------------------------------- sources and destinations */
 
-/* The kinds of source a pipeline reads and of destination it writes. A kind
- * without a check is not available on this server: choosing it is a 422
- * naming the field. The sources/datasets work plugs DATABASE, DATASET and
- * the dataset destination in here (the check of their config) and in
- * process/pipeline_source.c (reading and writing them). */
+/* The kinds of source a pipeline reads and of destination it writes, each
+ * with the check of its config. A check answers 422 naming the field, or
+ * fills *stored with the config as it is kept (ids resolved; NULL: the
+ * config as given). process/pipeline_source.c reads and writes them. */
 struct io_kind {
     const char *name;
-    int (*check)(struct request *req, json_object *config);
+    int (*check)(struct request *req, json_object *config, json_object **stored);
 };
 
-static int check_file_source(struct request *req, json_object *config);
-static int check_file_destination(struct request *req, json_object *config);
+static int check_file_source(struct request *req, json_object *config, json_object **stored);
+static int check_database_source(struct request *req, json_object *config, json_object **stored);
+static int check_dataset_source(struct request *req, json_object *config, json_object **stored);
+static int check_file_destination(struct request *req, json_object *config, json_object **stored);
+static int check_dataset_destination(struct request *req, json_object *config,
+                                     json_object **stored);
 
 static const struct io_kind source_kinds[] = {
     {"FILE", check_file_source},
-    {"DATABASE", NULL},
-    {"DATASET", NULL},
+    {"DATABASE", check_database_source},
+    {"DATASET", check_dataset_source},
 };
 
 static const struct io_kind destination_kinds[] = {
     {"file", check_file_destination},
-    {"dataset", NULL},
+    {"dataset", check_dataset_destination},
 };
 
 static const char *const job_types[] = {"EXTRACT", "TRANSFORM", "LOAD", "FULL_ETL"};
@@ -73,9 +79,10 @@ static const struct field_spec file_source_fields[FSRC__MAX] = {
 /* FILE: an uploaded file of the caller (file_id), or the newest of the
  * caller's uploads whose name matches file_pattern when an execution starts.
  * `directory` is accepted and ignored: nothing reads server paths. */
-static int check_file_source(struct request *req, json_object *config)
+static int check_file_source(struct request *req, json_object *config, json_object **stored)
 {
     json_object *v[FSRC__MAX];
+    *stored = NULL;
     if (request_fields_at(req, config, "source_config", file_source_fields, FSRC__MAX, v) != 0)
         return -1;
     if ((v[FSRC_FILE_ID] == NULL) == (v[FSRC_PATTERN] == NULL)) {
@@ -100,15 +107,223 @@ static int check_file_source(struct request *req, json_object *config)
     return 0;
 }
 
-enum { FDST_TYPE, FDST_FORMAT, FDST_WRITE_MODE, FDST__MAX };
+/* The seed's Example 2 creates a DATABASE pipeline with no configuration:
+ * it reads the caller's source of this name (the one POST /mongo/credentials
+ * keeps), its default table. */
+#define DEFAULT_SOURCE_NAME "default"
+
+enum { DBSRC_SOURCE_ID, DBSRC_TABLE, DBSRC_COLLECTION, DBSRC_SQL, DBSRC_WHERE, DBSRC__MAX };
+static const struct field_spec database_source_fields[DBSRC__MAX] = {
+    [DBSRC_SOURCE_ID] = {"source_id", FIELD_STRING, false, 1, 64},
+    [DBSRC_TABLE] = {"table", FIELD_LINE, false, 1, 64},
+    [DBSRC_COLLECTION] = {"collection", FIELD_LINE, false, 1, 64},
+    [DBSRC_SQL] = {"sql", FIELD_STRING, false, 1, 65536},
+    [DBSRC_WHERE] = {"where", FIELD_OBJECT, false, 0, 0},
+};
+
+/* An equality filter {column: scalar or null}; -1 after answering. */
+static int check_filter(struct request *req, json_object *filter, const char *path)
+{
+    int n = 0;
+    json_object_object_foreach(filter, key, val)
+    {
+        const char *field = arena_printf(req->arena, "%s.%s", path, key);
+        if (!source_identifier_valid(key)) {
+            respond_invalid(req, field, "a filter column is letters, digits and _ (64 at most)");
+            return -1;
+        }
+        if (val != NULL && (json_object_is_type(val, json_type_object) ||
+                            json_object_is_type(val, json_type_array))) {
+            respond_invalid(req, field,
+                            "a filter value is a string, a number, a boolean or null (equality "
+                            "only: operators such as $gt are not supported)");
+            return -1;
+        }
+        if (++n > 16) {
+            respond_invalid(req, path, "a filter has at most 16 columns");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* DATABASE: one of the caller's stored sources (source_id, or their source
+ * named "default"), its table (table or the seed's collection; default the
+ * source's table) with an equality filter (where, or the seed's query
+ * object), or a query (query or sql as text). */
+static int check_database_source(struct request *req, json_object *config, json_object **stored)
+{
+    json_object *v[DBSRC__MAX], *query = NULL;
+    struct source_row s;
+    enum db_status st;
+    *stored = NULL;
+    if (request_fields_at(req, config, "source_config", database_source_fields, DBSRC__MAX, v) !=
+        0)
+        return -1;
+    json_object_object_get_ex(config, "query", &query);
+    const char *sql = v[DBSRC_SQL] ? json_object_get_string(v[DBSRC_SQL]) : NULL;
+    json_object *filter = v[DBSRC_WHERE];
+    if (query != NULL && json_object_is_type(query, json_type_string)) {
+        if (json_object_get_string_len(query) == 0 || json_object_get_string_len(query) > 65536) {
+            respond_invalid(req, "source_config.query", "source_config.query is 1 to 65536 bytes");
+            return -1;
+        }
+        sql = json_object_get_string(query);
+    } else if (query != NULL && json_object_is_type(query, json_type_object)) {
+        if (filter != NULL) {
+            respond_invalid(req, "source_config.query",
+                            "source_config.query (a filter) and where say the same: give one");
+            return -1;
+        }
+        filter = query;
+    } else if (query != NULL) {
+        respond_invalid(req, "source_config.query",
+                        "source_config.query is a SQL query (text) or an equality filter (an "
+                        "object)");
+        return -1;
+    }
+    const char *filter_path = filter == query ? "source_config.query" : "source_config.where";
+    if (filter != NULL && check_filter(req, filter, filter_path) != 0)
+        return -1;
+    const char *table = v[DBSRC_TABLE]      ? json_object_get_string(v[DBSRC_TABLE])
+                        : v[DBSRC_COLLECTION] ? json_object_get_string(v[DBSRC_COLLECTION])
+                                              : NULL;
+    const char *table_field = v[DBSRC_TABLE] ? "source_config.table" : "source_config.collection";
+    if (table != NULL && sql != NULL) {
+        respond_invalid(req, "source_config.query",
+                        "source_config names a table and a query: give one");
+        return -1;
+    }
+    if (sql != NULL && filter != NULL) {
+        respond_invalid(req, filter_path, "a filter applies to a table, not to a query");
+        return -1;
+    }
+    if (table != NULL && !source_identifier_valid(table)) {
+        respond_invalid(req, table_field,
+                        "a table name is letters, digits and _ (64 at most, not starting with a "
+                        "digit)");
+        return -1;
+    }
+    if (v[DBSRC_SOURCE_ID] != NULL) {
+        const char *id = json_object_get_string(v[DBSRC_SOURCE_ID]);
+        st = id_is_uuid(id) ? source_get(req->app->db, req->arena, id, &s) : DB_NO_ROW;
+        if (st == DB_OK && strcmp(s.user_id, req->user.id) != 0)
+            st = DB_NO_ROW;
+        if (st == DB_NO_ROW) {
+            respond_invalid(req, "source_config.source_id",
+                            "source_config.source_id is not one of your sources");
+            return -1;
+        }
+    } else {
+        st = source_get_by_name(req->app->db, req->arena, req->user.id, DEFAULT_SOURCE_NAME, &s);
+        if (st == DB_NO_ROW) {
+            respond_invalid(req, "source_config.source_id",
+                            "source_config.source_id is required: the id of one of your "
+                            "sources (POST /sources), unless you have a source named default");
+            return -1;
+        }
+    }
+    if (st != DB_OK) {
+        respond_db_error(req, st);
+        return -1;
+    }
+    if (table == NULL && sql == NULL) {
+        if (s.default_table == NULL || s.default_table[0] == '\0') {
+            respond_invalid(req, "source_config.table",
+                            "source_config needs a table (or a query): the source has no "
+                            "default table");
+            return -1;
+        }
+        table = s.default_table;
+    }
+    *stored = json_object_new_object();
+    json_object_object_add(*stored, "source_id", json_object_new_string(s.id));
+    if (table != NULL)
+        json_object_object_add(*stored, "table", json_object_new_string(table));
+    if (sql != NULL)
+        json_object_object_add(*stored, "query", json_object_new_string(sql));
+    if (filter != NULL)
+        json_object_object_add(*stored, "where", json_object_get(filter));
+    return 0;
+}
+
+/* The caller's dataset named by id or name (each under its field); 0, or -1
+ * after answering 422 naming the field. */
+static int own_dataset(struct request *req, json_object *id, json_object *name, const char *at,
+                       struct dataset_row *d)
+{
+    enum db_status st;
+    const char *field;
+    if (id != NULL) {
+        const char *text = json_object_get_string(id);
+        field = arena_printf(req->arena, "%s.dataset_id", at);
+        st = id_is_uuid(text) ? dataset_get(req->app->db, req->arena, text, d) : DB_NO_ROW;
+        if (st == DB_OK && strcmp(d->user_id, req->user.id) != 0)
+            st = DB_NO_ROW;
+    } else if (name != NULL) {
+        field = arena_printf(req->arena, "%s.dataset_name", at);
+        st = dataset_get_by_name(req->app->db, req->arena, req->user.id,
+                                 json_object_get_string(name), d);
+    } else {
+        respond_invalid(req, arena_printf(req->arena, "%s.dataset_id", at),
+                        arena_printf(req->arena, "%s needs dataset_id or dataset_name (one of "
+                                                 "your datasets)", at));
+        return -1;
+    }
+    if (st == DB_NO_ROW) {
+        respond_invalid(req, field, arena_printf(req->arena, "%s is not one of your datasets",
+                                                 field));
+        return -1;
+    }
+    if (st != DB_OK) {
+        respond_db_error(req, st);
+        return -1;
+    }
+    return 0;
+}
+
+enum { DSSRC_ID, DSSRC_NAME, DSSRC_DATASET, DSSRC__MAX };
+static const struct field_spec dataset_source_fields[DSSRC__MAX] = {
+    [DSSRC_ID] = {"dataset_id", FIELD_STRING, false, 1, 64},
+    [DSSRC_NAME] = {"dataset_name", FIELD_LINE, false, 1, 64},
+    [DSSRC_DATASET] = {"dataset", FIELD_LINE, false, 1, 64},
+};
+
+/* DATASET: one of the caller's datasets, by id or name (`dataset` is a
+ * shorter dataset_name); kept as its id. */
+static int check_dataset_source(struct request *req, json_object *config, json_object **stored)
+{
+    json_object *v[DSSRC__MAX];
+    struct dataset_row d;
+    *stored = NULL;
+    if (request_fields_at(req, config, "source_config", dataset_source_fields, DSSRC__MAX, v) != 0)
+        return -1;
+    if (own_dataset(req, v[DSSRC_ID], v[DSSRC_NAME] ? v[DSSRC_NAME] : v[DSSRC_DATASET],
+                    "source_config", &d) != 0)
+        return -1;
+    *stored = json_object_new_object();
+    json_object_object_add(*stored, "dataset_id", json_object_new_string(d.id));
+    json_object_object_add(*stored, "dataset_name", json_object_new_string(d.name));
+    return 0;
+}
+
+enum {
+    FDST_TYPE, FDST_FORMAT, FDST_WRITE_MODE, FDST_DATASET_ID, FDST_DATASET_NAME, FDST_DATASET,
+    FDST_RECORD_KEY, FDST_PRECOMBINE, FDST__MAX
+};
 static const struct field_spec destination_fields[FDST__MAX] = {
     [FDST_TYPE] = {"type", FIELD_STRING, false, 1, 16},
     [FDST_FORMAT] = {"format", FIELD_STRING, false, 1, 16},
     [FDST_WRITE_MODE] = {"write_mode", FIELD_STRING, false, 1, 16},
+    [FDST_DATASET_ID] = {"dataset_id", FIELD_STRING, false, 1, 64},
+    [FDST_DATASET_NAME] = {"dataset_name", FIELD_LINE, false, 1, 64},
+    [FDST_DATASET] = {"dataset", FIELD_LINE, false, 1, 64},
+    [FDST_RECORD_KEY] = {"record_key_field", FIELD_LINE, false, 1, 64},
+    [FDST_PRECOMBINE] = {"precombine_field", FIELD_LINE, false, 1, 64},
 };
 
 /* A file destination: each execution writes one file, downloadable like a job's output. */
-static int check_file_destination(struct request *req, json_object *config)
+static int check_file_destination(struct request *req, json_object *config, json_object **stored)
 {
     json_object *mode;
     if (json_object_object_get_ex(config, "write_mode", &mode) && mode != NULL &&
@@ -118,6 +333,94 @@ static int check_file_destination(struct request *req, json_object *config)
                         "execution writes its own file); append and upsert are for datasets");
         return -1;
     }
+    *stored = json_object_new_object();
+    json_object_object_add(*stored, "write_mode", json_object_new_string("overwrite"));
+    return 0;
+}
+
+static const char *const write_modes[] = {"append", "overwrite", "upsert"};
+
+/* A dataset destination: the output of each execution is loaded into one of
+ * the caller's datasets in commits, as a load job loads (append, overwrite
+ * or upsert, default upsert). An existing dataset is kept by its id, and
+ * record_key_field and precombine_field, when given, must be its own; a
+ * name that is none of the caller's datasets yet is made by the first
+ * execution from its output (with those fields), as a load job makes its
+ * dataset. */
+static int check_dataset_destination(struct request *req, json_object *config,
+                                     json_object **stored)
+{
+    json_object *v[FDST__MAX];
+    struct dataset_row d;
+    if (request_fields_at(req, config, "destination", destination_fields, FDST__MAX, v) != 0)
+        return -1;
+    const char *mode = v[FDST_WRITE_MODE] ? json_object_get_string(v[FDST_WRITE_MODE]) : "upsert";
+    if (!name_in(write_modes, 3, mode)) {
+        respond_invalid(req, "destination.write_mode",
+                        "destination.write_mode of a dataset is append, overwrite or upsert");
+        return -1;
+    }
+    json_object *name = v[FDST_DATASET_NAME] ? v[FDST_DATASET_NAME] : v[FDST_DATASET];
+    const char *key = v[FDST_RECORD_KEY] ? json_object_get_string(v[FDST_RECORD_KEY]) : NULL;
+    const char *pre = v[FDST_PRECOMBINE] ? json_object_get_string(v[FDST_PRECOMBINE]) : NULL;
+    bool exists = true;
+    if (v[FDST_DATASET_ID] == NULL && name != NULL) {
+        const char *text = json_object_get_string(name);
+        if (!source_identifier_valid(text) || strncmp(text, "quarry", 6) == 0) {
+            respond_invalid(req, "destination.dataset_name",
+                            "a dataset name is letters, digits and _ (64 at most, not starting "
+                            "with a digit or quarry)");
+            return -1;
+        }
+        enum db_status st = dataset_get_by_name(req->app->db, req->arena, req->user.id, text, &d);
+        if (st != DB_OK && st != DB_NO_ROW) {
+            respond_db_error(req, st);
+            return -1;
+        }
+        exists = st == DB_OK;
+    } else if (own_dataset(req, v[FDST_DATASET_ID], name, "destination", &d) != 0) {
+        return -1;
+    }
+    if (!exists) {
+        /* Made by the first execution: the fields name its columns. */
+        if ((key && !source_identifier_valid(key)) || (pre && !source_identifier_valid(pre))) {
+            respond_invalid(req, key && !source_identifier_valid(key)
+                                     ? "destination.record_key_field"
+                                     : "destination.precombine_field",
+                            "a column name is letters, digits and _ (64 at most)");
+            return -1;
+        }
+        *stored = json_object_new_object();
+        json_object_object_add(*stored, "write_mode", json_object_new_string(mode));
+        json_object_object_add(*stored, "dataset_id", NULL);
+        json_object_object_add(*stored, "dataset_name", json_object_get(name));
+        json_object_object_add(*stored, "record_key_field", key ? json_object_new_string(key) : NULL);
+        json_object_object_add(*stored, "precombine_field", pre ? json_object_new_string(pre) : NULL);
+        return 0;
+    }
+    if (key != NULL && strcmp(key, d.record_key_field) != 0) {
+        respond_invalid(req, "destination.record_key_field",
+                        arena_printf(req->arena, "the dataset's record key is %s",
+                                     d.record_key_field));
+        return -1;
+    }
+    if (pre != NULL && (d.precombine_field == NULL || strcmp(pre, d.precombine_field) != 0)) {
+        respond_invalid(req, "destination.precombine_field",
+                        d.precombine_field ? arena_printf(req->arena,
+                                                          "the dataset's precombine field is %s",
+                                                          d.precombine_field)
+                                           : "the dataset has no precombine field");
+        return -1;
+    }
+    *stored = json_object_new_object();
+    json_object_object_add(*stored, "write_mode", json_object_new_string(mode));
+    json_object_object_add(*stored, "dataset_id", json_object_new_string(d.id));
+    json_object_object_add(*stored, "dataset_name", json_object_new_string(d.name));
+    json_object_object_add(*stored, "record_key_field",
+                           json_object_new_string(d.record_key_field));
+    json_object_object_add(*stored, "precombine_field",
+                           d.precombine_field ? json_object_new_string(d.precombine_field)
+                                              : NULL);
     return 0;
 }
 
@@ -177,24 +480,19 @@ static int parse_source(struct request *req, json_object *const *v, struct pipel
         respond_invalid(req, "source_type", "source_type must be FILE, DATABASE or DATASET");
         return -1;
     }
-    if (kind->check == NULL) {
-        respond_invalid(req, "source_type",
-                        arena_printf(req->arena,
-                                     "source_type %s is not available on this server (FILE "
-                                     "is; or leave source_type out to read the parent's output)",
-                                     kind->name));
-        return -1;
-    }
-    json_object *empty = config == NULL ? json_object_new_object() : NULL;
-    int rc = kind->check(req, config != NULL ? config : empty);
+    json_object *empty = config == NULL ? json_object_new_object() : NULL, *stored = NULL;
+    int rc = kind->check(req, config != NULL ? config : empty, &stored);
     json_object_put(empty);
+    if (stored != NULL)
+        out->source_config = json_text(req, stored, "{}");
+    json_object_put(stored);
     out->source_type = kind->name;
     return rc;
 }
 
 static int parse_destination(struct request *req, json_object *const *v, struct pipeline_spec *out)
 {
-    json_object *d[FDST__MAX], *given = v[DEF_DESTINATION];
+    json_object *d[FDST__MAX], *given = v[DEF_DESTINATION], *norm = NULL;
     json_object *dest = given != NULL ? json_object_get(given) : json_object_new_object();
     int rc = -1;
     if (request_fields_at(req, dest, "destination", destination_fields, FDST__MAX, d) != 0)
@@ -202,32 +500,34 @@ static int parse_destination(struct request *req, json_object *const *v, struct 
     const char *type = d[FDST_TYPE] ? json_object_get_string(d[FDST_TYPE]) : "file";
     const struct io_kind *kind = io_kind_find(
         destination_kinds, sizeof(destination_kinds) / sizeof(destination_kinds[0]), type);
-    if (kind == NULL || kind->check == NULL) {
-        respond_invalid(req, "destination.type",
-                        kind == NULL ? "destination.type must be file or dataset"
-                                     : "destination.type dataset is not available on this "
-                                       "server (file is)");
+    if (kind == NULL) {
+        respond_invalid(req, "destination.type", "destination.type must be file or dataset");
         goto out;
     }
-    if (kind->check(req, dest) != 0)
+    if (kind->check(req, dest, &norm) != 0)
         goto out;
+    /* A dataset is loaded from JSON Lines unless told otherwise: it keeps
+     * types and nulls. */
     const char *format = d[FDST_FORMAT] ? json_object_get_string(d[FDST_FORMAT])
                          : v[DEF_OUTPUT_FORMAT] ? json_object_get_string(v[DEF_OUTPUT_FORMAT])
-                                                : "csv";
+                         : strcmp(kind->name, "dataset") == 0 ? "jsonl"
+                                                              : "csv";
     char msg[256];
     if (engine_validate_output_format(format, msg, sizeof(msg)) != 0) {
         respond_invalid(req, d[FDST_FORMAT] ? "destination.format" : "output_format", msg);
         goto out;
     }
     out->output_format = arena_strdup(req->arena, format);
-    json_object *norm = json_object_new_object();
-    json_object_object_add(norm, "type", json_object_new_string(kind->name));
-    json_object_object_add(norm, "format", json_object_new_string(format));
-    json_object_object_add(norm, "write_mode", json_object_new_string("overwrite"));
-    out->destination = json_text(req, norm, "{}");
-    json_object_put(norm);
+    json_object *shown = json_object_new_object();
+    json_object_object_add(shown, "type", json_object_new_string(kind->name));
+    json_object_object_add(shown, "format", json_object_new_string(format));
+    json_object_object_foreach(norm, key, val)
+        json_object_object_add(shown, key, json_object_get(val));
+    out->destination = json_text(req, shown, "{}");
+    json_object_put(shown);
     rc = 0;
 out:
+    json_object_put(norm);
     json_object_put(dest);
     return rc;
 }
@@ -576,10 +876,16 @@ const struct route_doc pipelines_create_doc = {
     .description =
         "source_type FILE reads an uploaded file of the caller (source_config.file_id) or the "
         "newest one whose name matches source_config.file_pattern when an execution starts; "
+        "DATABASE reads a stored source (source_config.source_id, default the source named "
+        "default) whole: its table (source_config.table, or the source's default table) "
+        "with an equality filter (where), or a query (query); DATASET reads one of the "
+        "caller's datasets (source_config.dataset_id or dataset_name); "
         "without source_type an execution reads its parent's output. transformation_rules "
         "(the ETL seed's rules) are compiled to engine steps, then processing_steps are added. "
         "The destination is a file (write_mode overwrite) in destination.format or "
-        "output_format. schedule is a cron expression or {type: cron, expression, timezone}; "
+        "output_format, or a dataset ({type: dataset, dataset_id or dataset_name, write_mode "
+        "append, overwrite or upsert}) the output is loaded into, in commits (a dataset "
+        "named and not there yet is made by the first execution). schedule is a cron expression or {type: cron, expression, timezone}; "
         "an active pipeline with a schedule runs at each slot. POST /jobs with a job_name "
         "does the same.",
     .status = 201,
@@ -587,6 +893,7 @@ const struct route_doc pipelines_create_doc = {
     .body = DOC_BODY_JSON,
     .fields = {{NULL, definition_fields, DEF__MAX},
                {"source_config", file_source_fields, FSRC__MAX},
+               {"source_config", database_source_fields, DBSRC__MAX},
                {"destination", destination_fields, FDST__MAX}},
     .example = "{\"job_name\":\"Customer Data ETL\",\"job_type\":\"FULL_ETL\","
                "\"description\":\"Extract, transform, and load customer data\","
@@ -623,6 +930,7 @@ const struct route_doc pipelines_update_doc = {
     .partial = true,
     .fields = {{NULL, definition_fields, DEF__MAX},
                {"source_config", file_source_fields, FSRC__MAX},
+               {"source_config", database_source_fields, DBSRC__MAX},
                {"destination", destination_fields, FDST__MAX}},
     .example = "{\"job_name\":\"Customer Data ETL (nightly)\",\"schedule\":\"30 3 * * *\"}",
 };

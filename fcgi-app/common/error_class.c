@@ -29,6 +29,7 @@ static const struct {
     const char *text, *type, *severity;
 } run_classes[] = {
     {"source: ", "SOURCE_ERROR", "HIGH"},
+    {"destination: ", "PROCESSING_ERROR", "HIGH"},
     {"the input object", "SOURCE_ERROR", "HIGH"},
     {"the job has no uploaded input", "SOURCE_ERROR", "HIGH"},
     {"bad input", "PARSING_ERROR", "HIGH"},

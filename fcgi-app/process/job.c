@@ -40,6 +40,7 @@ struct job_run {
     struct db *db;
     const char *id;
     const char *execution_id; /* the pipeline execution this job runs, or NULL */
+    struct task *pipeline;    /* its source and destination stages, or NULL */
     long long attempts;
     double started;
     double last_progress;
@@ -378,7 +379,23 @@ static int run_engine(struct job_run *run, const struct job_row *row)
                      strerror(errno));
             unlink(tmp);
             code = finish(run, JOB_FAILED, message, &res, NULL, input_bytes, -1);
+        } else if (run->pipeline != NULL &&
+                   pipeline_destination_write(run->pipeline, final,
+                                              res.output_format[0] ? res.output_format
+                                                                   : row->output_format,
+                                              message, sizeof(message)) != 0) {
+            if (job_terminated || run->lost)
+                code = job_terminated ? JOB_EXIT_STOPPED : JOB_EXIT_LOST;
+            else
+                code = finish(run, JOB_FAILED, message, &res, NULL, input_bytes, -1);
         } else {
+            /* A dataset destination's load: its commits' summary. */
+            if (run->pipeline != NULL && run->pipeline->result != NULL) {
+                if (res.metadata == NULL)
+                    res.metadata = json_object_new_object();
+                json_object_object_add(res.metadata, "dataset", run->pipeline->result);
+                run->pipeline->result = NULL;
+            }
             code = finish(run, JOB_COMPLETED, NULL, &res, key, input_bytes, file_size(final));
         }
     } else {
@@ -611,12 +628,31 @@ int job_main(int argc, char **argv)
         code = run_quality(&run, &row);
         goto out;
     }
+    /* An execution's source and destination stages run as a task of the
+     * job (the database source's reader, the export's writer, the load's
+     * commits). */
+    struct task stage = {
+        .cfg = &cfg,
+        .db = db,
+        .job_id = id,
+        .kind = "pipeline",
+        .user_id = row.user_id,
+        .attempts = row.attempts,
+        .cancel = &job_cancel,
+        .progress = task_progress,
+        .progress_ctx = &run,
+    };
     if (row.execution_id != NULL) {
         char message[600];
-        enum pipeline_input sr =
-            pipeline_source_resolve(db, id, row.attempts, &row, message, sizeof(message));
+        run.pipeline = &stage;
+        enum pipeline_input sr = pipeline_source_resolve(&stage, &row, message, sizeof(message));
         if (sr == INPUT_DATABASE) {
             log_error("job %s: cannot resolve its source: %s", id, db_last_error(db));
+            goto out;
+        }
+        if (sr == INPUT_MISSING && (job_terminated || run.lost)) {
+            /* Stopped while a source was being read: the dispatcher ends it. */
+            code = job_terminated ? JOB_EXIT_STOPPED : JOB_EXIT_LOST;
             goto out;
         }
         if (sr == INPUT_MISSING) {
@@ -627,6 +663,7 @@ int job_main(int argc, char **argv)
     log_info("job %s: processing %s (attempt %lld)", id, row.file_name ? row.file_name : "?",
              row.attempts);
     code = run_engine(&run, &row);
+    json_object_put(stage.result);
 out:
     job_row_free(&row);
     db_close(db);

@@ -1,29 +1,42 @@
-/* The sources an execution reads, one table row each. The sources/datasets
- * work adds DATABASE and DATASET readers here (a row with its resolve
- * function) and its dataset destination beside the file one; the API's
- * tables in api/pipelines.c say which kinds a definition may choose. */
+/* The sources an execution reads, one table row each, and its dataset
+ * destination; the API's tables in api/pipelines.c say which kinds a
+ * definition may choose. A FILE source or a parent's output is an object
+ * already stored; a DATABASE or DATASET source is read into an input file
+ * of the job (input/<job>/source.jsonl) by the engine's JSON Lines writer,
+ * and the run is then a file run like any other. */
 #include "process/pipeline_source.h"
 
+#include <errno.h>
 #include <json-c/json.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "common/arena.h"
 #include "common/ids.h"
+#include "common/log.h"
 
 #define KEY_MAX 512
+/* The input a DATABASE or DATASET source is read into: a fixed name under
+ * the job's own input directory (no user text in the path); retention
+ * removes it with the job's other objects. */
+#define SOURCE_FILE "source.jsonl"
+#define SOURCE_FORMAT "jsonl"
 #define NAME_MAX_LEN 256
 
 struct source_ctx {
+    struct task *t;
     struct db *db;
     const char *execution_id, *upstream_id, *pipeline_id, *user_id;
     json_object *config;
     /* what a reader finds */
     char key[KEY_MAX], name[NAME_MAX_LEN];
     long long size;
-    bool found;
+    bool found, written; /* written: the input is a file this run wrote */
     char *message;
     size_t message_len;
 };
@@ -35,9 +48,13 @@ struct source_reader {
 
 static enum pipeline_input resolve_file(struct source_ctx *c);
 static enum pipeline_input resolve_upstream(struct source_ctx *c);
+static enum pipeline_input resolve_database(struct source_ctx *c);
+static enum pipeline_input resolve_dataset(struct source_ctx *c);
 
 static const struct source_reader source_readers[] = {
     {"FILE", resolve_file},
+    {"DATABASE", resolve_database},
+    {"DATASET", resolve_dataset},
     {"", resolve_upstream},
 };
 
@@ -151,6 +168,110 @@ static enum pipeline_input resolve_upstream(struct source_ctx *c)
                          "successful output yet");
 }
 
+/* The job's input directory and the temporary and final names of the
+ * file a source is read into. -1 with the message when it cannot be made. */
+static int input_paths(struct source_ctx *c, char *tmp, size_t tmp_len, char *final,
+                       size_t final_len)
+{
+    char dir[900];
+    const char *storage = c->t->cfg->storage_dir;
+    snprintf(dir, sizeof(dir), "%s/input", storage);
+    mkdir(dir, 0755);
+    snprintf(dir, sizeof(dir), "%s/input/%s", storage, c->t->job_id);
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+        missing(c, "cannot create the input directory: %s", strerror(errno));
+        return -1;
+    }
+    snprintf(tmp, tmp_len, "%s/.%s.%ld.tmp", dir, SOURCE_FILE, (long)getpid());
+    snprintf(final, final_len, "%s/%s", dir, SOURCE_FILE);
+    return 0;
+}
+
+/* The file written at tmp becomes the run's input. */
+static enum pipeline_input take_written(struct source_ctx *c, const char *tmp, const char *final,
+                                        const char *what)
+{
+    struct stat st;
+    if (rename(tmp, final) != 0) {
+        unlink(tmp);
+        return missing(c, "cannot move the input into place: %s", strerror(errno));
+    }
+    snprintf(c->key, sizeof(c->key), "input/%s/%s", c->t->job_id, SOURCE_FILE);
+    snprintf(c->name, sizeof(c->name), "%s", SOURCE_FILE);
+    c->size = stat(final, &st) == 0 ? (long long)st.st_size : 0;
+    c->found = c->written = true;
+    log_info("job %s: read %lld rows of %s into its input", c->t->job_id, c->t->processed, what);
+    c->t->processed = c->t->total = 0;
+    return INPUT_READY;
+}
+
+static const char *config_string(json_object *config, const char *key)
+{
+    json_object *v;
+    return json_object_object_get_ex(config, key, &v) && json_object_is_type(v, json_type_string)
+               ? json_object_get_string(v)
+               : NULL;
+}
+
+/* DATABASE: a stored source of the owner (source_config.source_id), its
+ * table (with an equality filter, `where`) or a query, read whole by
+ * task_source.c's reader into the job's input. */
+static enum pipeline_input resolve_database(struct source_ctx *c)
+{
+    struct task *t = c->t;
+    char tmp[1100], final[1100];
+    json_object *v, *config = json_object_new_object();
+    const char *table = config_string(c->config, "table");
+    const char *query = config_string(c->config, "query");
+    if (table != NULL)
+        json_object_object_add(config, "table", json_object_new_string(table));
+    if (query != NULL)
+        json_object_object_add(config, "sql", json_object_new_string(query));
+    if (json_object_object_get_ex(c->config, "where", &v) && json_object_is_type(v, json_type_object))
+        json_object_object_add(config, "where", json_object_get(v));
+    json_object_object_add(config, "statement_timeout_ms",
+                           json_object_new_int64((int64_t)t->cfg->job_timeout_seconds * 1000));
+    t->config = config;
+    t->subject_id = config_string(c->config, "source_id");
+    enum pipeline_input rc;
+    if (t->subject_id == NULL)
+        rc = missing(c, "%s", "the pipeline's source_config names no source_id");
+    else if (input_paths(c, tmp, sizeof(tmp), final, sizeof(final)) != 0)
+        rc = INPUT_MISSING;
+    else if (task_source_to_file(t, SOURCE_FORMAT, tmp) != TASK_OK)
+        rc = missing(c, "%s", t->error);
+    else
+        rc = take_written(c, tmp, final, table ? table : "the source's query");
+    t->config = NULL;
+    t->subject_id = NULL;
+    json_object_put(config);
+    return rc;
+}
+
+/* DATASET: the owner's dataset (source_config.dataset_id), read as their
+ * own SQL account by task_export.c's reader into the job's input. */
+static enum pipeline_input resolve_dataset(struct source_ctx *c)
+{
+    struct task *t = c->t;
+    struct arena a;
+    char tmp[1100], final[1100];
+    const char *name = NULL;
+    long long columns = 0;
+    enum pipeline_input rc;
+    arena_init(&a, 0);
+    const char *sql = task_dataset_sql(t, &a, config_string(c->config, "dataset_id"), &name);
+    if (sql == NULL)
+        rc = missing(c, "%s", t->error);
+    else if (input_paths(c, tmp, sizeof(tmp), final, sizeof(final)) != 0)
+        rc = INPUT_MISSING;
+    else if (task_export_sql(t, sql, SOURCE_FORMAT, tmp, &columns) != TASK_OK)
+        rc = missing(c, "the dataset cannot be read: %s", t->error);
+    else
+        rc = take_written(c, tmp, final, name);
+    arena_free(&a);
+    return rc;
+}
+
 struct execution_row {
     bool found;
     char execution_id[UUID_LEN + 1], upstream_id[UUID_LEN + 1], pipeline_id[UUID_LEN + 1],
@@ -191,9 +312,31 @@ static enum pipeline_input record_input(struct source_ctx *c, const char *job_id
     return row->input_object_key != NULL && row->file_name != NULL ? INPUT_READY : INPUT_DATABASE;
 }
 
-enum pipeline_input pipeline_source_resolve(struct db *db, const char *job_id, long long attempts,
-                                           struct job_row *row, char *message, size_t message_len)
+/* A file this run wrote is JSON Lines whatever the pipeline's reading
+ * options say: the run's config (in memory only) names the format. */
+static int force_format(struct job_row *row)
 {
+    json_object *config = row->processing_config ? json_tokener_parse(row->processing_config) : NULL;
+    if (config == NULL || !json_object_is_type(config, json_type_object)) {
+        json_object_put(config);
+        config = json_object_new_object();
+    }
+    json_object_object_add(config, "format", json_object_new_string(SOURCE_FORMAT));
+    char *text = strdup(json_object_to_json_string_ext(config, JSON_C_TO_STRING_PLAIN));
+    json_object_put(config);
+    if (text == NULL)
+        return -1;
+    free(row->processing_config);
+    row->processing_config = text;
+    return 0;
+}
+
+enum pipeline_input pipeline_source_resolve(struct task *t, struct job_row *row, char *message,
+                                           size_t message_len)
+{
+    struct db *db = t->db;
+    const char *job_id = t->job_id;
+    long long attempts = t->attempts;
     struct execution_row e = {0};
     /* A run after a lost one starts its error rows afresh (as job_errors). */
     enum db_status st = db_exec(db,
@@ -211,9 +354,11 @@ enum pipeline_input pipeline_source_resolve(struct db *db, const char *job_id, l
         free(e.source_config);
         return INPUT_DATABASE;
     }
-    struct source_ctx c = {db, e.execution_id, e.upstream_id[0] ? e.upstream_id : NULL,
-                           e.pipeline_id, e.user_id, NULL, "", "", 0, false, message,
+    struct source_ctx c = {t, db, e.execution_id, e.upstream_id[0] ? e.upstream_id : NULL,
+                           e.pipeline_id, e.user_id, NULL, "", "", 0, false, false, message,
                            message_len};
+    const char *owner = t->user_id;
+    t->user_id = c.user_id;
     enum pipeline_input rc;
     const struct source_reader *reader = NULL;
     for (size_t i = 0; i < sizeof(source_readers) / sizeof(source_readers[0]); i++)
@@ -231,5 +376,52 @@ enum pipeline_input pipeline_source_resolve(struct db *db, const char *job_id, l
         json_object_put(c.config);
     }
     free(e.source_config);
+    t->user_id = owner;
+    if (rc == INPUT_READY && c.written && force_format(row) != 0)
+        rc = INPUT_DATABASE;
     return rc == INPUT_READY ? record_input(&c, job_id, attempts, row) : rc;
+}
+
+/* ---- the destination ---- */
+
+static int take_text(void *ctx, const struct db_row *row)
+{
+    char **out = ctx;
+    *out = row->values[0] ? strdup(row->values[0]) : NULL;
+    return 1;
+}
+
+int pipeline_destination_write(struct task *t, const char *output_path, const char *format,
+                               char *message, size_t message_len)
+{
+    char *text = NULL;
+    enum db_status st = db_query(t->db,
+                                 "SELECT p.destination FROM pipeline_executions e"
+                                 " JOIN pipelines p ON p.id = e.pipeline_id WHERE e.job_id = ?",
+                                 DB_PARAMS(P_STR(t->job_id)), take_text, &text);
+    if (st != DB_OK) {
+        snprintf(message, message_len, "the pipeline's destination cannot be read: %s",
+                 db_last_error(t->db));
+        return -1;
+    }
+    json_object *dest = text ? json_tokener_parse(text) : NULL;
+    free(text);
+    const char *type = dest ? config_string(dest, "type") : NULL;
+    int rc = 0;
+    if (type != NULL && strcmp(type, "dataset") == 0) {
+        const char *mode = config_string(dest, "write_mode");
+        struct load_target target = {
+            .dataset_id = config_string(dest, "dataset_id"),
+            .name = config_string(dest, "dataset_name"),
+            .mode = mode ? mode : "upsert",
+            .record_key = config_string(dest, "record_key_field"),
+            .precombine = config_string(dest, "precombine_field"),
+        };
+        if (task_load_file(t, &target, output_path, format) != TASK_OK) {
+            snprintf(message, message_len, "destination: %s", t->error);
+            rc = -1;
+        }
+    }
+    json_object_put(dest);
+    return rc;
 }

@@ -15,8 +15,10 @@
 #include <json-c/json.h>
 #include <stdbool.h>
 
+#include "common/arena.h"
 #include "common/config.h"
 #include "common/db.h"
+#include "process/record.h"
 #include "process/source_conn.h"
 
 struct task {
@@ -57,9 +59,46 @@ json_object *task_row_json(const struct source_conn *c, const char *const *value
 
 /* task_export.c */
 int task_export(struct task *t);
+/* Rows written to path by the engine's writer of format (the export's and a
+ * pipeline source's): open with the column names, write each row (values[i]
+ * NULL for SQL NULL, typed by types[i]), close (which frees; 0 when the file
+ * is complete). On failure err says why. */
+struct row_file;
+struct row_file *row_file_open(const char *format, const char *path, const char *const *names,
+                               size_t ncols, char *err, size_t err_len);
+int row_file_write(struct row_file *f, const char *const *values, const size_t *lengths,
+                   const enum rec_type *types, char *err, size_t err_len);
+int row_file_close(struct row_file *f, char *err, size_t err_len);
+/* The SELECT of the task owner's whole dataset (its name in *name, from a);
+ * NULL with t->error when it is not theirs or no longer exists. */
+const char *task_dataset_sql(struct task *t, struct arena *a, const char *dataset_id,
+                             const char **name);
+/* Runs sql as the task owner's SQL account (unbuffered) and writes the rows
+ * to path as format; TASK_FAILED with t->error (and no file). t->processed
+ * counts the rows; *columns gets their count. */
+int task_export_sql(struct task *t, const char *sql, const char *format, const char *path,
+                    long long *columns);
 
 /* task_load.c */
 int task_dataset_load(struct task *t);
+/* Where task_load_file loads: the owner's dataset dataset_id, or the one
+ * named name (made from the file when there is none, with record_key and
+ * precombine when given); mode append, overwrite or upsert. */
+struct load_target {
+    const char *dataset_id, *name, *mode, *record_key, *precombine;
+};
+/* Loads the rows of the file at path (read by the engine's reader of
+ * format) into the target dataset in commits as a load makes (a commit
+ * record each, naming the task's job); t->result gets the load's summary.
+ * A dataset column a row lacks is NULL; a column the dataset lacks is not
+ * loaded. */
+int task_load_file(struct task *t, const struct load_target *target, const char *path,
+                   const char *format);
+
+/* task_source.c: all the rows of a source's table or query (t->subject_id
+ * the source; t->config {table | sql, where?}) written to path as format,
+ * each value typed by its column; TASK_FAILED with t->error. */
+int task_source_to_file(struct task *t, const char *format, const char *path);
 
 /* task_source.c */
 int task_source_test(struct task *t);

@@ -47,18 +47,100 @@ static enum rec_type field_type(const MYSQL_FIELD *f)
     }
 }
 
-struct export {
-    struct task *t;
-    struct arena arena;
+/* ---- rows to a file through one of the engine's writers ---- */
+
+struct row_file {
     const struct writer_ops *writer;
-    void *writer_state;
+    void *state;
     struct rec_env *env;
-    struct rec_arena *rec_arena;
+    struct rec_arena *arena;
     struct rec_columns cols;
-    MYSQL *conn;
-    MYSQL_RES *res;
-    char dir[700], tmp[900], final[900];
+    struct rec_field *fields;
+    size_t ncols;
+    long long rows;
 };
+
+static void row_file_free(struct row_file *f)
+{
+    rec_columns_free(&f->cols);
+    rec_arena_free(f->arena);
+    rec_env_free(f->env);
+    free(f->fields);
+    free(f);
+}
+
+struct row_file *row_file_open(const char *format, const char *path, const char *const *names,
+                               size_t ncols, char *err, size_t err_len)
+{
+    const struct format *fmt = format ? formats_lookup(format) : NULL;
+    struct row_file *f = calloc(1, sizeof(*f));
+    if (f == NULL) {
+        snprintf(err, err_len, "out of memory");
+        return NULL;
+    }
+    f->writer = fmt ? fmt->writer : NULL;
+    f->env = rec_env_new(NULL);
+    f->arena = rec_arena_new();
+    f->fields = calloc(ncols + 1, sizeof(*f->fields));
+    f->ncols = ncols;
+    if (f->writer == NULL) {
+        snprintf(err, err_len, "the format is not available: %s", format ? format : "(none)");
+        row_file_free(f);
+        return NULL;
+    }
+    if (f->env == NULL || f->arena == NULL || f->fields == NULL) {
+        snprintf(err, err_len, "out of memory");
+        row_file_free(f);
+        return NULL;
+    }
+    for (size_t i = 0; i < ncols; i++) {
+        const char *n = rec_intern(f->env, names[i], strlen(names[i]));
+        if (n == NULL || rec_columns_push(&f->cols, n) != 0) {
+            snprintf(err, err_len, "out of memory");
+            row_file_free(f);
+            return NULL;
+        }
+    }
+    struct writer_args args = {.path = path, .columns = &f->cols, .env = f->env};
+    if (f->writer->open(&f->state, &args) != ENGINE_OK) {
+        snprintf(err, err_len, "cannot write: %s", rec_env_error(f->env));
+        row_file_free(f);
+        return NULL;
+    }
+    return f;
+}
+
+int row_file_write(struct row_file *f, const char *const *values, const size_t *lengths,
+                   const enum rec_type *types, char *err, size_t err_len)
+{
+    struct record rec = {.fields = f->fields, .nfields = f->ncols, .arena = f->arena};
+    rec_arena_reset(f->arena);
+    for (size_t i = 0; i < f->ncols; i++) {
+        f->fields[i].name = f->cols.names[i];
+        f->fields[i].val = values[i] ? values[i] : "";
+        f->fields[i].len = values[i] ? lengths[i] : 0;
+        f->fields[i].type = values[i] ? types[i] : REC_NULL;
+    }
+    rec.line = ++f->rows;
+    if (f->writer->write(f->state, &rec) != ENGINE_OK) {
+        snprintf(err, err_len, "cannot write: %s", rec_env_error(f->env));
+        return -1;
+    }
+    return 0;
+}
+
+int row_file_close(struct row_file *f, char *err, size_t err_len)
+{
+    if (f == NULL)
+        return 0;
+    int rc = f->writer->close(f->state);
+    if (rc != ENGINE_OK && err != NULL)
+        snprintf(err, err_len, "cannot write: %s", rec_env_error(f->env));
+    row_file_free(f);
+    return rc == ENGINE_OK ? 0 : -1;
+}
+
+/* ---- a query over the user's datasets ---- */
 
 /* The run failed: why (what, then the detail). */
 static int fail(struct task *t, const char *what, const char *detail)
@@ -67,123 +149,154 @@ static int fail(struct task *t, const char *what, const char *detail)
     return TASK_FAILED;
 }
 
-/* The statement to run: the config's sql (gated again), or the whole dataset. */
-static const char *export_sql(struct export *e, const char **name)
+const char *task_dataset_sql(struct task *t, struct arena *a, const char *dataset_id,
+                             const char **name)
 {
-    struct task *t = e->t;
-    char msg[256];
-    const char *sql = task_config_string(t, "sql");
-    if (sql != NULL) {
-        char *out = arena_alloc(&e->arena, strlen(sql) + 1);
-        if (sql_guard_check(sql, strlen(sql), out, msg, sizeof(msg)) != SQL_GUARD_OK) {
-            snprintf(t->error, sizeof(t->error), "the query is refused: %s", msg);
-            return NULL;
-        }
-        *name = "query";
-        return out;
-    }
     struct dataset_row d;
-    const char *id = task_config_string(t, "dataset_id");
-    if (id == NULL || dataset_get(t->db, &e->arena, id, &d) != DB_OK ||
+    if (dataset_id == NULL || dataset_get(t->db, a, dataset_id, &d) != DB_OK ||
         strcmp(d.user_id, t->user_id) != 0 || !source_identifier_valid(d.name)) {
         snprintf(t->error, sizeof(t->error), "the dataset no longer exists");
         return NULL;
     }
     *name = d.name;
-    return arena_printf(&e->arena, "SELECT * FROM `%s`", d.name);
+    return arena_printf(a, "SELECT * FROM `%s`", d.name);
 }
 
-static int open_output(struct export *e, const char *name)
+/* The statement to run: the config's sql (gated again), or the whole dataset. */
+static const char *export_sql(struct task *t, struct arena *a, const char **name)
 {
-    struct task *t = e->t;
-    unsigned int ncols = mysql_num_fields(e->res);
-    MYSQL_FIELD *fields = mysql_fetch_fields(e->res);
-    snprintf(e->dir, sizeof(e->dir), "%s/output", t->cfg->storage_dir);
-    mkdir(e->dir, 0755);
-    snprintf(e->dir, sizeof(e->dir), "%s/output/%s", t->cfg->storage_dir, t->job_id);
-    if (mkdir(e->dir, 0755) != 0 && errno != EEXIST)
-        return fail(t, "cannot create the output directory: ", strerror(errno));
-    snprintf(e->tmp, sizeof(e->tmp), "%s/.export.%ld.tmp", e->dir, (long)getpid());
-    snprintf(e->final, sizeof(e->final), "%s/%s.%s", e->dir, name, e->writer->extension);
-    for (unsigned int i = 0; i < ncols; i++) {
-        const char *n = rec_intern(e->env, fields[i].name, strlen(fields[i].name));
-        if (n == NULL || rec_columns_push(&e->cols, n) != 0)
-            return fail(t, "", "out of memory");
+    char msg[256];
+    const char *sql = task_config_string(t, "sql");
+    if (sql == NULL)
+        return task_dataset_sql(t, a, task_config_string(t, "dataset_id"), name);
+    char *out = arena_alloc(a, strlen(sql) + 1);
+    if (sql_guard_check(sql, strlen(sql), out, msg, sizeof(msg)) != SQL_GUARD_OK) {
+        snprintf(t->error, sizeof(t->error), "the query is refused: %s", msg);
+        return NULL;
     }
-    struct writer_args args = {.path = e->tmp, .columns = &e->cols, .env = e->env};
-    if (e->writer->open(&e->writer_state, &args) != ENGINE_OK) {
-        e->writer_state = NULL;
-        return fail(t, "cannot write the export: ", rec_env_error(e->env));
-    }
-    return TASK_OK;
+    *name = "query";
+    return out;
 }
 
-static int copy_rows(struct export *e)
+static int copy_rows(struct task *t, MYSQL *conn, MYSQL_RES *res, struct row_file *f)
 {
-    struct task *t = e->t;
-    unsigned int ncols = mysql_num_fields(e->res);
-    MYSQL_FIELD *fields = mysql_fetch_fields(e->res);
-    struct rec_field *row_fields = arena_alloc(&e->arena, sizeof(*row_fields) * (ncols + 1));
-    struct record rec = {.fields = row_fields, .nfields = ncols, .arena = e->rec_arena};
+    unsigned int ncols = mysql_num_fields(res);
+    MYSQL_FIELD *fields = mysql_fetch_fields(res);
+    enum rec_type *types = calloc(ncols + 1, sizeof(*types));
+    size_t *lens = calloc(ncols + 1, sizeof(*lens));
+    char err[300];
+    int rc = TASK_OK;
+    if (types == NULL || lens == NULL)
+        rc = fail(t, "", "out of memory");
+    for (unsigned int i = 0; rc == TASK_OK && i < ncols; i++)
+        types[i] = field_type(&fields[i]);
     MYSQL_ROW row;
-    while ((row = mysql_fetch_row(e->res)) != NULL) {
-        unsigned long *lengths = mysql_fetch_lengths(e->res);
-        rec_arena_reset(e->rec_arena);
-        for (unsigned int i = 0; i < ncols; i++) {
-            row_fields[i].name = e->cols.names[i];
-            row_fields[i].val = row[i] ? row[i] : "";
-            row_fields[i].len = row[i] ? lengths[i] : 0;
-            row_fields[i].type = row[i] ? field_type(&fields[i]) : REC_NULL;
-        }
-        rec.line = ++t->processed;
-        if (e->writer->write(e->writer_state, &rec) != ENGINE_OK)
-            return fail(t, "cannot write the export: ", rec_env_error(e->env));
-        if (t->processed % EXPORT_PROGRESS_EVERY == 0 && (*t->cancel || !t->progress(t)))
-            return fail(t, "", "stopped");
+    while (rc == TASK_OK && (row = mysql_fetch_row(res)) != NULL) {
+        unsigned long *lengths = mysql_fetch_lengths(res);
+        for (unsigned int i = 0; i < ncols; i++)
+            lens[i] = lengths[i];
+        if (row_file_write(f, (const char *const *)row, lens, types, err, sizeof(err)) != 0)
+            rc = fail(t, "", err);
+        else if (++t->processed % EXPORT_PROGRESS_EVERY == 0 && (*t->cancel || !t->progress(t)))
+            rc = fail(t, "", "stopped");
     }
-    if (mysql_errno(e->conn) != 0)
-        return fail(t, "the query stopped: ", mysql_error(e->conn));
-    return TASK_OK;
+    if (rc == TASK_OK && mysql_errno(conn) != 0)
+        rc = fail(t, "the query stopped: ", mysql_error(conn));
+    free(types);
+    free(lens);
+    return rc;
 }
 
-static int run_export(struct export *e)
+int task_export_sql(struct task *t, const char *sql, const char *format, const char *path,
+                    long long *columns)
 {
-    struct task *t = e->t;
+    MYSQL *conn = NULL;
+    MYSQL_RES *res = NULL;
+    struct row_file *f = NULL;
+    char err[300];
+    int rc = TASK_FAILED;
+    int timeout = (int)task_config_int(t, "timeout", t->cfg->job_timeout_seconds);
+    if (sql_account_connect(t->cfg, t->db, t->user_id, timeout + 60, &conn) != SQL_CONNECTED) {
+        fail(t, "", "the SQL account cannot connect");
+        goto out;
+    }
+    if (sql_account_session(conn, timeout, 0) != 0 ||
+        mysql_real_query(conn, sql, (unsigned long)strlen(sql)) != 0) {
+        fail(t, "the query failed: ", mysql_error(conn));
+        goto out;
+    }
+    res = mysql_use_result(conn);
+    if (res == NULL) {
+        fail(t, "the query returns no rows: ", mysql_error(conn));
+        goto out;
+    }
+    unsigned int ncols = mysql_num_fields(res);
+    MYSQL_FIELD *fields = mysql_fetch_fields(res);
+    const char **names = calloc(ncols + 1, sizeof(*names));
+    for (unsigned int i = 0; names != NULL && i < ncols; i++)
+        names[i] = fields[i].name;
+    if (names == NULL)
+        snprintf(err, sizeof(err), "out of memory");
+    else
+        f = row_file_open(format, path, names, ncols, err, sizeof(err));
+    free(names);
+    if (f == NULL) {
+        fail(t, "", err);
+        goto out;
+    }
+    if (copy_rows(t, conn, res, f) != TASK_OK)
+        goto out;
+    *columns = ncols;
+    rc = row_file_close(f, err, sizeof(err)) == 0 ? TASK_OK : fail(t, "", err);
+    f = NULL;
+out:
+    if (f != NULL) {
+        row_file_close(f, NULL, 0);
+        unlink(path);
+    }
+    if (rc != TASK_OK)
+        unlink(path);
+    if (res != NULL)
+        mysql_free_result(res);
+    if (conn != NULL)
+        mysql_close(conn);
+    return rc;
+}
+
+static int run_export(struct task *t, struct arena *a)
+{
+    char dir[700], tmp[900], final[900];
     const char *name = NULL;
     const char *format = task_config_string(t, "format");
     const struct format *f = format ? formats_lookup(format) : NULL;
-    e->writer = f ? f->writer : NULL;
-    if (e->writer == NULL)
+    long long ncols = 0;
+    if (f == NULL || f->writer == NULL)
         return fail(t, "the export format is not available: ", format ? format : "(none)");
-    const char *sql = export_sql(e, &name);
+    const char *sql = export_sql(t, a, &name);
     if (sql == NULL)
         return TASK_FAILED;
-    int timeout = (int)task_config_int(t, "timeout", t->cfg->job_timeout_seconds);
-    if (sql_account_connect(t->cfg, t->db, t->user_id, timeout + 60, &e->conn) != SQL_CONNECTED)
-        return fail(t, "", "the SQL account cannot connect");
-    if (sql_account_session(e->conn, timeout, 0) != 0 ||
-        mysql_real_query(e->conn, sql, (unsigned long)strlen(sql)) != 0)
-        return fail(t, "the query failed: ", mysql_error(e->conn));
-    e->res = mysql_use_result(e->conn);
-    if (e->res == NULL)
-        return fail(t, "the query returns no rows: ", mysql_error(e->conn));
-    if (open_output(e, name) != TASK_OK || copy_rows(e) != TASK_OK)
+    snprintf(dir, sizeof(dir), "%s/output", t->cfg->storage_dir);
+    mkdir(dir, 0755);
+    snprintf(dir, sizeof(dir), "%s/output/%s", t->cfg->storage_dir, t->job_id);
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+        return fail(t, "cannot create the output directory: ", strerror(errno));
+    snprintf(tmp, sizeof(tmp), "%s/.export.%ld.tmp", dir, (long)getpid());
+    snprintf(final, sizeof(final), "%s/%s.%s", dir, name, f->writer->extension);
+    if (task_export_sql(t, sql, f->name, tmp, &ncols) != TASK_OK)
         return TASK_FAILED;
-    int rc = e->writer->close(e->writer_state);
-    e->writer_state = NULL;
-    if (rc != ENGINE_OK)
-        return fail(t, "cannot write the export: ", rec_env_error(e->env));
-    if (rename(e->tmp, e->final) != 0)
+    if (rename(tmp, final) != 0) {
+        unlink(tmp);
         return fail(t, "cannot move the export into place: ", strerror(errno));
+    }
     struct stat st;
-    t->output_bytes = stat(e->final, &st) == 0 ? (long long)st.st_size : 0;
+    t->output_bytes = stat(final, &st) == 0 ? (long long)st.st_size : 0;
     snprintf(t->output_key, sizeof(t->output_key), "output/%s/%s.%s", t->job_id, name,
-             e->writer->extension);
+             f->writer->extension);
     t->total = t->processed;
     t->result = json_object_new_object();
     json_object_object_add(t->result, "format", json_object_new_string(f->name));
     json_object_object_add(t->result, "rows", json_object_new_int64(t->processed));
-    json_object_object_add(t->result, "columns", json_object_new_int64((int64_t)e->cols.count));
+    json_object_object_add(t->result, "columns", json_object_new_int64(ncols));
     json_object_object_add(t->result, "bytes", json_object_new_int64(t->output_bytes));
     log_info("job %s: exported %lld rows as %s (%lld bytes)", t->job_id, t->processed,
              f->name, t->output_bytes);
@@ -192,24 +305,9 @@ static int run_export(struct export *e)
 
 int task_export(struct task *t)
 {
-    struct export e;
-    memset(&e, 0, sizeof(e));
-    e.t = t;
-    arena_init(&e.arena, 0);
-    e.env = rec_env_new(NULL);
-    e.rec_arena = rec_arena_new();
-    int rc = e.env && e.rec_arena ? run_export(&e) : fail(t, "", "out of memory");
-    if (e.writer_state != NULL)
-        e.writer->close(e.writer_state);
-    if (rc != TASK_OK && e.tmp[0] != '\0')
-        unlink(e.tmp);
-    if (e.res != NULL)
-        mysql_free_result(e.res);
-    if (e.conn != NULL)
-        mysql_close(e.conn);
-    rec_columns_free(&e.cols);
-    rec_arena_free(e.rec_arena);
-    rec_env_free(e.env);
-    arena_free(&e.arena);
+    struct arena a;
+    arena_init(&a, 0);
+    int rc = run_export(t, &a);
+    arena_free(&a);
     return rc;
 }

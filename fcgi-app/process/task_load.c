@@ -36,6 +36,8 @@
 #include "common/log.h"
 #include "common/source_uri.h"
 #include "common/sql_account.h"
+#include "process/formats.h"
+#include "process/record.h"
 #include "process/task.h"
 
 #define LOAD_CONNECT_SECONDS 10
@@ -53,6 +55,10 @@ struct load {
     const char *cols[LOAD_COLUMNS_MAX];
     int key_col, date_col;       /* positions in the select list; date may be ncols (extra) */
     struct source_conn *src;
+    /* Where the rows come from: the source (source_next), or a file read
+     * by the engine's reader (next_file_row) */
+    int (*next_row)(struct load *l, const char *const **values, const size_t **lengths);
+    struct load_file *file;
     char *wm_value, *wm_key;     /* watermark: where the source read starts */
     /* feeding one commit */
     bool eof, failed;
@@ -116,12 +122,17 @@ static void keep(char **slot, const char *v)
     *slot = v ? strdup(v) : NULL;
 }
 
+static int next_source_row(struct load *l, const char *const **values, const size_t **lengths)
+{
+    return source_next(l->src, values, lengths, l->msg, sizeof(l->msg));
+}
+
 /* Formats the next source row into l->line; 1 = a row, 0 = the end, -1 = error. */
 static int next_line(struct load *l)
 {
     const char *const *values;
     const size_t *lengths;
-    int rc = source_next(l->src, &values, &lengths, l->msg, sizeof(l->msg));
+    int rc = l->next_row(l, &values, &lengths);
     if (rc != 1)
         return rc;
     l->line_len = l->line_off = 0;
@@ -821,11 +832,278 @@ int task_dataset_load(struct task *t)
         return TASK_FAILED;
     }
     l->t = t;
+    l->next_row = next_source_row;
     arena_init(&l->arena, 0);
     int rc = run_load(l);
     db_exec_text(t->db, "DROP TEMPORARY TABLE IF EXISTS quarry_stage", NULL);
     source_close(l->src);
     json_object_put(l->where);
+    free(l->line);
+    free(l->wm_value);
+    free(l->wm_key);
+    free(l->last_value);
+    free(l->last_key);
+    arena_free(&l->arena);
+    free(l);
+    return rc;
+}
+
+/* ---- a file into a dataset (a pipeline's dataset destination) ---- */
+
+struct load_file {
+    const struct reader_ops *reader;
+    void *state;
+    struct rec_env *env;
+    struct rec_arena *arena;
+    const char *names[LOAD_COLUMNS_MAX]; /* the dataset's columns, interned */
+    size_t hints[LOAD_COLUMNS_MAX];
+    const char *values[LOAD_COLUMNS_MAX];
+    size_t lengths[LOAD_COLUMNS_MAX];
+    long long rows;
+};
+
+/* The next record of the file as the dataset's columns: a column the
+ * record lacks is NULL, a boolean is 1 or 0 (TINYINT(1)). */
+static int next_file_row(struct load *l, const char *const **values, const size_t **lengths)
+{
+    struct load_file *f = l->file;
+    struct record rec = {.arena = f->arena};
+    int rs;
+    do {
+        rec_arena_reset(f->arena);
+        rs = f->reader->next(f->state, &rec);
+    } while (rs == READ_REJECTED);
+    if (rs == READ_EOF)
+        return 0;
+    if (rs != READ_RECORD) {
+        snprintf(l->msg, sizeof(l->msg), "the output cannot be read: %s", rec_env_error(f->env));
+        return -1;
+    }
+    f->rows++;
+    for (int i = 0; i < l->ncols; i++) {
+        long k = rec_find(&rec, f->names[i], &f->hints[i]);
+        const struct rec_field *fd = k < 0 ? NULL : &rec.fields[k];
+        if (fd == NULL || fd->type == REC_NULL) {
+            f->values[i] = NULL;
+            f->lengths[i] = 0;
+        } else if (fd->type == REC_BOOLEAN) {
+            f->values[i] = fd->len == 4 && memcmp(fd->val, "true", 4) == 0 ? "1" : "0";
+            f->lengths[i] = 1;
+        } else {
+            f->values[i] = fd->val;
+            f->lengths[i] = fd->len;
+        }
+    }
+    if (f->values[l->key_col] == NULL) {
+        snprintf(l->msg, sizeof(l->msg), "record %lld of the output has no %s (the dataset's "
+                 "record key)", f->rows, l->ds.record_key_field);
+        return -1;
+    }
+    *values = f->values;
+    *lengths = f->lengths;
+    return 1;
+}
+
+/* The destination named by name and not there yet: made from the output,
+ * its columns typed by the engine's inference over the whole file (the one
+ * of GET /files/{id}/schema), as a load job makes its dataset from the
+ * source's columns. The record key is the one asked for, else a column id
+ * or _id, else the first column. */
+static int create_from_output(struct load *l, const struct load_target *target, const char *path,
+                              const char *format)
+{
+    struct task *t = l->t;
+    char err[512], id[UUID_LEN + 1], schema_name[SQL_SCHEMA_LEN + 1], now[DB_TIME_LEN + 1];
+    json_object *config = json_object_new_object(), *schema = NULL, *cols_json = NULL;
+    json_object_object_add(config, "format", json_object_new_string(format));
+    struct engine_job job = {.input_path = path, .input_name_hint = "output",
+                             .processing_config = config};
+    json_object *inferred = engine_infer_schema(&job, 0, err, sizeof(err));
+    json_object_put(config);
+    int rc = -1, n = 0;
+    if (inferred == NULL || !json_object_object_get_ex(inferred, "schema", &schema) ||
+        json_object_object_length(schema) == 0) {
+        snprintf(t->error, sizeof(t->error), "the dataset %s cannot be made from the output: %s",
+                 target->name, inferred == NULL ? err : "it has no columns");
+        goto out;
+    }
+    size_t max = (size_t)json_object_object_length(schema);
+    struct dataset_column *cols = arena_alloc(&l->arena, sizeof(*cols) * (max + 1));
+    const char *key = NULL, *guess = NULL, *pre = NULL;
+    cols_json = json_object_new_array();
+    json_object_object_foreach(schema, name, info)
+    {
+        json_object *type = NULL;
+        json_object_object_get_ex(info, "type", &type);
+        const char *canonical = dataset_type_canonical(type ? json_object_get_string(type) : NULL);
+        if (!source_identifier_valid(name) || n >= LOAD_COLUMNS_MAX) {
+            snprintf(t->error, sizeof(t->error), "the dataset %s cannot be made from the output: "
+                     "its column %.64s is not a name of letters, digits and _ (rename it)",
+                     target->name, name);
+            goto out;
+        }
+        cols[n] = (struct dataset_column){arena_strdup(&l->arena, name),
+                                          canonical ? canonical : "string"};
+        if (target->record_key != NULL && strcmp(name, target->record_key) == 0)
+            key = cols[n].name;
+        if (target->precombine != NULL && strcmp(name, target->precombine) == 0)
+            pre = cols[n].name;
+        if (guess == NULL && (strcmp(name, "id") == 0 || strcmp(name, "_id") == 0))
+            guess = cols[n].name;
+        json_object *c = json_object_new_object();
+        json_object_object_add(c, "name", json_object_new_string(cols[n].name));
+        json_object_object_add(c, "type", json_object_new_string(cols[n].type));
+        json_object_array_add(cols_json, c);
+        n++;
+    }
+    if (target->record_key != NULL && key == NULL) {
+        snprintf(t->error, sizeof(t->error), "the dataset %s cannot be made: the output has no "
+                 "column %s (record_key_field)", target->name, target->record_key);
+        goto out;
+    }
+    if (target->precombine != NULL && pre == NULL) {
+        snprintf(t->error, sizeof(t->error), "the dataset %s cannot be made: the output has no "
+                 "column %s (precombine_field)", target->name, target->precombine);
+        goto out;
+    }
+    if (key == NULL)
+        key = guess ? guess : cols[0].name;
+    id_uuid4(id);
+    sql_schema_name(t->user_id, schema_name);
+    time_db(time_now_ms(), now);
+    struct dataset_row d = {
+        .id = id, .user_id = t->user_id, .name = target->name, .schema_name = schema_name,
+        .record_key_field = key, .precombine_field = pre, .table_type = "COPY_ON_WRITE",
+        .columns = arena_strdup(&l->arena,
+                                json_object_to_json_string_ext(cols_json, JSON_C_TO_STRING_PLAIN)),
+        .created_at = now, .updated_at = now,
+    };
+    enum db_status st = dataset_create(t->db, &d, cols, n);
+    if (st == DB_DUPLICATE) /* made meanwhile by its owner: use it */
+        st = dataset_get_by_name(t->db, &l->arena, t->user_id, target->name, &l->ds);
+    else if (st == DB_OK)
+        st = dataset_get(t->db, &l->arena, id, &l->ds);
+    if (st != DB_OK) {
+        snprintf(t->error, sizeof(t->error), "the dataset %s cannot be created: %s",
+                 target->name, db_last_error(t->db));
+        goto out;
+    }
+    log_info("job %s: dataset %s (%s) created from its output", t->job_id, l->ds.id, l->ds.name);
+    rc = 0;
+out:
+    json_object_put(cols_json);
+    json_object_put(inferred);
+    return rc;
+}
+
+/* The dataset a destination names: by id, or by name (made when there is
+ * none); a record key or precombine field asked for must be its own. */
+static int destination_dataset(struct load *l, const struct load_target *target, const char *path,
+                               const char *format)
+{
+    struct task *t = l->t;
+    enum db_status st =
+        target->dataset_id ? dataset_get(t->db, &l->arena, target->dataset_id, &l->ds)
+        : target->name    ? dataset_get_by_name(t->db, &l->arena, t->user_id, target->name, &l->ds)
+                          : DB_NO_ROW;
+    if (st == DB_OK && strcmp(l->ds.user_id, t->user_id) != 0)
+        st = DB_NO_ROW;
+    if (st == DB_NO_ROW && target->dataset_id == NULL && target->name != NULL)
+        return create_from_output(l, target, path, format);
+    if (st != DB_OK) {
+        snprintf(t->error, sizeof(t->error), st == DB_NO_ROW
+                                                 ? "the destination dataset no longer exists"
+                                                 : "the destination dataset cannot be read");
+        return -1;
+    }
+    if (target->record_key != NULL && strcmp(target->record_key, l->ds.record_key_field) != 0) {
+        snprintf(t->error, sizeof(t->error), "the dataset's record key is %s, not %s",
+                 l->ds.record_key_field, target->record_key);
+        return -1;
+    }
+    if (target->precombine != NULL &&
+        (l->ds.precombine_field == NULL || strcmp(target->precombine, l->ds.precombine_field) != 0)) {
+        snprintf(t->error, sizeof(t->error), "the dataset's precombine field is %s, not %s",
+                 l->ds.precombine_field ? l->ds.precombine_field : "none", target->precombine);
+        return -1;
+    }
+    return 0;
+}
+
+int task_load_file(struct task *t, const struct load_target *target, const char *path,
+                   const char *format)
+{
+    const char *mode = target->mode;
+    struct load *l = calloc(1, sizeof(*l));
+    struct load_file *f = calloc(1, sizeof(*f));
+    const struct format *fmt = formats_lookup(format);
+    int rc = TASK_FAILED;
+    if (l == NULL || f == NULL) {
+        free(l);
+        free(f);
+        snprintf(t->error, sizeof(t->error), "out of memory");
+        return TASK_FAILED;
+    }
+    l->t = t;
+    l->file = f;
+    l->next_row = next_file_row;
+    l->mode = mode;
+    l->batch_size = 10000;
+    arena_init(&l->arena, 0);
+    f->reader = fmt ? fmt->reader : NULL;
+    f->env = rec_env_new(NULL);
+    f->arena = rec_arena_new();
+    if (f->reader == NULL || f->env == NULL || f->arena == NULL) {
+        snprintf(t->error, sizeof(t->error), "the output (%s) cannot be read back",
+                 format ? format : "?");
+        goto out;
+    }
+    enum db_status st;
+    if (destination_dataset(l, target, path, format) != 0)
+        goto out;
+    if (load_columns(l) != 0) {
+        snprintf(t->error, sizeof(t->error), "the dataset's columns are malformed");
+        goto out;
+    }
+    for (int i = 0; i < l->ncols; i++)
+        if ((f->names[i] = rec_intern(f->env, l->cols[i], strlen(l->cols[i]))) == NULL) {
+            snprintf(t->error, sizeof(t->error), "out of memory");
+            goto out;
+        }
+    struct reader_args args = {.path = path, .env = f->env};
+    if (f->reader->open(&f->state, &args) != ENGINE_OK) {
+        f->state = NULL;
+        snprintf(t->error, sizeof(t->error), "the output cannot be read: %s",
+                 rec_env_error(f->env));
+        goto out;
+    }
+    log_info("job %s: loading its output into dataset %s (%s)", t->job_id, l->ds.id, mode);
+    t->processed = t->total = 0;
+    if (strcmp(mode, "overwrite") == 0) {
+        st = load_overwrite(l);
+    } else {
+        bool upsert = strcmp(mode, "upsert") == 0;
+        do {
+            l->in_chunk = 0;
+            st = upsert ? commit_upsert(l) : commit_append(l);
+        } while (st == DB_OK && !l->eof && l->in_chunk > 0);
+    }
+    t->total = t->processed;
+    t->result = summary(l);
+    if (st == DB_OK)
+        rc = TASK_OK;
+    else if (st == DB_NO_ROW)
+        snprintf(t->error, sizeof(t->error), "the job is no longer this run's");
+    else
+        snprintf(t->error, sizeof(t->error), "the load into the dataset stopped after %lld "
+                 "commits: %s", l->commits, l->failed ? l->msg : db_last_error(t->db));
+out:
+    db_exec_text(t->db, "DROP TEMPORARY TABLE IF EXISTS quarry_stage", NULL);
+    if (f->state != NULL)
+        f->reader->close(f->state);
+    rec_arena_free(f->arena);
+    rec_env_free(f->env);
+    free(f);
     free(l->line);
     free(l->wm_value);
     free(l->wm_key);

@@ -1,5 +1,9 @@
 /* task_source.c — the source tasks: test a connection, read a sample, infer
  * a sample's schema with the engine. */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,7 +73,13 @@ static int build_read(struct task *t, struct source_conn *c, long long limit, ch
     if (text != NULL) {
         /* A derived table: the server stops at the limit, and anything but
          * a query is a syntax error there. */
-        snprintf(sql, sql_len, "SELECT * FROM (%s) AS quarry_read LIMIT %lld", text, limit);
+        int n = limit > 0 ? snprintf(sql, sql_len, "SELECT * FROM (%s) AS quarry_read LIMIT %lld",
+                                     text, limit)
+                          : snprintf(sql, sql_len, "SELECT * FROM (%s) AS quarry_read", text);
+        if (n < 0 || (size_t)n >= sql_len) {
+            snprintf(msg, msg_len, "the query is too long");
+            return -1;
+        }
         return 0;
     }
     if (table == NULL || !source_identifier_valid(table)) {
@@ -101,19 +111,22 @@ static int build_read(struct task *t, struct source_conn *c, long long limit, ch
                                   source_marker(c, *nparams, marker, sizeof(marker)));
         }
     }
-    if (n < sql_len)
+    if (n < sql_len && limit > 0)
         snprintf(sql + n, sql_len - n, " LIMIT %lld", limit);
-    return 0;
+    return n < sql_len ? 0 : -1;
 }
 
-/* Reads up to limit rows of the configured table or query; each row goes to
- * fn. 0, or -1 with t->result set to the failure. */
+/* Reads up to limit rows (all when limit <= 0) of the configured table or
+ * query; each row goes to fn, which stops the read by returning -1 (with
+ * t->result set). 0, or -1 with t->result set to the failure. */
 static int read_rows(struct task *t, long long limit,
-                     void (*fn)(void *ctx, const struct source_conn *c, const char *const *v,
-                                const size_t *l),
+                     int (*fn)(void *ctx, const struct source_conn *c, const char *const *v,
+                               const size_t *l),
                      void *ctx, struct source_conn **conn)
 {
-    char sql[4096], msg[512];
+    /* A query of up to 64 KiB (what the API accepts) and its wrapping. */
+    static char sql[65536 + 4096];
+    char msg[512];
     const char *params[WHERE_MAX];
     const char *const *values;
     const size_t *lengths;
@@ -134,10 +147,15 @@ static int read_rows(struct task *t, long long limit,
         t->result = failure(why, msg);
         return -1;
     }
-    while (t->processed < limit && !*t->cancel &&
+    while ((limit <= 0 || t->processed < limit) && !*t->cancel &&
            (rc = source_next(*conn, &values, &lengths, msg, sizeof(msg))) == 1) {
-        fn(ctx, *conn, values, lengths);
+        if (fn(ctx, *conn, values, lengths) != 0)
+            return -1;
         t->processed++;
+    }
+    if (*t->cancel) {
+        t->result = failure(SOURCE_OTHER, "stopped");
+        return -1;
     }
     if (rc < 0) {
         t->result = failure(SOURCE_QUERY, msg);
@@ -160,9 +178,10 @@ static json_object *columns_json(const struct source_conn *c)
     return cols;
 }
 
-static void add_row(void *ctx, const struct source_conn *c, const char *const *v, const size_t *l)
+static int add_row(void *ctx, const struct source_conn *c, const char *const *v, const size_t *l)
 {
     json_object_array_add(ctx, task_row_json(c, v, l));
+    return 0;
 }
 
 int task_source_read(struct task *t)
@@ -186,12 +205,13 @@ int task_source_read(struct task *t)
     return TASK_OK;
 }
 
-static void write_row(void *ctx, const struct source_conn *c, const char *const *v,
-                      const size_t *l)
+static int write_row(void *ctx, const struct source_conn *c, const char *const *v,
+                     const size_t *l)
 {
     json_object *row = task_row_json(c, v, l);
     fprintf(ctx, "%s\n", json_object_to_json_string_ext(row, JSON_C_TO_STRING_PLAIN));
     json_object_put(row);
+    return 0;
 }
 
 /* The sample goes through a JSON Lines file so that the engine's own
@@ -243,5 +263,116 @@ int task_schema_generate(struct task *t)
     }
     source_close(c);
     unlink(path);
+    return TASK_OK;
+}
+
+/* ---- a pipeline's DATABASE source ---- */
+
+struct to_file {
+    struct task *t;
+    const char *format, *path;
+    struct row_file *file;
+    enum rec_type types[SOURCE_MAX_COLUMNS];
+    const char *values[SOURCE_MAX_COLUMNS];
+    int ncols;
+    char err[300];
+};
+
+static int to_file_open(struct to_file *w, const struct source_conn *c)
+{
+    const char *names[SOURCE_MAX_COLUMNS];
+    w->ncols = source_ncolumns(c);
+    for (int i = 0; i < w->ncols; i++) {
+        names[i] = source_column_name(c, i);
+        switch (source_column_type(c, i)) {
+        case SRC_T_INTEGER: w->types[i] = REC_INTEGER; break;
+        case SRC_T_NUMBER: w->types[i] = REC_NUMBER; break;
+        case SRC_T_BOOLEAN: w->types[i] = REC_BOOLEAN; break;
+        default: w->types[i] = REC_STRING;
+        }
+    }
+    w->file = row_file_open(w->format, w->path, names, (size_t)w->ncols, w->err, sizeof(w->err));
+    return w->file != NULL ? 0 : -1;
+}
+
+/* A value the engine's writers take as its column's type; else a string
+ * (PostgreSQL's NaN, a number too large for an integer). */
+static enum rec_type checked_type(enum rec_type type, const char *v, size_t len)
+{
+    char *end;
+    if (type == REC_INTEGER) {
+        errno = 0;
+        (void)strtoll(v, &end, 10);
+        return errno == 0 && len > 0 && end == v + len ? type : REC_STRING;
+    }
+    if (type == REC_NUMBER) {
+        double d = strtod(v, &end);
+        return len > 0 && end == v + len && isfinite(d) && !isalpha((unsigned char)v[len - 1]) &&
+                       !isalpha((unsigned char)v[0])
+                   ? type
+                   : REC_STRING;
+    }
+    return type;
+}
+
+static int to_file_row(void *ctx, const struct source_conn *c, const char *const *v,
+                       const size_t *l)
+{
+    struct to_file *w = ctx;
+    enum rec_type types[SOURCE_MAX_COLUMNS];
+    size_t lens[SOURCE_MAX_COLUMNS];
+    if (w->file == NULL && to_file_open(w, c) != 0)
+        goto fail;
+    for (int i = 0; i < w->ncols; i++) {
+        w->values[i] = v[i];
+        lens[i] = l[i];
+        types[i] = v[i] ? checked_type(w->types[i], v[i], l[i]) : REC_NULL;
+        if (v[i] != NULL && types[i] == REC_BOOLEAN) {
+            bool yes = strcmp(v[i], "0") != 0;
+            w->values[i] = yes ? "true" : "false";
+            lens[i] = yes ? 4 : 5;
+        }
+    }
+    if (row_file_write(w->file, w->values, lens, types, w->err, sizeof(w->err)) != 0)
+        goto fail;
+    if ((w->t->processed + 1) % 10000 == 0 && !w->t->progress(w->t)) {
+        snprintf(w->err, sizeof(w->err), "stopped");
+        goto fail;
+    }
+    return 0;
+fail:
+    w->t->result = failure(SOURCE_OTHER, w->err);
+    return -1;
+}
+
+int task_source_to_file(struct task *t, const char *format, const char *path)
+{
+    struct source_conn *c = NULL;
+    struct to_file w = {.t = t, .format = format, .path = path};
+    int rc = read_rows(t, 0, to_file_row, &w, &c);
+    if (rc == 0 && w.file == NULL && to_file_open(&w, c) != 0) {
+        t->result = failure(SOURCE_OTHER, w.err);
+        rc = -1;
+    }
+    if (rc == 0 && row_file_close(w.file, w.err, sizeof(w.err)) != 0) {
+        t->result = failure(SOURCE_OTHER, w.err);
+        rc = -1;
+    } else if (rc != 0) {
+        row_file_close(w.file, NULL, 0);
+    }
+    source_close(c);
+    if (rc != 0) {
+        json_object *reason = NULL, *message = NULL;
+        json_object_object_get_ex(t->result, "reason", &reason);
+        json_object_object_get_ex(t->result, "message", &message);
+        snprintf(t->error, sizeof(t->error), "the source cannot be read (%s): %s",
+                 reason ? json_object_get_string(reason) : "other",
+                 message ? json_object_get_string(message) : "");
+        json_object_put(t->result);
+        t->result = NULL;
+        unlink(path);
+        return TASK_FAILED;
+    }
+    t->total = t->processed;
     return TASK_OK;
 }
