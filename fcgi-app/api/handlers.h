@@ -82,6 +82,11 @@ struct dataset_row;
 /* The source a seed call means: the body's source_id, else the caller's
  * "default" source (a mongodb:// URI is refused). 0, or -1 after answering. */
 int sources_seed_source(struct request *req, json_object *body, struct source_row *s);
+/* Loads the caller's source id, or answers 404 / 403 (-1). */
+int source_load_own(struct request *req, const char *id, struct source_row *s);
+/* A source's equality filter: up to 16 column = scalar pairs (the seed's
+ * operators, {"$gt": …}, have no meaning here). */
+bool source_filter_valid(json_object *where);
 /* load_jobs.c: the seed's batch and stream jobs */
 void load_jobs_create_batch(struct request *req);
 void load_jobs_create_stream(struct request *req);
@@ -113,7 +118,12 @@ void datasets_export(struct request *req);
  * and answer 202 with its job. */
 const char *export_format(struct request *req, const char *field, const char *format);
 void export_queue(struct request *req, const char *subject_id, json_object *config);
+/* Loads the caller's dataset id, or answers 404 / 403 (-1). */
 int dataset_load_own(struct request *req, const char *id, struct dataset_row *d);
+/* The caller's dataset of that name, or -1 after answering 404
+ * not_found_code ("Table not found") or the database error. */
+int dataset_load_named(struct request *req, const char *name, const char *not_found_code,
+                       struct dataset_row *d);
 void hudi_table_create(struct request *req);
 void hudi_tables(struct request *req);
 void hudi_table_get(struct request *req);

@@ -21,7 +21,6 @@
 #include "common/dataset_store.h"
 #include "common/log.h"
 #include "common/sql_account.h"
-#include "common/source_uri.h"
 #include "common/sql_guard.h"
 
 #define QUERY_ROWS_DEFAULT 1000
@@ -196,20 +195,31 @@ struct query_spec {
     bool seed;       /* the Trino answer: status, query, error */
 };
 
-/* Runs the query and answers. */
-static void run_query(struct request *req, const struct query_spec *q)
+/* The statement as it runs once sql_guard passed it (in the arena), or
+ * NULL after answering 403 (it writes or reads what it may not) or 400. */
+static const char *guarded_sql(struct request *req, const char *sql)
 {
-    char msg[256], query_id[UUID_LEN + 1];
-    size_t len = strlen(q->sql);
+    char msg[256];
+    size_t len = strlen(sql);
     char *checked = arena_alloc(req->arena, len + 1);
-    enum sql_guard_status gs = sql_guard_check(q->sql, len, checked, msg, sizeof(msg));
+    enum sql_guard_status gs = sql_guard_check(sql, len, checked, msg, sizeof(msg));
     if (gs != SQL_GUARD_OK) {
         bool forbidden = gs == SQL_GUARD_NOT_READ || gs == SQL_GUARD_FORBIDDEN ||
                          gs == SQL_GUARD_SYSTEM_SCHEMA;
         respond_error(req, forbidden ? 403 : 400, forbidden ? "FORBIDDEN" : "QUERY_ERROR",
                       arena_printf(req->arena, "%c%s", msg[0] & ~0x20, msg + 1), "sql");
-        return;
+        return NULL;
     }
+    return checked;
+}
+
+/* Runs the query and answers. */
+static void run_query(struct request *req, const struct query_spec *q)
+{
+    char query_id[UUID_LEN + 1];
+    const char *checked = guarded_sql(req, q->sql);
+    if (checked == NULL)
+        return;
     double started = time_mono();
     MYSQL *conn = connect_as_user(req, q->timeout_seconds);
     if (conn == NULL)
@@ -312,17 +322,8 @@ static const struct field_spec query_fields[Q__MAX] = {
  * gate; answers 202 with the job (its download once COMPLETED). */
 static void export_query(struct request *req, const char *sql, const char *format, int timeout)
 {
-    char msg[256];
-    size_t len = strlen(sql);
-    char *checked = arena_alloc(req->arena, len + 1);
-    enum sql_guard_status gs = sql_guard_check(sql, len, checked, msg, sizeof(msg));
-    if (gs != SQL_GUARD_OK) {
-        bool forbidden = gs == SQL_GUARD_NOT_READ || gs == SQL_GUARD_FORBIDDEN ||
-                         gs == SQL_GUARD_SYSTEM_SCHEMA;
-        respond_error(req, forbidden ? 403 : 400, forbidden ? "FORBIDDEN" : "QUERY_ERROR",
-                      arena_printf(req->arena, "%c%s", msg[0] & ~0x20, msg + 1), "sql");
+    if (guarded_sql(req, sql) == NULL)
         return;
-    }
     json_object *config = json_object_new_object();
     json_object_object_add(config, "sql", json_object_new_string(sql));
     json_object_object_add(config, "format", json_object_new_string(format));
@@ -460,20 +461,14 @@ void trino_tables(struct request *req)
         check_namespace(req, v[NS_CATALOG], v[NS_SCHEMA]) != 0)
         return;
     json_object *list = json_object_new_array();
-    enum db_status st = dataset_list(req->app->db, req->arena, req->user.id, page.skip,
-                                     page.limit, add_table, list, &total);
-    if (st != DB_OK) {
-        json_object_put(list);
-        respond_db_error(req, st);
-        return;
-    }
+    enum db_status st = dataset_list(req->app->db, req->arena, req->user.id, page.skip, page.limit,
+                                     add_table, list, &total);
     json_object *o = json_object_new_object();
     json_object_object_add(o, "status", json_object_new_string("ok"));
     json_object_object_add(o, "catalog", json_object_new_string(SEED_CATALOG));
     json_object_object_add(o, "schema", json_object_new_string(SEED_SCHEMA));
     json_object_object_add(o, "tables", list);
-    respond_header(req, "X-Total-Count", arena_printf(req->arena, "%lld", total));
-    respond_json_put(req, 200, o);
+    respond_list(req, st, o, total);
 }
 
 /* The SQL type names Trino clients expect. */
@@ -497,30 +492,17 @@ void trino_describe(struct request *req)
     if (request_query(req, ns_query, NS__MAX, v, NULL) != 0 ||
         check_namespace(req, v[NS_CATALOG], v[NS_SCHEMA]) != 0)
         return;
-    const char *name = req->params[0];
-    enum db_status st = source_identifier_valid(name)
-                            ? dataset_get_by_name(req->app->db, req->arena, req->user.id, name, &d)
-                            : DB_NO_ROW;
-    if (st == DB_NO_ROW) {
-        respond_error(req, 404, "TABLE_NOT_FOUND", "Table not found", NULL);
+    if (dataset_load_named(req, req->params[0], "TABLE_NOT_FOUND", &d) != 0)
         return;
-    }
-    if (st != DB_OK) {
-        respond_db_error(req, st);
-        return;
-    }
-    json_object *cols = json_tokener_parse(d.columns), *out = json_object_new_array();
-    for (size_t i = 0; cols && i < json_object_array_length(cols); i++) {
-        json_object *c = json_object_array_get_idx(cols, i), *n, *t;
-        if (!json_object_object_get_ex(c, "name", &n) || !json_object_object_get_ex(c, "type", &t))
-            continue;
+    struct dataset_column *cols;
+    int ncols = dataset_columns_read(req->arena, d.columns, &cols);
+    json_object *out = json_object_new_array();
+    for (int i = 0; i < ncols; i++) {
         json_object *col = json_object_new_object();
-        json_object_object_add(col, "name", json_object_get(n));
-        json_object_object_add(col, "type",
-                               json_object_new_string(trino_type(json_object_get_string(t))));
+        json_object_object_add(col, "name", json_object_new_string(cols[i].name));
+        json_object_object_add(col, "type", json_object_new_string(trino_type(cols[i].type)));
         json_object_array_add(out, col);
     }
-    json_object_put(cols);
     json_object *o = json_object_new_object();
     json_object_object_add(o, "status", json_object_new_string("ok"));
     json_object_object_add(o, "catalog", json_object_new_string(SEED_CATALOG));

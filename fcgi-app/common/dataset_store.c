@@ -62,6 +62,24 @@ static int take_dataset(void *ctx, const struct db_row *row)
     return 0;
 }
 
+int dataset_columns_read(struct arena *a, const char *columns, struct dataset_column **cols)
+{
+    json_object *list = columns != NULL ? json_tokener_parse(columns) : NULL;
+    size_t n = json_object_is_type(list, json_type_array) ? json_object_array_length(list) : 0;
+    int got = 0;
+    *cols = arena_alloc(a, sizeof(**cols) * (n + 1));
+    for (size_t i = 0; i < n; i++) {
+        json_object *c = json_object_array_get_idx(list, i), *name, *type;
+        if (!json_object_object_get_ex(c, "name", &name) ||
+            !json_object_object_get_ex(c, "type", &type))
+            continue;
+        (*cols)[got++] = (struct dataset_column){arena_strdup(a, json_object_get_string(name)),
+                                                 arena_strdup(a, json_object_get_string(type))};
+    }
+    json_object_put(list);
+    return got;
+}
+
 static bool is_key(const struct dataset_row *d, const char *name)
 {
     return strcmp(name, d->record_key_field) == 0 ||
