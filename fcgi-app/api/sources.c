@@ -66,8 +66,9 @@ static const struct field_spec source_fields[SRC__MAX] = {
     [SRC_COLLECTION] = {"collection", FIELD_STRING, false, 1, 64},
 };
 
-/* Builds the row (strings in the arena) from the body; the password is
- * sealed here and wiped. 0, or -1 after answering 422. */
+/* Builds a new row (strings in the arena; a new id, created and updated
+ * now) from the body; the password is sealed here and wiped. 0, or -1
+ * after answering 422. */
 static int source_from_body(struct request *req, json_object *body, const char *default_name,
                             struct source_row *s)
 {
@@ -150,6 +151,12 @@ static int source_from_body(struct request *req, json_object *body, const char *
     s->database_name = arena_strdup(req->arena, database);
     s->default_table = arena_strdup(req->arena, table);
     s->user_id = req->user.id;
+    char *id = arena_alloc(req->arena, UUID_LEN + 1),
+         *now = arena_alloc(req->arena, DB_TIME_LEN + 1);
+    id_uuid4(id);
+    time_db(time_now_ms(), now);
+    s->id = id;
+    s->created_at = s->updated_at = now;
     rc = 0;
 out:
     sodium_memzero(uri.password, sizeof(uri.password));
@@ -162,15 +169,11 @@ void sources_create(struct request *req)
 {
     json_object *body = NULL;
     struct source_row s;
-    char id[UUID_LEN + 1], now[DB_TIME_LEN + 1];
     if (request_json_body(req, &body) != 0)
         return;
     if (source_from_body(req, body, SEED_SOURCE_NAME, &s) != 0)
         goto out;
-    id_uuid4(id);
-    time_db(time_now_ms(), now);
-    s.id = id;
-    s.created_at = s.updated_at = now;
+    const char *id = s.id;
     enum db_status st = source_insert(req->app->db, &s);
     if (st == DB_DUPLICATE) {
         respond_error(req, 409, "CONFLICT", "You have a source of that name", "name");
@@ -446,16 +449,11 @@ void mongo_credentials(struct request *req)
 {
     json_object *body = NULL;
     struct source_row s;
-    char id[UUID_LEN + 1], now[DB_TIME_LEN + 1];
     const char *stored = NULL;
     if (request_json_body(req, &body) != 0)
         return;
     if (source_from_body(req, body, SEED_SOURCE_NAME, &s) != 0)
         goto out;
-    id_uuid4(id);
-    time_db(time_now_ms(), now);
-    s.id = id;
-    s.created_at = s.updated_at = now;
     enum db_status st = source_put_by_name(req->app->db, req->arena, &s, &stored);
     if (st != DB_OK) {
         respond_db_error(req, st);
