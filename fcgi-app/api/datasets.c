@@ -183,12 +183,8 @@ static int create_dataset(struct request *req, json_object *body, struct dataset
         respond_invalid(req, "name", "name (or table_name) is required");
         goto out;
     }
-    if (!source_identifier_valid(name) || strncmp(name, "quarry", 6) == 0) {
-        respond_invalid(req, name_field,
-                        "a dataset name is letters, digits and _ (64 at most, not starting with "
-                        "a digit or quarry)");
+    if (dataset_name_check(req, name_field, name) != 0)
         goto out;
-    }
     if (v[DS_DATABASE] && strcmp(field_text(v[DS_DATABASE]), SEED_DATABASE) != 0) {
         respond_invalid(req, "database", "your datasets are all in the database \"default\"");
         goto out;
@@ -442,6 +438,17 @@ static int queue_task(struct request *req, const char *kind, const char *subject
     jobd_wake(req->app->cfg.jobd_socket);
     respond_json_put(req, 202, job_to_json(&job));
     return 0;
+}
+
+int dataset_name_check(struct request *req, const char *field, const char *name)
+{
+    /* quarry… names are the service's own tables. */
+    if (source_identifier_valid(name) && strncmp(name, "quarry", 6) != 0)
+        return 0;
+    respond_invalid(req, field,
+                    "a dataset name is letters, digits and _ (64 at most, not starting with "
+                    "a digit or quarry)");
+    return -1;
 }
 
 bool dataset_mode_valid(const char *mode)

@@ -124,6 +124,10 @@ int dataset_load_own(struct request *req, const char *id, struct dataset_row *d)
  * not_found_code ("Table not found") or the database error. */
 int dataset_load_named(struct request *req, const char *name, const char *not_found_code,
                        struct dataset_row *d);
+/* A name a new dataset may take: 0, or -1 after answering 422 naming field. */
+int dataset_name_check(struct request *req, const char *field, const char *name);
+/* A load's write mode: append, overwrite or upsert. */
+bool dataset_mode_valid(const char *mode);
 void hudi_table_create(struct request *req);
 void hudi_tables(struct request *req);
 void hudi_table_get(struct request *req);

@@ -82,14 +82,9 @@ static void create_load_job(struct request *req, const char *job_type)
         respond_invalid(req, "hudi_table_name", "the dataset (hudi_table_name or dataset) is required");
         goto out;
     }
-    if (!source_identifier_valid(dataset) || strncmp(dataset, "quarry", 6) == 0) {
-        respond_invalid(req, v[LJ_DATASET] ? "dataset" : "hudi_table_name",
-                        "a dataset name is letters, digits and _ (64 at most, not starting with "
-                        "a digit or quarry)");
+    if (dataset_name_check(req, v[LJ_DATASET] ? "dataset" : "hudi_table_name", dataset) != 0)
         goto out;
-    }
-    if (strcmp(mode, "append") != 0 && strcmp(mode, "upsert") != 0 &&
-        (stream || strcmp(mode, "overwrite") != 0)) {
+    if (!dataset_mode_valid(mode) || (stream && strcmp(mode, "overwrite") == 0)) {
         respond_invalid(req, "write_mode",
                         stream ? "a stream job's write_mode is upsert or append"
                                : "write_mode must be append, overwrite or upsert");

@@ -381,20 +381,25 @@ static int read_result(struct request *req, const struct source_row *s, json_obj
     return 0;
 }
 
+/* The keys (NULL-terminated) that the task's result has, added to answer
+ * in that order. */
+static void copy_keys(json_object *answer, json_object *result, const char *const *keys)
+{
+    json_object *v;
+    for (; *keys != NULL; keys++)
+        if (json_object_object_get_ex(result, *keys, &v))
+            json_object_object_add(answer, *keys, json_object_get(v));
+}
+
 static void read_source(struct request *req, const struct source_row *s, json_object *body)
 {
-    json_object *result = NULL, *v;
+    json_object *result = NULL;
     if (read_result(req, s, body, &result) != 0)
         return;
     json_object *answer = json_object_new_object();
     json_object_object_add(answer, "status", json_object_new_string("ok"));
     json_object_object_add(answer, "source_id", json_object_new_string(s->id));
-    if (json_object_object_get_ex(result, "columns", &v))
-        json_object_object_add(answer, "columns", json_object_get(v));
-    if (json_object_object_get_ex(result, "data", &v))
-        json_object_object_add(answer, "data", json_object_get(v));
-    if (json_object_object_get_ex(result, "count", &v))
-        json_object_object_add(answer, "count", json_object_get(v));
+    copy_keys(answer, result, (const char *const[]){"columns", "data", "count", NULL});
     json_object_put(result);
     respond_json_put(req, 200, answer);
 }
@@ -515,11 +520,8 @@ void schema_generate(struct request *req)
     }
     json_object *answer = json_object_new_object();
     json_object_object_add(answer, "status", json_object_new_string("ok"));
-    for (const char *const *k = (const char *const[]){"schema", "summary", "sample_info",
-                                                      "source_columns", NULL};
-         *k; k++)
-        if (json_object_object_get_ex(result, *k, &x))
-            json_object_object_add(answer, *k, json_object_get(x));
+    copy_keys(answer, result,
+              (const char *const[]){"schema", "summary", "sample_info", "source_columns", NULL});
     if (json_object_object_get_ex(answer, "sample_info", &x) &&
         json_object_is_type(x, json_type_object))
         json_object_object_add(x, "database", json_object_new_string(s.database_name));
