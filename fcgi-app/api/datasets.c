@@ -25,11 +25,6 @@
 /* Each user's database is "default" to the seed's clients. */
 #define SEED_DATABASE "default"
 
-static const char *text_of(json_object *v)
-{
-    return v ? json_object_get_string(v) : NULL;
-}
-
 /* ------------------------------------------------------------ the schema */
 
 /* The declared schema as columns: {col: {type}} / {col: "type"} (the seed's
@@ -58,7 +53,7 @@ static int parse_schema(struct request *req, json_object *schema, struct dataset
             if (json_object_is_type(spec, json_type_object)) {
                 json_object_object_get_ex(spec, "name", &nm);
                 json_object_object_get_ex(spec, "type", &t);
-                name = text_of(nm);
+                name = field_text(nm);
             }
         } else {
             name = json_object_iter_peek_name(&it);
@@ -69,7 +64,7 @@ static int parse_schema(struct request *req, json_object *schema, struct dataset
                 json_object_object_get_ex(spec, "type", &t);
             json_object_iter_next(&it);
         }
-        type = t && json_object_is_type(t, json_type_string) ? dataset_type_canonical(text_of(t))
+        type = t && json_object_is_type(t, json_type_string) ? dataset_type_canonical(field_text(t))
                                                              : NULL;
         const char *field = arena_printf(req->arena, "schema.%s", name ? name : "?");
         if (name == NULL || !source_identifier_valid(name)) {
@@ -131,18 +126,16 @@ static json_object *columns_json(const struct dataset_column *cols, int ncols)
 }
 
 /* The stored columns as the seed's schema object {col: {type}}. */
-static json_object *schema_json(const struct dataset_row *d)
+static json_object *schema_json(struct request *req, const struct dataset_row *d)
 {
-    json_object *cols = json_tokener_parse(d->columns), *schema = json_object_new_object();
-    for (size_t i = 0; cols && i < json_object_array_length(cols); i++) {
-        json_object *c = json_object_array_get_idx(cols, i), *n, *t;
-        if (!json_object_object_get_ex(c, "name", &n) || !json_object_object_get_ex(c, "type", &t))
-            continue;
+    struct dataset_column *cols;
+    int ncols = dataset_columns_read(req->arena, d->columns, &cols);
+    json_object *schema = json_object_new_object();
+    for (int i = 0; i < ncols; i++) {
         json_object *spec = json_object_new_object();
-        json_object_object_add(spec, "type", json_object_get(t));
-        json_object_object_add(schema, json_object_get_string(n), spec);
+        json_object_object_add(spec, "type", json_object_new_string(cols[i].type));
+        json_object_object_add(schema, cols[i].name, spec);
     }
-    json_object_put(cols);
     return schema;
 }
 
@@ -184,23 +177,19 @@ static int create_dataset(struct request *req, json_object *body, struct dataset
         goto out;
     rc = -1;
     json_object *name_v = v[DS_NAME] ? v[DS_NAME] : v[DS_TABLE_NAME];
-    const char *name = text_of(name_v);
+    const char *name = field_text(name_v);
     const char *name_field = v[DS_NAME] ? "name" : "table_name";
     if (name == NULL) {
         respond_invalid(req, "name", "name (or table_name) is required");
         goto out;
     }
-    if (!source_identifier_valid(name) || strncmp(name, "quarry", 6) == 0) {
-        respond_invalid(req, name_field,
-                        "a dataset name is letters, digits and _ (64 at most, not starting with "
-                        "a digit or quarry)");
+    if (dataset_name_check(req, name_field, name) != 0)
         goto out;
-    }
-    if (v[DS_DATABASE] && strcmp(text_of(v[DS_DATABASE]), SEED_DATABASE) != 0) {
+    if (v[DS_DATABASE] && strcmp(field_text(v[DS_DATABASE]), SEED_DATABASE) != 0) {
         respond_invalid(req, "database", "your datasets are all in the database \"default\"");
         goto out;
     }
-    if (v[DS_TABLE_TYPE] && strcasecmp(text_of(v[DS_TABLE_TYPE]), "COPY_ON_WRITE") != 0) {
+    if (v[DS_TABLE_TYPE] && strcasecmp(field_text(v[DS_TABLE_TYPE]), "COPY_ON_WRITE") != 0) {
         respond_invalid(req, "table_type", "datasets are COPY_ON_WRITE tables");
         goto out;
     }
@@ -210,10 +199,10 @@ static int create_dataset(struct request *req, json_object *body, struct dataset
         goto out;
     }
     if (parse_schema(req, schema, cols, &ncols) != 0 ||
-        add_field(req, "record_key_field", text_of(v[DS_KEY]), "string", cols, &ncols) != 0 ||
-        add_field(req, "precombine_field", text_of(v[DS_PRECOMBINE]), "datetime", cols, &ncols) !=
-            0 ||
-        add_field(req, "partition_field", text_of(v[DS_PARTITION]), "string", cols, &ncols) != 0)
+        add_field(req, "record_key_field", field_text(v[DS_KEY]), "string", cols, &ncols) != 0 ||
+        add_field(req, "precombine_field", field_text(v[DS_PRECOMBINE]), "datetime", cols,
+                  &ncols) != 0 ||
+        add_field(req, "partition_field", field_text(v[DS_PARTITION]), "string", cols, &ncols) != 0)
         goto out;
     id_uuid4(id);
     time_db(time_now_ms(), now);
@@ -223,11 +212,11 @@ static int create_dataset(struct request *req, json_object *body, struct dataset
         .user_id = req->user.id,
         .name = name,
         .schema_name = schema_name,
-        .record_key_field = text_of(v[DS_KEY]),
-        .precombine_field = text_of(v[DS_PRECOMBINE]),
-        .partition_field = text_of(v[DS_PARTITION]),
+        .record_key_field = field_text(v[DS_KEY]),
+        .precombine_field = field_text(v[DS_PRECOMBINE]),
+        .partition_field = field_text(v[DS_PARTITION]),
         .table_type = "COPY_ON_WRITE",
-        .base_path = text_of(v[DS_BASE_PATH]),
+        .base_path = field_text(v[DS_BASE_PATH]),
         .created_at = now,
         .updated_at = now,
     };
@@ -271,15 +260,10 @@ static json_object *dataset_to_json(struct request *req, const struct dataset_ro
     json_object_object_add(o, "database", json_object_new_string(SEED_DATABASE));
     json_object_object_add(o, "schema_name", json_object_new_string(d->schema_name));
     json_object_object_add(o, "record_key_field", json_object_new_string(d->record_key_field));
-    json_object_object_add(o, "precombine_field", d->precombine_field
-                                                      ? json_object_new_string(d->precombine_field)
-                                                      : NULL);
-    json_object_object_add(o, "partition_field", d->partition_field
-                                                     ? json_object_new_string(d->partition_field)
-                                                     : NULL);
+    json_object_object_add(o, "precombine_field", store_text_json(d->precombine_field));
+    json_object_object_add(o, "partition_field", store_text_json(d->partition_field));
     json_object_object_add(o, "table_type", json_object_new_string(d->table_type));
-    json_object_object_add(o, "base_path",
-                           d->base_path ? json_object_new_string(d->base_path) : NULL);
+    json_object_object_add(o, "base_path", store_text_json(d->base_path));
     json_object_object_add(o, "columns", json_tokener_parse(d->columns));
     json_object_object_add(o, "created_at", json_object_new_string(created));
     if (with_stats && dataset_stats(req->app->db, d, &records, &bytes) == DB_OK) {
@@ -301,11 +285,9 @@ static void add_commit(void *ctx, const struct dataset_commit *c)
     json_object_object_add(o, "rows_updated", json_object_new_int64(c->updated));
     json_object_object_add(o, "rows_deleted", json_object_new_int64(c->deleted));
     json_object_object_add(o, "rows_unchanged", json_object_new_int64(c->unchanged));
-    json_object_object_add(o, "execution_id", c->job_id ? json_object_new_string(c->job_id) : NULL);
-    json_object_object_add(o, "load_job_id",
-                           c->load_job_id ? json_object_new_string(c->load_job_id) : NULL);
-    json_object_object_add(o, "watermark",
-                           c->watermark ? json_tokener_parse(c->watermark) : NULL);
+    json_object_object_add(o, "execution_id", store_text_json(c->job_id));
+    json_object_object_add(o, "load_job_id", store_text_json(c->load_job_id));
+    json_object_object_add(o, "watermark", store_parsed_json(c->watermark, NULL));
     json_object_array_add(ctx, o);
 }
 
@@ -322,7 +304,7 @@ static json_object *dataset_info(struct request *req, const struct dataset_row *
         respond_db_error(req, st);
         return NULL;
     }
-    json_object_object_add(o, "schema", schema_json(d));
+    json_object_object_add(o, "schema", schema_json(req, d));
     json_object_object_add(o, "commits", commits);
     json_object_object_add(o, "total_commits", json_object_new_int64(total));
     /* One table is the seed's one "file": MariaDB keeps it whole. */
@@ -388,6 +370,19 @@ int dataset_load_own(struct request *req, const char *id, struct dataset_row *d)
                                 "dataset");
 }
 
+int dataset_load_named(struct request *req, const char *name, const char *not_found_code,
+                       struct dataset_row *d)
+{
+    enum db_status st = source_identifier_valid(name)
+                            ? dataset_get_by_name(req->app->db, req->arena, req->user.id, name, d)
+                            : DB_NO_ROW;
+    if (st == DB_NO_ROW) {
+        respond_error(req, 404, not_found_code, "Table not found", NULL);
+        return -1;
+    }
+    return respond_unless_ok(req, st);
+}
+
 void datasets_get(struct request *req)
 {
     struct dataset_row d;
@@ -420,6 +415,42 @@ void datasets_delete(struct request *req)
 
 /* ------------------------------------------------------------ loads */
 
+/* Queues a task of quarry-process of kind on subject_id with config (taken,
+ * released here) and answers 202 with its job, whose id goes to id: 0, or
+ * -1 after answering the database error. */
+static int queue_task(struct request *req, const char *kind, const char *subject_id,
+                      json_object *config, char id[UUID_LEN + 1])
+{
+    struct job job;
+    char now[DB_TIME_LEN + 1];
+    id_uuid4(id);
+    time_db(time_now_ms(), now);
+    enum db_status st =
+        job_queue_task(req->app->db, id, req->user.id, kind, subject_id,
+                       json_object_to_json_string_ext(config, JSON_C_TO_STRING_PLAIN), now);
+    json_object_put(config);
+    if (st == DB_OK)
+        st = job_get(req->app->db, req->arena, id, &job);
+    if (st != DB_OK) {
+        respond_db_error(req, st == DB_NO_ROW ? DB_ERROR : st);
+        return -1;
+    }
+    jobd_wake(req->app->cfg.jobd_socket);
+    respond_json_put(req, 202, job_to_json(&job));
+    return 0;
+}
+
+int dataset_name_check(struct request *req, const char *field, const char *name)
+{
+    /* quarry… names are the service's own tables. */
+    if (source_identifier_valid(name) && strncmp(name, "quarry", 6) != 0)
+        return 0;
+    respond_invalid(req, field,
+                    "a dataset name is letters, digits and _ (64 at most, not starting with "
+                    "a digit or quarry)");
+    return -1;
+}
+
 bool dataset_mode_valid(const char *mode)
 {
     return mode && (strcmp(mode, "append") == 0 || strcmp(mode, "overwrite") == 0 ||
@@ -443,28 +474,25 @@ void datasets_load(struct request *req)
     json_object *body = NULL, *v[LOAD__MAX];
     struct dataset_row d;
     struct source_row s;
-    struct job job;
-    char id[UUID_LEN + 1], now[DB_TIME_LEN + 1];
+    char id[UUID_LEN + 1];
     if (request_json_body(req, &body) != 0)
         return;
     if (request_fields(req, body, load_fields, LOAD__MAX, v) != 0 ||
         dataset_load_own(req, req->params[0], &d) != 0)
         goto out;
-    const char *mode = v[LOAD_MODE] ? text_of(v[LOAD_MODE]) : "upsert";
+    const char *mode = v[LOAD_MODE] ? field_text(v[LOAD_MODE]) : "upsert";
     if (!dataset_mode_valid(mode)) {
         respond_invalid(req, "mode", "mode must be append, overwrite or upsert");
         goto out;
     }
-    const char *sid = text_of(v[LOAD_SOURCE]);
-    enum db_status st = id_is_uuid(sid) ? source_get(req->app->db, req->arena, sid, &s) : DB_NO_ROW;
-    if (respond_unless_owned(req, st, st == DB_OK ? s.user_id : "", "SOURCE_NOT_FOUND", "source"))
+    if (source_load_own(req, field_text(v[LOAD_SOURCE]), &s) != 0)
         goto out;
-    const char *table = v[LOAD_TABLE] ? text_of(v[LOAD_TABLE]) : s.default_table;
+    const char *table = v[LOAD_TABLE] ? field_text(v[LOAD_TABLE]) : s.default_table;
     if (table == NULL || !source_identifier_valid(table)) {
         respond_invalid(req, "table", "a table (letters, digits and _, 64 at most) is required");
         goto out;
     }
-    const char *date_field = text_of(v[LOAD_DATE_FIELD]);
+    const char *date_field = field_text(v[LOAD_DATE_FIELD]);
     if (date_field && !source_identifier_valid(date_field)) {
         respond_invalid(req, "date_field", "a column name is letters, digits and _");
         goto out;
@@ -481,20 +509,8 @@ void datasets_load(struct request *req)
     json_object_object_add(config, "batch_size",
                            json_object_new_int64(v[LOAD_BATCH] ? json_object_get_int64(v[LOAD_BATCH])
                                                                : 10000));
-    id_uuid4(id);
-    time_db(time_now_ms(), now);
-    st = job_queue_task(req->app->db, id, req->user.id, "dataset_load", d.id,
-                        json_object_to_json_string_ext(config, JSON_C_TO_STRING_PLAIN), now);
-    json_object_put(config);
-    if (st == DB_OK)
-        st = job_get(req->app->db, req->arena, id, &job);
-    if (st != DB_OK) {
-        respond_db_error(req, st == DB_NO_ROW ? DB_ERROR : st);
-        goto out;
-    }
-    jobd_wake(req->app->cfg.jobd_socket);
-    log_info("dataset %s: load job %s queued (%s)", d.id, id, mode);
-    respond_json_put(req, 202, job_to_json(&job));
+    if (queue_task(req, "dataset_load", d.id, config, id) == 0)
+        log_info("dataset %s: load job %s queued (%s)", d.id, id, mode);
 out:
     json_object_put(body);
 }
@@ -529,7 +545,7 @@ static int hudi_database(struct request *req, json_object **v, struct page *page
 {
     if (request_query(req, hudi_query, HUDI__MAX, v, page) != 0)
         return -1;
-    if (v[HUDI_DATABASE] && strcmp(text_of(v[HUDI_DATABASE]), SEED_DATABASE) != 0) {
+    if (v[HUDI_DATABASE] && strcmp(field_text(v[HUDI_DATABASE]), SEED_DATABASE) != 0) {
         respond_error(req, 404, "DATABASE_NOT_FOUND",
                       "Database not found: your datasets are in \"default\"", "database");
         return -1;
@@ -547,36 +563,19 @@ void hudi_tables(struct request *req)
     struct list_ctx c = {req, json_object_new_array(), true};
     enum db_status st = dataset_list(req->app->db, req->arena, req->user.id, page.skip, page.limit,
                                      add_dataset, &c, &total);
-    if (st != DB_OK) {
-        json_object_put(c.array);
-        respond_db_error(req, st);
-        return;
-    }
     json_object *o = json_object_new_object();
     json_object_object_add(o, "status", json_object_new_string("ok"));
     json_object_object_add(o, "tables", c.array);
-    respond_header(req, "X-Total-Count", arena_printf(req->arena, "%lld", total));
-    respond_json_put(req, 200, o);
+    respond_list(req, st, o, total);
 }
 
 void hudi_table_get(struct request *req)
 {
     json_object *v[HUDI__MAX];
     struct dataset_row d;
-    if (hudi_database(req, v, NULL) != 0)
+    if (hudi_database(req, v, NULL) != 0 ||
+        dataset_load_named(req, req->params[0], "DATASET_NOT_FOUND", &d) != 0)
         return;
-    const char *name = req->params[0];
-    enum db_status st = source_identifier_valid(name)
-                            ? dataset_get_by_name(req->app->db, req->arena, req->user.id, name, &d)
-                            : DB_NO_ROW;
-    if (st == DB_NO_ROW) {
-        respond_error(req, 404, "DATASET_NOT_FOUND", "Table not found", NULL);
-        return;
-    }
-    if (st != DB_OK) {
-        respond_db_error(req, st);
-        return;
-    }
     json_object *o = dataset_info(req, &d);
     if (o == NULL)
         return;
@@ -605,24 +604,9 @@ const char *export_format(struct request *req, const char *field, const char *fo
 /* Queues an export (a task of quarry-process) and answers 202 with its job. */
 void export_queue(struct request *req, const char *subject_id, json_object *config)
 {
-    struct job job;
-    char id[UUID_LEN + 1], now[DB_TIME_LEN + 1];
-    id_uuid4(id);
-    time_db(time_now_ms(), now);
-    enum db_status st = job_queue_task(req->app->db, id, req->user.id, "export", subject_id,
-                                       json_object_to_json_string_ext(config,
-                                                                      JSON_C_TO_STRING_PLAIN),
-                                       now);
-    json_object_put(config);
-    if (st == DB_OK)
-        st = job_get(req->app->db, req->arena, id, &job);
-    if (st != DB_OK) {
-        respond_db_error(req, st == DB_NO_ROW ? DB_ERROR : st);
-        return;
-    }
-    jobd_wake(req->app->cfg.jobd_socket);
-    log_info("export job %s queued", id);
-    respond_json_put(req, 202, job_to_json(&job));
+    char id[UUID_LEN + 1];
+    if (queue_task(req, "export", subject_id, config, id) == 0)
+        log_info("export job %s queued", id);
 }
 
 enum { EXPORT_FORMAT, EXPORT__MAX };
@@ -640,7 +624,7 @@ void datasets_export(struct request *req)
     if (request_json_body(req, &body) != 0)
         return;
     if (request_fields(req, body, export_fields, EXPORT__MAX, v) == 0 &&
-        (format = export_format(req, "format", text_of(v[EXPORT_FORMAT]))) != NULL &&
+        (format = export_format(req, "format", field_text(v[EXPORT_FORMAT]))) != NULL &&
         dataset_load_own(req, req->params[0], &d) == 0) {
         json_object *config = json_object_new_object();
         json_object_object_add(config, "dataset_id", json_object_new_string(d.id));

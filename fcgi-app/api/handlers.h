@@ -84,6 +84,11 @@ struct dataset_row;
 /* The source a seed call means: the body's source_id, else the caller's
  * "default" source (a mongodb:// URI is refused). 0, or -1 after answering. */
 int sources_seed_source(struct request *req, json_object *body, struct source_row *s);
+/* Loads the caller's source id, or answers 404 / 403 (-1). */
+int source_load_own(struct request *req, const char *id, struct source_row *s);
+/* A source's equality filter: up to 16 column = scalar pairs (the seed's
+ * operators, {"$gt": …}, have no meaning here). */
+bool source_filter_valid(json_object *where);
 /* load_jobs.c: the seed's batch and stream jobs */
 void load_jobs_create_batch(struct request *req);
 void load_jobs_create_stream(struct request *req);
@@ -115,7 +120,16 @@ void datasets_export(struct request *req);
  * and answer 202 with its job. */
 const char *export_format(struct request *req, const char *field, const char *format);
 void export_queue(struct request *req, const char *subject_id, json_object *config);
+/* Loads the caller's dataset id, or answers 404 / 403 (-1). */
 int dataset_load_own(struct request *req, const char *id, struct dataset_row *d);
+/* The caller's dataset of that name, or -1 after answering 404
+ * not_found_code ("Table not found") or the database error. */
+int dataset_load_named(struct request *req, const char *name, const char *not_found_code,
+                       struct dataset_row *d);
+/* A name a new dataset may take: 0, or -1 after answering 422 naming field. */
+int dataset_name_check(struct request *req, const char *field, const char *name);
+/* A load's write mode: append, overwrite or upsert. */
+bool dataset_mode_valid(const char *mode);
 void hudi_table_create(struct request *req);
 void hudi_tables(struct request *req);
 void hudi_table_get(struct request *req);

@@ -134,6 +134,53 @@ void jsonw_string(struct jsonw *w, const char *s)
     w->need_comma = true;
 }
 
+void jsonw_string_bytes(struct jsonw *w, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    separate(w);
+    /* At most six bytes out for one in, and the quotes. */
+    reserve(w, n <= SIZE_MAX / 8 ? n * 6 + 2 : SIZE_MAX);
+    char *o = w->buf + w->len;
+    *o++ = '"';
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\') {
+            *o++ = '\\';
+            *o++ = (char)c;
+        } else if (c < 0x20) {
+            const char *esc = c == '\n' ? "\\n" : c == '\t' ? "\\t" : c == '\r' ? "\\r" : NULL;
+            if (esc) {
+                memcpy(o, esc, 2);
+                o += 2;
+            } else {
+                memcpy(o, "\\u00", 4);
+                o[4] = hex[c >> 4];
+                o[5] = hex[c & 15];
+                o += 6;
+            }
+        } else if (c < 0x80) {
+            *o++ = (char)c;
+        } else {
+            size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
+            bool ok = need > 0 && i + need <= n && c < 0xF5;
+            for (size_t k = 1; ok && k < need; k++)
+                ok = ((unsigned char)s[i + k] & 0xC0) == 0x80;
+            if (ok) {
+                memcpy(o, s + i, need);
+                o += need;
+                i += need - 1;
+            } else {
+                memcpy(o, "\xEF\xBF\xBD", 3);
+                o += 3;
+            }
+        }
+    }
+    *o++ = '"';
+    w->len = (size_t)(o - w->buf);
+    w->buf[w->len] = '\0';
+    w->need_comma = true;
+}
+
 void jsonw_int(struct jsonw *w, long long v)
 {
     char num[32];

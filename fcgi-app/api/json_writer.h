@@ -32,6 +32,11 @@ void jsonw_close_array(struct jsonw *w);
 void jsonw_key(struct jsonw *w, const char *key);
 /* A string value, or null when s is NULL. */
 void jsonw_string(struct jsonw *w, const char *s);
+/* A string of n bytes that need not be UTF-8 (a database value): an
+ * invalid byte becomes U+FFFD, \n \r \t take their short escapes and the
+ * other control characters (NUL too) \u00xx. Not json-c's bytes: for
+ * values json-c never wrote. */
+void jsonw_string_bytes(struct jsonw *w, const char *s, size_t n);
 void jsonw_int(struct jsonw *w, long long v);
 /* As json-c writes a double: %.17g, with ".0" added to a whole number. */
 void jsonw_double(struct jsonw *w, double v);

@@ -18,11 +18,6 @@
 
 #define RUNS_SHOWN 20
 
-static const char *text_of(json_object *v)
-{
-    return v ? json_object_get_string(v) : NULL;
-}
-
 enum {
     LJ_NAME, LJ_SOURCE, LJ_TABLE, LJ_COLLECTION, LJ_QUERY, LJ_DATE_FIELD, LJ_DATASET,
     LJ_HUDI_TABLE, LJ_BASE_PATH, LJ_KEY, LJ_PRECOMBINE, LJ_MODE, LJ_BATCH, LJ_POLL, LJ_SCHEDULE,
@@ -69,73 +64,59 @@ static void create_load_job(struct request *req, const char *job_type)
     if (request_fields(req, body, load_job_fields, LJ__MAX, v) != 0 ||
         sources_seed_source(req, body, &s) != 0)
         goto out;
-    const char *table = v[LJ_TABLE]        ? text_of(v[LJ_TABLE])
-                        : v[LJ_COLLECTION] ? text_of(v[LJ_COLLECTION])
+    const char *table = v[LJ_TABLE]        ? field_text(v[LJ_TABLE])
+                        : v[LJ_COLLECTION] ? field_text(v[LJ_COLLECTION])
                                            : s.default_table;
-    const char *dataset = v[LJ_DATASET] ? text_of(v[LJ_DATASET]) : text_of(v[LJ_HUDI_TABLE]);
-    const char *mode = v[LJ_MODE] ? text_of(v[LJ_MODE]) : "upsert";
+    const char *dataset = v[LJ_DATASET] ? field_text(v[LJ_DATASET]) : field_text(v[LJ_HUDI_TABLE]);
+    const char *mode = v[LJ_MODE] ? field_text(v[LJ_MODE]) : "upsert";
     if (table == NULL) {
         respond_invalid(req, "collection", "the source table (table or collection) is required");
         goto out;
     }
     if (check_name(req, v[LJ_TABLE] ? "table" : "collection", table) != 0 ||
-        check_name(req, "date_field", text_of(v[LJ_DATE_FIELD])) != 0 ||
-        check_name(req, "record_key_field", text_of(v[LJ_KEY])) != 0 ||
-        check_name(req, "precombine_field", text_of(v[LJ_PRECOMBINE])) != 0)
+        check_name(req, "date_field", field_text(v[LJ_DATE_FIELD])) != 0 ||
+        check_name(req, "record_key_field", field_text(v[LJ_KEY])) != 0 ||
+        check_name(req, "precombine_field", field_text(v[LJ_PRECOMBINE])) != 0)
         goto out;
     if (dataset == NULL) {
         respond_invalid(req, "hudi_table_name", "the dataset (hudi_table_name or dataset) is required");
         goto out;
     }
-    if (!source_identifier_valid(dataset) || strncmp(dataset, "quarry", 6) == 0) {
-        respond_invalid(req, v[LJ_DATASET] ? "dataset" : "hudi_table_name",
-                        "a dataset name is letters, digits and _ (64 at most, not starting with "
-                        "a digit or quarry)");
+    if (dataset_name_check(req, v[LJ_DATASET] ? "dataset" : "hudi_table_name", dataset) != 0)
         goto out;
-    }
-    if (strcmp(mode, "append") != 0 && strcmp(mode, "upsert") != 0 &&
-        (stream || strcmp(mode, "overwrite") != 0)) {
+    if (!dataset_mode_valid(mode) || (stream && strcmp(mode, "overwrite") == 0)) {
         respond_invalid(req, "write_mode",
                         stream ? "a stream job's write_mode is upsert or append"
                                : "write_mode must be append, overwrite or upsert");
         goto out;
     }
-    if (v[LJ_QUERY]) {
-        int n = 0;
-        json_object_object_foreach(v[LJ_QUERY], key, val)
-        {
-            if (!source_identifier_valid(key) || ++n > 16 ||
-                (val && (json_object_is_type(val, json_type_object) ||
-                         json_object_is_type(val, json_type_array)))) {
-                respond_invalid(req, "query",
-                                "a filter is up to 16 column = value pairs (no operators)");
-                goto out;
-            }
-        }
+    if (v[LJ_QUERY] && !source_filter_valid(v[LJ_QUERY])) {
+        respond_invalid(req, "query", "a filter is up to 16 column = value pairs (no operators)");
+        goto out;
     }
     id_uuid4(id);
     time_db(time_now_ms(), now);
     struct load_job_row j = {
         .id = id,
         .user_id = req->user.id,
-        .job_name = text_of(v[LJ_NAME]),
+        .job_name = field_text(v[LJ_NAME]),
         .job_type = job_type,
-        .description = text_of(v[LJ_DESCRIPTION]),
+        .description = field_text(v[LJ_DESCRIPTION]),
         .source_id = s.id,
         .source_table = table,
-        .source_filter = v[LJ_QUERY] ? json_object_to_json_string_ext(v[LJ_QUERY],
-                                                                       JSON_C_TO_STRING_PLAIN)
-                                     : NULL,
-        .date_field = text_of(v[LJ_DATE_FIELD]),
+        .source_filter = v[LJ_QUERY]
+                             ? json_object_to_json_string_ext(v[LJ_QUERY], JSON_C_TO_STRING_PLAIN)
+                             : NULL,
+        .date_field = field_text(v[LJ_DATE_FIELD]),
         .dataset_name = dataset,
-        .record_key_field = text_of(v[LJ_KEY]),
-        .precombine_field = text_of(v[LJ_PRECOMBINE]),
+        .record_key_field = field_text(v[LJ_KEY]),
+        .precombine_field = field_text(v[LJ_PRECOMBINE]),
         .write_mode = mode,
         .batch_size = v[LJ_BATCH] ? json_object_get_int64(v[LJ_BATCH]) : 10000,
         .polling_interval_seconds = v[LJ_POLL] ? json_object_get_int64(v[LJ_POLL]) : 5,
-        .schedule = v[LJ_SCHEDULE] ? json_object_to_json_string_ext(v[LJ_SCHEDULE],
-                                                                    JSON_C_TO_STRING_PLAIN)
-                                   : NULL,
+        .schedule = v[LJ_SCHEDULE]
+                        ? json_object_to_json_string_ext(v[LJ_SCHEDULE], JSON_C_TO_STRING_PLAIN)
+                        : NULL,
         .created_at = now,
         .updated_at = now,
     };
@@ -179,10 +160,25 @@ static int load_job_load_own(struct request *req, struct load_job_row *j)
     return respond_unless_owned(req, st, st == DB_OK ? j->user_id : "", "JOB_NOT_FOUND", "job");
 }
 
-static json_object *iso_or_null(const char *db_time)
+/* A run's start or stop: the body is read (and dropped: it carries
+ * nothing), then the caller's job named in the path is loaded. */
+static int load_job_for_run(struct request *req, struct load_job_row *j)
 {
-    char iso[ISO_TIME_LEN + 1];
-    return db_time && time_db_to_iso(db_time, iso) ? json_object_new_string(iso) : NULL;
+    json_object *body = NULL;
+    if (request_json_body(req, &body) != 0)
+        return -1;
+    json_object_put(body);
+    return load_job_load_own(req, j);
+}
+
+/* The seed's answer to a start or stop. */
+static void respond_run(struct request *req, const char *message, const char *execution_id)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "status", json_object_new_string("ok"));
+    json_object_object_add(o, "message", json_object_new_string(message));
+    json_object_object_add(o, "execution_id", json_object_new_string(execution_id));
+    respond_json_put(req, 200, o);
 }
 
 static json_object *load_job_json(const struct load_job_row *j)
@@ -192,30 +188,24 @@ static json_object *load_job_json(const struct load_job_row *j)
     json_object_object_add(o, "job_name", json_object_new_string(j->job_name));
     json_object_object_add(o, "job_type", json_object_new_string(j->job_type));
     json_object_object_add(o, "enabled", json_object_new_boolean(j->enabled));
-    json_object_object_add(o, "created_at", iso_or_null(j->created_at));
-    json_object_object_add(o, "last_run", iso_or_null(j->last_run_at));
-    json_object_object_add(o, "description",
-                           j->description ? json_object_new_string(j->description) : NULL);
+    json_object_object_add(o, "created_at", store_time_json(j->created_at));
+    json_object_object_add(o, "last_run", store_time_json(j->last_run_at));
+    json_object_object_add(o, "description", store_text_json(j->description));
     json_object_object_add(o, "source_id", json_object_new_string(j->source_id));
     json_object_object_add(o, "source_table", json_object_new_string(j->source_table));
-    json_object_object_add(o, "date_field",
-                           j->date_field ? json_object_new_string(j->date_field) : NULL);
+    json_object_object_add(o, "date_field", store_text_json(j->date_field));
     json_object_object_add(o, "dataset", json_object_new_string(j->dataset_name));
-    json_object_object_add(o, "dataset_id",
-                           j->dataset_id ? json_object_new_string(j->dataset_id) : NULL);
+    json_object_object_add(o, "dataset_id", store_text_json(j->dataset_id));
     json_object_object_add(o, "write_mode", json_object_new_string(j->write_mode));
     json_object_object_add(o, "batch_size", json_object_new_int64(j->batch_size));
     json_object_object_add(o, "polling_interval_seconds",
                            json_object_new_int64(j->polling_interval_seconds));
-    json_object_object_add(o, "schedule", j->schedule ? json_tokener_parse(j->schedule) : NULL);
+    json_object_object_add(o, "schedule", store_parsed_json(j->schedule, NULL));
     json_object *wm = json_object_new_object();
-    json_object_object_add(wm, "value",
-                           j->watermark_value ? json_object_new_string(j->watermark_value) : NULL);
-    json_object_object_add(wm, "record_key",
-                           j->watermark_key ? json_object_new_string(j->watermark_key) : NULL);
+    json_object_object_add(wm, "value", store_text_json(j->watermark_value));
+    json_object_object_add(wm, "record_key", store_text_json(j->watermark_key));
     json_object_object_add(o, "watermark", wm);
-    json_object_object_add(o, "current_execution_id",
-                           j->current_job_id ? json_object_new_string(j->current_job_id) : NULL);
+    json_object_object_add(o, "current_execution_id", store_text_json(j->current_job_id));
     return o;
 }
 
@@ -244,12 +234,11 @@ static void add_run(void *ctx, const struct load_run *r)
     json_object *o = json_object_new_object();
     json_object_object_add(o, "execution_id", json_object_new_string(r->job_id));
     json_object_object_add(o, "status", json_object_new_string(run_status_name(r->status)));
-    json_object_object_add(o, "started_at", iso_or_null(r->started_at));
-    json_object_object_add(o, "completed_at", iso_or_null(r->finished_at));
+    json_object_object_add(o, "started_at", store_time_json(r->started_at));
+    json_object_object_add(o, "completed_at", store_time_json(r->finished_at));
     json_object_object_add(o, "records_processed", json_object_new_int64(r->records_processed));
     json_object_object_add(o, "records_written", json_object_new_int64(r->records_written));
-    json_object_object_add(o, "error",
-                           r->error_message ? json_object_new_string(r->error_message) : NULL);
+    json_object_object_add(o, "error", store_text_json(r->error_message));
     json_object_array_add(ctx, o);
 }
 
@@ -286,13 +275,9 @@ void load_jobs_status(struct request *req)
 void load_jobs_start(struct request *req)
 {
     struct load_job_row j;
-    json_object *body = NULL;
     char id[UUID_LEN + 1];
     bool busy = false;
-    if (request_json_body(req, &body) != 0)
-        return;
-    json_object_put(body);
-    if (load_job_load_own(req, &j) != 0)
+    if (load_job_for_run(req, &j) != 0)
         return;
     json_object *config = json_object_new_object();
     json_object_object_add(config, "load_job_id", json_object_new_string(j.id));
@@ -311,24 +296,16 @@ void load_jobs_start(struct request *req)
     }
     jobd_wake(req->app->cfg.jobd_socket);
     log_info("load job %s: run %s queued", j.id, id);
-    json_object *o = json_object_new_object();
-    json_object_object_add(o, "status", json_object_new_string("ok"));
-    json_object_object_add(o, "message", json_object_new_string("Job started successfully"));
-    json_object_object_add(o, "execution_id", json_object_new_string(id));
-    respond_json_put(req, 200, o);
+    respond_run(req, "Job started successfully", id);
 }
 
 void load_jobs_stop(struct request *req)
 {
     struct load_job_row j;
     struct job run;
-    json_object *body = NULL;
     char now[DB_TIME_LEN + 1];
     bool changed = false;
-    if (request_json_body(req, &body) != 0)
-        return;
-    json_object_put(body);
-    if (load_job_load_own(req, &j) != 0)
+    if (load_job_for_run(req, &j) != 0)
         return;
     enum db_status st = j.current_job_id ? job_get(req->app->db, req->arena, j.current_job_id, &run)
                                          : DB_NO_ROW;
@@ -350,11 +327,7 @@ void load_jobs_stop(struct request *req)
     }
     jobd_wake(req->app->cfg.jobd_socket);
     log_info("load job %s: run %s stopped", j.id, run.id);
-    json_object *o = json_object_new_object();
-    json_object_object_add(o, "status", json_object_new_string("ok"));
-    json_object_object_add(o, "message", json_object_new_string("Job stopped successfully"));
-    json_object_object_add(o, "execution_id", json_object_new_string(run.id));
-    respond_json_put(req, 200, o);
+    respond_run(req, "Job stopped successfully", run.id);
 }
 
 /* ------------------------------------------------------------ native list */
@@ -369,6 +342,16 @@ static void add_load_job(void *ctx, const struct load_job_row *j)
     json_object_array_add(ctx, load_job_json(j));
 }
 
+/* job_type, when given, is batch or stream: 0, or -1 after answering 422. */
+static int check_job_type(struct request *req, const char *type)
+{
+    if (type && strcmp(type, "batch") != 0 && strcmp(type, "stream") != 0) {
+        respond_invalid(req, "job_type", "job_type is batch or stream");
+        return -1;
+    }
+    return 0;
+}
+
 void load_jobs_list(struct request *req)
 {
     json_object *v[LIST__MAX];
@@ -376,11 +359,9 @@ void load_jobs_list(struct request *req)
     long long total = 0;
     if (request_query(req, list_query, LIST__MAX, v, &page) != 0)
         return;
-    const char *type = text_of(v[LIST_TYPE]);
-    if (type && strcmp(type, "batch") != 0 && strcmp(type, "stream") != 0) {
-        respond_invalid(req, "job_type", "job_type is batch or stream");
+    const char *type = field_text(v[LIST_TYPE]);
+    if (check_job_type(req, type) != 0)
         return;
-    }
     json_object *array = json_object_new_array();
     enum db_status st = load_job_list(req->app->db, req->arena, req->user.id, type, page.skip,
                                       page.limit, add_load_job, array, &total);
@@ -410,22 +391,15 @@ void load_jobs_seed_list(struct request *req, const char *job_type, const char *
                          const struct page *page)
 {
     long long total = 0;
-    if (strcmp(job_type, "batch") != 0 && strcmp(job_type, "stream") != 0) {
-        respond_invalid(req, "job_type", "job_type is batch or stream");
+    if (check_job_type(req, job_type) != 0)
         return;
-    }
     if (enabled && strcmp(enabled, "true") != 0 && strcmp(enabled, "false") != 0) {
         respond_invalid(req, "enabled", "enabled is true or false");
         return;
     }
     json_object *array = json_object_new_array();
-    enum db_status st = load_job_list(req->app->db, req->arena, req->user.id, job_type,
-                                      page->skip, page->limit, add_load_job, array, &total);
-    if (st != DB_OK) {
-        json_object_put(array);
-        respond_db_error(req, st);
-        return;
-    }
+    enum db_status st = load_job_list(req->app->db, req->arena, req->user.id, job_type, page->skip,
+                                      page->limit, add_load_job, array, &total);
     /* Every load job is enabled (runs are started by hand): enabled=false lists none. */
     if (enabled && strcmp(enabled, "false") == 0) {
         json_object_put(array);
@@ -435,8 +409,7 @@ void load_jobs_seed_list(struct request *req, const char *job_type, const char *
     json_object *o = json_object_new_object();
     json_object_object_add(o, "status", json_object_new_string("ok"));
     json_object_object_add(o, "jobs", array);
-    respond_header(req, "X-Total-Count", arena_printf(req->arena, "%lld", total));
-    respond_json_put(req, 200, o);
+    respond_list(req, st, o, total);
 }
 
 /* ------------------------------------------------------------ docs */

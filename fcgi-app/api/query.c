@@ -16,12 +16,12 @@
 #include <string.h>
 
 #include "api/handlers.h"
+#include "api/json_writer.h"
 #include "api/response.h"
 #include "api/route_doc.h"
 #include "common/dataset_store.h"
 #include "common/log.h"
 #include "common/sql_account.h"
-#include "common/source_uri.h"
 #include "common/sql_guard.h"
 
 #define QUERY_ROWS_DEFAULT 1000
@@ -32,86 +32,6 @@
 #define SEED_SCHEMA "default"
 /* MariaDB error numbers this file tells apart. */
 #define ER_STATEMENT_TIMEOUT_NO 1969
-
-/* ------------------------------------------------------------ text out */
-
-struct text {
-    struct arena *arena;
-    char *p;
-    size_t len, cap;
-};
-
-static void text_reserve(struct text *t, size_t more)
-{
-    if (t->len + more + 1 <= t->cap)
-        return;
-    size_t cap = t->cap ? t->cap * 2 : 4096;
-    while (cap < t->len + more + 1)
-        cap *= 2;
-    char *p = arena_alloc(t->arena, cap);
-    if (t->len)
-        memcpy(p, t->p, t->len);
-    t->p = p;
-    t->cap = cap;
-}
-
-static void text_add(struct text *t, const char *s, size_t n)
-{
-    text_reserve(t, n);
-    memcpy(t->p + t->len, s, n);
-    t->len += n;
-    t->p[t->len] = '\0';
-}
-
-static void text_str(struct text *t, const char *s)
-{
-    text_add(t, s, strlen(s));
-}
-
-/* A JSON string (invalid UTF-8 bytes become U+FFFD). */
-static void text_json_string(struct text *t, const char *s, size_t n)
-{
-    static const char hex[] = "0123456789abcdef";
-    text_reserve(t, n * 6 + 2);
-    char *o = t->p + t->len;
-    *o++ = '"';
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '"' || c == '\\') {
-            *o++ = '\\';
-            *o++ = (char)c;
-        } else if (c < 0x20) {
-            const char *esc = c == '\n' ? "\\n" : c == '\t' ? "\\t" : c == '\r' ? "\\r" : NULL;
-            if (esc) {
-                memcpy(o, esc, 2);
-                o += 2;
-            } else {
-                memcpy(o, "\\u00", 4);
-                o[4] = hex[c >> 4];
-                o[5] = hex[c & 15];
-                o += 6;
-            }
-        } else if (c < 0x80) {
-            *o++ = (char)c;
-        } else {
-            size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
-            bool ok = need > 0 && i + need <= n && c < 0xF5;
-            for (size_t k = 1; ok && k < need; k++)
-                ok = ((unsigned char)s[i + k] & 0xC0) == 0x80;
-            if (ok) {
-                memcpy(o, s + i, need);
-                o += need;
-                i += need - 1;
-            } else {
-                memcpy(o, "\xEF\xBF\xBD", 3);
-                o += 3;
-            }
-        }
-    }
-    *o++ = '"';
-    t->len = (size_t)(o - t->p);
-    t->p[t->len] = '\0';
-}
 
 /* ------------------------------------------------------------ the account */
 
@@ -196,20 +116,31 @@ struct query_spec {
     bool seed;       /* the Trino answer: status, query, error */
 };
 
-/* Runs the query and answers. */
-static void run_query(struct request *req, const struct query_spec *q)
+/* The statement as it runs once sql_guard passed it (in the arena), or
+ * NULL after answering 403 (it writes or reads what it may not) or 400. */
+static const char *guarded_sql(struct request *req, const char *sql)
 {
-    char msg[256], query_id[UUID_LEN + 1];
-    size_t len = strlen(q->sql);
+    char msg[256];
+    size_t len = strlen(sql);
     char *checked = arena_alloc(req->arena, len + 1);
-    enum sql_guard_status gs = sql_guard_check(q->sql, len, checked, msg, sizeof(msg));
+    enum sql_guard_status gs = sql_guard_check(sql, len, checked, msg, sizeof(msg));
     if (gs != SQL_GUARD_OK) {
         bool forbidden = gs == SQL_GUARD_NOT_READ || gs == SQL_GUARD_FORBIDDEN ||
                          gs == SQL_GUARD_SYSTEM_SCHEMA;
         respond_error(req, forbidden ? 403 : 400, forbidden ? "FORBIDDEN" : "QUERY_ERROR",
                       arena_printf(req->arena, "%c%s", msg[0] & ~0x20, msg + 1), "sql");
-        return;
+        return NULL;
     }
+    return checked;
+}
+
+/* Runs the query and answers. */
+static void run_query(struct request *req, const struct query_spec *q)
+{
+    char query_id[UUID_LEN + 1];
+    const char *checked = guarded_sql(req, q->sql);
+    if (checked == NULL)
+        return;
     double started = time_mono();
     MYSQL *conn = connect_as_user(req, q->timeout_seconds);
     if (conn == NULL)
@@ -236,21 +167,23 @@ static void run_query(struct request *req, const struct query_spec *q)
     }
     unsigned int ncols = mysql_num_fields(res);
     MYSQL_FIELD *fields = mysql_fetch_fields(res);
-    struct text t = {req->arena, NULL, 0, 0};
+    struct jsonw w;
+    jsonw_init(&w, req->arena, 4096);
     id_uuid4(query_id);
-    text_str(&t, "{");
+    jsonw_open_object(&w);
     if (q->seed) {
-        text_str(&t, "\"status\":\"ok\",\"query\":");
-        text_json_string(&t, q->sql, strlen(q->sql));
-        text_str(&t, ",");
+        jsonw_key(&w, "status");
+        jsonw_string(&w, "ok");
+        jsonw_key(&w, "query");
+        jsonw_string_bytes(&w, q->sql, strlen(q->sql));
     }
-    text_str(&t, "\"columns\":[");
-    for (unsigned int i = 0; i < ncols; i++) {
-        if (i)
-            text_str(&t, ",");
-        text_json_string(&t, fields[i].name, strlen(fields[i].name));
-    }
-    text_str(&t, "],\"data\":[");
+    jsonw_key(&w, "columns");
+    jsonw_open_array(&w);
+    for (unsigned int i = 0; i < ncols; i++)
+        jsonw_string_bytes(&w, fields[i].name, strlen(fields[i].name));
+    jsonw_close_array(&w);
+    jsonw_key(&w, "data");
+    jsonw_open_array(&w);
     long long n = 0;
     bool truncated = false;
     MYSQL_ROW row;
@@ -260,18 +193,16 @@ static void run_query(struct request *req, const struct query_spec *q)
             break;
         }
         unsigned long *lengths = mysql_fetch_lengths(res);
-        text_str(&t, n ? ",[" : "[");
+        jsonw_open_array(&w);
         for (unsigned int i = 0; i < ncols; i++) {
-            if (i)
-                text_str(&t, ",");
             if (row[i] == NULL)
-                text_str(&t, "null");
+                jsonw_null(&w);
             else if (is_numeric(fields[i].type))
-                text_add(&t, row[i], lengths[i]);
+                jsonw_raw(&w, row[i], lengths[i]);
             else
-                text_json_string(&t, row[i], lengths[i]);
+                jsonw_string_bytes(&w, row[i], lengths[i]);
         }
-        text_str(&t, "]");
+        jsonw_close_array(&w);
         n++;
     }
     unsigned int no = truncated ? 0 : mysql_errno(conn);
@@ -285,14 +216,25 @@ static void run_query(struct request *req, const struct query_spec *q)
     mysql_free_result(res);
     mysql_close(conn);
     double ms = (time_mono() - started) * 1000.0;
-    char tail[256];
-    snprintf(tail, sizeof(tail),
-             "],\"rows_returned\":%lld,\"truncated\":%s,\"execution_time_ms\":%.1f,"
-             "\"query_id\":\"%s\"%s}",
-             n, truncated ? "true" : "false", ms, query_id, q->seed ? ",\"error\":null" : "");
-    text_str(&t, tail);
+    char ms_text[64];
+    int ms_len = snprintf(ms_text, sizeof(ms_text), "%.1f", ms);
+    jsonw_close_array(&w);
+    jsonw_key(&w, "rows_returned");
+    jsonw_int(&w, n);
+    jsonw_key(&w, "truncated");
+    jsonw_raw(&w, truncated ? "true" : "false", truncated ? 4 : 5);
+    /* One decimal (jsonw_double would write 17 digits). */
+    jsonw_key(&w, "execution_time_ms");
+    jsonw_raw(&w, ms_text, (size_t)ms_len);
+    jsonw_key(&w, "query_id");
+    jsonw_string(&w, query_id);
+    if (q->seed) {
+        jsonw_key(&w, "error");
+        jsonw_null(&w);
+    }
+    jsonw_close_object(&w);
     log_info("query %s: %lld rows in %.1f ms%s", query_id, n, ms, truncated ? " (capped)" : "");
-    respond_text(req, 200, "application/json; charset=utf-8", t.p, t.len);
+    respond_written(req, 200, &w);
 }
 
 /* ------------------------------------------------------------ endpoints */
@@ -312,17 +254,8 @@ static const struct field_spec query_fields[Q__MAX] = {
  * gate; answers 202 with the job (its download once COMPLETED). */
 static void export_query(struct request *req, const char *sql, const char *format, int timeout)
 {
-    char msg[256];
-    size_t len = strlen(sql);
-    char *checked = arena_alloc(req->arena, len + 1);
-    enum sql_guard_status gs = sql_guard_check(sql, len, checked, msg, sizeof(msg));
-    if (gs != SQL_GUARD_OK) {
-        bool forbidden = gs == SQL_GUARD_NOT_READ || gs == SQL_GUARD_FORBIDDEN ||
-                         gs == SQL_GUARD_SYSTEM_SCHEMA;
-        respond_error(req, forbidden ? 403 : 400, forbidden ? "FORBIDDEN" : "QUERY_ERROR",
-                      arena_printf(req->arena, "%c%s", msg[0] & ~0x20, msg + 1), "sql");
+    if (guarded_sql(req, sql) == NULL)
         return;
-    }
     json_object *config = json_object_new_object();
     json_object_object_add(config, "sql", json_object_new_string(sql));
     json_object_object_add(config, "format", json_object_new_string(format));
@@ -460,20 +393,14 @@ void trino_tables(struct request *req)
         check_namespace(req, v[NS_CATALOG], v[NS_SCHEMA]) != 0)
         return;
     json_object *list = json_object_new_array();
-    enum db_status st = dataset_list(req->app->db, req->arena, req->user.id, page.skip,
-                                     page.limit, add_table, list, &total);
-    if (st != DB_OK) {
-        json_object_put(list);
-        respond_db_error(req, st);
-        return;
-    }
+    enum db_status st = dataset_list(req->app->db, req->arena, req->user.id, page.skip, page.limit,
+                                     add_table, list, &total);
     json_object *o = json_object_new_object();
     json_object_object_add(o, "status", json_object_new_string("ok"));
     json_object_object_add(o, "catalog", json_object_new_string(SEED_CATALOG));
     json_object_object_add(o, "schema", json_object_new_string(SEED_SCHEMA));
     json_object_object_add(o, "tables", list);
-    respond_header(req, "X-Total-Count", arena_printf(req->arena, "%lld", total));
-    respond_json_put(req, 200, o);
+    respond_list(req, st, o, total);
 }
 
 /* The SQL type names Trino clients expect. */
@@ -497,30 +424,17 @@ void trino_describe(struct request *req)
     if (request_query(req, ns_query, NS__MAX, v, NULL) != 0 ||
         check_namespace(req, v[NS_CATALOG], v[NS_SCHEMA]) != 0)
         return;
-    const char *name = req->params[0];
-    enum db_status st = source_identifier_valid(name)
-                            ? dataset_get_by_name(req->app->db, req->arena, req->user.id, name, &d)
-                            : DB_NO_ROW;
-    if (st == DB_NO_ROW) {
-        respond_error(req, 404, "TABLE_NOT_FOUND", "Table not found", NULL);
+    if (dataset_load_named(req, req->params[0], "TABLE_NOT_FOUND", &d) != 0)
         return;
-    }
-    if (st != DB_OK) {
-        respond_db_error(req, st);
-        return;
-    }
-    json_object *cols = json_tokener_parse(d.columns), *out = json_object_new_array();
-    for (size_t i = 0; cols && i < json_object_array_length(cols); i++) {
-        json_object *c = json_object_array_get_idx(cols, i), *n, *t;
-        if (!json_object_object_get_ex(c, "name", &n) || !json_object_object_get_ex(c, "type", &t))
-            continue;
+    struct dataset_column *cols;
+    int ncols = dataset_columns_read(req->arena, d.columns, &cols);
+    json_object *out = json_object_new_array();
+    for (int i = 0; i < ncols; i++) {
         json_object *col = json_object_new_object();
-        json_object_object_add(col, "name", json_object_get(n));
-        json_object_object_add(col, "type",
-                               json_object_new_string(trino_type(json_object_get_string(t))));
+        json_object_object_add(col, "name", json_object_new_string(cols[i].name));
+        json_object_object_add(col, "type", json_object_new_string(trino_type(cols[i].type)));
         json_object_array_add(out, col);
     }
-    json_object_put(cols);
     json_object *o = json_object_new_object();
     json_object_object_add(o, "status", json_object_new_string("ok"));
     json_object_object_add(o, "catalog", json_object_new_string(SEED_CATALOG));

@@ -197,6 +197,11 @@ int request_fields(struct request *req, json_object *obj, const struct field_spe
     return request_fields_at(req, obj, NULL, specs, n, values);
 }
 
+const char *field_text(json_object *v)
+{
+    return v != NULL ? json_object_get_string(v) : NULL;
+}
+
 int request_value(struct request *req, json_object *v, const char *path,
                   const struct field_spec *spec)
 {

@@ -108,6 +108,8 @@ int request_fields(struct request *req, json_object *obj, const struct field_spe
  * names "path.field". */
 int request_fields_at(struct request *req, json_object *obj, const char *path,
                       const struct field_spec *specs, size_t n, json_object **values);
+/* A value request_fields() gave as text; NULL when it is absent. */
+const char *field_text(json_object *v);
 /* Checks one value (an array item) against spec; the answer names it path. */
 int request_value(struct request *req, json_object *v, const char *path,
                   const struct field_spec *spec);

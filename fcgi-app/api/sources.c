@@ -36,12 +36,9 @@ static json_object *source_to_json(const struct source_row *s)
     json_object_object_add(o, "port", json_object_new_int64(s->port));
     json_object_object_add(o, "username", json_object_new_string(s->username));
     json_object_object_add(o, "database", json_object_new_string(s->database_name));
-    json_object_object_add(o, "table",
-                           s->default_table ? json_object_new_string(s->default_table) : NULL);
+    json_object_object_add(o, "table", store_text_json(s->default_table));
     json_object_object_add(o, "has_password", json_object_new_boolean(s->password_box != NULL));
-    json_object_object_add(o, "password_key_id",
-                           s->password_key_id ? json_object_new_string(s->password_key_id)
-                                              : NULL);
+    json_object_object_add(o, "password_key_id", store_text_json(s->password_key_id));
     json_object_object_add(o, "created_at", json_object_new_string(created));
     json_object_object_add(o, "updated_at", json_object_new_string(updated));
     return o;
@@ -69,13 +66,9 @@ static const struct field_spec source_fields[SRC__MAX] = {
     [SRC_COLLECTION] = {"collection", FIELD_STRING, false, 1, 64},
 };
 
-static const char *text_of(json_object *v)
-{
-    return v ? json_object_get_string(v) : NULL;
-}
-
-/* Builds the row (strings in the arena) from the body; the password is
- * sealed here and wiped. 0, or -1 after answering 422. */
+/* Builds a new row (strings in the arena; a new id, created and updated
+ * now) from the body; the password is sealed here and wiped. 0, or -1
+ * after answering 422. */
 static int source_from_body(struct request *req, json_object *body, const char *default_name,
                             struct source_row *s)
 {
@@ -91,7 +84,7 @@ static int source_from_body(struct request *req, json_object *body, const char *
     json_object *uri_text = v[SRC_URI] ? v[SRC_URI] : v[SRC_MONGO_URI];
     const char *uri_field = v[SRC_URI] ? "uri" : "mongo_uri";
     if (uri_text != NULL) {
-        enum source_uri_status us = source_uri_parse(text_of(uri_text), &uri, msg, sizeof(msg));
+        enum source_uri_status us = source_uri_parse(field_text(uri_text), &uri, msg, sizeof(msg));
         if (us != SOURCE_URI_OK) {
             respond_invalid(req, uri_field, msg);
             goto out;
@@ -100,7 +93,7 @@ static int source_from_body(struct request *req, json_object *body, const char *
         have_engine = true;
     }
     if (v[SRC_ENGINE] != NULL) {
-        if (!source_engine_parse(text_of(v[SRC_ENGINE]), &engine)) {
+        if (!source_engine_parse(field_text(v[SRC_ENGINE]), &engine)) {
             respond_invalid(req, "engine", "engine must be mariadb, mysql or postgresql");
             goto out;
         }
@@ -111,13 +104,13 @@ static int source_from_body(struct request *req, json_object *body, const char *
                         "engine (mariadb, mysql or postgresql) or a uri is required");
         goto out;
     }
-    const char *host = v[SRC_HOST] ? text_of(v[SRC_HOST]) : uri.host;
-    const char *user = v[SRC_USERNAME] ? text_of(v[SRC_USERNAME]) : uri.username;
-    const char *database = v[SRC_DATABASE] ? text_of(v[SRC_DATABASE]) : uri.database;
-    const char *table = v[SRC_TABLE]        ? text_of(v[SRC_TABLE])
-                        : v[SRC_COLLECTION] ? text_of(v[SRC_COLLECTION])
+    const char *host = v[SRC_HOST] ? field_text(v[SRC_HOST]) : uri.host;
+    const char *user = v[SRC_USERNAME] ? field_text(v[SRC_USERNAME]) : uri.username;
+    const char *database = v[SRC_DATABASE] ? field_text(v[SRC_DATABASE]) : uri.database;
+    const char *table = v[SRC_TABLE]        ? field_text(v[SRC_TABLE])
+                        : v[SRC_COLLECTION] ? field_text(v[SRC_COLLECTION])
                                             : (uri.table[0] ? uri.table : NULL);
-    const char *password = v[SRC_PASSWORD] ? text_of(v[SRC_PASSWORD])
+    const char *password = v[SRC_PASSWORD]    ? field_text(v[SRC_PASSWORD])
                            : uri.has_password ? uri.password
                                               : NULL;
     if (host == NULL || !source_host_valid(host)) {
@@ -147,7 +140,7 @@ static int source_from_body(struct request *req, json_object *body, const char *
         s->password_key_id = arena_strdup(req->arena, key_id);
         s->password_box = arena_strdup(req->arena, box);
     }
-    s->name = v[SRC_NAME] ? text_of(v[SRC_NAME]) : default_name;
+    s->name = v[SRC_NAME] ? field_text(v[SRC_NAME]) : default_name;
     s->engine = source_engine_name(engine);
     s->port = v[SRC_PORT]  ? json_object_get_int64(v[SRC_PORT])
               : uri.port ? uri.port
@@ -158,6 +151,12 @@ static int source_from_body(struct request *req, json_object *body, const char *
     s->database_name = arena_strdup(req->arena, database);
     s->default_table = arena_strdup(req->arena, table);
     s->user_id = req->user.id;
+    char *id = arena_alloc(req->arena, UUID_LEN + 1),
+         *now = arena_alloc(req->arena, DB_TIME_LEN + 1);
+    id_uuid4(id);
+    time_db(time_now_ms(), now);
+    s->id = id;
+    s->created_at = s->updated_at = now;
     rc = 0;
 out:
     sodium_memzero(uri.password, sizeof(uri.password));
@@ -170,15 +169,11 @@ void sources_create(struct request *req)
 {
     json_object *body = NULL;
     struct source_row s;
-    char id[UUID_LEN + 1], now[DB_TIME_LEN + 1];
     if (request_json_body(req, &body) != 0)
         return;
     if (source_from_body(req, body, SEED_SOURCE_NAME, &s) != 0)
         goto out;
-    id_uuid4(id);
-    time_db(time_now_ms(), now);
-    s.id = id;
-    s.created_at = s.updated_at = now;
+    const char *id = s.id;
     enum db_status st = source_insert(req->app->db, &s);
     if (st == DB_DUPLICATE) {
         respond_error(req, 409, "CONFLICT", "You have a source of that name", "name");
@@ -215,10 +210,8 @@ void sources_list(struct request *req)
     respond_list(req, st, array, total);
 }
 
-/* Loads the caller's source named in the path, or answers 404 / 403. */
-static int source_load_own(struct request *req, struct source_row *s)
+int source_load_own(struct request *req, const char *id, struct source_row *s)
 {
-    const char *id = req->params[0];
     enum db_status st = id_is_uuid(id) ? source_get(req->app->db, req->arena, id, s) : DB_NO_ROW;
     return respond_unless_owned(req, st, st == DB_OK ? s->user_id : "", "SOURCE_NOT_FOUND",
                                 "source");
@@ -227,7 +220,7 @@ static int source_load_own(struct request *req, struct source_row *s)
 void sources_get(struct request *req)
 {
     struct source_row s;
-    if (source_load_own(req, &s) == 0)
+    if (source_load_own(req, req->params[0], &s) == 0)
         respond_json_put(req, 200, source_to_json(&s));
 }
 
@@ -235,7 +228,7 @@ void sources_delete(struct request *req)
 {
     struct source_row s;
     bool in_use = false;
-    if (source_load_own(req, &s) != 0)
+    if (source_load_own(req, req->params[0], &s) != 0)
         return;
     enum db_status st = source_delete(req->app->db, s.id, &in_use);
     if (in_use) {
@@ -260,7 +253,7 @@ void sources_test(struct request *req)
 {
     struct source_row s;
     json_object *result = NULL;
-    if (source_load_own(req, &s) != 0)
+    if (source_load_own(req, req->params[0], &s) != 0)
         return;
     if (task_call(req, "source_test", s.id, json_object_new_object(), TEST_WAIT_SECONDS,
                   &result) != 0)
@@ -309,21 +302,35 @@ static const struct field_spec read_fields[READ__MAX] = {
     [READ_SOURCE] = {"source_id", FIELD_STRING, false, 36, 36},
 };
 
-/* The filter: column names a table may have, scalar values only (the
- * seed's operators, {"$gt": …}, have no meaning here). */
-static int check_where(struct request *req, json_object *where, const char *field)
+bool source_filter_valid(json_object *where)
 {
     int n = 0;
     json_object_object_foreach(where, key, val)
     {
         if (!source_identifier_valid(key) || ++n > 16 ||
             (val != NULL && (json_object_is_type(val, json_type_object) ||
-                             json_object_is_type(val, json_type_array)))) {
-            respond_invalid(req, field,
-                            "a filter is up to 16 column = value pairs (letters, digits and _ "
-                            "in names; strings, numbers, booleans or null as values)");
-            return -1;
-        }
+                             json_object_is_type(val, json_type_array))))
+            return false;
+    }
+    return true;
+}
+
+/* What a task reads: sql when given, else a table (table_v, else
+ * collection_v, else the source's) added to config. 0, or -1 after
+ * answering 422 (naming collection when only that was given). */
+static int read_what(struct request *req, json_object *table_v, json_object *collection_v,
+                     json_object *sql_v, const struct source_row *s, json_object *config)
+{
+    json_object *table = table_v ? table_v : collection_v;
+    const char *name = table ? json_object_get_string(table) : s->default_table;
+    if (sql_v != NULL) {
+        json_object_object_add(config, "sql", json_object_get(sql_v));
+    } else if (name == NULL || !source_identifier_valid(name)) {
+        respond_invalid(req, collection_v && !table_v ? "collection" : "table",
+                        "a table (letters, digits and _, 64 at most) or sql is required");
+        return -1;
+    } else {
+        json_object_object_add(config, "table", json_object_new_string(name));
     }
     return 0;
 }
@@ -335,21 +342,16 @@ static int read_config(struct request *req, json_object *body, const struct sour
     json_object *v[READ__MAX];
     if (request_fields(req, body, read_fields, READ__MAX, v) != 0)
         return -1;
-    json_object *table = v[READ_TABLE] ? v[READ_TABLE] : v[READ_COLLECTION];
     json_object *where = v[READ_WHERE] ? v[READ_WHERE] : v[READ_QUERY];
-    const char *name = table ? json_object_get_string(table) : s->default_table;
-    if (v[READ_SQL] != NULL) {
-        json_object_object_add(config, "sql", json_object_get(v[READ_SQL]));
-    } else if (name == NULL || !source_identifier_valid(name)) {
-        respond_invalid(req, v[READ_COLLECTION] && !v[READ_TABLE] ? "collection" : "table",
-                        "a table (letters, digits and _, 64 at most) or sql is required");
+    if (read_what(req, v[READ_TABLE], v[READ_COLLECTION], v[READ_SQL], s, config) != 0)
         return -1;
-    } else {
-        json_object_object_add(config, "table", json_object_new_string(name));
-    }
     if (where != NULL) {
-        if (check_where(req, where, v[READ_WHERE] ? "where" : "query") != 0)
+        if (!source_filter_valid(where)) {
+            respond_invalid(req, v[READ_WHERE] ? "where" : "query",
+                            "a filter is up to 16 column = value pairs (letters, digits and _ "
+                            "in names; strings, numbers, booleans or null as values)");
             return -1;
+        }
         json_object_object_add(config, "where", json_object_get(where));
     }
     json_object_object_add(config, "limit",
@@ -379,20 +381,25 @@ static int read_result(struct request *req, const struct source_row *s, json_obj
     return 0;
 }
 
+/* The keys (NULL-terminated) that the task's result has, added to answer
+ * in that order. */
+static void copy_keys(json_object *answer, json_object *result, const char *const *keys)
+{
+    json_object *v;
+    for (; *keys != NULL; keys++)
+        if (json_object_object_get_ex(result, *keys, &v))
+            json_object_object_add(answer, *keys, json_object_get(v));
+}
+
 static void read_source(struct request *req, const struct source_row *s, json_object *body)
 {
-    json_object *result = NULL, *v;
+    json_object *result = NULL;
     if (read_result(req, s, body, &result) != 0)
         return;
     json_object *answer = json_object_new_object();
     json_object_object_add(answer, "status", json_object_new_string("ok"));
     json_object_object_add(answer, "source_id", json_object_new_string(s->id));
-    if (json_object_object_get_ex(result, "columns", &v))
-        json_object_object_add(answer, "columns", json_object_get(v));
-    if (json_object_object_get_ex(result, "data", &v))
-        json_object_object_add(answer, "data", json_object_get(v));
-    if (json_object_object_get_ex(result, "count", &v))
-        json_object_object_add(answer, "count", json_object_get(v));
+    copy_keys(answer, result, (const char *const[]){"columns", "data", "count", NULL});
     json_object_put(result);
     respond_json_put(req, 200, answer);
 }
@@ -403,7 +410,7 @@ void sources_read(struct request *req)
     struct source_row s;
     if (request_json_body(req, &body) != 0)
         return;
-    if (source_load_own(req, &s) == 0)
+    if (source_load_own(req, req->params[0], &s) == 0)
         read_source(req, &s, body);
     json_object_put(body);
 }
@@ -426,12 +433,9 @@ int sources_seed_source(struct request *req, json_object *body, struct source_ro
         return -1;
     }
     sodium_memzero(&parsed, sizeof(parsed));
-    if (json_object_object_get_ex(body, "source_id", &v) && json_object_is_type(v, json_type_string)) {
-        const char *id = json_object_get_string(v);
-        enum db_status st = id_is_uuid(id) ? source_get(req->app->db, req->arena, id, s) : DB_NO_ROW;
-        return respond_unless_owned(req, st, st == DB_OK ? s->user_id : "", "SOURCE_NOT_FOUND",
-                                    "source");
-    }
+    if (json_object_object_get_ex(body, "source_id", &v) &&
+        json_object_is_type(v, json_type_string))
+        return source_load_own(req, json_object_get_string(v), s);
     enum db_status st =
         source_get_by_name(req->app->db, req->arena, req->user.id, SEED_SOURCE_NAME, s);
     if (st == DB_NO_ROW) {
@@ -450,16 +454,11 @@ void mongo_credentials(struct request *req)
 {
     json_object *body = NULL;
     struct source_row s;
-    char id[UUID_LEN + 1], now[DB_TIME_LEN + 1];
     const char *stored = NULL;
     if (request_json_body(req, &body) != 0)
         return;
     if (source_from_body(req, body, SEED_SOURCE_NAME, &s) != 0)
         goto out;
-    id_uuid4(id);
-    time_db(time_now_ms(), now);
-    s.id = id;
-    s.created_at = s.updated_at = now;
     enum db_status st = source_put_by_name(req->app->db, req->arena, &s, &stored);
     if (st != DB_OK) {
         respond_db_error(req, st);
@@ -505,17 +504,9 @@ void schema_generate(struct request *req)
         sources_seed_source(req, body, &s) != 0)
         goto out;
     json_object *config = json_object_new_object();
-    json_object *table = v[GEN_TABLE] ? v[GEN_TABLE] : v[GEN_COLLECTION];
-    const char *name = table ? json_object_get_string(table) : s.default_table;
-    if (v[GEN_SQL] != NULL) {
-        json_object_object_add(config, "sql", json_object_get(v[GEN_SQL]));
-    } else if (name == NULL || !source_identifier_valid(name)) {
+    if (read_what(req, v[GEN_TABLE], v[GEN_COLLECTION], v[GEN_SQL], &s, config) != 0) {
         json_object_put(config);
-        respond_invalid(req, v[GEN_COLLECTION] && !v[GEN_TABLE] ? "collection" : "table",
-                        "a table (letters, digits and _, 64 at most) or sql is required");
         goto out;
-    } else {
-        json_object_object_add(config, "table", json_object_new_string(name));
     }
     json_object_object_add(config, "sample_size",
                            json_object_new_int64(v[GEN_SAMPLE] ? json_object_get_int64(v[GEN_SAMPLE])
@@ -529,11 +520,8 @@ void schema_generate(struct request *req)
     }
     json_object *answer = json_object_new_object();
     json_object_object_add(answer, "status", json_object_new_string("ok"));
-    for (const char *const *k = (const char *const[]){"schema", "summary", "sample_info",
-                                                      "source_columns", NULL};
-         *k; k++)
-        if (json_object_object_get_ex(result, *k, &x))
-            json_object_object_add(answer, *k, json_object_get(x));
+    copy_keys(answer, result,
+              (const char *const[]){"schema", "summary", "sample_info", "source_columns", NULL});
     if (json_object_object_get_ex(answer, "sample_info", &x) &&
         json_object_is_type(x, json_type_object))
         json_object_object_add(x, "database", json_object_new_string(s.database_name));
@@ -570,6 +558,18 @@ static const struct field_spec transform_fields[TR__MAX] = {
 };
 
 #define TRANSFORM_ERRORS_MAX 100
+
+/* One invalid field of record i, while errors holds fewer than the most. */
+static void add_problem(json_object *errors, size_t i, const char *field, const char *problem)
+{
+    if (json_object_array_length(errors) >= TRANSFORM_ERRORS_MAX)
+        return;
+    json_object *e = json_object_new_object();
+    json_object_object_add(e, "record", json_object_new_int64((int64_t)i));
+    json_object_object_add(e, "field", json_object_new_string(field));
+    json_object_object_add(e, "error", json_object_new_string(problem));
+    json_object_array_add(errors, e);
+}
 
 /* The seed's /mongo/transform: a read whose rows are checked against a
  * schema ({field: {type, nullable?}}): a row with a missing required field,
@@ -613,13 +613,7 @@ void mongo_transform(struct request *req)
                                        t ? json_object_get_string(t) : "string");
             if (problem) {
                 ok = false;
-                if (json_object_array_length(errors) < TRANSFORM_ERRORS_MAX) {
-                    json_object *e = json_object_new_object();
-                    json_object_object_add(e, "record", json_object_new_int64((int64_t)i));
-                    json_object_object_add(e, "field", json_object_new_string(field));
-                    json_object_object_add(e, "error", json_object_new_string(problem));
-                    json_object_array_add(errors, e);
-                }
+                add_problem(errors, i, field, problem);
             }
             json_object_object_add(kept, field, present ? json_object_get(val) : NULL);
         }
@@ -629,14 +623,7 @@ void mongo_transform(struct request *req)
                 (void)unused;
                 if (!json_object_object_get_ex(schema, key, NULL)) {
                     ok = false;
-                    if (json_object_array_length(errors) < TRANSFORM_ERRORS_MAX) {
-                        json_object *e = json_object_new_object();
-                        json_object_object_add(e, "record", json_object_new_int64((int64_t)i));
-                        json_object_object_add(e, "field", json_object_new_string(key));
-                        json_object_object_add(e, "error",
-                                               json_object_new_string("not in the schema"));
-                        json_object_array_add(errors, e);
-                    }
+                    add_problem(errors, i, key, "not in the schema");
                 }
             }
         }

@@ -8,6 +8,7 @@
 
 #include "common/ids.h"
 #include "common/sql_account.h"
+#include "common/store.h"
 
 #define DATASET_COLUMNS                                                                            \
     "id, user_id, name, schema_name, record_key_field, precombine_field, partition_field,"       \
@@ -51,30 +52,34 @@ const char *dataset_sql_type(const char *type, bool key)
     return NULL;
 }
 
-struct dataset_rows {
-    struct arena *arena;
-    struct dataset_row *one;
-    void (*fn)(void *ctx, const struct dataset_row *d);
-    void *ctx;
-    bool found;
-};
-
+/* A row of DATASET_COLUMNS into a struct dataset_row added to the rows (ctx). */
 static int take_dataset(void *ctx, const struct db_row *row)
 {
-    struct dataset_rows *r = ctx;
-    struct dataset_row d;
-    const char **const text[] = {&d.id, &d.user_id, &d.name, &d.schema_name,
-                                 &d.record_key_field, &d.precombine_field, &d.partition_field,
-                                 &d.table_type, &d.base_path, &d.columns, &d.created_at,
-                                 &d.updated_at};
-    db_row_texts(row, r->arena, text, sizeof(text) / sizeof(text[0]));
-    r->found = true;
-    if (r->one != NULL) {
-        *r->one = d;
-        return 1;
-    }
-    r->fn(r->ctx, &d);
+    struct dataset_row *d = store_rows_add(ctx);
+    const char **const text[] = {
+        &d->id, &d->user_id, &d->name, &d->schema_name, &d->record_key_field, &d->precombine_field,
+        &d->partition_field, &d->table_type, &d->base_path, &d->columns, &d->created_at,
+        &d->updated_at};
+    store_row_read(ctx, row, text, sizeof(text) / sizeof(text[0]), NULL, 0);
     return 0;
+}
+
+int dataset_columns_read(struct arena *a, const char *columns, struct dataset_column **cols)
+{
+    json_object *list = columns != NULL ? json_tokener_parse(columns) : NULL;
+    size_t n = json_object_is_type(list, json_type_array) ? json_object_array_length(list) : 0;
+    int got = 0;
+    *cols = arena_alloc(a, sizeof(**cols) * (n + 1));
+    for (size_t i = 0; i < n; i++) {
+        json_object *c = json_object_array_get_idx(list, i), *name, *type;
+        if (!json_object_object_get_ex(c, "name", &name) ||
+            !json_object_object_get_ex(c, "type", &type))
+            continue;
+        (*cols)[got++] = (struct dataset_column){arena_strdup(a, json_object_get_string(name)),
+                                                 arena_strdup(a, json_object_get_string(type))};
+    }
+    json_object_put(list);
+    return got;
 }
 
 static bool is_key(const struct dataset_row *d, const char *name)
@@ -140,36 +145,39 @@ enum db_status dataset_create(struct db *db, const struct dataset_row *d,
 
 enum db_status dataset_get(struct db *db, struct arena *a, const char *id, struct dataset_row *out)
 {
-    struct dataset_rows r = {a, out, NULL, NULL, false};
+    struct store_rows rows = STORE_ROWS(a, struct dataset_row);
     enum db_status st = db_query(db, "SELECT " DATASET_COLUMNS " FROM datasets WHERE id = ?",
-                                 DB_PARAMS(P_STR(id)), take_dataset, &r);
-    return st != DB_OK ? st : r.found ? DB_OK : DB_NO_ROW;
+                                 DB_PARAMS(P_STR(id)), take_dataset, &rows);
+    return store_rows_one(st, &rows, out);
 }
 
 enum db_status dataset_get_by_name(struct db *db, struct arena *a, const char *user_id,
                                    const char *name, struct dataset_row *out)
 {
-    struct dataset_rows r = {a, out, NULL, NULL, false};
+    struct store_rows rows = STORE_ROWS(a, struct dataset_row);
     enum db_status st =
         db_query(db, "SELECT " DATASET_COLUMNS " FROM datasets WHERE user_id = ? AND name = ?",
-                 DB_PARAMS(P_STR(user_id), P_STR(name)), take_dataset, &r);
-    return st != DB_OK ? st : r.found ? DB_OK : DB_NO_ROW;
+                 DB_PARAMS(P_STR(user_id), P_STR(name)), take_dataset, &rows);
+    return store_rows_one(st, &rows, out);
 }
 
 enum db_status dataset_list(struct db *db, struct arena *a, const char *user_id, long long skip,
                             long long limit, void (*fn)(void *ctx, const struct dataset_row *d),
                             void *ctx, long long *total)
 {
-    struct dataset_rows r = {a, NULL, fn, ctx, false};
+    struct store_rows rows = STORE_ROWS(a, struct dataset_row);
+    bool more;
     /* The index datasets_user_list serves the order, list_counts the total
      * (sql/009_merged_list_costs.sql). */
     enum db_status st = store_count(db, "datasets", user_id, NULL, total);
-    if (st != DB_OK)
-        return st;
-    return db_query(db,
-                    "SELECT " DATASET_COLUMNS " FROM datasets WHERE user_id = ?"
-                    " ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
-                    DB_PARAMS(P_STR(user_id), P_INT(limit), P_INT(skip)), take_dataset, &r);
+    if (st == DB_OK)
+        st = store_page_rows(db,
+                             "SELECT " DATASET_COLUMNS " FROM datasets WHERE user_id = ?"
+                             " ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
+                             DB_PARAMS(P_STR(user_id)), skip, limit, take_dataset, &rows, &more);
+    for (size_t i = 0; st == DB_OK && i < rows.n; i++)
+        fn(ctx, (struct dataset_row *)rows.items + i);
+    return st;
 }
 
 /* The rows of a dataset are written by its loads only (the users' SQL
@@ -233,25 +241,15 @@ enum db_status dataset_commit_insert(struct db *db, const struct dataset_commit 
                    NULL);
 }
 
-struct commit_rows {
-    struct arena *arena;
-    void (*fn)(void *ctx, const struct dataset_commit *c);
-    void *ctx;
-};
-
+/* A row of the commit columns into a struct dataset_commit added to the rows (ctx). */
 static int take_commit(void *ctx, const struct db_row *row)
 {
-    struct commit_rows *r = ctx;
-    struct dataset_commit c;
-    const char **const text[] = {&c.dataset_id, &c.job_id, &c.load_job_id, &c.mode,
-                                 &c.watermark, &c.committed_at};
-    db_row_texts(row, r->arena, text, 6);
-    c.id = db_row_int(row, 6);
-    c.inserted = db_row_int(row, 7);
-    c.updated = db_row_int(row, 8);
-    c.deleted = db_row_int(row, 9);
-    c.unchanged = db_row_int(row, 10);
-    r->fn(r->ctx, &c);
+    struct dataset_commit *c = store_rows_add(ctx);
+    const char **const text[] = {
+        &c->dataset_id, &c->job_id, &c->load_job_id, &c->mode, &c->watermark, &c->committed_at};
+    long long *const ints[] = {&c->id, &c->inserted, &c->updated, &c->deleted, &c->unchanged};
+    store_row_read(ctx, row, text, sizeof(text) / sizeof(text[0]), ints,
+                   sizeof(ints) / sizeof(ints[0]));
     return 0;
 }
 
@@ -260,15 +258,19 @@ enum db_status dataset_commit_list(struct db *db, struct arena *a, const char *d
                                    void (*fn)(void *ctx, const struct dataset_commit *c),
                                    void *ctx, long long *total)
 {
-    struct commit_rows r = {a, fn, ctx};
+    struct store_rows rows = STORE_ROWS(a, struct dataset_commit);
+    bool more;
     /* The total from list_counts (sql/009_merged_list_costs.sql): a COUNT
      * read every commit of the dataset. */
     enum db_status st = store_count(db, "dataset_commits", dataset_id, NULL, total);
-    if (st != DB_OK)
-        return st;
-    return db_query(db,
-                    "SELECT dataset_id, job_id, load_job_id, mode, watermark, committed_at, id,"
-                    " rows_inserted, rows_updated, rows_deleted, rows_unchanged"
-                    " FROM dataset_commits WHERE dataset_id = ? ORDER BY id DESC LIMIT ?",
-                    DB_PARAMS(P_STR(dataset_id), P_INT(limit)), take_commit, &r);
+    if (st == DB_OK)
+        st = store_page_rows(db,
+                             "SELECT dataset_id, job_id, load_job_id, mode, watermark, committed_at,"
+                             " id, rows_inserted, rows_updated, rows_deleted, rows_unchanged"
+                             " FROM dataset_commits WHERE dataset_id = ? ORDER BY id DESC"
+                             " LIMIT ? OFFSET ?",
+                             DB_PARAMS(P_STR(dataset_id)), 0, limit, take_commit, &rows, &more);
+    for (size_t i = 0; st == DB_OK && i < rows.n; i++)
+        fn(ctx, (struct dataset_commit *)rows.items + i);
+    return st;
 }

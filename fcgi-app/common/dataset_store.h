@@ -22,6 +22,10 @@ struct dataset_column {
     const char *name, *type;
 };
 
+/* The columns of a row's columns text ([{name, type}], as stored), copied
+ * into a: their count, and *cols the array (in a). An entry without a name
+ * or a type is passed over; text that does not parse has none. */
+int dataset_columns_read(struct arena *a, const char *columns, struct dataset_column **cols);
 /* The MariaDB type a schema type is stored as; key columns (record key,
  * precombine, partition) need an indexable type. NULL for an unknown type. */
 const char *dataset_sql_type(const char *type, bool key);

@@ -5,6 +5,7 @@
 
 #include "common/ids.h"
 #include "common/job_queue.h"
+#include "common/store.h"
 
 #define LOAD_JOB_COLUMNS                                                                           \
     "id, user_id, job_name, job_type, description, source_id, source_table, source_filter,"      \
@@ -12,35 +13,21 @@
     " schedule, watermark_value, watermark_key, current_job_id, last_run_at, created_at,"        \
     " updated_at, batch_size, polling_interval_seconds, enabled"
 
-struct load_job_rows {
-    struct arena *arena;
-    struct load_job_row *one;
-    void (*fn)(void *ctx, const struct load_job_row *j);
-    void *ctx;
-    bool found;
-};
-
+/* A row of LOAD_JOB_COLUMNS into a struct load_job_row added to the rows (ctx). */
 static int take_load_job(void *ctx, const struct db_row *row)
 {
-    struct load_job_rows *r = ctx;
-    struct load_job_row j;
+    struct load_job_row *j = store_rows_add(ctx);
     const char **const text[] = {
-        &j.id, &j.user_id, &j.job_name, &j.job_type, &j.description, &j.source_id,
-        &j.source_table, &j.source_filter, &j.date_field, &j.dataset_name, &j.dataset_id,
-        &j.record_key_field, &j.precombine_field, &j.write_mode, &j.schedule,
-        &j.watermark_value, &j.watermark_key, &j.current_job_id, &j.last_run_at,
-        &j.created_at, &j.updated_at};
-    size_t n = sizeof(text) / sizeof(text[0]);
-    db_row_texts(row, r->arena, text, n);
-    j.batch_size = db_row_int(row, (int)n);
-    j.polling_interval_seconds = db_row_int(row, (int)n + 1);
-    j.enabled = db_row_int(row, (int)n + 2) != 0;
-    r->found = true;
-    if (r->one != NULL) {
-        *r->one = j;
-        return 1;
-    }
-    r->fn(r->ctx, &j);
+        &j->id, &j->user_id, &j->job_name, &j->job_type, &j->description, &j->source_id,
+        &j->source_table, &j->source_filter, &j->date_field, &j->dataset_name, &j->dataset_id,
+        &j->record_key_field, &j->precombine_field, &j->write_mode, &j->schedule,
+        &j->watermark_value, &j->watermark_key, &j->current_job_id, &j->last_run_at, &j->created_at,
+        &j->updated_at};
+    long long enabled = 0;
+    long long *const ints[] = {&j->batch_size, &j->polling_interval_seconds, &enabled};
+    store_row_read(ctx, row, text, sizeof(text) / sizeof(text[0]), ints,
+                   sizeof(ints) / sizeof(ints[0]));
+    j->enabled = enabled != 0;
     return 0;
 }
 
@@ -65,10 +52,10 @@ enum db_status load_job_insert(struct db *db, const struct load_job_row *j)
 enum db_status load_job_get(struct db *db, struct arena *a, const char *id,
                             struct load_job_row *out)
 {
-    struct load_job_rows r = {a, out, NULL, NULL, false};
+    struct store_rows rows = STORE_ROWS(a, struct load_job_row);
     enum db_status st = db_query(db, "SELECT " LOAD_JOB_COLUMNS " FROM load_jobs WHERE id = ?",
-                                 DB_PARAMS(P_STR(id)), take_load_job, &r);
-    return st != DB_OK ? st : r.found ? DB_OK : DB_NO_ROW;
+                                 DB_PARAMS(P_STR(id)), take_load_job, &rows);
+    return store_rows_one(st, &rows, out);
 }
 
 enum db_status load_job_list(struct db *db, struct arena *a, const char *user_id,
@@ -76,22 +63,19 @@ enum db_status load_job_list(struct db *db, struct arena *a, const char *user_id
                              void (*fn)(void *ctx, const struct load_job_row *j), void *ctx,
                              long long *total)
 {
-    struct load_job_rows r = {a, NULL, fn, ctx, false};
+    struct store_rows rows = STORE_ROWS(a, struct load_job_row);
     /* A COUNT: a user keeps few load jobs (named definitions, like
      * pipelines); their runs, which grow with use, are counted by
      * load_job_totals. */
-    enum db_status st = db_query_int(
+    enum db_status st = store_page(
         db, "SELECT COUNT(*) FROM load_jobs WHERE user_id = ? AND (? IS NULL OR job_type = ?)",
-        DB_PARAMS(P_STR(user_id), P_STR(job_type), P_STR(job_type)), total);
-    if (st != DB_OK)
-        return st;
-    return db_query(db,
-                    "SELECT " LOAD_JOB_COLUMNS " FROM load_jobs WHERE user_id = ?"
-                    " AND (? IS NULL OR job_type = ?) ORDER BY created_at DESC, id DESC"
-                    " LIMIT ? OFFSET ?",
-                    DB_PARAMS(P_STR(user_id), P_STR(job_type), P_STR(job_type), P_INT(limit),
-                              P_INT(skip)),
-                    take_load_job, &r);
+        "SELECT " LOAD_JOB_COLUMNS " FROM load_jobs WHERE user_id = ?"
+        " AND (? IS NULL OR job_type = ?) ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
+        DB_PARAMS(P_STR(user_id), P_STR(job_type), P_STR(job_type)), skip, limit, take_load_job,
+        &rows, total);
+    for (size_t i = 0; st == DB_OK && i < rows.n; i++)
+        fn(ctx, (struct load_job_row *)rows.items + i);
+    return st;
 }
 
 /* The current run is queued or active: another may not start. */
@@ -190,30 +174,26 @@ enum db_status load_job_delete(struct db *db, const char *id, bool *busy)
     return st;
 }
 
-struct watermark_ctx {
-    struct arena *arena;
-    const char **value, **key;
-    bool found;
-};
-
+/* The two texts of a watermark row into a pair added to the rows (ctx). */
 static int take_watermark(void *ctx, const struct db_row *row)
 {
-    struct watermark_ctx *c = ctx;
-    *c->value = arena_strdup(c->arena, row->values[0]);
-    *c->key = arena_strdup(c->arena, row->values[1]);
-    c->found = true;
+    const char **pair = store_rows_add(ctx);
+    store_row_read(ctx, row, (const char **const[]){&pair[0], &pair[1]}, 2, NULL, 0);
     return 1;
 }
 
 enum db_status load_job_watermark(struct db *db, struct arena *a, const char *id,
                                   const char **value, const char **key)
 {
-    struct watermark_ctx c = {a, value, key, false};
-    *value = *key = NULL;
+    struct store_rows rows = STORE_ROWS(a, const char *[2]);
+    const char *pair[2] = {NULL, NULL};
     enum db_status st =
         db_query(db, "SELECT watermark_value, watermark_key FROM load_jobs WHERE id = ?",
-                 DB_PARAMS(P_STR(id)), take_watermark, &c);
-    return st != DB_OK ? st : c.found ? DB_OK : DB_NO_ROW;
+                 DB_PARAMS(P_STR(id)), take_watermark, &rows);
+    st = store_rows_one(st, &rows, pair);
+    *value = pair[0];
+    *key = pair[1];
+    return st;
 }
 
 enum db_status load_job_set_watermark(struct db *db, const char *id, const char *value,
@@ -225,38 +205,35 @@ enum db_status load_job_set_watermark(struct db *db, const char *id, const char 
                    DB_PARAMS(P_STR(value), P_STR(key), P_STR(id)), NULL);
 }
 
-struct run_rows {
-    struct arena *arena;
-    void (*fn)(void *ctx, const struct load_run *r);
-    void *ctx;
-};
-
+/* A run row into a struct load_run added to the rows (ctx). */
 static int take_run(void *ctx, const struct db_row *row)
 {
-    struct run_rows *r = ctx;
-    struct load_run run;
-    const char **const text[] = {&run.job_id, &run.status, &run.started_at, &run.finished_at,
-                                 &run.error_message};
-    db_row_texts(row, r->arena, text, 5);
-    run.records_processed = db_row_int(row, 5);
-    run.records_written = db_row_int(row, 6);
-    r->fn(r->ctx, &run);
+    struct load_run *run = store_rows_add(ctx);
+    const char **const text[] = {&run->job_id, &run->status, &run->started_at, &run->finished_at,
+                                 &run->error_message};
+    long long *const ints[] = {&run->records_processed, &run->records_written};
+    store_row_read(ctx, row, text, sizeof(text) / sizeof(text[0]), ints,
+                   sizeof(ints) / sizeof(ints[0]));
     return 0;
 }
 
 enum db_status load_job_runs(struct db *db, struct arena *a, const char *id, long long limit,
                              void (*fn)(void *ctx, const struct load_run *r), void *ctx)
 {
-    struct run_rows r = {a, fn, ctx};
-    return db_query(db,
-                    "SELECT j.id, j.status, j.started_at, j.finished_at, j.error_message,"
-                    " (SELECT COALESCE(SUM(c.rows_inserted + c.rows_updated + c.rows_unchanged),"
-                    " 0) FROM dataset_commits c WHERE c.job_id = j.id),"
-                    " (SELECT COALESCE(SUM(c.rows_inserted + c.rows_updated), 0)"
-                    " FROM dataset_commits c WHERE c.job_id = j.id)"
-                    " FROM jobs j WHERE j.subject_id = ? AND j.kind = 'dataset_load'"
-                    " ORDER BY j.created_at DESC, j.id DESC LIMIT ?",
-                    DB_PARAMS(P_STR(id), P_INT(limit)), take_run, &r);
+    struct store_rows rows = STORE_ROWS(a, struct load_run);
+    enum db_status st =
+        db_query(db,
+                 "SELECT j.id, j.status, j.started_at, j.finished_at, j.error_message,"
+                 " (SELECT COALESCE(SUM(c.rows_inserted + c.rows_updated + c.rows_unchanged),"
+                 " 0) FROM dataset_commits c WHERE c.job_id = j.id),"
+                 " (SELECT COALESCE(SUM(c.rows_inserted + c.rows_updated), 0)"
+                 " FROM dataset_commits c WHERE c.job_id = j.id)"
+                 " FROM jobs j WHERE j.subject_id = ? AND j.kind = 'dataset_load'"
+                 " ORDER BY j.created_at DESC, j.id DESC LIMIT ?",
+                 DB_PARAMS(P_STR(id), P_INT(limit)), take_run, &rows);
+    for (size_t i = 0; st == DB_OK && i < rows.n; i++)
+        fn(ctx, (struct load_run *)rows.items + i);
+    return st;
 }
 
 static int take_metrics(void *ctx, const struct db_row *row)

@@ -2,43 +2,35 @@
 
 #include <string.h>
 
+#include "common/store.h"
+
 #define SOURCE_COLUMNS                                                                             \
     "id, user_id, name, engine, host, username, database_name, default_table, password_key_id," \
     " password_box, created_at, updated_at, port"
 
-struct source_rows {
-    struct arena *arena;
-    struct source_row *one;
-    void (*fn)(void *ctx, const struct source_row *s);
-    void *ctx;
-    bool found;
-};
-
+/* A row of SOURCE_COLUMNS into a struct source_row added to the rows (ctx). */
 static int take_source(void *ctx, const struct db_row *row)
 {
-    struct source_rows *r = ctx;
-    struct source_row s;
-    const char **const text[] = {&s.id, &s.user_id, &s.name, &s.engine, &s.host, &s.username,
-                                 &s.database_name, &s.default_table, &s.password_key_id,
-                                 &s.password_box, &s.created_at, &s.updated_at};
-    size_t ntext = sizeof(text) / sizeof(text[0]);
-    db_row_texts(row, r->arena, text, ntext);
-    s.port = db_row_int(row, (int)ntext);
-    r->found = true;
-    if (r->one != NULL) {
-        *r->one = s;
-        return 1;
-    }
-    r->fn(r->ctx, &s);
+    struct source_row *s = store_rows_add(ctx);
+    const char **const text[] = {
+        &s->id,         &s->user_id,       &s->name,          &s->engine,          &s->host,
+        &s->username,   &s->database_name, &s->default_table, &s->password_key_id, &s->password_box,
+        &s->created_at, &s->updated_at};
+    long long *const ints[] = {&s->port};
+    store_row_read(ctx, row, text, sizeof(text) / sizeof(text[0]), ints,
+                   sizeof(ints) / sizeof(ints[0]));
     return 0;
 }
 
-enum db_status source_insert(struct db *db, const struct source_row *s)
+#define SOURCE_INSERT                                                                              \
+    "INSERT INTO sources (id, user_id, name, engine, host, port, username, database_name,"         \
+    " default_table, password_key_id, password_box, created_at, updated_at)"                       \
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+
+/* Runs sql, SOURCE_INSERT and what follows it, with the row's values. */
+static enum db_status source_write(struct db *db, const char *sql, const struct source_row *s)
 {
-    return db_exec(db,
-                   "INSERT INTO sources (id, user_id, name, engine, host, port, username,"
-                   " database_name, default_table, password_key_id, password_box, created_at,"
-                   " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    return db_exec(db, sql,
                    DB_PARAMS(P_STR(s->id), P_STR(s->user_id), P_STR(s->name), P_STR(s->engine),
                              P_STR(s->host), P_INT(s->port), P_STR(s->username),
                              P_STR(s->database_name), P_STR(s->default_table),
@@ -47,75 +39,71 @@ enum db_status source_insert(struct db *db, const struct source_row *s)
                    NULL);
 }
 
+enum db_status source_insert(struct db *db, const struct source_row *s)
+{
+    return source_write(db, SOURCE_INSERT, s);
+}
+
 static int take_id(void *ctx, const struct db_row *row)
 {
-    struct source_rows *r = ctx;
-    r->one->id = arena_strdup(r->arena, row->values[0]);
-    r->found = true;
+    const char **id = store_rows_add(ctx);
+    store_row_read(ctx, row, (const char **const[]){id}, 1, NULL, 0);
     return 1;
 }
 
 enum db_status source_put_by_name(struct db *db, struct arena *a, const struct source_row *s,
                                   const char **id)
 {
-    struct source_row got = {0};
-    struct source_rows r = {a, &got, NULL, NULL, false};
-    enum db_status st = db_exec(
+    struct store_rows rows = STORE_ROWS(a, const char *);
+    enum db_status st = source_write(
         db,
-        "INSERT INTO sources (id, user_id, name, engine, host, port, username, database_name,"
-        " default_table, password_key_id, password_box, created_at, updated_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE"
+        SOURCE_INSERT
+        " ON DUPLICATE KEY UPDATE"
         " engine = VALUES(engine), host = VALUES(host), port = VALUES(port),"
         " username = VALUES(username), database_name = VALUES(database_name),"
         " default_table = VALUES(default_table), password_key_id = VALUES(password_key_id),"
         " password_box = VALUES(password_box), updated_at = VALUES(updated_at)",
-        DB_PARAMS(P_STR(s->id), P_STR(s->user_id), P_STR(s->name), P_STR(s->engine),
-                  P_STR(s->host), P_INT(s->port), P_STR(s->username), P_STR(s->database_name),
-                  P_STR(s->default_table), P_STR(s->password_key_id), P_STR(s->password_box),
-                  P_STR(s->created_at), P_STR(s->updated_at)),
-        NULL);
+        s);
     if (st != DB_OK)
         return st;
     st = db_query(db, "SELECT id FROM sources WHERE user_id = ? AND name = ?",
-                  DB_PARAMS(P_STR(s->user_id), P_STR(s->name)), take_id, &r);
-    if (st == DB_OK && !r.found)
-        st = DB_NO_ROW;
-    *id = got.id;
-    return st;
+                  DB_PARAMS(P_STR(s->user_id), P_STR(s->name)), take_id, &rows);
+    *id = NULL;
+    return store_rows_one(st, &rows, id);
 }
 
 enum db_status source_get(struct db *db, struct arena *a, const char *id, struct source_row *out)
 {
-    struct source_rows r = {a, out, NULL, NULL, false};
+    struct store_rows rows = STORE_ROWS(a, struct source_row);
     enum db_status st = db_query(db, "SELECT " SOURCE_COLUMNS " FROM sources WHERE id = ?",
-                                 DB_PARAMS(P_STR(id)), take_source, &r);
-    return st != DB_OK ? st : r.found ? DB_OK : DB_NO_ROW;
+                                 DB_PARAMS(P_STR(id)), take_source, &rows);
+    return store_rows_one(st, &rows, out);
 }
 
 enum db_status source_get_by_name(struct db *db, struct arena *a, const char *user_id,
                                   const char *name, struct source_row *out)
 {
-    struct source_rows r = {a, out, NULL, NULL, false};
+    struct store_rows rows = STORE_ROWS(a, struct source_row);
     enum db_status st =
         db_query(db, "SELECT " SOURCE_COLUMNS " FROM sources WHERE user_id = ? AND name = ?",
-                 DB_PARAMS(P_STR(user_id), P_STR(name)), take_source, &r);
-    return st != DB_OK ? st : r.found ? DB_OK : DB_NO_ROW;
+                 DB_PARAMS(P_STR(user_id), P_STR(name)), take_source, &rows);
+    return store_rows_one(st, &rows, out);
 }
 
 enum db_status source_list(struct db *db, struct arena *a, const char *user_id, long long skip,
                            long long limit, void (*fn)(void *ctx, const struct source_row *s),
                            void *ctx, long long *total)
 {
-    struct source_rows r = {a, NULL, fn, ctx, false};
+    struct store_rows rows = STORE_ROWS(a, struct source_row);
     /* A COUNT: a user keeps few sources (named connections). */
-    enum db_status st = db_query_int(db, "SELECT COUNT(*) FROM sources WHERE user_id = ?",
-                                     DB_PARAMS(P_STR(user_id)), total);
-    if (st != DB_OK)
-        return st;
-    return db_query(db,
-                    "SELECT " SOURCE_COLUMNS " FROM sources WHERE user_id = ?"
-                    " ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
-                    DB_PARAMS(P_STR(user_id), P_INT(limit), P_INT(skip)), take_source, &r);
+    enum db_status st =
+        store_page(db, "SELECT COUNT(*) FROM sources WHERE user_id = ?",
+                   "SELECT " SOURCE_COLUMNS " FROM sources WHERE user_id = ?"
+                   " ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
+                   DB_PARAMS(P_STR(user_id)), skip, limit, take_source, &rows, total);
+    for (size_t i = 0; st == DB_OK && i < rows.n; i++)
+        fn(ctx, (struct source_row *)rows.items + i);
+    return st;
 }
 
 enum db_status source_delete(struct db *db, const char *id, bool *in_use)

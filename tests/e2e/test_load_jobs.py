@@ -323,3 +323,38 @@ def test_seed_walkthrough_endpoints_1_to_22(client, pg_source):
     st, _, body = seed(client, "POST", "/trino/query", json={
         "sql": "SELECT COUNT(*) as total FROM hive.default.meetings", "max_rows": 10}, token=tok)
     assert st == 200 and body["data"] == [[40]] and body["columns"] == ["total"]
+
+
+def test_load_job_refusals_and_seed_lists(client, pg_source):
+    """What a load job may not be (each a 422 naming its field, nothing
+    created), and the seed's list shapes: job_type checked, enabled=false
+    listing none, the total in X-Total-Count."""
+    tok = client.register_and_login()["token"]
+    source(client, tok, pg_source)
+    good = {"job_name": "refused", "collection": "orders", "hudi_table_name": "orders_lake"}
+    for kind, change, field in [
+            ("stream", {"write_mode": "overwrite"}, "write_mode"),
+            ("batch", {"write_mode": "merge"}, "write_mode"),
+            ("batch", {"hudi_table_name": "quarry_orders"}, "hudi_table_name"),
+            ("batch", {"dataset": "9orders"}, "dataset"),
+            ("batch", {"query": {"amount": {"$gt": 1}}}, "query"),
+            ("batch", {"date_field": "updated at"}, "date_field")]:
+        st, _, body = seed(client, "POST", "/jobs/%s/create" % kind, json=dict(good, **change),
+                           token=tok)
+        assert st == 422, (change, body)
+        assert assert_error_shape(body, "VALIDATION_ERROR")["field"] == field, (change, body)
+    st, _, body = seed(client, "POST", "/jobs/batch/create",
+                       json=dict(good, write_mode="overwrite"), token=tok)
+    assert st == 200, body
+    st, headers, listed = seed(client, "GET", "/jobs?job_type=batch", token=tok)
+    assert st == 200 and listed["status"] == "ok", listed
+    assert [j["job_name"] for j in listed["jobs"]] == ["refused"]
+    assert int(headers["X-Total-Count"]) == 1
+    st, headers, listed = seed(client, "GET", "/jobs?job_type=batch&enabled=false", token=tok)
+    assert st == 200 and listed["jobs"] == [] and int(headers["X-Total-Count"]) == 0, listed
+    for path in ["/jobs?job_type=other", "/api/v1/load-jobs?job_type=other"]:
+        st, _, body = seed(client, "GET", path, token=tok)
+        assert st == 422, (path, body)
+        assert assert_error_shape(body, "VALIDATION_ERROR")["field"] == "job_type", (path, body)
+    st, headers, listed = client.api("GET", "/load-jobs?job_type=batch", token=tok)
+    assert st == 200 and int(headers["X-Total-Count"]) == 1, listed

@@ -60,6 +60,10 @@ def test_query_and_seed_shapes(stack, client):
     assert st == 404
     st, _, res = client.api("GET", "/trino/table/nope/describe", token=tok)
     assert st == 404
+    assert_error_shape(res, "TABLE_NOT_FOUND")
+    st, _, res = client.api("GET", "/hudi/table/nope", token=tok)
+    assert st == 404
+    assert_error_shape(res, "DATASET_NOT_FOUND")
 
     # The row cap: at most max_rows come back, and the answer says so.
     st, _, res = client.api("POST", "/query", json={"sql": "SELECT * FROM meetings",

@@ -169,6 +169,35 @@ def test_source_validation(client):
     assert st == 401
 
 
+def test_read_refusals(client):
+    """What a read may not ask (each a 422 naming its field, before any
+    connection): no table, a bad table or collection name, a filter with
+    operators or lists."""
+    tok = client.register_and_login()["token"]
+    st, _, src = client.api("POST", "/sources", json={
+        "uri": "postgresql://u:p@127.0.0.1:5432/shop"}, token=tok)
+    assert st == 201 and src["table"] is None, src
+    bad = [
+        ({}, "table"),
+        ({"collection": "a b"}, "collection"),
+        ({"table": "a b", "collection": "ok"}, "table"),
+        ({"table": "t", "where": {"n": [1]}}, "where"),
+        ({"table": "t", "query": {"n": {"$gt": 1}}}, "query"),
+        ({"table": "t", "where": {"bad name": 1}}, "where"),
+    ]
+    for payload, field in bad:
+        st, _, body = client.api("POST", "/sources/%s/read" % src["id"], json=payload, token=tok)
+        assert st == 422, (payload, body)
+        assert assert_error_shape(body, "VALIDATION_ERROR")["field"] == field, (payload, body)
+        st, _, body = client.api("POST", "/mongo/read", json=dict(payload, source_id=src["id"]),
+                                 token=tok)
+        assert st == 422, (payload, body)
+        assert assert_error_shape(body, "VALIDATION_ERROR")["field"] == field, (payload, body)
+    st, _, body = client.api("POST", "/schema/generate", json={
+        "source_id": src["id"], "collection": "a b"}, token=tok)
+    assert st == 422 and assert_error_shape(body, "VALIDATION_ERROR")["field"] == "collection"
+
+
 def test_seed_mongo_shapes(client, pg_source):
     tok = client.register_and_login()["token"]
     seed_tables(pg_source)

@@ -64,6 +64,35 @@ START_TEST(strings_escape_as_json_c)
 }
 END_TEST
 
+/* A database value's bytes: what json-c never wrote, so checked by hand. */
+static const char *written_bytes(const char *s, size_t n)
+{
+    struct jsonw w;
+    jsonw_init(&w, &arena, 0);
+    jsonw_open_array(&w);
+    jsonw_string_bytes(&w, s, n);
+    jsonw_string_bytes(&w, "", 0);
+    jsonw_close_array(&w);
+    return jsonw_text(&w, NULL);
+}
+
+START_TEST(bytes_become_valid_json_strings)
+{
+    ck_assert_str_eq(written_bytes("plain", 5), "[\"plain\",\"\"]");
+    ck_assert_str_eq(written_bytes("q\"b\\", 4), "[\"q\\\"b\\\\\",\"\"]");
+    ck_assert_str_eq(written_bytes("a\nb\tc\rd\be\ff", 11),
+                     "[\"a\\nb\\tc\\rd\\u0008e\\u000cf\",\"\"]");
+    /* A NUL inside the value is kept, escaped. */
+    ck_assert_str_eq(written_bytes("a\0b", 3), "[\"a\\u0000b\",\"\"]");
+    /* Valid UTF-8 (2, 3 and 4 bytes) passes as it is. */
+    ck_assert_str_eq(written_bytes("\xC3\xA9\xE2\x98\x83\xF0\x9F\x98\x80", 9),
+                     "[\"\xC3\xA9\xE2\x98\x83\xF0\x9F\x98\x80\",\"\"]");
+    /* A stray continuation byte, an overlong lead, a cut sequence: U+FFFD a byte. */
+    ck_assert_str_eq(written_bytes("\x80x\xC0\xAFy\xE2\x98", 7),
+                     "[\"\xEF\xBF\xBDx\xEF\xBF\xBD\xEF\xBF\xBDy\xEF\xBF\xBD\xEF\xBF\xBD\",\"\"]");
+}
+END_TEST
+
 START_TEST(numbers_as_json_c)
 {
     static const long long ints[] = {0, 1, -1, 42, 1234567890123LL, LLONG_MAX, LLONG_MIN};
@@ -190,6 +219,7 @@ Suite *json_writer_suite(void)
     TCase *tc = tcase_create("writer");
     tcase_add_unchecked_fixture(tc, arena_setup, arena_teardown);
     tcase_add_test(tc, strings_escape_as_json_c);
+    tcase_add_test(tc, bytes_become_valid_json_strings);
     tcase_add_test(tc, numbers_as_json_c);
     tcase_add_test(tc, commas_at_every_level);
     tcase_add_test(tc, grows_past_its_first_buffer);
