@@ -42,7 +42,7 @@ int rate_limit_take(struct request *req, enum rate_limit_kind kind)
 enum db_status quota_used(struct request *req, long long *used)
 {
     /* Files, job inputs and unfinished resumable uploads, kept by triggers
-     * (sql/010_quota_bytes.sql): three rows, however much the user holds. */
+     * (sql/011_quota_bytes.sql): three rows, however much the user holds. */
     return store_count(req->app->db, "bytes", req->user.id, NULL, used);
 }
 

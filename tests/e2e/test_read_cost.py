@@ -1037,7 +1037,7 @@ def test_totals_follow_every_change(world, stack):
 
 
 def test_kept_totals_are_the_rows_counts(world, stack):
-    """The totals migrations 009 and 010 keep by triggers (list_counts, pipeline
+    """The totals migrations 009 and 011 keep by triggers (list_counts, pipeline
     error counts by execution and by day, load job totals) are what counting
     the rows gives, after the bulk loads and every call above (resolving an
     error, deleting a dataset, a pipeline, a webhook…) and after a resolve."""
