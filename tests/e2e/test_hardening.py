@@ -5,7 +5,9 @@ chunked PUTs past a signed upload's size, and what the host exposes:
 headers, TLS ciphers, the HTTP redirect. Unauthenticated disk fill (the
 token and the quota checked before nginx reads an upload's body, uploads
 at once per address), trailing-slash aliases, output names that need
-percent-encoding, and nginx's own answers outside the error shape."""
+percent-encoding, and nginx's own answers outside the error shape. A job
+that ends while MariaDB is stopped for longer than quarry-process's old
+retry window."""
 
 import http.client
 import json
@@ -19,7 +21,8 @@ import urllib.parse
 import pytest
 
 from conftest import private_stack
-from quarry_client import assert_error_shape, run_job, upload_file, wait_job, wait_for
+from quarry_client import (assert_error_shape, download_output, run_job, upload_file, wait_job,
+                           wait_for)
 
 # metrics_allow of this module's stack: 127.0.0.2 only (a loopback address
 # a test can connect from), so that 127.0.0.1, loopback but not listed, is
@@ -626,3 +629,50 @@ def test_nginx_answers_in_the_error_shape(stack, client, alice):
         aside.rename(spool)
     status, _, body = upload_file(client, token, "a.csv", b"a\n1\n", ctype="text/csv")
     assert status == 201, body
+
+
+# ------------------------------------------------ a database outage at a job's end
+
+# Longer than quarry-process's old retry window (30 tries a second apart).
+OUTAGE_AFTER_END = 40
+
+
+def test_a_job_that_ends_during_a_database_outage_completes(stack, client, alice):
+    """The engine finishes while MariaDB is stopped, and the database stays
+    away well past the old window after which a finished job became FAILED
+    and its output was deleted: once it returns the job is COMPLETED and its
+    output downloads, whole."""
+    token = alice["token"]
+    rows = 3000
+    data = ("id,name\n" + "".join("%d,n%d\n" % (i, i) for i in range(rows))).encode()
+    log = stack.logs["jobd"]
+    log_start = log.stat().st_size if log.exists() else 0
+    # quarry-process sleeps this long at its last progress report, just
+    # before it ends the job: MariaDB is stopped during that sleep.
+    stack.throttle_processes(10000)
+    try:
+        job_id = run_job(client, token, data)
+        running = wait_for(lambda: stack.sql("SELECT status FROM jobs WHERE id = '%s'" % job_id)
+                           == [["RUNNING"]], timeout=30, interval=0.1)
+        assert running, stack.sql("SELECT status FROM jobs WHERE id = '%s'" % job_id)
+    finally:
+        stack.throttle_processes(0)
+
+    def new_log():
+        with open(log, "rb") as f:
+            f.seek(log_start)
+            return f.read().decode(errors="replace")
+
+    stack.db_stop()
+    try:
+        retrying = wait_for(lambda: ("job %s: database unavailable" % job_id in new_log() and
+                                     "retrying its end" in new_log()), timeout=60, interval=0.5)
+        assert retrying, new_log()[-3000:]
+        time.sleep(OUTAGE_AFTER_END)
+    finally:
+        stack.db_start()
+    job = wait_job(client, token, job_id, ("COMPLETED", "FAILED"), timeout=90)
+    assert job["status"] == "COMPLETED", job
+    assert "its end written after" in new_log(), new_log()[-3000:]
+    _, out = download_output(client, token, job_id)
+    assert out.decode().splitlines()[1:] == data.decode().splitlines()[1:]
