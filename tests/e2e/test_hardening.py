@@ -5,9 +5,10 @@ chunked PUTs past a signed upload's size, and what the host exposes:
 headers, TLS ciphers, the HTTP redirect. Unauthenticated disk fill (the
 token and the quota checked before nginx reads an upload's body, uploads
 at once per address), trailing-slash aliases, output names that need
-percent-encoding, and nginx's own answers outside the error shape. A job
-that ends while MariaDB is stopped for longer than quarry-process's old
-retry window."""
+percent-encoding, and nginx's own answers outside the error shape. Schema
+inference run by quarry-process, not the API worker. A job that ends
+while MariaDB is stopped for longer than quarry-process's old retry
+window."""
 
 import http.client
 import json
@@ -629,6 +630,52 @@ def test_nginx_answers_in_the_error_shape(stack, client, alice):
         aside.rename(spool)
     status, _, body = upload_file(client, token, "a.csv", b"a\n1\n", ctype="text/csv")
     assert status == 201, body
+
+
+# ------------------------------------------------ schema inference out of the API worker
+
+def test_schema_inference_runs_in_quarry_process(stack, client, alice):
+    """GET /files/{id}/schema of a file of nested arrays (4 MB of them took
+    an API worker from 89 to 170 MB when it parsed there; this one is 2.4 MB,
+    under this module's quota) is a file_schema task run by quarry-process:
+    the answer keeps its shape, the workers do not grow, and a file that
+    cannot be read is the same 422 as before."""
+    token = stack.client().register_and_login()["token"]
+    record = {"id": 1, "deep": [[[[list(range(40))] * 4] * 4] * 4]}
+    text = "[" + ",".join(json.dumps(dict(record, id=i)) for i in range(250)) + "]"
+    status, _, f = upload_file(client, token, "nested.json", text.encode(), ctype="application/json")
+    assert status == 201, f
+    workers = stack.api_worker_pids()
+    before = {pid: rss_kib(pid) for pid in workers}
+    status, _, body = client.api("GET", "/files/%s/schema?sample_size=250" % f["file_id"],
+                                 token=token)
+    assert status == 200, body
+    assert body["file_id"] == f["file_id"]
+    assert body["schema"]["id"]["type"] == "integer"
+    assert body["schema"]["deep"]["type"] == "array"
+    assert body["sample_info"]["rows_analyzed"] == 250
+    assert "ok" not in body
+    for pid, rss in before.items():
+        now = rss_kib(pid)
+        if rss is not None and now is not None:
+            assert now - rss < 16 * 1024, "worker %d grew from %d to %d KiB" % (pid, rss, now)
+    rows = stack.sql("SELECT status FROM jobs WHERE kind = 'file_schema' AND subject_id = '%s'"
+                     % f["file_id"])
+    assert rows == [["COMPLETED"]], rows
+    # A file the reader refuses: 422 in the error shape, the reader's reason.
+    status, _, bad = upload_file(client, token, "bad.json", b'[{"a":1},{"a":', ctype="application/json")
+    assert status == 201, bad
+    status, _, body = client.api("GET", "/files/%s/schema" % bad["file_id"], token=token)
+    assert status == 422, body
+    assert "ends" in assert_error_shape(body, "SCHEMA_INFERENCE_FAILED")["message"], body
+    # Someone else's file is still refused, before any task is queued.
+    other = stack.client().register_and_login()
+    status, _, body = client.api("GET", "/files/%s/schema" % f["file_id"], token=other["token"])
+    assert status == 403, body
+    assert_error_shape(body, "FORBIDDEN")
+    rows = stack.sql("SELECT COUNT(*) FROM jobs WHERE kind = 'file_schema' AND subject_id = '%s'"
+                     % f["file_id"])
+    assert rows == [["1"]], rows
 
 
 # ------------------------------------------------ a database outage at a job's end
