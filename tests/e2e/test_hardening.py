@@ -696,20 +696,21 @@ def test_a_job_that_ends_during_a_database_outage_completes(stack, client, alice
     log_start = log.stat().st_size if log.exists() else 0
     # quarry-process sleeps this long at its last progress report, just
     # before it ends the job: MariaDB is stopped during that sleep.
-    stack.throttle_processes(10000)
-    try:
-        job_id = run_job(client, token, data)
-        running = wait_for(lambda: stack.sql("SELECT status FROM jobs WHERE id = '%s'" % job_id)
-                           == [["RUNNING"]], timeout=30, interval=0.1)
-        assert running, stack.sql("SELECT status FROM jobs WHERE id = '%s'" % job_id)
-    finally:
-        stack.throttle_processes(0)
-
     def new_log():
         with open(log, "rb") as f:
             f.seek(log_start)
             return f.read().decode(errors="replace")
 
+    stack.throttle_processes(10000)
+    try:
+        job_id = run_job(client, token, data)
+        # The process has read its configuration once it says what it processes.
+        started = wait_for(lambda: "job %s: processing" % job_id in new_log(), timeout=30,
+                           interval=0.1)
+        assert started, new_log()[-3000:]
+    finally:
+        stack.throttle_processes(0)
+    assert "job %s: COMPLETED" % job_id not in new_log(), new_log()[-3000:]
     stack.db_stop()
     try:
         retrying = wait_for(lambda: ("job %s: database unavailable" % job_id in new_log() and
