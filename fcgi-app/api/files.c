@@ -18,6 +18,7 @@
 #include "api/objects.h"
 #include "api/response.h"
 #include "api/route_doc.h"
+#include "api/tasks.h"
 #include "common/validate.h"
 #include "common/log.h"
 #include "common/signing.h"
@@ -28,6 +29,8 @@
 #define MULTIPART_OVERHEAD (1024 * 1024)
 #define SCHEMA_SAMPLE_DEFAULT 1000
 #define SCHEMA_SAMPLE_MAX 100000
+/* How long GET /files/{id}/schema waits for quarry-process's answer. */
+#define SCHEMA_WAIT_SECONDS 30
 
 /* ------------------------------------------------------------ the body */
 
@@ -333,8 +336,7 @@ static int schema_config(struct request *req, json_object *text, json_object **c
 void files_schema(struct request *req)
 {
     struct file_row f;
-    json_object *v[SCHEMA__MAX], *config = NULL;
-    char err[512] = "";
+    json_object *v[SCHEMA__MAX], *config = NULL, *result = NULL, *ok = NULL, *message = NULL;
     if (request_query(req, schema_query, SCHEMA__MAX, v, NULL) != 0 ||
         schema_config(req, v[SCHEMA_CONFIG], &config) != 0)
         return;
@@ -342,19 +344,33 @@ void files_schema(struct request *req)
         v[SCHEMA_SAMPLE_SIZE] ? json_object_get_int64(v[SCHEMA_SAMPLE_SIZE]) : SCHEMA_SAMPLE_DEFAULT;
     if (file_load_own(req, &f) != 0)
         goto out;
-    struct engine_job job = {0};
-    job.input_path = object_path(req, f.object_key);
-    job.input_name_hint = f.filename;
-    job.processing_config = config;
-    json_object *schema = engine_infer_schema(&job, (long)sample, err, sizeof(err));
-    if (schema == NULL) {
-        respond_error(req, 422, "SCHEMA_INFERENCE_FAILED",
-                      err[0] ? err : "The file's schema could not be inferred", NULL);
+    if (object_path(req, f.object_key) == NULL) {
+        respond_error(req, 422, "SCHEMA_INFERENCE_FAILED", "The file has no stored object", NULL);
         goto out;
     }
-    if (json_object_is_type(schema, json_type_object))
-        json_object_object_add(schema, "file_id", json_object_new_string(f.id));
-    respond_json_put(req, 200, schema);
+    /* The file is parsed by quarry-process (a task), never in this worker. */
+    json_object *task = json_object_new_object();
+    json_object_object_add(task, "object_key", json_object_new_string(f.object_key));
+    json_object_object_add(task, "file_name", json_object_new_string(f.filename ? f.filename : ""));
+    json_object_object_add(task, "sample_size", json_object_new_int64(sample));
+    if (config != NULL)
+        json_object_object_add(task, "processing_config", json_object_get(config));
+    if (task_call(req, "file_schema", f.id, task, SCHEMA_WAIT_SECONDS, &result) != 0)
+        goto out;
+    json_object_object_get_ex(result, "ok", &ok);
+    if (ok == NULL || !json_object_get_boolean(ok)) {
+        json_object_object_get_ex(result, "message", &message);
+        const char *why = message ? json_object_get_string(message) : "";
+        respond_error(req, 422, "SCHEMA_INFERENCE_FAILED",
+                      why[0] ? arena_printf(req->arena, "%s", why)
+                             : "The file's schema could not be inferred",
+                      NULL);
+        json_object_put(result);
+        goto out;
+    }
+    json_object_object_del(result, "ok");
+    json_object_object_add(result, "file_id", json_object_new_string(f.id));
+    respond_json_put(req, 200, result);
 out:
     json_object_put(config);
 }
@@ -410,6 +426,7 @@ const struct route_doc files_schema_doc = {
     .summary = "Infer a file's schema from a sample",
     .status = 200,
     .answer = "FileSchema",
+    .answers = "422 504",
     .query = schema_query,
     .nquery = SCHEMA__MAX,
 };

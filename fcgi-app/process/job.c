@@ -26,8 +26,8 @@
 #define PROGRESS_INTERVAL_SECONDS 0.25
 /* Line errors are written in batches of this many, one transaction each. */
 #define ERROR_BATCH 64
-/* Tries at writing the end, one second apart, while the database is away. */
-#define FINISH_ATTEMPTS 30
+/* The longest pause between two tries at writing a job's end. */
+#define FINISH_BACKOFF_MAX_S 4.0
 
 struct pending_error {
     long long line;
@@ -232,23 +232,30 @@ static char *metrics_json(const struct job_run *run, const struct engine_result 
     return text;
 }
 
-/* The work is done: a database that is briefly away (a restart, a failover)
- * must not turn it into a failure. The guarded update makes a repeat safe. */
+/* The work is done: a database that is away (a restart, a failover, an
+ * outage of minutes) must not turn it into a failure. The end is retried
+ * with a backoff that doubles up to FINISH_BACKOFF_MAX_S for as long as it
+ * takes: the dispatcher's time limit (its SIGTERM) or its shutdown is the
+ * bound. The guarded update makes a repeat safe. */
 static enum db_status finish_with_retries(struct job_run *run, const struct job_end *end,
                                           bool *won)
 {
-    enum db_status st = DB_UNAVAILABLE;
-    for (int i = 0; i < FINISH_ATTEMPTS && !job_terminated; i++) {
-        if (i > 0) {
-            log_warn("job %s: database unavailable (%s); retrying its end", run->id,
-                     db_last_error(run->db));
-            struct timespec ts = {1, 0};
-            nanosleep(&ts, NULL);
-        }
-        st = job_finish(run->db, run->id, run->attempts, JOB_FROM_ACTIVE, end, won);
-        if (st != DB_UNAVAILABLE)
+    enum db_status st = job_finish(run->db, run->id, run->attempts, JOB_FROM_ACTIVE, end, won);
+    double pause = 0.5, since = time_mono();
+    for (long long tries = 1; st == DB_UNAVAILABLE && !job_terminated; tries++) {
+        if (tries == 1 || tries % 10 == 0)
+            log_warn("job %s: database unavailable (%s); retrying its end (%lld tries, %.0f s)",
+                     run->id, db_last_error(run->db), tries, time_mono() - since);
+        struct timespec ts = {(time_t)pause, (long)((pause - (double)(time_t)pause) * 1e9)};
+        nanosleep(&ts, NULL);   /* SIGTERM interrupts it */
+        if (job_terminated)
             break;
+        pause = pause * 2 > FINISH_BACKOFF_MAX_S ? FINISH_BACKOFF_MAX_S : pause * 2;
+        st = job_finish(run->db, run->id, run->attempts, JOB_FROM_ACTIVE, end, won);
     }
+    if (st == DB_OK && time_mono() - since > 1.0)
+        log_info("job %s: its end written after %.0f s without the database", run->id,
+                 time_mono() - since);
     return st;
 }
 

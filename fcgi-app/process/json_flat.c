@@ -66,6 +66,7 @@ int jflat_options_parse(json_object *config, struct jflat_options *opt, char *fi
     opt->flatten = true;
     opt->max_depth = JFLAT_DEFAULT_DEPTH;
     opt->date_fields = NULL;
+    opt->max_record = JFLAT_DEFAULT_RECORD_BYTES;
     if (!config)
         return 0;
     if (!json_object_is_type(config, json_type_object)) {
@@ -89,6 +90,16 @@ int jflat_options_parse(json_object *config, struct jflat_options *opt, char *fi
             return -1;
         }
         opt->max_depth = (int)json_object_get_int64(v);
+    }
+    if (json_object_object_get_ex(config, "max_record_bytes", &v) &&
+        !json_object_is_type(v, json_type_null)) {
+        if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 1 ||
+            json_object_get_int64(v) > (int64_t)JFLAT_MAX_RECORD_BYTES) {
+            set_err(field, field_len, "max_record_bytes", msg, msg_len,
+                    "must be an integer between 1 and 268435456");
+            return -1;
+        }
+        opt->max_record = (size_t)json_object_get_int64(v);
     }
     if (json_object_object_get_ex(config, "date_fields", &v) &&
         !json_object_is_type(v, json_type_null)) {
@@ -187,6 +198,7 @@ int jflat_source_open(struct jflat_source *s, const struct reader_args *args, si
         return rc;
     s->tok = json_tokener_new_ex(JFLAT_PARSE_DEPTH);
     s->flat = jflat_new(s->env, &opt);
+    s->max_record = opt.max_record;
     if (!s->tok || !s->flat)
         return rec_fail(s->env, ENGINE_NO_MEMORY, "out of memory");
     json_tokener_set_flags(s->tok, tok_flags);

@@ -3,7 +3,9 @@
  *
  * Options (processing_config): flatten_nested (default true), max_depth
  * (levels of nested objects turned into columns, default 10), date_fields
- * (names, after flattening, whose values are parsed as ISO dates). */
+ * (names, after flattening, whose values are parsed as ISO dates),
+ * max_record_bytes (the largest record's JSON text, default 16 MiB: past it
+ * the JSON reader fails the file, the JSON Lines reader rejects the line). */
 #ifndef QUARRY_PROCESS_JSON_FLAT_H
 #define QUARRY_PROCESS_JSON_FLAT_H
 
@@ -14,6 +16,10 @@
 #include "process/input.h"
 #include "process/record.h"
 
+/* The default and the largest accepted max_record_bytes. */
+#define JFLAT_DEFAULT_RECORD_BYTES (16u << 20)
+#define JFLAT_MAX_RECORD_BYTES (256u << 20)
+
 /* Nesting accepted by the JSON parser: deeper documents are refused. */
 #define JFLAT_PARSE_DEPTH 128
 
@@ -21,9 +27,10 @@ struct jflat_options {
     bool flatten;
     int max_depth;
     json_object *date_fields;   /* borrowed from the config; may be NULL */
+    size_t max_record;          /* bytes of one record's JSON text */
 };
 
-/* Reads flatten_nested, max_depth and date_fields. On error fills field and
+/* Reads flatten_nested, max_depth, date_fields and max_record_bytes. On error fills field and
  * msg and returns -1. */
 int jflat_options_parse(json_object *config, struct jflat_options *opt, char *field,
                         size_t field_len, char *msg, size_t msg_len);
@@ -58,6 +65,7 @@ struct jflat_source {
     json_tokener *tok;
     json_object *current;   /* the value the last record's fields point into */
     struct jflat *flat;
+    size_t max_record;      /* max_record_bytes */
 };
 
 /* The JSON readers' prologue: reads the options, opens the input with a

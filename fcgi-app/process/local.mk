@@ -65,6 +65,7 @@ quarry_process_SOURCES = \
 	fcgi-app/process/source_conn.c fcgi-app/process/source_conn.h \
 	fcgi-app/process/task.c fcgi-app/process/task.h \
 	fcgi-app/process/task_export.c \
+	fcgi-app/process/task_file.c \
 	fcgi-app/process/task_load.c \
 	fcgi-app/process/task_source.c
 quarry_process_LDADD = $(PROCESS_ENGINE_LIBS) $(COMMON_LIBS) $(PQ_LIBS)

@@ -518,8 +518,18 @@ static int json_open(void **state, const struct reader_args *args)
     return ENGINE_OK;
 }
 
-/* Parses the value at pos, feeding the tokener as many chunks as it needs.
- * *value is NULL for a JSON null. */
+/* A record whose text, from start to pos, is past max_record_bytes: the
+ * file fails (an array's later records cannot be trusted to start cleanly). */
+static int too_large(struct json_reader *r, long long start)
+{
+    return rec_fail(r->src.env, ENGINE_BAD_INPUT,
+                    "record %lld (byte %lld) is larger than %zu bytes "
+                    "(processing_config.max_record_bytes)",
+                    r->records + 1, start + 1, r->src.max_record);
+}
+
+/* Parses the value at pos, feeding the tokener as many chunks as it needs,
+ * but no more than max_record_bytes. *value is NULL for a JSON null. */
 static int parse_value(struct json_reader *r, json_object **value)
 {
     long long start = offset(r);
@@ -532,9 +542,16 @@ static int parse_value(struct json_reader *r, json_object **value)
                               : rec_env_status(r->src.env);
             continue;   /* fill() sets eof on an empty read */
         }
-        json_object *o = json_tokener_parse_ex(r->src.tok, r->src.buf + r->pos, (int)(r->end - r->pos));
+        /* Never more than the cap's worth past the record's start. */
+        size_t room = r->src.max_record + 1 - (size_t)(offset(r) - start);
+        size_t len = r->end - r->pos < room ? r->end - r->pos : room;
+        json_object *o = json_tokener_parse_ex(r->src.tok, r->src.buf + r->pos, (int)len);
         r->pos += json_tokener_get_parse_end(r->src.tok);
         enum json_tokener_error e = json_tokener_get_error(r->src.tok);
+        if ((size_t)(offset(r) - start) > r->src.max_record) {
+            json_object_put(o);
+            return too_large(r, start);
+        }
         if (e == json_tokener_success) {
             *value = o;
             return ENGINE_OK;

@@ -18,8 +18,8 @@
 #include "process/record.h"
 
 #define JSONL_BUF_INITIAL (1u << 20)
-/* The longest line accepted; a longer one is skipped as a line error. */
-#define JSONL_MAX_LINE (64u << 20)
+/* The longest line accepted is max_record_bytes (json_flat.h); a longer one
+ * is skipped as a line error. */
 
 struct jsonl_reader {
     struct jflat_source src;
@@ -63,7 +63,7 @@ static int fill(struct jsonl_reader *r)
         r->end -= r->start;
         r->start = 0;
     }
-    if (r->end == r->src.cap && r->src.cap < JSONL_MAX_LINE) {
+    if (r->end == r->src.cap && r->src.cap <= r->src.max_record) {
         size_t cap = r->src.cap * 2;
         char *b = realloc(r->src.buf, cap);
         if (!b)
@@ -97,11 +97,20 @@ static enum take take_line(struct jsonl_reader *r, char **p, size_t *len)
             }
             *p = s;
             *len = (size_t)(nl - s);
+            if (*len > r->src.max_record) {
+                r->line--;   /* jsonl_next reports line + 1 */
+                return TAKE_OVERLONG;
+            }
             return TAKE_LINE;
         }
         if (r->eof) {
-            if (r->start == r->end)
+            if (r->start == r->end) {
+                if (r->skipping) {   /* an overlong last line without a line end */
+                    r->skipping = false;
+                    r->line++;
+                }
                 return TAKE_EOF;
+            }
             r->line++;
             *p = s;
             *len = r->end - r->start;
@@ -110,9 +119,13 @@ static enum take take_line(struct jsonl_reader *r, char **p, size_t *len)
                 r->skipping = false;
                 return TAKE_EOF;
             }
+            if (*len > r->src.max_record) {
+                r->line--;
+                return TAKE_OVERLONG;
+            }
             return TAKE_LINE;
         }
-        if (r->skipping || (r->start == 0 && r->end == r->src.cap && r->src.cap >= JSONL_MAX_LINE)) {
+        if (r->skipping || r->end - r->start > r->src.max_record) {
             bool first = !r->skipping;
             r->start = r->end = 0;   /* drop what we have of the overlong line */
             r->skipping = true;
@@ -148,7 +161,10 @@ static int jsonl_next(void *state, struct record *rec)
             /* take_line counts the skipped line when it reaches its end */
             r->rejected++;
             rec_report(r->src.env, r->line + 1, NULL, "error", "LINE_TOO_LONG",
-                       "the line is longer than %u MB", JSONL_MAX_LINE >> 20);
+                       "the line is longer than %zu bytes (processing_config.max_record_bytes)",
+                       r->src.max_record);
+            if (!r->skipping)
+                r->line++;   /* the whole line was taken */
             return READ_REJECTED;
         case TAKE_LINE:
             break;

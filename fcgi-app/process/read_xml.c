@@ -57,6 +57,9 @@
 #define XML_DETECT_CHILDREN 1000
 #define XML_MAX_NAMESPACES 100
 #define XML_MAX_NAME 1024
+/* max_record_bytes: the default and the largest accepted. */
+#define XML_DEFAULT_RECORD_BYTES (16u << 20)
+#define XML_MAX_RECORD_BYTES (256u << 20)
 
 /* An element name in the config: local name plus an optional namespace
  * uri (NULL = any namespace). */
@@ -73,6 +76,7 @@ struct xml_options {
     bool namespace_aware;
     const char *text_field_name;
     json_object *namespaces;        /* borrowed; may be NULL */
+    size_t max_record;              /* max_record_bytes */
 };
 
 struct xml_reader {
@@ -100,7 +104,7 @@ struct xml_reader {
     size_t kids_cap;
     bool root_found;
     json_object *namespaces_seen;
-    long long records, attributes, kept_json;
+    long long records, rejected, attributes, kept_json;
 };
 
 /* ---- configuration ---- */
@@ -185,6 +189,7 @@ static int xml_options_parse(json_object *config, struct xml_options *opt, char 
     opt->flatten_nested = true;
     opt->max_depth = XML_DEFAULT_DEPTH;
     opt->text_field_name = "_text";
+    opt->max_record = XML_DEFAULT_RECORD_BYTES;
     if (!config)
         return 0;
     if (!json_object_is_type(config, json_type_object)) {
@@ -207,6 +212,16 @@ static int xml_options_parse(json_object *config, struct xml_options *opt, char 
             return -1;
         }
         opt->max_depth = (int)json_object_get_int64(v);
+    }
+    if (json_object_object_get_ex(config, "max_record_bytes", &v) &&
+        !json_object_is_type(v, json_type_null)) {
+        if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 1 ||
+            json_object_get_int64(v) > (int64_t)XML_MAX_RECORD_BYTES) {
+            set_err(field, field_len, "max_record_bytes", msg, msg_len,
+                    "must be an integer between 1 and 268435456");
+            return -1;
+        }
+        opt->max_record = (size_t)json_object_get_int64(v);
     }
     if (json_object_object_get_ex(config, "text_field_name", &v) &&
         !json_object_is_type(v, json_type_null)) {
@@ -971,6 +986,33 @@ static void note_tree_namespaces(struct xml_reader *r, xmlNodePtr el)
     }
 }
 
+static size_t node_bytes(xmlNodePtr n, size_t limit);
+
+/* The bytes of names, attribute values and text in n and its siblings after
+ * it (and their children), counted until they pass limit. */
+static size_t list_bytes(xmlNodePtr n, size_t limit)
+{
+    size_t total = 0;
+    for (; n != NULL && total <= limit; n = n->next)
+        total += node_bytes(n, limit - total);
+    return total;
+}
+
+/* The same for n alone: its name, its text, its attributes, its children. */
+static size_t node_bytes(xmlNodePtr n, size_t limit)
+{
+    size_t total = 0;
+    if ((n->type == XML_ELEMENT_NODE || n->type == XML_ATTRIBUTE_NODE) && n->name != NULL)
+        total += strlen((const char *)n->name);
+    if (n->content != NULL)
+        total += strlen((const char *)n->content);
+    if (total <= limit && n->type == XML_ELEMENT_NODE && n->properties != NULL)
+        total += list_bytes((xmlNodePtr)n->properties, limit - total);
+    if (total <= limit && (n->type == XML_ELEMENT_NODE || n->type == XML_ATTRIBUTE_NODE))
+        total += list_bytes(n->children, limit - total);
+    return total;
+}
+
 static int xml_next(void *state, struct record *rec)
 {
     struct xml_reader *r = state;
@@ -1006,6 +1048,16 @@ static int xml_next(void *state, struct record *rec)
             return READ_ERROR;
         }
         r->skip_subtree = true;
+        /* One record's names, attributes and text stay under max_record_bytes:
+         * a larger one is a row error, and the next record is read. */
+        if (node_bytes(el, r->opt.max_record) > r->opt.max_record) {
+            r->records++;
+            r->rejected++;
+            rec_report(r->env, r->records, NULL, "error", "RECORD_TOO_LARGE",
+                       "record %lld is larger than %zu bytes (processing_config.max_record_bytes)",
+                       r->records, r->opt.max_record);
+            return READ_REJECTED;
+        }
         note_namespaces(r, el->nsDef);
         if (el->children)
             note_tree_namespaces(r, el->children);
@@ -1022,6 +1074,7 @@ static int xml_metadata(void *state, json_object *meta)
 {
     struct xml_reader *r = state;
     json_object_object_add(meta, "records_found", json_object_new_int64(r->records));
+    json_object_object_add(meta, "records_too_large", json_object_new_int64(r->rejected));
     /* The element the records were read in (the FastAPI ETL document's
      * "root element containing records"), and the document's own root. */
     json_object_object_add(meta, "root_element",

@@ -20,6 +20,7 @@ static const struct {
     {"schema_generate", task_schema_generate},
     {"dataset_load", task_dataset_load},
     {"export", task_export},
+    {"file_schema", task_file_schema},
 };
 
 int task_run(struct task *t)

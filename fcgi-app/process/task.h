@@ -10,6 +10,7 @@
  *   schema_generate  the engine's inferred schema of a source's sample
  *   dataset_load     one run of a batch or stream load job (task_load.c)
  *   export           a dataset or a query as CSV, JSON Lines (task_export.c)
+ *   file_schema      the engine's inferred schema of an uploaded file (task_file.c)
  *
  * One file per task family; this table is the one place a kind is named. */
 #include <json-c/json.h>
@@ -104,5 +105,8 @@ int task_source_to_file(struct task *t, const char *format, const char *path);
 int task_source_test(struct task *t);
 int task_source_read(struct task *t);
 int task_schema_generate(struct task *t);
+
+/* task_file.c */
+int task_file_schema(struct task *t);
 
 #endif

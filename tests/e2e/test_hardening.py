@@ -5,7 +5,10 @@ chunked PUTs past a signed upload's size, and what the host exposes:
 headers, TLS ciphers, the HTTP redirect. Unauthenticated disk fill (the
 token and the quota checked before nginx reads an upload's body, uploads
 at once per address), trailing-slash aliases, output names that need
-percent-encoding, and nginx's own answers outside the error shape."""
+percent-encoding, and nginx's own answers outside the error shape. Schema
+inference run by quarry-process, not the API worker. A job that ends
+while MariaDB is stopped for longer than quarry-process's old retry
+window."""
 
 import http.client
 import json
@@ -19,7 +22,8 @@ import urllib.parse
 import pytest
 
 from conftest import private_stack
-from quarry_client import assert_error_shape, run_job, upload_file, wait_job, wait_for
+from quarry_client import (assert_error_shape, download_output, run_job, upload_file, wait_job,
+                           wait_for)
 
 # metrics_allow of this module's stack: 127.0.0.2 only (a loopback address
 # a test can connect from), so that 127.0.0.1, loopback but not listed, is
@@ -626,3 +630,97 @@ def test_nginx_answers_in_the_error_shape(stack, client, alice):
         aside.rename(spool)
     status, _, body = upload_file(client, token, "a.csv", b"a\n1\n", ctype="text/csv")
     assert status == 201, body
+
+
+# ------------------------------------------------ schema inference out of the API worker
+
+def test_schema_inference_runs_in_quarry_process(stack, client, alice):
+    """GET /files/{id}/schema of a file of nested arrays (4 MB of them took
+    an API worker from 89 to 170 MB when it parsed there; this one is 2.4 MB,
+    under this module's quota) is a file_schema task run by quarry-process:
+    the answer keeps its shape, the workers do not grow, and a file that
+    cannot be read is the same 422 as before."""
+    token = stack.client().register_and_login()["token"]
+    record = {"id": 1, "deep": [[[[list(range(40))] * 4] * 4] * 4]}
+    text = "[" + ",".join(json.dumps(dict(record, id=i)) for i in range(250)) + "]"
+    status, _, f = upload_file(client, token, "nested.json", text.encode(), ctype="application/json")
+    assert status == 201, f
+    workers = stack.api_worker_pids()
+    before = {pid: rss_kib(pid) for pid in workers}
+    status, _, body = client.api("GET", "/files/%s/schema?sample_size=250" % f["file_id"],
+                                 token=token)
+    assert status == 200, body
+    assert body["file_id"] == f["file_id"]
+    assert body["schema"]["id"]["type"] == "integer"
+    assert body["schema"]["deep"]["type"] == "array"
+    assert body["sample_info"]["rows_analyzed"] == 250
+    assert "ok" not in body
+    for pid, rss in before.items():
+        now = rss_kib(pid)
+        if rss is not None and now is not None:
+            assert now - rss < 16 * 1024, "worker %d grew from %d to %d KiB" % (pid, rss, now)
+    rows = stack.sql("SELECT status FROM jobs WHERE kind = 'file_schema' AND subject_id = '%s'"
+                     % f["file_id"])
+    assert rows == [["COMPLETED"]], rows
+    # A file the reader refuses: 422 in the error shape, the reader's reason.
+    status, _, bad = upload_file(client, token, "bad.json", b'[{"a":1},{"a":', ctype="application/json")
+    assert status == 201, bad
+    status, _, body = client.api("GET", "/files/%s/schema" % bad["file_id"], token=token)
+    assert status == 422, body
+    assert "ends" in assert_error_shape(body, "SCHEMA_INFERENCE_FAILED")["message"], body
+    # Someone else's file is still refused, before any task is queued.
+    other = stack.client().register_and_login()
+    status, _, body = client.api("GET", "/files/%s/schema" % f["file_id"], token=other["token"])
+    assert status == 403, body
+    assert_error_shape(body, "FORBIDDEN")
+    rows = stack.sql("SELECT COUNT(*) FROM jobs WHERE kind = 'file_schema' AND subject_id = '%s'"
+                     % f["file_id"])
+    assert rows == [["1"]], rows
+
+
+# ------------------------------------------------ a database outage at a job's end
+
+# Longer than quarry-process's old retry window (30 tries a second apart).
+OUTAGE_AFTER_END = 40
+
+
+def test_a_job_that_ends_during_a_database_outage_completes(stack, client, alice):
+    """The engine finishes while MariaDB is stopped, and the database stays
+    away well past the old window after which a finished job became FAILED
+    and its output was deleted: once it returns the job is COMPLETED and its
+    output downloads, whole."""
+    token = alice["token"]
+    rows = 3000
+    data = ("id,name\n" + "".join("%d,n%d\n" % (i, i) for i in range(rows))).encode()
+    log = stack.logs["jobd"]
+    log_start = log.stat().st_size if log.exists() else 0
+    # quarry-process sleeps this long at its last progress report, just
+    # before it ends the job: MariaDB is stopped during that sleep.
+    def new_log():
+        with open(log, "rb") as f:
+            f.seek(log_start)
+            return f.read().decode(errors="replace")
+
+    stack.throttle_processes(10000)
+    try:
+        job_id = run_job(client, token, data)
+        # The process has read its configuration once it says what it processes.
+        started = wait_for(lambda: "job %s: processing" % job_id in new_log(), timeout=30,
+                           interval=0.1)
+        assert started, new_log()[-3000:]
+    finally:
+        stack.throttle_processes(0)
+    assert "job %s: COMPLETED" % job_id not in new_log(), new_log()[-3000:]
+    stack.db_stop()
+    try:
+        retrying = wait_for(lambda: ("job %s: database unavailable" % job_id in new_log() and
+                                     "retrying its end" in new_log()), timeout=60, interval=0.5)
+        assert retrying, new_log()[-3000:]
+        time.sleep(OUTAGE_AFTER_END)
+    finally:
+        stack.db_start()
+    job = wait_job(client, token, job_id, ("COMPLETED", "FAILED"), timeout=90)
+    assert job["status"] == "COMPLETED", job
+    assert "its end written after" in new_log(), new_log()[-3000:]
+    _, out = download_output(client, token, job_id)
+    assert out.decode().splitlines()[1:] == data.decode().splitlines()[1:]

@@ -452,6 +452,65 @@ START_TEST(json_path_config_is_checked)
 }
 END_TEST
 
+/* max_record_bytes: a record past the cap fails the file with its number
+ * and offset; records up to the cap, and a selected array's elements, read;
+ * the default cap is 16 MiB. */
+START_TEST(record_size_cap)
+{
+    struct harness h = {0};
+    const char *doc = "[{\"a\":1},{\"s\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"},{\"a\":2}]";
+    ck_assert_int_eq(run(&h, doc, "{\"max_record_bytes\":32}"), ENGINE_BAD_INPUT);
+    ck_assert_uint_eq(harness_count(&h), 1);
+    ck_assert_msg(strstr(h.error, "record 2 (byte 10) is larger than 32 bytes") != NULL, "%s",
+                  h.error);
+    ck_assert_msg(strstr(h.error, "max_record_bytes") != NULL, "%s", h.error);
+    harness_done(&h);
+
+    /* the second record is 58 bytes: exactly at a cap of 58 it reads */
+    ck_assert_int_eq(run(&h, doc, "{\"max_record_bytes\":58}"), ENGINE_OK);
+    ck_assert_uint_eq(harness_count(&h), 3);
+    harness_done(&h);
+    ck_assert_int_eq(run(&h, doc, "{\"max_record_bytes\":57}"), ENGINE_BAD_INPUT);
+    harness_done(&h);
+
+    /* a single-object document is one record */
+    ck_assert_int_eq(run(&h, "{\"a\":\"0123456789\"}", "{\"max_record_bytes\":10}"),
+                     ENGINE_BAD_INPUT);
+    ck_assert_msg(strstr(h.error, "record 1 (byte 1)") != NULL, "%s", h.error);
+    harness_done(&h);
+
+    /* a record larger than one read chunk under the default cap */
+    size_t big = (1u << 20);
+    char *text = malloc(big + 64);
+    size_t len = (size_t)sprintf(text, "[{\"s\":\"");
+    memset(text + len, 'y', big);
+    len += big;
+    len += (size_t)sprintf(text + len, "\"}]");
+    harness_write(&h, text, len, ".json");
+    ck_assert_int_eq(harness_run(&h, &reader_json_ops, NULL, 0), ENGINE_OK);
+    ck_assert_uint_eq(harness_count(&h), 1);
+    harness_done(&h);
+    harness_write(&h, text, len, ".json");
+    ck_assert_int_eq(harness_run(&h, &reader_json_ops, "{\"max_record_bytes\":1000}", 0),
+                     ENGINE_BAD_INPUT);
+    ck_assert_uint_eq(harness_count(&h), 0);
+    harness_done(&h);
+    free(text);
+
+    char field[64], msg[256];
+    const char *bad[] = {"{\"max_record_bytes\":0}", "{\"max_record_bytes\":\"1\"}",
+                         "{\"max_record_bytes\":268435457}"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        json_object *c = json_tokener_parse(bad[i]);
+        ck_assert_int_eq(reader_json_ops.validate_config(c, field, sizeof(field), msg,
+                                                         sizeof(msg)),
+                         -1);
+        ck_assert_str_eq(field, "max_record_bytes");
+        json_object_put(c);
+    }
+}
+END_TEST
+
 START_TEST(sniff_scores)
 {
     const char *arr = "  [{\"a\":1}]";
@@ -475,6 +534,7 @@ Suite *json_suite(void)
     tcase_add_test(tc, array_path_skips_other_members);
     tcase_add_test(tc, array_path_missing_or_not_array);
     tcase_add_test(tc, bad_config_is_refused);
+    tcase_add_test(tc, record_size_cap);
     tcase_add_test(tc, flatten_nested_to_max_depth);
     tcase_add_test(tc, flattened_duplicate_keeps_first);
     tcase_add_test(tc, date_fields_parse_and_warn);

@@ -122,12 +122,12 @@ START_TEST(empty_file_has_no_records)
 }
 END_TEST
 
-/* A line longer than the 64 MiB cap is skipped as one line error; the
- * lines around it are read. */
+/* A line longer than the cap (max_record_bytes, 16 MiB by default) is
+ * skipped as one line error; the lines around it are read. */
 START_TEST(overlong_line_is_skipped)
 {
     struct harness h = {0};
-    size_t big = (64u << 20) + 100;
+    size_t big = (16u << 20) + 100;
     size_t cap = big + 64;
     char *doc = malloc(cap);
     size_t len = (size_t)sprintf(doc, "{\"a\":1}\n{\"s\":\"");
@@ -140,6 +140,24 @@ START_TEST(overlong_line_is_skipped)
     ck_assert_uint_eq(harness_count(&h), 2);
     ck_assert_str_eq(harness_err(&h, 0), "2:error:LINE_TOO_LONG");
     ck_assert_str_eq(harness_meta_str(&h, "lines_read"), "3");
+    harness_done(&h);
+}
+END_TEST
+
+/* A small configured cap: lines past it are rejected with their numbers,
+ * within one buffer and as the file's last line. */
+START_TEST(configured_line_cap)
+{
+    struct harness h = {0};
+    const char *doc = "{\"a\":1}\n{\"a\":\"0123456789\"}\n{\"a\":2}\n{\"b\":\"0123456789\"}";
+    harness_write(&h, doc, strlen(doc), ".jsonl");
+    ck_assert_int_eq(harness_run(&h, &reader_jsonl_ops, "{\"max_record_bytes\":12}", 0),
+                     ENGINE_OK);
+    ck_assert_uint_eq(harness_count(&h), 2);
+    ck_assert_str_eq(harness_err(&h, 0), "2:error:LINE_TOO_LONG");
+    ck_assert_str_eq(harness_err(&h, 1), "4:error:LINE_TOO_LONG");
+    ck_assert_str_eq(harness_meta_str(&h, "lines_read"), "4");
+    ck_assert_str_eq(harness_meta_str(&h, "lines_rejected"), "2");
     harness_done(&h);
 }
 END_TEST
@@ -187,6 +205,7 @@ Suite *jsonl_suite(void)
     tcase_add_test(tc, deep_line_is_rejected_not_fatal);
     tcase_add_test(tc, empty_file_has_no_records);
     tcase_add_test(tc, overlong_line_is_skipped);
+    tcase_add_test(tc, configured_line_cap);
     tcase_add_test(tc, many_lines_across_buffers);
     tcase_add_test(tc, sniff_scores);
     suite_add_tcase(s, tc);

@@ -313,12 +313,51 @@ START_TEST(sniff_scores)
 }
 END_TEST
 
+/* max_record_bytes: a record element whose names, attribute values and
+ * text pass the cap is a row error (RECORD_TOO_LARGE) and the next record
+ * is read; up to the cap it reads. */
+START_TEST(record_size_cap)
+{
+    struct harness h = {0};
+    const char *doc = "<r><i a=\"xy\">hello</i>"
+                      "<i>0123456789012345678901234567890123456789</i>"
+                      "<i><b>ok</b></i></r>";
+    ck_assert_int_eq(run(&h, doc, "{\"record_element\":\"i\",\"max_record_bytes\":20}"),
+                     ENGINE_OK);
+    ck_assert_uint_eq(harness_count(&h), 2);
+    ck_assert_uint_eq(h.rejected, 1);
+    ck_assert_str_eq(harness_err(&h, 0), "2:error:RECORD_TOO_LARGE");
+    ck_assert_str_eq(harness_meta_str(&h, "records_too_large"), "1");
+    harness_done(&h);
+    /* the first record is 9 bytes (i, a, xy, hello) */
+    ck_assert_int_eq(run(&h, doc, "{\"record_element\":\"i\",\"max_record_bytes\":9}"),
+                     ENGINE_OK);
+    ck_assert_uint_eq(harness_count(&h), 2);
+    harness_done(&h);
+    ck_assert_int_eq(run(&h, doc, "{\"record_element\":\"i\",\"max_record_bytes\":8}"),
+                     ENGINE_OK);
+    ck_assert_uint_eq(harness_count(&h), 1);
+    ck_assert_str_eq(harness_err(&h, 0), "1:error:RECORD_TOO_LARGE");
+    harness_done(&h);
+    /* the default cap reads them all */
+    ck_assert_int_eq(run(&h, doc, "{\"record_element\":\"i\"}"), ENGINE_OK);
+    ck_assert_uint_eq(harness_count(&h), 3);
+    harness_done(&h);
+    char field[64], msg[256];
+    json_object *c = json_tokener_parse("{\"max_record_bytes\":0}");
+    ck_assert_int_eq(reader_xml_ops.validate_config(c, field, sizeof(field), msg, sizeof(msg)), -1);
+    ck_assert_str_eq(field, "max_record_bytes");
+    json_object_put(c);
+}
+END_TEST
+
 Suite *xml_suite(void)
 {
     Suite *s = suite_create("xml");
     TCase *tc = tcase_create("xml");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, detects_repeated_child_and_flattens);
+    tcase_add_test(tc, record_size_cap);
     tcase_add_test(tc, max_depth_and_flatten_nested);
     tcase_add_test(tc, record_and_root_element_options);
     tcase_add_test(tc, text_field_name_for_mixed_content);
