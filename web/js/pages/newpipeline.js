@@ -51,7 +51,7 @@ export async function render(ctx) {
                                 list: "dest-datasets", dataset: { field: "destination.dataset_name" } });
   const mode = select("write_mode", WRITE_MODES.map((m) => [m, t("write_" + m)]), "upsert");
   mode.dataset.field = "destination.write_mode";
-  const destBox = h("div", { class: "grid2" },
+  const destBox = h("div", { class: "grid2 top" },
     field(t("destDatasetName"), destName, { hint: t("destDatasetHint") }), field(t("writeMode"), mode),
     h("datalist", { id: "dest-datasets" }, datasets.map((d) => h("option", { value: d.name }))));
 
