@@ -263,9 +263,14 @@ def test_pipelines_datasets_sql_and_webhooks(stack, browser):
     status, _, ds = client.api("POST", "/datasets", json={
         "name": "web_orders", "record_key_field": "id", "schema": {"id": "integer", "city": "string"}}, token=tok)
     assert status == 201, ds
+    # A stored source (not connected to: the pipeline is only defined).
+    status, _, src = client.api("POST", "/sources", json={
+        "name": "warehouse", "uri": "mariadb://reader:secret@127.0.0.1:3306/shop"}, token=tok)
+    assert status == 201, src
     hook_url = "http://127.0.0.1:9/quarry-hook"
     r = browser.run("pipelines", token=tok, fileName="orders.csv", name="nightly orders", dataset="web_orders",
-                    hookUrl=hook_url, name2="orders copy", copy="web_orders_copy")
+                    hookUrl=hook_url, name2="orders copy", copy="web_orders_copy", name3="shop orders",
+                    sourceId=src["id"], table="orders")
     # What the page made, read back through the API.
     p = client.api("GET", "/pipelines/%s" % r["id"], token=tok)[2]
     assert p["job_name"] == "nightly orders" and p["job_type"] == "FULL_ETL", p
@@ -293,6 +298,9 @@ def test_pipelines_datasets_sql_and_webhooks(stack, browser):
     assert p2["source_type"] == "DATASET" and p2["source_config"]["dataset_id"] == ds["id"], p2
     assert {k: p2["destination"].get(k) for k in ("type", "dataset_id", "dataset_name", "write_mode")} == {
         "type": "dataset", "dataset_id": None, "dataset_name": "web_orders_copy", "write_mode": "overwrite"}, p2
+    p3 = client.api("GET", "/pipelines/%s" % r["id3"], token=tok)[2]
+    assert p3["source_type"] == "DATABASE" and p3["source_config"]["source_id"] == src["id"], p3
+    assert p3["source_config"]["table"] == "orders" and p3["destination"]["type"] == "file", p3
 
 
 def test_sort_step_orders_the_output(stack, browser, person):

@@ -381,7 +381,7 @@ export const flows = {
   // Pipelines, datasets, SQL and webhooks: define a pipeline on an uploaded
   // file, run it and see the run listed; deactivate it; the datasets list;
   // SQL results and a refused query; subscribe a webhook and delete it.
-  async pipelines(h, { token, fileName, name, name2, dataset, copy, hookUrl }) {
+  async pipelines(h, { token, fileName, name, name2, name3, dataset, copy, sourceId, table, hookUrl }) {
     const page = await h.open({ token, hash: "#/pipelines" });
     assert((await h.text(page, "main")).includes("No pipeline yet"), "empty list said");
     await h.check(page, "pipelines-empty");
@@ -480,12 +480,9 @@ export const flows = {
     await page.click(`button:has-text('Delete the subscription of ${hookUrl}')`);
     await page.click("button:has-text('Delete for good')");
     await until(async () => (await page.locator("tbody tr", { hasText: hookUrl }).count()) === 0, { what: "the subscription gone" });
-    // A second pipeline: a dataset in (a database source needs a stored
-    // one: none here, which is said), a dataset out, overwritten.
+    // A second pipeline: a dataset in, a dataset out, overwritten.
     await h.go(page, "#/pipelines/new");
     await page.fill("input[name=job_name]", name2);
-    await page.selectOption("select[name=source_type]", "DATABASE");
-    assert((await h.text(page, "main form")).includes("no stored database source"), "no source said");
     await page.selectOption("select[name=source_type]", "DATASET");
     await page.selectOption("select[name=source_dataset]", { label: dataset });
     await page.selectOption("select[name=destination_type]", "dataset");
@@ -497,7 +494,18 @@ export const flows = {
     await page.waitForFunction(() => /^#\/pipelines\/[0-9a-f-]{36}$/.test(document.documentElement.dataset.rendered || "")
       && !document.querySelector("main[aria-busy]"));
     const id2 = page.url().split("#/pipelines/")[1];
-    return { id, id2, run, listed, ds, prefilled, one, count, error, secret, hook };
+    // A third: a table of a stored database source, written to a file.
+    await h.go(page, "#/pipelines/new");
+    await page.fill("input[name=job_name]", name3);
+    await page.selectOption("select[name=source_type]", "DATABASE");
+    await page.selectOption("select[name=source_id]", sourceId);
+    await page.fill("input[name=source_table]", table);
+    await h.check(page, "new-pipeline-database");
+    await page.click("button:has-text('Create pipeline')");
+    await page.waitForFunction((prev) => /^#\/pipelines\/[0-9a-f-]{36}$/.test(document.documentElement.dataset.rendered || "")
+      && !document.documentElement.dataset.rendered.endsWith(prev) && !document.querySelector("main[aria-busy]"), id2);
+    const id3 = page.url().split("#/pipelines/")[1];
+    return { id, id2, id3, run, listed, ds, prefilled, one, count, error, secret, hook };
   },
 
   // Every page at 390 px: no horizontal overflow (and axe, screenshots).
