@@ -494,6 +494,9 @@ export const flows = {
     await page.waitForFunction(() => /^#\/pipelines\/[0-9a-f-]{36}$/.test(document.documentElement.dataset.rendered || "")
       && !document.querySelector("main[aria-busy]"));
     const id2 = page.url().split("#/pipelines/")[1];
+    const facts2 = await h.text(page, "dl.facts");
+    assert(facts2.includes(`Dataset ${dataset}`) && facts2.includes(`Dataset ${copy}, Overwrite`), "input and output said: " + facts2);
+    await h.check(page, "pipeline-dataset");
     // A third: a table of a stored database source, written to a file.
     await h.go(page, "#/pipelines/new");
     await page.fill("input[name=job_name]", name3);
@@ -505,6 +508,8 @@ export const flows = {
     await page.waitForFunction((prev) => /^#\/pipelines\/[0-9a-f-]{36}$/.test(document.documentElement.dataset.rendered || "")
       && !document.documentElement.dataset.rendered.endsWith(prev) && !document.querySelector("main[aria-busy]"), id2);
     const id3 = page.url().split("#/pipelines/")[1];
+    const facts3 = await h.text(page, "dl.facts");
+    assert(facts3.includes(`Table ${table} of source ${sourceId}`) && facts3.includes("A file (csv)"), "input and output said: " + facts3);
     return { id, id2, id3, run, listed, ds, prefilled, one, count, error, secret, hook };
   },
 
