@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from quarry_client import (FINISHED, REPO, access_token, create_job, csv_rows, run_job, unique_email,
-                           upload_file, wait_for, wait_job)
+from quarry_client import (FINISHED, REPO, access_token, create_job, csv_rows, download_output, run_job,
+                           unique_email, upload_file, wait_for, wait_job)
 
 JS = REPO / "tests" / "js"
 DRIVER = JS / "web" / "driver.mjs"
@@ -263,9 +263,14 @@ def test_pipelines_datasets_sql_and_webhooks(stack, browser):
     status, _, ds = client.api("POST", "/datasets", json={
         "name": "web_orders", "record_key_field": "id", "schema": {"id": "integer", "city": "string"}}, token=tok)
     assert status == 201, ds
+    # A stored source (not connected to: the pipeline is only defined).
+    status, _, src = client.api("POST", "/sources", json={
+        "name": "warehouse", "uri": "mariadb://reader:secret@127.0.0.1:3306/shop"}, token=tok)
+    assert status == 201, src
     hook_url = "http://127.0.0.1:9/quarry-hook"
     r = browser.run("pipelines", token=tok, fileName="orders.csv", name="nightly orders", dataset="web_orders",
-                    hookUrl=hook_url)
+                    hookUrl=hook_url, name2="orders copy", copy="web_orders_copy", name3="shop orders",
+                    sourceId=src["id"], table="orders")
     # What the page made, read back through the API.
     p = client.api("GET", "/pipelines/%s" % r["id"], token=tok)[2]
     assert p["job_name"] == "nightly orders" and p["job_type"] == "FULL_ETL", p
@@ -288,6 +293,45 @@ def test_pipelines_datasets_sql_and_webhooks(stack, browser):
     assert r["secret"].startswith("whsec_"), r["secret"]
     assert r["hook"][0] == hook_url and r["hook"][1] == "Job completed, Job failed, Pipeline run failed", r["hook"]
     assert client.api("GET", "/webhooks", token=tok)[2] == []
+    # The second pipeline: the dataset in, a new dataset out (made by its first run).
+    p2 = client.api("GET", "/pipelines/%s" % r["id2"], token=tok)[2]
+    assert p2["source_type"] == "DATASET" and p2["source_config"]["dataset_id"] == ds["id"], p2
+    assert {k: p2["destination"].get(k) for k in ("type", "dataset_id", "dataset_name", "write_mode")} == {
+        "type": "dataset", "dataset_id": None, "dataset_name": "web_orders_copy", "write_mode": "overwrite"}, p2
+    p3 = client.api("GET", "/pipelines/%s" % r["id3"], token=tok)[2]
+    assert p3["source_type"] == "DATABASE" and p3["source_config"]["source_id"] == src["id"], p3
+    assert p3["source_config"]["table"] == "orders" and p3["destination"]["type"] == "file", p3
+
+
+def test_sort_step_orders_the_output(stack, browser, person):
+    client = stack.client()
+    data = b"id,city,amount\n1,Oslo,5\n2,Rome,\n3,Bergen,10\n4,Anvers,5\n5,Lima,9\n"
+    r = browser.run("sortJob", token=person["token"], csv=b64(data), name="sort-me.csv")
+    job = client.api("GET", "/jobs/%s" % r["id"], token=person["token"])[2]
+    assert job["processing_steps"] == [{"type": "sort", "params": {"columns": [
+        {"column": "amount", "order": "desc", "nulls": "first"},
+        {"column": "city", "order": "asc", "nulls": "last"}]}}], job["processing_steps"]
+    _, out = download_output(client, person["token"], r["id"])
+    ids = [int(json.loads(line)["id"]) for line in out.decode().splitlines()]
+    # amount descending, the empty one first; equal amounts by city.
+    assert ids == [2, 3, 5, 4, 1], ids
+
+
+def test_admin_service_accounts(stack, browser):
+    client = stack.client()
+    stack.create_admin("web-admin-sa@example.com", PASSWORD)
+    admin = client.login("web-admin-sa@example.com", PASSWORD)
+    krn = "krn:web:client:service-accounts"
+    assert client.api("POST", "/clients", json={"krn": krn, "name": "Workers Ltd"}, token=admin)[0] == 201
+    r = browser.run("serviceAccounts", adminToken=admin, krn=krn, clientName="Workers Ltd", accountName="etl-worker")
+    assert r["secret"].startswith("qsa_") and len(r["secret"]) == 47, r["secret"]
+    assert r["listed"][:2] == ["etl-worker", r["clientId"]] and r["listed"][3] == "Active", r["listed"]
+    accounts = client.api("GET", "/clients/%s/service-accounts" % krn, token=admin)[2]
+    assert [(a["name"], a["client_id"], a["revoked_at"] is not None) for a in accounts] == [
+        ("etl-worker", r["clientId"], True)], accounts
+    status, _, body = client.auth("POST", "/auth/token", form={
+        "grant_type": "client_credentials", "client_id": r["clientId"], "client_secret": r["secret"]})
+    assert status == 401 and body["error"]["code"] == "INVALID_CLIENT", body
 
 
 def test_390px_layout_has_no_horizontal_overflow(stack, browser, person):

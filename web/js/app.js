@@ -16,6 +16,7 @@ const ROUTES = [
   ["/files/:id", () => import("./pages/file.js")],
   ["/clients", () => import("./pages/clients.js")],
   ["/clients/:krn", () => import("./pages/client.js")],
+  ["/clients/:krn/service-accounts", () => import("./pages/serviceaccounts.js"), { admin: true }],
   ["/pipelines", () => import("./pages/pipelines.js")],
   ["/pipelines/new", () => import("./pages/newpipeline.js")],
   ["/pipelines/:id", () => import("./pages/pipeline.js")],

@@ -62,6 +62,11 @@ const SPECS = {
     { name: "message", label: "p_message", kind: "text", optional: true },
   ],
   dedupe: [{ name: "columns", label: "p_columns_optional", kind: "list", optional: true }],
+  sort: [
+    { name: "columns", label: "p_sort_keys", kind: "keys" },
+    { name: "collation", label: "p_collation", kind: "select",
+      options: [["binary", t("collation_binary")], ["locale", t("collation_locale")]], omit: "binary" },
+  ],
 };
 export const STEP_TYPES = Object.keys(SPECS);
 
@@ -96,6 +101,7 @@ function stepBox(builder, index, state) {
   for (const spec of SPECS[state.type]) {
     if (spec.show && !spec.show(state.values)) continue;
     const path = `${prefix}.params.${spec.name}`;
+    if (spec.kind === "keys") { params.append(keysBox(builder, state, spec, path)); continue; }
     const ctl = control(spec, path, state.values[spec.name]);
     state.values[spec.name] = raw(ctl);
     const redrawOnChange = SPECS[state.type].some((s) => s.show || s.label2) && spec.kind === "select";
@@ -119,11 +125,47 @@ function stepBox(builder, index, state) {
   return box;
 }
 
+// The sort keys: one row per key (column, order, nulls), at least one; a key
+// is added after the last and removed by its own button, as steps are.
+function keysBox(builder, state, spec, path) {
+  const keys = state.values[spec.name] ??= [{ column: "", order: "asc", nulls: "last" }];
+  const rows = keys.map((k, i) => {
+    const at = `${path}[${i}]`;
+    const col = h("input", { type: "text", name: "sort_column", required: true, autocomplete: "off", value: k.column,
+                             dataset: { field: at + ".column" } });
+    col.addEventListener("input", () => { k.column = col.value; });
+    const order = select("sort_order", [["asc", t("order_asc")], ["desc", t("order_desc")]], k.order);
+    order.dataset.field = at + ".order";
+    order.addEventListener("change", () => { k.order = order.value; });
+    const nulls = select("sort_nulls", [["last", t("nulls_last")], ["first", t("nulls_first")]], k.nulls);
+    nulls.dataset.field = at + ".nulls";
+    nulls.addEventListener("change", () => { k.nulls = nulls.value; });
+    const n = i + 1;
+    const remove = h("button", { type: "button", class: "small", text: "×", "aria-label": t("removeKey", { n }),
+                                 disabled: keys.length === 1, onclick: () => {
+                                   keys.splice(i, 1);
+                                   builder.draw(`${path}[${Math.min(i, keys.length - 1)}].column`);
+                                 } });
+    return h("div", { class: "sort-key", role: "group", "aria-label": t("sortKeyN", { n }) },
+      field(t("p_column"), col), field(t("p_order"), order), field(t("p_nulls"), nulls),
+      h("div", { class: "step-tools" }, remove));
+  });
+  const add = h("button", { type: "button", class: "small", text: t("addKey"), onclick: () => {
+    keys.push({ column: "", order: "asc", nulls: "last" });
+    builder.draw(`${path}[${keys.length - 1}].column`);
+  } });
+  return h("fieldset", { class: "sort-keys" }, h("legend", { text: t(spec.label) }), ...rows, add);
+}
+
 function paramsOf(state) {
   const out = {};
   for (const spec of SPECS[state.type]) {
     if (spec.show && !spec.show(state.values)) continue;
     const v = state.values[spec.name];
+    if (spec.kind === "keys") {
+      out[spec.name] = (v || []).map((k) => ({ column: k.column.trim(), order: k.order, nulls: k.nulls }));
+      continue;
+    }
     if (spec.kind === "check") { out[spec.name] = !!v; continue; }
     if (v === undefined || v === "") { if (!spec.optional && spec.kind !== "list") out[spec.name] = ""; continue; }
     if (spec.omit !== undefined && v === spec.omit) continue;

@@ -292,6 +292,63 @@ export const flows = {
     return {};
   },
 
+  // New job with a sort step: two keys (a third added, then removed), the
+  // job run; the test reads the output's order.
+  async sortJob(h, { token, csv, name }) {
+    const page = await h.open({ token, hash: "#/jobs/new" });
+    await page.setInputFiles("input[name=file]", { name, mimeType: "text/csv", buffer: Buffer.from(csv, "base64") });
+    await page.click("text=Add a step");
+    await page.selectOption("select[data-field='processing_steps[0].type']", "sort");
+    const key = (i, f) => `[data-field='processing_steps[0].params.columns[${i}].${f}']`;
+    assert(await page.locator("button[aria-label='Remove sort key 1']").isDisabled(), "the one key cannot be removed");
+    await page.fill(key(0, "column"), "amount");
+    await page.selectOption(key(0, "order"), "desc");
+    await page.selectOption(key(0, "nulls"), "first");
+    await page.click("text=Add a sort key");
+    assert(await page.evaluate(() => document.activeElement.dataset.field) === "processing_steps[0].params.columns[1].column",
+           "focus on the new key");
+    await page.fill(key(1, "column"), "city");
+    await page.click("text=Add a sort key");
+    await page.fill(key(2, "column"), "nothing");
+    await page.click("button[aria-label='Remove sort key 3']");
+    assert(await page.locator(key(2, "column")).count() === 0, "the third key removed");
+    assert(await page.inputValue(key(0, "column")) === "amount" && await page.inputValue(key(1, "column")) === "city",
+           "the other keys kept");
+    await page.selectOption("select[name=output_format]", "jsonl");
+    await h.check(page, "new-job-sort");
+    await page.click("button[type=submit]");
+    await page.waitForFunction(() => /^#\/jobs\/[0-9a-f-]{36}$/.test(document.documentElement.dataset.rendered || ""));
+    await until(async () => (await statusOf(page)) === "Completed", { timeout: 60000, what: "job completed" });
+    return { id: page.url().split("#/jobs/")[1] };
+  },
+
+  // A client's service accounts, from the clients list: one created (its
+  // secret shown once), listed, revoked after a confirmation.
+  async serviceAccounts(h, { adminToken, krn, clientName, accountName }) {
+    const page = await h.open({ token: adminToken, hash: "#/clients" });
+    await page.click(`a[aria-label='Service accounts of ${clientName}']`);
+    await h.rendered(page, "#/clients/" + encodeURIComponent(krn) + "/service-accounts");
+    assert((await h.text(page, "main")).includes("No service account yet"), "empty list said");
+    await h.check(page, "service-accounts-empty");
+    await page.fill("input[name=name]", accountName);
+    await page.click("button:has-text('Create service account')");
+    await page.waitForSelector("code.secret");
+    const secret = await h.text(page, "code.secret");
+    const clientId = await h.text(page, "code.client-id");
+    assert(await page.inputValue("input[name=name]") === "", "the form emptied");
+    const row = page.locator("tbody tr", { hasText: accountName });
+    const listed = (await row.locator("td").allTextContents()).map((s) => s.trim());
+    await h.check(page, "service-accounts-created");
+    const m = await h.open({ token: adminToken, hash: "#/clients/" + encodeURIComponent(krn) + "/service-accounts", ...MOBILE });
+    await h.check(m, "service-accounts");
+    await page.click(`button:has-text('Revoke ${accountName}')`);
+    await page.click("button:has-text('Revoke for good')");
+    await until(async () => (await row.locator("td").nth(3).textContent()).includes("Revoked"), { what: "revoked" });
+    assert(await row.locator("button").count() === 0, "no revoke button on a revoked account");
+    await h.check(page, "service-accounts");
+    return { secret, clientId, listed };
+  },
+
   // Admin: create a client and add a member; a non-admin sees no admin page.
   async admin(h, { adminToken, userToken, memberEmail, krn }) {
     const page = await h.open({ token: adminToken, hash: "#/admin" });
@@ -324,7 +381,7 @@ export const flows = {
   // Pipelines, datasets, SQL and webhooks: define a pipeline on an uploaded
   // file, run it and see the run listed; deactivate it; the datasets list;
   // SQL results and a refused query; subscribe a webhook and delete it.
-  async pipelines(h, { token, fileName, name, dataset, hookUrl }) {
+  async pipelines(h, { token, fileName, name, name2, name3, dataset, copy, sourceId, table, hookUrl }) {
     const page = await h.open({ token, hash: "#/pipelines" });
     assert((await h.text(page, "main")).includes("No pipeline yet"), "empty list said");
     await h.check(page, "pipelines-empty");
@@ -423,7 +480,37 @@ export const flows = {
     await page.click(`button:has-text('Delete the subscription of ${hookUrl}')`);
     await page.click("button:has-text('Delete for good')");
     await until(async () => (await page.locator("tbody tr", { hasText: hookUrl }).count()) === 0, { what: "the subscription gone" });
-    return { id, run, listed, ds, prefilled, one, count, error, secret, hook };
+    // A second pipeline: a dataset in, a dataset out, overwritten.
+    await h.go(page, "#/pipelines/new");
+    await page.fill("input[name=job_name]", name2);
+    await page.selectOption("select[name=source_type]", "DATASET");
+    await page.selectOption("select[name=source_dataset]", { label: dataset });
+    await page.selectOption("select[name=destination_type]", "dataset");
+    assert(await page.locator("select[name=output_format]").isHidden(), "no file format for a dataset");
+    await page.fill("input[name=destination_dataset]", copy);
+    await page.selectOption("select[name=write_mode]", "overwrite");
+    await h.check(page, "new-pipeline-dataset");
+    await page.click("button:has-text('Create pipeline')");
+    await page.waitForFunction(() => /^#\/pipelines\/[0-9a-f-]{36}$/.test(document.documentElement.dataset.rendered || "")
+      && !document.querySelector("main[aria-busy]"));
+    const id2 = page.url().split("#/pipelines/")[1];
+    const facts2 = await h.text(page, "dl.facts");
+    assert(facts2.includes(`Dataset ${dataset}`) && facts2.includes(`Dataset ${copy}, Overwrite`), "input and output said: " + facts2);
+    await h.check(page, "pipeline-dataset");
+    // A third: a table of a stored database source, written to a file.
+    await h.go(page, "#/pipelines/new");
+    await page.fill("input[name=job_name]", name3);
+    await page.selectOption("select[name=source_type]", "DATABASE");
+    await page.selectOption("select[name=source_id]", sourceId);
+    await page.fill("input[name=source_table]", table);
+    await h.check(page, "new-pipeline-database");
+    await page.click("button:has-text('Create pipeline')");
+    await page.waitForFunction((prev) => /^#\/pipelines\/[0-9a-f-]{36}$/.test(document.documentElement.dataset.rendered || "")
+      && !document.documentElement.dataset.rendered.endsWith(prev) && !document.querySelector("main[aria-busy]"), id2);
+    const id3 = page.url().split("#/pipelines/")[1];
+    const facts3 = await h.text(page, "dl.facts");
+    assert(facts3.includes(`Table ${table} of source ${sourceId}`) && facts3.includes("A file (csv)"), "input and output said: " + facts3);
+    return { id, id2, id3, run, listed, ds, prefilled, one, count, error, secret, hook };
   },
 
   // Every page at 390 px: no horizontal overflow (and axe, screenshots).
@@ -441,7 +528,7 @@ export const flows = {
     }
     await h.go(page, "#/jobs/new");
     await page.click("text=Add a step");
-    for (const type of ["filter", "select", "rename", "transform", "cast", "validate", "dedupe"]) {
+    for (const type of ["filter", "select", "rename", "transform", "cast", "validate", "dedupe", "sort"]) {
       await page.selectOption("select[data-field='processing_steps[0].type']", type);
       await h.noOverflow(page, "step " + type);
     }

@@ -1,4 +1,5 @@
-// Administration (#/admin, superusers only): create clients, add members.
+// Administration (#/admin, superusers only): create clients, add members,
+// a link to the chosen client's service accounts.
 import { api, list } from "../api.js";
 import { t } from "../strings.js";
 import { busy, clearFieldErrors, field, flash, flashError, h, heading, select, showFieldError, table, timeEl } from "../ui.js";
@@ -38,7 +39,16 @@ export async function render(ctx) {
         } catch (err) { if (!showFieldError(form, err)) flashError(err); }
       });
     });
-    memberBox.replaceChildren(form);
+    // The chosen client's service accounts are one link away.
+    const saLink = h("a");
+    const linkTo = () => {
+      const c = clients.find((x) => x.krn === which.value);
+      saLink.href = "#/clients/" + encodeURIComponent(c.krn) + "/service-accounts";
+      saLink.textContent = t("serviceAccountsOf", { name: c.name });
+    };
+    which.addEventListener("change", linkTo);
+    linkTo();
+    memberBox.replaceChildren(form, h("p", {}, saLink));
   };
   const drawAdded = () => addedBox.replaceChildren(
     table({ caption: t("membersNote"), rows: added, empty: "", columns: [

@@ -1,5 +1,6 @@
 // Clients (#/clients): the clients the user belongs to (every client for an
-// administrator), each linking to its progress records.
+// administrator), each linking to its progress records (and, for an
+// administrator, to its service accounts).
 import { list } from "../api.js";
 import { t } from "../strings.js";
 import { h, heading, pager, table, timeEl } from "../ui.js";
@@ -18,6 +19,9 @@ export async function render(ctx) {
       { label: t("colKrn"), cell: (c) => h("code", { text: c.krn }) },
       { label: t("colRole"), cell: (c) => c.role || t("none") },
       { label: t("colCreated"), cell: (c) => timeEl(c.created_at) },
+      ...(admin ? [{ label: t("serviceAccounts"), cell: (c) => h("a", {
+        href: "#/clients/" + encodeURIComponent(c.krn) + "/service-accounts", text: t("serviceAccounts"),
+        "aria-label": t("serviceAccountsOf", { name: c.name }) }) }] : []),
     ] }),
     pager({ skip, limit: LIMIT, total: page.total, onPage: (s) => ctx.go("#/clients" + (s ? "?skip=" + s : "")) }));
 }

@@ -1,40 +1,103 @@
-// New pipeline (#/pipelines/new): a name, a type, one of the user's uploaded
-// files as the input (or none: the output of a parent pipeline), steps, the
-// output format and how to read the input. A 422 lands on its field.
+// New pipeline (#/pipelines/new): a name, a type, where a run reads (one of
+// the user's uploaded files, a stored database source and a table, one of
+// their datasets, or nothing: the output of a parent pipeline), steps, where
+// it writes (a file in an output format, or a dataset with a write mode) and
+// how to read the input. A 422 lands on its field.
 import { api, list } from "../api.js";
 import { t } from "../strings.js";
 import { busy, clearFieldErrors, field, flash, flashError, h, heading, select, showFieldError } from "../ui.js";
 import { jobOptions, stepBuilder } from "../steps.js";
 
 const TYPES = ["FULL_ETL", "EXTRACT", "TRANSFORM", "LOAD"];
-const FILES_SHOWN = 100;
+const SHOWN = 100;
+const WRITE_MODES = ["upsert", "append", "overwrite"];
 
 export async function render(ctx) {
   const signal = ctx.scope.signal;
-  const files = (await list("/files", { limit: FILES_SHOWN, signal })).items;
+  const [files, sources, datasets] = (await Promise.all(["/files", "/sources", "/datasets"]
+    .map((p) => list(p, { limit: SHOWN, signal })))).map((r) => r.items);
   const name = h("input", { type: "text", name: "job_name", required: true, maxlength: "255", autocomplete: "off",
                             dataset: { field: "job_name" } });
   const type = select("job_type", TYPES.map((v) => [v, t("ptype_" + v)]), "FULL_ETL");
   type.dataset.field = "job_type";
-  const source = select("source_file", [["", t("pipelineSourceNone")],
-    ...files.map((f) => [f.file_id, f.filename])], files[0]?.file_id || "");
-  source.dataset.fieldPrefix = "source";
+
+  // Where a run reads: the kind, then the controls of that kind.
+  const kind = select("source_type", [["", t("pipelineSourceNone")], ["FILE", t("source_FILE")],
+    ["DATABASE", t("source_DATABASE")], ["DATASET", t("source_DATASET")]], files.length ? "FILE" : "");
+  kind.dataset.field = "source_type";
+  kind.dataset.fieldPrefix = "source";
+  const file = select("source_file", files.map((f) => [f.file_id, f.filename]), files[0]?.file_id);
+  file.dataset.field = "source_config.file_id";
+  const source = select("source_id", sources.map((s) => [s.id, `${s.name} (${s.engine}, ${s.database})`]), sources[0]?.id);
+  source.dataset.field = "source_config.source_id";
+  const table = h("input", { type: "text", name: "source_table", autocomplete: "off", maxlength: "64",
+                             dataset: { field: "source_config.table" } });
+  const dataset = select("source_dataset", datasets.map((d) => [d.id, d.name]), datasets[0]?.id);
+  dataset.dataset.field = "source_config.dataset_id";
+  const none = (key) => h("p", { class: "muted", text: t(key) });
+  const bySource = {
+    "": [],
+    FILE: files.length ? [field(t("pipelineSource"), file)] : [none("pipelineNoFiles")],
+    DATABASE: sources.length ? [field(t("pipelineDbSource"), source), field(t("pipelineTable"), table, { hint: t("pipelineTableHint") })]
+      : [none("pipelineNoSources")],
+    DATASET: datasets.length ? [field(t("pipelineDataset"), dataset)] : [none("pipelineNoDatasets")],
+  };
+
+  // Where it writes: a file in the output format, or a dataset.
+  const dest = select("destination_type", [["file", t("dest_file")], ["dataset", t("dest_dataset")]], "file");
+  dest.dataset.field = "destination.type";
+  dest.dataset.fieldPrefix = "destination";
+  const destName = h("input", { type: "text", name: "destination_dataset", autocomplete: "off", maxlength: "64",
+                                list: "dest-datasets", dataset: { field: "destination.dataset_name" } });
+  const mode = select("write_mode", WRITE_MODES.map((m) => [m, t("write_" + m)]), "upsert");
+  mode.dataset.field = "destination.write_mode";
+  const destBox = h("div", { class: "grid2 top" },
+    field(t("destDatasetName"), destName, { hint: t("destDatasetHint") }), field(t("writeMode"), mode),
+    h("datalist", { id: "dest-datasets" }, datasets.map((d) => h("option", { value: d.name }))));
+
   const steps = stepBuilder();
   const options = jobOptions();
+  const formatField = options.element.querySelector("select[name=output_format]").closest(".field");
+  const sourceBox = h("div", { class: "stack" });
+  const show = () => {
+    sourceBox.replaceChildren(...bySource[kind.value]);
+    destBox.hidden = dest.value !== "dataset";
+    formatField.hidden = dest.value === "dataset";
+  };
+  kind.addEventListener("change", show);
+  dest.addEventListener("change", show);
+  show();
+
   const form = h("form", { class: "stack" },
     field(t("pipelineName"), name),
     field(t("pipelineType"), type),
-    field(t("pipelineSource"), source, { hint: t("pipelineSourceHint") }),
-    files.length ? null : h("p", { class: "muted", text: t("pipelineNoFiles") }),
-    steps.element, options.element,
+    h("fieldset", {}, h("legend", { text: t("pipelineInput") }),
+      field(t("pipelineSourceType"), kind, { hint: t("pipelineSourceHint") }), sourceBox),
+    steps.element,
+    h("fieldset", {}, h("legend", { text: t("pipelineOutput") }), field(t("pipelineDestType"), dest), destBox),
+    options.element,
     h("div", { class: "actions" }, h("button", { type: "submit", class: "primary", text: t("createPipeline") })));
+
+  const sourceConfig = () => {
+    if (kind.value === "FILE") return { file_id: file.value };
+    if (kind.value === "DATABASE") {
+      const c = { source_id: source.value };
+      if (table.value.trim()) c.table = table.value.trim();
+      return c;
+    }
+    return { dataset_id: dataset.value };
+  };
 
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     clearFieldErrors(form);
     await busy(form, t("submitting"), async () => {
       const body = { job_name: name.value.trim(), job_type: type.value, processing_steps: steps.value(), ...options.value() };
-      if (source.value) { body.source_type = "FILE"; body.source_config = { file_id: source.value }; }
+      if (kind.value) { body.source_type = kind.value; body.source_config = sourceConfig(); }
+      if (dest.value === "dataset") {
+        delete body.output_format;
+        body.destination = { type: "dataset", dataset_name: destName.value.trim(), write_mode: mode.value };
+      }
       try {
         const p = (await api("POST", "/pipelines", { signal, json: body })).data;
         flash(t("pipelineCreated", { name: p.job_name }));

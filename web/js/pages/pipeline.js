@@ -9,6 +9,16 @@ import { activeBadge, execBadge } from "./pipelines.js";
 const LIMIT = 20;
 const UNFINISHED = ["PENDING", "RUNNING"];
 
+// Where a run reads, in words (a file by its link is drawn by the caller).
+function sourceText(p) {
+  const c = p.source_config || {};
+  if (p.source_type === "DATASET") return t("pipelineFromDataset", { name: c.dataset_name || c.dataset_id });
+  if (p.source_type === "DATABASE")
+    return c.query ? t("pipelineFromQuery", { source: c.source_id || "default" })
+      : t("pipelineFromTable", { table: c.table || t("none"), source: c.source_id || "default" });
+  return p.source_type ? JSON.stringify(c) : t("pipelineParent");
+}
+
 export async function render(ctx) {
   const id = ctx.params.id;
   const signal = ctx.scope.signal;
@@ -73,9 +83,12 @@ export async function render(ctx) {
       dl([
         [t("pipelineType"), t("ptype_" + p.job_type)],
         [t("colActive"), activeBadge(p)],
-        [t("pipelineSource"), file ? h("a", { href: "#/files/" + file, text: file === fileId && fileName ? fileName : t("pipelineFile", { id: file }) })
-          : p.source_type ? JSON.stringify(p.source_config || {}) : t("pipelineParent")],
-        [t("outputFormat"), p.output_format || t("none")],
+        [t("pipelineInput"), file ? h("a", { href: "#/files/" + file, text: file === fileId && fileName ? fileName : t("pipelineFile", { id: file }) })
+          : sourceText(p)],
+        [t("pipelineOutput"), p.destination?.type === "dataset"
+          ? t("pipelineToDataset", { name: p.destination.dataset_name || p.destination.dataset_id,
+                                     mode: t("write_" + p.destination.write_mode) })
+          : t("pipelineToFile", { format: p.output_format || p.destination?.format || t("none") })],
         [t("pipelineSchedule"), p.schedule ? h("code", { text: typeof p.schedule === "string" ? p.schedule : JSON.stringify(p.schedule) }) : t("none")],
         [t("pipelineNextRun"), timeEl(p.next_run_at)],
         [t("colLastRun"), h("span", { class: "status-line" }, execBadge(p.last_execution_status),
