@@ -369,11 +369,14 @@ static void add_load_job(void *ctx, const struct load_job_row *j)
     json_object_array_add(ctx, load_job_json(j));
 }
 
+static const enum cursor_part load_job_cursor[] = {CURSOR_TIME, CURSOR_ID};
+
 void load_jobs_list(struct request *req)
 {
     json_object *v[LIST__MAX];
-    struct page page;
+    struct page page = PAGE_WITH_CURSOR(load_job_cursor);
     long long total = 0;
+    const char *next = NULL;
     if (request_query(req, list_query, LIST__MAX, v, &page) != 0)
         return;
     const char *type = text_of(v[LIST_TYPE]);
@@ -383,7 +386,8 @@ void load_jobs_list(struct request *req)
     }
     json_object *array = json_object_new_array();
     enum db_status st = load_job_list(req->app->db, req->arena, req->user.id, type, page.skip,
-                                      page.limit, add_load_job, array, &total);
+                                      page.limit, page.after, add_load_job, array, &total, &next);
+    respond_next(req, next);
     respond_list(req, st, array, total);
 }
 
@@ -410,6 +414,7 @@ void load_jobs_seed_list(struct request *req, const char *job_type, const char *
                          const struct page *page)
 {
     long long total = 0;
+    const char *next = NULL;
     if (strcmp(job_type, "batch") != 0 && strcmp(job_type, "stream") != 0) {
         respond_invalid(req, "job_type", "job_type is batch or stream");
         return;
@@ -420,7 +425,8 @@ void load_jobs_seed_list(struct request *req, const char *job_type, const char *
     }
     json_object *array = json_object_new_array();
     enum db_status st = load_job_list(req->app->db, req->arena, req->user.id, job_type,
-                                      page->skip, page->limit, add_load_job, array, &total);
+                                      page->skip, page->limit, page->after, add_load_job, array,
+                                      &total, &next);
     if (st != DB_OK) {
         json_object_put(array);
         respond_db_error(req, st);
@@ -431,7 +437,9 @@ void load_jobs_seed_list(struct request *req, const char *job_type, const char *
         json_object_put(array);
         array = json_object_new_array();
         total = 0;
+        next = NULL;
     }
+    respond_next(req, next);
     json_object *o = json_object_new_object();
     json_object_object_add(o, "status", json_object_new_string("ok"));
     json_object_object_add(o, "jobs", array);

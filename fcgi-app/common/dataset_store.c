@@ -57,6 +57,7 @@ struct dataset_rows {
     void (*fn)(void *ctx, const struct dataset_row *d);
     void *ctx;
     bool found;
+    const char *last_time, *last_id; /* the sort key of the last row listed */
 };
 
 static int take_dataset(void *ctx, const struct db_row *row)
@@ -73,6 +74,8 @@ static int take_dataset(void *ctx, const struct db_row *row)
         *r->one = d;
         return 1;
     }
+    r->last_time = d.created_at;
+    r->last_id = d.id;
     r->fn(r->ctx, &d);
     return 0;
 }
@@ -140,7 +143,7 @@ enum db_status dataset_create(struct db *db, const struct dataset_row *d,
 
 enum db_status dataset_get(struct db *db, struct arena *a, const char *id, struct dataset_row *out)
 {
-    struct dataset_rows r = {a, out, NULL, NULL, false};
+    struct dataset_rows r = {a, out, NULL, NULL, false, NULL, NULL};
     enum db_status st = db_query(db, "SELECT " DATASET_COLUMNS " FROM datasets WHERE id = ?",
                                  DB_PARAMS(P_STR(id)), take_dataset, &r);
     return st != DB_OK ? st : r.found ? DB_OK : DB_NO_ROW;
@@ -149,27 +152,40 @@ enum db_status dataset_get(struct db *db, struct arena *a, const char *id, struc
 enum db_status dataset_get_by_name(struct db *db, struct arena *a, const char *user_id,
                                    const char *name, struct dataset_row *out)
 {
-    struct dataset_rows r = {a, out, NULL, NULL, false};
+    struct dataset_rows r = {a, out, NULL, NULL, false, NULL, NULL};
     enum db_status st =
         db_query(db, "SELECT " DATASET_COLUMNS " FROM datasets WHERE user_id = ? AND name = ?",
                  DB_PARAMS(P_STR(user_id), P_STR(name)), take_dataset, &r);
     return st != DB_OK ? st : r.found ? DB_OK : DB_NO_ROW;
 }
 
+/* Newest first, ties by id, read in the order of datasets_user_list
+ * (sql/009_merged_list_costs.sql) from where the page starts
+ * (store_keyset_rows, as jobs are); list_counts keeps the total. */
+#define DATASET_ORDER " ORDER BY created_at DESC, id DESC"
+static const struct store_keyset datasets_page = {
+    "SELECT " DATASET_COLUMNS " FROM datasets WHERE user_id = ?" DATASET_ORDER " LIMIT ? OFFSET ?",
+    "SELECT " DATASET_COLUMNS " FROM datasets WHERE user_id = ?"
+    " AND (created_at < ? OR (created_at = ? AND id < ?))" DATASET_ORDER " LIMIT ? OFFSET ?",
+    "SELECT created_at, id FROM datasets WHERE user_id = ?" DATASET_ORDER " LIMIT 1 OFFSET ?",
+};
+
 enum db_status dataset_list(struct db *db, struct arena *a, const char *user_id, long long skip,
-                            long long limit, void (*fn)(void *ctx, const struct dataset_row *d),
-                            void *ctx, long long *total)
+                            long long limit, const char *const *after,
+                            void (*fn)(void *ctx, const struct dataset_row *d), void *ctx,
+                            long long *total, const char **next)
 {
-    struct dataset_rows r = {a, NULL, fn, ctx, false};
-    /* The index datasets_user_list serves the order, list_counts the total
-     * (sql/009_merged_list_costs.sql). */
+    struct dataset_rows r = {a, NULL, fn, ctx, false, NULL, NULL};
+    bool more = false;
+    *next = NULL;
     enum db_status st = store_count(db, "datasets", user_id, NULL, total);
     if (st != DB_OK)
         return st;
-    return db_query(db,
-                    "SELECT " DATASET_COLUMNS " FROM datasets WHERE user_id = ?"
-                    " ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
-                    DB_PARAMS(P_STR(user_id), P_INT(limit), P_INT(skip)), take_dataset, &r);
+    st = store_keyset_rows(db, a, &datasets_page, DB_PARAMS(P_STR(user_id)), skip, limit, after,
+                           take_dataset, &r, &more);
+    if (st == DB_OK && more && r.last_id != NULL)
+        *next = page_cursor(a, (const char *const[]){r.last_time, r.last_id}, 2);
+    return st;
 }
 
 /* The rows of a dataset are written by its loads only (the users' SQL

@@ -5,6 +5,7 @@
 
 #include "common/ids.h"
 #include "common/job_queue.h"
+#include "common/store.h"
 
 #define LOAD_JOB_COLUMNS                                                                           \
     "id, user_id, job_name, job_type, description, source_id, source_table, source_filter,"      \
@@ -18,6 +19,7 @@ struct load_job_rows {
     void (*fn)(void *ctx, const struct load_job_row *j);
     void *ctx;
     bool found;
+    const char *last_time, *last_id; /* the sort key of the last row listed */
 };
 
 static int take_load_job(void *ctx, const struct db_row *row)
@@ -40,6 +42,8 @@ static int take_load_job(void *ctx, const struct db_row *row)
         *r->one = j;
         return 1;
     }
+    r->last_time = j.created_at;
+    r->last_id = j.id;
     r->fn(r->ctx, &j);
     return 0;
 }
@@ -65,33 +69,55 @@ enum db_status load_job_insert(struct db *db, const struct load_job_row *j)
 enum db_status load_job_get(struct db *db, struct arena *a, const char *id,
                             struct load_job_row *out)
 {
-    struct load_job_rows r = {a, out, NULL, NULL, false};
+    struct load_job_rows r = {a, out, NULL, NULL, false, NULL, NULL};
     enum db_status st = db_query(db, "SELECT " LOAD_JOB_COLUMNS " FROM load_jobs WHERE id = ?",
                                  DB_PARAMS(P_STR(id)), take_load_job, &r);
     return st != DB_OK ? st : r.found ? DB_OK : DB_NO_ROW;
 }
 
+/* A user's load jobs newest first, all or one job_type: each variant has
+ * its own statements, served by its own index (load_jobs_user_list,
+ * load_jobs_user_type_list), read in index order from where the page starts
+ * (store_keyset_rows, as jobs are). */
+#define LOAD_JOB_ORDER " ORDER BY created_at DESC, id DESC"
+#define LOAD_JOB_KEYSET(where)                                                                     \
+    {"SELECT " LOAD_JOB_COLUMNS " FROM load_jobs WHERE " where LOAD_JOB_ORDER " LIMIT ? OFFSET ?",  \
+     "SELECT " LOAD_JOB_COLUMNS " FROM load_jobs WHERE " where                                      \
+     " AND (created_at < ? OR (created_at = ? AND id < ?))" LOAD_JOB_ORDER " LIMIT ? OFFSET ?",     \
+     "SELECT created_at, id FROM load_jobs WHERE " where LOAD_JOB_ORDER " LIMIT 1 OFFSET ?"}
+static const struct store_keyset load_jobs_all = LOAD_JOB_KEYSET("user_id = ?");
+static const struct store_keyset load_jobs_typed = LOAD_JOB_KEYSET("user_id = ? AND job_type = ?");
+
 enum db_status load_job_list(struct db *db, struct arena *a, const char *user_id,
                              const char *job_type, long long skip, long long limit,
+                             const char *const *after,
                              void (*fn)(void *ctx, const struct load_job_row *j), void *ctx,
-                             long long *total)
+                             long long *total, const char **next)
 {
-    struct load_job_rows r = {a, NULL, fn, ctx, false};
+    struct load_job_rows r = {a, NULL, fn, ctx, false, NULL, NULL};
+    bool more = false;
+    enum db_status st;
+    *next = NULL;
     /* A COUNT: a user keeps few load jobs (named definitions, like
      * pipelines); their runs, which grow with use, are counted by
      * load_job_totals. */
-    enum db_status st = db_query_int(
-        db, "SELECT COUNT(*) FROM load_jobs WHERE user_id = ? AND (? IS NULL OR job_type = ?)",
-        DB_PARAMS(P_STR(user_id), P_STR(job_type), P_STR(job_type)), total);
-    if (st != DB_OK)
-        return st;
-    return db_query(db,
-                    "SELECT " LOAD_JOB_COLUMNS " FROM load_jobs WHERE user_id = ?"
-                    " AND (? IS NULL OR job_type = ?) ORDER BY created_at DESC, id DESC"
-                    " LIMIT ? OFFSET ?",
-                    DB_PARAMS(P_STR(user_id), P_STR(job_type), P_STR(job_type), P_INT(limit),
-                              P_INT(skip)),
-                    take_load_job, &r);
+    if (job_type == NULL) {
+        st = db_query_int(db, "SELECT COUNT(*) FROM load_jobs WHERE user_id = ?",
+                          DB_PARAMS(P_STR(user_id)), total);
+        if (st == DB_OK)
+            st = store_keyset_rows(db, a, &load_jobs_all, DB_PARAMS(P_STR(user_id)), skip, limit,
+                                   after, take_load_job, &r, &more);
+    } else {
+        st = db_query_int(db, "SELECT COUNT(*) FROM load_jobs WHERE user_id = ? AND job_type = ?",
+                          DB_PARAMS(P_STR(user_id), P_STR(job_type)), total);
+        if (st == DB_OK)
+            st = store_keyset_rows(db, a, &load_jobs_typed,
+                                   DB_PARAMS(P_STR(user_id), P_STR(job_type)), skip, limit, after,
+                                   take_load_job, &r, &more);
+    }
+    if (st == DB_OK && more && r.last_id != NULL)
+        *next = page_cursor(a, (const char *const[]){r.last_time, r.last_id}, 2);
+    return st;
 }
 
 /* The current run is queued or active: another may not start. */

@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "common/store.h"
+
 #define SOURCE_COLUMNS                                                                             \
     "id, user_id, name, engine, host, username, database_name, default_table, password_key_id," \
     " password_box, created_at, updated_at, port"
@@ -12,6 +14,7 @@ struct source_rows {
     void (*fn)(void *ctx, const struct source_row *s);
     void *ctx;
     bool found;
+    const char *last_time, *last_id; /* the sort key of the last row listed */
 };
 
 static int take_source(void *ctx, const struct db_row *row)
@@ -29,6 +32,8 @@ static int take_source(void *ctx, const struct db_row *row)
         *r->one = s;
         return 1;
     }
+    r->last_time = s.created_at;
+    r->last_id = s.id;
     r->fn(r->ctx, &s);
     return 0;
 }
@@ -59,7 +64,7 @@ enum db_status source_put_by_name(struct db *db, struct arena *a, const struct s
                                   const char **id)
 {
     struct source_row got = {0};
-    struct source_rows r = {a, &got, NULL, NULL, false};
+    struct source_rows r = {a, &got, NULL, NULL, false, NULL, NULL};
     enum db_status st = db_exec(
         db,
         "INSERT INTO sources (id, user_id, name, engine, host, port, username, database_name,"
@@ -86,7 +91,7 @@ enum db_status source_put_by_name(struct db *db, struct arena *a, const struct s
 
 enum db_status source_get(struct db *db, struct arena *a, const char *id, struct source_row *out)
 {
-    struct source_rows r = {a, out, NULL, NULL, false};
+    struct source_rows r = {a, out, NULL, NULL, false, NULL, NULL};
     enum db_status st = db_query(db, "SELECT " SOURCE_COLUMNS " FROM sources WHERE id = ?",
                                  DB_PARAMS(P_STR(id)), take_source, &r);
     return st != DB_OK ? st : r.found ? DB_OK : DB_NO_ROW;
@@ -95,27 +100,41 @@ enum db_status source_get(struct db *db, struct arena *a, const char *id, struct
 enum db_status source_get_by_name(struct db *db, struct arena *a, const char *user_id,
                                   const char *name, struct source_row *out)
 {
-    struct source_rows r = {a, out, NULL, NULL, false};
+    struct source_rows r = {a, out, NULL, NULL, false, NULL, NULL};
     enum db_status st =
         db_query(db, "SELECT " SOURCE_COLUMNS " FROM sources WHERE user_id = ? AND name = ?",
                  DB_PARAMS(P_STR(user_id), P_STR(name)), take_source, &r);
     return st != DB_OK ? st : r.found ? DB_OK : DB_NO_ROW;
 }
 
+/* Newest first, ties by id, read in the order of sources_user_list from
+ * where the page starts (store_keyset_rows, as jobs are). */
+#define SOURCE_ORDER " ORDER BY created_at DESC, id DESC"
+static const struct store_keyset sources_page = {
+    "SELECT " SOURCE_COLUMNS " FROM sources WHERE user_id = ?" SOURCE_ORDER " LIMIT ? OFFSET ?",
+    "SELECT " SOURCE_COLUMNS " FROM sources WHERE user_id = ?"
+    " AND (created_at < ? OR (created_at = ? AND id < ?))" SOURCE_ORDER " LIMIT ? OFFSET ?",
+    "SELECT created_at, id FROM sources WHERE user_id = ?" SOURCE_ORDER " LIMIT 1 OFFSET ?",
+};
+
 enum db_status source_list(struct db *db, struct arena *a, const char *user_id, long long skip,
-                           long long limit, void (*fn)(void *ctx, const struct source_row *s),
-                           void *ctx, long long *total)
+                           long long limit, const char *const *after,
+                           void (*fn)(void *ctx, const struct source_row *s), void *ctx,
+                           long long *total, const char **next)
 {
-    struct source_rows r = {a, NULL, fn, ctx, false};
+    struct source_rows r = {a, NULL, fn, ctx, false, NULL, NULL};
+    bool more = false;
+    *next = NULL;
     /* A COUNT: a user keeps few sources (named connections). */
     enum db_status st = db_query_int(db, "SELECT COUNT(*) FROM sources WHERE user_id = ?",
                                      DB_PARAMS(P_STR(user_id)), total);
     if (st != DB_OK)
         return st;
-    return db_query(db,
-                    "SELECT " SOURCE_COLUMNS " FROM sources WHERE user_id = ?"
-                    " ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
-                    DB_PARAMS(P_STR(user_id), P_INT(limit), P_INT(skip)), take_source, &r);
+    st = store_keyset_rows(db, a, &sources_page, DB_PARAMS(P_STR(user_id)), skip, limit, after,
+                           take_source, &r, &more);
+    if (st == DB_OK && more && r.last_id != NULL)
+        *next = page_cursor(a, (const char *const[]){r.last_time, r.last_id}, 2);
+    return st;
 }
 
 enum db_status source_delete(struct db *db, const char *id, bool *in_use)
