@@ -25,3 +25,16 @@ ALTER TABLE webhooks
 ALTER TABLE service_accounts
   DROP KEY service_accounts_client,
   ADD KEY service_accounts_list (client_id, created_at, id);
+
+-- External identities newest first, everyone's or one user's. A subject is
+-- free text: each identity gets an id of its own, which ends the order and
+-- the cursor.
+ALTER TABLE external_identities ADD COLUMN id CHAR(36) NULL;
+UPDATE external_identities SET id = UUID() WHERE id IS NULL;
+ALTER TABLE external_identities
+  MODIFY id CHAR(36) NOT NULL,
+  ADD UNIQUE KEY external_identities_id (id),
+  DROP KEY external_identities_list,
+  ADD KEY external_identities_list (created_at, id),
+  DROP KEY external_identities_user,
+  ADD KEY external_identities_user_list (user_id, created_at, id);

@@ -151,15 +151,6 @@ enum db_status store_keyset_rows(struct db *db, struct arena *a, const struct st
     return store_page_rows(db, sql->after, all, n + 3, 0, limit, take, ctx, more);
 }
 
-enum db_status store_page(struct db *db, const char *count_sql, const char *page_sql,
-                          const struct db_param *params, int n, long long skip, long long limit,
-                          db_row_fn take, void *ctx, long long *total)
-{
-    bool more;
-    enum db_status st = db_query_int(db, count_sql, params, n, total);
-    return st != DB_OK ? st : store_page_rows(db, page_sql, params, n, skip, limit, take, ctx, &more);
-}
-
 const char *page_cursor(struct arena *a, const char *const parts[], int n)
 {
     size_t len = 0;

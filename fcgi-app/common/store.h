@@ -73,15 +73,6 @@ enum db_status store_keyset_rows(struct db *db, struct arena *a, const struct st
                                  long long limit, const char *const *after, db_row_fn take,
                                  void *ctx, bool *more);
 
-/* A short list's page: *total gets count_sql's count (a COUNT, which reads
- * the owner's whole list: for lists a user keeps short, such as one user's
- * identities; a list that grows with use keeps its total in list_counts),
- * then take(ctx, row) gets the rows of page_sql, which ends in
- * "LIMIT ? OFFSET ?". At most 8 params. */
-enum db_status store_page(struct db *db, const char *count_sql, const char *page_sql,
-                          const struct db_param *params, int n, long long skip, long long limit,
-                          db_row_fn take, void *ctx, long long *total);
-
 /* The cursor of the row a page ended on, from its n sort key parts: opaque
  * text (base64url) in the arena, for the next request's after. */
 const char *page_cursor(struct arena *a, const char *const parts[], int n);

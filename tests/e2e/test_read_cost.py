@@ -598,8 +598,12 @@ CALLS = [
          prepare=fresh_account),
     Call("POST /api/v1/auth/token", send=send_token, as_user=None),
     Call("GET /api/v1/identities", "/identities?limit=%d" % LIMIT, as_user="admin"),
+    Call("GET /api/v1/identities", "/identities?limit=%d" % LIMIT, as_user="admin",
+         follow=True),
     Call("GET /api/v1/identities", "/identities?user_id={identity_user}&limit=%d" % LIMIT,
          as_user="admin"),
+    Call("GET /api/v1/identities", "/identities?user_id={identity_user}&limit=2",
+         as_user="admin", follow=True),
     # No issuer is configured in this stack: the link is measured on its refusal.
     Call("POST /api/v1/identities/link", "/identities/link", as_user="admin", status=422,
          body={"issuer": "guard", "subject": "guard-{nonce}", "email": "{alice_email}"}),
@@ -770,8 +774,8 @@ SELECT UUID(), IF(seq <= {bulk}, '{alice}', CONCAT('00000000-0000-4000-8000-', L
        CONCAT('guard_bulk_', seq), '{schema}', 'id', '[]', UTC_TIMESTAMP(3) - INTERVAL 1 DAY - INTERVAL seq SECOND,
        UTC_TIMESTAMP(3)
 FROM seq_1_to_{all};
-INSERT INTO external_identities (issuer, subject, user_id, email, created_at)
-SELECT 'guard-bulk', CONCAT('guard-bulk-', seq),
+INSERT INTO external_identities (id, issuer, subject, user_id, email, created_at)
+SELECT UUID(), 'guard-bulk', CONCAT('guard-bulk-', seq),
        CONCAT('00000000-0000-4000-8000-', LPAD(seq % 97, 12, '0')), NULL,
        UTC_TIMESTAMP(3) - INTERVAL seq SECOND
 FROM seq_1_to_{bulk};
