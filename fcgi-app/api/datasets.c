@@ -350,15 +350,19 @@ static void add_dataset(void *ctx, const struct dataset_row *d)
     json_object_array_add(c->array, o);
 }
 
+static const enum cursor_part dataset_cursor[] = {CURSOR_TIME, CURSOR_ID};
+
 void datasets_list(struct request *req)
 {
-    struct page page;
+    struct page page = PAGE_WITH_CURSOR(dataset_cursor);
     long long total = 0;
+    const char *next = NULL;
     if (query_page(req, &page) != 0)
         return;
     struct list_ctx c = {req, json_object_new_array(), false};
     enum db_status st = dataset_list(req->app->db, req->arena, req->user.id, page.skip, page.limit,
-                                     add_dataset, &c, &total);
+                                     page.after, add_dataset, &c, &total, &next);
+    respond_next(req, next);
     respond_list(req, st, c.array, total);
 }
 
@@ -556,16 +560,18 @@ static int hudi_database(struct request *req, json_object **v, struct page *page
 void hudi_tables(struct request *req)
 {
     json_object *v[HUDI__MAX];
-    struct page page;
+    struct page page = PAGE_WITH_CURSOR(dataset_cursor);
     long long total = 0;
+    const char *next = NULL;
     if (hudi_database(req, v, &page) != 0)
         return;
     struct list_ctx c = {req, json_object_new_array(), true};
     enum db_status st = dataset_list(req->app->db, req->arena, req->user.id, page.skip, page.limit,
-                                     add_dataset, &c, &total);
+                                     page.after, add_dataset, &c, &total, &next);
     json_object *o = json_object_new_object();
     json_object_object_add(o, "status", json_object_new_string("ok"));
     json_object_object_add(o, "tables", c.array);
+    respond_next(req, next);
     respond_list(req, st, o, total);
 }
 

@@ -16,16 +16,20 @@ static const struct field_spec list_query[LIST__MAX] = {
     [LIST_USER_ID] = {"user_id", FIELD_STRING, false, 36, 36},
 };
 
+static const enum cursor_part identity_cursor[] = {CURSOR_TIME, CURSOR_ID};
+
 void identities_list(struct request *req)
 {
     json_object *v[LIST__MAX], *array = NULL;
-    struct page page;
+    struct page page = PAGE_WITH_CURSOR(identity_cursor);
     long long total = 0;
+    const char *next = NULL;
     if (request_query(req, list_query, LIST__MAX, v, &page) != 0)
         return;
     const char *user_id = v[LIST_USER_ID] ? json_object_get_string(v[LIST_USER_ID]) : NULL;
-    enum db_status st =
-        identity_list(req->app->db, user_id, page.skip, page.limit, &array, &total);
+    enum db_status st = identity_list(req->app->db, req->arena, user_id, page.skip, page.limit,
+                                      page.after, &array, &total, &next);
+    respond_next(req, next);
     respond_list(req, st, array, total);
 }
 

@@ -28,11 +28,13 @@ enum db_status identity_create(struct db *db, const char *iss, const char *subje
         snprintf(u.email, sizeof(u.email), "%s@external.invalid", u.id);
         st = user_insert(db, &u, PASSWORD_NONE);
     }
+    char id[UUID_LEN + 1];
+    id_uuid4(id);
     if (st == DB_OK)
         st = db_exec(db,
-                     "INSERT INTO external_identities (issuer, subject, user_id, email, created_at)"
-                     " VALUES (?, ?, ?, ?, ?)",
-                     DB_PARAMS(P_STR(iss), P_STR(subject), P_STR(u.id),
+                     "INSERT INTO external_identities (id, issuer, subject, user_id, email,"
+                     " created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                     DB_PARAMS(P_STR(id), P_STR(iss), P_STR(subject), P_STR(u.id),
                                P_STR(email && *email ? email : NULL), P_STR(now)),
                      NULL);
     if (st == DB_OK)
@@ -64,37 +66,73 @@ enum db_status identity_link(struct db *db, const char *iss, const char *subject
                    DB_PARAMS(P_STR(user_id), P_STR(now), P_STR(iss), P_STR(subject)), NULL);
 }
 
+struct identity_rows {
+    struct arena *arena;
+    json_object *array;
+    const char *last_time, *last_id; /* the sort key of the last identity listed */
+};
+
 static int take_identity(void *ctx, const struct db_row *row)
 {
+    struct identity_rows *r = ctx;
     json_object *o = json_object_new_object();
     const char *names[] = {"issuer", "subject", "user_id", "email"};
     for (int i = 0; i < 4; i++)
         json_object_object_add(o, names[i], store_text_json(row->values[i]));
     json_object_object_add(o, "created_at", store_time_json(row->values[4]));
     json_object_object_add(o, "linked_at", store_time_json(row->values[5]));
-    json_object_array_add(ctx, o);
+    json_object_array_add(r->array, o);
+    r->last_time = arena_strdup(r->arena, row->values[4]);
+    r->last_id = arena_strdup(r->arena, row->values[6]);
     return 0;
 }
 
-enum db_status identity_list(struct db *db, const char *user_id, long long skip, long long limit,
-                             json_object **page, long long *total)
+/* Newest first, ties by id (a subject is free text: the cursor holds the
+ * row's id instead), read in the order of external_identities_user_list
+ * or external_identities_list from where the page starts
+ * (store_keyset_rows, as jobs are). */
+#define IDENTITY_COLUMNS "issuer, subject, user_id, email, created_at, linked_at, id"
+#define IDENTITY_ORDER " ORDER BY created_at DESC, id DESC"
+#define IDENTITY_AFTER "(created_at < ? OR (created_at = ? AND id < ?))"
+static const struct store_keyset identities_of_user = {
+    "SELECT " IDENTITY_COLUMNS " FROM external_identities WHERE user_id = ?" IDENTITY_ORDER
+    " LIMIT ? OFFSET ?",
+    "SELECT " IDENTITY_COLUMNS " FROM external_identities WHERE user_id = ? AND " IDENTITY_AFTER
+    IDENTITY_ORDER " LIMIT ? OFFSET ?",
+    "SELECT created_at, id FROM external_identities WHERE user_id = ?" IDENTITY_ORDER
+    " LIMIT 1 OFFSET ?",
+};
+static const struct store_keyset identities_all = {
+    "SELECT " IDENTITY_COLUMNS " FROM external_identities" IDENTITY_ORDER " LIMIT ? OFFSET ?",
+    "SELECT " IDENTITY_COLUMNS " FROM external_identities WHERE " IDENTITY_AFTER IDENTITY_ORDER
+    " LIMIT ? OFFSET ?",
+    "SELECT created_at, id FROM external_identities" IDENTITY_ORDER " LIMIT 1 OFFSET ?",
+};
+
+enum db_status identity_list(struct db *db, struct arena *a, const char *user_id, long long skip,
+                             long long limit, const char *const *after, json_object **page,
+                             long long *total, const char **next)
 {
-    *page = json_object_new_array();
-    /* One user's: a short list (one per issuer), counted. Everyone's: the
-     * index external_identities_list serves the order and list_counts the
-     * total (sql/009_merged_list_costs.sql). */
-    if (user_id != NULL)
-        return store_page(db, "SELECT COUNT(*) FROM external_identities WHERE user_id = ?",
-                          "SELECT issuer, subject, user_id, email, created_at, linked_at"
-                          " FROM external_identities WHERE user_id = ?"
-                          " ORDER BY created_at DESC, issuer, subject LIMIT ? OFFSET ?",
-                          DB_PARAMS(P_STR(user_id)), skip, limit, take_identity, *page, total);
+    struct identity_rows r = {a, json_object_new_array(), NULL, NULL};
     bool more = false;
-    enum db_status st = store_page_rows(db,
-                                        "SELECT issuer, subject, user_id, email, created_at,"
-                                        " linked_at FROM external_identities"
-                                        " ORDER BY created_at DESC, issuer, subject"
-                                        " LIMIT ? OFFSET ?",
-                                        NULL, 0, skip, limit, take_identity, *page, &more);
-    return st != DB_OK ? st : store_count(db, "identities", "", NULL, total);
+    enum db_status st;
+    *page = r.array;
+    *next = NULL;
+    /* One user's: a short list (one per issuer), counted. Everyone's:
+     * list_counts keeps the total (sql/009_merged_list_costs.sql). */
+    if (user_id != NULL) {
+        st = db_query_int(db, "SELECT COUNT(*) FROM external_identities WHERE user_id = ?",
+                          DB_PARAMS(P_STR(user_id)), total);
+        if (st == DB_OK)
+            st = store_keyset_rows(db, a, &identities_of_user, DB_PARAMS(P_STR(user_id)), skip,
+                                   limit, after, take_identity, &r, &more);
+    } else {
+        st = store_keyset_rows(db, a, &identities_all, NULL, 0, skip, limit, after, take_identity,
+                               &r, &more);
+        if (st == DB_OK)
+            st = store_count(db, "identities", "", NULL, total);
+    }
+    if (st == DB_OK && more && r.last_id != NULL)
+        *next = page_cursor(a, (const char *const[]){r.last_time, r.last_id}, 2);
+    return st;
 }

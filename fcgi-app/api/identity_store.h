@@ -23,9 +23,13 @@ enum db_status identity_link(struct db *db, const char *iss, const char *subject
                              const char *user_id, bool *found);
 
 /* The page of identities (of one user when user_id is not NULL), newest
- * first, as a JSON array (*page, owned by the caller, also after a
- * failure): {issuer, subject, user_id, email, created_at, linked_at}. */
-enum db_status identity_list(struct db *db, const char *user_id, long long skip, long long limit,
-                             json_object **page, long long *total);
+ * first (ties by id), after the cursor after (created_at, id) when it is
+ * not NULL, as a JSON array (*page, owned by the caller, also after a
+ * failure): {issuer, subject, user_id, email, created_at, linked_at};
+ * *next gets the cursor of the page's last identity when more follow (else
+ * NULL). */
+enum db_status identity_list(struct db *db, struct arena *a, const char *user_id, long long skip,
+                             long long limit, const char *const *after, json_object **page,
+                             long long *total, const char **next);
 
 #endif

@@ -352,11 +352,14 @@ static int check_job_type(struct request *req, const char *type)
     return 0;
 }
 
+static const enum cursor_part load_job_cursor[] = {CURSOR_TIME, CURSOR_ID};
+
 void load_jobs_list(struct request *req)
 {
     json_object *v[LIST__MAX];
-    struct page page;
+    struct page page = PAGE_WITH_CURSOR(load_job_cursor);
     long long total = 0;
+    const char *next = NULL;
     if (request_query(req, list_query, LIST__MAX, v, &page) != 0)
         return;
     const char *type = field_text(v[LIST_TYPE]);
@@ -364,7 +367,8 @@ void load_jobs_list(struct request *req)
         return;
     json_object *array = json_object_new_array();
     enum db_status st = load_job_list(req->app->db, req->arena, req->user.id, type, page.skip,
-                                      page.limit, add_load_job, array, &total);
+                                      page.limit, page.after, add_load_job, array, &total, &next);
+    respond_next(req, next);
     respond_list(req, st, array, total);
 }
 
@@ -391,6 +395,7 @@ void load_jobs_seed_list(struct request *req, const char *job_type, const char *
                          const struct page *page)
 {
     long long total = 0;
+    const char *next = NULL;
     if (check_job_type(req, job_type) != 0)
         return;
     if (enabled && strcmp(enabled, "true") != 0 && strcmp(enabled, "false") != 0) {
@@ -398,14 +403,17 @@ void load_jobs_seed_list(struct request *req, const char *job_type, const char *
         return;
     }
     json_object *array = json_object_new_array();
-    enum db_status st = load_job_list(req->app->db, req->arena, req->user.id, job_type, page->skip,
-                                      page->limit, add_load_job, array, &total);
+    enum db_status st = load_job_list(req->app->db, req->arena, req->user.id, job_type,
+                                      page->skip, page->limit, page->after, add_load_job, array,
+                                      &total, &next);
     /* Every load job is enabled (runs are started by hand): enabled=false lists none. */
     if (enabled && strcmp(enabled, "false") == 0) {
         json_object_put(array);
         array = json_object_new_array();
         total = 0;
+        next = NULL;
     }
+    respond_next(req, next);
     json_object *o = json_object_new_object();
     json_object_object_add(o, "status", json_object_new_string("ok"));
     json_object_object_add(o, "jobs", array);

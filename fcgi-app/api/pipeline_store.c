@@ -57,21 +57,49 @@ enum db_status pipeline_get(struct db *db, struct arena *a, const char *id, stru
     return store_rows_one(st, &rows, out);
 }
 
+/* A user's pipelines newest first, all or active or not: each variant has
+ * its own statements, served by its own index (pipelines_user_list,
+ * pipelines_user_active_list), read in index order from where the page
+ * starts (store_keyset_rows, as jobs are). The total is a COUNT: a user
+ * keeps few pipelines (definitions, not runs). */
+#define PIPELINE_ORDER " ORDER BY created_at DESC, id DESC"
+#define PIPELINE_AFTER " AND (created_at < ? OR (created_at = ? AND id < ?))"
+#define PIPELINE_KEYSET(where)                                                                     \
+    {"SELECT " PIPELINE_COLUMNS " FROM pipelines WHERE " where PIPELINE_ORDER " LIMIT ? OFFSET ?",  \
+     "SELECT " PIPELINE_COLUMNS " FROM pipelines WHERE " where PIPELINE_AFTER PIPELINE_ORDER        \
+     " LIMIT ? OFFSET ?",                                                                          \
+     "SELECT created_at, id FROM pipelines WHERE " where PIPELINE_ORDER " LIMIT 1 OFFSET ?"}
+static const struct store_keyset pipelines_all = PIPELINE_KEYSET("user_id = ?");
+static const struct store_keyset pipelines_active = PIPELINE_KEYSET("user_id = ? AND is_active = ?");
+
 enum db_status pipeline_list(struct db *db, struct arena *a, const struct pipeline_list_query *q,
-                             json_object **page, long long *total)
+                             json_object **page, long long *total, const char **next)
 {
     struct store_rows rows = STORE_ROWS(a, struct pipeline);
-    /* One fixed statement for both: -1 matches every pipeline. A COUNT
-     * (store_page): a user keeps few pipelines (definitions, not runs). */
-    enum db_status st = store_page(
-        db, "SELECT COUNT(*) FROM pipelines WHERE user_id = ? AND (? < 0 OR is_active = ?)",
-        "SELECT " PIPELINE_COLUMNS " FROM pipelines WHERE user_id = ? AND (? < 0 OR is_active = ?)"
-        " ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
-        DB_PARAMS(P_STR(q->user_id), P_INT(q->active), P_INT(q->active)), q->skip, q->limit,
-        take_pipeline, &rows, total);
+    bool more = false;
+    enum db_status st;
+    *next = NULL;
+    if (q->active < 0) {
+        st = db_query_int(db, "SELECT COUNT(*) FROM pipelines WHERE user_id = ?",
+                          DB_PARAMS(P_STR(q->user_id)), total);
+        if (st == DB_OK)
+            st = store_keyset_rows(db, a, &pipelines_all, DB_PARAMS(P_STR(q->user_id)), q->skip,
+                                   q->limit, q->after, take_pipeline, &rows, &more);
+    } else {
+        st = db_query_int(db, "SELECT COUNT(*) FROM pipelines WHERE user_id = ? AND is_active = ?",
+                          DB_PARAMS(P_STR(q->user_id), P_INT(q->active)), total);
+        if (st == DB_OK)
+            st = store_keyset_rows(db, a, &pipelines_active,
+                                   DB_PARAMS(P_STR(q->user_id), P_INT(q->active)), q->skip,
+                                   q->limit, q->after, take_pipeline, &rows, &more);
+    }
     *page = json_object_new_array();
     for (size_t i = 0; i < rows.n; i++)
         json_object_array_add(*page, pipeline_to_json((struct pipeline *)rows.items + i));
+    if (st == DB_OK && more) {
+        const struct pipeline *last = (struct pipeline *)rows.items + rows.n - 1;
+        *next = page_cursor(a, (const char *const[]){last->created_at, last->id}, 2);
+    }
     return st;
 }
 

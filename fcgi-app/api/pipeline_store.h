@@ -27,11 +27,14 @@ struct pipeline_list_query {
     const char *user_id;
     int active; /* -1: all, 0: inactive, 1: active */
     long long skip, limit;
+    const char *const *after; /* the cursor (created_at, id) the page follows, or NULL */
 };
-/* The page of the user's pipelines, newest first, as a new JSON array of
- * pipeline objects (*page, owned by the caller); *total gets the count. */
+/* The page of the user's pipelines, newest first (ties by id), as a new
+ * JSON array of pipeline objects (*page, owned by the caller); *total gets
+ * the count, *next the cursor of the page's last pipeline when more follow
+ * (else NULL). */
 enum db_status pipeline_list(struct db *db, struct arena *a, const struct pipeline_list_query *q,
-                             json_object **page, long long *total);
+                             json_object **page, long long *total, const char **next);
 
 /* Replaces the definition (every field a body can set, next_fire_at
  * included) of the row p->id; updated_at from p. */

@@ -694,13 +694,15 @@ static const struct field_spec pipeline_list_query[PLIST__MAX] = {
     [PLIST_STATUS] = {"status", FIELD_STRING, false, 1, 16},
 };
 
+static const enum cursor_part pipeline_cursor[] = {CURSOR_TIME, CURSOR_ID};
+
 void pipelines_list(struct request *req)
 {
     json_object *v[PLIST__MAX];
-    struct page page;
+    struct page page = PAGE_WITH_CURSOR(pipeline_cursor);
     if (request_query(req, pipeline_list_query, PLIST__MAX, v, &page) != 0)
         return;
-    struct pipeline_list_query q = {req->user.id, -1, page.skip, page.limit};
+    struct pipeline_list_query q = {req->user.id, -1, page.skip, page.limit, page.after};
     if (v[PLIST_STATUS] != NULL) {
         const char *s = json_object_get_string(v[PLIST_STATUS]);
         q.active = strcmp(s, "active") == 0 ? 1 : strcmp(s, "inactive") == 0 ? 0 : -2;
@@ -711,7 +713,9 @@ void pipelines_list(struct request *req)
     }
     json_object *jobs;
     long long total = 0;
-    enum db_status st = pipeline_list(req->app->db, req->arena, &q, &jobs, &total);
+    const char *next = NULL;
+    enum db_status st = pipeline_list(req->app->db, req->arena, &q, &jobs, &total, &next);
+    respond_next(req, next);
     json_object *o = json_object_new_object();
     json_object_object_add(o, "jobs", jobs);
     json_object_object_add(o, "total", json_object_new_int64(total));

@@ -384,22 +384,26 @@ static void add_table(void *ctx, const struct dataset_row *d)
     json_object_array_add(ctx, t);
 }
 
+static const enum cursor_part table_cursor[] = {CURSOR_TIME, CURSOR_ID};
+
 void trino_tables(struct request *req)
 {
     json_object *v[NS__MAX];
-    struct page page;
+    struct page page = PAGE_WITH_CURSOR(table_cursor);
     long long total = 0;
+    const char *next = NULL;
     if (request_query(req, ns_query, NS__MAX, v, &page) != 0 ||
         check_namespace(req, v[NS_CATALOG], v[NS_SCHEMA]) != 0)
         return;
     json_object *list = json_object_new_array();
-    enum db_status st = dataset_list(req->app->db, req->arena, req->user.id, page.skip, page.limit,
-                                     add_table, list, &total);
+    enum db_status st = dataset_list(req->app->db, req->arena, req->user.id, page.skip,
+                                     page.limit, page.after, add_table, list, &total, &next);
     json_object *o = json_object_new_object();
     json_object_object_add(o, "status", json_object_new_string("ok"));
     json_object_object_add(o, "catalog", json_object_new_string(SEED_CATALOG));
     json_object_object_add(o, "schema", json_object_new_string(SEED_SCHEMA));
     json_object_object_add(o, "tables", list);
+    respond_next(req, next);
     respond_list(req, st, o, total);
 }
 

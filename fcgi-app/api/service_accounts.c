@@ -72,16 +72,20 @@ out:
     json_object_put(body);
 }
 
+static const enum cursor_part service_account_cursor[] = {CURSOR_TIME, CURSOR_ID};
+
 void service_accounts_list(struct request *req)
 {
     struct client c;
-    struct page page;
+    struct page page = PAGE_WITH_CURSOR(service_account_cursor);
     json_object *array = NULL;
     long long total = 0;
+    const char *next = NULL;
     if (query_page(req, &page) != 0 || client_load_member(req, &c) != 0)
         return;
-    enum db_status st = service_account_list(req->app->db, c.id, page.skip, page.limit, &array,
-                                             &total);
+    enum db_status st = service_account_list(req->app->db, req->arena, c.id, page.skip,
+                                             page.limit, page.after, &array, &total, &next);
+    respond_next(req, next);
     respond_list(req, st, array, total);
 }
 

@@ -35,6 +35,8 @@ struct account_rows {
     struct service_account *one; /* or: */
     json_object *array;
     bool found;
+    /* the sort key of the last account listed */
+    char last_time[DB_TIME_LEN + 1], last_id[UUID_LEN + 1];
 };
 
 static int take_account(void *ctx, const struct db_row *row)
@@ -47,6 +49,8 @@ static int take_account(void *ctx, const struct db_row *row)
     }
     struct service_account sa;
     account_from_row(&sa, row);
+    db_row_copy(row, 7, r->last_time, sizeof(r->last_time));
+    memcpy(r->last_id, sa.id, sizeof(r->last_id));
     json_object_array_add(r->array, service_account_to_json(&sa));
     return 0;
 }
@@ -84,7 +88,7 @@ enum db_status service_account_insert(struct db *db, struct service_account *sa)
 
 enum db_status service_account_find(struct db *db, const char *id, struct service_account *out)
 {
-    struct account_rows r = {out, NULL, false};
+    struct account_rows r = {out, NULL, false, "", ""};
     enum db_status st = db_query(db, "SELECT " SERVICE_COLUMNS SERVICE_FROM " WHERE s.id = ?",
                                  DB_PARAMS(P_STR(id)), take_account, &r);
     return st != DB_OK ? st : r.found ? DB_OK : DB_NO_ROW;
@@ -117,16 +121,36 @@ enum db_status service_account_revoke(struct db *db, const char *client_id, cons
     return st;
 }
 
-enum db_status service_account_list(struct db *db, const char *client_id, long long skip,
-                                    long long limit, json_object **page, long long *total)
+/* Oldest first, ties by id, read in the order of service_accounts_list
+ * from where the page starts (store_keyset_rows, as jobs are, the other
+ * way round). */
+#define SERVICE_ORDER " ORDER BY s.created_at, s.id"
+static const struct store_keyset service_accounts_page = {
+    "SELECT " SERVICE_COLUMNS SERVICE_FROM " WHERE s.client_id = ?" SERVICE_ORDER
+    " LIMIT ? OFFSET ?",
+    "SELECT " SERVICE_COLUMNS SERVICE_FROM " WHERE s.client_id = ?"
+    " AND (s.created_at > ? OR (s.created_at = ? AND s.id > ?))" SERVICE_ORDER " LIMIT ? OFFSET ?",
+    "SELECT s.created_at, s.id FROM service_accounts s WHERE s.client_id = ?" SERVICE_ORDER
+    " LIMIT 1 OFFSET ?",
+};
+
+enum db_status service_account_list(struct db *db, struct arena *a, const char *client_id,
+                                    long long skip, long long limit, const char *const *after,
+                                    json_object **page, long long *total, const char **next)
 {
-    struct account_rows r = {NULL, json_object_new_array(), false};
+    struct account_rows r = {NULL, json_object_new_array(), false, "", ""};
+    bool more = false;
     *page = r.array;
-    /* A COUNT (store_page): a client keeps few service accounts. */
-    return store_page(db, "SELECT COUNT(*) FROM service_accounts WHERE client_id = ?",
-                      "SELECT " SERVICE_COLUMNS SERVICE_FROM " WHERE s.client_id = ?"
-                      " ORDER BY s.created_at, s.id LIMIT ? OFFSET ?",
-                      DB_PARAMS(P_STR(client_id)), skip, limit, take_account, &r, total);
+    *next = NULL;
+    /* A COUNT: a client keeps few service accounts. */
+    enum db_status st = db_query_int(db, "SELECT COUNT(*) FROM service_accounts WHERE client_id = ?",
+                                     DB_PARAMS(P_STR(client_id)), total);
+    if (st == DB_OK)
+        st = store_keyset_rows(db, a, &service_accounts_page, DB_PARAMS(P_STR(client_id)), skip,
+                               limit, after, take_account, &r, &more);
+    if (st == DB_OK && more)
+        *next = page_cursor(a, (const char *const[]){r.last_time, r.last_id}, 2);
+    return st;
 }
 
 json_object *service_account_to_json(const struct service_account *sa)

@@ -35,10 +35,14 @@ enum db_status service_account_find(struct db *db, const char *id, struct servic
  * false when the client has no such account. Revoking twice keeps the first time. */
 enum db_status service_account_revoke(struct db *db, const char *client_id, const char *id,
                                       bool *found);
-/* The page of the client's accounts, oldest first, as a JSON array (*page,
- * owned by the caller, also after a failure); *total gets the count. */
-enum db_status service_account_list(struct db *db, const char *client_id, long long skip,
-                                    long long limit, json_object **page, long long *total);
+/* The page of the client's accounts, oldest first (ties by id), after the
+ * cursor after (created_at, id) when it is not NULL, as a JSON array
+ * (*page, owned by the caller, also after a failure); *total gets the
+ * count, *next the cursor of the page's last account when more follow
+ * (else NULL). */
+enum db_status service_account_list(struct db *db, struct arena *a, const char *client_id,
+                                    long long skip, long long limit, const char *const *after,
+                                    json_object **page, long long *total, const char **next);
 /* The account object of the API (never its secret or hash): a new object. */
 json_object *service_account_to_json(const struct service_account *sa);
 

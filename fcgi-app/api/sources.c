@@ -198,15 +198,19 @@ static void add_source(void *ctx, const struct source_row *s)
     json_object_array_add(ctx, source_to_json(s));
 }
 
+static const enum cursor_part source_cursor[] = {CURSOR_TIME, CURSOR_ID};
+
 void sources_list(struct request *req)
 {
-    struct page page;
+    struct page page = PAGE_WITH_CURSOR(source_cursor);
     long long total = 0;
+    const char *next = NULL;
     if (query_page(req, &page) != 0)
         return;
     json_object *array = json_object_new_array();
     enum db_status st = source_list(req->app->db, req->arena, req->user.id, page.skip, page.limit,
-                                    add_source, array, &total);
+                                    page.after, add_source, array, &total, &next);
+    respond_next(req, next);
     respond_list(req, st, array, total);
 }
 

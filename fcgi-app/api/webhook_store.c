@@ -57,30 +57,36 @@ json_object *webhook_to_json(const struct webhook_row *w)
     return o;
 }
 
-struct json_rows {
-    json_object *array;
+/* Newest first, ties by id, read in the order of webhooks_user_list from
+ * where the page starts (store_keyset_rows, as jobs are). */
+#define WEBHOOK_ORDER " ORDER BY created_at DESC, id DESC"
+static const struct store_keyset webhooks_page = {
+    "SELECT " WEBHOOK_COLUMNS " FROM webhooks WHERE user_id = ?" WEBHOOK_ORDER " LIMIT ? OFFSET ?",
+    "SELECT " WEBHOOK_COLUMNS " FROM webhooks WHERE user_id = ?"
+    " AND (created_at < ? OR (created_at = ? AND id < ?))" WEBHOOK_ORDER " LIMIT ? OFFSET ?",
+    "SELECT created_at, id FROM webhooks WHERE user_id = ?" WEBHOOK_ORDER " LIMIT 1 OFFSET ?",
 };
 
-static int take_webhook_json(void *ctx, const struct db_row *row)
-{
-    struct json_rows *j = ctx;
-    struct webhook_row w = {row->values[0], row->values[1], row->values[2],
-                            row->values[3], row->values[4], row->values[5]};
-    json_object_array_add(j->array, webhook_to_json(&w));
-    return 0;
-}
-
 enum db_status webhook_list(struct db *db, struct arena *a, const char *user_id, long long skip,
-                            long long limit, json_object **page, long long *total)
+                            long long limit, const char *const *after, json_object **page,
+                            long long *total, const char **next)
 {
-    (void)a;
-    struct json_rows j = {json_object_new_array()};
-    *page = j.array;
-    /* A COUNT (store_page): a user has at most 50 subscriptions. */
-    return store_page(db, "SELECT COUNT(*) FROM webhooks WHERE user_id = ?",
-                      "SELECT " WEBHOOK_COLUMNS " FROM webhooks WHERE user_id = ? "
-                      "ORDER BY created_at DESC, id LIMIT ? OFFSET ?",
-                      DB_PARAMS(P_STR(user_id)), skip, limit, take_webhook_json, &j, total);
+    struct store_rows rows = STORE_ROWS(a, struct webhook_row);
+    bool more = false;
+    *next = NULL;
+    *page = json_object_new_array();
+    /* A COUNT: a user has at most 50 subscriptions. */
+    enum db_status st = webhook_count(db, user_id, total);
+    if (st == DB_OK)
+        st = store_keyset_rows(db, a, &webhooks_page, DB_PARAMS(P_STR(user_id)), skip, limit,
+                               after, take_webhook, &rows, &more);
+    for (size_t i = 0; i < rows.n; i++)
+        json_object_array_add(*page, webhook_to_json((struct webhook_row *)rows.items + i));
+    if (st == DB_OK && more) {
+        const struct webhook_row *last = (struct webhook_row *)rows.items + rows.n - 1;
+        *next = page_cursor(a, (const char *const[]){last->created_at, last->id}, 2);
+    }
+    return st;
 }
 
 enum db_status webhook_delete(struct db *db, const char *id)

@@ -20,10 +20,13 @@ enum db_status webhook_insert(struct db *db, const struct webhook_row *w, const 
 enum db_status webhook_count(struct db *db, const char *user_id, long long *n);
 /* The subscription, whoever owns it; DB_NO_ROW when there is none. */
 enum db_status webhook_get(struct db *db, struct arena *a, const char *id, struct webhook_row *out);
-/* A page of the user's subscriptions, newest first (*page owned by the
- * caller, also after a failure). */
+/* A page of the user's subscriptions, newest first (ties by id), after the
+ * cursor after (created_at, id) when it is not NULL (*page owned by the
+ * caller, also after a failure); *next gets the cursor of the page's last
+ * subscription when more follow (else NULL). */
 enum db_status webhook_list(struct db *db, struct arena *a, const char *user_id, long long skip,
-                            long long limit, json_object **page, long long *total);
+                            long long limit, const char *const *after, json_object **page,
+                            long long *total, const char **next);
 /* Deletes the subscription with its deliveries and their attempts, in one
  * transaction. */
 enum db_status webhook_delete(struct db *db, const char *id);

@@ -185,15 +185,19 @@ out:
     json_object_put(body);
 }
 
+static const enum cursor_part webhook_cursor[] = {CURSOR_TIME, CURSOR_ID};
+
 void webhooks_list(struct request *req)
 {
-    struct page page;
+    struct page page = PAGE_WITH_CURSOR(webhook_cursor);
     json_object *array;
     long long total = 0;
+    const char *next = NULL;
     if (query_page(req, &page) != 0)
         return;
-    enum db_status st =
-        webhook_list(req->app->db, req->arena, req->user.id, page.skip, page.limit, &array, &total);
+    enum db_status st = webhook_list(req->app->db, req->arena, req->user.id, page.skip, page.limit,
+                                     page.after, &array, &total, &next);
+    respond_next(req, next);
     respond_list(req, st, array, total);
 }
 

@@ -161,22 +161,37 @@ enum db_status dataset_get_by_name(struct db *db, struct arena *a, const char *u
     return store_rows_one(st, &rows, out);
 }
 
+/* Newest first, ties by id, read in the order of datasets_user_list
+ * (sql/009_merged_list_costs.sql) from where the page starts
+ * (store_keyset_rows, as jobs are); list_counts keeps the total. */
+#define DATASET_ORDER " ORDER BY created_at DESC, id DESC"
+static const struct store_keyset datasets_page = {
+    "SELECT " DATASET_COLUMNS " FROM datasets WHERE user_id = ?" DATASET_ORDER " LIMIT ? OFFSET ?",
+    "SELECT " DATASET_COLUMNS " FROM datasets WHERE user_id = ?"
+    " AND (created_at < ? OR (created_at = ? AND id < ?))" DATASET_ORDER " LIMIT ? OFFSET ?",
+    "SELECT created_at, id FROM datasets WHERE user_id = ?" DATASET_ORDER " LIMIT 1 OFFSET ?",
+};
+
 enum db_status dataset_list(struct db *db, struct arena *a, const char *user_id, long long skip,
-                            long long limit, void (*fn)(void *ctx, const struct dataset_row *d),
-                            void *ctx, long long *total)
+                            long long limit, const char *const *after,
+                            void (*fn)(void *ctx, const struct dataset_row *d), void *ctx,
+                            long long *total, const char **next)
 {
     struct store_rows rows = STORE_ROWS(a, struct dataset_row);
-    bool more;
+    bool more = false;
+    *next = NULL;
     /* The index datasets_user_list serves the order, list_counts the total
      * (sql/009_merged_list_costs.sql). */
     enum db_status st = store_count(db, "datasets", user_id, NULL, total);
     if (st == DB_OK)
-        st = store_page_rows(db,
-                             "SELECT " DATASET_COLUMNS " FROM datasets WHERE user_id = ?"
-                             " ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
-                             DB_PARAMS(P_STR(user_id)), skip, limit, take_dataset, &rows, &more);
+        st = store_keyset_rows(db, a, &datasets_page, DB_PARAMS(P_STR(user_id)), skip, limit,
+                               after, take_dataset, &rows, &more);
     for (size_t i = 0; st == DB_OK && i < rows.n; i++)
         fn(ctx, (struct dataset_row *)rows.items + i);
+    if (st == DB_OK && more && rows.n > 0) {
+        const struct dataset_row *last = (struct dataset_row *)rows.items + rows.n - 1;
+        *next = page_cursor(a, (const char *const[]){last->created_at, last->id}, 2);
+    }
     return st;
 }
 

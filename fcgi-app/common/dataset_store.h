@@ -41,9 +41,13 @@ enum db_status dataset_create(struct db *db, const struct dataset_row *d,
 enum db_status dataset_get(struct db *db, struct arena *a, const char *id, struct dataset_row *out);
 enum db_status dataset_get_by_name(struct db *db, struct arena *a, const char *user_id,
                                    const char *name, struct dataset_row *out);
+/* The user's datasets, newest first (ties by id), after the cursor after
+ * (created_at, id) when it is not NULL; *total gets the count, *next the
+ * cursor of the page's last dataset when more follow (else NULL). */
 enum db_status dataset_list(struct db *db, struct arena *a, const char *user_id, long long skip,
-                            long long limit, void (*fn)(void *ctx, const struct dataset_row *d),
-                            void *ctx, long long *total);
+                            long long limit, const char *const *after,
+                            void (*fn)(void *ctx, const struct dataset_row *d), void *ctx,
+                            long long *total, const char **next);
 /* Exact row count and bytes on disk (data and indexes) of its table. */
 enum db_status dataset_stats(struct db *db, const struct dataset_row *d, long long *records,
                              long long *bytes);

@@ -58,23 +58,52 @@ enum db_status load_job_get(struct db *db, struct arena *a, const char *id,
     return store_rows_one(st, &rows, out);
 }
 
+/* A user's load jobs newest first, all or one job_type: each variant has
+ * its own statements, served by its own index (load_jobs_user_list,
+ * load_jobs_user_type_list), read in index order from where the page starts
+ * (store_keyset_rows, as jobs are). */
+#define LOAD_JOB_ORDER " ORDER BY created_at DESC, id DESC"
+#define LOAD_JOB_KEYSET(where)                                                                     \
+    {"SELECT " LOAD_JOB_COLUMNS " FROM load_jobs WHERE " where LOAD_JOB_ORDER " LIMIT ? OFFSET ?",  \
+     "SELECT " LOAD_JOB_COLUMNS " FROM load_jobs WHERE " where                                      \
+     " AND (created_at < ? OR (created_at = ? AND id < ?))" LOAD_JOB_ORDER " LIMIT ? OFFSET ?",     \
+     "SELECT created_at, id FROM load_jobs WHERE " where LOAD_JOB_ORDER " LIMIT 1 OFFSET ?"}
+static const struct store_keyset load_jobs_all = LOAD_JOB_KEYSET("user_id = ?");
+static const struct store_keyset load_jobs_typed = LOAD_JOB_KEYSET("user_id = ? AND job_type = ?");
+
 enum db_status load_job_list(struct db *db, struct arena *a, const char *user_id,
                              const char *job_type, long long skip, long long limit,
+                             const char *const *after,
                              void (*fn)(void *ctx, const struct load_job_row *j), void *ctx,
-                             long long *total)
+                             long long *total, const char **next)
 {
     struct store_rows rows = STORE_ROWS(a, struct load_job_row);
+    bool more = false;
+    enum db_status st;
+    *next = NULL;
     /* A COUNT: a user keeps few load jobs (named definitions, like
      * pipelines); their runs, which grow with use, are counted by
      * load_job_totals. */
-    enum db_status st = store_page(
-        db, "SELECT COUNT(*) FROM load_jobs WHERE user_id = ? AND (? IS NULL OR job_type = ?)",
-        "SELECT " LOAD_JOB_COLUMNS " FROM load_jobs WHERE user_id = ?"
-        " AND (? IS NULL OR job_type = ?) ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
-        DB_PARAMS(P_STR(user_id), P_STR(job_type), P_STR(job_type)), skip, limit, take_load_job,
-        &rows, total);
+    if (job_type == NULL) {
+        st = db_query_int(db, "SELECT COUNT(*) FROM load_jobs WHERE user_id = ?",
+                          DB_PARAMS(P_STR(user_id)), total);
+        if (st == DB_OK)
+            st = store_keyset_rows(db, a, &load_jobs_all, DB_PARAMS(P_STR(user_id)), skip, limit,
+                                   after, take_load_job, &rows, &more);
+    } else {
+        st = db_query_int(db, "SELECT COUNT(*) FROM load_jobs WHERE user_id = ? AND job_type = ?",
+                          DB_PARAMS(P_STR(user_id), P_STR(job_type)), total);
+        if (st == DB_OK)
+            st = store_keyset_rows(db, a, &load_jobs_typed,
+                                   DB_PARAMS(P_STR(user_id), P_STR(job_type)), skip, limit, after,
+                                   take_load_job, &rows, &more);
+    }
     for (size_t i = 0; st == DB_OK && i < rows.n; i++)
         fn(ctx, (struct load_job_row *)rows.items + i);
+    if (st == DB_OK && more && rows.n > 0) {
+        const struct load_job_row *last = (struct load_job_row *)rows.items + rows.n - 1;
+        *next = page_cursor(a, (const char *const[]){last->created_at, last->id}, 2);
+    }
     return st;
 }
 

@@ -24,11 +24,15 @@ struct load_job_row {
 enum db_status load_job_insert(struct db *db, const struct load_job_row *j);
 enum db_status load_job_get(struct db *db, struct arena *a, const char *id,
                             struct load_job_row *out);
-/* The user's load jobs (of job_type, or all when NULL), newest first. */
+/* The user's load jobs (of job_type, or all when NULL), newest first
+ * (ties by id), after the cursor after (created_at, id) when it is not
+ * NULL; *total gets the count, *next the cursor of the page's last load job
+ * when more follow (else NULL). */
 enum db_status load_job_list(struct db *db, struct arena *a, const char *user_id,
                              const char *job_type, long long skip, long long limit,
+                             const char *const *after,
                              void (*fn)(void *ctx, const struct load_job_row *j), void *ctx,
-                             long long *total);
+                             long long *total, const char **next);
 /* Deletes it unless a run is active (*busy, nothing deleted). */
 enum db_status load_job_delete(struct db *db, const char *id, bool *busy);
 

@@ -27,10 +27,13 @@ enum db_status source_get(struct db *db, struct arena *a, const char *id, struct
 /* The user's source of that name; DB_NO_ROW when none. */
 enum db_status source_get_by_name(struct db *db, struct arena *a, const char *user_id,
                                   const char *name, struct source_row *out);
-/* The user's sources, newest first; *total gets the count. */
+/* The user's sources, newest first (ties by id), after the cursor after
+ * (created_at, id) when it is not NULL; *total gets the count, *next the
+ * cursor of the page's last source when more follow (else NULL). */
 enum db_status source_list(struct db *db, struct arena *a, const char *user_id, long long skip,
-                           long long limit, void (*fn)(void *ctx, const struct source_row *s),
-                           void *ctx, long long *total);
+                           long long limit, const char *const *after,
+                           void (*fn)(void *ctx, const struct source_row *s), void *ctx,
+                           long long *total, const char **next);
 /* Deletes the source unless a load job uses it (*in_use, nothing deleted). */
 enum db_status source_delete(struct db *db, const char *id, bool *in_use);
 

@@ -124,13 +124,31 @@ enum db_status store_page_rows(struct db *db, const char *sql, const struct db_p
     return st;
 }
 
-enum db_status store_page(struct db *db, const char *count_sql, const char *page_sql,
-                          const struct db_param *params, int n, long long skip, long long limit,
-                          db_row_fn take, void *ctx, long long *total)
+enum db_status store_keyset_rows(struct db *db, struct arena *a, const struct store_keyset *sql,
+                                 const struct db_param *params, int n, long long skip,
+                                 long long limit, const char *const *after, db_row_fn take,
+                                 void *ctx, bool *more)
 {
-    bool more;
-    enum db_status st = db_query_int(db, count_sql, params, n, total);
-    return st != DB_OK ? st : store_page_rows(db, page_sql, params, n, skip, limit, take, ctx, &more);
+    struct db_param all[STORE_PAGE_ROWS_PARAMS_MAX];
+    const char *start[2];
+    *more = false;
+    if (n < 0 || n > STORE_PAGE_ROWS_PARAMS_MAX - 3)
+        return DB_ERROR;
+    if (after == NULL && skip > 0) {
+        bool found = false;
+        enum db_status st = store_page_start(db, a, sql->key, params, n, skip, start, 2, &found);
+        if (st != DB_OK || !found)
+            return st;
+        after = start;
+    }
+    if (after == NULL)
+        return store_page_rows(db, sql->first, params, n, 0, limit, take, ctx, more);
+    if (n > 0)
+        memcpy(all, params, (size_t)n * sizeof(*all));
+    all[n] = P_STR(after[0]);
+    all[n + 1] = P_STR(after[0]);
+    all[n + 2] = P_STR(after[1]);
+    return store_page_rows(db, sql->after, all, n + 3, 0, limit, take, ctx, more);
 }
 
 const char *page_cursor(struct arena *a, const char *const parts[], int n)

@@ -54,14 +54,24 @@ enum db_status store_page_rows(struct db *db, const char *sql, const struct db_p
                                int n, long long skip, long long limit, db_row_fn take, void *ctx,
                                bool *more);
 
-/* A short list's page: *total gets count_sql's count (a COUNT, which reads
- * the owner's whole list: for lists a user keeps short, such as pipelines,
- * sources, service accounts, webhooks or one user's identities; a list that
- * grows with use keeps its total in list_counts), then take(ctx, row) gets the
- * rows of page_sql, which ends in "LIMIT ? OFFSET ?". At most 8 params. */
-enum db_status store_page(struct db *db, const char *count_sql, const char *page_sql,
-                          const struct db_param *params, int n, long long skip, long long limit,
-                          db_row_fn take, void *ctx, long long *total);
+/* The statements of a list paged by keyset on (time, id), each served by
+ * one index on the list's filter, then created_at and id: first ends in
+ * "ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?" (newest first),
+ * after is the same with " AND (created_at < ? OR (created_at = ? AND
+ * id < ?))" after the filter, key selects "created_at, id" of the same
+ * order and ends in "LIMIT 1 OFFSET ?". (A list oldest first orders both
+ * ascending and compares with >.) */
+struct store_keyset {
+    const char *first, *after, *key;
+};
+/* One page of such a list, as job_store.c's jobs read it: from the top,
+ * after the cursor after[0..1] (time, id) when it is not NULL, or from the
+ * row before skip (store_page_start), each in index order. The n params
+ * (at most 5) bind the filter; take and *more as store_page_rows. */
+enum db_status store_keyset_rows(struct db *db, struct arena *a, const struct store_keyset *sql,
+                                 const struct db_param *params, int n, long long skip,
+                                 long long limit, const char *const *after, db_row_fn take,
+                                 void *ctx, bool *more);
 
 /* The cursor of the row a page ended on, from its n sort key parts: opaque
  * text (base64url) in the arena, for the next request's after. */

@@ -8,6 +8,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 import time
 import uuid
 
@@ -213,3 +214,47 @@ def test_admin_links_an_identity_to_an_account(st, api, issuers, admin):
     status, _, body = api.api("POST", "/auth/login",
                               form={"username": fresh["email"], "password": "anything-at-all"})
     assert status == 400
+
+
+def walk(api, token, path):
+    """Every identity of a list, page after page through Link rel=next."""
+    items, pages = [], 0
+    while path is not None:
+        status, headers, body = api.api("GET", path, token=token)
+        assert status == 200, body
+        items += [(i["issuer"], i["subject"]) for i in body]
+        pages += 1
+        m = re.search(r'<([^>]*)>\s*;\s*rel="next"', headers.get("Link") or "")
+        path = m.group(1) if m else None
+    return items, pages, int(headers["X-Total-Count"])
+
+
+def test_identities_page_by_cursor(st, api, issuers, admin):
+    """Following Link rel=next lists each identity once, in skip's order,
+    ties of created_at included, everyone's and one user's."""
+    local = api.register_and_login()
+    subs = ["walk-%d-%s" % (i, uuid.uuid4().hex) for i in range(5)]
+    for sub in subs:
+        status, _, _ = me(api, issuers.google(sub, unique_email()))
+        assert status == 200
+        status, _, body = api.api("POST", "/identities/link", token=admin,
+                                  json={"issuer": "google", "subject": sub,
+                                        "email": local["email"]})
+        assert status == 200, body
+    st.sql("UPDATE external_identities SET created_at = '2026-01-01 00:00:00.000'"
+           " WHERE subject IN (%s)" % ",".join("'%s'" % s for s in subs[1:4]))
+    for path, limit in (("/identities?user_id=%s&limit=2" % local["user"]["id"], 2),
+                        ("/identities?limit=3", 3)):
+        items, pages, total = walk(api, admin, path)
+        assert len(items) == total and len(set(items)) == total, path
+        assert pages == -(-total // limit)
+        by_skip = []
+        for skip in range(0, total, limit):
+            status, _, body = api.api("GET", path.replace("limit=", "skip=%d&limit=" % skip),
+                                      token=admin)
+            assert status == 200, body
+            by_skip += [(i["issuer"], i["subject"]) for i in body]
+        assert by_skip == items, path
+        assert {s for _, s in items} >= set(subs)
+    status, _, err = api.api("GET", "/identities?after=bm9wZQ", token=admin)
+    assert status == 422 and err["error"]["field"] == "after"

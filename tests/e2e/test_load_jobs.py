@@ -6,7 +6,9 @@ lost or doubled, and the seed's whole walkthrough (its endpoints 1-22)
 through the seed's own paths (no /api/v1 in front)."""
 
 import os
+import re
 import signal
+import socket
 import time
 import uuid
 
@@ -358,3 +360,55 @@ def test_load_job_refusals_and_seed_lists(client, pg_source):
         assert assert_error_shape(body, "VALIDATION_ERROR")["field"] == "job_type", (path, body)
     st, headers, listed = client.api("GET", "/load-jobs?job_type=batch", token=tok)
     assert st == 200 and int(headers["X-Total-Count"]) == 1, listed
+
+
+def test_load_jobs_page_by_cursor(stack, client):
+    """Following Link rel=next lists each load job once, in skip's order,
+    ties of created_at included; the seed's GET /jobs?job_type= pages the
+    same way."""
+    tok = client.register_and_login()["token"]
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    st, _, src = client.api("POST", "/sources", token=tok, json={
+        "name": "walk", "uri": "mariadb://walker:walker-pw@127.0.0.1:%d/shop" % port})
+    assert st == 201, src
+    made = {"batch": [], "stream": []}
+    for i in range(7):
+        kind = "batch" if i % 3 else "stream"
+        st, _, body = client.api("POST", "/jobs/%s/create" % kind, token=tok, json={
+            "job_name": "walk-%d" % i, "collection": "orders", "hudi_table_name": "walk_orders",
+            "source_id": src["id"]})
+        assert st == 200, body
+        made[kind].append(body["job_id"])
+    stack.sql("UPDATE load_jobs SET created_at = '2026-01-01 00:00:00.000' WHERE id IN (%s)"
+              % ",".join("'%s'" % i for i in made["batch"][:3] + made["stream"][:1]))
+
+    def ids(body):
+        return [j["job_id"] if "job_id" in j else j["id"]
+                for j in (body["jobs"] if isinstance(body, dict) else body)]
+
+    every = made["batch"] + made["stream"]
+    for path, want in (("/load-jobs?limit=2", every),
+                       ("/load-jobs?job_type=stream&limit=2", made["stream"]),
+                       ("/jobs?job_type=batch&limit=2", made["batch"])):
+        items, pages, url = [], 0, path
+        while url is not None:
+            st, headers, body = client.api("GET", url, token=tok)
+            assert st == 200 and int(headers["X-Total-Count"]) == len(want), body
+            items += ids(body)
+            pages += 1
+            m = re.search(r'<([^>]*)>\s*;\s*rel="next"', headers.get("Link") or "")
+            url = m.group(1) if m else None
+        assert len(items) == len(want) and set(items) == set(want), path
+        assert pages == -(-len(want) // 2)
+        by_skip = []
+        for skip in range(0, len(want), 2):
+            st, _, body = client.api("GET", path.replace("limit=", "skip=%d&limit=" % skip),
+                                     token=tok)
+            assert st == 200, body
+            by_skip += ids(body)
+        assert by_skip == items, path
+    st, _, err = client.api("GET", "/load-jobs?after=bm9wZQ", token=tok)
+    assert st == 422 and err["error"]["field"] == "after"

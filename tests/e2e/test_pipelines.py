@@ -99,6 +99,54 @@ def test_list_get_and_seed_list(client, user, other):
     assert status == 422 and err["error"]["field"] == "status"
 
 
+def walk(client, token, path):
+    """Every pipeline of a list, page after page through Link rel=next."""
+    items, pages = [], 0
+    while path is not None:
+        status, headers, body = client.api("GET", path, token=token)
+        assert status == 200, body
+        items += [p["job_id"] for p in body["jobs"]]
+        pages += 1
+        m = re.search(r'<([^>]*)>\s*;\s*rel="next"', headers.get("Link") or "")
+        path = m.group(1) if m else None
+        if m:
+            assert "after=" in path and "limit=2" in path
+    return items, pages, int(headers["X-Total-Count"])
+
+
+def test_list_pages_by_cursor(stack, client):
+    """Following Link rel=next lists each pipeline once, in skip's order,
+    ties of created_at included; the seed's list pages the same way."""
+    user = client.register_and_login()
+    token = user["token"]
+    made = [create(client, token, job_name="walk-%d" % i, is_active=i % 3 != 0)["job_id"]
+            for i in range(7)]
+    # Four of them made in the same millisecond: the id orders them.
+    stack.sql("UPDATE pipelines SET created_at = '2026-01-01 00:00:00.000' WHERE id IN (%s)"
+              % ",".join("'%s'" % i for i in made[2:6]))
+    for path, n in (("/pipelines?limit=2", 7), ("/pipelines?status=active&limit=2", 4),
+                    ("/pipelines?status=inactive&limit=2", 3),
+                    (seed(client, "/jobs?status=active&limit=2"), 4)):
+        items, pages, total = walk(client, token, path)
+        assert total == n and len(items) == n and len(set(items)) == n, path
+        assert pages == -(-n // 2)
+        by_skip = []
+        for skip in range(0, n, 2):
+            status, _, body = client.api("GET", path.replace("limit=", "skip=%d&limit=" % skip),
+                                         token=token)
+            assert status == 200, body
+            by_skip += [p["job_id"] for p in body["jobs"]]
+        assert by_skip == items, path
+    assert set(walk(client, token, "/pipelines?limit=2")[0]) == set(made)
+    # A cursor of another list, or with skip: 422 naming after.
+    _, headers, _ = client.api("GET", "/pipelines?limit=2", token=token)
+    cursor = re.search(r"after=([^&>]+)", headers["Link"]).group(1)
+    status, _, err = client.api("GET", "/pipelines?after=%s&skip=2" % cursor, token=token)
+    assert status == 422 and err["error"]["field"] == "after"
+    status, _, err = client.api("GET", "/pipelines?after=bm9wZQ", token=token)
+    assert status == 422 and err["error"]["field"] == "after"
+
+
 def test_file_source_by_id(client, user, other):
     token = user["token"]
     f = upload(client, token, "by-id.csv", CSV)

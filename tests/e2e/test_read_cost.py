@@ -431,7 +431,11 @@ CALLS = [
          body={"job_name": "guard-{nonce}", "source_type": "FILE",
                "source_config": {"file_id": "{file}"}}),
     Call("GET /api/v1/pipelines", "/pipelines?limit=%d" % LIMIT),
+    # Alice keeps a few pipelines and sources: a page of one shows a next.
+    Call("GET /api/v1/pipelines", "/pipelines?limit=1", follow=True),
+    Call("GET /api/v1/pipelines", "/pipelines?status=active&limit=1", follow=True),
     Call("GET /api/v1/jobs", "/jobs?status=active&limit=%d" % LIMIT),
+    Call("GET /api/v1/jobs", "/jobs?status=active&limit=1", follow=True),
     Call("GET /api/v1/pipelines/executable", "/pipelines/executable"),
     Call("GET /api/v1/jobs/executable", "/jobs/executable"),
     Call("GET /api/v1/pipelines/{id}", "/pipelines/{pipeline}"),
@@ -512,6 +516,7 @@ CALLS = [
     Call("POST /api/v1/sources", "/sources", status=201,
          body={"name": "guard-{nonce}", "uri": DOWN_URI}),
     Call("GET /api/v1/sources", "/sources?limit=%d" % LIMIT),
+    Call("GET /api/v1/sources", "/sources?limit=1", follow=True),
     Call("GET /api/v1/sources/{id}", "/sources/{source}"),
     Call("DELETE /api/v1/sources/{id}", "/sources/{fresh_source}", status=204,
          prepare=lambda w: {"fresh_source": new_source(w, "guard-del-%s" % w["nonce"])}),
@@ -536,7 +541,9 @@ CALLS = [
          body={"job_name": "guard-stream-{nonce}", "collection": "orders",
                "hudi_table_name": "guard_orders", "source_id": "{source}"}),
     Call("GET /api/v1/jobs", "/jobs?job_type=batch"),
+    Call("GET /api/v1/jobs", "/jobs?job_type=batch&limit=1", follow=True),
     Call("GET /api/v1/load-jobs", "/load-jobs?limit=%d" % LIMIT),
+    Call("GET /api/v1/load-jobs", "/load-jobs?limit=1", follow=True),
     Call("GET /api/v1/jobs/{id}/status", "/jobs/{load_job}/status"),
     Call("POST /api/v1/jobs/{id}/start", "/jobs/{fresh_load_job}/start", body={},
          prepare=fresh_load_job),
@@ -550,6 +557,7 @@ CALLS = [
          body={"name": "guard_{nonce}", "record_key_field": "id",
                "schema": {"id": "integer", "city": "string"}}),
     Call("GET /api/v1/datasets", "/datasets?limit=%d" % LIMIT),
+    Call("GET /api/v1/datasets", "/datasets?limit=%d" % LIMIT, follow=True),
     Call("GET /api/v1/datasets/{id}", "/datasets/{dataset}"),
     Call("DELETE /api/v1/datasets/{id}", "/datasets/{fresh_dataset}", status=204,
          prepare=fresh_dataset),
@@ -561,6 +569,8 @@ CALLS = [
          body={"table_name": "guard_{nonce}", "database": "default", "record_key_field": "id",
                "schema": {"id": {"type": "integer"}, "city": {"type": "string"}}}),
     Call("GET /api/v1/hudi/tables", "/hudi/tables?database=default"),
+    Call("GET /api/v1/hudi/tables", "/hudi/tables?database=default&limit=%d" % LIMIT,
+         follow=True),
     Call("GET /api/v1/hudi/table/{name}", "/hudi/table/{dataset_name}?database=default"),
     # The statement's own reads are the caller's choice: a few rows by key.
     Call("POST /api/v1/query", "/query",
@@ -571,6 +581,8 @@ CALLS = [
     Call("GET /api/v1/trino/catalogs", "/trino/catalogs"),
     Call("GET /api/v1/trino/schemas", "/trino/schemas?catalog=hive"),
     Call("GET /api/v1/trino/tables", "/trino/tables?catalog=hive&schema=default"),
+    Call("GET /api/v1/trino/tables", "/trino/tables?catalog=hive&schema=default&limit=%d" % LIMIT,
+         follow=True),
     Call("GET /api/v1/trino/table/{name}/describe", "/trino/table/{dataset_name}/describe"),
 
     # Identity: service accounts (a short list per client), tokens, identities.
@@ -578,6 +590,8 @@ CALLS = [
          as_user="admin", body={"name": "guard-{nonce}"}, status=201),
     Call("GET /api/v1/clients/{krn}/service-accounts", "/clients/{krn_q}/service-accounts",
          as_user="admin"),
+    Call("GET /api/v1/clients/{krn}/service-accounts",
+         "/clients/{krn_q}/service-accounts?limit=1", as_user="admin", follow=True),
     Call("POST /api/v1/clients/{krn}/service-accounts/{id}/revoke",
          "/clients/{krn_q}/service-accounts/{fresh_account}/revoke", as_user="admin", body={},
          prepare=fresh_account),
@@ -586,8 +600,12 @@ CALLS = [
          prepare=fresh_account),
     Call("POST /api/v1/auth/token", send=send_token, as_user=None),
     Call("GET /api/v1/identities", "/identities?limit=%d" % LIMIT, as_user="admin"),
+    Call("GET /api/v1/identities", "/identities?limit=%d" % LIMIT, as_user="admin",
+         follow=True),
     Call("GET /api/v1/identities", "/identities?user_id={identity_user}&limit=%d" % LIMIT,
          as_user="admin"),
+    Call("GET /api/v1/identities", "/identities?user_id={identity_user}&limit=2",
+         as_user="admin", follow=True),
     # No issuer is configured in this stack: the link is measured on its refusal.
     Call("POST /api/v1/identities/link", "/identities/link", as_user="admin", status=422,
          body={"issuer": "guard", "subject": "guard-{nonce}", "email": "{alice_email}"}),
@@ -596,6 +614,7 @@ CALLS = [
     Call("POST /api/v1/webhooks", "/webhooks", status=201,
          body={"url": "http://127.0.0.1:9/guard", "events": ["execution.failed"]}),
     Call("GET /api/v1/webhooks", "/webhooks?limit=%d" % LIMIT),
+    Call("GET /api/v1/webhooks", "/webhooks?limit=1", follow=True),
     Call("GET /api/v1/webhooks/{id}", "/webhooks/{webhook}"),
     Call("DELETE /api/v1/webhooks/{id}", "/webhooks/{fresh_webhook}", status=204,
          prepare=lambda w: {"fresh_webhook": new_webhook(w)}),
@@ -757,8 +776,8 @@ SELECT UUID(), IF(seq <= {bulk}, '{alice}', CONCAT('00000000-0000-4000-8000-', L
        CONCAT('guard_bulk_', seq), '{schema}', 'id', '[]', UTC_TIMESTAMP(3) - INTERVAL 1 DAY - INTERVAL seq SECOND,
        UTC_TIMESTAMP(3)
 FROM seq_1_to_{all};
-INSERT INTO external_identities (issuer, subject, user_id, email, created_at)
-SELECT 'guard-bulk', CONCAT('guard-bulk-', seq),
+INSERT INTO external_identities (id, issuer, subject, user_id, email, created_at)
+SELECT UUID(), 'guard-bulk', CONCAT('guard-bulk-', seq),
        CONCAT('00000000-0000-4000-8000-', LPAD(seq % 97, 12, '0')), NULL,
        UTC_TIMESTAMP(3) - INTERVAL seq SECOND
 FROM seq_1_to_{bulk};
@@ -968,6 +987,7 @@ def walk(client, token, path):
     ("/errors/executions/{execution}/errors?severity=LOW&limit=100", "error_id"),
     ("/data-quality/checks?limit=300", "check_id"),
     ("/data-quality/checks?entity_id={file}&limit=200", "check_id"),
+    ("/datasets?limit=400", "id"),
 ])
 def test_cursor_walk_is_the_whole_list_in_order(world, path, key):
     """Following Link rel=next gives each item once, in the order skip gives."""

@@ -4,6 +4,7 @@ reads progress in that client only, on behalf of a member named by email;
 revoking it stops its next request."""
 
 import base64
+import re
 import urllib.parse
 import uuid
 
@@ -154,3 +155,30 @@ def test_bad_grants_and_revocation(client, admin):
                                  % (quote(krn), uuid.uuid4()), token=admin)
     assert status == 404
     assert_error_shape(body, "SERVICE_ACCOUNT_NOT_FOUND")
+
+
+def test_service_accounts_page_by_cursor(stack, client, admin):
+    """Following Link rel=next lists each account once, oldest first as
+    skip gives them, ties of created_at included."""
+    krn = make_client(client, admin)
+    made = [new_account(client, admin, krn, name="walk-%d" % i)["id"] for i in range(5)]
+    stack.sql("UPDATE service_accounts SET created_at = '2026-01-01 00:00:00.000'"
+              " WHERE id IN (%s)" % ",".join("'%s'" % i for i in made[1:4]))
+    base = "/clients/%s/service-accounts" % quote(krn)
+    items, pages, path = [], 0, base + "?limit=2"
+    while path is not None:
+        status, headers, body = client.api("GET", path, token=admin)
+        assert status == 200 and headers["X-Total-Count"] == "5", body
+        items += [a["id"] for a in body]
+        pages += 1
+        m = re.search(r'<([^>]*)>\s*;\s*rel="next"', headers.get("Link") or "")
+        path = m.group(1) if m else None
+    assert pages == 3 and len(items) == 5 and set(items) == set(made)
+    by_skip = []
+    for skip in (0, 2, 4):
+        status, _, body = client.api("GET", base + "?skip=%d&limit=2" % skip, token=admin)
+        assert status == 200, body
+        by_skip += [a["id"] for a in body]
+    assert by_skip == items
+    status, _, err = client.api("GET", base + "?after=bm9wZQ", token=admin)
+    assert status == 422 and err["error"]["field"] == "after"

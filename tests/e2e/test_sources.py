@@ -2,6 +2,7 @@
 MariaDB (source_servers.py), tested and read through quarry-process; the
 seed's /mongo/credentials, /mongo/read and /schema/generate shapes."""
 
+import re
 import socket
 
 from quarry_client import assert_error_shape
@@ -242,3 +243,35 @@ def test_source_key_id_matches_rows(stack, client, pg_source):
     assert st == 201
     key_id = stack.quarry("source-key-id").stdout.strip()
     assert src["password_key_id"] == key_id
+
+
+def test_sources_page_by_cursor(stack, client):
+    """Following Link rel=next lists each source once, in skip's order,
+    ties of created_at included."""
+    tok = client.register_and_login()["token"]
+    uri = "mariadb://walker:walker-password@127.0.0.1:%d/shop" % closed_port()
+    made = []
+    for i in range(5):
+        st, _, src = client.api("POST", "/sources", json={"name": "walk-%d" % i, "uri": uri},
+                                token=tok)
+        assert st == 201, src
+        made.append(src["id"])
+    stack.sql("UPDATE sources SET created_at = '2026-01-01 00:00:00.000' WHERE id IN (%s)"
+              % ",".join("'%s'" % i for i in made[1:4]))
+    items, pages, path = [], 0, "/sources?limit=2"
+    while path is not None:
+        st, headers, body = client.api("GET", path, token=tok)
+        assert st == 200 and headers["X-Total-Count"] == "5", body
+        items += [s["id"] for s in body]
+        pages += 1
+        m = re.search(r'<([^>]*)>\s*;\s*rel="next"', headers.get("Link") or "")
+        path = m.group(1) if m else None
+    assert pages == 3 and len(items) == 5 and set(items) == set(made)
+    by_skip = []
+    for skip in (0, 2, 4):
+        st, _, body = client.api("GET", "/sources?skip=%d&limit=2" % skip, token=tok)
+        assert st == 200, body
+        by_skip += [s["id"] for s in body]
+    assert by_skip == items
+    st, _, err = client.api("GET", "/sources?after=bm9wZQ", token=tok)
+    assert st == 422 and err["error"]["field"] == "after"

@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import ipaddress
 import json
+import re
 import socket
 import subprocess
 import threading
@@ -229,6 +230,34 @@ def test_subscriptions_are_checked_listed_and_private(stack, receiver, user):
         assert status == 204
     status, _, body = client.api("GET", "/webhooks/%s" % hook["id"], token=token)
     assert status == 404 and body["error"]["code"] == "WEBHOOK_NOT_FOUND"
+
+
+def test_subscriptions_page_by_cursor(stack, receiver):
+    """Following Link rel=next lists each subscription once, in skip's
+    order, ties of created_at included."""
+    client = stack.client()
+    token = client.register_and_login()["token"]
+    made = [subscribe(client, token, receiver.url("/ok"), ["job.completed"])["id"]
+            for _ in range(5)]
+    stack.sql("UPDATE webhooks SET created_at = '2026-01-01 00:00:00.000' WHERE id IN (%s)"
+              % ",".join("'%s'" % i for i in made[1:4]))
+    items, pages, path = [], 0, "/webhooks?limit=2"
+    while path is not None:
+        status, headers, body = client.api("GET", path, token=token)
+        assert status == 200 and headers["X-Total-Count"] == "5", body
+        items += [h["id"] for h in body]
+        pages += 1
+        m = re.search(r'<([^>]*)>\s*;\s*rel="next"', headers.get("Link") or "")
+        path = m.group(1) if m else None
+    assert pages == 3 and len(items) == 5 and set(items) == set(made)
+    by_skip = []
+    for skip in (0, 2, 4):
+        status, _, body = client.api("GET", "/webhooks?skip=%d&limit=2" % skip, token=token)
+        assert status == 200, body
+        by_skip += [h["id"] for h in body]
+    assert by_skip == items
+    status, _, err = client.api("GET", "/webhooks?after=bm9wZQ", token=token)
+    assert status == 422 and err["error"]["field"] == "after"
 
 
 def test_job_events_are_signed_as_the_specification_says(stack, receiver, user):
