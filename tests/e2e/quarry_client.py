@@ -19,6 +19,7 @@ import hmac
 import http.client
 import json as jsonlib
 import os
+import re
 import time
 import urllib.parse
 import uuid
@@ -133,6 +134,13 @@ def patiently(call, retries=40):
             return answer
         time.sleep(0.5)
     return answer
+
+
+def next_link(headers):
+    """The path of a list's next page from its Link rel="next" header, or
+    None on the last page."""
+    m = re.search(r'<([^>]*)>\s*;\s*rel="next"', headers.get("Link") or "")
+    return m.group(1) if m else None
 
 
 def parse_body(headers, data):

@@ -3,10 +3,9 @@ natively and through the seed's /hudi/ paths, loaded from a real PostgreSQL
 and a real MariaDB (source_servers.py) in append, upsert and overwrite
 modes, with the commit timeline."""
 
-import re
 import time
 
-from quarry_client import assert_error_shape, wait_for
+from quarry_client import assert_error_shape, next_link, wait_for
 from source_servers import mariadb_source, pg_source  # noqa: F401 (fixtures)
 
 
@@ -235,8 +234,7 @@ def test_datasets_page_by_cursor(stack, client):
             assert st == 200 and headers["X-Total-Count"] == "5", body
             items += [d[key] for d in items_of(body)]
             pages += 1
-            m = re.search(r'<([^>]*)>\s*;\s*rel="next"', headers.get("Link") or "")
-            url = m.group(1) if m else None
+            url = next_link(headers)
         assert pages == 3 and len(items) == 5 and set(items) == names, path
         by_skip = []
         for skip in (0, 2, 4):

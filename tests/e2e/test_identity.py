@@ -8,14 +8,13 @@ import base64
 import hashlib
 import hmac
 import json
-import re
 import time
 import uuid
 
 import pytest
 
 from issuer_keys import REFRESH_SECONDS, pem_public
-from quarry_client import assert_error_shape, unique_email, wait_for
+from quarry_client import assert_error_shape, next_link, unique_email, wait_for
 
 ADMIN_PASSWORD = "admin-password-123"
 STEPS = [{"type": "filter", "params": {"column": "city", "operator": "eq", "value": "NY"}}]
@@ -224,8 +223,7 @@ def walk(api, token, path):
         assert status == 200, body
         items += [(i["issuer"], i["subject"]) for i in body]
         pages += 1
-        m = re.search(r'<([^>]*)>\s*;\s*rel="next"', headers.get("Link") or "")
-        path = m.group(1) if m else None
+        path = next_link(headers)
     return items, pages, int(headers["X-Total-Count"])
 
 

@@ -6,13 +6,12 @@ lost or doubled, and the seed's whole walkthrough (its endpoints 1-22)
 through the seed's own paths (no /api/v1 in front)."""
 
 import os
-import re
 import signal
 import socket
 import time
 import uuid
 
-from quarry_client import assert_error_shape, wait_for
+from quarry_client import assert_error_shape, next_link, wait_for
 from source_servers import pg_source  # noqa: F401 (fixture)
 
 THROTTLE_MS = 400
@@ -399,8 +398,7 @@ def test_load_jobs_page_by_cursor(stack, client):
             assert st == 200 and int(headers["X-Total-Count"]) == len(want), body
             items += ids(body)
             pages += 1
-            m = re.search(r'<([^>]*)>\s*;\s*rel="next"', headers.get("Link") or "")
-            url = m.group(1) if m else None
+            url = next_link(headers)
         assert len(items) == len(want) and set(items) == set(want), path
         assert pages == -(-len(want) // 2)
         by_skip = []

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from pipeline_helpers import create, seed, upload
-from quarry_client import assert_error_shape
+from quarry_client import assert_error_shape, next_link
 
 ISO_MS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 CSV = b"customer_name,email\nann,ann@example.com\nbob,bob@example.com\n"
@@ -107,9 +107,8 @@ def walk(client, token, path):
         assert status == 200, body
         items += [p["job_id"] for p in body["jobs"]]
         pages += 1
-        m = re.search(r'<([^>]*)>\s*;\s*rel="next"', headers.get("Link") or "")
-        path = m.group(1) if m else None
-        if m:
+        path = next_link(headers)
+        if path is not None:
             assert "after=" in path and "limit=2" in path
     return items, pages, int(headers["X-Total-Count"])
 

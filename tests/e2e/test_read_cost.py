@@ -48,7 +48,7 @@ from urllib.parse import quote
 import pytest
 
 from conftest import QUARRY, REPO
-from quarry_client import multipart, unique_email
+from quarry_client import multipart, next_link, unique_email
 
 FACTOR = 4
 BASE = 60
@@ -890,10 +890,11 @@ def items_in(body):
     return 1
 
 
-def next_link(headers):
-    m = re.search(r'<([^>]*)>\s*;\s*rel="next"', headers.get("Link") or "")
-    assert m, "no Link rel=next: %r" % headers.get("Link")
-    return m.group(1)
+def follow_link(headers):
+    """The next page's path, which must be there."""
+    path = next_link(headers)
+    assert path, "no Link rel=next: %r" % headers.get("Link")
+    return path
 
 
 def run(call, world, names, client, path):
@@ -917,7 +918,7 @@ def test_call_reads_what_it_returns(world, counters, call):
             token = world[call.as_user]["token"] if call.as_user else None
             status, headers, _ = client.api("GET", path, token=token)
             assert status == 200
-            path = next_link(headers)
+            path = follow_link(headers)
         n, disk, (status, headers, body) = counters.reads_between(
             lambda: run(call, world, names, client, path))
         assert call.status is None or status == call.status, (status, body)
@@ -969,8 +970,7 @@ def walk(client, token, path):
         assert status == 200, body
         items += listed(body)
         pages += 1
-        m = re.search(r'<([^>]*)>\s*;\s*rel="next"', headers.get("Link") or "")
-        path = m.group(1) if m else None
+        path = next_link(headers)
     return items, pages, int(headers["X-Total-Count"])
 
 
@@ -1007,7 +1007,7 @@ def test_cursor_walk_is_the_whole_list_in_order(world, path, key):
 def test_cursors_are_checked(world):
     client, token = world["client"], world["alice"]["token"]
     _, headers, _ = client.api("GET", "/jobs?limit=5", token=token)
-    link = next_link(headers)
+    link = follow_link(headers)
     cursor = re.search(r"after=([^&]+)", link).group(1)
     for bad, why in (("nope", "not base64"), (cursor[:-2], "cut"), (cursor + "A", "longer"),
                      ("YQ", "one part"), ("MjAyNQpub3QtYW4taWQ", "bad parts")):

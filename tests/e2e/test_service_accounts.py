@@ -4,13 +4,12 @@ reads progress in that client only, on behalf of a member named by email;
 revoking it stops its next request."""
 
 import base64
-import re
 import urllib.parse
 import uuid
 
 import pytest
 
-from quarry_client import assert_error_shape, unique_email
+from quarry_client import assert_error_shape, next_link, unique_email
 
 ADMIN_PASSWORD = "admin-password-123"
 
@@ -171,8 +170,7 @@ def test_service_accounts_page_by_cursor(stack, client, admin):
         assert status == 200 and headers["X-Total-Count"] == "5", body
         items += [a["id"] for a in body]
         pages += 1
-        m = re.search(r'<([^>]*)>\s*;\s*rel="next"', headers.get("Link") or "")
-        path = m.group(1) if m else None
+        path = next_link(headers)
     assert pages == 3 and len(items) == 5 and set(items) == set(made)
     by_skip = []
     for skip in (0, 2, 4):

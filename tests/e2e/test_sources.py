@@ -2,10 +2,9 @@
 MariaDB (source_servers.py), tested and read through quarry-process; the
 seed's /mongo/credentials, /mongo/read and /schema/generate shapes."""
 
-import re
 import socket
 
-from quarry_client import assert_error_shape
+from quarry_client import assert_error_shape, next_link
 from source_servers import PASSWORD, mariadb_source, pg_source  # noqa: F401 (fixtures)
 
 
@@ -264,8 +263,7 @@ def test_sources_page_by_cursor(stack, client):
         assert st == 200 and headers["X-Total-Count"] == "5", body
         items += [s["id"] for s in body]
         pages += 1
-        m = re.search(r'<([^>]*)>\s*;\s*rel="next"', headers.get("Link") or "")
-        path = m.group(1) if m else None
+        path = next_link(headers)
     assert pages == 3 and len(items) == 5 and set(items) == set(made)
     by_skip = []
     for skip in (0, 2, 4):

@@ -12,7 +12,6 @@ import hashlib
 import hmac
 import ipaddress
 import json
-import re
 import socket
 import subprocess
 import threading
@@ -21,7 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from quarry_client import assert_error_shape, wait_for
+from quarry_client import assert_error_shape, next_link, wait_for
 
 CSV = b"id,name,city\n1,ada,London\n2,grace,New York\n"
 LEASE_SECONDS = 3 + 5
@@ -247,8 +246,7 @@ def test_subscriptions_page_by_cursor(stack, receiver):
         assert status == 200 and headers["X-Total-Count"] == "5", body
         items += [h["id"] for h in body]
         pages += 1
-        m = re.search(r'<([^>]*)>\s*;\s*rel="next"', headers.get("Link") or "")
-        path = m.group(1) if m else None
+        path = next_link(headers)
     assert pages == 3 and len(items) == 5 and set(items) == set(made)
     by_skip = []
     for skip in (0, 2, 4):
