@@ -181,7 +181,23 @@ static enum db_status fail_or_cancel(struct dispatcher *d, const struct child *c
     return st;
 }
 
-static enum db_status recover_child(struct dispatcher *d, const struct child *c)
+static const char *recovery_name(enum job_recovery r)
+{
+    switch (r) {
+    case JOB_RECOVERED_QUEUED:
+        return "put back in the queue";
+    case JOB_RECOVERED_FAILED:
+        return "failed (no attempts left)";
+    case JOB_RECOVERED_CANCELLED:
+        return "cancelled";
+    case JOB_RECOVERED_NONE:
+    default:
+        return "left alone (it changed meanwhile)";
+    }
+}
+
+static enum db_status recover_child(struct dispatcher *d, const struct child *c,
+                                    const char *reason, bool *recovered)
 {
     enum job_status status;
     long long attempts = 0;
@@ -192,7 +208,12 @@ static enum db_status recover_child(struct dispatcher *d, const struct child *c)
         return st;
     struct job_active job = {.id = c->id, .status = status, .attempts = attempts};
     enum job_recovery result;
-    return job_recover_lost(d->db, &job, d->cfg->job_max_attempts, &result);
+    st = job_recover_lost(d->db, &job, d->cfg->job_max_attempts, reason, &result);
+    *recovered = st == DB_OK && result != JOB_RECOVERED_NONE;
+    if (*recovered)
+        log_info("job %s: %s after attempt %lld: %s", c->id, reason, attempts,
+                 recovery_name(result));
+    return st;
 }
 
 static enum db_status apply_outcome(struct dispatcher *d, const struct child *c)
@@ -210,13 +231,15 @@ static enum db_status apply_outcome(struct dispatcher *d, const struct child *c)
         st = fail_or_cancel(d, c, o.message, &ended);
         break;
     case JOBD_REQUEUE:
-        st = job_requeue(d->db, c->id, c->attempts, &won);
+        st = job_requeue(d->db, c->id, c->attempts, NULL, &won);
         if (st == DB_OK && !won)
             st = job_finish(d->db, c->id, c->attempts, JOB_FROM_CANCEL_REQUESTED, &cancelled,
                             &ended);
         break;
     case JOBD_RECOVER:
-        st = recover_child(d, c);
+        /* Failed, cancelled or re-queued: the killed run's output is not
+         * worth keeping (a re-queued job writes its output again). */
+        st = recover_child(d, c, o.message, &ended);
         break;
     }
     /* A run the dispatcher ended has no output worth keeping: a killed
@@ -424,27 +447,12 @@ static int collect_active(void *ctx, const struct job_active *job)
     return 0;
 }
 
-static const char *recovery_name(enum job_recovery r)
-{
-    switch (r) {
-    case JOB_RECOVERED_QUEUED:
-        return "put back in the queue";
-    case JOB_RECOVERED_FAILED:
-        return "failed (no attempts left)";
-    case JOB_RECOVERED_CANCELLED:
-        return "cancelled";
-    case JOB_RECOVERED_NONE:
-    default:
-        return "left alone (it changed meanwhile)";
-    }
-}
-
 static enum db_status recover_listed(struct dispatcher *d, const struct listed_job *j,
                                      const char *why)
 {
     struct job_active job = {.id = j->id, .status = j->status, .attempts = j->attempts};
     enum job_recovery result;
-    enum db_status st = job_recover_lost(d->db, &job, d->cfg->job_max_attempts, &result);
+    enum db_status st = job_recover_lost(d->db, &job, d->cfg->job_max_attempts, why, &result);
     if (st != DB_OK)
         return st;
     log_info("job %s: %s (host %s) after %lld attempts: %s", j->id, why, j->worker_host,
