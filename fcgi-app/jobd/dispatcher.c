@@ -22,7 +22,6 @@
 #include "jobd/wake_listen.h"
 #include "jobd/webhook_sender.h"
 
-#define RETENTION_INTERVAL_SECONDS 60.0
 /* A dispatcher is presumed dead after this many poll intervals without a
  * heartbeat, but never sooner than the floor: a short poll must not make a
  * slow database look like a dead dispatcher. */
@@ -574,7 +573,9 @@ static void periodic(struct dispatcher *d)
             db_trouble(d, "recovering jobs of other dispatchers");
     }
     if (now >= d->next_retention) {
-        d->next_retention = now + RETENTION_INTERVAL_SECONDS;
+        d->next_retention = now + (double)(d->cfg->retention_interval_seconds > 0
+                                               ? d->cfg->retention_interval_seconds
+                                               : 60);
         if (retention_sweep(d->db, d->cfg) < 0)
             db_trouble(d, "retention");
     }
