@@ -38,15 +38,13 @@ enum db_status purge_job(struct db *db, const char *id, long long hours, bool *w
     static const char lock_sql[] =
         "SELECT 1 FROM jobs WHERE id = ? AND status IN ('COMPLETED', 'FAILED', 'CANCELLED') "
         "AND finished_at < UTC_TIMESTAMP(3) - INTERVAL ? HOUR "
-        "AND NOT EXISTS (SELECT 1 FROM load_jobs WHERE current_job_id = ?) "
-        "AND NOT EXISTS (SELECT 1 FROM datasets WHERE current_job_id = ?) FOR UPDATE";
+        "AND NOT EXISTS (SELECT 1 FROM load_jobs WHERE current_job_id = ?) FOR UPDATE";
     long long found = 0, affected = 0;
     *won = false;
     enum db_status st = db_begin(db);
     if (st != DB_OK)
         return st;
-    st = db_query_int(db, lock_sql, DB_PARAMS(P_STR(id), P_INT(hours), P_STR(id), P_STR(id)),
-                      &found);
+    st = db_query_int(db, lock_sql, DB_PARAMS(P_STR(id), P_INT(hours), P_STR(id)), &found);
     if (st == DB_NO_ROW) {
         db_rollback(db);
         return DB_OK;

@@ -16,8 +16,8 @@ enum db_status purge_list_jobs(struct db *db, long long hours, int limit, job_id
 
 /* Deletes one such job in one transaction: its line errors, its quality
  * check, its pipeline execution and that execution's errors, then the job.
- * A job that is no longer finished that long ago, or that a dataset or load
- * job still names as its current run, is left alone (*won false). */
+ * A job that is no longer finished that long ago, or that a load job still
+ * names as its current run, is left alone (*won false). */
 enum db_status purge_job(struct db *db, const char *id, long long hours, bool *won);
 
 /* Deletes at most limit pipeline errors that occurred more than hours ago;

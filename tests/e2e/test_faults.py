@@ -151,12 +151,14 @@ def test_old_rows_are_purged_and_counts_stay_exact(fstack, fuser):
     insert_pipeline_error(fstack, lone_new, user_id, 1)
     client_id, old_progress, new_progress = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
     for pid, days in ((old_progress, 100), (new_progress, 1)):
+        # The messages first: the pass (every second) may take the old record
+        # as soon as it is there.
+        fstack.sql("INSERT INTO progress_messages (progress_id, kind, message) VALUES "
+                   "('%s', 'error', 'x')" % pid)
         fstack.sql(
             "INSERT INTO progress_records (id, client_id, filename, created_by, created_at, "
             "updated_at) VALUES ('{p}', '{c}', '{p}.csv', '{u}', UTC_TIMESTAMP(3) - INTERVAL {d} DAY, "
             "UTC_TIMESTAMP(3) - INTERVAL {d} DAY)".format(p=pid, c=client_id, u=user_id, d=days))
-        fstack.sql("INSERT INTO progress_messages (progress_id, kind, message) VALUES "
-                   "('%s', 'error', 'x')" % pid)
     assert count_mismatches(fstack) == []
     # Past the 2160 h of job_row_retention_hours (and the 168 h of its objects).
     fstack.sql("UPDATE jobs SET finished_at = finished_at - INTERVAL 100 DAY WHERE id = '%s'"
@@ -360,23 +362,27 @@ def leftovers(stack):
 # ---------------------------------------------------------------- the faults
 
 def fault_api_workers(stack, load, client, token):
+    """kill -9 of an API worker (5 in the full form, 2 s apart): multiwatch
+    forks a new one; the request the dead one held is the only loss."""
     kills = 5 if FULL else 1
     t0 = time.monotonic()
+    recover = []
     for _ in range(kills):
         workers = stack.api_worker_pids()
-        assert workers
-        stack.kill(workers[0])
+        assert len(workers) >= WORKERS, workers
+        victim = workers[0]
+        t_kill = time.monotonic()
+        stack.kill(victim)
+        back = wait_for(lambda: victim not in stack.api_worker_pids() and
+                        len(stack.api_worker_pids()) >= WORKERS, timeout=30, interval=0.02)
+        assert back, "the pool did not come back: %s" % stack.api_worker_pids()
+        recover.append(time.monotonic() - t_kill)
+        assert load.first_ok_after(time.monotonic())
         time.sleep(2)
-    whole = wait_for(lambda: len(stack.api_worker_pids()) >= WORKERS, timeout=30)
-    assert whole, "the pool did not come back: %s" % stack.api_worker_pids()
-    t_back = time.monotonic()
-    ok = load.first_ok_after(t_back)
-    assert ok
-    time.sleep(1)
     figures = tally(load.between(t0, time.monotonic()))
-    figures.update(kills=kills, recover_s=round(t_back - t0 - 2 * (kills - 1), 2))
+    figures.update(kills=kills, recover_s=round(max(recover), 3))
     # A killed worker costs at most the request it held.
-    assert figures["errors"] <= kills * load.threads, figures
+    assert figures["errors"] <= kills, figures
     assert figures["unshaped"] == 0, figures
     return figures
 
