@@ -66,7 +66,7 @@ class Traffic:
                          "malformed", "pipelines", "misc"])
         if op == "create_run":
             data = csv_rows(rng.randint(1, 300))
-            steps = [{"type": "filter", "config": {"column": "city", "operator": "equals",
+            steps = [{"type": "filter", "params": {"column": "city", "operator": "eq",
                                                    "value": "city3"}}] if rng.random() < 0.5 else []
             st, _, job = client.api("POST", "/jobs", token=t, json={
                 "file_name": "soak.csv", "processing_steps": steps,
@@ -112,7 +112,7 @@ class Traffic:
                                       "text/csv")
             self.note(op, st)
             if st == 201 and rng.random() < 0.3:
-                st, _, _ = client.api("GET", "/files/%s/schema" % body["id"], token=t)
+                st, _, _ = client.api("GET", "/files/%s/schema" % body["file_id"], token=t)
                 self.note("schema", st)
         elif op == "malformed":
             body = rng.choice(MALFORMED)
@@ -142,6 +142,9 @@ class Traffic:
                 self.note("no-answer " + type(e).__name__, 0)
                 with self.lock:
                     self.crashes.append(("no answer", str(e)))
+            except Exception as e:  # an answer of an unexpected shape
+                with self.lock:
+                    self.crashes.append(("unexpected answer", repr(e)))
 
 
 @pytest.fixture(scope="module")
