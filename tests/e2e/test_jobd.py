@@ -249,7 +249,8 @@ def test_jobs_of_a_dead_dispatcher_elsewhere_are_recovered(throttled):
         "UTC_TIMESTAMP(3), UTC_TIMESTAMP(3), UTC_TIMESTAMP(3), 1, '%s', 1)"
         % (host, spent, user_id, host, cancelling, user_id, host))
     assert wait_for(lambda: job_row(throttled, spent)[0] == "FAILED", timeout=15)
-    assert job_row(throttled, spent, "error_message")[0] == "abandoned after 3 attempts"
+    assert job_row(throttled, spent, "error_message")[0] == \
+        "abandoned after 3 attempts: its dispatcher stopped sending heartbeats"
     assert wait_for(lambda: job_row(throttled, cancelling)[0] == "CANCELLED", timeout=15)
 
 
