@@ -33,7 +33,7 @@ from quarry_client import (FINISHED, QuarryClient, assert_error_shape, create_jo
 
 FULL = os.environ.get("QUARRY_FAULTS_FULL") == "1"
 STORAGE_MB = 64
-THROTTLE_MS = 1500
+THROTTLE_MS = 4000
 ROWS = 2000
 INPUT = csv_rows(ROWS)
 
@@ -388,7 +388,7 @@ def fault_api_workers(stack, load, client, token):
 
 
 def fault_dispatcher(stack, load, client, token):
-    n = 3 if FULL else 1
+    n = 2 if FULL else 1  # at most job_concurrency (2): all running when jobd dies
     ids = [run_job(client, token, INPUT, name="d%d.csv" % i) for i in range(n)]
     for job_id in ids:
         running_pid(stack, job_id)
