@@ -79,6 +79,10 @@ def test_wake_socket_makes_claims_fast(throttled, user):
 # kept, whether its dispatcher watched it or adopted it after a restart.
 
 KILL_REASON = "quarry-process was killed by signal 9 (SIGKILL)"
+# Long enough (several throttled progress reports) that a run outlives the
+# supervisor's restart of a killed dispatcher and can be adopted.
+LONG_INPUT = ("id,name,city,amount\n" + "".join(
+    "%d,name%d,city%d,%d.5\n" % (i, i, i % 7, i) for i in range(5 * ROWS))).encode()
 ADOPTED_REASON = ("quarry-process (adopted after a dispatcher restart) ended without "
                   "writing its result")
 
@@ -129,7 +133,7 @@ def test_killed_adopted_process_is_retried_the_same(throttled, user):
     """The same kill of a process adopted by a restarted dispatcher: the same
     outcome (attempt 2, COMPLETED), not a different rule."""
     client, token = throttled.client(), user["token"]
-    job_id = run_job(client, token, INPUT)
+    job_id = run_job(client, token, LONG_INPUT)
     pid, jobd = adopt_running(throttled, job_id)
     os.kill(pid, signal.SIGKILL)
     next_attempt_pid(throttled, job_id, 2)
@@ -144,7 +148,7 @@ def test_kills_past_the_attempt_limit_fail_with_the_reason(throttled, user):
     """Killed at every run, watched or adopted: FAILED after job_max_attempts
     (3) runs, the last reason in error_message, no output left behind."""
     client, token = throttled.client(), user["token"]
-    job_id = run_job(client, token, INPUT)
+    job_id = run_job(client, token, LONG_INPUT)
     os.kill(running_pid(throttled, job_id), signal.SIGKILL)
     os.kill(next_attempt_pid(throttled, job_id, 2), signal.SIGKILL)
     next_attempt_pid(throttled, job_id, 3)
