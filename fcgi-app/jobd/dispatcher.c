@@ -195,8 +195,13 @@ static const char *recovery_name(enum job_recovery r)
     }
 }
 
+/* The one rule for a run that died without writing its end (outcome.c):
+ * re-queued up to job_max_attempts, then FAILED, with reason. *ended says
+ * whether the job ended (FAILED or CANCELLED): only then is its output
+ * removed, as recover_listed does; a re-queued job may already run again
+ * elsewhere and writes its output anew. */
 static enum db_status recover_child(struct dispatcher *d, const struct child *c,
-                                    const char *reason, bool *recovered)
+                                    const char *reason, bool *ended)
 {
     enum job_status status;
     long long attempts = 0;
@@ -208,8 +213,9 @@ static enum db_status recover_child(struct dispatcher *d, const struct child *c,
     struct job_active job = {.id = c->id, .status = status, .attempts = attempts};
     enum job_recovery result;
     st = job_recover_lost(d->db, &job, d->cfg->job_max_attempts, reason, &result);
-    *recovered = st == DB_OK && result != JOB_RECOVERED_NONE;
-    if (*recovered)
+    *ended = st == DB_OK &&
+             (result == JOB_RECOVERED_FAILED || result == JOB_RECOVERED_CANCELLED);
+    if (st == DB_OK && result != JOB_RECOVERED_NONE)
         log_info("job %s: %s after attempt %lld: %s", c->id, reason, attempts,
                  recovery_name(result));
     return st;
@@ -236,8 +242,6 @@ static enum db_status apply_outcome(struct dispatcher *d, const struct child *c)
                             &ended);
         break;
     case JOBD_RECOVER:
-        /* Failed, cancelled or re-queued: the killed run's output is not
-         * worth keeping (a re-queued job writes its output again). */
         st = recover_child(d, c, o.message, &ended);
         break;
     }
