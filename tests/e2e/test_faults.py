@@ -37,6 +37,9 @@ ROWS = 2000
 INPUT = csv_rows(ROWS)
 
 
+MOUNTED = []  # the homes whose storage is a tmpfs of this module
+
+
 def faults_env(home):
     """The stack's storage on a small tmpfs (the disk-full fault), retention
     every second, and status polls unlimited for the load."""
@@ -44,6 +47,7 @@ def faults_env(home):
     storage.mkdir()
     subprocess.run(["mount", "-t", "tmpfs", "-o", "size=%dm,mode=0755" % STORAGE_MB, "tmpfs",
                     str(storage)], check=True)
+    MOUNTED.append(Path(home))
     return {"QUARRY_RETENTION_INTERVAL_SECONDS": "1",
             "QUARRY_LIMIT_STATUS_POLLS": "1000000",
             "QUARRY_LIMIT_UPLOADS": "1000000"}
@@ -51,17 +55,16 @@ def faults_env(home):
 
 @pytest.fixture(scope="module")
 def fstack():
-    home = None
     try:
         with private_stack(faults_env, prefix="quarry-e2e-faults-") as st:
-            home = st.home
             yield st
     finally:
-        if home is not None:
-            # private_stack removed the home but for the mount point (or kept
-            # it all, after a failure): only empty folders go here.
-            subprocess.run(["umount", "-l", str(Path(home) / "storage")], check=False)
-            for folder in (Path(home) / "storage", Path(home)):
+        # private_stack removed the home but for the mount point (or kept it
+        # all, after a failure): only empty folders go here.
+        while MOUNTED:
+            home = MOUNTED.pop()
+            subprocess.run(["umount", "-l", str(home / "storage")], check=False)
+            for folder in (home / "storage", home):
                 try:
                     folder.rmdir()
                 except OSError:
