@@ -4,12 +4,16 @@
 # under spawn-fcgi and multiwatch with as many workers as the API pool
 # (quarry-bench-ceiling at /bench-ceiling: what the design itself allows),
 # and GET /users/me, GET /jobs/{id}, GET /status/{id}, GET /jobs?limit=100,
-# POST /jobs and POST /clients/{krn}/progress. Each is printed as req/s, p50
+# POST /jobs and POST /clients/{krn}/progress; beside the ceiling, the two
+# candidates for a higher one (bench_ceiling_up: a wider prefork pool, and
+# threaded responders on kept-alive FastCGI connections), measured after it
+# and before it again. Each is printed as req/s, p50
 # and p99, as a ratio to the ceiling and to static, and with the CPU time
 # the FastCGI workers, MariaDB and nginx spent per request. Static and the
 # ceiling are measured first and again last: the ratios use the mean of the
 # two, and their spread says how much the machine moved during the run.
-# BENCH_DURATION (default 5s), BENCH_CONNECTIONS (32), BENCH_THREADS (2).
+# BENCH_DURATION (default 5s), BENCH_CONNECTIONS (32), BENCH_THREADS (2);
+# BENCH_WIDE_WORKERS, BENCH_CEILING_THREADS (lib.sh).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 DURATION=${BENCH_DURATION:-5s}
@@ -96,12 +100,16 @@ request() { # NAME METHOD PATH TOKEN [BODY [IDS]]
 
 measure "nginx static 200" "$BENCH_URL/static-bench"
 measure "ceiling (constant FastCGI)" "$BENCH_URL/bench-ceiling"
+measure "ceiling, wide prefork" "$BENCH_URL/bench-ceiling-wide"
+measure "ceiling, threads + kept conns" "$BENCH_URL/bench-ceiling-kept"
 request "GET /users/me" GET /api/v1/users/me "$reader"
 request "GET /jobs/{id}" GET "/api/v1/jobs/{id}" "$reader" "" "$read_ids"
 request "GET /status/{id}" GET "/api/v1/status/{id}" "$reader" "" "$read_ids"
 request "GET /jobs?limit=100" GET "/api/v1/jobs?limit=100" "$reader"
 request "POST /jobs" POST /api/v1/jobs "$writer" "$job_body"
 measure "POST /clients/{krn}/progress" -s "$here/progress_post.lua" "$BENCH_URL" -- "$member" "$krn" run
+measure "ceiling, threads + kept, again" "$BENCH_URL/bench-ceiling-kept"
+measure "ceiling, wide prefork, again" "$BENCH_URL/bench-ceiling-wide"
 measure "ceiling, again" "$BENCH_URL/bench-ceiling"
 measure "nginx static 200, again" "$BENCH_URL/static-bench"
 
@@ -119,6 +127,14 @@ done
 awk -v c="$ceiling_rps" -v s="$static_rps" -v c1="${rps[1]}" -v c2="${rps[n - 2]}" -v s1="${rps[0]}" -v s2="${rps[n - 1]}" 'BEGIN {
 	printf "ceiling (mean of both) %.0f req/s = %.1f%% of static (mean %.0f req/s)\n", c, 100 * c / s, s
 	printf "drift over the run: ceiling %+.1f%%, static %+.1f%% (last against first)\n", 100 * (c2 - c1) / c1, 100 * (s2 - s1) / s1 }'
+# The two candidates for a higher ceiling, each the mean of its two runs.
+awk -v c="$ceiling_rps" -v w1="${rps[2]}" -v w2="${rps[n - 3]}" -v k1="${rps[3]}" -v k2="${rps[n - 4]}" \
+	-v wp1="${p99[2]}" -v wp2="${p99[n - 3]}" -v kp1="${p99[3]}" -v kp2="${p99[n - 4]}" \
+	-v cp1="${p99[1]}" -v cp2="${p99[n - 2]}" -v ww="${BENCH_WIDE_WORKERS:-$((4 * QUARRY_WORKERS))}" \
+	-v kt="${BENCH_CEILING_THREADS:-16}" -v pw="$QUARRY_WORKERS" 'BEGIN {
+	printf "ceiling p99 (mean of both) %.2f ms\n", (cp1 + cp2) / 2
+	printf "wide prefork (%d workers): %.0f req/s = %.1f%% of the ceiling, p99 %.2f ms\n", ww, (w1 + w2) / 2, 50 * (w1 + w2) / c, (wp1 + wp2) / 2
+	printf "threads + kept connections (%d x %d threads): %.0f req/s = %.1f%% of the ceiling, p99 %.2f ms\n", pw, kt, (k1 + k2) / 2, 50 * (k1 + k2) / c, (kp1 + kp2) / 2 }'
 for ((i = 0; i < n; i++)); do
 	[ "${failed[i]}" = 0 ] || { echo "bench: ${names[i]}: ${failed[i]} requests failed" >&2; exit 1; }
 done
