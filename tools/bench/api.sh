@@ -9,7 +9,8 @@
 # threaded responders on kept-alive FastCGI connections), measured after it
 # and before it again. Each is printed as req/s, p50
 # and p99, as a ratio to the ceiling and to static, and with the CPU time
-# the FastCGI workers, MariaDB and nginx spent per request. Static and the
+# the FastCGI workers, MariaDB and nginx spent per request and the prepared
+# statements MariaDB executed per request (what no load moves). Static and the
 # ceiling are measured first and again last: the ratios use the mean of the
 # two, and their spread says how much the machine moved during the run.
 # BENCH_DURATION (default 5s), BENCH_CONNECTIONS (32), BENCH_THREADS (2);
@@ -80,14 +81,17 @@ done
 # answered request (ms): what bounds a target on a machine this busy is
 # better read there than in its req/s alone.
 hz=$(getconf CLK_TCK)
-names=() rps=() p50=() p99=() failed=() cpu_fcgi=() cpu_db=() cpu_nginx=()
+names=() rps=() p50=() p99=() failed=() cpu_fcgi=() cpu_db=() cpu_nginx=() stmts=()
 measure() {
-	local name=$1 r a b f n f0 d0 w0 f1 d1 w1
+	local name=$1 r a b f n f0 d0 w0 f1 d1 w1 s0 s1
 	shift
+	s0=$(bench_db_statements)
 	read -r f0 d0 w0 < <(bench_cpu_ticks)
 	read -r r a b f n < <(bench_wrk_stats -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" "$@")
 	read -r f1 d1 w1 < <(bench_cpu_ticks)
+	s1=$(bench_db_statements)
 	names+=("$name") rps+=("$r") p50+=("$a") p99+=("$b") failed+=("$f")
+	stmts+=("$(awk -v s=$((s1 - s0)) -v n="$n" 'BEGIN { print n ? s / n : 0 }')")
 	cpu_fcgi+=("$(awk -v t=$((f1 - f0)) -v n="$n" -v hz="$hz" 'BEGIN { print n ? 1000 * t / hz / n : 0 }')")
 	cpu_db+=("$(awk -v t=$((d1 - d0)) -v n="$n" -v hz="$hz" 'BEGIN { print n ? 1000 * t / hz / n : 0 }')")
 	cpu_nginx+=("$(awk -v t=$((w1 - w0)) -v n="$n" -v hz="$hz" 'BEGIN { print n ? 1000 * t / hz / n : 0 }')")
@@ -118,11 +122,12 @@ static_rps=$(awk -v a="${rps[0]}" -v b="${rps[n - 1]}" 'BEGIN { print (a + b) / 
 ceiling_rps=$(awk -v a="${rps[1]}" -v b="${rps[n - 2]}" 'BEGIN { print (a + b) / 2 }')
 echo "$THREADS threads, $CONNECTIONS connections, $DURATION each; $QUARRY_WORKERS workers in each pool; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-30s %8s %7s %7s %9s %8s %6s   %s\n' target req/s "p50 ms" "p99 ms" "% ceiling" "% static" failed \
-	"CPU ms per request: fastcgi db nginx"
+	"CPU ms per request: fastcgi db nginx; statements"
 for ((i = 0; i < n; i++)); do
 	awk -v name="${names[i]}" -v r="${rps[i]}" -v a="${p50[i]}" -v b="${p99[i]}" -v f="${failed[i]}" \
 		-v c="$ceiling_rps" -v s="$static_rps" -v cf="${cpu_fcgi[i]}" -v cd="${cpu_db[i]}" -v cn="${cpu_nginx[i]}" \
-		'BEGIN { printf "%-30s %8.0f %7.2f %7.2f %8.1f%% %7.1f%% %6d   %.3f %.3f %.3f\n", name, r, a, b, 100 * r / c, 100 * r / s, f, cf, cd, cn }'
+		-v st="${stmts[i]}" \
+		'BEGIN { printf "%-30s %8.0f %7.2f %7.2f %8.1f%% %7.1f%% %6d   %.3f %.3f %.3f; %.2f\n", name, r, a, b, 100 * r / c, 100 * r / s, f, cf, cd, cn, st }'
 done
 awk -v c="$ceiling_rps" -v s="$static_rps" -v c1="${rps[1]}" -v c2="${rps[n - 2]}" -v s1="${rps[0]}" -v s2="${rps[n - 1]}" 'BEGIN {
 	printf "ceiling (mean of both) %.0f req/s = %.1f%% of static (mean %.0f req/s)\n", c, 100 * c / s, s

@@ -92,6 +92,12 @@ bench_cpu_ticks() {
 	echo
 }
 
+# Prepared statements MariaDB has executed so far (Com_stmt_execute): per
+# request, the round trips an endpoint makes, which no load moves.
+bench_db_statements() {
+	"$QUARRY" sql -N -B -e "SHOW GLOBAL STATUS LIKE 'Com_stmt_execute'" | awk '{ print $2 }'
+}
+
 _bench_ticks() {
 	local p t=0
 	for p in "$@"; do
