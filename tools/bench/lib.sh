@@ -141,7 +141,6 @@ bench_ceiling_up() {
 	_bench_ceiling_pool bench-ceiling "$QUARRY_WORKERS" 1
 	_bench_ceiling_pool bench-ceiling-wide "${BENCH_WIDE_WORKERS:-$((4 * QUARRY_WORKERS))}" 1
 	_bench_ceiling_pool bench-ceiling-kept "$QUARRY_WORKERS" "${BENCH_CEILING_THREADS:-16}"
-	BENCH_CEILING_PID=${BENCH_CEILING_PIDS[0]}
 	QUARRY_BENCH_CEILING=1 "$QUARRY" reload >/dev/null
 	for path in /bench-ceiling /bench-ceiling-wide /bench-ceiling-kept; do
 		for ((i = 0; i < 50; i++)); do
@@ -166,5 +165,4 @@ bench_ceiling_down() {
 	[ ${#BENCH_CEILING_PIDS[@]} = 0 ] ||
 		rm -f "$(cd "$QUARRY_HOME" && pwd -P)"/run/bench-ceiling{,-wide,-kept}.sock
 	BENCH_CEILING_PIDS=()
-	BENCH_CEILING_PID=
 }
