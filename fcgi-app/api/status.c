@@ -23,10 +23,14 @@ static const struct status_view views[JOB_STATUS__MAX] = {
     [JOB_CANCELLED] = {"cancelled", "completed"},
 };
 
-static json_object *iso_or_null(const char *db_time)
+/* An ISO time, or null when there is none (as json-c wrote it before). */
+static void write_iso(struct jsonw *w, const char *db_time)
 {
     char iso[ISO_TIME_LEN + 1];
-    return db_time && time_db_to_iso(db_time, iso) ? json_object_new_string(iso) : NULL;
+    if (db_time && time_db_to_iso(db_time, iso))
+        jsonw_string(w, iso);
+    else
+        jsonw_null(w);
 }
 
 static bool job_finished(enum job_status s)
@@ -57,7 +61,10 @@ static bool status_expired(const struct request *req, const struct job *job)
 static long long chunk_size_of(const struct job *job)
 {
     long long chunk = 1000;
-    json_object *cfg = job->processing_config ? json_tokener_parse(job->processing_config) : NULL, *v;
+    /* Most jobs have no configuration: nothing to parse. */
+    if (job->processing_config == NULL || strcmp(job->processing_config, "{}") == 0)
+        return chunk;
+    json_object *cfg = json_tokener_parse(job->processing_config), *v;
     if (cfg && json_object_object_get_ex(cfg, "chunk_size", &v) && json_object_get_int64(v) > 0)
         chunk = json_object_get_int64(v);
     json_object_put(cfg);
@@ -78,7 +85,9 @@ static long long total_records_of(const struct job *job)
     return total;
 }
 
-static json_object *status_to_json(const struct request *req, const struct job *job)
+/* The status view, written straight into the answer's buffer (the bytes
+ * json-c wrote, key for key in the same order). */
+static void status_write(struct jsonw *w, const struct request *req, const struct job *job)
 {
     const struct status_view *m = &views[job->status];
     long long chunk = chunk_size_of(job);
@@ -87,44 +96,61 @@ static json_object *status_to_json(const struct request *req, const struct job *
     long long processed = job->processed_records;
     long long total_batches = total > 0 ? (total + chunk - 1) / chunk : 0;
     long long completed_batches = done ? total_batches : processed / chunk;
-    json_object *o = json_object_new_object();
-    json_object_object_add(o, "uploadId", json_object_new_string(job->id));
-    json_object_object_add(o, "status", json_object_new_string(m->status));
-    json_object_object_add(o, "stage", json_object_new_string(m->stage));
-    json_object *p = json_object_new_object();
-    json_object_object_add(p, "totalBatches", json_object_new_int64(total_batches));
-    json_object_object_add(p, "completedBatches", json_object_new_int64(completed_batches));
-    json_object_object_add(p, "totalRecords", json_object_new_int64(total));
-    json_object_object_add(p, "processedRecords", json_object_new_int64(processed));
+    jsonw_open_object(w);
+    jsonw_key(w, "uploadId");
+    jsonw_string(w, job->id);
+    jsonw_key(w, "status");
+    jsonw_string(w, m->status);
+    jsonw_key(w, "stage");
+    jsonw_string(w, m->stage);
+    jsonw_key(w, "progress");
+    jsonw_open_object(w);
+    jsonw_key(w, "totalBatches");
+    jsonw_int(w, total_batches);
+    jsonw_key(w, "completedBatches");
+    jsonw_int(w, completed_batches);
+    jsonw_key(w, "totalRecords");
+    jsonw_int(w, total);
+    jsonw_key(w, "processedRecords");
+    jsonw_int(w, processed);
     /* The Status API's names for the same counts. */
-    json_object_object_add(p, "totalLeads", json_object_new_int64(total));
-    json_object_object_add(p, "processedLeads", json_object_new_int64(processed));
-    json_object_object_add(p, "percentage", json_object_new_double(done ? 100.0 : job->percentage));
-    json_object_object_add(o, "progress", p);
-    json_object *meta = json_object_new_object();
-    json_object_object_add(meta, "fileName", json_object_new_string(job->file_name));
-    json_object_object_add(meta, "fileSize",
-                           json_object_new_int64(job->input_size_bytes
-                                                     ? job->input_size_bytes
-                                                     : job->original_file_size_bytes));
-    json_object_object_add(meta, "startTime",
-                           iso_or_null(job->started_at ? job->started_at : job->created_at));
-    json_object_object_add(meta, "estimatedCompletion", iso_or_null(job->estimated_completion));
-    json_object_object_add(o, "metadata", meta);
+    jsonw_key(w, "totalLeads");
+    jsonw_int(w, total);
+    jsonw_key(w, "processedLeads");
+    jsonw_int(w, processed);
+    jsonw_key(w, "percentage");
+    jsonw_double(w, done ? 100.0 : job->percentage);
+    jsonw_close_object(w);
+    jsonw_key(w, "metadata");
+    jsonw_open_object(w);
+    jsonw_key(w, "fileName");
+    jsonw_string(w, job->file_name);
+    jsonw_key(w, "fileSize");
+    jsonw_int(w, job->input_size_bytes ? job->input_size_bytes : job->original_file_size_bytes);
+    jsonw_key(w, "startTime");
+    write_iso(w, job->started_at ? job->started_at : job->created_at);
+    jsonw_key(w, "estimatedCompletion");
+    write_iso(w, job->estimated_completion);
+    jsonw_close_object(w);
     if (job->status == JOB_FAILED) {
-        json_object *e = json_object_new_object();
-        json_object_object_add(e, "code", json_object_new_string("PROCESSING_FAILED"));
-        json_object_object_add(e, "message", json_object_new_string(
-                                                 job->error_message ? job->error_message : "failed"));
-        json_object_object_add(e, "timestamp", iso_or_null(job->finished_at ? job->finished_at
-                                                                            : job->updated_at));
-        json_object_object_add(o, "error", e);
+        jsonw_key(w, "error");
+        jsonw_open_object(w);
+        jsonw_key(w, "code");
+        jsonw_string(w, "PROCESSING_FAILED");
+        jsonw_key(w, "message");
+        jsonw_string(w, job->error_message ? job->error_message : "failed");
+        jsonw_key(w, "timestamp");
+        write_iso(w, job->finished_at ? job->finished_at : job->updated_at);
+        jsonw_close_object(w);
     }
-    json_object_object_add(o, "createdAt", iso_or_null(job->created_at));
-    json_object_object_add(o, "updatedAt", iso_or_null(job->updated_at));
+    jsonw_key(w, "createdAt");
+    write_iso(w, job->created_at);
+    jsonw_key(w, "updatedAt");
+    write_iso(w, job->updated_at);
     /* A Unix time in seconds, as the Status API's DynamoDB TTL attribute. */
-    json_object_object_add(o, "ttl", json_object_new_int64(status_ttl_ms(req, job) / 1000));
-    return o;
+    jsonw_key(w, "ttl");
+    jsonw_int(w, status_ttl_ms(req, job) / 1000);
+    jsonw_close_object(w);
 }
 
 /* Loads the caller's job by upload id; someone else's reads as unknown here. */
@@ -160,7 +186,10 @@ void status_get(struct request *req)
         respond_empty(req, 304);
         return;
     }
-    respond_json_put(req, 200, status_to_json(req, &job));
+    struct jsonw w;
+    jsonw_init(&w, req->arena, 1024);
+    status_write(&w, req, &job);
+    respond_written(req, 200, &w);
 }
 
 void status_cancel(struct request *req)

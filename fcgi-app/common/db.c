@@ -50,6 +50,7 @@ struct db {
     int nstatements;
     char last_error[512];
     unsigned int last_errno;
+    long long insert_id; /* of the last statement db_run ran */
 };
 
 static bool errno_is_gone(unsigned int err)
@@ -381,6 +382,8 @@ static enum db_status db_run(struct db *db, const char *sql, const struct db_par
             st = statement_execute(db, s, params, nparams);
             if (st == DB_OK && affected)
                 *affected = (long long)mysql_stmt_affected_rows(s->stmt);
+            if (st == DB_OK)
+                db->insert_id = (long long)mysql_stmt_insert_id(s->stmt);
             if (st == DB_OK && s->ncols > 0)
                 st = statement_fetch_rows(db, s, fn, ctx);
         }
@@ -410,6 +413,11 @@ enum db_status db_query(struct db *db, const char *sql, const struct db_param *p
                         db_row_fn fn, void *ctx)
 {
     return db_run(db, sql, params, nparams, fn, ctx, NULL);
+}
+
+long long db_insert_id(const struct db *db)
+{
+    return db->insert_id;
 }
 
 long long db_row_int(const struct db_row *row, int i)

@@ -79,6 +79,10 @@ void db_close(struct db *db);
  * number of rows changed. */
 enum db_status db_exec(struct db *db, const char *sql, const struct db_param *params, int nparams,
                        long long *affected);
+/* The id the last db_exec or db_query set: an AUTO_INCREMENT insert's, or
+ * LAST_INSERT_ID(expr)'s value, which lets an UPDATE hand back what it
+ * wrote without a second statement; 0 when it set none. */
+long long db_insert_id(const struct db *db);
 /* Runs a SELECT and calls fn for each row. DB_OK even when no row came. */
 enum db_status db_query(struct db *db, const char *sql, const struct db_param *params, int nparams,
                         db_row_fn fn, void *ctx);

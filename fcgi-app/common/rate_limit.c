@@ -40,18 +40,23 @@ struct rate_rule rate_rule_of(const struct config *cfg, enum rate_limit_kind kin
     return r;
 }
 
-/* One try at counting: *counted when the hit fit in the window. */
+/* One try at counting: *counted when the hit fit in the window, and then
+ * *hits is the window's count with it (the UPDATE hands its new value back
+ * through LAST_INSERT_ID(expr): no SELECT after it). */
 static enum db_status take(struct db *db, const char *user_id, const char *bucket,
-                           struct rate_rule rule, long long start, bool *counted)
+                           struct rate_rule rule, long long start, bool *counted, long long *hits)
 {
     long long n = 0;
     enum db_status st = db_exec(db,
-                                "UPDATE rate_counters SET hits = hits + 1 WHERE user_id = ?"
-                                " AND bucket = ? AND window_start = ? AND hits < ?",
+                                "UPDATE rate_counters SET hits = LAST_INSERT_ID(hits + 1)"
+                                " WHERE user_id = ? AND bucket = ? AND window_start = ?"
+                                " AND hits < ?",
                                 DB_PARAMS(P_STR(user_id), P_STR(bucket), P_INT(start),
                                           P_INT(rule.limit)),
                                 &n);
     *counted = st == DB_OK && n == 1;
+    if (*counted)
+        *hits = db_insert_id(db);
     if (st != DB_OK || *counted)
         return st;
     /* No row yet (a new window), or the window is full. */
@@ -62,6 +67,8 @@ static enum db_status take(struct db *db, const char *user_id, const char *bucke
                            P_INT(start + rule.window_seconds)),
                  &n);
     *counted = st == DB_OK && n == 1;
+    if (*counted)
+        *hits = 1;
     if (st == DB_OK && *counted)
         st = db_exec(db, "DELETE FROM rate_counters WHERE user_id = ? AND window_end <= ?",
                      DB_PARAMS(P_STR(user_id), P_INT(start)), NULL);
@@ -76,11 +83,12 @@ enum db_status rate_limit_hit(struct db *db, const char *user_id, const char *bu
     out->limit = rule.limit;
     out->reset_at = start + rule.window_seconds;
     out->retry_after = out->reset_at - now;
-    enum db_status st = take(db, user_id, bucket, rule, start, &counted);
+    enum db_status st = take(db, user_id, bucket, rule, start, &counted, &hits);
     /* An insert that lost a race with another worker's: count on its row. */
     if (st == DB_OK && !counted)
-        st = take(db, user_id, bucket, rule, start, &counted);
-    if (st == DB_OK)
+        st = take(db, user_id, bucket, rule, start, &counted, &hits);
+    /* Refused: the count as it stands, for X-RateLimit-Remaining. */
+    if (st == DB_OK && !counted)
         st = db_query_int(db,
                           "SELECT hits FROM rate_counters WHERE user_id = ? AND bucket = ?"
                           " AND window_start = ?",

@@ -450,3 +450,28 @@ def test_names_are_one_line(client, alice):
                                   json={"email": "x-%d@example.com" % time.time_ns(),
                                        "password": "long-enough-1", "username": "a@b"})
     assert status == 422 and body["error"]["field"] == "username"
+
+
+def test_create_answers_the_row_as_stored(client, alice):
+    """POST /jobs answers the job it wrote without reading it back: the bytes
+    and the ETag are what GET /jobs/{id} then reads from the database, for a
+    body with every optional part and one with none."""
+    token = alice["token"]
+    auth = {"Authorization": "Bearer " + token, "Content-Type": "application/json"}
+    bodies = [
+        {"file_name": "  spaced é \u2603 name .csv ", "original_file_size_bytes": 12345,
+         "processing_steps": FILTER_NY + [{"type": "rename", "params": {"mapping": {"city": "ci\u00e9 t\u00e9"}}}],
+         "processing_config": {"delimiter": ";", "encoding": "latin-1"},
+         "output_format": "jsonl"},
+        {"file_name": "bare.csv"},
+    ]
+    for sent in bodies:
+        status, headers, created = client.request("POST", client.url("/jobs"),
+                                                  body=json.dumps(sent).encode(), headers=auth)
+        assert status == 201, created
+        job_id = json.loads(created)["id"]
+        status, got_headers, read = client.request("GET", client.url("/jobs/%s" % job_id),
+                                                   headers={"Authorization": "Bearer " + token})
+        assert status == 200
+        assert created == read
+        assert headers["ETag"] == got_headers["ETag"]

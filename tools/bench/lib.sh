@@ -72,12 +72,15 @@ bench_wrk_stats() {
 
 # CPU time (user + system, in clock ticks) the stack's processes have used
 # so far, as "fastcgi mariadb nginx": the API pool's and the ceiling's
-# workers together (one of the two is idle while the other is measured),
+# workers and the ceilings' together (only the measured one is busy),
 # the database server, nginx's workers.
 bench_cpu_ticks() {
-	local run pool db web
+	local run pool db web p
 	run=$(cd "$QUARRY_HOME" && pwd -P)/run
-	pool="$(pgrep -P "$(cat "$run/api.pid")" || true) $(pgrep -P "${BENCH_CEILING_PID:-0}" || true)"
+	pool="$(pgrep -P "$(cat "$run/api.pid")" || true)"
+	for p in "${BENCH_CEILING_PIDS[@]}"; do
+		pool+=" $(pgrep -P "$p" || true)"
+	done
 	db=$(cat "$run/mariadb.pid" 2>/dev/null || true)
 	web=$(pgrep -P "$(cat "$run/nginx.pid")" || true)
 	# shellcheck disable=SC2086 # lists of pids, split on purpose
@@ -87,6 +90,12 @@ bench_cpu_ticks() {
 	# shellcheck disable=SC2086
 	_bench_ticks $web
 	echo
+}
+
+# Prepared statements MariaDB has executed so far (Com_stmt_execute): per
+# request, the round trips an endpoint makes, which no load moves.
+bench_db_statements() {
+	"$QUARRY" sql -N -B -e "SHOW GLOBAL STATUS LIKE 'Com_stmt_execute'" | awk '{ print $2 }'
 }
 
 _bench_ticks() {
@@ -100,42 +109,60 @@ _bench_ticks() {
 # The benchmark's ceiling: quarry-bench-ceiling (a constant FastCGI
 # responder) under spawn-fcgi and multiwatch on its own socket, with as many
 # workers as the API pool, and nginx reloaded with its /bench-ceiling
-# location (QUARRY_BENCH_CEILING=1). bench_stack_down stops it.
-bench_ceiling_up() {
+# location (QUARRY_BENCH_CEILING=1). Beside it, the two candidates for a
+# higher ceiling, each on its own socket and location: /bench-ceiling-wide,
+# the same prefork responder with BENCH_WIDE_WORKERS processes (default 4×
+# the pool), and /bench-ceiling-kept, QUARRY_WORKERS processes of
+# BENCH_CEILING_THREADS threads each (default 16) behind an nginx upstream
+# keepalive pool with fastcgi_keep_conn on. bench_stack_down stops them.
+BENCH_CEILING_PIDS=()
+_bench_ceiling_pool() { # SOCKET_NAME WORKERS THREADS
 	local home run bin multiwatch i
 	home=$(cd "$QUARRY_HOME" && pwd -P)
 	run=$home/run
 	bin=${QUARRY_BUILD_DIR:-$BENCH_REPO/build/$QUARRY_BUILD}/quarry-bench-ceiling
 	[ -x "$bin" ] || { echo "bench: $bin is missing (tools/quarry build $QUARRY_BUILD)" >&2; return 1; }
 	multiwatch=$(command -v multiwatch)
-	rm -f "$run/bench-ceiling.sock"
-	setsid spawn-fcgi -n -s "$run/bench-ceiling.sock" -M 0660 -- \
-		"$multiwatch" -f "$QUARRY_WORKERS" -r 25 -s TERM -- "$bin" \
+	rm -f "$run/$1.sock"
+	QUARRY_CEILING_THREADS=$3 setsid spawn-fcgi -n -s "$run/$1.sock" -M 0660 -- \
+		"$multiwatch" -f "$2" -r 25 -s TERM -- "$bin" \
 		</dev/null >>"$home/log/bench-ceiling.log" 2>&1 &
-	BENCH_CEILING_PID=$!
+	BENCH_CEILING_PIDS+=($!)
 	for ((i = 0; i < 100; i++)); do
-		[ -S "$run/bench-ceiling.sock" ] && break
+		[ -S "$run/$1.sock" ] && return 0
 		sleep 0.1
 	done
-	[ -S "$run/bench-ceiling.sock" ] || { echo "bench: the ceiling responder did not start" >&2; return 1; }
-	QUARRY_BENCH_CEILING=1 "$QUARRY" reload >/dev/null
-	for ((i = 0; i < 50; i++)); do
-		[ "$(curl -ks -o /dev/null -w '%{http_code}' "$BENCH_URL/bench-ceiling")" = 200 ] && return 0
-		sleep 0.1
-	done
-	echo "bench: /bench-ceiling does not answer 200" >&2
+	echo "bench: the ceiling responder $1 did not start" >&2
 	return 1
 }
 
-bench_ceiling_down() {
-	local i
-	[ -n "${BENCH_CEILING_PID:-}" ] || return 0
-	# multiwatch passes the TERM on to its workers and waits for them.
-	kill -TERM "$BENCH_CEILING_PID" 2>/dev/null || true
-	for ((i = 0; i < 50; i++)); do
-		kill -0 "$BENCH_CEILING_PID" 2>/dev/null || break
-		sleep 0.1
+bench_ceiling_up() {
+	local i path
+	_bench_ceiling_pool bench-ceiling "$QUARRY_WORKERS" 1
+	_bench_ceiling_pool bench-ceiling-wide "${BENCH_WIDE_WORKERS:-$((4 * QUARRY_WORKERS))}" 1
+	_bench_ceiling_pool bench-ceiling-kept "$QUARRY_WORKERS" "${BENCH_CEILING_THREADS:-16}"
+	QUARRY_BENCH_CEILING=1 "$QUARRY" reload >/dev/null
+	for path in /bench-ceiling /bench-ceiling-wide /bench-ceiling-kept; do
+		for ((i = 0; i < 50; i++)); do
+			[ "$(curl -ks -o /dev/null -w '%{http_code}' "$BENCH_URL$path")" = 200 ] && continue 2
+			sleep 0.1
+		done
+		echo "bench: $path does not answer 200" >&2
+		return 1
 	done
-	rm -f "$(cd "$QUARRY_HOME" && pwd -P)/run/bench-ceiling.sock"
-	BENCH_CEILING_PID=
+}
+
+bench_ceiling_down() {
+	local i pid
+	for pid in "${BENCH_CEILING_PIDS[@]}"; do
+		# multiwatch passes the TERM on to its workers and waits for them.
+		kill -TERM "$pid" 2>/dev/null || true
+		for ((i = 0; i < 50; i++)); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+	done
+	[ ${#BENCH_CEILING_PIDS[@]} = 0 ] ||
+		rm -f "$(cd "$QUARRY_HOME" && pwd -P)"/run/bench-ceiling{,-wide,-kept}.sock
+	BENCH_CEILING_PIDS=()
 }

@@ -4,4 +4,4 @@
 noinst_PROGRAMS += quarry-bench-ceiling
 quarry_bench_ceiling_SOURCES = tools/bench/ceiling.c
 quarry_bench_ceiling_CPPFLAGS = $(AM_CPPFLAGS) $(FCGI_CFLAGS)
-quarry_bench_ceiling_LDADD = $(FCGI_LIBS)
+quarry_bench_ceiling_LDADD = $(FCGI_LIBS) -lpthread
