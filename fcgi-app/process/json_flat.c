@@ -44,6 +44,7 @@ struct jflat {
     int deepest;                 /* the deepest object nesting met (1 = a plain record) */
     const char **made;           /* names made by flattening, interned, at most JFLAT_MADE_MAX */
     size_t nmade;
+    size_t distinct_upto;        /* last_names[0..distinct_upto) are known to differ */
 };
 
 /* Names listed as flattened_field_names (and counted as flattened_fields) in
@@ -527,6 +528,7 @@ static int drop_duplicates(struct jflat *f, long long line)
 int jflat_record(struct jflat *f, json_object *value, struct record *rec)
 {
     int rc;
+    f->distinct_upto = 0;   /* walk() may change last_names */
     rec_arena_reset(f->arena);
     f->nfields = 0;
     f->nested = false;
@@ -538,6 +540,84 @@ int jflat_record(struct jflat *f, json_object *value, struct record *rec)
         rc = drop_duplicates(f, rec->line);
     if (rc != ENGINE_OK)
         return rc;
+    rec->fields = f->fields;
+    rec->nfields = f->nfields;
+    return ENGINE_OK;
+}
+
+/* 1 when two of the first n fields have the same name, else 0; -1 when
+ * out of memory. */
+static int has_repeats(struct jflat *f, size_t n)
+{
+    if (n <= 16) {
+        for (size_t i = 1; i < n; i++)
+            for (size_t j = 0; j < i; j++)
+                if (f->fields[i].name == f->fields[j].name)
+                    return 1;
+        return 0;
+    }
+    if (n > f->seen_cap) {
+        const char **s = realloc(f->seen, n * sizeof(*s));
+        if (!s)
+            return -1;
+        f->seen = s;
+        f->seen_cap = n;
+    }
+    for (size_t i = 0; i < n; i++)
+        f->seen[i] = f->fields[i].name;
+    qsort(f->seen, n, sizeof(*f->seen), cmp_ptr);
+    for (size_t i = 1; i < n; i++)
+        if (f->seen[i] == f->seen[i - 1])
+            return 1;
+    return 0;
+}
+
+int jflat_record_members(struct jflat *f, const struct jfast_member *m, size_t n,
+                         struct record *rec)
+{
+    if (n > JFLAT_MAX_FIELDS)
+        return JFLAT_USE_JSONC;   /* repeats may bring it under the limit */
+    rec_arena_reset(f->arena);
+    f->nfields = 0;
+    f->nested = false;
+    bool same = true;   /* every name is the one at its place last time */
+    for (size_t i = 0; i < n; i++) {
+        struct rec_field *fld = field_push(f);
+        if (!fld)
+            return rec_fail(f->env, ENGINE_BAD_INPUT, "record %lld has more than %d fields",
+                            rec->line, JFLAT_MAX_FIELDS);
+        const char *interned = f->last_names[i];
+        if (!interned || strncmp(interned, m[i].key, m[i].klen) != 0 ||
+            interned[m[i].klen] != '\0') {
+            interned = rec_intern(f->env, m[i].key, m[i].klen);
+            if (!interned)
+                return rec_fail(f->env, ENGINE_NO_MEMORY,
+                                "too many distinct field names (or out of memory)");
+            f->last_names[i] = interned;
+            same = false;
+        }
+        fld->name = interned;
+        fld->val = m[i].val;
+        fld->len = m[i].vlen;
+        fld->type = m[i].type;
+    }
+    if (!same || n > f->distinct_upto) {
+        if (!same)
+            f->distinct_upto = 0;
+        int dup = has_repeats(f, n);
+        if (dup < 0)
+            return rec_fail(f->env, ENGINE_NO_MEMORY, "out of memory");
+        if (dup)
+            return JFLAT_USE_JSONC;
+        f->distinct_upto = n;
+    }
+    if (f->ndates)
+        for (size_t i = 0; i < f->nfields; i++)
+            if (is_date_field(f, f->fields[i].name)) {
+                int rc = parse_date(f, &f->fields[i], rec->line);
+                if (rc != ENGINE_OK)
+                    return rc;
+            }
     rec->fields = f->fields;
     rec->nfields = f->nfields;
     return ENGINE_OK;
