@@ -21,8 +21,12 @@ struct cursor {
 
 static inline void skip_ws(struct cursor *c)
 {
-    while (c->p < c->e && (*c->p == ' ' || *c->p == '\t' || *c->p == '\r'))
-        c->p++;
+    const unsigned char *p = c->p, *e = c->e;
+    if (p == e || *p > ' ')
+        return;   /* the usual case: no blank at all */
+    while (p < e && (*p == ' ' || *p == '\t' || *p == '\r'))
+        p++;
+    c->p = p;
 }
 
 static inline int hex4(const unsigned char *p, uint32_t *out)
