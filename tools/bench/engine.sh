@@ -15,6 +15,8 @@
 # many times faster quarry-process is than each other tool. The first
 # three cases also time `cat input > copy` (the ceiling of reading and
 # writing those bytes) and give quarry-process's speed as a share of it.
+#   BENCH_MLR_RUNS=1                 runs of mlr and pandas (default BENCH_RUNS;
+#                                    0 leaves them out: a before/after pair)
 #   BENCH_QP=path/to/quarry-process  time that binary (e.g. an older build)
 #                                    instead of building this checkout's
 #   tools/bench/engine.sh            BENCH_ROWS=200000 for a quick run
@@ -25,6 +27,7 @@ set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
 ROWS=${BENCH_ROWS:-2000000}
 RUNS=${BENCH_RUNS:-3}
+MLR_RUNS=${BENCH_MLR_RUNS:-$RUNS}   # 0: no mlr (nor pandas) rows in the first three cases
 DATA=$REPO/var/bench
 OUT=$DATA/out
 CSV=$DATA/engine-$ROWS.csv
@@ -106,8 +109,8 @@ row() {
 cat_ref() {
 	measure "cat-$2" sh -c 'exec cat "$1" >"$2"' sh "$1" "$OUT/cat-copy"
 	CAT_WALL=$WALL
+	CAT_RSS=$RSS_MB
 	rm -f "$OUT/cat-copy"
-	row "" "cat > copy" "$WALL" "$RSS_MB" ""
 }
 
 # run_case LABEL NAME INPUT: times cat of INPUT, QCMD, MCMD and (with
@@ -120,11 +123,13 @@ run_case() {
 	cat_ref "$input" "$name"
 	share=$(awk -v q="$qwall" -v c="$CAT_WALL" 'BEGIN { printf "%.2f of cat", (q > 0 ? c / q : 0) }')
 	row "$label" quarry-process "$qwall" "$qrss" ""
-	printf '%-34s %-15s %8s %7s %8s  %s\n' "" "" "" "" "" "$share"
-	measure "$name-mlr" "${MCMD[@]}"
+	row "" "cat > copy" "$CAT_WALL" "$CAT_RSS" ""
+	printf '%-34s %-15s %8s %7s %8s  %s\n' "" "" "" "" "" "quarry-process: $share"
+	[ "$MLR_RUNS" = 0 ] && return 0
+	RUNS=$MLR_RUNS measure "$name-mlr" "${MCMD[@]}"
 	row "" mlr "$WALL" "$RSS_MB" "$qwall"
 	if [ "$have_pandas" = 1 ]; then
-		measure "$name-pandas" "${PCMD[@]}"
+		RUNS=$MLR_RUNS measure "$name-pandas" "${PCMD[@]}"
 		row "" pandas "$WALL" "$RSS_MB" "$qwall"
 	fi
 }
@@ -138,9 +143,13 @@ df = pd.read_csv(sys.argv[1], dtype=str, keep_default_na=False)
 df[df.city == "New York"].to_csv(sys.argv[2], index=False)' "$CSV" "$OUT/filter-pandas.csv")
 run_case "filter CSV->CSV" filter-csv "$CSV"
 q=$(($(wc -l <"$OUT/filter.csv") - 1))
-m=$(($(wc -l <"$OUT/filter-mlr.csv") - 1))
-[ "$q" = "$m" ] && log "  rows kept: $q (same as mlr)" || log "  rows kept: quarry $q, mlr $m (DIFFERENT)"
-cmp -s "$OUT/filter.csv" "$OUT/filter-mlr.csv" && log "  output identical to mlr's"
+if [ "$MLR_RUNS" = 0 ]; then
+	log "  rows kept: $q"
+else
+	m=$(($(wc -l <"$OUT/filter-mlr.csv") - 1))
+	[ "$q" = "$m" ] && log "  rows kept: $q (same as mlr)" || log "  rows kept: quarry $q, mlr $m (DIFFERENT)"
+	cmp -s "$OUT/filter.csv" "$OUT/filter-mlr.csv" && log "  output identical to mlr's"
+fi
 fi
 
 # 2. convert CSV -> JSON Lines (case 3 reads what it writes)
@@ -150,7 +159,7 @@ MCMD=(sh -c 'exec mlr --icsv --ojsonl cat "$1" >"$2"' sh "$CSV" "$OUT/convert-ml
 PCMD=("$PY" -c 'import sys, pandas as pd
 pd.read_csv(sys.argv[1]).to_json(sys.argv[2], orient="records", lines=True)' "$CSV" "$OUT/convert-pandas.jsonl")
 run_case "convert CSV->JSONL" convert-jsonl "$CSV"
-log "  lines: quarry $(wc -l <"$OUT/convert.jsonl"), mlr $(wc -l <"$OUT/convert-mlr.jsonl")"
+[ "$MLR_RUNS" = 0 ] || log "  lines: quarry $(wc -l <"$OUT/convert.jsonl"), mlr $(wc -l <"$OUT/convert-mlr.jsonl")"
 fi
 
 # 3. filter JSON Lines -> JSON Lines, from what case 2 wrote
@@ -167,7 +176,7 @@ elif "$QP" run --input "$JSONL" --output "$OUT/probe.jsonl" --config '{"format":
 df = pd.read_json(sys.argv[1], lines=True)
 df[df.city == "New York"].to_json(sys.argv[2], orient="records", lines=True)' "$JSONL" "$OUT/filter-pandas.jsonl")
 	run_case "filter JSONL->JSONL ($jsonl_mb MB)" filter-jsonl "$JSONL"
-	log "  rows kept: quarry $(wc -l <"$OUT/filter.jsonl"), mlr $(wc -l <"$OUT/filter-mlr.jsonl")"
+	[ "$MLR_RUNS" = 0 ] || log "  rows kept: quarry $(wc -l <"$OUT/filter.jsonl"), mlr $(wc -l <"$OUT/filter-mlr.jsonl")"
 else
 	log "filter JSONL->JSONL: skipped, quarry-process does not read JSON Lines here: $(head -c 300 "$OUT/probe.out")"
 fi
