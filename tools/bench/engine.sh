@@ -113,7 +113,7 @@ cat_ref() {
 	rm -f "$OUT/cat-copy"
 }
 
-# run_case LABEL NAME INPUT: times cat of INPUT, QCMD, MCMD and (with
+# run_case LABEL NAME INPUT: times QCMD, then cat of INPUT, MCMD and (with
 # pandas) PCMD.
 run_case() {
 	local label=$1 name=$2 input=$3
