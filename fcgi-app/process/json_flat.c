@@ -44,6 +44,11 @@ struct jflat {
     int deepest;                 /* the deepest object nesting met (1 = a plain record) */
     const char **made;           /* names made by flattening, interned, at most JFLAT_MADE_MAX */
     size_t nmade;
+    /* The flat-line path (jflat_record_members) keeps its own names by
+     * place, with their lengths. */
+    const char **fast_names;
+    size_t *fast_lens, fast_cap;
+    size_t distinct_upto;        /* fast_names[0..distinct_upto) are known to differ */
 };
 
 /* Names listed as flattened_field_names (and counted as flattened_fields) in
@@ -173,6 +178,8 @@ void jflat_free(struct jflat *f)
     free(f->name);
     free(f->seen);
     free(f->made);
+    free(f->fast_names);
+    free(f->fast_lens);
     rec_arena_free(f->arena);
     free(f);
 }
@@ -247,23 +254,33 @@ static size_t format_u64(uint64_t v, bool negative, char *out)
     return len;
 }
 
+/* Room for `need` fields (need <= JFLAT_MAX_FIELDS). Returns false when
+ * out of memory. */
+static bool fields_reserve(struct jflat *f, size_t need)
+{
+    if (need <= f->cap)
+        return true;
+    size_t cap = f->cap;
+    while (cap < need)
+        cap *= 2;
+    struct rec_field *n = realloc(f->fields, cap * sizeof(*n));
+    if (!n)
+        return false;
+    f->fields = n;
+    const char **names = realloc(f->last_names, cap * sizeof(*names));
+    if (!names)
+        return false;
+    memset(names + f->cap, 0, (cap - f->cap) * sizeof(*names));
+    f->last_names = names;
+    f->cap = cap;
+    return true;
+}
+
 static struct rec_field *field_push(struct jflat *f)
 {
-    if (f->nfields == f->cap) {
-        if (f->cap >= JFLAT_MAX_FIELDS)
-            return NULL;
-        size_t cap = f->cap * 2;
-        struct rec_field *n = realloc(f->fields, cap * sizeof(*n));
-        if (!n)
-            return NULL;
-        f->fields = n;
-        const char **names = realloc(f->last_names, cap * sizeof(*names));
-        if (!names)
-            return NULL;
-        memset(names + f->cap, 0, (cap - f->cap) * sizeof(*names));
-        f->last_names = names;
-        f->cap = cap;
-    }
+    if (f->nfields == f->cap &&
+        (f->cap >= JFLAT_MAX_FIELDS || !fields_reserve(f, f->cap + 1)))
+        return NULL;
     return &f->fields[f->nfields++];
 }
 
@@ -538,6 +555,100 @@ int jflat_record(struct jflat *f, json_object *value, struct record *rec)
         rc = drop_duplicates(f, rec->line);
     if (rc != ENGINE_OK)
         return rc;
+    rec->fields = f->fields;
+    rec->nfields = f->nfields;
+    return ENGINE_OK;
+}
+
+/* 1 when two of the first n fields have the same name, else 0; -1 when
+ * out of memory. */
+static int has_repeats(struct jflat *f, size_t n)
+{
+    if (n <= 16) {
+        for (size_t i = 1; i < n; i++)
+            for (size_t j = 0; j < i; j++)
+                if (f->fields[i].name == f->fields[j].name)
+                    return 1;
+        return 0;
+    }
+    if (n > f->seen_cap) {
+        const char **s = realloc(f->seen, n * sizeof(*s));
+        if (!s)
+            return -1;
+        f->seen = s;
+        f->seen_cap = n;
+    }
+    for (size_t i = 0; i < n; i++)
+        f->seen[i] = f->fields[i].name;
+    qsort(f->seen, n, sizeof(*f->seen), cmp_ptr);
+    for (size_t i = 1; i < n; i++)
+        if (f->seen[i] == f->seen[i - 1])
+            return 1;
+    return 0;
+}
+
+int jflat_record_members(struct jflat *f, const struct jfast_member *m, size_t n,
+                         struct record *rec)
+{
+    if (n > JFLAT_MAX_FIELDS)
+        return JFLAT_USE_JSONC;   /* repeats may bring it under the limit */
+    rec_arena_reset(f->arena);
+    f->nfields = 0;
+    f->nested = false;
+    if (!fields_reserve(f, n))
+        return rec_fail(f->env, ENGINE_NO_MEMORY, "out of memory");
+    if (n > f->fast_cap) {
+        size_t cap = f->fast_cap ? f->fast_cap : 64;
+        while (cap < n)
+            cap *= 2;
+        const char **names = realloc(f->fast_names, cap * sizeof(*names));
+        if (names)
+            f->fast_names = names;
+        size_t *lens = realloc(f->fast_lens, cap * sizeof(*lens));
+        if (lens)
+            f->fast_lens = lens;
+        if (!names || !lens)
+            return rec_fail(f->env, ENGINE_NO_MEMORY, "out of memory");
+        memset(names + f->fast_cap, 0, (cap - f->fast_cap) * sizeof(*names));
+        f->fast_cap = cap;
+    }
+    bool same = true;   /* every name is the one at its place last time */
+    for (size_t i = 0; i < n; i++) {
+        struct rec_field *fld = &f->fields[i];
+        const char *interned = f->fast_names[i];
+        if (!interned || f->fast_lens[i] != m[i].klen ||
+            memcmp(interned, m[i].key, m[i].klen) != 0) {
+            interned = rec_intern(f->env, m[i].key, m[i].klen);
+            if (!interned)
+                return rec_fail(f->env, ENGINE_NO_MEMORY,
+                                "too many distinct field names (or out of memory)");
+            f->fast_names[i] = interned;
+            f->fast_lens[i] = m[i].klen;
+            same = false;
+        }
+        fld->name = interned;
+        fld->val = m[i].val;
+        fld->len = m[i].vlen;
+        fld->type = m[i].type;
+    }
+    f->nfields = n;
+    if (!same || n > f->distinct_upto) {
+        if (!same)
+            f->distinct_upto = 0;
+        int dup = has_repeats(f, n);
+        if (dup < 0)
+            return rec_fail(f->env, ENGINE_NO_MEMORY, "out of memory");
+        if (dup)
+            return JFLAT_USE_JSONC;
+        f->distinct_upto = n;
+    }
+    if (f->ndates)
+        for (size_t i = 0; i < f->nfields; i++)
+            if (is_date_field(f, f->fields[i].name)) {
+                int rc = parse_date(f, &f->fields[i], rec->line);
+                if (rc != ENGINE_OK)
+                    return rc;
+            }
     rec->fields = f->fields;
     rec->nfields = f->nfields;
     return ENGINE_OK;

@@ -14,6 +14,7 @@
 #include <json-c/json.h>
 
 #include "process/input.h"
+#include "process/json_fast.h"
 #include "process/record.h"
 
 /* The default and the largest accepted max_record_bytes. */
@@ -47,6 +48,13 @@ void jflat_free(struct jflat *f);
  * alive until the next call, and into f. Returns ENGINE_OK or a failure
  * status (reason given with rec_fail). */
 int jflat_record(struct jflat *f, json_object *value, struct record *rec);
+
+/* The same for a flat object read by json_fast.c: members m[0..n). The
+ * fields point into the members' memory. A repeated key answers
+ * JFLAT_USE_JSONC (json-c merges repeats: parse the line with it). */
+#define JFLAT_USE_JSONC 1000
+int jflat_record_members(struct jflat *f, const struct jfast_member *m, size_t n,
+                         struct record *rec);
 
 /* Adds the flattening counters to processing_metadata. */
 void jflat_metadata(const struct jflat *f, json_object *meta);

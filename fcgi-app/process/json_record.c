@@ -1,15 +1,17 @@
 /* json_record.c — one record as a JSON object (see json_record.h).
  * No json-c here: this is the hot path of CSV -> JSON conversion. */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "process/json_record.h"
 #include "process/text.h"
 
 struct json_key {
     const char *name;   /* interned column name: compared by pointer */
-    char *text;         /* "name": */
-    size_t len;
+    char *text;         /* ,"name": then zeros up to a multiple of 16 bytes */
+    size_t len;         /* of ,"name": */
 };
 
 struct json_keys {
@@ -93,9 +95,13 @@ static const struct json_key *key_for(struct json_keys *k, const char *name)
         free(tmp.buf);
         return NULL;
     }
+    tmp.buf[tmp.len++] = ',';
     outbuf_json_string(&tmp, name, nlen);
     tmp.buf[tmp.len++] = ':';
-    char *text = realloc(tmp.buf, tmp.len);
+    /* padded, so that put_key() copies whole 16-byte blocks */
+    size_t padded = ((tmp.len + 15) & ~(size_t)15) + 16;   /* + 16: the copy may start at 1 */
+    memset(tmp.buf + tmp.len, 0, padded - tmp.len);
+    char *text = realloc(tmp.buf, padded);
     if (!text)
         text = tmp.buf;
     k->slots[i].name = name;
@@ -103,6 +109,22 @@ static const struct json_key *key_for(struct json_keys *k, const char *name)
     k->slots[i].len = tmp.len;
     k->count++;
     return &k->slots[i];
+}
+
+/* Appends the key (with the comma before it unless first): whole 16-byte
+ * blocks of its padded text when the buffer has room, no call. */
+static inline void put_key(struct outbuf *ob, const struct json_key *key, bool first)
+{
+    const char *t = key->text + first;
+    size_t len = key->len - first;
+    if (OUTBUF_SIZE - ob->len >= key->len + 16) {
+        char *w = ob->buf + ob->len;
+        for (size_t k = 0; k < len; k += 16)
+            memcpy(w + k, t + k, 16);
+        ob->len += len;
+        return;
+    }
+    outbuf_put(ob, t, len);
 }
 
 static void write_value(struct outbuf *ob, const struct rec_field *f)
@@ -153,9 +175,7 @@ int json_record_write(struct outbuf *ob, struct json_keys *keys, const struct re
                 return -1;
             *key = *found;
         }
-        if (i > 0)
-            outbuf_putc(ob, ',');
-        outbuf_put(ob, key->text, key->len);
+        put_key(ob, key, i == 0);
         write_value(ob, f);
     }
     outbuf_putc(ob, '}');

@@ -10,6 +10,7 @@ libquarry_engine_a_SOURCES = \
 	fcgi-app/process/engine.c fcgi-app/process/engine.h \
 	fcgi-app/process/formats.c fcgi-app/process/formats.h \
 	fcgi-app/process/input.c fcgi-app/process/input.h \
+	fcgi-app/process/json_fast.c fcgi-app/process/json_fast.h \
 	fcgi-app/process/json_flat.c fcgi-app/process/json_flat.h \
 	fcgi-app/process/json_path.c fcgi-app/process/json_path.h \
 	fcgi-app/process/json_record.c fcgi-app/process/json_record.h \

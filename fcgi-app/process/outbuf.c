@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -154,6 +155,40 @@ static inline unsigned json_special_mask(__m128i x)
 }
 #endif
 
+/* Non-zero when one of the 8 bytes of x is '"', '\\', a control byte or a
+ * non-ASCII byte (SWAR: the classic has-zero / has-less-than tests, exact
+ * about whether such a byte exists, not about where). */
+static inline uint64_t swar_special(uint64_t x)
+{
+    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+    uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
+    return (((q - ones) & ~q) | ((b - ones) & ~b) | ((x - ones * 0x20) & ~x) | x) & high;
+}
+
+/* A short run, 4 to 15 bytes: two overlapping loads, one test, two
+ * stores. Returns false (nothing decided) when a byte is special. */
+static inline bool copy_short(char *w, const unsigned char *p, size_t r)
+{
+    if (r >= 8) {
+        uint64_t a, b;
+        memcpy(&a, p, 8);
+        memcpy(&b, p + r - 8, 8);
+        if (swar_special(a) | swar_special(b))
+            return false;
+        memcpy(w, &a, 8);
+        memcpy(w + r - 8, &b, 8);
+        return true;
+    }
+    uint32_t a, b;
+    memcpy(&a, p, 4);
+    memcpy(&b, p + r - 4, 4);
+    if (swar_special((uint64_t)a | (uint64_t)b << 32))
+        return false;
+    memcpy(w, &a, 4);
+    memcpy(w + r - 4, &b, 4);
+    return true;
+}
+
 /* Copies the plain bytes at the start of [p, e) to w, 16 at a time where it
  * can; w has room for e - p + 16 bytes. Returns how many were plain. */
 static inline size_t copy_plain(char *w, const unsigned char *p, const unsigned char *e)
@@ -180,6 +215,9 @@ static inline size_t copy_plain(char *w, const unsigned char *p, const unsigned 
         return mask ? (size_t)(q - start) + (size_t)__builtin_ctz(mask) : n;
     }
 #endif
+    size_t r = (size_t)(e - p);
+    if (r >= 4 && r < 16 && copy_short(w, p, r))
+        return (size_t)(e - start);
     while (p < e && json_class[*p] == 0)
         *w++ = (char)*p++;
     return (size_t)(p - start);

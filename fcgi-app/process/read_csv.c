@@ -476,6 +476,30 @@ static void span_unescape(const struct csv_reader *r, struct span *sp)
     bool in_quote = sp->flags & SPAN_QUOTED;
     const char *s = sp->p, *end = sp->p + sp->len;
     char *w = sp->p;
+    if (!escape_apart && quote >= 0) {
+        /* Only the quote matters: move the runs between quotes. */
+        for (;;) {
+            const char *q = memchr(s, quote, (size_t)(end - s));
+            size_t run = (size_t)((q ? q : end) - s);
+            memmove(w, s, run);
+            w += run;
+            s += run;
+            if (!q)
+                break;
+            if (in_quote && s + 1 < end && (unsigned char)s[1] == quote) {
+                *w++ = (char)quote;   /* a doubled quote */
+                s += 2;
+            } else if (in_quote) {
+                in_quote = false;     /* the closing quote */
+                s++;
+            } else {
+                *w++ = (char)quote;   /* a quote in unquoted text is text */
+                s++;
+            }
+        }
+        sp->len = (size_t)(w - sp->p);
+        return;
+    }
     while (s < end) {
         unsigned char c = (unsigned char)*s;
         if (escape_apart && c == escape && s + 1 < end) {

@@ -1,9 +1,14 @@
 /* read_jsonl.c — the JSON Lines reader: one JSON object per line.
  *
- * Lines are found with memchr in one large buffer and parsed in place by a
- * single json-c tokener that is reset, never re-created, for every line.
- * The parsed object lives until the next call, so string values point into
- * it without copies. A line that is not a JSON object is a line error
+ * Lines are found with memchr in one large buffer. A line holding a flat
+ * object (strings, numbers, booleans, null) is read by json_fast.c: its
+ * values are slices of the buffer (escaped strings decoded into the
+ * scanner's scratch). Any other line (nested values, repeated keys,
+ * anything unusual or wrong) is parsed in place by a single json-c
+ * tokener that is reset, never re-created, for every line, and flattened
+ * by json_flat.c; its errors are the line's errors. The parsed object
+ * lives until the next call, so string values point into it without
+ * copies. A line that is not a JSON object is a line error
  * (READ_REJECTED, reported with its line number) and the run goes on; blank
  * lines are skipped. */
 #include <stdbool.h>
@@ -14,6 +19,7 @@
 #include <strings.h>
 
 #include "process/input.h"
+#include "process/json_fast.h"
 #include "process/json_flat.h"
 #include "process/record.h"
 
@@ -23,6 +29,7 @@
 
 struct jsonl_reader {
     struct jflat_source src;
+    struct jfast fast;        /* the scanner of flat lines; json-c parses the others */
     size_t start, end;        /* of src.buf */
     bool eof;
     bool skipping;            /* inside an overlong line: drop bytes up to its end */
@@ -36,6 +43,7 @@ static void jsonl_close(void *state)
     if (!r)
         return;
     jflat_source_close(&r->src);
+    jfast_free(&r->fast);
     free(r);
 }
 
@@ -183,6 +191,24 @@ static int jsonl_next(void *state, struct record *rec)
         }
         if (len > INT32_MAX)
             return reject(r, "LINE_TOO_LONG", "the line is too long");
+        rec->line = r->line;
+        switch (jfast_parse(&r->fast, p, len)) {
+        case JFAST_NO_MEMORY:
+            rec_fail(r->src.env, ENGINE_NO_MEMORY, "out of memory");
+            return READ_ERROR;
+        case JFAST_OBJECT: {
+            int rc = jflat_record_members(r->src.flat, r->fast.m, r->fast.n, rec);
+            if (rc == ENGINE_OK) {
+                r->records++;
+                return READ_RECORD;
+            }
+            if (rc != JFLAT_USE_JSONC)
+                return READ_ERROR;
+            break;
+        }
+        case JFAST_OTHER:
+            break;
+        }
         json_tokener_reset(r->src.tok);
         json_object *o = json_tokener_parse_ex(r->src.tok, p, (int)len);
         enum json_tokener_error e = json_tokener_get_error(r->src.tok);

@@ -17,6 +17,7 @@ UNIT_TESTS = \
 	tests/unit/test_identity.c \
 	tests/unit/test_jobd.c \
 	tests/unit/test_json.c \
+	tests/unit/test_json_fast.c \
 	tests/unit/test_json_writer.c \
 	tests/unit/test_json_path.c \
 	tests/unit/test_jsonl.c \

@@ -12,7 +12,13 @@
 #   mlr sort -nr and GNU sort -t, -k1,1nr (on a copy with amount moved
 #   first: GNU sort does not understand CSV quotes, and names hold commas)
 # Columns: wall seconds, input MB/s, peak RSS (/usr/bin/time %M), and how
-# many times faster quarry-process is than each other tool.
+# many times faster quarry-process is than each other tool. The first
+# three cases also time `cat input > copy` (the ceiling of reading and
+# writing those bytes) and give quarry-process's speed as a share of it.
+#   BENCH_MLR_RUNS=1                 runs of mlr and pandas (default BENCH_RUNS;
+#                                    0 leaves them out: a before/after pair)
+#   BENCH_QP=path/to/quarry-process  time that binary (e.g. an older build)
+#                                    instead of building this checkout's
 #   tools/bench/engine.sh            BENCH_ROWS=200000 for a quick run
 #   BENCH_ONLY="sort parquet"        only these cases (filter-csv convert-jsonl
 #                                    filter-jsonl parquet sort)
@@ -21,6 +27,7 @@ set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
 ROWS=${BENCH_ROWS:-2000000}
 RUNS=${BENCH_RUNS:-3}
+MLR_RUNS=${BENCH_MLR_RUNS:-$RUNS}   # 0: no mlr (nor pandas) rows in the first three cases
 DATA=$REPO/var/bench
 OUT=$DATA/out
 CSV=$DATA/engine-$ROWS.csv
@@ -43,8 +50,9 @@ if [ ! -s "$CSV" ]; then
 fi
 
 # A release build (-O2, no sanitizers), the same one the stack runs.
-QP=$REPO/build/release/quarry-process
-if ! "$REPO/tools/quarry" build release >"$OUT/build.log" 2>&1; then
+if [ -n "${BENCH_QP:-}" ]; then
+	QP=$BENCH_QP
+elif QP=$REPO/build/release/quarry-process && ! "$REPO/tools/quarry" build release >"$OUT/build.log" 2>&1; then
 	log "full release build failed (see $OUT/build.log); building quarry-process alone"
 	make -C "$REPO/build/release" quarry-process >>"$OUT/build.log" 2>&1
 fi
@@ -94,16 +102,34 @@ row() {
 	printf '%-34s %-15s %8s %7s %8s  %s\n' "$1" "$2" "$3" "$speed" "$4" "$ratio"
 }
 
-# run_case LABEL NAME: times QCMD, MCMD and (with pandas) PCMD.
+# The reference of every case: `cat FILE > copy` of the case's own input
+# in the same run (median of $RUNS), the speed of reading and writing the
+# same bytes with nothing parsed. quarry-process's row gives its MB/s as a
+# share of cat's.
+cat_ref() {
+	measure "cat-$2" sh -c 'exec cat "$1" >"$2"' sh "$1" "$OUT/cat-copy"
+	CAT_WALL=$WALL
+	CAT_RSS=$RSS_MB
+	rm -f "$OUT/cat-copy"
+}
+
+# run_case LABEL NAME INPUT: times QCMD, then cat of INPUT, MCMD and (with
+# pandas) PCMD.
 run_case() {
-	local label=$1 name=$2
+	local label=$1 name=$2 input=$3
 	measure "$name" "${QCMD[@]}"
-	local qwall=$WALL
-	row "$label" quarry-process "$WALL" "$RSS_MB" ""
-	measure "$name-mlr" "${MCMD[@]}"
+	local qwall=$WALL qrss=$RSS_MB
+	local share
+	cat_ref "$input" "$name"
+	share=$(awk -v q="$qwall" -v c="$CAT_WALL" 'BEGIN { printf "%.2f of cat", (q > 0 ? c / q : 0) }')
+	row "$label" quarry-process "$qwall" "$qrss" ""
+	row "" "cat > copy" "$CAT_WALL" "$CAT_RSS" ""
+	printf '%-34s %-15s %8s %7s %8s  %s\n' "" "" "" "" "" "quarry-process: $share"
+	[ "$MLR_RUNS" = 0 ] && return 0
+	RUNS=$MLR_RUNS measure "$name-mlr" "${MCMD[@]}"
 	row "" mlr "$WALL" "$RSS_MB" "$qwall"
 	if [ "$have_pandas" = 1 ]; then
-		measure "$name-pandas" "${PCMD[@]}"
+		RUNS=$MLR_RUNS measure "$name-pandas" "${PCMD[@]}"
 		row "" pandas "$WALL" "$RSS_MB" "$qwall"
 	fi
 }
@@ -115,11 +141,15 @@ MCMD=(sh -c 'exec mlr --csv filter "\$city == \"New York\"" "$1" >"$2"' sh "$CSV
 PCMD=("$PY" -c 'import sys, pandas as pd
 df = pd.read_csv(sys.argv[1], dtype=str, keep_default_na=False)
 df[df.city == "New York"].to_csv(sys.argv[2], index=False)' "$CSV" "$OUT/filter-pandas.csv")
-run_case "filter CSV->CSV" filter-csv
+run_case "filter CSV->CSV" filter-csv "$CSV"
 q=$(($(wc -l <"$OUT/filter.csv") - 1))
-m=$(($(wc -l <"$OUT/filter-mlr.csv") - 1))
-[ "$q" = "$m" ] && log "  rows kept: $q (same as mlr)" || log "  rows kept: quarry $q, mlr $m (DIFFERENT)"
-cmp -s "$OUT/filter.csv" "$OUT/filter-mlr.csv" && log "  output identical to mlr's"
+if [ "$MLR_RUNS" = 0 ]; then
+	log "  rows kept: $q"
+else
+	m=$(($(wc -l <"$OUT/filter-mlr.csv") - 1))
+	[ "$q" = "$m" ] && log "  rows kept: $q (same as mlr)" || log "  rows kept: quarry $q, mlr $m (DIFFERENT)"
+	cmp -s "$OUT/filter.csv" "$OUT/filter-mlr.csv" && log "  output identical to mlr's"
+fi
 fi
 
 # 2. convert CSV -> JSON Lines (case 3 reads what it writes)
@@ -128,8 +158,8 @@ QCMD=("$QP" run --input "$CSV" --output "$OUT/convert.jsonl" --output-format jso
 MCMD=(sh -c 'exec mlr --icsv --ojsonl cat "$1" >"$2"' sh "$CSV" "$OUT/convert-mlr.jsonl")
 PCMD=("$PY" -c 'import sys, pandas as pd
 pd.read_csv(sys.argv[1]).to_json(sys.argv[2], orient="records", lines=True)' "$CSV" "$OUT/convert-pandas.jsonl")
-run_case "convert CSV->JSONL" convert-jsonl
-log "  lines: quarry $(wc -l <"$OUT/convert.jsonl"), mlr $(wc -l <"$OUT/convert-mlr.jsonl")"
+run_case "convert CSV->JSONL" convert-jsonl "$CSV"
+[ "$MLR_RUNS" = 0 ] || log "  lines: quarry $(wc -l <"$OUT/convert.jsonl"), mlr $(wc -l <"$OUT/convert-mlr.jsonl")"
 fi
 
 # 3. filter JSON Lines -> JSON Lines, from what case 2 wrote
@@ -145,8 +175,8 @@ elif "$QP" run --input "$JSONL" --output "$OUT/probe.jsonl" --config '{"format":
 	PCMD=("$PY" -c 'import sys, pandas as pd
 df = pd.read_json(sys.argv[1], lines=True)
 df[df.city == "New York"].to_json(sys.argv[2], orient="records", lines=True)' "$JSONL" "$OUT/filter-pandas.jsonl")
-	run_case "filter JSONL->JSONL ($jsonl_mb MB)" filter-jsonl
-	log "  rows kept: quarry $(wc -l <"$OUT/filter.jsonl"), mlr $(wc -l <"$OUT/filter-mlr.jsonl")"
+	run_case "filter JSONL->JSONL ($jsonl_mb MB)" filter-jsonl "$JSONL"
+	[ "$MLR_RUNS" = 0 ] || log "  rows kept: quarry $(wc -l <"$OUT/filter.jsonl"), mlr $(wc -l <"$OUT/filter-mlr.jsonl")"
 else
 	log "filter JSONL->JSONL: skipped, quarry-process does not read JSON Lines here: $(head -c 300 "$OUT/probe.out")"
 fi
