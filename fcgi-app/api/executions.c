@@ -119,13 +119,7 @@ void executions_list(struct request *req)
     long long total = 0;
     const char *next = NULL;
     enum db_status st = execution_list(req->app->db, req->arena, &q, &list, &total, &next);
-    respond_next(req, next);
-    json_object *o = json_object_new_object();
-    json_object_object_add(o, "executions", list);
-    json_object_object_add(o, "total", json_object_new_int64(total));
-    json_object_object_add(o, "limit", json_object_new_int64(page.limit));
-    json_object_object_add(o, "offset", json_object_new_int64(page.skip));
-    respond_list(req, st, o, total);
+    respond_list_object(req, st, "executions", list, total, &page, next);
 }
 
 void executions_get(struct request *req)

@@ -715,13 +715,7 @@ void pipelines_list(struct request *req)
     long long total = 0;
     const char *next = NULL;
     enum db_status st = pipeline_list(req->app->db, req->arena, &q, &jobs, &total, &next);
-    respond_next(req, next);
-    json_object *o = json_object_new_object();
-    json_object_object_add(o, "jobs", jobs);
-    json_object_object_add(o, "total", json_object_new_int64(total));
-    json_object_object_add(o, "limit", json_object_new_int64(page.limit));
-    json_object_object_add(o, "offset", json_object_new_int64(page.skip));
-    respond_list(req, st, o, total);
+    respond_list_object(req, st, "jobs", jobs, total, &page, next);
 }
 
 void pipelines_get(struct request *req)
