@@ -91,12 +91,10 @@ static const struct field_spec execution_list_query[ELIST__MAX] = {
 static const char *const execution_statuses[] = {"PENDING", "RUNNING", "SUCCESS", "FAILED",
                                                  "CANCELLED"};
 
-static const enum cursor_part execution_cursor[] = {CURSOR_TIME, CURSOR_ID};
-
 void executions_list(struct request *req)
 {
     struct pipeline p;
-    struct page page = PAGE_WITH_CURSOR(execution_cursor);
+    struct page page = PAGE_BY_TIME_ID;
     json_object *v[ELIST__MAX];
     if (request_query(req, execution_list_query, ELIST__MAX, v, &page) != 0)
         return;

@@ -352,12 +352,10 @@ static int check_job_type(struct request *req, const char *type)
     return 0;
 }
 
-static const enum cursor_part load_job_cursor[] = {CURSOR_TIME, CURSOR_ID};
-
 void load_jobs_list(struct request *req)
 {
     json_object *v[LIST__MAX];
-    struct page page = PAGE_WITH_CURSOR(load_job_cursor);
+    struct page page = PAGE_BY_TIME_ID;
     long long total = 0;
     const char *next = NULL;
     if (request_query(req, list_query, LIST__MAX, v, &page) != 0)

@@ -694,12 +694,10 @@ static const struct field_spec pipeline_list_query[PLIST__MAX] = {
     [PLIST_STATUS] = {"status", FIELD_STRING, false, 1, 16},
 };
 
-static const enum cursor_part pipeline_cursor[] = {CURSOR_TIME, CURSOR_ID};
-
 void pipelines_list(struct request *req)
 {
     json_object *v[PLIST__MAX];
-    struct page page = PAGE_WITH_CURSOR(pipeline_cursor);
+    struct page page = PAGE_BY_TIME_ID;
     if (request_query(req, pipeline_list_query, PLIST__MAX, v, &page) != 0)
         return;
     struct pipeline_list_query q = {req->user.id, -1, page.skip, page.limit, page.after};

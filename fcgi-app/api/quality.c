@@ -223,12 +223,10 @@ static const struct field_spec list_query[QL__MAX] = {
     [QL_ENTITY] = {"entity_id", FIELD_STRING, false, 36, 36},
 };
 
-static const enum cursor_part check_cursor[] = {CURSOR_TIME, CURSOR_ID};
-
 void quality_list(struct request *req)
 {
     json_object *v[QL__MAX];
-    struct page page = PAGE_WITH_CURSOR(check_cursor);
+    struct page page = PAGE_BY_TIME_ID;
     long long total = 0;
     if (request_query(req, list_query, QL__MAX, v, &page) != 0)
         return;
