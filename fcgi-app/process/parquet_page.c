@@ -70,13 +70,7 @@ void pq_buf_put_u32le(struct pq_buf *b, uint32_t v)
 void pq_buf_put_varint(struct pq_buf *b, uint64_t v)
 {
     uint8_t tmp[10];
-    size_t n = 0;
-    while (v >= 0x80) {
-        tmp[n++] = (uint8_t)(v | 0x80);
-        v >>= 7;
-    }
-    tmp[n++] = (uint8_t)v;
-    pq_buf_put(b, tmp, n);
+    pq_buf_put(b, tmp, tc_varint_encode(v, tmp));
 }
 
 /* ---------------------------------------------------------------- compression */
