@@ -76,11 +76,9 @@ enum db_status client_member_add(struct db *db, const char *client_id, const cha
 enum db_status client_find_for_user(struct db *db, struct arena *a, const char *krn,
                                     const char *user_id, struct client *out)
 {
-    struct store_rows rows = STORE_ROWS(a, struct client);
-    enum db_status st = db_query(db,
-                                 "SELECT " CLIENT_COLUMNS CLIENT_ALL_FROM " WHERE c.krn = ?",
-                                 DB_PARAMS(P_STR(user_id), P_STR(krn)), take_client, &rows);
-    return store_rows_one(st, &rows, out);
+    return store_get(db, a, sizeof(*out),
+                     "SELECT " CLIENT_COLUMNS CLIENT_ALL_FROM " WHERE c.krn = ?",
+                     DB_PARAMS(P_STR(user_id), P_STR(krn)), take_client, out);
 }
 
 /* Everyone's clients (an admin's list) walk clients_krn; a member's start

@@ -350,11 +350,9 @@ static void add_dataset(void *ctx, const struct dataset_row *d)
     json_object_array_add(c->array, o);
 }
 
-static const enum cursor_part dataset_cursor[] = {CURSOR_TIME, CURSOR_ID};
-
 void datasets_list(struct request *req)
 {
-    struct page page = PAGE_WITH_CURSOR(dataset_cursor);
+    struct page page = PAGE_BY_TIME_ID;
     long long total = 0;
     const char *next = NULL;
     if (query_page(req, &page) != 0)
@@ -560,7 +558,7 @@ static int hudi_database(struct request *req, json_object **v, struct page *page
 void hudi_tables(struct request *req)
 {
     json_object *v[HUDI__MAX];
-    struct page page = PAGE_WITH_CURSOR(dataset_cursor);
+    struct page page = PAGE_BY_TIME_ID;
     long long total = 0;
     const char *next = NULL;
     if (hudi_database(req, v, &page) != 0)
@@ -648,16 +646,17 @@ static const char dataset_description[] =
     "string, integer, number, boolean, date, datetime, object or array; record_key_field, "
     "precombine_field and partition_field are added to it when it leaves them out. database "
     "is default and table_type COPY_ON_WRITE when given.";
+/* What POST /datasets and the seed's /hudi/table/create docs share. */
+#define DATASET_CREATE_DOC                                                                         \
+    .description = dataset_description, .answers = "409", .body = DOC_BODY_JSON,                   \
+    .fields = {{NULL, dataset_fields, DS__MAX}}
 
 const struct route_doc datasets_create_doc = {
     .handler = datasets_create,
     .summary = "Create a dataset: a table in the caller's database",
-    .description = dataset_description,
     .status = 201,
     .answer = "Dataset",
-    .answers = "409",
-    .body = DOC_BODY_JSON,
-    .fields = {{NULL, dataset_fields, DS__MAX}},
+    DATASET_CREATE_DOC,
     .example = "{\"name\":\"customers\",\"record_key_field\":\"customer_id\","
                "\"precombine_field\":\"updated_at\",\"schema\":{\"customer_id\":{\"type\":"
                "\"string\"},\"name\":{\"type\":\"string\"},\"amount\":{\"type\":\"number\"},"
@@ -713,12 +712,9 @@ const struct route_doc datasets_export_doc = {
 const struct route_doc hudi_table_create_doc = {
     .handler = hudi_table_create,
     .summary = "Create a dataset (the Hudi seed's table)",
-    .description = dataset_description,
     .status = 200,
     .answer = "HudiTableCreated",
-    .answers = "409",
-    .body = DOC_BODY_JSON,
-    .fields = {{NULL, dataset_fields, DS__MAX}},
+    DATASET_CREATE_DOC,
     .example = "{\"table_name\":\"orders\",\"database\":\"default\","
                "\"record_key_field\":\"order_id\",\"precombine_field\":\"updated_at\","
                "\"table_type\":\"COPY_ON_WRITE\",\"schema\":{\"order_id\":{\"type\":\"string\"},"

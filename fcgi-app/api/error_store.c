@@ -95,19 +95,16 @@ enum db_status error_list(struct db *db, struct arena *a, const struct error_que
     *page = json_object_new_array();
     for (size_t i = 0; i < rows.n; i++)
         json_object_array_add(*page, error_to_json((struct pipeline_error *)rows.items + i));
-    if (st == DB_OK && more) {
-        const struct pipeline_error *last = (struct pipeline_error *)rows.items + rows.n - 1;
-        *next = page_cursor(a, (const char *const[]){last->occurred_at, last->id}, 2);
-    }
+    if (st == DB_OK)
+        *next = STORE_ROWS_CURSOR(a, &rows, more, struct pipeline_error, occurred_at, id);
     return st;
 }
 
 enum db_status error_get(struct db *db, struct arena *a, const char *id, struct pipeline_error *out)
 {
-    struct store_rows rows = STORE_ROWS(a, struct pipeline_error);
-    enum db_status st = db_query(db, "SELECT " ERROR_COLUMNS " FROM pipeline_errors WHERE id = ?",
-                                 DB_PARAMS(P_STR(id)), take_error, &rows);
-    return store_rows_one(st, &rows, out);
+    return store_get(db, a, sizeof(*out),
+                     "SELECT " ERROR_COLUMNS " FROM pipeline_errors WHERE id = ?",
+                     DB_PARAMS(P_STR(id)), take_error, out);
 }
 
 enum db_status error_set_resolved(struct db *db, const char *id, bool resolved,

@@ -39,10 +39,9 @@ static int take_execution(void *ctx, const struct db_row *row)
 
 enum db_status execution_get(struct db *db, struct arena *a, const char *id, struct execution *out)
 {
-    struct store_rows rows = STORE_ROWS(a, struct execution);
-    enum db_status st = db_query(db, "SELECT " EXECUTION_COLUMNS EXECUTION_FROM " WHERE e.id = ?",
-                                 DB_PARAMS(P_STR(id)), take_execution, &rows);
-    return store_rows_one(st, &rows, out);
+    return store_get(db, a, sizeof(*out),
+                     "SELECT " EXECUTION_COLUMNS EXECUTION_FROM " WHERE e.id = ?",
+                     DB_PARAMS(P_STR(id)), take_execution, out);
 }
 
 /* A pipeline's executions newest first, all or one status: each variant has
@@ -101,10 +100,8 @@ enum db_status execution_list(struct db *db, struct arena *a, const struct execu
         st = store_count(db, "executions", q->pipeline_id, q->status, total);
     for (size_t i = 0; i < rows.n; i++)
         json_object_array_add(*page, execution_to_json((struct execution *)rows.items + i, true));
-    if (st == DB_OK && more) {
-        const struct execution *last = (struct execution *)rows.items + rows.n - 1;
-        *next = page_cursor(a, (const char *const[]){last->created_at, last->id}, 2);
-    }
+    if (st == DB_OK)
+        *next = STORE_ROWS_CURSOR(a, &rows, more, struct execution, created_at, id);
     return st;
 }
 

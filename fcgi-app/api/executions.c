@@ -91,12 +91,10 @@ static const struct field_spec execution_list_query[ELIST__MAX] = {
 static const char *const execution_statuses[] = {"PENDING", "RUNNING", "SUCCESS", "FAILED",
                                                  "CANCELLED"};
 
-static const enum cursor_part execution_cursor[] = {CURSOR_TIME, CURSOR_ID};
-
 void executions_list(struct request *req)
 {
     struct pipeline p;
-    struct page page = PAGE_WITH_CURSOR(execution_cursor);
+    struct page page = PAGE_BY_TIME_ID;
     json_object *v[ELIST__MAX];
     if (request_query(req, execution_list_query, ELIST__MAX, v, &page) != 0)
         return;
@@ -119,13 +117,7 @@ void executions_list(struct request *req)
     long long total = 0;
     const char *next = NULL;
     enum db_status st = execution_list(req->app->db, req->arena, &q, &list, &total, &next);
-    respond_next(req, next);
-    json_object *o = json_object_new_object();
-    json_object_object_add(o, "executions", list);
-    json_object_object_add(o, "total", json_object_new_int64(total));
-    json_object_object_add(o, "limit", json_object_new_int64(page.limit));
-    json_object_object_add(o, "offset", json_object_new_int64(page.skip));
-    respond_list(req, st, o, total);
+    respond_list_object(req, st, "executions", list, total, &page, next);
 }
 
 void executions_get(struct request *req)

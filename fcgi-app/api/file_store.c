@@ -41,10 +41,8 @@ enum db_status file_insert(struct db *db, const struct file_row *f)
 
 enum db_status file_get(struct db *db, struct arena *a, const char *id, struct file_row *out)
 {
-    struct store_rows rows = STORE_ROWS(a, struct file_row);
-    enum db_status st = db_query(db, "SELECT " FILE_COLUMNS " FROM files WHERE id = ?",
-                                 DB_PARAMS(P_STR(id)), take_file, &rows);
-    return store_rows_one(st, &rows, out);
+    return store_get(db, a, sizeof(*out), "SELECT " FILE_COLUMNS " FROM files WHERE id = ?",
+                     DB_PARAMS(P_STR(id)), take_file, out);
 }
 
 /* A user's files newest first (files_user: user_id, uploaded_at, and the id
@@ -93,10 +91,8 @@ enum db_status file_list(struct db *db, struct arena *a, const char *user_id,
         st = file_page(db, a, user_id, pg, &rows, &more);
     for (size_t i = 0; i < rows.n; i++)
         json_object_array_add(*page, file_to_json((struct file_row *)rows.items + i));
-    if (st == DB_OK && more) {
-        const struct file_row *last = (struct file_row *)rows.items + rows.n - 1;
-        *next = page_cursor(a, (const char *const[]){last->uploaded_at, last->id}, 2);
-    }
+    if (st == DB_OK)
+        *next = STORE_ROWS_CURSOR(a, &rows, more, struct file_row, uploaded_at, id);
     return st;
 }
 

@@ -222,11 +222,9 @@ void files_get(struct request *req)
         respond_json_put(req, 200, file_to_json(&f));
 }
 
-static const enum cursor_part file_cursor[] = {CURSOR_TIME, CURSOR_ID};
-
 void files_list(struct request *req)
 {
-    struct page page = PAGE_WITH_CURSOR(file_cursor);
+    struct page page = PAGE_BY_TIME_ID;
     long long total = 0;
     const char *next = NULL;
     if (query_page(req, &page) != 0)

@@ -16,12 +16,10 @@ static const struct field_spec list_query[LIST__MAX] = {
     [LIST_USER_ID] = {"user_id", FIELD_STRING, false, 36, 36},
 };
 
-static const enum cursor_part identity_cursor[] = {CURSOR_TIME, CURSOR_ID};
-
 void identities_list(struct request *req)
 {
     json_object *v[LIST__MAX], *array = NULL;
-    struct page page = PAGE_WITH_CURSOR(identity_cursor);
+    struct page page = PAGE_BY_TIME_ID;
     long long total = 0;
     const char *next = NULL;
     if (request_query(req, list_query, LIST__MAX, v, &page) != 0)

@@ -94,14 +94,8 @@ static int take_identity(void *ctx, const struct db_row *row)
 #define IDENTITY_COLUMNS "issuer, subject, user_id, email, created_at, linked_at, id"
 #define IDENTITY_ORDER " ORDER BY created_at DESC, id DESC"
 #define IDENTITY_AFTER "(created_at < ? OR (created_at = ? AND id < ?))"
-static const struct store_keyset identities_of_user = {
-    "SELECT " IDENTITY_COLUMNS " FROM external_identities WHERE user_id = ?" IDENTITY_ORDER
-    " LIMIT ? OFFSET ?",
-    "SELECT " IDENTITY_COLUMNS " FROM external_identities WHERE user_id = ? AND " IDENTITY_AFTER
-    IDENTITY_ORDER " LIMIT ? OFFSET ?",
-    "SELECT created_at, id FROM external_identities WHERE user_id = ?" IDENTITY_ORDER
-    " LIMIT 1 OFFSET ?",
-};
+static const struct store_keyset identities_of_user =
+    STORE_KEYSET_NEWEST(IDENTITY_COLUMNS, "external_identities", "user_id = ?");
 static const struct store_keyset identities_all = {
     "SELECT " IDENTITY_COLUMNS " FROM external_identities" IDENTITY_ORDER " LIMIT ? OFFSET ?",
     "SELECT " IDENTITY_COLUMNS " FROM external_identities WHERE " IDENTITY_AFTER IDENTITY_ORDER

@@ -86,10 +86,8 @@ enum db_status job_task_state(struct db *db, struct arena *a, const char *id,
 
 enum db_status job_get(struct db *db, struct arena *a, const char *id, struct job *out)
 {
-    struct store_rows rows = STORE_ROWS(a, struct job);
-    enum db_status st = db_query(db, "SELECT " JOB_COLUMNS " FROM jobs WHERE id = ?",
-                                 DB_PARAMS(P_STR(id)), take_job, &rows);
-    return store_rows_one(st, &rows, out);
+    return store_get(db, a, sizeof(*out), "SELECT " JOB_COLUMNS " FROM jobs WHERE id = ?",
+                     DB_PARAMS(P_STR(id)), take_job, out);
 }
 
 /* A user's jobs newest first, all or one status: each variant has its own
@@ -159,10 +157,8 @@ enum db_status job_list(struct db *db, struct arena *a, const struct job_list_qu
     for (size_t i = 0; i < rows.n; i++)
         job_write_json(page, (struct job *)rows.items + i);
     jsonw_close_array(page);
-    if (st == DB_OK && more) {
-        const struct job *last = (struct job *)rows.items + rows.n - 1;
-        *next = page_cursor(a, (const char *const[]){last->created_at, last->id}, 2);
-    }
+    if (st == DB_OK)
+        *next = STORE_ROWS_CURSOR(a, &rows, more, struct job, created_at, id);
     return st;
 }
 

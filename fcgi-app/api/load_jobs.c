@@ -352,12 +352,10 @@ static int check_job_type(struct request *req, const char *type)
     return 0;
 }
 
-static const enum cursor_part load_job_cursor[] = {CURSOR_TIME, CURSOR_ID};
-
 void load_jobs_list(struct request *req)
 {
     json_object *v[LIST__MAX];
-    struct page page = PAGE_WITH_CURSOR(load_job_cursor);
+    struct page page = PAGE_BY_TIME_ID;
     long long total = 0;
     const char *next = NULL;
     if (request_query(req, list_query, LIST__MAX, v, &page) != 0)
@@ -427,16 +425,15 @@ static const char load_job_description[] =
     "collection, else the source's table) into a dataset (dataset or hudi_table_name), past "
     "the watermark of date_field (and record_key_field) on each run. query: up to 16 column = "
     "value pairs. A run is started by POST /jobs/{id}/start.";
+/* What the batch and stream creates' docs share. */
+#define LOAD_JOB_CREATE_DOC                                                                        \
+    .description = load_job_description, .status = 200, .answer = "LoadJobCreated",                \
+    .answers = "404 409", .body = DOC_BODY_JSON, .fields = {{NULL, load_job_fields, LJ__MAX}}
 
 const struct route_doc load_jobs_create_batch_doc = {
     .handler = load_jobs_create_batch,
     .summary = "Create a batch load job (write_mode append, overwrite or upsert)",
-    .description = load_job_description,
-    .status = 200,
-    .answer = "LoadJobCreated",
-    .answers = "404 409",
-    .body = DOC_BODY_JSON,
-    .fields = {{NULL, load_job_fields, LJ__MAX}},
+    LOAD_JOB_CREATE_DOC,
     .example = "{\"job_name\":\"meetings_daily\",\"collection\":\"meetings\","
                "\"hudi_table_name\":\"meetings_lake\",\"date_field\":\"updated_at\","
                "\"record_key_field\":\"id\",\"precombine_field\":\"updated_at\","
@@ -446,12 +443,7 @@ const struct route_doc load_jobs_create_batch_doc = {
 const struct route_doc load_jobs_create_stream_doc = {
     .handler = load_jobs_create_stream,
     .summary = "Create a stream load job (write_mode upsert or append)",
-    .description = load_job_description,
-    .status = 200,
-    .answer = "LoadJobCreated",
-    .answers = "404 409",
-    .body = DOC_BODY_JSON,
-    .fields = {{NULL, load_job_fields, LJ__MAX}},
+    LOAD_JOB_CREATE_DOC,
     .example = "{\"job_name\":\"meetings_stream\",\"collection\":\"meetings\","
                "\"hudi_table_name\":\"meetings_live\",\"date_field\":\"updated_at\","
                "\"record_key_field\":\"id\",\"polling_interval_seconds\":5}",

@@ -28,12 +28,10 @@ static const struct field_spec errors_query[EQ__MAX] = {
     [EQ_RESOLVED] = {"is_resolved", FIELD_STRING, false, 1, 5},
 };
 
-static const enum cursor_part error_cursor[] = {CURSOR_TIME, CURSOR_ID};
-
 void errors_of_execution(struct request *req)
 {
     struct execution e;
-    struct page page = PAGE_WITH_CURSOR(error_cursor);
+    struct page page = PAGE_BY_TIME_ID;
     json_object *v[EQ__MAX];
     if (request_query(req, errors_query, EQ__MAX, v, &page) != 0)
         return;

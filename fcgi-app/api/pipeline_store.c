@@ -51,10 +51,8 @@ enum db_status pipeline_insert(struct db *db, const struct pipeline *p)
 
 enum db_status pipeline_get(struct db *db, struct arena *a, const char *id, struct pipeline *out)
 {
-    struct store_rows rows = STORE_ROWS(a, struct pipeline);
-    enum db_status st = db_query(db, "SELECT " PIPELINE_COLUMNS " FROM pipelines WHERE id = ?",
-                                 DB_PARAMS(P_STR(id)), take_pipeline, &rows);
-    return store_rows_one(st, &rows, out);
+    return store_get(db, a, sizeof(*out), "SELECT " PIPELINE_COLUMNS " FROM pipelines WHERE id = ?",
+                     DB_PARAMS(P_STR(id)), take_pipeline, out);
 }
 
 /* A user's pipelines newest first, all or active or not: each variant has
@@ -62,13 +60,7 @@ enum db_status pipeline_get(struct db *db, struct arena *a, const char *id, stru
  * pipelines_user_active_list), read in index order from where the page
  * starts (store_keyset_rows, as jobs are). The total is a COUNT: a user
  * keeps few pipelines (definitions, not runs). */
-#define PIPELINE_ORDER " ORDER BY created_at DESC, id DESC"
-#define PIPELINE_AFTER " AND (created_at < ? OR (created_at = ? AND id < ?))"
-#define PIPELINE_KEYSET(where)                                                                     \
-    {"SELECT " PIPELINE_COLUMNS " FROM pipelines WHERE " where PIPELINE_ORDER " LIMIT ? OFFSET ?",  \
-     "SELECT " PIPELINE_COLUMNS " FROM pipelines WHERE " where PIPELINE_AFTER PIPELINE_ORDER        \
-     " LIMIT ? OFFSET ?",                                                                          \
-     "SELECT created_at, id FROM pipelines WHERE " where PIPELINE_ORDER " LIMIT 1 OFFSET ?"}
+#define PIPELINE_KEYSET(where) STORE_KEYSET_NEWEST(PIPELINE_COLUMNS, "pipelines", where)
 static const struct store_keyset pipelines_all = PIPELINE_KEYSET("user_id = ?");
 static const struct store_keyset pipelines_active = PIPELINE_KEYSET("user_id = ? AND is_active = ?");
 
@@ -96,10 +88,8 @@ enum db_status pipeline_list(struct db *db, struct arena *a, const struct pipeli
     *page = json_object_new_array();
     for (size_t i = 0; i < rows.n; i++)
         json_object_array_add(*page, pipeline_to_json((struct pipeline *)rows.items + i));
-    if (st == DB_OK && more) {
-        const struct pipeline *last = (struct pipeline *)rows.items + rows.n - 1;
-        *next = page_cursor(a, (const char *const[]){last->created_at, last->id}, 2);
-    }
+    if (st == DB_OK)
+        *next = STORE_ROWS_CURSOR(a, &rows, more, struct pipeline, created_at, id);
     return st;
 }
 

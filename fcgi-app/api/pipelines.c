@@ -694,12 +694,10 @@ static const struct field_spec pipeline_list_query[PLIST__MAX] = {
     [PLIST_STATUS] = {"status", FIELD_STRING, false, 1, 16},
 };
 
-static const enum cursor_part pipeline_cursor[] = {CURSOR_TIME, CURSOR_ID};
-
 void pipelines_list(struct request *req)
 {
     json_object *v[PLIST__MAX];
-    struct page page = PAGE_WITH_CURSOR(pipeline_cursor);
+    struct page page = PAGE_BY_TIME_ID;
     if (request_query(req, pipeline_list_query, PLIST__MAX, v, &page) != 0)
         return;
     struct pipeline_list_query q = {req->user.id, -1, page.skip, page.limit, page.after};
@@ -715,13 +713,7 @@ void pipelines_list(struct request *req)
     long long total = 0;
     const char *next = NULL;
     enum db_status st = pipeline_list(req->app->db, req->arena, &q, &jobs, &total, &next);
-    respond_next(req, next);
-    json_object *o = json_object_new_object();
-    json_object_object_add(o, "jobs", jobs);
-    json_object_object_add(o, "total", json_object_new_int64(total));
-    json_object_object_add(o, "limit", json_object_new_int64(page.limit));
-    json_object_object_add(o, "offset", json_object_new_int64(page.skip));
-    respond_list(req, st, o, total);
+    respond_list_object(req, st, "jobs", jobs, total, &page, next);
 }
 
 void pipelines_get(struct request *req)

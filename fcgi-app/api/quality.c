@@ -223,12 +223,10 @@ static const struct field_spec list_query[QL__MAX] = {
     [QL_ENTITY] = {"entity_id", FIELD_STRING, false, 36, 36},
 };
 
-static const enum cursor_part check_cursor[] = {CURSOR_TIME, CURSOR_ID};
-
 void quality_list(struct request *req)
 {
     json_object *v[QL__MAX];
-    struct page page = PAGE_WITH_CURSOR(check_cursor);
+    struct page page = PAGE_BY_TIME_ID;
     long long total = 0;
     if (request_query(req, list_query, QL__MAX, v, &page) != 0)
         return;
@@ -238,13 +236,7 @@ void quality_list(struct request *req)
         quality_check_list(req->app->db, req->arena, req->user.id,
                            v[QL_ENTITY] ? json_object_get_string(v[QL_ENTITY]) : NULL, page.after,
                            page.skip, page.limit, &array, &total, &next);
-    respond_next(req, next);
-    json_object *o = json_object_new_object();
-    json_object_object_add(o, "checks", array);
-    json_object_object_add(o, "total", json_object_new_int64(total));
-    json_object_object_add(o, "limit", json_object_new_int64(page.limit));
-    json_object_object_add(o, "offset", json_object_new_int64(page.skip));
-    respond_list(req, st, o, total);
+    respond_list_object(req, st, "checks", array, total, &page, next);
 }
 
 /* ---------------------------------------------------------------- docs */

@@ -62,10 +62,9 @@ enum db_status quality_check_queue(struct db *db, const struct quality_check *c,
 enum db_status quality_check_get(struct db *db, struct arena *a, const char *id,
                                  struct quality_check *out)
 {
-    struct store_rows rows = STORE_ROWS(a, struct quality_check);
-    enum db_status st = db_query(db, "SELECT " CHECK_COLUMNS " FROM quality_checks WHERE id = ?",
-                                 DB_PARAMS(P_STR(id)), take_check, &rows);
-    return store_rows_one(st, &rows, out);
+    return store_get(db, a, sizeof(*out),
+                     "SELECT " CHECK_COLUMNS " FROM quality_checks WHERE id = ?",
+                     DB_PARAMS(P_STR(id)), take_check, out);
 }
 
 #define CHECK_PAGE(where)                                                                          \
@@ -108,10 +107,8 @@ enum db_status quality_check_list(struct db *db, struct arena *a, const char *us
     *page = json_object_new_array();
     for (size_t i = 0; i < rows.n; i++)
         json_object_array_add(*page, quality_check_to_json((struct quality_check *)rows.items + i));
-    if (st == DB_OK && more) {
-        const struct quality_check *last = (struct quality_check *)rows.items + rows.n - 1;
-        *next = page_cursor(a, (const char *const[]){last->created_at, last->id}, 2);
-    }
+    if (st == DB_OK)
+        *next = STORE_ROWS_CURSOR(a, &rows, more, struct quality_check, created_at, id);
     return st;
 }
 

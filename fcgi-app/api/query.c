@@ -384,12 +384,10 @@ static void add_table(void *ctx, const struct dataset_row *d)
     json_object_array_add(ctx, t);
 }
 
-static const enum cursor_part table_cursor[] = {CURSOR_TIME, CURSOR_ID};
-
 void trino_tables(struct request *req)
 {
     json_object *v[NS__MAX];
-    struct page page = PAGE_WITH_CURSOR(table_cursor);
+    struct page page = PAGE_BY_TIME_ID;
     long long total = 0;
     const char *next = NULL;
     if (request_query(req, ns_query, NS__MAX, v, &page) != 0 ||

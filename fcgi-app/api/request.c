@@ -227,6 +227,8 @@ static bool all_digits(const char *s, size_t min, size_t max)
 }
 
 /* Whether s has the shape of kind (cursor parts never reach SQL unchecked). */
+const enum cursor_part page_time_id[2] = {CURSOR_TIME, CURSOR_ID};
+
 static bool cursor_part_valid(const char *s, enum cursor_part kind)
 {
     static const char time_shape[] = "0000-00-00 00:00:00.000";

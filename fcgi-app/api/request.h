@@ -119,8 +119,9 @@ int request_value(struct request *req, json_object *v, const char *path,
  * its cost does not grow with the depth, skip's does). A list declares what
  * its cursor holds (its sort key, unique id last) before reading the query:
  *
- *     static const enum cursor_part job_cursor[] = {CURSOR_TIME, CURSOR_ID};
- *     struct page page = PAGE_WITH_CURSOR(job_cursor);
+ *     static const enum cursor_part error_cursor[] = {CURSOR_INT, CURSOR_INT};
+ *     struct page page = PAGE_WITH_CURSOR(error_cursor);
+ *     (PAGE_BY_TIME_ID for the usual time and id)
  *     if (request_query(req, specs, n, v, &page) != 0) return;
  *     page.after: NULL, or the cursor's parts, each checked against its kind
  */
@@ -143,6 +144,9 @@ struct page {
 };
 #define PAGE_WITH_CURSOR(parts)                                                                    \
     ((struct page){0, 0, (parts), (int)(sizeof(parts) / sizeof((parts)[0])), NULL})
+/* The cursor of most lists, whose order is a row's time then its id. */
+extern const enum cursor_part page_time_id[2];
+#define PAGE_BY_TIME_ID PAGE_WITH_CURSOR(page_time_id)
 /* page_cursor() (common/store.h, included here) makes the cursor a page ends on. */
 /* The parts of a cursor of the list page declares (page->ncursor of them,
  * each of its kind), in the arena; NULL when text is not one. */

@@ -197,6 +197,18 @@ void respond_list(struct request *req, int db_status, json_object *page, long lo
     respond_json_put(req, 200, page);
 }
 
+void respond_list_object(struct request *req, int db_status, const char *key, json_object *items,
+                         long long total, const struct page *page, const char *next)
+{
+    respond_next(req, next);
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, key, items);
+    json_object_object_add(o, "total", json_object_new_int64(total));
+    json_object_object_add(o, "limit", json_object_new_int64(page->limit));
+    json_object_object_add(o, "offset", json_object_new_int64(page->skip));
+    respond_list(req, db_status, o, total);
+}
+
 void respond_written(struct request *req, int status, const struct jsonw *body)
 {
     size_t len;

@@ -40,6 +40,11 @@ void respond_next(struct request *req, const char *cursor);
  * X-Total-Count, or the database error when db_status is not DB_OK.
  * Takes page (released either way). */
 void respond_list(struct request *req, int db_status, json_object *page, long long total);
+/* A list answered as an object (the seed's pipelines, executions and
+ * checks): {key: items, "total", "limit", "offset"} of the page asked for,
+ * with respond_next's Link after next and X-Total-Count. Takes items. */
+void respond_list_object(struct request *req, int db_status, const char *key, json_object *items,
+                         long long total, const struct page *page, const char *next);
 /* The same for a page written with the direct writer (api/json_writer.h). */
 void respond_list_written(struct request *req, int db_status, const struct jsonw *page,
                           long long total);

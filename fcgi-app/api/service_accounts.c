@@ -72,12 +72,10 @@ out:
     json_object_put(body);
 }
 
-static const enum cursor_part service_account_cursor[] = {CURSOR_TIME, CURSOR_ID};
-
 void service_accounts_list(struct request *req)
 {
     struct client c;
-    struct page page = PAGE_WITH_CURSOR(service_account_cursor);
+    struct page page = PAGE_BY_TIME_ID;
     json_object *array = NULL;
     long long total = 0;
     const char *next = NULL;

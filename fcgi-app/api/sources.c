@@ -198,11 +198,9 @@ static void add_source(void *ctx, const struct source_row *s)
     json_object_array_add(ctx, source_to_json(s));
 }
 
-static const enum cursor_part source_cursor[] = {CURSOR_TIME, CURSOR_ID};
-
 void sources_list(struct request *req)
 {
-    struct page page = PAGE_WITH_CURSOR(source_cursor);
+    struct page page = PAGE_BY_TIME_ID;
     long long total = 0;
     const char *next = NULL;
     if (query_page(req, &page) != 0)

@@ -39,9 +39,8 @@ enum db_status upload_insert(struct db *db, const struct upload_row *u)
 static enum db_status get_one(struct db *db, struct arena *a, const char *sql, const char *id,
                               struct upload_row *out)
 {
-    struct store_rows rows = STORE_ROWS(a, struct upload_row);
-    enum db_status st = db_query(db, sql, DB_PARAMS(P_STR(id)), take_upload, &rows);
-    return store_rows_one(st, &rows, out);
+    return store_get(db, a, sizeof(*out), sql,
+                     DB_PARAMS(P_STR(id)), take_upload, out);
 }
 
 enum db_status upload_get(struct db *db, struct arena *a, const char *id, struct upload_row *out)

@@ -35,10 +35,8 @@ enum db_status webhook_count(struct db *db, const char *user_id, long long *n)
 
 enum db_status webhook_get(struct db *db, struct arena *a, const char *id, struct webhook_row *out)
 {
-    struct store_rows rows = STORE_ROWS(a, struct webhook_row);
-    enum db_status st = db_query(db, "SELECT " WEBHOOK_COLUMNS " FROM webhooks WHERE id = ?",
-                                 DB_PARAMS(P_STR(id)), take_webhook, &rows);
-    return store_rows_one(st, &rows, out);
+    return store_get(db, a, sizeof(*out), "SELECT " WEBHOOK_COLUMNS " FROM webhooks WHERE id = ?",
+                     DB_PARAMS(P_STR(id)), take_webhook, out);
 }
 
 json_object *webhook_to_json(const struct webhook_row *w)
@@ -59,13 +57,8 @@ json_object *webhook_to_json(const struct webhook_row *w)
 
 /* Newest first, ties by id, read in the order of webhooks_user_list from
  * where the page starts (store_keyset_rows, as jobs are). */
-#define WEBHOOK_ORDER " ORDER BY created_at DESC, id DESC"
-static const struct store_keyset webhooks_page = {
-    "SELECT " WEBHOOK_COLUMNS " FROM webhooks WHERE user_id = ?" WEBHOOK_ORDER " LIMIT ? OFFSET ?",
-    "SELECT " WEBHOOK_COLUMNS " FROM webhooks WHERE user_id = ?"
-    " AND (created_at < ? OR (created_at = ? AND id < ?))" WEBHOOK_ORDER " LIMIT ? OFFSET ?",
-    "SELECT created_at, id FROM webhooks WHERE user_id = ?" WEBHOOK_ORDER " LIMIT 1 OFFSET ?",
-};
+static const struct store_keyset webhooks_page =
+    STORE_KEYSET_NEWEST(WEBHOOK_COLUMNS, "webhooks", "user_id = ?");
 
 enum db_status webhook_list(struct db *db, struct arena *a, const char *user_id, long long skip,
                             long long limit, const char *const *after, json_object **page,
@@ -82,10 +75,8 @@ enum db_status webhook_list(struct db *db, struct arena *a, const char *user_id,
                                after, take_webhook, &rows, &more);
     for (size_t i = 0; i < rows.n; i++)
         json_object_array_add(*page, webhook_to_json((struct webhook_row *)rows.items + i));
-    if (st == DB_OK && more) {
-        const struct webhook_row *last = (struct webhook_row *)rows.items + rows.n - 1;
-        *next = page_cursor(a, (const char *const[]){last->created_at, last->id}, 2);
-    }
+    if (st == DB_OK)
+        *next = STORE_ROWS_CURSOR(a, &rows, more, struct webhook_row, created_at, id);
     return st;
 }
 

@@ -185,11 +185,9 @@ out:
     json_object_put(body);
 }
 
-static const enum cursor_part webhook_cursor[] = {CURSOR_TIME, CURSOR_ID};
-
 void webhooks_list(struct request *req)
 {
-    struct page page = PAGE_WITH_CURSOR(webhook_cursor);
+    struct page page = PAGE_BY_TIME_ID;
     json_object *array;
     long long total = 0;
     const char *next = NULL;
@@ -240,12 +238,10 @@ static const struct field_spec deliveries_query[DELIVERIES__MAX] = {
     [DELIVERIES_STATUS] = {"status", FIELD_STRING, false, 1, 16},
 };
 
-static const enum cursor_part delivery_cursor[] = {CURSOR_TIME, CURSOR_ID};
-
 void webhooks_deliveries(struct request *req)
 {
     struct webhook_row w;
-    struct page page = PAGE_WITH_CURSOR(delivery_cursor);
+    struct page page = PAGE_BY_TIME_ID;
     json_object *v[DELIVERIES__MAX], *array;
     long long total = 0;
     if (request_query(req, deliveries_query, DELIVERIES__MAX, v, &page) != 0)

@@ -143,34 +143,23 @@ enum db_status dataset_create(struct db *db, const struct dataset_row *d,
     return st;
 }
 
+/* By id, by owner and name, and the owner's list newest first, ties by id,
+ * read in the order of datasets_user_list (sql/009_merged_list_costs.sql)
+ * from where the page starts (store_keyset_rows, as jobs are); list_counts
+ * keeps the total. */
+static const struct store_named datasets =
+    STORE_NAMED(struct dataset_row, DATASET_COLUMNS, "datasets", take_dataset);
+
 enum db_status dataset_get(struct db *db, struct arena *a, const char *id, struct dataset_row *out)
 {
-    struct store_rows rows = STORE_ROWS(a, struct dataset_row);
-    enum db_status st = db_query(db, "SELECT " DATASET_COLUMNS " FROM datasets WHERE id = ?",
-                                 DB_PARAMS(P_STR(id)), take_dataset, &rows);
-    return store_rows_one(st, &rows, out);
+    return store_named_get(db, a, &datasets, id, out);
 }
 
 enum db_status dataset_get_by_name(struct db *db, struct arena *a, const char *user_id,
                                    const char *name, struct dataset_row *out)
 {
-    struct store_rows rows = STORE_ROWS(a, struct dataset_row);
-    enum db_status st =
-        db_query(db, "SELECT " DATASET_COLUMNS " FROM datasets WHERE user_id = ? AND name = ?",
-                 DB_PARAMS(P_STR(user_id), P_STR(name)), take_dataset, &rows);
-    return store_rows_one(st, &rows, out);
+    return store_named_by_name(db, a, &datasets, user_id, name, out);
 }
-
-/* Newest first, ties by id, read in the order of datasets_user_list
- * (sql/009_merged_list_costs.sql) from where the page starts
- * (store_keyset_rows, as jobs are); list_counts keeps the total. */
-#define DATASET_ORDER " ORDER BY created_at DESC, id DESC"
-static const struct store_keyset datasets_page = {
-    "SELECT " DATASET_COLUMNS " FROM datasets WHERE user_id = ?" DATASET_ORDER " LIMIT ? OFFSET ?",
-    "SELECT " DATASET_COLUMNS " FROM datasets WHERE user_id = ?"
-    " AND (created_at < ? OR (created_at = ? AND id < ?))" DATASET_ORDER " LIMIT ? OFFSET ?",
-    "SELECT created_at, id FROM datasets WHERE user_id = ?" DATASET_ORDER " LIMIT 1 OFFSET ?",
-};
 
 enum db_status dataset_list(struct db *db, struct arena *a, const char *user_id, long long skip,
                             long long limit, const char *const *after,
@@ -178,20 +167,14 @@ enum db_status dataset_list(struct db *db, struct arena *a, const char *user_id,
                             long long *total, const char **next)
 {
     struct store_rows rows = STORE_ROWS(a, struct dataset_row);
-    bool more = false;
     *next = NULL;
     /* The index datasets_user_list serves the order, list_counts the total
      * (sql/009_merged_list_costs.sql). */
     enum db_status st = store_count(db, "datasets", user_id, NULL, total);
     if (st == DB_OK)
-        st = store_keyset_rows(db, a, &datasets_page, DB_PARAMS(P_STR(user_id)), skip, limit,
-                               after, take_dataset, &rows, &more);
+        st = store_named_page(db, &datasets, user_id, skip, limit, after, &rows, next);
     for (size_t i = 0; st == DB_OK && i < rows.n; i++)
         fn(ctx, (struct dataset_row *)rows.items + i);
-    if (st == DB_OK && more && rows.n > 0) {
-        const struct dataset_row *last = (struct dataset_row *)rows.items + rows.n - 1;
-        *next = page_cursor(a, (const char *const[]){last->created_at, last->id}, 2);
-    }
     return st;
 }
 

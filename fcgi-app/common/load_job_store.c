@@ -52,22 +52,15 @@ enum db_status load_job_insert(struct db *db, const struct load_job_row *j)
 enum db_status load_job_get(struct db *db, struct arena *a, const char *id,
                             struct load_job_row *out)
 {
-    struct store_rows rows = STORE_ROWS(a, struct load_job_row);
-    enum db_status st = db_query(db, "SELECT " LOAD_JOB_COLUMNS " FROM load_jobs WHERE id = ?",
-                                 DB_PARAMS(P_STR(id)), take_load_job, &rows);
-    return store_rows_one(st, &rows, out);
+    return store_get(db, a, sizeof(*out), "SELECT " LOAD_JOB_COLUMNS " FROM load_jobs WHERE id = ?",
+                     DB_PARAMS(P_STR(id)), take_load_job, out);
 }
 
 /* A user's load jobs newest first, all or one job_type: each variant has
  * its own statements, served by its own index (load_jobs_user_list,
  * load_jobs_user_type_list), read in index order from where the page starts
  * (store_keyset_rows, as jobs are). */
-#define LOAD_JOB_ORDER " ORDER BY created_at DESC, id DESC"
-#define LOAD_JOB_KEYSET(where)                                                                     \
-    {"SELECT " LOAD_JOB_COLUMNS " FROM load_jobs WHERE " where LOAD_JOB_ORDER " LIMIT ? OFFSET ?",  \
-     "SELECT " LOAD_JOB_COLUMNS " FROM load_jobs WHERE " where                                      \
-     " AND (created_at < ? OR (created_at = ? AND id < ?))" LOAD_JOB_ORDER " LIMIT ? OFFSET ?",     \
-     "SELECT created_at, id FROM load_jobs WHERE " where LOAD_JOB_ORDER " LIMIT 1 OFFSET ?"}
+#define LOAD_JOB_KEYSET(where) STORE_KEYSET_NEWEST(LOAD_JOB_COLUMNS, "load_jobs", where)
 static const struct store_keyset load_jobs_all = LOAD_JOB_KEYSET("user_id = ?");
 static const struct store_keyset load_jobs_typed = LOAD_JOB_KEYSET("user_id = ? AND job_type = ?");
 
@@ -100,10 +93,8 @@ enum db_status load_job_list(struct db *db, struct arena *a, const char *user_id
     }
     for (size_t i = 0; st == DB_OK && i < rows.n; i++)
         fn(ctx, (struct load_job_row *)rows.items + i);
-    if (st == DB_OK && more && rows.n > 0) {
-        const struct load_job_row *last = (struct load_job_row *)rows.items + rows.n - 1;
-        *next = page_cursor(a, (const char *const[]){last->created_at, last->id}, 2);
-    }
+    if (st == DB_OK)
+        *next = STORE_ROWS_CURSOR(a, &rows, more, struct load_job_row, created_at, id);
     return st;
 }
 

@@ -72,33 +72,22 @@ enum db_status source_put_by_name(struct db *db, struct arena *a, const struct s
     return store_rows_one(st, &rows, id);
 }
 
+/* By id, by owner and name, and the owner's list newest first, ties by id,
+ * read in the order of sources_user_list from where the page starts
+ * (store_keyset_rows, as jobs are). */
+static const struct store_named sources =
+    STORE_NAMED(struct source_row, SOURCE_COLUMNS, "sources", take_source);
+
 enum db_status source_get(struct db *db, struct arena *a, const char *id, struct source_row *out)
 {
-    struct store_rows rows = STORE_ROWS(a, struct source_row);
-    enum db_status st = db_query(db, "SELECT " SOURCE_COLUMNS " FROM sources WHERE id = ?",
-                                 DB_PARAMS(P_STR(id)), take_source, &rows);
-    return store_rows_one(st, &rows, out);
+    return store_named_get(db, a, &sources, id, out);
 }
 
 enum db_status source_get_by_name(struct db *db, struct arena *a, const char *user_id,
                                   const char *name, struct source_row *out)
 {
-    struct store_rows rows = STORE_ROWS(a, struct source_row);
-    enum db_status st =
-        db_query(db, "SELECT " SOURCE_COLUMNS " FROM sources WHERE user_id = ? AND name = ?",
-                 DB_PARAMS(P_STR(user_id), P_STR(name)), take_source, &rows);
-    return store_rows_one(st, &rows, out);
+    return store_named_by_name(db, a, &sources, user_id, name, out);
 }
-
-/* Newest first, ties by id, read in the order of sources_user_list from
- * where the page starts (store_keyset_rows, as jobs are). */
-#define SOURCE_ORDER " ORDER BY created_at DESC, id DESC"
-static const struct store_keyset sources_page = {
-    "SELECT " SOURCE_COLUMNS " FROM sources WHERE user_id = ?" SOURCE_ORDER " LIMIT ? OFFSET ?",
-    "SELECT " SOURCE_COLUMNS " FROM sources WHERE user_id = ?"
-    " AND (created_at < ? OR (created_at = ? AND id < ?))" SOURCE_ORDER " LIMIT ? OFFSET ?",
-    "SELECT created_at, id FROM sources WHERE user_id = ?" SOURCE_ORDER " LIMIT 1 OFFSET ?",
-};
 
 enum db_status source_list(struct db *db, struct arena *a, const char *user_id, long long skip,
                            long long limit, const char *const *after,
@@ -106,20 +95,14 @@ enum db_status source_list(struct db *db, struct arena *a, const char *user_id, 
                            long long *total, const char **next)
 {
     struct store_rows rows = STORE_ROWS(a, struct source_row);
-    bool more = false;
     *next = NULL;
     /* A COUNT: a user keeps few sources (named connections). */
     enum db_status st = db_query_int(db, "SELECT COUNT(*) FROM sources WHERE user_id = ?",
                                      DB_PARAMS(P_STR(user_id)), total);
     if (st == DB_OK)
-        st = store_keyset_rows(db, a, &sources_page, DB_PARAMS(P_STR(user_id)), skip, limit,
-                               after, take_source, &rows, &more);
+        st = store_named_page(db, &sources, user_id, skip, limit, after, &rows, next);
     for (size_t i = 0; st == DB_OK && i < rows.n; i++)
         fn(ctx, (struct source_row *)rows.items + i);
-    if (st == DB_OK && more && rows.n > 0) {
-        const struct source_row *last = (struct source_row *)rows.items + rows.n - 1;
-        *next = page_cursor(a, (const char *const[]){last->created_at, last->id}, 2);
-    }
     return st;
 }
 

@@ -41,6 +41,13 @@ enum db_status store_rows_one(enum db_status st, const struct store_rows *r, voi
     return DB_OK;
 }
 
+enum db_status store_get(struct db *db, struct arena *a, size_t size, const char *sql,
+                         const struct db_param *params, int n, db_row_fn take, void *out)
+{
+    struct store_rows rows = {a, size, NULL, 0, 0};
+    return store_rows_one(db_query(db, sql, params, n, take, &rows), &rows, out);
+}
+
 enum db_status store_count(struct db *db, const char *list, const char *owner, const char *part,
                            long long *total)
 {
@@ -151,6 +158,30 @@ enum db_status store_keyset_rows(struct db *db, struct arena *a, const struct st
     return store_page_rows(db, sql->after, all, n + 3, 0, limit, take, ctx, more);
 }
 
+enum db_status store_named_get(struct db *db, struct arena *a, const struct store_named *t,
+                               const char *id, void *out)
+{
+    return store_get(db, a, t->size, t->by_id, DB_PARAMS(P_STR(id)), t->take, out);
+}
+
+enum db_status store_named_by_name(struct db *db, struct arena *a, const struct store_named *t,
+                                   const char *user_id, const char *name, void *out)
+{
+    return store_get(db, a, t->size, t->by_name, DB_PARAMS(P_STR(user_id), P_STR(name)), t->take,
+                     out);
+}
+
+enum db_status store_named_page(struct db *db, const struct store_named *t, const char *user_id,
+                                long long skip, long long limit, const char *const *after,
+                                struct store_rows *rows, const char **next)
+{
+    bool more = false;
+    enum db_status st = store_keyset_rows(db, rows->arena, &t->page, DB_PARAMS(P_STR(user_id)),
+                                          skip, limit, after, t->take, rows, &more);
+    *next = st == DB_OK ? store_rows_cursor(rows->arena, rows, more, t->time_at, t->id_at) : NULL;
+    return st;
+}
+
 const char *page_cursor(struct arena *a, const char *const parts[], int n)
 {
     size_t len = 0;
@@ -163,6 +194,17 @@ const char *page_cursor(struct arena *a, const char *const parts[], int n)
     char *out = arena_alloc(a, out_len);
     return sodium_bin2base64(out, out_len, (const unsigned char *)text, strlen(text),
                              sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
+const char *store_rows_cursor(struct arena *a, const struct store_rows *rows, bool more,
+                              size_t time_at, size_t id_at)
+{
+    if (!more || rows->n == 0)
+        return NULL;
+    const char *last = (const char *)rows->items + (rows->n - 1) * rows->size;
+    const char *const parts[] = {*(const char *const *)(last + time_at),
+                                 *(const char *const *)(last + id_at)};
+    return page_cursor(a, parts, 2);
 }
 
 json_object *store_time_json(const char *db_time)

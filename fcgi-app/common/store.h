@@ -29,6 +29,11 @@ int store_row_read(const struct store_rows *rows, const struct db_row *row,
                    size_t nints);
 /* After a query for one row: copies it to out, or DB_NO_ROW when none came. */
 enum db_status store_rows_one(enum db_status st, const struct store_rows *rows, void *out);
+/* A store's get: the one row that sql selects by its n params, read by
+ * take (a store's row callback) into out, a row of size bytes (strings in
+ * a); DB_NO_ROW when none came. */
+enum db_status store_get(struct db *db, struct arena *a, size_t size, const char *sql,
+                         const struct db_param *params, int n, db_row_fn take, void *out);
 
 
 /* A list's total from list_counts (sql/002_list_costs.sql): the sum of the
@@ -64,6 +69,45 @@ enum db_status store_page_rows(struct db *db, const char *sql, const struct db_p
 struct store_keyset {
     const char *first, *after, *key;
 };
+/* Those statements for a list newest first: columns of table, filtered by
+ * where (SQL with ? for the filter's params). */
+#define STORE_NEWEST " ORDER BY created_at DESC, id DESC"
+#define STORE_KEYSET_NEWEST(columns, table, where)                                               \
+    {"SELECT " columns " FROM " table " WHERE " where STORE_NEWEST " LIMIT ? OFFSET ?",          \
+     "SELECT " columns " FROM " table " WHERE " where                                            \
+     " AND (created_at < ? OR (created_at = ? AND id < ?))" STORE_NEWEST " LIMIT ? OFFSET ?",    \
+     "SELECT created_at, id FROM " table " WHERE " where STORE_NEWEST " LIMIT 1 OFFSET ?"}
+/* A table of rows that users own and name (sources, datasets): its
+ * statements by id, by owner and name, and the owner's list newest first;
+ * take reads a row into a struct of size bytes whose created_at and id
+ * (at time_at and id_at) make a page's cursor. STORE_NAMED declares one. */
+struct store_named {
+    const char *by_id, *by_name;
+    struct store_keyset page;
+    db_row_fn take;
+    size_t size, time_at, id_at;
+};
+#define STORE_NAMED(type, columns, table, take)                                                  \
+    {"SELECT " columns " FROM " table " WHERE id = ?",                                           \
+     "SELECT " columns " FROM " table " WHERE user_id = ? AND name = ?",                         \
+     STORE_KEYSET_NEWEST(columns, table, "user_id = ?"),                                          \
+     take,                                                                                         \
+     sizeof(type),                                                                                 \
+     offsetof(type, created_at),                                                                   \
+     offsetof(type, id)}
+/* Its row of that id, or of that owner and name, into out; DB_NO_ROW when
+ * there is none. */
+enum db_status store_named_get(struct db *db, struct arena *a, const struct store_named *t,
+                               const char *id, void *out);
+enum db_status store_named_by_name(struct db *db, struct arena *a, const struct store_named *t,
+                                   const char *user_id, const char *name, void *out);
+/* One page of the owner's rows (store_keyset_rows) into rows, which must be
+ * STORE_ROWS of the table's struct; *next is the cursor of the page after,
+ * or NULL at the end. */
+enum db_status store_named_page(struct db *db, const struct store_named *t, const char *user_id,
+                                long long skip, long long limit, const char *const *after,
+                                struct store_rows *rows, const char **next);
+
 /* One page of such a list, as job_store.c's jobs read it: from the top,
  * after the cursor after[0..1] (time, id) when it is not NULL, or from the
  * row before skip (store_page_start), each in index order. The n params
@@ -76,6 +120,13 @@ enum db_status store_keyset_rows(struct db *db, struct arena *a, const struct st
 /* The cursor of the row a page ended on, from its n sort key parts: opaque
  * text (base64url) in the arena, for the next request's after. */
 const char *page_cursor(struct arena *a, const char *const parts[], int n);
+/* The cursor of a page of rows that another row followed (more): its last
+ * row's time and id, the strings at offsets time_at and id_at of the row
+ * struct (STORE_ROWS_CURSOR names them). NULL when no row followed. */
+const char *store_rows_cursor(struct arena *a, const struct store_rows *rows, bool more,
+                              size_t time_at, size_t id_at);
+#define STORE_ROWS_CURSOR(a, rows, more, type, time, id)                                         \
+    store_rows_cursor((a), (rows), (more), offsetof(type, time), offsetof(type, id))
 
 /* A database time as ISO-8601 JSON text, or JSON null (NULL or unreadable). */
 json_object *store_time_json(const char *db_time);

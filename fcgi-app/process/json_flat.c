@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "process/config_opt.h"
 #include "process/json_flat.h"
 #include "process/text.h"
 
@@ -57,13 +58,6 @@ struct jflat {
 
 /* ---- options ---- */
 
-static void set_err(char *field, size_t field_len, const char *name, char *msg, size_t msg_len,
-                    const char *text)
-{
-    snprintf(field, field_len, "%s", name);
-    snprintf(msg, msg_len, "%s", text);
-}
-
 int jflat_options_parse(json_object *config, struct jflat_options *opt, char *field,
                         size_t field_len, char *msg, size_t msg_len)
 {
@@ -75,43 +69,24 @@ int jflat_options_parse(json_object *config, struct jflat_options *opt, char *fi
     if (!config)
         return 0;
     if (!json_object_is_type(config, json_type_object)) {
-        set_err(field, field_len, "", msg, msg_len, "must be an object");
+        opt_error(field, field_len, "", msg, msg_len, "must be an object");
         return -1;
     }
-    if (json_object_object_get_ex(config, "flatten_nested", &v) &&
-        !json_object_is_type(v, json_type_null)) {
-        if (!json_object_is_type(v, json_type_boolean)) {
-            set_err(field, field_len, "flatten_nested", msg, msg_len, "must be true or false");
-            return -1;
-        }
-        opt->flatten = json_object_get_boolean(v);
-    }
-    if (json_object_object_get_ex(config, "max_depth", &v) &&
-        !json_object_is_type(v, json_type_null)) {
-        if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0 ||
-            json_object_get_int64(v) > JFLAT_MAX_DEPTH) {
-            set_err(field, field_len, "max_depth", msg, msg_len,
-                    "must be an integer between 0 and 100");
-            return -1;
-        }
-        opt->max_depth = (int)json_object_get_int64(v);
-    }
-    if (json_object_object_get_ex(config, "max_record_bytes", &v) &&
-        !json_object_is_type(v, json_type_null)) {
-        if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 1 ||
-            json_object_get_int64(v) > (int64_t)JFLAT_MAX_RECORD_BYTES) {
-            set_err(field, field_len, "max_record_bytes", msg, msg_len,
-                    "must be an integer between 1 and 268435456");
-            return -1;
-        }
-        opt->max_record = (size_t)json_object_get_int64(v);
-    }
+    long long depth = opt->max_depth, record = (long long)opt->max_record;
+    if (opt_bool(config, "flatten_nested", &opt->flatten, field, field_len, msg, msg_len) ||
+        opt_int(config, "max_depth", 0, JFLAT_MAX_DEPTH, &depth, field, field_len, msg,
+                msg_len) ||
+        opt_int(config, "max_record_bytes", 1, JFLAT_MAX_RECORD_BYTES, &record, field, field_len,
+                msg, msg_len))
+        return -1;
+    opt->max_depth = (int)depth;
+    opt->max_record = (size_t)record;
     if (json_object_object_get_ex(config, "date_fields", &v) &&
         !json_object_is_type(v, json_type_null)) {
         if (!json_object_is_type(v, json_type_array) ||
             json_object_array_length(v) > JFLAT_MAX_DATE_FIELDS) {
-            set_err(field, field_len, "date_fields", msg, msg_len,
-                    "must be an array of at most 256 field names");
+            opt_error(field, field_len, "date_fields", msg, msg_len,
+                      "must be an array of at most 256 field names");
             return -1;
         }
         for (size_t i = 0; i < json_object_array_length(v); i++) {

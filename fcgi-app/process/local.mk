@@ -6,6 +6,7 @@ libquarry_engine_a_CPPFLAGS = $(AM_CPPFLAGS) $(JSONC_CFLAGS) $(XML_CFLAGS) $(ZIP
 	$(XLSXWRITER_CFLAGS) $(FREEXL_CFLAGS) $(MAGIC_CFLAGS) $(SNAPPY_CFLAGS) $(ZSTD_CFLAGS) \
 	$(ZLIB_CFLAGS) $(PCRE2_CFLAGS)
 libquarry_engine_a_SOURCES = \
+	fcgi-app/process/config_opt.c fcgi-app/process/config_opt.h \
 	fcgi-app/process/detect.c fcgi-app/process/detect.h \
 	fcgi-app/process/engine.c fcgi-app/process/engine.h \
 	fcgi-app/process/formats.c fcgi-app/process/formats.h \

@@ -37,9 +37,7 @@ const char *pq_encoding_name(int encoding)
 
 /* ---------------------------------------------------------------- decoding */
 
-static int fail(char *err, size_t err_len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t err_len, const char *fmt, ...)
+int pq_fail(char *err, size_t err_len, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -294,13 +292,13 @@ static int decode_schema_elem(struct tc_reader *r, struct pq_schema_elem *e, cha
     }
     tc_struct_end(r);
     if (tc_error(r))
-        return fail(err, err_len, "schema: %s", tc_error_name(tc_error(r)));
+        return pq_fail(err, err_len, "schema: %s", tc_error_name(tc_error(r)));
     if (!has_name)
-        return fail(err, err_len, "schema: an element has no name");
+        return pq_fail(err, err_len, "schema: an element has no name");
     if (e->type > PQ_FIXED_LEN_BYTE_ARRAY || e->type < -1 || e->num_children < 0 ||
         e->repetition > PQ_REPEATED || e->repetition < -1)
-        return fail(err, err_len, "schema: element \"%.*s\" has an invalid type",
-                    (int)(e->name_len > 200 ? 200 : e->name_len), e->name);
+        return pq_fail(err, err_len, "schema: element \"%.*s\" has an invalid type",
+                       (int)(e->name_len > 200 ? 200 : e->name_len), e->name);
     logical_from_converted(e);
     return 0;
 }
@@ -355,7 +353,7 @@ static int decode_column_meta(struct tc_reader *r, enum tc_type t, struct pq_col
                               char *err, size_t err_len)
 {
     if (!tc_expect(r, t, TC_STRUCT))
-        return fail(err, err_len, "column metadata: %s", tc_error_name(tc_error(r)));
+        return pq_fail(err, err_len, "column metadata: %s", tc_error_name(tc_error(r)));
     unsigned seen = 0;
     int16_t last = 0, id;
     int32_t v;
@@ -426,13 +424,14 @@ static int decode_column_meta(struct tc_reader *r, enum tc_type t, struct pq_col
     }
     tc_struct_end(r);
     if (tc_error(r))
-        return fail(err, err_len, "column metadata: %s", tc_error_name(tc_error(r)));
+        return pq_fail(err, err_len, "column metadata: %s", tc_error_name(tc_error(r)));
     if ((seen & CM_REQUIRED) != CM_REQUIRED)
-        return fail(err, err_len, "column metadata lacks a required field (type, codec, "
-                                  "num_values, total_compressed_size or data_page_offset)");
+        return pq_fail(err, err_len,
+                       "column metadata lacks a required field (type, codec, "
+                       "num_values, total_compressed_size or data_page_offset)");
     if (m->type < 0 || m->type > PQ_FIXED_LEN_BYTE_ARRAY || m->num_values < 0 ||
         m->total_compressed_size < 0 || m->data_page_offset < 0)
-        return fail(err, err_len, "column metadata holds an invalid value");
+        return pq_fail(err, err_len, "column metadata holds an invalid value");
     return 0;
 }
 
@@ -463,12 +462,45 @@ static int decode_column_chunk(struct tc_reader *r, struct pq_column_chunk *c, c
     }
     tc_struct_end(r);
     if (tc_error(r))
-        return fail(err, err_len, "column chunk: %s", tc_error_name(tc_error(r)));
+        return pq_fail(err, err_len, "column chunk: %s", tc_error_name(tc_error(r)));
     if (external)
-        return fail(err, err_len, "a column chunk is stored in another file (file_path)");
+        return pq_fail(err, err_len, "a column chunk is stored in another file (file_path)");
     if (!c->has_meta)
-        return fail(err, err_len, "a column chunk has no metadata (an encrypted file?)");
+        return pq_fail(err, err_len, "a column chunk has no metadata (an encrypted file?)");
     return 0;
+}
+
+/* Reads one item of a list into item (a struct of the list's kind). */
+typedef int (*decode_item_fn)(struct tc_reader *r, void *item, char *err, size_t err_len);
+
+/* A list field's structs (at most max, after tc_expect of the list): a new
+ * zeroed array of size-byte items in *items, each read by one; *count gets
+ * how many were read. -1 (err set) when an item fails or memory runs out;
+ * items of another type leave the reader's error. */
+static int decode_struct_list(struct tc_reader *r, uint32_t max, size_t size, decode_item_fn one,
+                              void **items, uint32_t *count, char *err, size_t err_len)
+{
+    enum tc_type elem;
+    uint32_t n;
+    tc_list_begin(r, &elem, &n, max);
+    if (n > 0 && !tc_expect(r, elem, TC_STRUCT))
+        return 0;
+    char *array = calloc(n ? n : 1, size);
+    *items = array;
+    if (!array)
+        return pq_fail(err, err_len, "out of memory");
+    for (uint32_t i = 0; i < n && !tc_error(r); i++) {
+        if (one(r, array + (size_t)i * size, err, err_len))
+            return -1;
+        *count = i + 1;
+    }
+    tc_list_end(r);
+    return 0;
+}
+
+static int column_chunk_item(struct tc_reader *r, void *item, char *err, size_t err_len)
+{
+    return decode_column_chunk(r, item, err, err_len);
 }
 
 int pq_row_group_decode(struct pq_row_group *rg, char *err, size_t err_len)
@@ -484,29 +516,21 @@ int pq_row_group_decode(struct pq_row_group *rg, char *err, size_t err_len)
             tc_skip(&r, t);
             continue;
         }
-        enum tc_type elem;
-        uint32_t n;
         if (!tc_expect(&r, t, TC_LIST))
             break;
-        tc_list_begin(&r, &elem, &n, PQ_MAX_SCHEMA);
-        if (n > 0 && !tc_expect(&r, elem, TC_STRUCT))
-            break;
-        rg->columns = calloc(n ? n : 1, sizeof(*rg->columns));
-        if (!rg->columns)
-            return fail(err, err_len, "out of memory");
-        for (uint32_t i = 0; i < n && !tc_error(&r); i++) {
-            if (decode_column_chunk(&r, &rg->columns[i], err, err_len))
-                return -1;
-            rg->ncolumns = i + 1;
-        }
-        tc_list_end(&r);
+        void *columns = NULL;
+        int rc = decode_struct_list(&r, PQ_MAX_SCHEMA, sizeof(*rg->columns), column_chunk_item,
+                                    &columns, &rg->ncolumns, err, err_len);
+        rg->columns = columns;
+        if (rc != 0)
+            return -1;
         has_columns = true;
     }
     tc_struct_end(&r);
     if (tc_error(&r))
-        return fail(err, err_len, "row group: %s", tc_error_name(tc_error(&r)));
+        return pq_fail(err, err_len, "row group: %s", tc_error_name(tc_error(&r)));
     if (!has_columns)
-        return fail(err, err_len, "a row group has no column list");
+        return pq_fail(err, err_len, "a row group has no column list");
     return 0;
 }
 
@@ -535,15 +559,25 @@ static int scan_row_group(struct tc_reader *r, struct pq_row_group *rg, char *er
     }
     tc_struct_end(r);
     if (tc_error(r))
-        return fail(err, err_len, "row group: %s", tc_error_name(tc_error(r)));
+        return pq_fail(err, err_len, "row group: %s", tc_error_name(tc_error(r)));
     if (!has_rows || rg->num_rows < 0)
-        return fail(err, err_len, "a row group has no valid num_rows");
+        return pq_fail(err, err_len, "a row group has no valid num_rows");
     rg->raw = start;
     rg->raw_len = (size_t)(r->p - start);
     return 0;
 }
 
 enum { FM_VERSION = 1, FM_SCHEMA = 2, FM_ROWS = 4, FM_GROUPS = 8 };
+
+static int schema_item(struct tc_reader *r, void *item, char *err, size_t err_len)
+{
+    return decode_schema_elem(r, item, err, err_len);
+}
+
+static int row_group_item(struct tc_reader *r, void *item, char *err, size_t err_len)
+{
+    return scan_row_group(r, item, err, err_len);
+}
 
 int pq_file_meta_decode(const uint8_t *buf, size_t len, struct pq_file_meta *meta, char *err,
                         size_t err_len)
@@ -553,8 +587,8 @@ int pq_file_meta_decode(const uint8_t *buf, size_t len, struct pq_file_meta *met
     memset(meta, 0, sizeof(*meta));
     unsigned seen = 0;
     int16_t last = 0, id;
-    enum tc_type elem;
-    uint32_t n;
+    void *items;
+    int rc;
     tc_struct_begin(&r);
     for (enum tc_type t; (t = tc_field(&r, &last, &id)) != TC_STOP;) {
         switch (id) {
@@ -565,18 +599,12 @@ int pq_file_meta_decode(const uint8_t *buf, size_t len, struct pq_file_meta *met
         case 2:
             if (!tc_expect(&r, t, TC_LIST) || (seen & FM_SCHEMA))
                 break;
-            tc_list_begin(&r, &elem, &n, PQ_MAX_SCHEMA);
-            if (n > 0 && !tc_expect(&r, elem, TC_STRUCT))
-                break;
-            meta->schema = calloc(n ? n : 1, sizeof(*meta->schema));
-            if (!meta->schema)
-                return fail(err, err_len, "out of memory");
-            for (uint32_t i = 0; i < n && !tc_error(&r); i++) {
-                if (decode_schema_elem(&r, &meta->schema[i], err, err_len))
-                    return -1;
-                meta->nschema = i + 1;
-            }
-            tc_list_end(&r);
+            items = NULL;
+            rc = decode_struct_list(&r, PQ_MAX_SCHEMA, sizeof(*meta->schema), schema_item, &items,
+                                    &meta->nschema, err, err_len);
+            meta->schema = items;
+            if (rc != 0)
+                return -1;
             seen |= FM_SCHEMA;
             break;
         case 3:
@@ -586,18 +614,12 @@ int pq_file_meta_decode(const uint8_t *buf, size_t len, struct pq_file_meta *met
         case 4:
             if (!tc_expect(&r, t, TC_LIST) || (seen & FM_GROUPS))
                 break;
-            tc_list_begin(&r, &elem, &n, PQ_MAX_ROW_GROUPS);
-            if (n > 0 && !tc_expect(&r, elem, TC_STRUCT))
-                break;
-            meta->row_groups = calloc(n ? n : 1, sizeof(*meta->row_groups));
-            if (!meta->row_groups)
-                return fail(err, err_len, "out of memory");
-            for (uint32_t i = 0; i < n && !tc_error(&r); i++) {
-                if (scan_row_group(&r, &meta->row_groups[i], err, err_len))
-                    return -1;
-                meta->nrow_groups = i + 1;
-            }
-            tc_list_end(&r);
+            items = NULL;
+            rc = decode_struct_list(&r, PQ_MAX_ROW_GROUPS, sizeof(*meta->row_groups),
+                                    row_group_item, &items, &meta->nrow_groups, err, err_len);
+            meta->row_groups = items;
+            if (rc != 0)
+                return -1;
             seen |= FM_GROUPS;
             break;
         case 6: {
@@ -613,13 +635,14 @@ int pq_file_meta_decode(const uint8_t *buf, size_t len, struct pq_file_meta *met
     }
     tc_struct_end(&r);
     if (tc_error(&r))
-        return fail(err, err_len, "the file metadata is invalid: %s", tc_error_name(tc_error(&r)));
+        return pq_fail(err, err_len, "the file metadata is invalid: %s",
+                       tc_error_name(tc_error(&r)));
     if (!(seen & FM_SCHEMA) || meta->nschema == 0)
-        return fail(err, err_len, "the file metadata has no schema");
+        return pq_fail(err, err_len, "the file metadata has no schema");
     if (!(seen & FM_ROWS) || meta->num_rows < 0)
-        return fail(err, err_len, "the file metadata has no valid num_rows");
+        return pq_fail(err, err_len, "the file metadata has no valid num_rows");
     if (!(seen & FM_GROUPS))
-        return fail(err, err_len, "the file metadata has no row group list");
+        return pq_fail(err, err_len, "the file metadata has no row group list");
     return 0;
 }
 
@@ -632,8 +655,12 @@ void pq_file_meta_free(struct pq_file_meta *meta)
     memset(meta, 0, sizeof(*meta));
 }
 
-static void decode_data_page_header(struct tc_reader *r, enum tc_type t,
-                                    struct pq_page_header *h, bool *ok)
+/* A DataPageHeader (nfields 4: num_values, encoding, the definition and
+ * repetition level encodings) or a DictionaryPageHeader (nfields 2: the
+ * first two; its is_sorted, like any field past nfields, is skipped). *ok
+ * when each of the nfields came. */
+static void decode_page_header_v1(struct tc_reader *r, enum tc_type t, int nfields,
+                                  struct pq_page_header *h, bool *ok)
 {
     if (!tc_expect(r, t, TC_STRUCT))
         return;
@@ -642,7 +669,7 @@ static void decode_data_page_header(struct tc_reader *r, enum tc_type t,
     int32_t v;
     tc_struct_begin(r);
     for (enum tc_type f; (f = tc_field(r, &last, &id)) != TC_STOP;) {
-        switch (id) {
+        switch (id <= nfields ? id : 0) {
         case 1: seen |= get_i32(r, f, &h->num_values); break;
         case 2: if (get_i32(r, f, &v)) h->encoding = v, seen |= 2; break;
         case 3: if (get_i32(r, f, &v)) h->def_encoding = v, seen |= 4; break;
@@ -651,27 +678,7 @@ static void decode_data_page_header(struct tc_reader *r, enum tc_type t,
         }
     }
     tc_struct_end(r);
-    *ok = seen == 15;
-}
-
-static void decode_dictionary_page_header(struct tc_reader *r, enum tc_type t,
-                                          struct pq_page_header *h, bool *ok)
-{
-    if (!tc_expect(r, t, TC_STRUCT))
-        return;
-    unsigned seen = 0;
-    int16_t last = 0, id;
-    int32_t v;
-    tc_struct_begin(r);
-    for (enum tc_type f; (f = tc_field(r, &last, &id)) != TC_STOP;) {
-        switch (id) {
-        case 1: seen |= get_i32(r, f, &h->num_values); break;
-        case 2: if (get_i32(r, f, &v)) h->encoding = v, seen |= 2; break;
-        default: tc_skip(r, f); break;
-        }
-    }
-    tc_struct_end(r);
-    *ok = seen == 3;
+    *ok = seen == (1u << nfields) - 1;
 }
 
 static void decode_data_page_header_v2(struct tc_reader *r, enum tc_type t,
@@ -719,7 +726,7 @@ int pq_page_header_decode(const uint8_t *buf, size_t len, struct pq_page_header 
         case 3: if (get_i32(&r, t, &h->compressed_size)) seen |= 4; break;
         case 5:
             if (h->type == PQ_DATA_PAGE && !has_sub) {
-                decode_data_page_header(&r, t, h, &sub_ok);
+                decode_page_header_v1(&r, t, 4, h, &sub_ok);
                 has_sub = true;
             } else {
                 tc_skip(&r, t);
@@ -727,7 +734,7 @@ int pq_page_header_decode(const uint8_t *buf, size_t len, struct pq_page_header 
             break;
         case 7:
             if (h->type == PQ_DICTIONARY_PAGE && !has_sub) {
-                decode_dictionary_page_header(&r, t, h, &sub_ok);
+                decode_page_header_v1(&r, t, 2, h, &sub_ok);
                 has_sub = true;
             } else {
                 tc_skip(&r, t);
@@ -750,21 +757,21 @@ int pq_page_header_decode(const uint8_t *buf, size_t len, struct pq_page_header 
     if (tc_error(&r) == TC_TRUNCATED)
         return 1;
     if (tc_error(&r))
-        return fail(err, err_len, "a page header is invalid: %s", tc_error_name(tc_error(&r)));
+        return pq_fail(err, err_len, "a page header is invalid: %s", tc_error_name(tc_error(&r)));
     if (seen != 7 || h->uncompressed_size < 0 || h->compressed_size < 0)
-        return fail(err, err_len, "a page header lacks its type or sizes");
+        return pq_fail(err, err_len, "a page header lacks its type or sizes");
     bool known = h->type == PQ_DATA_PAGE || h->type == PQ_DICTIONARY_PAGE ||
                  h->type == PQ_DATA_PAGE_V2;
     if (known && (!has_sub || !sub_ok))
-        return fail(err, err_len, "a %s page header lacks its details",
-                    h->type == PQ_DICTIONARY_PAGE ? "dictionary" : "data");
+        return pq_fail(err, err_len, "a %s page header lacks its details",
+                       h->type == PQ_DICTIONARY_PAGE ? "dictionary" : "data");
     if (known && h->num_values < 0)
-        return fail(err, err_len, "a page header has a negative value count");
+        return pq_fail(err, err_len, "a page header has a negative value count");
     if (h->type == PQ_DATA_PAGE_V2 &&
         (h->def_len < 0 || h->rep_len < 0 || h->num_nulls < 0 || h->num_rows < 0 ||
          (int64_t)h->def_len + h->rep_len > h->compressed_size ||
          (int64_t)h->def_len + h->rep_len > h->uncompressed_size))
-        return fail(err, err_len, "a data page v2 header has invalid level lengths");
+        return pq_fail(err, err_len, "a data page v2 header has invalid level lengths");
     *used = (size_t)(r.p - buf);
     return 0;
 }

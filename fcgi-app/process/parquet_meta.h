@@ -212,6 +212,10 @@ int pq_page_header_decode(const uint8_t *buf, size_t len, struct pq_page_header 
                           char *err, size_t err_len);
 void pq_page_header_encode(struct tc_writer *w, const struct pq_page_header *h);
 
+/* Writes the message into err[0..err_len) and returns -1: the decoders'
+ * and the page reader's way to fail. */
+int pq_fail(char *err, size_t err_len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 const char *pq_type_name(int type);
 const char *pq_codec_name(int codec);
 const char *pq_encoding_name(int encoding);

@@ -2,7 +2,6 @@
  * (see parquet_page.h), after the Apache Parquet format specification
  * (Encodings.md, Compression.md). */
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,13 +70,7 @@ void pq_buf_put_u32le(struct pq_buf *b, uint32_t v)
 void pq_buf_put_varint(struct pq_buf *b, uint64_t v)
 {
     uint8_t tmp[10];
-    size_t n = 0;
-    while (v >= 0x80) {
-        tmp[n++] = (uint8_t)(v | 0x80);
-        v >>= 7;
-    }
-    tmp[n++] = (uint8_t)v;
-    pq_buf_put(b, tmp, n);
+    pq_buf_put(b, tmp, tc_varint_encode(v, tmp));
 }
 
 /* ---------------------------------------------------------------- compression */
@@ -107,27 +100,16 @@ bool pq_codec_supported(int codec)
            codec == PQ_ZSTD;
 }
 
-static int fail(char *err, size_t err_len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t err_len, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, err_len, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
 static int gunzip(const uint8_t *src, size_t src_len, uint8_t *dst, size_t dst_len, char *err,
                   size_t err_len)
 {
     if (src_len > UINT_MAX || dst_len > UINT_MAX)
-        return fail(err, err_len, "a GZIP page is too large");
+        return pq_fail(err, err_len, "a GZIP page is too large");
     z_stream z;
     memset(&z, 0, sizeof(z));
     /* 32 + MAX_WBITS: a gzip or a zlib header, whichever the writer used. */
     if (inflateInit2(&z, 32 + MAX_WBITS) != Z_OK)
-        return fail(err, err_len, "out of memory");
+        return pq_fail(err, err_len, "out of memory");
     z.next_in = (Bytef *)src;
     z.avail_in = (uInt)src_len;
     z.next_out = dst;
@@ -138,12 +120,12 @@ static int gunzip(const uint8_t *src, size_t src_len, uint8_t *dst, size_t dst_l
     if (rc == Z_STREAM_END && out == dst_len)
         return 0;
     if (rc == Z_BUF_ERROR && z.avail_out == 0)
-        return fail(err, err_len, "a page decompresses past its declared size of %zu bytes",
-                    dst_len);
+        return pq_fail(err, err_len, "a page decompresses past its declared size of %zu bytes",
+                       dst_len);
     if (rc == Z_STREAM_END)
-        return fail(err, err_len, "a page decompresses to %zu bytes, its header says %zu", out,
-                    dst_len);
-    return fail(err, err_len, "a GZIP page is corrupt (%s)", z.msg ? z.msg : "inflate failed");
+        return pq_fail(err, err_len, "a page decompresses to %zu bytes, its header says %zu", out,
+                       dst_len);
+    return pq_fail(err, err_len, "a GZIP page is corrupt (%s)", z.msg ? z.msg : "inflate failed");
 }
 
 static int unsnappy(const uint8_t *src, size_t src_len, uint8_t *dst, size_t dst_len, char *err,
@@ -151,17 +133,17 @@ static int unsnappy(const uint8_t *src, size_t src_len, uint8_t *dst, size_t dst
 {
     size_t n;
     if (snappy_uncompressed_length((const char *)src, src_len, &n) != SNAPPY_OK)
-        return fail(err, err_len, "a Snappy page is corrupt");
+        return pq_fail(err, err_len, "a Snappy page is corrupt");
     if (n > dst_len)
-        return fail(err, err_len, "a page decompresses past its declared size of %zu bytes",
-                    dst_len);
+        return pq_fail(err, err_len, "a page decompresses past its declared size of %zu bytes",
+                       dst_len);
     if (n != dst_len)
-        return fail(err, err_len, "a page decompresses to %zu bytes, its header says %zu", n,
-                    dst_len);
+        return pq_fail(err, err_len, "a page decompresses to %zu bytes, its header says %zu", n,
+                       dst_len);
     size_t out = dst_len;
     if (snappy_uncompress((const char *)src, src_len, (char *)dst, &out) != SNAPPY_OK ||
         out != dst_len)
-        return fail(err, err_len, "a Snappy page is corrupt");
+        return pq_fail(err, err_len, "a Snappy page is corrupt");
     return 0;
 }
 
@@ -169,17 +151,17 @@ static int unzstd(struct pq_codecs *c, const uint8_t *src, size_t src_len, uint8
                   size_t dst_len, char *err, size_t err_len)
 {
     if (!c->zd && !(c->zd = ZSTD_createDCtx()))
-        return fail(err, err_len, "out of memory");
+        return pq_fail(err, err_len, "out of memory");
     size_t n = ZSTD_decompressDCtx(c->zd, dst, dst_len, src, src_len);
     if (ZSTD_isError(n)) {
         if (ZSTD_getErrorCode(n) == ZSTD_error_dstSize_tooSmall)
-            return fail(err, err_len, "a page decompresses past its declared size of %zu bytes",
-                        dst_len);
-        return fail(err, err_len, "a ZSTD page is corrupt (%s)", ZSTD_getErrorName(n));
+            return pq_fail(err, err_len, "a page decompresses past its declared size of %zu bytes",
+                           dst_len);
+        return pq_fail(err, err_len, "a ZSTD page is corrupt (%s)", ZSTD_getErrorName(n));
     }
     if (n != dst_len)
-        return fail(err, err_len, "a page decompresses to %zu bytes, its header says %zu", n,
-                    dst_len);
+        return pq_fail(err, err_len, "a page decompresses to %zu bytes, its header says %zu", n,
+                       dst_len);
     return 0;
 }
 
@@ -189,8 +171,8 @@ int pq_decompress(struct pq_codecs *c, int codec, const uint8_t *src, size_t src
     switch (codec) {
     case PQ_UNCOMPRESSED:
         if (src_len != dst_len)
-            return fail(err, err_len, "an uncompressed page is %zu bytes, its header says %zu",
-                        src_len, dst_len);
+            return pq_fail(err, err_len, "an uncompressed page is %zu bytes, its header says %zu",
+                           src_len, dst_len);
         if (dst_len)
             memcpy(dst, src, dst_len);
         return 0;
@@ -201,8 +183,10 @@ int pq_decompress(struct pq_codecs *c, int codec, const uint8_t *src, size_t src
     case PQ_ZSTD:
         return unzstd(c, src, src_len, dst, dst_len, err, err_len);
     default:
-        return fail(err, err_len, "%s compression is not supported (Snappy, ZSTD, GZIP and "
-                                  "uncompressed pages are)", pq_codec_name(codec));
+        return pq_fail(err, err_len,
+                       "%s compression is not supported (Snappy, ZSTD, GZIP and "
+                       "uncompressed pages are)",
+                       pq_codec_name(codec));
     }
 }
 

@@ -48,6 +48,7 @@
 #include <libxml/parser.h>
 #include <libxml/xmlreader.h>
 
+#include "process/config_opt.h"
 #include "process/record.h"
 #include "process/xml_error.h"
 
@@ -109,13 +110,6 @@ struct xml_reader {
 
 /* ---- configuration ---- */
 
-static void set_err(char *field, size_t field_len, const char *name, char *msg, size_t msg_len,
-                    const char *text)
-{
-    snprintf(field, field_len, "%s", name);
-    snprintf(msg, msg_len, "%s", text);
-}
-
 static void xml_name_free(struct xml_name *n)
 {
     free(n->local);
@@ -164,20 +158,6 @@ static int parse_name(const char *s, json_object *namespaces, struct xml_name *o
     return 0;
 }
 
-static int get_bool(json_object *config, const char *key, bool *out, char *field,
-                    size_t field_len, char *msg, size_t msg_len)
-{
-    json_object *v;
-    if (!json_object_object_get_ex(config, key, &v) || json_object_is_type(v, json_type_null))
-        return 0;
-    if (!json_object_is_type(v, json_type_boolean)) {
-        set_err(field, field_len, key, msg, msg_len, "must be true or false");
-        return -1;
-    }
-    *out = json_object_get_boolean(v);
-    return 0;
-}
-
 /* Reads the XML keys of processing_config. On success the names in opt
  * are owned by opt (xml_options_free); strings are borrowed from config. */
 static int xml_options_parse(json_object *config, struct xml_options *opt, char *field,
@@ -193,42 +173,28 @@ static int xml_options_parse(json_object *config, struct xml_options *opt, char 
     if (!config)
         return 0;
     if (!json_object_is_type(config, json_type_object)) {
-        set_err(field, field_len, "", msg, msg_len, "must be an object");
+        opt_error(field, field_len, "", msg, msg_len, "must be an object");
         return -1;
     }
-    if (get_bool(config, "flatten_attributes", &opt->flatten_attributes, field, field_len, msg,
+    long long depth = opt->max_depth, record = (long long)opt->max_record;
+    if (opt_bool(config, "flatten_attributes", &opt->flatten_attributes, field, field_len, msg,
                  msg_len) ||
-        get_bool(config, "flatten_nested", &opt->flatten_nested, field, field_len, msg,
+        opt_bool(config, "flatten_nested", &opt->flatten_nested, field, field_len, msg,
                  msg_len) ||
-        get_bool(config, "namespace_aware", &opt->namespace_aware, field, field_len, msg,
-                 msg_len))
+        opt_bool(config, "namespace_aware", &opt->namespace_aware, field, field_len, msg,
+                 msg_len) ||
+        opt_int(config, "max_depth", 0, XML_MAX_DEPTH, &depth, field, field_len, msg, msg_len) ||
+        opt_int(config, "max_record_bytes", 1, XML_MAX_RECORD_BYTES, &record, field, field_len,
+                msg, msg_len))
         return -1;
-    if (json_object_object_get_ex(config, "max_depth", &v) &&
-        !json_object_is_type(v, json_type_null)) {
-        if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0 ||
-            json_object_get_int64(v) > XML_MAX_DEPTH) {
-            set_err(field, field_len, "max_depth", msg, msg_len,
-                    "must be an integer between 0 and 100");
-            return -1;
-        }
-        opt->max_depth = (int)json_object_get_int64(v);
-    }
-    if (json_object_object_get_ex(config, "max_record_bytes", &v) &&
-        !json_object_is_type(v, json_type_null)) {
-        if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 1 ||
-            json_object_get_int64(v) > (int64_t)XML_MAX_RECORD_BYTES) {
-            set_err(field, field_len, "max_record_bytes", msg, msg_len,
-                    "must be an integer between 1 and 268435456");
-            return -1;
-        }
-        opt->max_record = (size_t)json_object_get_int64(v);
-    }
+    opt->max_depth = (int)depth;
+    opt->max_record = (size_t)record;
     if (json_object_object_get_ex(config, "text_field_name", &v) &&
         !json_object_is_type(v, json_type_null)) {
         if (!json_object_is_type(v, json_type_string) || json_object_get_string_len(v) == 0 ||
             json_object_get_string_len(v) > 256) {
-            set_err(field, field_len, "text_field_name", msg, msg_len,
-                    "must be a non-empty string");
+            opt_error(field, field_len, "text_field_name", msg, msg_len,
+                      "must be a non-empty string");
             return -1;
         }
         opt->text_field_name = json_object_get_string(v);
@@ -236,8 +202,8 @@ static int xml_options_parse(json_object *config, struct xml_options *opt, char 
     if (json_object_object_get_ex(config, "namespaces", &v) &&
         !json_object_is_type(v, json_type_null)) {
         if (!json_object_is_type(v, json_type_object)) {
-            set_err(field, field_len, "namespaces", msg, msg_len,
-                    "must be an object of {prefix: uri}");
+            opt_error(field, field_len, "namespaces", msg, msg_len,
+                      "must be an object of {prefix: uri}");
             return -1;
         }
         json_object_object_foreach(v, prefix, uri)

@@ -11,35 +11,13 @@
 #include <time.h>
 
 #include "process/sheet.h"
+#include "process/config_opt.h"
 #include "process/text.h"
 
 #define SHEET_MAX_SKIP 1000000000LL
 #define SHEET_MAX_DATE_FORMAT 64
 
 /* ---- options ---- */
-
-static void set_err(char *field, size_t field_len, const char *name, char *msg, size_t msg_len,
-                    const char *text)
-{
-    snprintf(field, field_len, "%s", name);
-    snprintf(msg, msg_len, "%s", text);
-}
-
-static int get_count(json_object *config, const char *key, long long *out, char *field,
-                     size_t field_len, char *msg, size_t msg_len)
-{
-    json_object *v;
-    if (!json_object_object_get_ex(config, key, &v) || json_object_is_type(v, json_type_null))
-        return 0;
-    if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0 ||
-        json_object_get_int64(v) > SHEET_MAX_SKIP) {
-        set_err(field, field_len, key, msg, msg_len,
-                "must be an integer between 0 and 1000000000");
-        return -1;
-    }
-    *out = json_object_get_int64(v);
-    return 0;
-}
 
 static bool valid_sheet_ref(json_object *v)
 {
@@ -68,7 +46,7 @@ int sheet_options_parse(json_object *config, struct sheet_options *opt, char *fi
     if (!config)
         return 0;
     if (!json_object_is_type(config, json_type_object)) {
-        set_err(field, field_len, "", msg, msg_len, "must be an object");
+        opt_error(field, field_len, "", msg, msg_len, "must be an object");
         return -1;
     }
     if (json_object_object_get_ex(config, "sheet_name", &v) &&
@@ -81,23 +59,19 @@ int sheet_options_parse(json_object *config, struct sheet_options *opt, char *fi
                 ok = valid_sheet_ref(json_object_array_get_idx(v, i));
         }
         if (!ok) {
-            set_err(field, field_len, "sheet_name", msg, msg_len,
-                    "must be a sheet name, a 0-based sheet index, or a list of them");
+            opt_error(field, field_len, "sheet_name", msg, msg_len,
+                      "must be a sheet name, a 0-based sheet index, or a list of them");
             return -1;
         }
         opt->sheets = v;
     }
-    if (get_count(config, "skip_rows", &opt->skip_rows, field, field_len, msg, msg_len) ||
-        get_count(config, "skip_footer", &opt->skip_footer, field, field_len, msg, msg_len))
+    if (opt_int(config, "skip_rows", 0, SHEET_MAX_SKIP, &opt->skip_rows, field, field_len, msg,
+                msg_len) ||
+        opt_int(config, "skip_footer", 0, SHEET_MAX_SKIP, &opt->skip_footer, field, field_len, msg,
+                msg_len) ||
+        opt_bool(config, "use_column_names", &opt->use_column_names, field, field_len, msg,
+                 msg_len))
         return -1;
-    if (json_object_object_get_ex(config, "use_column_names", &v) &&
-        !json_object_is_type(v, json_type_null)) {
-        if (!json_object_is_type(v, json_type_boolean)) {
-            set_err(field, field_len, "use_column_names", msg, msg_len, "must be true or false");
-            return -1;
-        }
-        opt->use_column_names = json_object_get_boolean(v);
-    }
     if (json_object_object_get_ex(config, "columns", &v) &&
         !json_object_is_type(v, json_type_null)) {
         bool ok;
@@ -113,9 +87,9 @@ int sheet_options_parse(json_object *config, struct sheet_options *opt, char *fi
                 ok = valid_column_ref(json_object_array_get_idx(v, i));
         }
         if (!ok) {
-            set_err(field, field_len, "columns", msg, msg_len,
-                    "must be letters such as \"A:C\" or \"A,C,E:G\", or a list of column "
-                    "letters, header names or 0-based indexes");
+            opt_error(field, field_len, "columns", msg, msg_len,
+                      "must be letters such as \"A:C\" or \"A,C,E:G\", or a list of column "
+                      "letters, header names or 0-based indexes");
             return -1;
         }
         opt->columns = v;
@@ -124,8 +98,8 @@ int sheet_options_parse(json_object *config, struct sheet_options *opt, char *fi
         !json_object_is_type(v, json_type_null)) {
         if (!json_object_is_type(v, json_type_string) || json_object_get_string_len(v) == 0 ||
             json_object_get_string_len(v) > SHEET_MAX_DATE_FORMAT) {
-            set_err(field, field_len, "date_format", msg, msg_len,
-                    "must be a strftime pattern such as \"%d/%m/%Y\" (at most 64 characters)");
+            opt_error(field, field_len, "date_format", msg, msg_len,
+                      "must be a strftime pattern such as \"%d/%m/%Y\" (at most 64 characters)");
             return -1;
         }
         opt->date_format = json_object_get_string(v);

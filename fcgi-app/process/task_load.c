@@ -824,6 +824,18 @@ static int run_load(struct load *l)
     return TASK_FAILED;
 }
 
+/* What every load holds, whatever its source, and the load itself. */
+static void load_free(struct load *l)
+{
+    free(l->line);
+    free(l->wm_value);
+    free(l->wm_key);
+    free(l->last_value);
+    free(l->last_key);
+    arena_free(&l->arena);
+    free(l);
+}
+
 int task_dataset_load(struct task *t)
 {
     struct load *l = calloc(1, sizeof(*l));
@@ -838,13 +850,7 @@ int task_dataset_load(struct task *t)
     db_exec_text(t->db, "DROP TEMPORARY TABLE IF EXISTS quarry_stage", NULL);
     source_close(l->src);
     json_object_put(l->where);
-    free(l->line);
-    free(l->wm_value);
-    free(l->wm_key);
-    free(l->last_value);
-    free(l->last_key);
-    arena_free(&l->arena);
-    free(l);
+    load_free(l);
     return rc;
 }
 
@@ -1104,12 +1110,6 @@ out:
     rec_arena_free(f->arena);
     rec_env_free(f->env);
     free(f);
-    free(l->line);
-    free(l->wm_value);
-    free(l->wm_key);
-    free(l->last_value);
-    free(l->last_key);
-    arena_free(&l->arena);
-    free(l);
+    load_free(l);
     return rc;
 }

@@ -350,16 +350,21 @@ static void put_byte(struct tc_writer *w, uint8_t b)
     put_bytes(w, &b, 1);
 }
 
+size_t tc_varint_encode(uint64_t v, uint8_t out[10])
+{
+    size_t n = 0;
+    while (v >= 0x80) {
+        out[n++] = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    out[n++] = (uint8_t)v;
+    return n;
+}
+
 static void put_varint(struct tc_writer *w, uint64_t v)
 {
     uint8_t tmp[10];
-    size_t n = 0;
-    while (v >= 0x80) {
-        tmp[n++] = (uint8_t)(v | 0x80);
-        v >>= 7;
-    }
-    tmp[n++] = (uint8_t)v;
-    put_bytes(w, tmp, n);
+    put_bytes(w, tmp, tc_varint_encode(v, tmp));
 }
 
 static uint64_t zigzag(int64_t v)

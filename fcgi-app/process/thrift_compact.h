@@ -107,6 +107,9 @@ struct tc_writer {
 /* Ownership: the writer owns buf until tc_writer_free (or the caller takes
  * buf and sets it to NULL). */
 void tc_writer_init(struct tc_writer *w);
+/* v as a ULEB128 varint (Thrift's and Parquet's RLE headers') in out;
+ * returns its length (1 to 10 bytes). */
+size_t tc_varint_encode(uint64_t v, uint8_t out[10]);
 void tc_writer_free(struct tc_writer *w);
 void tc_writer_reset(struct tc_writer *w);
 

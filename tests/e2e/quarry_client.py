@@ -143,6 +143,25 @@ def next_link(headers):
     return m.group(1) if m else None
 
 
+def walk_pages(client, token, path, items_of, total=None, on_next=None):
+    """Every item of a list, page after page through Link rel="next":
+    (items, pages, the last page's X-Total-Count). items_of(body) gives a
+    page's items; every page must answer 200, with X-Total-Count total when
+    total is given; on_next(path) may check each next link."""
+    items, pages = [], 0
+    while path is not None:
+        status, headers, body = client.api("GET", path, token=token)
+        assert status == 200, body
+        if total is not None:
+            assert int(headers["X-Total-Count"]) == total, body
+        items += items_of(body)
+        pages += 1
+        path = next_link(headers)
+        if path is not None and on_next is not None:
+            on_next(path)
+    return items, pages, int(headers["X-Total-Count"])
+
+
 def parse_body(headers, data):
     ctype = (headers.get("Content-Type") or "").split(";")[0].strip().lower()
     if data and (ctype == "application/json" or ctype.endswith("+json")):

@@ -5,7 +5,7 @@ modes, with the commit timeline."""
 
 import time
 
-from quarry_client import assert_error_shape, next_link, wait_for
+from quarry_client import assert_error_shape, wait_for, walk_pages
 from source_servers import mariadb_source, pg_source  # noqa: F401 (fixtures)
 
 
@@ -228,13 +228,8 @@ def test_datasets_page_by_cursor(stack, client):
             ("/datasets?limit=2", lambda b: b, "name"),
             ("/hudi/tables?limit=2", lambda b: b["tables"], "table_name"),
             ("/trino/tables?catalog=hive&schema=default&limit=2", lambda b: b["tables"], "table")):
-        items, pages, url = [], 0, path
-        while url is not None:
-            st, headers, body = client.api("GET", url, token=tok)
-            assert st == 200 and headers["X-Total-Count"] == "5", body
-            items += [d[key] for d in items_of(body)]
-            pages += 1
-            url = next_link(headers)
+        items, pages, _ = walk_pages(client, tok, path,
+                                     lambda b: [d[key] for d in items_of(b)], total=5)
         assert pages == 3 and len(items) == 5 and set(items) == names, path
         by_skip = []
         for skip in (0, 2, 4):

@@ -14,7 +14,7 @@ import uuid
 import pytest
 
 from issuer_keys import REFRESH_SECONDS, pem_public
-from quarry_client import assert_error_shape, next_link, unique_email, wait_for
+from quarry_client import assert_error_shape, unique_email, wait_for, walk_pages
 
 ADMIN_PASSWORD = "admin-password-123"
 STEPS = [{"type": "filter", "params": {"column": "city", "operator": "eq", "value": "NY"}}]
@@ -217,14 +217,7 @@ def test_admin_links_an_identity_to_an_account(st, api, issuers, admin):
 
 def walk(api, token, path):
     """Every identity of a list, page after page through Link rel=next."""
-    items, pages = [], 0
-    while path is not None:
-        status, headers, body = api.api("GET", path, token=token)
-        assert status == 200, body
-        items += [(i["issuer"], i["subject"]) for i in body]
-        pages += 1
-        path = next_link(headers)
-    return items, pages, int(headers["X-Total-Count"])
+    return walk_pages(api, token, path, lambda b: [(i["issuer"], i["subject"]) for i in b])
 
 
 def test_identities_page_by_cursor(st, api, issuers, admin):

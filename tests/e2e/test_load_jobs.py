@@ -11,7 +11,7 @@ import socket
 import time
 import uuid
 
-from quarry_client import assert_error_shape, next_link, wait_for
+from quarry_client import assert_error_shape, wait_for, walk_pages
 from source_servers import pg_source  # noqa: F401 (fixture)
 
 THROTTLE_MS = 400
@@ -392,13 +392,7 @@ def test_load_jobs_page_by_cursor(stack, client):
     for path, want in (("/load-jobs?limit=2", every),
                        ("/load-jobs?job_type=stream&limit=2", made["stream"]),
                        ("/jobs?job_type=batch&limit=2", made["batch"])):
-        items, pages, url = [], 0, path
-        while url is not None:
-            st, headers, body = client.api("GET", url, token=tok)
-            assert st == 200 and int(headers["X-Total-Count"]) == len(want), body
-            items += ids(body)
-            pages += 1
-            url = next_link(headers)
+        items, pages, _ = walk_pages(client, tok, path, ids, total=len(want))
         assert len(items) == len(want) and set(items) == set(want), path
         assert pages == -(-len(want) // 2)
         by_skip = []

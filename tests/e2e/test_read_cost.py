@@ -48,7 +48,7 @@ from urllib.parse import quote
 import pytest
 
 from conftest import QUARRY, REPO
-from quarry_client import multipart, next_link, unique_email
+from quarry_client import multipart, next_link, unique_email, walk_pages
 
 FACTOR = 4
 BASE = 60
@@ -964,14 +964,7 @@ def listed(body):
 
 def walk(client, token, path):
     """Every item of a list, page after page through Link rel=next."""
-    items, pages = [], 0
-    while path is not None:
-        status, headers, body = client.api("GET", path, token=token)
-        assert status == 200, body
-        items += listed(body)
-        pages += 1
-        path = next_link(headers)
-    return items, pages, int(headers["X-Total-Count"])
+    return walk_pages(client, token, path, listed)
 
 
 @pytest.mark.parametrize("path,key", [

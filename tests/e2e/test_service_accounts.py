@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from quarry_client import assert_error_shape, next_link, unique_email
+from quarry_client import assert_error_shape, unique_email, walk_pages
 
 ADMIN_PASSWORD = "admin-password-123"
 
@@ -164,13 +164,8 @@ def test_service_accounts_page_by_cursor(stack, client, admin):
     stack.sql("UPDATE service_accounts SET created_at = '2026-01-01 00:00:00.000'"
               " WHERE id IN (%s)" % ",".join("'%s'" % i for i in made[1:4]))
     base = "/clients/%s/service-accounts" % quote(krn)
-    items, pages, path = [], 0, base + "?limit=2"
-    while path is not None:
-        status, headers, body = client.api("GET", path, token=admin)
-        assert status == 200 and headers["X-Total-Count"] == "5", body
-        items += [a["id"] for a in body]
-        pages += 1
-        path = next_link(headers)
+    items, pages, _ = walk_pages(client, admin, base + "?limit=2",
+                                 lambda b: [a["id"] for a in b], total=5)
     assert pages == 3 and len(items) == 5 and set(items) == set(made)
     by_skip = []
     for skip in (0, 2, 4):

@@ -4,7 +4,7 @@ seed's /mongo/credentials, /mongo/read and /schema/generate shapes."""
 
 import socket
 
-from quarry_client import assert_error_shape, next_link
+from quarry_client import assert_error_shape, walk_pages
 from source_servers import PASSWORD, mariadb_source, pg_source  # noqa: F401 (fixtures)
 
 
@@ -257,13 +257,8 @@ def test_sources_page_by_cursor(stack, client):
         made.append(src["id"])
     stack.sql("UPDATE sources SET created_at = '2026-01-01 00:00:00.000' WHERE id IN (%s)"
               % ",".join("'%s'" % i for i in made[1:4]))
-    items, pages, path = [], 0, "/sources?limit=2"
-    while path is not None:
-        st, headers, body = client.api("GET", path, token=tok)
-        assert st == 200 and headers["X-Total-Count"] == "5", body
-        items += [s["id"] for s in body]
-        pages += 1
-        path = next_link(headers)
+    items, pages, _ = walk_pages(client, tok, "/sources?limit=2", lambda b: [s["id"] for s in b],
+                                 total=5)
     assert pages == 3 and len(items) == 5 and set(items) == set(made)
     by_skip = []
     for skip in (0, 2, 4):

@@ -20,7 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from quarry_client import assert_error_shape, next_link, wait_for
+from quarry_client import assert_error_shape, wait_for, walk_pages
 
 CSV = b"id,name,city\n1,ada,London\n2,grace,New York\n"
 LEASE_SECONDS = 3 + 5
@@ -240,13 +240,8 @@ def test_subscriptions_page_by_cursor(stack, receiver):
             for _ in range(5)]
     stack.sql("UPDATE webhooks SET created_at = '2026-01-01 00:00:00.000' WHERE id IN (%s)"
               % ",".join("'%s'" % i for i in made[1:4]))
-    items, pages, path = [], 0, "/webhooks?limit=2"
-    while path is not None:
-        status, headers, body = client.api("GET", path, token=token)
-        assert status == 200 and headers["X-Total-Count"] == "5", body
-        items += [h["id"] for h in body]
-        pages += 1
-        path = next_link(headers)
+    items, pages, _ = walk_pages(client, token, "/webhooks?limit=2",
+                                 lambda b: [h["id"] for h in b], total=5)
     assert pages == 3 and len(items) == 5 and set(items) == set(made)
     by_skip = []
     for skip in (0, 2, 4):

@@ -1,0 +1,50 @@
+/* config_opt.c — the keys of a reader's processing_config (see config_opt.h). */
+#include "process/config_opt.h"
+
+#include <stdio.h>
+
+void opt_error(char *field, size_t field_len, const char *name, char *msg, size_t msg_len,
+               const char *text)
+{
+    snprintf(field, field_len, "%s", name);
+    snprintf(msg, msg_len, "%s", text);
+}
+
+/* The key's value, or NULL when it is absent or null. */
+static json_object *opt_value(json_object *config, const char *key)
+{
+    json_object *v;
+    if (!json_object_object_get_ex(config, key, &v) || json_object_is_type(v, json_type_null))
+        return NULL;
+    return v;
+}
+
+int opt_bool(json_object *config, const char *key, bool *out, char *field, size_t field_len,
+             char *msg, size_t msg_len)
+{
+    json_object *v = opt_value(config, key);
+    if (v == NULL)
+        return 0;
+    if (!json_object_is_type(v, json_type_boolean)) {
+        opt_error(field, field_len, key, msg, msg_len, "must be true or false");
+        return -1;
+    }
+    *out = json_object_get_boolean(v);
+    return 0;
+}
+
+int opt_int(json_object *config, const char *key, long long min, long long max, long long *out,
+            char *field, size_t field_len, char *msg, size_t msg_len)
+{
+    json_object *v = opt_value(config, key);
+    if (v == NULL)
+        return 0;
+    if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < min ||
+        json_object_get_int64(v) > max) {
+        snprintf(field, field_len, "%s", key);
+        snprintf(msg, msg_len, "must be an integer between %lld and %lld", min, max);
+        return -1;
+    }
+    *out = json_object_get_int64(v);
+    return 0;
+}
