@@ -46,6 +46,7 @@ void pipelines_get(struct request *req);
 void pipelines_update(struct request *req);
 void pipelines_activate(struct request *req);
 void pipelines_deactivate(struct request *req);
+void pipelines_schedule_preview(struct request *req);
 void pipelines_delete(struct request *req);
 /* executions.c */
 void executions_start(struct request *req);
@@ -219,7 +220,8 @@ extern const struct route_doc webhooks_create_doc, webhooks_list_doc, webhooks_g
 extern const struct route_doc uploads_options_doc, uploads_create_doc, uploads_head_doc,
     uploads_get_doc, uploads_patch_doc, uploads_delete_doc;
 extern const struct route_doc pipelines_create_doc, pipelines_list_doc, pipelines_get_doc,
-    pipelines_update_doc, pipelines_delete_doc, pipelines_activate_doc, pipelines_deactivate_doc;
+    pipelines_update_doc, pipelines_delete_doc, pipelines_activate_doc, pipelines_deactivate_doc,
+    pipelines_schedule_preview_doc;
 extern const struct route_doc executions_start_doc, executions_list_doc, executions_get_doc,
     executions_cancel_doc;
 extern const struct route_doc dependencies_add_doc, dependencies_list_doc, dependencies_remove_doc,

@@ -37,6 +37,7 @@ libquarry_api_a_SOURCES = \
 	fcgi-app/api/pipelines.c \
 	fcgi-app/api/progress.c \
 	fcgi-app/api/query.c \
+	fcgi-app/api/schedule_preview.c \
 	fcgi-app/api/quality.c \
 	fcgi-app/api/quality_store.c fcgi-app/api/quality_store.h \
 	fcgi-app/api/sources.c \

@@ -21,6 +21,7 @@ const ROUTES = [
   ["/pipelines/new", () => import("./pages/newpipeline.js")],
   ["/pipelines/:id", () => import("./pages/pipeline.js")],
   ["/datasets", () => import("./pages/datasets.js")],
+  ["/datasets/:id", () => import("./pages/dataset.js")],
   ["/sql", () => import("./pages/sql.js")],
   ["/webhooks", () => import("./pages/webhooks.js")],
   ["/admin", () => import("./pages/admin.js"), { admin: true }],
@@ -122,6 +123,9 @@ async function route() {
     return;
   }
   if (r.opts.public && session.token) { go(HOME, { replace: true }); return; }
+  // The page's module loads while the user is read: one round trip, not two.
+  const loading = r.load();
+  loading.catch(() => {});
   try {
     await loadUser();
   } catch (err) {
@@ -138,7 +142,7 @@ async function route() {
   }
   main.setAttribute("aria-busy", "true");
   try {
-    const mod = await r.load();
+    const mod = await loading;
     if (mine !== rendering) return;
     const ctx = { main, params: r.params, query: r.query, path: r.path, scope, go, user: session.user,
                   returnTo: () => takeReturn(), hash: location.hash };
