@@ -248,10 +248,16 @@ def test_admin_clients_and_members(stack, browser):
     stack.create_admin("web-admin@example.com", PASSWORD)
     admin = client.login("web-admin@example.com", PASSWORD)
     member = client.register_and_login(unique_email("web-member"), PASSWORD)
+    other = client.register_and_login(unique_email("web-other"), PASSWORD)
     krn = "krn:web:client:admin-flow"
-    browser.run("admin", adminToken=admin, userToken=member["token"], memberEmail=member["email"], krn=krn)
+    r = browser.run("admin", adminToken=admin, userToken=member["token"], memberEmail=member["email"],
+                    otherEmail=other["email"], krn=krn)
+    assert r["members"] == [member["email"]], r
     clients = client.api("GET", "/clients", token=member["token"])[2]
     assert [(c["krn"], c["role"]) for c in clients] == [(krn, "analyst")], clients
+    assert client.api("GET", "/clients", token=other["token"])[2] == []
+    members = client.api("GET", "/clients/%s/members" % krn, token=admin)[2]
+    assert [(m["email"], m["role"]) for m in members] == [(member["email"], "analyst")], members
 
 
 def test_pipelines_datasets_sql_and_webhooks(stack, browser):

@@ -69,8 +69,8 @@ export async function dagSection(p, signal) {
       walk(parent);
     }
   };
-  walk(tree.data.tree);
-  const children = deps.data.dependent_job_ids || [];
+  walk(tree.data.data.tree);
+  const children = deps.data.data.dependent_job_ids || [];
   const named = await Promise.all(children.map((cid) => api("GET", `/pipelines/${cid}`, { signal })
     .then((r) => r.data.job_name, (err) => { if (err.name === "AbortError") throw err; return cid; })));
   children.forEach((cid, i) => {

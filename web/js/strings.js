@@ -302,8 +302,14 @@ export const S = {
   memberRole: "Role",
   addMemberButton: "Add member",
   memberAdded: "{email} added to {krn} as {role}.",
-  membersAdded: "Members added in this visit",
-  membersNote: "The API lists no members yet; this table shows the ones added here.",
+  membersTitle: "Members",
+  membersOf: "The members of {name}",
+  membersEmpty: "No member yet.",
+  memberSince: "Member since",
+  memberRemove: "Remove {email} from {name}",
+  memberRemoveConfirm: "Remove {email} from {name}? The account stays; it no longer sees the client.",
+  memberRemoveYes: "Remove",
+  memberRemoved: "{email} removed from {name}.",
   noClients: "Create a client first.",
 
   // service accounts

@@ -350,7 +350,7 @@ export const flows = {
   },
 
   // Admin: create a client and add a member; a non-admin sees no admin page.
-  async admin(h, { adminToken, userToken, memberEmail, krn }) {
+  async admin(h, { adminToken, userToken, memberEmail, otherEmail, krn }) {
     const page = await h.open({ token: adminToken, hash: "#/admin" });
     await h.check(page, "admin");
     await page.fill("input[name=krn]", "not a krn");
@@ -365,7 +365,16 @@ export const flows = {
     await page.fill("input[name=role]", "analyst");
     await page.click("button:has-text('Add member')");
     await until(async () => (await page.locator("table.grid tbody tr", { hasText: memberEmail }).count()) === 1, { what: "member listed" });
+    // A second member, removed after a confirmation; the first stays.
+    await page.fill("input[name=email]", otherEmail);
+    await page.click("button:has-text('Add member')");
+    const other = page.locator(".members-table tbody tr", { hasText: otherEmail });
+    await until(async () => (await other.count()) === 1, { what: "second member listed" });
     await h.check(page, "admin");
+    await page.click(`button:has-text('Remove ${otherEmail} from Acme web')`);
+    await page.click(".confirm button:has-text('Remove')");
+    await until(async () => (await other.count()) === 0, { what: "second member removed" });
+    const members = (await page.locator(".members-table tbody tr td:first-child").allTextContents()).map((s) => s.trim());
     const m = await h.open({ token: adminToken, hash: "#/admin", ...MOBILE });
     await h.check(m, "admin");
     await h.go(page, "#/clients");
@@ -375,7 +384,7 @@ export const flows = {
     assert((await h.text(u, "main")).includes("administrators"), "admins only");
     await h.go(u, "#/clients");
     assert(await u.locator("tbody tr", { hasText: krn }).count() === 1, "the member sees the client");
-    return {};
+    return { members };
   },
 
   // Pipelines, datasets, SQL and webhooks: define a pipeline on an uploaded

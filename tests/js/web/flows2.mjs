@@ -138,11 +138,12 @@ export const flows = {
       const parts = ["id,name,city\n"];
       for (let i = 0; i < rows; i++) parts.push(`${i},name${i},city${i % 7}\n`);
       const dt = new DataTransfer();
-      dt.items.add(new File(parts, name, { type: "text/csv", lastModified: stamp }));
+      const file = new File(parts, name, { type: "text/csv", lastModified: stamp });
+      dt.items.add(file);
       const input = document.querySelector(selector);
       input.files = dt.files;
       input.dispatchEvent(new Event("change", { bubbles: true }));
-      return dt.files[0].size;
+      return file.size;
     }, { selector, rows, name, stamp });
     const size = await pick("input[name=file]", lastModified);
     const cdp = await page.context().newCDPSession(page);
