@@ -359,23 +359,29 @@ def test_keyboard_only_sign_in_and_new_job(stack, browser):
     assert [j["processing_steps"][0]["params"]["value"] for j in jobs] == ["Oslo"]
 
 
+INTERACTIVE_MS_MAX = 1000  # the goal is 300 ms; the margin is for a loaded CI machine
+FIRST_LOAD_RUNS = 5
+
+
 def test_first_load_weight_and_time(stack, browser, person, capsys):
-    result = browser.run("firstLoad", token=person["token"])
+    result = browser.run("firstLoad", token=person["token"], runs=FIRST_LOAD_RUNS)
     report = stack.home / "artefacts" / "web" / "first-load.json"
     report.write_text(json.dumps(result, indent=2))
-    with capsys.disabled():
-        for page in ("signin", "jobs"):
-            r = result[page]
-            print("\nweb first load (%s): %d bytes transferred (%d gzip bodies, %d decoded) in %d files, "
-                  "interactive at %d ms" % (page, r["bytes"], r["body_bytes"], r["decoded_bytes"],
-                                            r["files"], r["interactive_ms"]))
+    median = {}
     for page in ("signin", "jobs"):
-        assert result[page]["bytes"] < 200 * 1024, result
-        assert result[page]["body_bytes"] < result[page]["decoded_bytes"], "served gzipped: %r" % result
-        # Speed is a benchmark's business, not a timed test's: the figure is
-        # printed and kept as an artefact (goal: 300 ms on a quiet machine).
-        # The test only asserts that the page becomes interactive at all.
-        assert 0 < result[page]["interactive_ms"] < 30000, result
+        runs = sorted(result[page], key=lambda r: r["interactive_ms"])
+        assert len(runs) == FIRST_LOAD_RUNS, result
+        median[page] = runs[len(runs) // 2]
+    with capsys.disabled():
+        for page, r in median.items():
+            print("\nweb first load (%s): %d bytes transferred (%d gzip bodies, %d decoded) in %d files, "
+                  "interactive at %d ms (median of %d; all: %s)\n  waterfall: %s"
+                  % (page, r["bytes"], r["body_bytes"], r["decoded_bytes"], r["files"], r["interactive_ms"],
+                     FIRST_LOAD_RUNS, [x["interactive_ms"] for x in result[page]], r["waterfall"]))
+    for page, r in median.items():
+        assert r["bytes"] < 200 * 1024, result
+        assert r["body_bytes"] < r["decoded_bytes"], "served gzipped: %r" % result
+        assert 0 < r["interactive_ms"] < INTERACTIVE_MS_MAX, (page, [x["interactive_ms"] for x in result[page]])
 
 
 def test_page_is_served_under_a_strict_csp(client):
