@@ -46,7 +46,7 @@ export function draw(nodes, edges, rootId) {
       svg("text", { x: n.x + W / 2, y: n.y + H / 2 + 5, "text-anchor": "middle" }, clip(n.name)));
     return g;
   });
-  return svg("svg", { class: "dag", viewBox: `0 0 ${width} ${height}`, width, height, role: "img",
+  return svg("svg", { class: "dag", viewBox: `0 0 ${width} ${height}`, width, height, role: "group",
                       "aria-label": t("dagLabel", { n: nodes.size, e: edges.length }) },
              svg("defs", {}, marker), ...lines, ...boxes);
 }

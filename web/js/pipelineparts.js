@@ -63,11 +63,10 @@ export function errorsSection(signal) {
   sev.append(...[["", t("allSeverities")], ...SEVERITIES.map((s) => [s, t("psev_" + s)])]
     .map(([v, l]) => h("option", { value: v, text: l })));
   pick.id = "run-pick"; sev.id = "sev-pick";
-  box.append(h("h2", { id: "run-errors-h", text: t("runErrorsTitle") }),
-    h("div", { class: "toolbar" },
+  const tools = h("div", { class: "toolbar", hidden: true },
       h("div", { class: "field" }, h("label", { for: pick.id, text: t("runErrorsRun") }), pick),
-      h("div", { class: "field" }, h("label", { for: sev.id, text: t("colSeverity") }), sev)),
-    body);
+      h("div", { class: "field" }, h("label", { for: sev.id, text: t("colSeverity") }), sev));
+  box.append(h("h2", { id: "run-errors-h", text: t("runErrorsTitle") }), tools, body);
   return {
     element: box,
     // The run list changed: the choice keeps its run when it is still listed.
@@ -79,7 +78,7 @@ export function errorsSection(signal) {
       pick.replaceChildren(...runs.map((e) => h("option", { value: e.execution_id, selected: e.execution_id === eid,
         text: t("runErrorsOption", { status: t("estatus_" + e.status), when: e.start_time ? new Date(e.start_time).toLocaleString("en") : t("none"),
                                      n: num(e.error_count ?? 0) }) })));
-      pick.disabled = !runs.length;
+      tools.hidden = !runs.length;
       await load();
     },
     load,

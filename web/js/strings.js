@@ -465,6 +465,8 @@ export const S = {
   scheduleZone: "Time zone",
   scheduleZoneHint: "The zone the schedule is read in, e.g. UTC or Europe/Berlin.",
   scheduleNone: "No schedule.",
+  scheduleEvery: "Every {n} s",
+  scheduleIn: "({tz})",
   scheduleNext: "The next runs:",
   runWhen: "({rel}, {tz})",
   inMinutes: "in {n} min",

@@ -8,6 +8,14 @@
 import { apiBase, send, session } from "./api.js";
 
 const CHUNK = 8 * 1024 * 1024;
+
+// True once the page is going away (a reload, a closed tab): the requests
+// it cuts are not the user's Stop, and the upload stays to be resumed.
+let leaving = false;
+addEventListener("beforeunload", () => { leaving = true; });
+addEventListener("pagehide", () => { leaving = true; });
+addEventListener("pageshow", () => { leaving = false; });
+export const pageLeaving = () => leaving;
 const WAITS = [500, 1000, 2000, 4000, 8000, 15000];
 const TUS = { "Tus-Resumable": "1.0.0" };
 

@@ -4,7 +4,7 @@
 // the page moves to the job. A job whose upload fails or is refused is
 // cancelled, never left PENDING.
 import { api } from "../api.js";
-import { forgetFile, tusUpload } from "../tus.js";
+import { forgetFile, pageLeaving, tusUpload } from "../tus.js";
 import { resumeSection } from "../resume.js";
 import { t } from "../strings.js";
 import { busy, bytes, clearFieldErrors, field, flash, flashError, h, heading, progress, setProgress, showFieldError } from "../ui.js";
@@ -59,6 +59,9 @@ async function submit(ctx, form, f, steps, options, status) {
     status.hidden = true;
     ctx.go("#/jobs/" + job.id);
   } catch (err) {
+    // A reload or a closed tab cut the upload: the job stays PENDING, and
+    // the next visit of this page offers to resume it.
+    if (pageLeaving()) return;
     status.hidden = true;
     status.replaceChildren();
     if (job) {

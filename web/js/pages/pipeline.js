@@ -21,6 +21,14 @@ function sourceText(p) {
   return p.source_type ? JSON.stringify(c) : t("pipelineParent");
 }
 
+// "30 2 * * 1-5 (UTC)", "every 900 s"
+function scheduleText(s) {
+  if (!s) return t("none");
+  if (typeof s === "string") return h("code", { text: s });
+  if (s.type === "interval") return t("scheduleEvery", { n: s.interval_seconds });
+  return h("span", {}, h("code", { text: s.expression }), " ", t("scheduleIn", { tz: s.timezone || "UTC" }));
+}
+
 export async function render(ctx) {
   const id = ctx.params.id;
   const signal = ctx.scope.signal;
@@ -93,7 +101,7 @@ export async function render(ctx) {
           ? t("pipelineToDataset", { name: p.destination.dataset_name || p.destination.dataset_id,
                                      mode: t("write_" + p.destination.write_mode) })
           : t("pipelineToFile", { format: p.output_format || p.destination?.format || t("none") })],
-        [t("pipelineSchedule"), p.schedule ? h("code", { text: typeof p.schedule === "string" ? p.schedule : JSON.stringify(p.schedule) }) : t("none")],
+        [t("pipelineSchedule"), scheduleText(p.schedule)],
         [t("pipelineNextRun"), timeEl(p.next_run_at)],
         ...(nextRuns ? [[t("pipelineNextRuns"), nextRuns]] : []),
         [t("colLastRun"), h("span", { class: "status-line" }, execBadge(p.last_execution_status),
