@@ -45,7 +45,8 @@ export function errorsSection(signal) {
         { label: t("colMessage"), cell: (e) => h("span", {}, h("code", { text: e.error_code }), " ", e.error_message) },
         { label: t("colResolved"), cell: (e) => t(e.is_resolved ? "resolvedYes" : "resolvedNo") },
         { label: t("actions"), className: "actions-col", cell: (e) => h("button", { type: "button",
-            text: t(e.is_resolved ? "unresolveError" : "resolveError", { code: e.error_code, line: e.line ?? "—" }),
+            text: t(e.is_resolved ? "reopen" : "resolve"),
+            "aria-label": t(e.is_resolved ? "unresolveError" : "resolveError", { code: e.error_code, line: e.line ?? "—" }),
             onclick: async (ev) => {
               ev.currentTarget.disabled = true;
               try {
@@ -71,15 +72,18 @@ export function errorsSection(signal) {
     element: box,
     // The run list changed: the choice keeps its run when it is still listed.
     async refresh(list) {
-      const ids = list.map((e) => e.execution_id).join();
-      if (ids === runs.map((e) => e.execution_id).join() && eid) return;
+      const key = (l) => JSON.stringify(l.map((e) => [e.execution_id, e.status, e.error_count]));
+      if (key(list) === key(runs) && eid) return;
+      const was = runs.find((e) => e.execution_id === eid);
       runs = list;
       if (!runs.some((e) => e.execution_id === eid)) { eid = runs[0]?.execution_id || null; skip = 0; }
+      const now = runs.find((e) => e.execution_id === eid);
+      const same = was && now && was.status === now.status && was.error_count === now.error_count;
       pick.replaceChildren(...runs.map((e) => h("option", { value: e.execution_id, selected: e.execution_id === eid,
         text: t("runErrorsOption", { status: t("estatus_" + e.status), when: e.start_time ? new Date(e.start_time).toLocaleString("en") : t("none"),
                                      n: num(e.error_count ?? 0) }) })));
       tools.hidden = !runs.length;
-      await load();
+      if (!same) await load();
     },
     load,
   };

@@ -20,7 +20,7 @@ function inZone(iso, tz) {
 function fromNow(iso) {
   const min = Math.max(0, Math.round((new Date(iso).getTime() - Date.now()) / 60000));
   if (min < 60) return t("inMinutes", { n: min });
-  if (min < 48 * 60) return t("inHours", { h: Math.floor(min / 60), m: min % 60 });
+  if (min < 24 * 60) return t("inHours", { h: Math.floor(min / 60), m: min % 60 });
   return t("inDays", { n: Math.round(min / 1440) });
 }
 

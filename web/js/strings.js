@@ -496,6 +496,8 @@ export const S = {
   colResolved: "Resolved",
   resolvedYes: "Resolved",
   resolvedNo: "Open",
+  resolve: "Resolve",
+  reopen: "Reopen",
   resolveError: "Resolve {code} (line {line})",
   unresolveError: "Reopen {code} (line {line})",
   errorResolved: "{code} marked resolved.",
