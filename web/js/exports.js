@@ -14,19 +14,21 @@ export function formatSelect(name = "export_format") {
   return s;
 }
 
-// start() → the job (a 202's answer); the box shows it until it ends.
+// follow(job, format): the job a 202 answered (writing format); the box
+// shows it until it ends, then its Download.
 export function exportBox(scope, label) {
   const box = h("div", { class: "export-status", role: "status", "aria-live": "polite" });
-  let job = null, polling = false;
+  let job = null, polling = false, format = "";
   const draw = () => redraw(box, () => box.replaceChildren(
     h("p", { class: "status-line" }, h("span", { text: label }), statusBadge(job.status), jobProgress(job)),
     job.status === "COMPLETED" ? h("button", { type: "button", class: "primary export-download",
-      text: t("downloadExport", { format: job.output_format || "" }), onclick: () => download(job, scope.signal) }) : "",
+      text: t("downloadExport", { format: t("format_" + format) }), onclick: () => download(job, scope.signal) }) : "",
     job.error_message ? h("p", { class: "error-text", text: job.error_message }) : ""));
   return {
     element: box,
-    async follow(j) {
+    async follow(j, fmt) {
       job = j;
+      format = fmt;
       draw();
       if (polling) return;
       polling = true;

@@ -3,7 +3,7 @@
 // quality of its input file; and the error summary of the pipelines list.
 import { api } from "./api.js";
 import { t } from "./strings.js";
-import { flash, flashError, h, num, pager, redraw, table, timeEl } from "./ui.js";
+import { flash, flashError, h, num, pager, redraw, table, timeEl, when } from "./ui.js";
 import { preview, runsList } from "./schedule.js";
 
 const ERRORS = 10;
@@ -80,8 +80,8 @@ export function errorsSection(signal) {
       const now = runs.find((e) => e.execution_id === eid);
       const same = was && now && was.status === now.status && was.error_count === now.error_count;
       pick.replaceChildren(...runs.map((e) => h("option", { value: e.execution_id, selected: e.execution_id === eid,
-        text: t("runErrorsOption", { status: t("estatus_" + e.status), when: e.start_time ? new Date(e.start_time).toLocaleString("en") : t("none"),
-                                     n: num(e.error_count ?? 0) }) })));
+        text: t(e.error_count == null ? "runErrorsOptionPlain" : "runErrorsOption",
+                { status: t("estatus_" + e.status), when: when(e.start_time), n: num(e.error_count) }) })));
       tools.hidden = !runs.length;
       if (!same) await load();
     },

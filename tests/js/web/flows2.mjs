@@ -149,14 +149,13 @@ export const flows = {
     const cdp = await page.context().newCDPSession(page);
     await cdp.send("Network.enable");
     await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 0, downloadThroughput: -1,
-                                                         uploadThroughput: 6 * 1024 * 1024 });
+                                                         uploadThroughput: 3 * 1024 * 1024 });
     await page.click("button[type=submit]");
     const bar = page.locator(".upload-status progress");
     // Past the first 8 MiB chunk, into the second: then the page goes away.
     const cut = 100 * (8.5 * 1024 * 1024) / size;
     await until(async () => (await bar.count()) === 1 && Number(await bar.getAttribute("value")) > cut,
                 { timeout: 60000, interval: 50, what: "the upload past its first chunk" });
-    await h.shot(page, "upload-before-reload");
     await page.reload();
     await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
     await h.rendered(page, "#/jobs/new");

@@ -20,7 +20,7 @@ export async function render(ctx) {
     e.preventDefault();
     await busy(form, t("submitting"), async () => {
       try {
-        await box.follow((await api("POST", `/datasets/${d.id}/export`, { signal, json: { format: format.value } })).data);
+        await box.follow((await api("POST", `/datasets/${d.id}/export`, { signal, json: { format: format.value } })).data, format.value);
       } catch (err) { flashError(err); }
     });
   });

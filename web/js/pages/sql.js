@@ -27,7 +27,7 @@ export async function render(ctx) {
     clearFieldErrors(form);
     exportButton.disabled = true;
     try {
-      await box.follow((await api("POST", "/query", { signal, json: { sql: sql.value, output_format: format.value } })).data);
+      await box.follow((await api("POST", "/query", { signal, json: { sql: sql.value, output_format: format.value } })).data, format.value);
     } catch (err) {
       if (err.name !== "AbortError" && !showFieldError(form, err)) flashError(err);
     } finally { exportButton.disabled = false; }
