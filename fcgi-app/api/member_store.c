@@ -65,8 +65,7 @@ enum db_status member_list(struct db *db, struct arena *a, const char *client_id
     return st;
 }
 
-enum db_status member_remove(struct db *db, const char *client_id, const char *user_id,
-                             bool *found)
+enum db_status member_remove(struct db *db, const char *client_id, const char *user_id, bool *found)
 {
     long long affected = 0;
     enum db_status st =

@@ -32,9 +32,8 @@ void clients_remove_member(struct request *req)
     if (client_load_member(req, &c) != 0)
         return;
     const char *user_id = req->params[1];
-    enum db_status st = id_is_uuid(user_id)
-                            ? member_remove(req->app->db, c.id, user_id, &found)
-                            : DB_OK;
+    enum db_status st =
+        id_is_uuid(user_id) ? member_remove(req->app->db, c.id, user_id, &found) : DB_OK;
     if (respond_unless_ok(req, st) != 0)
         return;
     if (!found) {

@@ -47,7 +47,8 @@ void pipelines_schedule_preview(struct request *req)
         return;
     }
     if (v[SP_CRON] && v[SP_INTERVAL]) {
-        respond_invalid(req, "cron", "give cron (a 5-field cron expression) or interval_seconds, not both");
+        respond_invalid(req, "cron",
+                        "give cron (a 5-field cron expression) or interval_seconds, not both");
         return;
     }
     if (v[SP_INTERVAL] && v[SP_TZ]) {
@@ -101,10 +102,10 @@ const struct route_doc pipelines_schedule_preview_doc = {
     .handler = pipelines_schedule_preview,
     .summary = "The next runs of a schedule (a preview: nothing is stored)",
     .description = "Give cron (a 5-field expression, with an optional timezone, else the "
-                   "service's schedule time zone) or interval_seconds (neither: no schedule, no run); count runs (default 5, "
-                   "at most 20) after now, in UTC. A cron expression that never fires is refused. The "
-                   "schedule is read as POST /pipelines reads one: a 422 here is the 422 the "
-                   "pipeline would get.",
+                   "service's schedule time zone) or interval_seconds (neither: no schedule, no "
+                   "run); count runs (default 5, at most 20) after now, in UTC. A cron "
+                   "expression that never fires is refused. The schedule is read as POST "
+                   "/pipelines reads one: a 422 here is the 422 the pipeline would get.",
     .status = 200,
     .answer = "SchedulePreview",
     .query = preview_query,
