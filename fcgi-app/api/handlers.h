@@ -37,6 +37,8 @@ void files_schema(struct request *req);
 void clients_create(struct request *req);
 void clients_list(struct request *req);
 void clients_add_member(struct request *req);
+void clients_list_members(struct request *req);
+void clients_remove_member(struct request *req);
 void progress_report(struct request *req);
 void progress_show(struct request *req);
 /* pipelines.c: the ETL seed's "ETL jobs" */
@@ -46,6 +48,7 @@ void pipelines_get(struct request *req);
 void pipelines_update(struct request *req);
 void pipelines_activate(struct request *req);
 void pipelines_deactivate(struct request *req);
+void pipelines_schedule_preview(struct request *req);
 void pipelines_delete(struct request *req);
 /* executions.c */
 void executions_start(struct request *req);
@@ -212,14 +215,15 @@ extern const struct route_doc status_get_doc, status_cancel_doc;
 extern const struct route_doc files_upload_doc, files_list_doc, files_get_doc, files_delete_doc,
     files_process_doc, files_schema_doc;
 extern const struct route_doc clients_create_doc, clients_list_doc, clients_add_member_doc,
-    progress_report_doc, progress_show_doc;
+    clients_list_members_doc, clients_remove_member_doc, progress_report_doc, progress_show_doc;
 extern const struct route_doc ops_metrics_doc, ops_system_status_doc, openapi_get_doc;
 extern const struct route_doc webhooks_create_doc, webhooks_list_doc, webhooks_get_doc,
     webhooks_delete_doc, webhooks_deliveries_doc, webhooks_redeliver_doc;
 extern const struct route_doc uploads_options_doc, uploads_create_doc, uploads_head_doc,
     uploads_get_doc, uploads_patch_doc, uploads_delete_doc;
 extern const struct route_doc pipelines_create_doc, pipelines_list_doc, pipelines_get_doc,
-    pipelines_update_doc, pipelines_delete_doc, pipelines_activate_doc, pipelines_deactivate_doc;
+    pipelines_update_doc, pipelines_delete_doc, pipelines_activate_doc, pipelines_deactivate_doc,
+    pipelines_schedule_preview_doc;
 extern const struct route_doc executions_start_doc, executions_list_doc, executions_get_doc,
     executions_cancel_doc;
 extern const struct route_doc dependencies_add_doc, dependencies_list_doc, dependencies_remove_doc,

@@ -36,7 +36,10 @@ libquarry_api_a_SOURCES = \
 	fcgi-app/api/pipeline_store.c fcgi-app/api/pipeline_store.h \
 	fcgi-app/api/pipelines.c \
 	fcgi-app/api/progress.c \
+	fcgi-app/api/members.c \
+	fcgi-app/api/member_store.c fcgi-app/api/member_store.h \
 	fcgi-app/api/query.c \
+	fcgi-app/api/schedule_preview.c \
 	fcgi-app/api/quality.c \
 	fcgi-app/api/quality_store.c fcgi-app/api/quality_store.h \
 	fcgi-app/api/sources.c \

@@ -182,6 +182,8 @@ const struct doc_schema doc_schemas[] = {
     {"ErrorSummaryData", "The caller's errors of the last period_days, by severity and by type",
      "period_days integer, total_errors integer, resolved_errors integer, "
      "unresolved_errors integer, resolution_rate number, by_severity object, by_type object"},
+    {"SchedulePreview", "A schedule as a pipeline would store it, and its next runs (UTC)",
+     "schedule object?, next_runs date-time[]"},
     {"ErrorSummary", "The ETL seed's envelope around an error summary",
      "success boolean, message string, data ErrorSummaryData"},
     {"ErrorResolutionData", "An error's resolution",

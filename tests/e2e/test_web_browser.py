@@ -248,10 +248,16 @@ def test_admin_clients_and_members(stack, browser):
     stack.create_admin("web-admin@example.com", PASSWORD)
     admin = client.login("web-admin@example.com", PASSWORD)
     member = client.register_and_login(unique_email("web-member"), PASSWORD)
+    other = client.register_and_login(unique_email("web-other"), PASSWORD)
     krn = "krn:web:client:admin-flow"
-    browser.run("admin", adminToken=admin, userToken=member["token"], memberEmail=member["email"], krn=krn)
+    r = browser.run("admin", adminToken=admin, userToken=member["token"], memberEmail=member["email"],
+                    otherEmail=other["email"], krn=krn)
+    assert r["members"] == [member["email"]], r
     clients = client.api("GET", "/clients", token=member["token"])[2]
     assert [(c["krn"], c["role"]) for c in clients] == [(krn, "analyst")], clients
+    assert client.api("GET", "/clients", token=other["token"])[2] == []
+    members = client.api("GET", "/clients/%s/members" % krn, token=admin)[2]
+    assert [(m["email"], m["role"]) for m in members] == [(member["email"], "analyst")], members
 
 
 def test_pipelines_datasets_sql_and_webhooks(stack, browser):
@@ -353,23 +359,36 @@ def test_keyboard_only_sign_in_and_new_job(stack, browser):
     assert [j["processing_steps"][0]["params"]["value"] for j in jobs] == ["Oslo"]
 
 
+# The goal is 300 ms. A fresh load is timed five times: the best run is what
+# the page costs when the machine gives the browser its CPU (asserted under
+# 1 s, a margin for a loaded CI machine); the median, printed beside it,
+# shows the machine's load (on 2 cores shared by other work, the browser's
+# main thread waits hundreds of ms between steps that take a few).
+INTERACTIVE_MS_MAX = 1000
+FIRST_LOAD_RUNS = 5
+
+
 def test_first_load_weight_and_time(stack, browser, person, capsys):
-    result = browser.run("firstLoad", token=person["token"])
+    me = stack.client().api("GET", "/users/me", token=person["token"])[2]
+    result = browser.run("firstLoad", token=person["token"], user=me, runs=FIRST_LOAD_RUNS)
     report = stack.home / "artefacts" / "web" / "first-load.json"
     report.write_text(json.dumps(result, indent=2))
-    with capsys.disabled():
-        for page in ("signin", "jobs"):
-            r = result[page]
-            print("\nweb first load (%s): %d bytes transferred (%d gzip bodies, %d decoded) in %d files, "
-                  "interactive at %d ms" % (page, r["bytes"], r["body_bytes"], r["decoded_bytes"],
-                                            r["files"], r["interactive_ms"]))
+    best, median = {}, {}
     for page in ("signin", "jobs"):
-        assert result[page]["bytes"] < 200 * 1024, result
-        assert result[page]["body_bytes"] < result[page]["decoded_bytes"], "served gzipped: %r" % result
-        # Speed is a benchmark's business, not a timed test's: the figure is
-        # printed and kept as an artefact (goal: 300 ms on a quiet machine).
-        # The test only asserts that the page becomes interactive at all.
-        assert 0 < result[page]["interactive_ms"] < 30000, result
+        runs = sorted(result[page], key=lambda r: r["interactive_ms"])
+        assert len(runs) == FIRST_LOAD_RUNS, result
+        best[page], median[page] = runs[0], runs[len(runs) // 2]
+    with capsys.disabled():
+        for page, r in best.items():
+            print("\nweb first load (%s): %d bytes transferred (%d gzip bodies, %d decoded) in %d files, "
+                  "interactive at %d ms (best of %d), median %d ms (all: %s)\n  waterfall of the best: %s"
+                  % (page, r["bytes"], r["body_bytes"], r["decoded_bytes"], r["files"], r["interactive_ms"],
+                     FIRST_LOAD_RUNS, median[page]["interactive_ms"],
+                     [x["interactive_ms"] for x in result[page]], r["waterfall"]))
+    for page, r in best.items():
+        assert r["bytes"] < 200 * 1024, result
+        assert r["body_bytes"] < r["decoded_bytes"], "served gzipped: %r" % result
+        assert 0 < r["interactive_ms"] < INTERACTIVE_MS_MAX, (page, [x["interactive_ms"] for x in result[page]])
 
 
 def test_page_is_served_under_a_strict_csp(client):
@@ -380,3 +399,106 @@ def test_page_is_served_under_a_strict_csp(client):
         assert part in csp, csp
     # Nothing inline for the CSP to refuse: no script body, no style, no handler.
     assert not re.search(rb"<script(?![^>]*\bsrc=)[^>]*>|<style|\sstyle=|\son[a-z]+=", data), data
+
+
+# ---------------------------------------------------------------- pipelines' schedule, graph, errors, quality
+
+def test_pipeline_schedule_dependency_graph_errors_and_quality(stack, browser):
+    client = stack.client()
+    user = client.register_and_login(unique_email("web-graph"), PASSWORD)
+    tok = user["token"]
+    rows = ["id,email,city"] + ["%d,%s,Oslo" % (i, "bad%d" % i if i % 4 == 0 else "u%d@example.com" % i)
+                                for i in range(40)]
+    status, _, f = upload_file(client, tok, "contacts.csv", ("\n".join(rows) + "\n").encode(), "text/csv")
+    assert status == 201, f
+    status, _, parent = client.api("POST", "/pipelines", json={
+        "job_name": "extract contacts", "source_type": "FILE", "source_config": {"file_id": f["file_id"]},
+        "processing_steps": [{"type": "validate", "params": {"column": "email", "rule": "email"}}],
+        "output_format": "csv"}, token=tok)
+    assert status == 201, parent
+    r = browser.run("pipelineGraph", token=tok, parentId=parent["job_id"], parentName="extract contacts",
+                    name="load contacts")
+    child = client.api("GET", "/pipelines/%s" % r["id"], token=tok)[2]
+    assert child["schedule"] == {"type": "cron", "expression": "30 2 * * 1-5", "timezone": "UTC"}, child
+    assert child["source_type"] is None and child["is_active"] is True, child
+    deps = client.api("GET", "/pipelines/%s/dependencies" % r["id"], token=tok)[2]["data"]["dependencies"]
+    assert [(d["parent_job_id"], d["dependency_type"]) for d in deps] == [(parent["job_id"], "SUCCESS")], deps
+    # The preview: five weekday 02:30 slots, in the zone asked for.
+    assert len(r["preview"]) == 5 and all("02:30" in p and "UTC" in p for p in r["preview"]), r["preview"]
+    assert not any(p.startswith(("Sat", "Sun")) for p in r["preview"]), r["preview"]
+    assert r["bad"].startswith("cron: "), r["bad"]
+    assert r["edges"] == ["load contacts runs after extract contacts (when it succeeded)"], r["edges"]
+    # Ten bad e-mails (rows 0, 4, …, 36): ten errors of the run, the first resolved.
+    assert r["errTotal"] == "1–10 of 10", r["errTotal"]
+    assert r["first"][1:3] == ["Medium", "Validation"], r["first"]
+    runs = client.api("GET", "/pipelines/%s/executions" % parent["job_id"], token=tok)[2]["executions"]
+    assert len(runs) == 1 and runs[0]["trigger"] == "manual", runs
+    errors = client.api("GET", "/errors/executions/%s/errors" % runs[0]["execution_id"], token=tok)[2]["data"]["errors"]
+    assert [e["is_resolved"] for e in errors] == [True] + [False] * 9, errors
+    # The input's quality: 30 of 40 records pass the type checks (the bad
+    # e-mails are strings like the others), so the score is what the API says.
+    checks = client.api("GET", "/data-quality/checks?entity_id=%s" % f["file_id"], token=tok)[2]
+    check = (checks["checks"] if isinstance(checks, dict) else checks)[0]
+    assert r["score"].startswith("Score %g %%: " % check["quality_score"]), (r["score"], check)
+    # The child ran after its parent.
+    assert r["childRun"][0] == "Succeeded" and r["childRun"][5] == "Dependency", r["childRun"]
+    # The summary: ten medium validation errors, one resolved.
+    assert ["Medium", "10"] in r["bySeverity"] and ["Validation", "10"] in r["byType"], r
+    assert r["summary"].startswith("10 errors: 1 resolved, 9 open"), r["summary"]
+
+
+def test_dataset_commit_timeline_and_exports(stack, browser):
+    client = stack.client()
+    user = client.register_and_login(unique_email("web-dataset"), PASSWORD)
+    tok = user["token"]
+    status, _, f = upload_file(client, tok, "towns.csv", b"id,city\n1,Oslo\n2,Rome\n3,Lima\n", "text/csv")
+    assert status == 201, f
+    status, _, p = client.api("POST", "/pipelines", json={
+        "job_name": "towns to dataset", "source_type": "FILE", "source_config": {"file_id": f["file_id"]},
+        "destination": {"type": "dataset", "dataset_name": "web_towns", "write_mode": "upsert",
+                        "record_key_field": "id"}}, token=tok)
+    assert status == 201, p
+    # Two runs: two commits (the second finds the rows unchanged).
+    for _ in range(2):
+        status, _, e = client.api("POST", "/pipelines/%s/execute" % p["job_id"], json={}, token=tok)
+        assert status == 202, e
+
+        def done():
+            ex = client.api("GET", "/pipelines/%s/executions/%s" % (p["job_id"], e["execution_id"]), token=tok)[2]
+            return ex["status"] if ex["status"] in ("SUCCESS", "FAILED", "CANCELLED") else None
+        assert wait_for(done, timeout=60) == "SUCCESS"
+    sql = "SELECT city FROM web_towns ORDER BY id"
+    r = browser.run("datasetPage", token=tok, dataset="web_towns", sql=sql)
+    assert r["heading"] == "Dataset web_towns", r["heading"]
+    assert len(r["commits"]) == 2, r["commits"]
+    assert "0 inserted" in r["commits"][0] and "3 inserted" in r["commits"][1], r["commits"]
+    assert all("Upsert" in c and "a pipeline run" in c for c in r["commits"]), r["commits"]
+    lines = base64.b64decode(r["exported"]["bytes"]).decode().splitlines()
+    header = lines[0].split(",")
+    assert "id" in header and "city" in header, lines
+    got = sorted(tuple(dict(zip(header, line.split(",")))[k] for k in ("id", "city")) for line in lines[1:])
+    assert got == [("1", "Oslo"), ("2", "Rome"), ("3", "Lima")], lines
+    assert [json.loads(line) for line in base64.b64decode(r["queried"]["bytes"]).decode().splitlines()] == [
+        {"city": "Oslo"}, {"city": "Rome"}, {"city": "Lima"}], r["queried"]
+
+
+# ---------------------------------------------------------------- an upload resumed after a reload
+
+def test_upload_resumes_after_a_reload(stack, browser):
+    client = stack.client()
+    user = client.register_and_login(unique_email("web-resume"), PASSWORD)
+    rows = 650000  # 15.4 MB (14.7 MiB): two tus chunks of 8 MiB (the page is reloaded in the second)
+    r = browser.run("resumeUpload", token=user["token"], rows=rows, name="resume-me.csv",
+                    lastModified=1767225600000)
+    data = csv_rows(rows)
+    assert r["size"] == len(data), (r["size"], len(data))
+    # The reload came after the first chunk: the page resumed from there, not from 0.
+    assert r["said"].startswith("The upload of resume-me.csv stopped at 8.0 MB of 14.7 MB."), r["said"]
+    assert r["start"] is not None and r["start"] >= r["offsetBefore"] > 50, r
+    assert "not the same file" in r["refused"], r["refused"]
+    assert r["left"] == [], r["left"]
+    jobs = client.api("GET", "/jobs", token=user["token"])[2]
+    assert [j["id"] for j in jobs] == [r["id"]], jobs
+    assert wait_job(client, user["token"], r["id"], FINISHED, timeout=60)["status"] == "COMPLETED"
+    _, out = download_output(client, user["token"], r["id"])
+    assert out == data, (len(out), len(data))

@@ -4,6 +4,7 @@ import { t } from "./strings.js";
 
 const BASE = "/api/v1";
 const TOKEN_KEY = "quarry-token";
+const USER_KEY = "quarry-user";
 
 export class ApiError extends Error {
   constructor(status, code, message, field, requestId) {
@@ -15,21 +16,34 @@ export class ApiError extends Error {
   }
 }
 
-// The session: the token lives in sessionStorage (one tab, gone with it);
-// the user is read from /users/me. Listeners hear every change.
+// The session: the token lives in sessionStorage (one tab, gone with it),
+// with the user /users/me answered (kept beside it so that a reload renders
+// at once; the router reads it again after the page is drawn). Listeners
+// hear every change.
+function keptUser() {
+  try { return sessionStorage.getItem(TOKEN_KEY) ? JSON.parse(sessionStorage.getItem(USER_KEY)) : null; } catch { return null; }
+}
 const listeners = new Set();
 export const session = {
   token: sessionStorage.getItem(TOKEN_KEY),
-  user: null,
+  user: keptUser(),
   onChange(fn) { listeners.add(fn); },
   // Set by the router: called once per lost session (401 with a token).
   onExpired: null,
 };
 
+// The user read again (an administrator's rights may have changed).
+export function setUser(user) {
+  session.user = user;
+  sessionStorage.setItem(USER_KEY, JSON.stringify(user));
+  listeners.forEach((fn) => fn());
+}
+
 export function signIn(token, user) {
   session.token = token;
   session.user = user || null;
   sessionStorage.setItem(TOKEN_KEY, token);
+  if (user) sessionStorage.setItem(USER_KEY, JSON.stringify(user)); else sessionStorage.removeItem(USER_KEY);
   listeners.forEach((fn) => fn());
 }
 
@@ -38,6 +52,7 @@ export function signOut() {
   session.token = null;
   session.user = null;
   sessionStorage.removeItem(TOKEN_KEY);
+  sessionStorage.removeItem(USER_KEY);
   listeners.forEach((fn) => fn());
 }
 

@@ -1,7 +1,7 @@
 // The page's shell: a hash router that loads one ES module per page, the
 // navigation, the session (sign-in, sign-out, a lost session keeps the
 // user's place) and the message region. Pages export render(ctx).
-import { api, session, signOut } from "./api.js";
+import { api, session, setUser, signOut } from "./api.js";
 import { t } from "./strings.js";
 import { flash, flashError, h } from "./ui.js";
 
@@ -21,6 +21,7 @@ const ROUTES = [
   ["/pipelines/new", () => import("./pages/newpipeline.js")],
   ["/pipelines/:id", () => import("./pages/pipeline.js")],
   ["/datasets", () => import("./pages/datasets.js")],
+  ["/datasets/:id", () => import("./pages/dataset.js")],
   ["/sql", () => import("./pages/sql.js")],
   ["/webhooks", () => import("./pages/webhooks.js")],
   ["/admin", () => import("./pages/admin.js"), { admin: true }],
@@ -101,6 +102,22 @@ function renderNav(current) {
 async function loadUser() {
   if (!session.token || session.user) return;
   session.user = (await api("GET", "/users/me")).data;
+  setUser(session.user);
+  checked = true;
+}
+
+// A user kept from an earlier load of this tab is read again once, after
+// the first page is drawn (not before: one round trip less on a reload).
+let checked = false;
+function recheckUser() {
+  if (checked || !session.token) return;
+  checked = true;
+  const before = JSON.stringify(session.user);
+  api("GET", "/users/me").then((r) => {
+    if (JSON.stringify(r.data) === before) return;
+    setUser(r.data);
+    route();
+  }, () => { /* a 401 ends the session (api.js); anything else waits for the next load */ });
 }
 
 async function route() {
@@ -122,6 +139,9 @@ async function route() {
     return;
   }
   if (r.opts.public && session.token) { go(HOME, { replace: true }); return; }
+  // The page's module loads while the user is read: one round trip, not two.
+  const loading = r.load();
+  loading.catch(() => {});
   try {
     await loadUser();
   } catch (err) {
@@ -138,7 +158,7 @@ async function route() {
   }
   main.setAttribute("aria-busy", "true");
   try {
-    const mod = await r.load();
+    const mod = await loading;
     if (mine !== rendering) return;
     const ctx = { main, params: r.params, query: r.query, path: r.path, scope, go, user: session.user,
                   returnTo: () => takeReturn(), hash: location.hash };
@@ -156,6 +176,7 @@ async function route() {
   document.documentElement.dataset.ready = "1";
   document.documentElement.dataset.rendered = location.hash;
   if (!performance.getEntriesByName("quarry-ready").length) performance.mark("quarry-ready");
+  recheckUser();
 }
 
 // The place to come back to after a new sign-in, and whose place it was.

@@ -190,3 +190,23 @@ export function redraw(box, fn) {
     el.textContent === key[1] && el.getAttribute("href") === key[2]);
   (same || box).focus();
 }
+
+// A destructive action that asks first, in place: the button (label) turns
+// into the question with «yes» and «Keep it»; «Keep it» gives focus back to
+// the button. act() runs on «yes» (a failure is shown, the question stays).
+export function confirmAction({ label, question, yes, act }) {
+  const box = h("span", { class: "row-actions" });
+  const ask = () => {
+    const ok = h("button", { type: "button", class: "danger", text: yes, onclick: async () => {
+      ok.disabled = true;
+      try { await act(); } catch (err) { flashError(err); if (ok.isConnected) ok.disabled = false; }
+    } });
+    const no = h("button", { type: "button", text: t("deleteNo"), onclick: () => { draw(); box.querySelector("button").focus(); } });
+    box.replaceChildren(h("span", { class: "confirm", role: "group", "aria-label": label },
+                          h("span", { text: question }), ok, no));
+    ok.focus();
+  };
+  const draw = () => box.replaceChildren(h("button", { type: "button", class: "danger", text: label, onclick: ask }));
+  draw();
+  return box;
+}

@@ -8,9 +8,11 @@
 import { createInterface } from "node:readline";
 import { mkdirSync } from "node:fs";
 import { chromium } from "playwright-core";
-import { flows } from "./flows.mjs";
+import { flows as basic } from "./flows.mjs";
+import { flows as more } from "./flows2.mjs";
 import { Harness } from "./harness.mjs";
 
+const flows = { ...basic, ...more };
 const base = process.env.QUARRY_BASE_URL;
 const artefacts = process.env.QUARRY_ARTEFACTS;
 mkdirSync(artefacts, { recursive: true });

@@ -20,17 +20,19 @@ export class Harness {
   }
 
   // A page in a new context (no cookies, storage or cache shared), signed in
-  // when token is given (sessionStorage set before the page's scripts run).
-  async open({ token, width = 1280, height = 900, hash = "#/jobs", wait = true } = {}) {
+  // when token is given (sessionStorage set before the page's scripts run;
+  // with user too, as a sign-in in this tab leaves it).
+  async open({ token, user, width = 1280, height = 900, hash = "#/jobs", wait = true } = {}) {
     const ctx = await this.browser.newContext({ ignoreHTTPSErrors: true, viewport: { width, height },
                                                 acceptDownloads: true });
     this.contexts.push(ctx);
-    if (token) await ctx.addInitScript((t) => {
+    if (token) await ctx.addInitScript(([t, u]) => {
       if (!sessionStorage.getItem("quarry-seeded")) {
         sessionStorage.setItem("quarry-token", t);
+        if (u) sessionStorage.setItem("quarry-user", JSON.stringify(u));
         sessionStorage.setItem("quarry-seeded", "1");
       }
-    }, token);
+    }, [token, user || null]);
     const page = await ctx.newPage();
     page.setDefaultTimeout(20000);
     this.watch(page);

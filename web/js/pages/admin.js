@@ -1,19 +1,23 @@
-// Administration (#/admin, superusers only): create clients, add members,
-// a link to the chosen client's service accounts.
+// Administration (#/admin, superusers only): create clients; the chosen
+// client's members (listed, added with a role, removed after a
+// confirmation) and a link to its service accounts.
 import { api, list } from "../api.js";
 import { t } from "../strings.js";
-import { busy, clearFieldErrors, field, flash, flashError, h, heading, select, showFieldError, table, timeEl } from "../ui.js";
+import { busy, clearFieldErrors, confirmAction, field, flash, flashError, h, heading, pager, select, showFieldError, table,
+         timeEl } from "../ui.js";
+
+const LIMIT = 20;
 
 export async function render(ctx) {
   const signal = ctx.scope.signal;
-  const added = [];
+  let chosen = null, skip = 0;
   const krn = h("input", { type: "text", name: "krn", required: true, autocomplete: "off", dataset: { field: "krn" },
                            placeholder: t("krnExample") });
   const name = h("input", { type: "text", name: "name", required: true, autocomplete: "off", dataset: { field: "name" } });
   const create = h("form", { class: "stack narrow" }, field(t("krn"), krn), field(t("clientName"), name),
                    h("div", { class: "actions" }, h("button", { type: "submit", class: "primary", text: t("createClientButton") })));
   const memberBox = h("div");
-  const addedBox = h("div");
+  const addedBox = h("div", { class: "list", tabindex: "-1" });
 
   const drawMembers = async (focusClient) => {
     const clients = (await list("/clients", { limit: 1000, signal })).items;
@@ -31,10 +35,9 @@ export async function render(ctx) {
         try {
           const r = (await api("POST", `/clients/${encodeURIComponent(which.value)}/members`, { signal,
             json: { email: email.value.trim(), role: role.value.trim() || undefined } })).data;
-          added.unshift(r);
           flash(t("memberAdded", { email: r.email, krn: r.krn, role: r.role }));
           email.value = "";
-          drawAdded();
+          await drawList();
           email.focus();
         } catch (err) { if (!showFieldError(form, err)) flashError(err); }
       });
@@ -43,6 +46,9 @@ export async function render(ctx) {
     const saLink = h("a");
     const linkTo = () => {
       const c = clients.find((x) => x.krn === which.value);
+      chosen = c;
+      skip = 0;
+      drawList().catch(flashError);
       saLink.href = "#/clients/" + encodeURIComponent(c.krn) + "/service-accounts";
       saLink.textContent = t("serviceAccountsOf", { name: c.name });
     };
@@ -50,13 +56,31 @@ export async function render(ctx) {
     linkTo();
     memberBox.replaceChildren(form, h("p", {}, saLink));
   };
-  const drawAdded = () => addedBox.replaceChildren(
-    table({ caption: t("membersNote"), rows: added, empty: "", columns: [
-      { label: t("memberEmail"), cell: (m) => m.email },
-      { label: t("memberClient"), cell: (m) => h("code", { text: m.krn }) },
-      { label: t("memberRole"), cell: (m) => m.role },
-      { label: t("colCreated"), cell: (m) => timeEl(m.created_at) },
-    ] }));
+  // The chosen client's members, oldest first, each removable.
+  const drawList = async () => {
+    if (!chosen) { addedBox.replaceChildren(); return; }
+    const c = chosen;
+    const base = `/clients/${encodeURIComponent(c.krn)}/members`;
+    const page = await list(base, { skip, limit: LIMIT, signal });
+    if (c !== chosen) return;
+    addedBox.replaceChildren(
+      table({ caption: t("membersOf", { name: c.name }), rows: page.items, empty: t("membersEmpty"), className: "members-table", columns: [
+        { label: t("memberEmail"), cell: (m) => m.email },
+        { label: t("memberRole"), cell: (m) => m.role },
+        { label: t("memberSince"), cell: (m) => timeEl(m.created_at) },
+        { label: t("actions"), className: "actions-col", cell: (m) => confirmAction({
+          label: t("memberRemove", { email: m.email, name: c.name }),
+          question: t("memberRemoveConfirm", { email: m.email, name: c.name }), yes: t("memberRemoveYes"),
+          act: async () => {
+            await api("DELETE", `${base}/${m.user_id}`, { signal });
+            flash(t("memberRemoved", { email: m.email, name: c.name }));
+            await drawList();
+            addedBox.focus();
+          } }) },
+      ] }),
+      pager({ skip, limit: LIMIT, total: page.total, label: t("membersOf", { name: c.name }),
+              onPage: (s) => { skip = s; drawList().catch(flashError); } }));
+  };
 
   create.addEventListener("submit", async (e) => {
     e.preventDefault();
@@ -74,7 +98,6 @@ export async function render(ctx) {
   ctx.main.append(heading(t("adminTitle")),
     h("section", { class: "panel", "aria-labelledby": "create-h" }, h("h2", { id: "create-h", text: t("createClient") }), create),
     h("section", { class: "panel", "aria-labelledby": "member-h" }, h("h2", { id: "member-h", text: t("addMember") }), memberBox,
-      h("h3", { text: t("membersAdded") }), addedBox));
+      h("h3", { text: t("membersTitle") }), addedBox));
   await drawMembers();
-  drawAdded();
 }

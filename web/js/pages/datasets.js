@@ -27,7 +27,7 @@ export async function render(ctx) {
     h("div", { class: "title-row" }, heading(t("datasetsTitle")),
       h("a", { class: "button", href: "#/sql", text: t("navSql") })),
     table({ caption: t("datasetsCaption"), rows, empty: t("datasetsEmpty"), columns: [
-      { label: t("colName"), cell: (d) => h("code", { text: d.name }) },
+      { label: t("colName"), cell: (d) => h("a", { href: "#/datasets/" + d.id }, h("code", { text: d.name })) },
       { label: t("colRowsN"), cell: (d) => d.total_records == null ? t("none") : num(d.total_records), className: "num" },
       { label: t("colSize"), cell: (d) => d.total_size_bytes == null ? t("none") : bytes(d.total_size_bytes), className: "num" },
       { label: t("colKey"), cell: (d) => h("code", { text: d.record_key_field }) },

@@ -2,6 +2,7 @@
 // upload progress bar (resumable: tus.js), and the list of uploaded files with paging.
 import { api, list } from "../api.js";
 import { tusUpload } from "../tus.js";
+import { resumeSection } from "../resume.js";
 import { t } from "../strings.js";
 import { bytes, flash, flashError, h, heading, num, pager, progress, setProgress, table, timeEl, uid } from "../ui.js";
 
@@ -52,7 +53,8 @@ export async function render(ctx) {
     if (f) upload(f);
   });
 
-  ctx.main.append(heading(t("filesTitle")), zone, status, box);
+  const resume = await resumeSection(ctx, { forJobs: false, done: (r) => ctx.go("#/files/" + r.fileId) });
+  ctx.main.append(heading(t("filesTitle")), resume, zone, status, box);
   const page = await list("/files", { skip, limit: LIMIT, signal });
   box.replaceChildren(
     table({ caption: t("filesCaption"), rows: page.items, empty: t("filesEmpty"), columns: [

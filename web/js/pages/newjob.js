@@ -4,7 +4,8 @@
 // the page moves to the job. A job whose upload fails or is refused is
 // cancelled, never left PENDING.
 import { api } from "../api.js";
-import { tusUpload } from "../tus.js";
+import { forgetFile, pageLeaving, tusUpload } from "../tus.js";
+import { resumeSection } from "../resume.js";
 import { t } from "../strings.js";
 import { busy, bytes, clearFieldErrors, field, flash, flashError, h, heading, progress, setProgress, showFieldError } from "../ui.js";
 import { jobOptions, stepBuilder } from "../steps.js";
@@ -29,7 +30,9 @@ export async function render(ctx) {
     if (!f) { file.focus(); return; }
     await busy(form, t("submitting"), () => submit(ctx, form, f, steps, options, status));
   });
-  ctx.main.append(heading(t("newJobTitle")), form);
+  // An upload a reload interrupted continues here, from the server's offset.
+  const resume = await resumeSection(ctx, { forJobs: true, done: (r) => ctx.go("#/jobs/" + r.jobId) });
+  ctx.main.append(heading(t("newJobTitle")), resume, form);
 }
 
 async function submit(ctx, form, f, steps, options, status) {
@@ -56,11 +59,15 @@ async function submit(ctx, form, f, steps, options, status) {
     status.hidden = true;
     ctx.go("#/jobs/" + job.id);
   } catch (err) {
+    // A reload or a closed tab cut the upload: the job stays PENDING, and
+    // the next visit of this page offers to resume it.
+    if (pageLeaving()) return;
     status.hidden = true;
     status.replaceChildren();
     if (job) {
       // Nothing is left PENDING: the job of a refused or broken upload goes.
       const gone = await api("POST", `/jobs/${job.id}/cancel`, { json: {} }).then(() => true, () => false);
+      forgetFile(f, job.id);
       if (err.name === "AbortError") { if (ctx.scope.alive) flash(t("uploadAborted"), "warn"); return; }
       if (gone) { flash(t(err.status === 0 ? "uploadFailed" : "jobRefused", { reason: err.message, message: err.message }), "error"); return; }
     }

@@ -5,8 +5,9 @@
 // how to read the input. A 422 lands on its field.
 import { api, list } from "../api.js";
 import { t } from "../strings.js";
-import { busy, clearFieldErrors, field, flash, flashError, h, heading, select, showFieldError } from "../ui.js";
+import { busy, checkbox, clearFieldErrors, field, flash, flashError, h, heading, select, showFieldError } from "../ui.js";
 import { jobOptions, stepBuilder } from "../steps.js";
+import { scheduleField } from "../schedule.js";
 
 const TYPES = ["FULL_ETL", "EXTRACT", "TRANSFORM", "LOAD"];
 const SHOWN = 100;
@@ -14,8 +15,8 @@ const WRITE_MODES = ["upsert", "append", "overwrite"];
 
 export async function render(ctx) {
   const signal = ctx.scope.signal;
-  const [files, sources, datasets] = (await Promise.all(["/files", "/sources", "/datasets"]
-    .map((p) => list(p, { limit: SHOWN, signal })))).map((r) => r.items);
+  const [files, sources, datasets, pipelines] = (await Promise.all(["/files", "/sources", "/datasets", "/pipelines"]
+    .map((p) => list(p, { limit: SHOWN, signal, itemsKey: p === "/pipelines" ? "jobs" : undefined })))).map((r) => r.items);
   const name = h("input", { type: "text", name: "job_name", required: true, maxlength: "255", autocomplete: "off",
                             dataset: { field: "job_name" } });
   const type = select("job_type", TYPES.map((v) => [v, t("ptype_" + v)]), "FULL_ETL");
@@ -55,6 +56,12 @@ export async function render(ctx) {
     field(t("destDatasetName"), destName, { hint: t("destDatasetHint") }), field(t("writeMode"), mode),
     h("datalist", { id: "dest-datasets" }, datasets.map((d) => h("option", { value: d.name }))));
 
+  const schedule = scheduleField(signal);
+  // The pipelines this one runs after (its parents): each a dependency.
+  const parents = pipelines.map((q) => h("input", { type: "checkbox", name: "parent", value: q.job_id }));
+  const after = h("fieldset", { class: "parents" }, h("legend", { text: t("pipelineAfter") }),
+    pipelines.length ? h("p", { class: "hint", text: t("pipelineAfterHint") }) : h("p", { class: "muted", text: t("pipelineAfterNone") }),
+    h("div", { class: "checks" }, pipelines.map((q, i) => checkbox(q.job_name, parents[i]))));
   const steps = stepBuilder();
   const options = jobOptions();
   const formatField = options.element.querySelector("select[name=output_format]").closest(".field");
@@ -75,6 +82,8 @@ export async function render(ctx) {
       field(t("pipelineSourceType"), kind, { hint: t("pipelineSourceHint") }), sourceBox),
     steps.element,
     h("fieldset", {}, h("legend", { text: t("pipelineOutput") }), field(t("pipelineDestType"), dest), destBox),
+    schedule.element,
+    after,
     options.element,
     h("div", { class: "actions" }, h("button", { type: "submit", class: "primary", text: t("createPipeline") })));
 
@@ -98,8 +107,16 @@ export async function render(ctx) {
         delete body.output_format;
         body.destination = { type: "dataset", dataset_name: destName.value.trim(), write_mode: mode.value };
       }
+      const when = schedule.value();
+      if (when) body.schedule = when;
       try {
         const p = (await api("POST", "/pipelines", { signal, json: body })).data;
+        // Its dependencies, one edge each (a refused one is said, the pipeline stays).
+        for (const box of parents.filter((b) => b.checked)) {
+          try {
+            await api("POST", `/pipelines/${p.job_id}/dependencies`, { signal, json: { parent_job_id: box.value } });
+          } catch (err) { if (err.name === "AbortError") throw err; flashError(err); return ctx.go("#/pipelines/" + p.job_id); }
+        }
         flash(t("pipelineCreated", { name: p.job_name }));
         ctx.go("#/pipelines/" + p.job_id);
       } catch (err) {

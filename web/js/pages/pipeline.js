@@ -5,6 +5,8 @@ import { api, list } from "../api.js";
 import { t } from "../strings.js";
 import { dl, flash, flashError, h, heading, num, pager, redraw, table, timeEl } from "../ui.js";
 import { activeBadge, execBadge } from "./pipelines.js";
+import { dagSection } from "../dag.js";
+import { errorsSection, nextRunsOf, qualitySection } from "../pipelineparts.js";
 
 const LIMIT = 20;
 const UNFINISHED = ["PENDING", "RUNNING"];
@@ -19,6 +21,14 @@ function sourceText(p) {
   return p.source_type ? JSON.stringify(c) : t("pipelineParent");
 }
 
+// "30 2 * * 1-5 (UTC)", "every 900 s"
+function scheduleText(s) {
+  if (!s) return t("none");
+  if (typeof s === "string") return h("code", { text: s });
+  if (s.type === "interval") return t("scheduleEvery", { n: s.interval_seconds });
+  return h("span", {}, h("code", { text: s.expression }), " ", t("scheduleIn", { tz: s.timezone || "UTC" }));
+}
+
 export async function render(ctx) {
   const id = ctx.params.id;
   const signal = ctx.scope.signal;
@@ -31,6 +41,8 @@ export async function render(ctx) {
       if (err.name === "AbortError") throw err;
     }
   }
+  const nextRuns = await nextRunsOf(p, signal);
+  const errors = errorsSection(signal);
   let runs = null;
   let skip = 0;
   let seen = "";
@@ -43,7 +55,7 @@ export async function render(ctx) {
   const loadRuns = async () => {
     runs = await list(`/pipelines/${id}/executions`, { skip, limit: LIMIT, itemsKey: "executions", signal });
     const now = JSON.stringify([runs.total, runs.items, skip]);
-    if (now !== seen) { seen = now; redraw(runsBox, drawRuns); }
+    if (now !== seen) { seen = now; redraw(runsBox, drawRuns); await errors.refresh(runs.items); }
   };
   const unfinished = () => runs && runs.items.some((e) => UNFINISHED.includes(e.status));
 
@@ -89,8 +101,9 @@ export async function render(ctx) {
           ? t("pipelineToDataset", { name: p.destination.dataset_name || p.destination.dataset_id,
                                      mode: t("write_" + p.destination.write_mode) })
           : t("pipelineToFile", { format: p.output_format || p.destination?.format || t("none") })],
-        [t("pipelineSchedule"), p.schedule ? h("code", { text: typeof p.schedule === "string" ? p.schedule : JSON.stringify(p.schedule) }) : t("none")],
+        [t("pipelineSchedule"), scheduleText(p.schedule)],
         [t("pipelineNextRun"), timeEl(p.next_run_at)],
+        ...(nextRuns ? [[t("pipelineNextRuns"), nextRuns]] : []),
         [t("colLastRun"), h("span", { class: "status-line" }, execBadge(p.last_execution_status),
                             p.last_execution ? timeEl(p.last_execution) : null)],
         [t("pipelineSuccessRate"), p.success_rate == null ? t("none") : t("percent", { n: p.success_rate })],
@@ -120,7 +133,9 @@ export async function render(ctx) {
             onPage: (s) => { skip = s; loadRuns().catch(flashError); } }));
 
   drawTop();
-  ctx.main.append(top, runsBox);
+  const [dag, quality] = await Promise.all([dagSection(p, signal),
+    fileId ? qualitySection(fileId, signal) : null]);
+  ctx.main.append(top, dag, runsBox, errors.element, quality || "");
   await loadRuns();
   // While a run has not finished its row follows it; when it ends, the
   // pipeline's counters (last run, success rate) are read again.
@@ -129,6 +144,7 @@ export async function render(ctx) {
     await loadRuns();
     if (!unfinished()) {
       started = false;
+      await errors.load();
       p = (await api("GET", `/pipelines/${id}`, { signal })).data;
       redraw(top, drawTop);
     }

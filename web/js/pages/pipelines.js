@@ -3,6 +3,7 @@
 import { list } from "../api.js";
 import { t } from "../strings.js";
 import { h, heading, pager, table, timeEl } from "../ui.js";
+import { errorSummary } from "../pipelineparts.js";
 
 const LIMIT = 20;
 
@@ -18,7 +19,9 @@ export function activeBadge(p) {
 
 export async function render(ctx) {
   const skip = Math.max(0, Number.parseInt(ctx.query.skip, 10) || 0);
-  const page = await list("/pipelines", { skip, limit: LIMIT, itemsKey: "jobs", signal: ctx.scope.signal });
+  const [page, summary] = await Promise.all([
+    list("/pipelines", { skip, limit: LIMIT, itemsKey: "jobs", signal: ctx.scope.signal }),
+    errorSummary(ctx.scope.signal)]);
   ctx.main.append(
     h("div", { class: "title-row" }, heading(t("pipelinesTitle")),
       h("a", { class: "button primary", href: "#/pipelines/new", text: t("newPipeline") })),
@@ -30,5 +33,6 @@ export async function render(ctx) {
                                                  p.last_execution ? timeEl(p.last_execution) : null) },
       { label: t("colCreated"), cell: (p) => timeEl(p.created_at) },
     ] }),
-    pager({ skip, limit: LIMIT, total: page.total, onPage: (s) => ctx.go("#/pipelines" + (s ? "?skip=" + s : "")) }));
+    pager({ skip, limit: LIMIT, total: page.total, onPage: (s) => ctx.go("#/pipelines" + (s ? "?skip=" + s : "")) }),
+    summary);
 }

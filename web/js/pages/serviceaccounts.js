@@ -3,8 +3,8 @@
 // the form); revoking one after a confirmation.
 import { api, list } from "../api.js";
 import { t } from "../strings.js";
-import { busy, clearFieldErrors, dl, field, flash, flashError, h, heading, pager, showFieldError, table,
-         timeEl } from "../ui.js";
+import { busy, clearFieldErrors, confirmAction, dl, field, flash, flashError, h, heading, pager, showFieldError,
+         table, timeEl } from "../ui.js";
 
 const LIMIT = 50;
 
@@ -35,29 +35,15 @@ export async function render(ctx) {
       pager({ skip, limit: LIMIT, total: page.total, onPage: (s) => ctx.go(here + (s ? "?skip=" + s : "")) }));
   };
 
-  // Revoke asks first, in place; "Keep it" gives focus back to the button.
-  const revokeControl = (a) => {
-    const box = h("span", { class: "row-actions" });
-    const ask = () => {
-      const yes = h("button", { type: "button", class: "danger", text: t("saRevokeYes"), onclick: async () => {
-        yes.disabled = true;
-        try {
-          await api("POST", `${base}/${encodeURIComponent(a.id)}/revoke`, { signal, json: {} });
-          flash(t("saRevoked", { name: a.name }));
-          await load();
-          listBox.focus();
-        } catch (err) { flashError(err); yes.disabled = false; }
-      } });
-      const no = h("button", { type: "button", text: t("deleteNo"), onclick: () => { draw(); box.querySelector("button").focus(); } });
-      box.replaceChildren(h("span", { class: "confirm", role: "group", "aria-label": t("saRevoke", { name: a.name }) },
-                            h("span", { text: t("saRevokeConfirm", { name: a.name }) }), yes, no));
-      yes.focus();
-    };
-    const draw = () => box.replaceChildren(h("button", { type: "button", class: "danger",
-      text: t("saRevoke", { name: a.name }), onclick: ask }));
-    draw();
-    return box;
-  };
+  // Revoke asks first, in place (ui.js confirmAction).
+  const revokeControl = (a) => confirmAction({
+    label: t("saRevoke", { name: a.name }), question: t("saRevokeConfirm", { name: a.name }), yes: t("saRevokeYes"),
+    act: async () => {
+      await api("POST", `${base}/${encodeURIComponent(a.id)}/revoke`, { signal, json: {} });
+      flash(t("saRevoked", { name: a.name }));
+      await load();
+      listBox.focus();
+    } });
 
   form.addEventListener("submit", async (e) => {
     e.preventDefault();

@@ -2,7 +2,8 @@
 // rows in a table. A refusal or the server's error is shown at the query.
 import { api } from "../api.js";
 import { t } from "../strings.js";
-import { busy, clearFieldErrors, field, h, heading, num, showFieldError, table } from "../ui.js";
+import { busy, clearFieldErrors, field, flashError, h, heading, num, showFieldError, table } from "../ui.js";
+import { exportBox, formatSelect } from "../exports.js";
 
 const MAX_ROWS = 100;
 
@@ -19,12 +20,27 @@ export async function render(ctx) {
   const form = h("form", { class: "stack" },
     field(t("sqlLabel"), sql, { hint: t("sqlHint") }),
     h("div", { class: "actions" }, h("button", { type: "submit", class: "primary", text: t("sqlRun") })));
+  // The whole result as a file: the same query exported by a job.
+  const format = formatSelect();
+  const box = exportBox(ctx.scope, t("exportQuery"));
+  const exportButton = h("button", { type: "button", text: t("exportResult"), onclick: async () => {
+    clearFieldErrors(form);
+    exportButton.disabled = true;
+    try {
+      await box.follow((await api("POST", "/query", { signal, json: { sql: sql.value, output_format: format.value } })).data, format.value);
+    } catch (err) {
+      if (err.name !== "AbortError" && !showFieldError(form, err)) flashError(err);
+    } finally { exportButton.disabled = false; }
+  } });
+  const exporter = h("div", { class: "sql-export", hidden: true },
+    h("div", { class: "toolbar" }, field(t("exportFormat"), format), h("div", { class: "actions" }, exportButton)), box.element);
+
   // The heading and the status line stay in place (a live region is heard
   // when its text changes); only the table under them is replaced.
   const status = h("p", { role: "status", "aria-live": "polite" });
   const rowsBox = h("div");
   const result = h("section", { class: "sql-result", "aria-labelledby": "result-h", hidden: true },
-                   h("h2", { id: "result-h", text: t("sqlResult") }), status, rowsBox);
+                   h("h2", { id: "result-h", text: t("sqlResult") }), status, rowsBox, exporter);
 
   const show = (r) => {
     const columns = (r.columns || []).map((name, i) => ({
@@ -34,6 +50,7 @@ export async function render(ctx) {
     const caption = t(r.truncated ? "sqlCaptionTruncated" : "sqlCaption",
                       { n: num(r.rows_returned), ms: Number(r.execution_time_ms).toFixed(1) });
     result.hidden = false;
+    exporter.hidden = false;
     status.className = "";
     status.textContent = r.rows_returned ? caption : t("sqlNoRows");
     rowsBox.replaceChildren(r.rows_returned
@@ -43,6 +60,7 @@ export async function render(ctx) {
   };
   const fail = (err) => {
     result.hidden = false;
+    exporter.hidden = true;
     status.className = "error-text";
     status.textContent = t("sqlFailed") + ": " + err.message +
       (err.requestId ? " (" + t("requestId", { id: err.requestId }) + ")" : "");

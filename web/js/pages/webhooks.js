@@ -2,8 +2,8 @@
 // to events (the signing secret shown once), deleting one (confirmed).
 import { api, list } from "../api.js";
 import { t } from "../strings.js";
-import { busy, checkbox, clearFieldErrors, field, flash, flashError, h, heading, pager, showFieldError, table,
-         timeEl, uid } from "../ui.js";
+import { busy, checkbox, clearFieldErrors, confirmAction, field, flash, flashError, h, heading, pager, showFieldError,
+         table, timeEl, uid } from "../ui.js";
 
 const LIMIT = 20;
 const EVENTS = ["job.completed", "job.failed", "job.cancelled", "execution.succeeded", "execution.failed",
@@ -49,29 +49,15 @@ export async function render(ctx) {
       pager({ skip, limit: LIMIT, total: page.total, onPage: (s) => ctx.go("#/webhooks" + (s ? "?skip=" + s : "")) }));
   };
 
-  // Delete asks first, in place; "Keep it" gives focus back to the button.
-  const deleteControl = (w) => {
-    const box = h("span", { class: "row-actions" });
-    const ask = () => {
-      const yes = h("button", { type: "button", class: "danger", text: t("deleteYes"), onclick: async () => {
-        yes.disabled = true;
-        try {
-          await api("DELETE", `/webhooks/${w.id}`, { signal });
-          flash(t("webhookDeleted", { url: w.url }));
-          await load();
-          listBox.focus();
-        } catch (err) { flashError(err); yes.disabled = false; }
-      } });
-      const no = h("button", { type: "button", text: t("deleteNo"), onclick: () => { draw(); box.querySelector("button").focus(); } });
-      box.replaceChildren(h("span", { class: "confirm", role: "group", "aria-label": t("webhookDelete", { url: w.url }) },
-                            h("span", { text: t("webhookDeleteConfirm", { url: w.url }) }), yes, no));
-      yes.focus();
-    };
-    const draw = () => box.replaceChildren(h("button", { type: "button", class: "danger",
-      text: t("webhookDelete", { url: w.url }), onclick: ask }));
-    draw();
-    return box;
-  };
+  // Delete asks first, in place (ui.js confirmAction).
+  const deleteControl = (w) => confirmAction({
+    label: t("webhookDelete", { url: w.url }), question: t("webhookDeleteConfirm", { url: w.url }), yes: t("deleteYes"),
+    act: async () => {
+      await api("DELETE", `/webhooks/${w.id}`, { signal });
+      flash(t("webhookDeleted", { url: w.url }));
+      await load();
+      listBox.focus();
+    } });
 
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
