@@ -416,6 +416,12 @@ CALLS = [
     Call("POST /api/v1/clients/{krn}/members", "/clients/{krn_q}/members", as_user="admin",
          body={"email": "{member_email}"}, prepare=lambda w: {"member_email": new_member(w)},
          status=201),
+    Call("GET /api/v1/clients/{krn}/members", "/clients/{krn_q}/members?limit=%d" % LIMIT,
+         as_user="admin"),
+    Call("GET /api/v1/clients/{krn}/members", "/clients/{krn_q}/members?limit=1", as_user="admin",
+         follow=True),
+    Call("DELETE /api/v1/clients/{krn}/members/{userId}", "/clients/{krn_q}/members/{member_id}",
+         as_user="admin", status=204, prepare=lambda w: {"member_id": added_member(w)}),
     Call("POST /api/v1/clients/{krn}/progress", "/clients/{krn_q}/progress",
          body={"filename": "guard-{nonce}.csv", "counts": {"done": 5}}, status=201),
     Call("GET /api/v1/clients/{krn}/progress", "/clients/{krn_q}/progress?limit=%d" % LIMIT),
@@ -431,6 +437,8 @@ CALLS = [
          body={"job_name": "guard-{nonce}", "source_type": "FILE",
                "source_config": {"file_id": "{file}"}}),
     Call("GET /api/v1/pipelines", "/pipelines?limit=%d" % LIMIT),
+    Call("GET /api/v1/pipelines/schedule-preview",
+         "/pipelines/schedule-preview?cron=*/5%20*%20*%20*%20*&count=5"),
     # Alice keeps a few pipelines and sources: a page of one shows a next.
     Call("GET /api/v1/pipelines", "/pipelines?limit=1", follow=True),
     Call("GET /api/v1/pipelines", "/pipelines?status=active&limit=1", follow=True),
@@ -655,6 +663,16 @@ CALLS = [
 
 def new_member(world):
     return world["client"].register_and_login()["email"]
+
+
+def added_member(world):
+    """A new user made a member of the guard's client: its id."""
+    user = world["client"].register_and_login()
+    status, _, body = world["client"].api("POST", "/clients/%s/members" % world["krn_q"],
+                                          token=world["admin"]["token"],
+                                          json={"email": user["email"]})
+    assert status == 201, body
+    return user["user"]["id"]
 
 
 def new_source(world, name):
