@@ -9,7 +9,8 @@
  *     write past the bound fails with EFBIG, an ordinary error),
  *   - installs a seccomp filter denying, with EPERM rather than a kill so
  *     that a mistake shows as an error, the calls no job ever needs:
- *     running programs, tracing or reading other processes, kernel modules,
+ *     running programs, tracing or reading other processes (ptrace is kept
+ *     in the sanitizer build: LeakSanitizer needs it), kernel modules,
  *     keyrings, BPF, mounts and namespaces, and sockets of families other
  *     than unix, IPv4, IPv6 and netlink (MariaDB over its unix socket,
  *     PostgreSQL/MariaDB sources and webhooks over TCP, and glibc's resolver
@@ -40,7 +41,7 @@
 #define QUARRY_ASAN 0
 #endif
 
-int sandbox_skips_address_limit(void)
+int sandbox_sanitizer_build(void)
 {
     return QUARRY_ASAN;
 }
@@ -70,7 +71,7 @@ static int set_limit(int resource, long long value, long long slack, const char 
 
 /* The calls no job needs (each denied with EPERM). */
 static const int denied_calls[] = {
-    SCMP_SYS(execve),          SCMP_SYS(execveat),        SCMP_SYS(ptrace),
+    SCMP_SYS(execve),          SCMP_SYS(execveat),
     SCMP_SYS(process_vm_readv), SCMP_SYS(process_vm_writev), SCMP_SYS(kcmp),
     SCMP_SYS(pidfd_getfd),     SCMP_SYS(init_module),     SCMP_SYS(finit_module),
     SCMP_SYS(delete_module),   SCMP_SYS(kexec_load),      SCMP_SYS(kexec_file_load),
@@ -114,6 +115,10 @@ static int install_filter(char *err, size_t errlen)
     if (rc == 0)
         rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(socket), 1,
                               SCMP_A0(SCMP_CMP_GE, (scmp_datum_t)AF_MAX));
+    /* LeakSanitizer stops the process's threads with ptrace at exit: the
+     * sanitizer build keeps it. */
+    if (rc == 0 && !QUARRY_ASAN)
+        rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ptrace), 0);
     if (rc == 0)
         rc = seccomp_load(ctx);
     seccomp_release(ctx);

@@ -10,11 +10,13 @@
  * (process_limit_as_bytes — skipped in AddressSanitizer builds, whose
  * shadow memory needs terabytes of address space —,
  * process_limit_cpu_seconds, process_limit_fsize_bytes) and a seccomp filter
- * that makes the calls a parser never needs fail with EPERM. 0 on success;
+ * that makes the calls a parser never needs fail with EPERM (ptrace is
+ * allowed in AddressSanitizer builds). 0 on success;
  * -1 with a message in err otherwise. */
 int sandbox_enter(const struct config *cfg, char *err, size_t errlen);
 
-/* 1 when this build skips the address-space limit (a sanitizer build). */
-int sandbox_skips_address_limit(void);
+/* 1 in the AddressSanitizer build, which keeps no address-space limit and
+ * allows ptrace (LeakSanitizer's stop-the-world at exit uses it). */
+int sandbox_sanitizer_build(void);
 
 #endif

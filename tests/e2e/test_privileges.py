@@ -72,9 +72,10 @@ def comm(pid):
 
 
 def stack_processes(stack):
-    """{pid: comm} of every process of this stack: those whose environment
-    names its QUARRY_HOME (everything the script starts) or whose command line
-    names its home (the nginx master, mariadbd)."""
+    """{pid: (comm, uids, ppid, cmdline)} of every process of this stack:
+    those whose environment names its QUARRY_HOME (everything the script
+    starts) or whose command line names its home (the nginx master,
+    mariadbd). Read in one pass: a process that ends meanwhile is left out."""
     home = str(stack.home)
     marker = ("QUARRY_HOME=%s" % home).encode()
     found = {}
@@ -84,29 +85,28 @@ def stack_processes(stack):
         pid = int(entry)
         try:
             env = Path("/proc/%d/environ" % pid).read_bytes().split(b"\0")
-            cmdline = Path("/proc/%d/cmdline" % pid).read_bytes().replace(b"\0", b" ")
-            name = comm(pid)
-            state = proc_status(pid)["State"]
-        except (OSError, KeyError):
+            cmdline = Path("/proc/%d/cmdline" % pid).read_bytes()
+            status = proc_status(pid)
+            uids = [int(u) for u in status["Uid"].split()]
+            name, state, ppid = status["Name"], status["State"], int(status["PPid"])
+        except (OSError, KeyError, ValueError):
             continue
         if state.startswith("Z"):
             continue
-        if marker in env or home.encode() in cmdline:
-            found[pid] = name
+        if marker in env or home.encode() in cmdline.replace(b"\0", b" "):
+            found[pid] = (name, uids, ppid, cmdline.split(b"\0"))
     return found
 
 
-def is_supervisor(pid):
-    """The stack script's supervisor loop (or the sleep of its loop, or a
-    part start it is running)."""
-    try:
-        args = Path("/proc/%d/cmdline" % pid).read_bytes().split(b"\0")
-    except OSError:
-        return False
-    if b"__supervise" in args:
-        return True
-    parent = int(proc_status(pid)["PPid"])
-    return parent > 1 and is_supervisor(parent)
+def is_supervisor(procs, pid):
+    """The stack script's supervisor loop, or one of its children (the sleep
+    of its loop, a part start it is running)."""
+    while pid in procs:
+        _, _, ppid, args = procs[pid]
+        if b"__supervise" in args:
+            return True
+        pid = ppid
+    return False
 
 
 @pytest.fixture(scope="module")
@@ -129,18 +129,26 @@ def user(stack):
 
 @pytest.fixture(scope="module")
 def running_job(limited, user):
-    """A job held RUNNING: (job id, quarry-process pid)."""
+    """A job held RUNNING, and what /proc showed while it ran: its pid,
+    status, limits and whether it is an AddressSanitizer build, and every
+    process of the stack at that moment."""
     job_id = run_job(limited.client(), user["token"], INPUT)
 
     def poll():
         rows = limited.sql("SELECT status, worker_pid FROM jobs WHERE id = '%s'" % job_id)
         if rows and rows[0][0] == "RUNNING" and rows[0][1] != "NULL":
             pid = int(rows[0][1])
-            return pid if os.path.exists("/proc/%d" % pid) else None
+            try:
+                return {"pid": pid, "status": proc_status(pid), "limits": proc_limits(pid),
+                        "asan": "libasan" in Path("/proc/%d/maps" % pid).read_text(),
+                        "procs": stack_processes(limited)}
+            except OSError:
+                return None
         return None
-    pid = wait_for(poll, timeout=30, interval=0.1)
-    assert pid, "job %s never ran" % job_id
-    return job_id, pid
+    seen = wait_for(poll, timeout=30, interval=0.1)
+    assert seen, "job %s never ran" % job_id
+    seen["job_id"] = job_id
+    return seen
 
 
 # ---------------------------------------------------------------- who runs as whom
@@ -176,25 +184,28 @@ def test_pool_dispatcher_and_database_users(stack):
 def test_only_the_nginx_master_and_the_supervisor_run_as_root(stack, running_job):
     """Every process of the stack, a running quarry-process included: the
     root ones are the nginx master and the supervisor only."""
-    _, process_pid = running_job
-    procs = stack_processes(stack)
-    assert process_pid in procs and procs[process_pid] == "quarry-process", procs
-    names = set(procs.values())
+    procs, process_pid = running_job["procs"], running_job["pid"]
+    assert process_pid in procs and procs[process_pid][0] == "quarry-process", procs
+    names = {p[0] for p in procs.values()}
     for want in ("nginx", "multiwatch", "quarry-api", "quarry-jobd", "mariadbd", "quarry-process"):
         assert want in names, "no %s among %s" % (want, procs)
     master = stack.pid("nginx")
-    as_root = {pid: name for pid, name in procs.items() if 0 in proc_uids(pid)}
+    as_root = {pid: p for pid, p in procs.items() if 0 in p[1]}
     if not AS_ROOT:
         assert as_root == {}
         return
-    for pid, name in as_root.items():
-        assert pid == master or is_supervisor(pid), \
-            "%s (pid %d) runs as root: %s" % (name, pid, Path("/proc/%d/cmdline" % pid).read_bytes())
+    for pid, p in as_root.items():
+        assert pid == master or is_supervisor(procs, pid), "%s (pid %d) runs as root: %s" % (p[0], pid, p[3])
     service = uid_of(SERVICE_USER)
-    for pid, name in procs.items():
+    checked = 0
+    for pid, (name, uids, _, _) in procs.items():
         if name in ("quarry-api", "quarry-jobd", "quarry-process", "quarry-intake", "multiwatch") or \
                 (name == "nginx" and pid != master):
-            assert set(proc_uids(pid)) == {service}, (pid, name, proc_uids(pid))
+            assert set(uids) == {service}, (pid, name, uids)
+            checked += 1
+    assert checked >= 3 + stack.workers, procs
+    db = [uids for name, uids, _, _ in procs.values() if name == "mariadbd"]
+    assert db == [[uid_of(DB_USER)] * 4], db
 
 
 # ---------------------------------------------------------------- files
@@ -266,31 +277,28 @@ def test_the_service_user_reaches_nothing_of_the_checkout(stack):
 # ---------------------------------------------------------------- quarry-process
 
 def test_process_gives_up_privileges_before_parsing(running_job):
-    _, pid = running_job
-    status = proc_status(pid)
+    status = running_job["status"]
     assert status["NoNewPrivs"] == "1", status
     # 2: a seccomp filter is installed (SECCOMP_MODE_FILTER).
     assert status["Seccomp"] == "2", status
-    assert set(proc_uids(pid)) == {uid_of(SERVICE_USER)}
-    caps = int(status["CapEff"], 16), int(status["CapPrm"], 16)
-    assert caps == (0, 0), status
+    assert [int(u) for u in status["Uid"].split()] == [uid_of(SERVICE_USER)] * 4, status
+    if AS_ROOT:
+        assert (int(status["CapEff"], 16), int(status["CapPrm"], 16)) == (0, 0), status
 
 
 def test_process_rlimits_come_from_the_config(running_job):
-    _, pid = running_job
-    limits = proc_limits(pid)
+    limits = running_job["limits"]
     assert limits["Max cpu time"] == (str(LIMIT_CPU), str(LIMIT_CPU + 10)), limits
     assert limits["Max file size"] == (str(LIMIT_FSIZE), str(LIMIT_FSIZE)), limits
     # AddressSanitizer reserves terabytes of shadow memory: its build skips
     # the address-space limit (process/sandbox.c).
-    asan = "libasan" in Path("/proc/%d/maps" % pid).read_text()
-    want = ("unlimited", "unlimited") if asan else (str(LIMIT_AS), str(LIMIT_AS))
-    assert limits["Max address space"] == want, (asan, limits)
+    want = ("unlimited", "unlimited") if running_job["asan"] else (str(LIMIT_AS), str(LIMIT_AS))
+    assert limits["Max address space"] == want, (running_job["asan"], limits)
 
 
 def test_limited_job_still_completes(limited, user, running_job):
     """The job held running under the limits and the filter finishes well."""
-    job_id, _ = running_job
+    job_id = running_job["job_id"]
     job = wait_job(limited.client(), user["token"], job_id, ("COMPLETED", "FAILED"), timeout=120)
     assert job["status"] == "COMPLETED", job
 
