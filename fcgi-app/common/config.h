@@ -32,6 +32,11 @@ struct config {
     long long job_max_attempts;
     long long retention_hours;
     long long pending_ttl_hours;
+    /* Purge of old rows (docs/operations.md, "Retention and purge"). */
+    long long job_row_retention_hours;   /* finished jobs, their runs and line errors */
+    long long error_retention_hours;     /* pipeline errors */
+    long long progress_retention_hours;  /* progress records not updated since */
+    long long retention_interval_seconds; /* how often the dispatcher's pass runs */
     long long max_line_errors;
     long long jobd_poll_ms;
     long long cancel_grace_seconds;

@@ -470,10 +470,12 @@ enum db_status job_cancel_unstarted(struct db *db, const char *id, enum job_stat
     return st;
 }
 
-enum db_status job_requeue(struct db *db, const char *id, long long attempts, bool *won)
+enum db_status job_requeue(struct db *db, const char *id, long long attempts, const char *reason,
+                           bool *won)
 {
     static const char sql[] =
         "UPDATE jobs SET status = 'QUEUED', updated_at = UTC_TIMESTAMP(3), started_at = NULL, "
+        "error_message = COALESCE(?, error_message), "
         "worker_host = NULL, worker_pid = NULL, stage = 'file_processing', "
         "total_records = 0, processed_records = 0, failed_records = 0, warn_records = 0, "
         "percentage = 0, estimated_completion = NULL "
@@ -484,7 +486,7 @@ enum db_status job_requeue(struct db *db, const char *id, long long attempts, bo
     enum db_status st = db_begin(db);
     if (st != DB_OK)
         return st;
-    st = db_exec(db, sql, DB_PARAMS(P_STR(id), P_INT(attempts)), &affected);
+    st = db_exec(db, sql, DB_PARAMS(P_STR(reason), P_STR(id), P_INT(attempts)), &affected);
     if (st == DB_OK && affected == 1)
         st = pipeline_execution_requeued(db, id);
     if (st == DB_OK)
@@ -542,9 +544,10 @@ enum db_status job_list_active_orphaned(struct db *db, const char *my_host, long
 }
 
 enum db_status job_recover_lost(struct db *db, const struct job_active *job,
-                                long long max_attempts, enum job_recovery *result)
+                                long long max_attempts, const char *reason,
+                                enum job_recovery *result)
 {
-    char message[96];
+    char message[400];
     bool won = false;
     enum db_status st;
     *result = JOB_RECOVERED_NONE;
@@ -556,14 +559,20 @@ enum db_status job_recover_lost(struct db *db, const struct job_active *job,
         return st;
     }
     if (job->attempts >= max_attempts) {
-        snprintf(message, sizeof(message), "abandoned after %lld attempts", job->attempts);
+        snprintf(message, sizeof(message), "abandoned after %lld attempts: %s", job->attempts,
+                 reason != NULL ? reason : "its process was lost");
         struct job_end end = {.status = JOB_FAILED, .error_message = message};
         st = job_finish(db, job->id, job->attempts, JOB_FROM_RUNNING, &end, &won);
         if (st == DB_OK && won)
             *result = JOB_RECOVERED_FAILED;
         return st;
     }
-    st = job_requeue(db, job->id, job->attempts, &won);
+    if (reason != NULL) {
+        snprintf(message, sizeof(message), "attempt %lld of %lld was interrupted: %s",
+                 job->attempts, max_attempts, reason);
+        reason = message;
+    }
+    st = job_requeue(db, job->id, job->attempts, reason, &won);
     if (st == DB_OK && won)
         *result = JOB_RECOVERED_QUEUED;
     return st;

@@ -151,8 +151,11 @@ enum db_status job_finish(struct db *db, const char *id, long long attempts, enu
 enum db_status job_webhook_emit(struct db *db, const char *id);
 
 /* Puts a RUNNING job of this run back to QUEUED (keeping its attempt count and
- * its place in the queue; its execution back to PENDING). *won as for job_finish. */
-enum db_status job_requeue(struct db *db, const char *id, long long attempts, bool *won);
+ * its place in the queue; its execution back to PENDING). reason, when not
+ * NULL, becomes the job's error_message while it waits (a later success
+ * clears it). *won as for job_finish. */
+enum db_status job_requeue(struct db *db, const char *id, long long attempts, const char *reason,
+                           bool *won);
 
 /* A RUNNING or CANCELLATION_REQUESTED job as recovery sees it. */
 struct job_active {
@@ -177,11 +180,14 @@ enum db_status job_list_active_orphaned(struct db *db, const char *my_host, long
 enum job_recovery { JOB_RECOVERED_NONE, JOB_RECOVERED_QUEUED, JOB_RECOVERED_FAILED,
                     JOB_RECOVERED_CANCELLED };
 /* Recovers a job whose process is gone: CANCELLATION_REQUESTED -> CANCELLED;
- * RUNNING -> QUEUED with its attempt count kept, or FAILED ("abandoned after N
- * attempts") once it has had max_attempts. *result says what happened
- * (NONE when the job had changed in the meantime). */
+ * RUNNING -> QUEUED with its attempt count kept ("attempt N of M was
+ * interrupted: <reason>" as its error_message while it waits), or FAILED
+ * ("abandoned after N attempts: <reason>") once it has had max_attempts.
+ * reason may be NULL (unknown). *result says what happened (NONE when the
+ * job had changed in the meantime). */
 enum db_status job_recover_lost(struct db *db, const struct job_active *job,
-                                long long max_attempts, enum job_recovery *result);
+                                long long max_attempts, const char *reason,
+                                enum job_recovery *result);
 
 /* Ids of this host's jobs whose cancel was requested. */
 typedef int (*job_id_fn)(void *ctx, const char *id);

@@ -20,6 +20,7 @@ libquarry_common_a_SOURCES = \
 	fcgi-app/common/pipeline_queue.c fcgi-app/common/pipeline_queue.h \
 	fcgi-app/common/progress_post.c fcgi-app/common/progress_post.h \
 	fcgi-app/common/progress_store.c fcgi-app/common/progress_store.h \
+	fcgi-app/common/purge_store.c fcgi-app/common/purge_store.h \
 	fcgi-app/common/rate_limit.c fcgi-app/common/rate_limit.h \
 	fcgi-app/common/schedule.c fcgi-app/common/schedule.h \
 	fcgi-app/common/sealed.c fcgi-app/common/sealed.h \

@@ -22,7 +22,6 @@
 #include "jobd/wake_listen.h"
 #include "jobd/webhook_sender.h"
 
-#define RETENTION_INTERVAL_SECONDS 60.0
 /* A dispatcher is presumed dead after this many poll intervals without a
  * heartbeat, but never sooner than the floor: a short poll must not make a
  * slow database look like a dead dispatcher. */
@@ -181,7 +180,28 @@ static enum db_status fail_or_cancel(struct dispatcher *d, const struct child *c
     return st;
 }
 
-static enum db_status recover_child(struct dispatcher *d, const struct child *c)
+static const char *recovery_name(enum job_recovery r)
+{
+    switch (r) {
+    case JOB_RECOVERED_QUEUED:
+        return "put back in the queue";
+    case JOB_RECOVERED_FAILED:
+        return "failed (no attempts left)";
+    case JOB_RECOVERED_CANCELLED:
+        return "cancelled";
+    case JOB_RECOVERED_NONE:
+    default:
+        return "left alone (it changed meanwhile)";
+    }
+}
+
+/* The one rule for a run that died without writing its end (outcome.c):
+ * re-queued up to job_max_attempts, then FAILED, with reason. *ended says
+ * whether the job ended (FAILED or CANCELLED): only then is its output
+ * removed, as recover_listed does; a re-queued job may already run again
+ * elsewhere and writes its output anew. */
+static enum db_status recover_child(struct dispatcher *d, const struct child *c,
+                                    const char *reason, bool *ended)
 {
     enum job_status status;
     long long attempts = 0;
@@ -192,7 +212,13 @@ static enum db_status recover_child(struct dispatcher *d, const struct child *c)
         return st;
     struct job_active job = {.id = c->id, .status = status, .attempts = attempts};
     enum job_recovery result;
-    return job_recover_lost(d->db, &job, d->cfg->job_max_attempts, &result);
+    st = job_recover_lost(d->db, &job, d->cfg->job_max_attempts, reason, &result);
+    *ended = st == DB_OK &&
+             (result == JOB_RECOVERED_FAILED || result == JOB_RECOVERED_CANCELLED);
+    if (st == DB_OK && result != JOB_RECOVERED_NONE)
+        log_info("job %s: %s after attempt %lld: %s", c->id, reason, attempts,
+                 recovery_name(result));
+    return st;
 }
 
 static enum db_status apply_outcome(struct dispatcher *d, const struct child *c)
@@ -210,13 +236,13 @@ static enum db_status apply_outcome(struct dispatcher *d, const struct child *c)
         st = fail_or_cancel(d, c, o.message, &ended);
         break;
     case JOBD_REQUEUE:
-        st = job_requeue(d->db, c->id, c->attempts, &won);
+        st = job_requeue(d->db, c->id, c->attempts, NULL, &won);
         if (st == DB_OK && !won)
             st = job_finish(d->db, c->id, c->attempts, JOB_FROM_CANCEL_REQUESTED, &cancelled,
                             &ended);
         break;
     case JOBD_RECOVER:
-        st = recover_child(d, c);
+        st = recover_child(d, c, o.message, &ended);
         break;
     }
     /* A run the dispatcher ended has no output worth keeping: a killed
@@ -424,27 +450,12 @@ static int collect_active(void *ctx, const struct job_active *job)
     return 0;
 }
 
-static const char *recovery_name(enum job_recovery r)
-{
-    switch (r) {
-    case JOB_RECOVERED_QUEUED:
-        return "put back in the queue";
-    case JOB_RECOVERED_FAILED:
-        return "failed (no attempts left)";
-    case JOB_RECOVERED_CANCELLED:
-        return "cancelled";
-    case JOB_RECOVERED_NONE:
-    default:
-        return "left alone (it changed meanwhile)";
-    }
-}
-
 static enum db_status recover_listed(struct dispatcher *d, const struct listed_job *j,
                                      const char *why)
 {
     struct job_active job = {.id = j->id, .status = j->status, .attempts = j->attempts};
     enum job_recovery result;
-    enum db_status st = job_recover_lost(d->db, &job, d->cfg->job_max_attempts, &result);
+    enum db_status st = job_recover_lost(d->db, &job, d->cfg->job_max_attempts, why, &result);
     if (st != DB_OK)
         return st;
     log_info("job %s: %s (host %s) after %lld attempts: %s", j->id, why, j->worker_host,
@@ -566,7 +577,9 @@ static void periodic(struct dispatcher *d)
             db_trouble(d, "recovering jobs of other dispatchers");
     }
     if (now >= d->next_retention) {
-        d->next_retention = now + RETENTION_INTERVAL_SECONDS;
+        d->next_retention = now + (double)(d->cfg->retention_interval_seconds > 0
+                                               ? d->cfg->retention_interval_seconds
+                                               : 60);
         if (retention_sweep(d->db, d->cfg) < 0)
             db_trouble(d, "retention");
     }

@@ -2,6 +2,7 @@
 
 #include <json-c/json.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <sys/wait.h>
 
@@ -58,13 +59,25 @@ void jobd_outcome_for(int wait_status, enum jobd_stop stop, long long limit_seco
     case JOBD_STOP_NONE:
         break;
     }
+    /* The one rule for a process that died without writing its end: the
+     * same whether this dispatcher started it (wait_status says how it died)
+     * or adopted it from an earlier one (it is not our child: how it died is
+     * unknown). Either way the run was interrupted, most often by SIGKILL
+     * from the kernel's OOM killer or an operator: recovery re-queues the job
+     * up to job_max_attempts, keeping the reason, then fails it with it. A
+     * process that exits with a status of its own has said what went wrong:
+     * that fails the job at once. */
     out->action = JOBD_FAIL;
-    if (wait_status == -1)
+    if (wait_status == -1) {
         out->action = JOBD_RECOVER;
-    else if (WIFSIGNALED(wait_status))
-        snprintf(out->message, sizeof(out->message), "quarry-process was killed by signal %d",
-                 WTERMSIG(wait_status));
-    else if (WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == JOB_EXIT_ENDED)
+        snprintf(out->message, sizeof(out->message),
+                 "quarry-process (adopted after a dispatcher restart) ended without "
+                 "writing its result");
+    } else if (WIFSIGNALED(wait_status)) {
+        out->action = JOBD_RECOVER;
+        snprintf(out->message, sizeof(out->message), "quarry-process was killed by signal %d%s",
+                 WTERMSIG(wait_status), WTERMSIG(wait_status) == SIGKILL ? " (SIGKILL)" : "");
+    } else if (WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == JOB_EXIT_ENDED)
         snprintf(out->message, sizeof(out->message), "processing ended without a result");
     else if (WIFEXITED(wait_status))
         snprintf(out->message, sizeof(out->message), "quarry-process exited with status %d: %s",

@@ -17,12 +17,14 @@ enum jobd_action {
     JOBD_FAIL,    /* end FAILED with message (CANCELLED if a cancel was requested) */
     JOBD_CANCEL,  /* end CANCELLED */
     JOBD_REQUEUE, /* back to QUEUED: the run was interrupted, not wrong */
-    JOBD_RECOVER, /* the process was not ours to wait for: recovery rules decide */
+    JOBD_RECOVER, /* the process died without writing its end (killed, or adopted and
+                   * gone): re-queued up to job_max_attempts with message as the
+                   * reason, then FAILED with it */
 };
 
 struct jobd_outcome {
     enum jobd_action action;
-    char message[256]; /* the job's error_message for JOBD_FAIL */
+    char message[256]; /* the job's error_message (JOBD_FAIL, JOBD_RECOVER) */
 };
 
 /* Maps how a run ended to what happens to its job. wait_status is from

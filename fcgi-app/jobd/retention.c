@@ -12,6 +12,7 @@
 #include "common/ids.h"
 #include "common/job_queue.h"
 #include "common/log.h"
+#include "common/purge_store.h"
 #include "common/upload_queue.h"
 
 /* At most this many jobs of each kind per sweep. */
@@ -149,6 +150,63 @@ int retention_remove_stale_uploads(const char *storage_dir, long long max_age_se
     return removed;
 }
 
+/* Old rows: finished jobs (with their runs, line errors and quality check),
+ * then pipeline errors and progress records, each past its own retention;
+ * 0 hours keeps them for ever. A job's objects went long before (they go
+ * after retention_hours), but a folder left by a failed removal goes too. */
+static int purge_rows(struct db *db, const struct config *cfg)
+{
+    static struct id_list list;
+    int done = 0;
+    if (cfg->job_row_retention_hours > 0) {
+        list.n = 0;
+        if (purge_list_jobs(db, cfg->job_row_retention_hours, RETENTION_BATCH, collect_id,
+                            &list) != DB_OK)
+            return -1;
+        for (int i = 0; i < list.n; i++) {
+            bool won = false;
+            if (purge_job(db, list.ids[i], cfg->job_row_retention_hours, &won) != DB_OK)
+                return -1;
+            if (!won)
+                continue;
+            retention_remove_objects(cfg->storage_dir, "input", list.ids[i]);
+            retention_remove_objects(cfg->storage_dir, "output", list.ids[i]);
+            done++;
+        }
+        if (list.n > 0)
+            log_info("retention: purged %d job row(s) finished more than %lld h ago", done,
+                     cfg->job_row_retention_hours);
+    }
+    if (cfg->error_retention_hours > 0) {
+        long long deleted = 0;
+        if (purge_pipeline_errors(db, cfg->error_retention_hours, RETENTION_BATCH, &deleted) !=
+            DB_OK)
+            return -1;
+        if (deleted > 0)
+            log_info("retention: purged %lld pipeline error(s) older than %lld h", deleted,
+                     cfg->error_retention_hours);
+        done += (int)deleted;
+    }
+    if (cfg->progress_retention_hours > 0) {
+        int progress = 0;
+        list.n = 0;
+        if (purge_list_progress(db, cfg->progress_retention_hours, RETENTION_BATCH, collect_id,
+                                &list) != DB_OK)
+            return -1;
+        for (int i = 0; i < list.n; i++) {
+            bool won = false;
+            if (purge_progress(db, list.ids[i], cfg->progress_retention_hours, &won) != DB_OK)
+                return -1;
+            progress += won;
+        }
+        if (progress > 0)
+            log_info("retention: purged %d progress record(s) not updated for %lld h", progress,
+                     cfg->progress_retention_hours);
+        done += progress;
+    }
+    return done;
+}
+
 int retention_sweep(struct db *db, const struct config *cfg)
 {
     retention_remove_stale_uploads(cfg->storage_dir, STALE_UPLOAD_SECONDS, time(NULL));
@@ -161,5 +219,8 @@ int retention_sweep(struct db *db, const struct config *cfg)
         total += done;
     }
     int uploads = sweep_expired_uploads(db, cfg);
-    return uploads < 0 ? -1 : total + uploads;
+    if (uploads < 0)
+        return -1;
+    int purged = purge_rows(db, cfg);
+    return purged < 0 ? -1 : total + uploads + purged;
 }

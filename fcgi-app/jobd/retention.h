@@ -1,7 +1,9 @@
 #ifndef QUARRY_JOBD_RETENTION_H
 #define QUARRY_JOBD_RETENTION_H
 /* Retention: abandoned PENDING jobs are deleted with their partial uploads;
- * finished jobs keep their rows but lose their objects after retention_hours. */
+ * finished jobs lose their objects after retention_hours, and their rows
+ * (with their runs and errors) after job_row_retention_hours; pipeline
+ * errors and progress records go after their own retention. */
 #include <time.h>
 
 #include "common/config.h"

@@ -181,6 +181,15 @@ class Stack:
         return sorted(p for p in self.log_dir.glob("*san.*") if p.is_file())
 
 
+def pytest_configure(config):
+    # Long suites run a short form by default (CI, tools/quarry test); an
+    # environment variable runs the full one (docs/operations.md).
+    config.addinivalue_line("markers", "faults: the fault-injection suite (test_faults.py; "
+                            "QUARRY_FAULTS_FULL=1 for the full form)")
+    config.addinivalue_line("markers", "soak: the sanitizer soak (test_soak.py; "
+                            "QUARRY_SOAK_SECONDS=600 for the full form)")
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield

@@ -74,16 +74,90 @@ def test_wake_socket_makes_claims_fast(throttled, user):
     wait_job(client, user["token"], job_id, FINISHED)
 
 
-def test_killed_process_fails_the_job(throttled, user):
+# ---- one kill rule (README, job_max_attempts): a quarry-process that dies
+# without writing its end is retried up to job_max_attempts, with the reason
+# kept, whether its dispatcher watched it or adopted it after a restart.
+
+KILL_REASON = "quarry-process was killed by signal 9 (SIGKILL)"
+# Long enough (several throttled progress reports) that a run outlives the
+# supervisor's restart of a killed dispatcher and can be adopted.
+LONG_INPUT = ("id,name,city,amount\n" + "".join(
+    "%d,name%d,city%d,%d.5\n" % (i, i, i % 7, i) for i in range(5 * ROWS))).encode()
+ADOPTED_REASON = ("quarry-process (adopted after a dispatcher restart) ended without "
+                  "writing its result")
+
+
+def next_attempt_pid(stack, job_id, attempt, timeout=30):
+    """The pid of the job's run number attempt, once it runs."""
+    def poll():
+        row = job_row(stack, job_id)
+        if (row and row[0] == "RUNNING" and row[2] == str(attempt) and row[1] != "NULL"
+                and pid_alive(int(row[1]))):
+            return int(row[1])
+        return None
+    pid = wait_for(poll, timeout=timeout, interval=0.05)
+    assert pid, "job %s: no run %d (%s)" % (job_id, attempt, job_row(stack, job_id))
+    return pid
+
+
+def adopt_running(stack, job_id):
+    """kill -9 of quarry-jobd while the job runs; returns the job's pid once
+    the restarted dispatcher has adopted it."""
+    pid = running_pid(stack, job_id)
+    old = stack.pid("jobd")
+    os.kill(old, signal.SIGKILL)
+    new = new_jobd_pid(stack, old)
+    line = "quarry-jobd[%d] info req=- job %s: adopted running quarry-process pid %d" % (
+        new, job_id, pid)
+    assert wait_for(lambda: line in stack.log_tail("jobd", 400), timeout=15), \
+        stack.log_tail("jobd", 40)
+    return pid, new
+
+
+def test_killed_watched_process_is_retried(throttled, user):
+    """kill -9 of a quarry-process its dispatcher watches: the job runs again
+    (attempt 2) and completes; the reason is in the dispatcher's log."""
     client, token = throttled.client(), user["token"]
     job_id = run_job(client, token, INPUT)
     pid = running_pid(throttled, job_id)
     os.kill(pid, signal.SIGKILL)
-    job = wait_job(client, token, job_id, FINISHED, timeout=5)
+    next_attempt_pid(throttled, job_id, 2)
+    job = wait_job(client, token, job_id, FINISHED, timeout=60)
+    assert job["status"] == "COMPLETED", job
+    assert job_row(throttled, job_id)[2] == "2"
+    assert "job %s: %s after attempt 1: put back in the queue" % (job_id, KILL_REASON) in \
+        throttled.log_tail("jobd", 400)
+
+
+def test_killed_adopted_process_is_retried_the_same(throttled, user):
+    """The same kill of a process adopted by a restarted dispatcher: the same
+    outcome (attempt 2, COMPLETED), not a different rule."""
+    client, token = throttled.client(), user["token"]
+    job_id = run_job(client, token, LONG_INPUT)
+    pid, jobd = adopt_running(throttled, job_id)
+    os.kill(pid, signal.SIGKILL)
+    next_attempt_pid(throttled, job_id, 2)
+    job = wait_job(client, token, job_id, FINISHED, timeout=60)
+    assert job["status"] == "COMPLETED", job
+    assert job_row(throttled, job_id)[2] == "2"
+    assert "job %s: %s after attempt 1: put back in the queue" % (job_id, ADOPTED_REASON) in \
+        throttled.log_tail("jobd", 400)
+
+
+def test_kills_past_the_attempt_limit_fail_with_the_reason(throttled, user):
+    """Killed at every run, watched or adopted: FAILED after job_max_attempts
+    (3) runs, the last reason in error_message, no output left behind."""
+    client, token = throttled.client(), user["token"]
+    job_id = run_job(client, token, LONG_INPUT)
+    os.kill(running_pid(throttled, job_id), signal.SIGKILL)
+    os.kill(next_attempt_pid(throttled, job_id, 2), signal.SIGKILL)
+    next_attempt_pid(throttled, job_id, 3)
+    pid, _ = adopt_running(throttled, job_id)
+    os.kill(pid, signal.SIGKILL)
+    job = wait_job(client, token, job_id, FINISHED, timeout=30)
     assert job["status"] == "FAILED", job
-    assert job["error_message"] == "quarry-process was killed by signal 9", job
-    assert job["finished_at"] is not None
-    # No half-written output stays behind.
+    assert job["error_message"] == "abandoned after 3 attempts: " + ADOPTED_REASON, job
+    assert job_row(throttled, job_id)[2] == "3"
     assert not (throttled.storage_dir / "output" / job_id).exists()
 
 
@@ -179,7 +253,8 @@ def test_jobs_of_a_dead_dispatcher_elsewhere_are_recovered(throttled):
         "UTC_TIMESTAMP(3), UTC_TIMESTAMP(3), UTC_TIMESTAMP(3), 1, '%s', 1)"
         % (host, spent, user_id, host, cancelling, user_id, host))
     assert wait_for(lambda: job_row(throttled, spent)[0] == "FAILED", timeout=15)
-    assert job_row(throttled, spent, "error_message")[0] == "abandoned after 3 attempts"
+    assert job_row(throttled, spent, "error_message")[0] == \
+        "abandoned after 3 attempts: its dispatcher stopped sending heartbeats"
     assert wait_for(lambda: job_row(throttled, cancelling)[0] == "CANCELLED", timeout=15)
 
 

@@ -32,13 +32,14 @@ START_TEST(exit_zero_without_stop_checks_the_row)
 }
 END_TEST
 
-START_TEST(killed_by_signal_is_readable)
+START_TEST(killed_by_signal_is_retried_with_its_reason)
 {
     struct jobd_outcome o;
     jobd_outcome_for(SIGNALED(SIGKILL), JOBD_STOP_NONE, 60, &o);
-    ck_assert_int_eq(o.action, JOBD_FAIL);
-    ck_assert_str_eq(o.message, "quarry-process was killed by signal 9");
+    ck_assert_int_eq(o.action, JOBD_RECOVER);
+    ck_assert_str_eq(o.message, "quarry-process was killed by signal 9 (SIGKILL)");
     jobd_outcome_for(SIGNALED(SIGSEGV), JOBD_STOP_NONE, 60, &o);
+    ck_assert_int_eq(o.action, JOBD_RECOVER);
     ck_assert_str_eq(o.message, "quarry-process was killed by signal 11");
 }
 END_TEST
@@ -96,6 +97,7 @@ START_TEST(unknown_status_goes_to_recovery)
     struct jobd_outcome o;
     jobd_outcome_for(-1, JOBD_STOP_NONE, 60, &o);
     ck_assert_int_eq(o.action, JOBD_RECOVER);
+    ck_assert_ptr_nonnull(strstr(o.message, "adopted"));
 }
 END_TEST
 
@@ -311,7 +313,7 @@ Suite *jobd_suite(void)
     Suite *s = suite_create("jobd");
     TCase *outcome = tcase_create("outcome");
     tcase_add_test(outcome, exit_zero_without_stop_checks_the_row);
-    tcase_add_test(outcome, killed_by_signal_is_readable);
+    tcase_add_test(outcome, killed_by_signal_is_retried_with_its_reason);
     tcase_add_test(outcome, exit_codes_carry_their_reason);
     tcase_add_test(outcome, cancel_wins_over_how_it_ended);
     tcase_add_test(outcome, timeout_fails_with_the_limit);

@@ -21,8 +21,7 @@ if [ ! -f "$src" ] || [ "$(stat -c %s "$src")" -ne $((SIZE_MB * 1048576)) ]; the
 		head -c $((SIZE_MB * 1048576)) >"$src"
 fi
 bytes=$(stat -c %s "$src")
-cli="$QUARRY_BUILD_DIR/quarry-cli"
-[ -x "$cli" ] || cli="$BENCH_REPO/build/$QUARRY_BUILD/quarry-cli"
+cli="${QUARRY_BUILD_DIR:-$BENCH_REPO/build/$QUARRY_BUILD}/quarry-cli"
 export XDG_CONFIG_HOME="$work/config" XDG_STATE_HOME="$work/state" QUARRY_TOKEN=$token
 export QUARRY_URL=$BENCH_URL QUARRY_CACERT="$QUARRY_HOME/tls/cert.pem"
 
