@@ -43,6 +43,12 @@ struct config {
     /* Test/ops knob: quarry-process sleeps this long at each progress report
      * so that a job lasts long enough to be cancelled or killed. 0 = off. */
     long long process_throttle_ms;
+    /* quarry-process's own bounds (process/sandbox.c), set before it reads
+     * any input: address space (skipped in sanitizer builds), CPU seconds
+     * and the largest file it may write, each 0 = no limit. */
+    long long process_limit_as_bytes;
+    long long process_limit_cpu_seconds;
+    long long process_limit_fsize_bytes;
     /* The time zone of cron schedules that name none. */
     char schedule_time_zone[72];
     /* Test/ops knob: the dispatcher's scheduler reads its clock this many

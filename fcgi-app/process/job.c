@@ -20,6 +20,7 @@
 #include "common/log.h"
 #include "process/engine.h"
 #include "process/pipeline_source.h"
+#include "process/sandbox.h"
 #include "process/task.h"
 
 /* Progress goes to the row at most this often (4 times a second). */
@@ -596,6 +597,12 @@ int job_main(int argc, char **argv)
     if (config_load_settings(&cfg, err, sizeof(err)) != 0) {
         log_error("configuration: %s", err);
         return JOB_EXIT_USAGE;
+    }
+    /* Before anything of the job is read: no new privileges, the rlimits,
+     * the seccomp filter (process/sandbox.c). */
+    if (sandbox_enter(&cfg, err, sizeof(err)) != 0) {
+        log_error("cannot start: %s", err);
+        return JOB_EXIT_INTERNAL;
     }
     if (install_signals() != 0 || (db = db_open(&cfg)) == NULL) {
         log_error("cannot start: %s", strerror(errno));

@@ -58,16 +58,18 @@ PROCESS_ENGINE_LIBS = libquarry_engine.a $(JSONC_LIBS) $(XML_LIBS) $(ZIP_LIBS) \
 	$(XLSXWRITER_LIBS) $(FREEXL_LIBS) $(MAGIC_LIBS) $(SNAPPY_LIBS) $(ZSTD_LIBS) $(ZLIB_LIBS) $(PCRE2_LIBS) -lm
 
 bin_PROGRAMS += quarry-process
-quarry_process_CPPFLAGS = $(libquarry_engine_a_CPPFLAGS) $(MARIADB_CFLAGS) $(PQ_CFLAGS) $(SODIUM_CFLAGS)
+quarry_process_CPPFLAGS = $(libquarry_engine_a_CPPFLAGS) $(MARIADB_CFLAGS) $(PQ_CFLAGS) $(SODIUM_CFLAGS) \
+	$(SECCOMP_CFLAGS)
 quarry_process_SOURCES = \
 	fcgi-app/process/main.c \
 	fcgi-app/process/cli.c fcgi-app/process/cli.h \
 	fcgi-app/process/job.c fcgi-app/process/job.h \
 	fcgi-app/process/pipeline_source.c fcgi-app/process/pipeline_source.h \
+	fcgi-app/process/sandbox.c fcgi-app/process/sandbox.h \
 	fcgi-app/process/source_conn.c fcgi-app/process/source_conn.h \
 	fcgi-app/process/task.c fcgi-app/process/task.h \
 	fcgi-app/process/task_export.c \
 	fcgi-app/process/task_file.c \
 	fcgi-app/process/task_load.c \
 	fcgi-app/process/task_source.c
-quarry_process_LDADD = $(PROCESS_ENGINE_LIBS) $(COMMON_LIBS) $(PQ_LIBS)
+quarry_process_LDADD = $(PROCESS_ENGINE_LIBS) $(COMMON_LIBS) $(PQ_LIBS) $(SECCOMP_LIBS)

@@ -160,6 +160,14 @@ class Stack:
     def kill(self, pid, sig=signal.SIGKILL):
         os.kill(pid, sig)
 
+    def give_to_service_user(self, *paths):
+        """Started as root, the stack's programs run as the user quarry
+        (docs/operations.md): what a test writes into the stack's storage as
+        root is handed to that user, as the stack's own files are."""
+        if os.geteuid() == 0:
+            for path in paths:
+                shutil.chown(path, "quarry", "quarry")
+
     # ------------------------------------------------------------ logs
 
     def log_tail(self, name, lines=60):

@@ -278,6 +278,8 @@ def test_retention_at_dispatcher_start(throttled):
                                ("output", finished, "out.csv")):
         (storage / area / job_id).mkdir(parents=True)
         (storage / area / job_id / name).write_text("a,b\n1,2\n")
+        throttled.give_to_service_user(storage / area, storage / area / job_id,
+                                       storage / area / job_id / name)
     throttled.sql(
         "INSERT INTO jobs (id, user_id, file_name, status, processing_steps, processing_config, "
         "created_at, updated_at, input_object_key) VALUES ('%s', '%s', 'p.csv', 'PENDING', '[]', "
