@@ -86,24 +86,41 @@ cluster_node_start() {
 		[ -f "$dir/data/grastate.dat" ] && sed -i 's/^safe_to_bootstrap: 0/safe_to_bootstrap: 1/' "$dir/data/grastate.dat"
 		bootstrap=(--wsrep-new-cluster)
 	fi
+	# A joiner without data gets it by SST (rsync). As root, the rsync daemon
+	# that receives it runs as nobody: the empty datadir must be writable by it.
+	if [ "$peers" != 0 ] && [ "$(id -u)" = 0 ] && [ -z "$(ls -A "$dir/data")" ]; then
+		chown nobody: "$dir/data"
+	fi
 	rm -f "$(cluster_node_sock "$k")"
-	setsid mariadbd --no-defaults "${user_opt[@]}" --datadir="$dir/data" \
-		--socket="$(cluster_node_sock "$k")" --port="$(cluster_node_port "$k" 0)" \
-		--bind-address=127.0.0.1 \
-		--pid-file="$dir/mariadb.pid" --log-error="$LOG/galera$k.log" \
-		--innodb-buffer-pool-size=64M --innodb-log-buffer-size=8M \
-		--innodb-flush-log-at-trx-commit=2 --skip-log-bin \
-		--binlog-format=ROW --innodb-autoinc-lock-mode=2 --default-storage-engine=InnoDB \
-		--character-set-server=utf8mb4 --collation-server=utf8mb4_bin \
-		--skip-name-resolve --max-connections=300 --default-time-zone=+00:00 \
-		--wsrep-on=ON --wsrep-provider="$CLUSTER_PROVIDER" \
-		--wsrep-cluster-name="quarry-$CLUSTER_PORT" --wsrep-cluster-address="$(cluster_gcomm)" \
-		--wsrep-node-name="node$k" --wsrep-node-address="127.0.0.1:$(cluster_node_port "$k" 10)" \
-		--wsrep-provider-options="base_port=$(cluster_node_port "$k" 10);ist.recv_addr=127.0.0.1:$(cluster_node_port "$k" 20);gcache.size=256M;evs.suspect_timeout=PT3S;evs.inactive_timeout=PT6S;evs.install_timeout=PT6S" \
-		--wsrep-sst-method=rsync --wsrep-sst-receive-address="127.0.0.1:$(cluster_node_port "$k" 30)" \
-		--wsrep-retry-autocommit=4 --wsrep-slave-threads=2 \
-		"${bootstrap[@]}" \
-		</dev/null >>"$LOG/galera$k.log" 2>&1 7>&- &
+	local args=(--no-defaults "${user_opt[@]}" --datadir="$dir/data"
+		--socket="$(cluster_node_sock "$k")" --port="$(cluster_node_port "$k" 0)"
+		--bind-address=127.0.0.1 --pid-file="$dir/mariadb.pid"
+		--innodb-buffer-pool-size=64M --innodb-log-buffer-size=8M
+		--innodb-flush-log-at-trx-commit=2 --skip-log-bin
+		--binlog-format=ROW --innodb-autoinc-lock-mode=2 --default-storage-engine=InnoDB
+		--character-set-server=utf8mb4 --collation-server=utf8mb4_bin
+		--skip-name-resolve --max-connections=300 --default-time-zone=+00:00
+		--wsrep-on=ON --wsrep-provider="$CLUSTER_PROVIDER"
+		--wsrep-cluster-name="quarry-$CLUSTER_PORT" --wsrep-cluster-address="$(cluster_gcomm)"
+		--wsrep-node-name="node$k" --wsrep-node-address="127.0.0.1:$(cluster_node_port "$k" 10)"
+		--wsrep-provider-options="base_port=$(cluster_node_port "$k" 10);ist.recv_addr=127.0.0.1:$(cluster_node_port "$k" 20);gcache.size=256M;evs.suspect_timeout=PT3S;evs.inactive_timeout=PT6S;evs.install_timeout=PT6S"
+		--wsrep-sst-method=rsync --wsrep-sst-receive-address="127.0.0.1:$(cluster_node_port "$k" 30)"
+		--wsrep-retry-autocommit=4 --wsrep-slave-threads=2 --log-bin-trust-function-creators=1)
+	# A node that did not stop cleanly (seqno -1) reads its last committed
+	# position from InnoDB first (what mysqld_safe's --wsrep-recover does):
+	# with it the node rejoins by IST, the write sets it missed, not a full SST.
+	local recovered=() pos
+	if [ -d "$dir/data/mysql" ] && grep -q '^seqno: *-1' "$dir/data/grastate.dat" 2>/dev/null; then
+		rm -f "$dir/recover.log"
+		mariadbd "${args[@]}" --wsrep-recover --log-error="$dir/recover.log" </dev/null >/dev/null 2>&1 || true
+		pos=$(sed -n 's/.*WSREP: Recovered position: *//p' "$dir/recover.log" 2>/dev/null | tail -n 1)
+		if [[ $pos =~ ^[0-9a-f-]+:[0-9]+$ ]]; then
+			recovered=(--wsrep-start-position="$pos")
+			say "galera$k: recovered position $pos"
+		fi
+	fi
+	setsid mariadbd "${args[@]}" --log-error="$LOG/galera$k.log" "${recovered[@]}" \
+		"${bootstrap[@]}" </dev/null >>"$LOG/galera$k.log" 2>&1 7>&- &
 	pid=$!
 	for ((i = 0; i < 1200; i++)); do
 		cluster_node_ready "$k" && break
@@ -111,7 +128,11 @@ cluster_node_start() {
 		sleep 0.1
 	done
 	cluster_node_ready "$k" || { tail -n 20 "$LOG/galera$k.log" >&2; die "galera$k: not synced within 120 s"; }
-	say "galera$k: started (pid $pid, ${bootstrap:+bootstrapped the cluster}${bootstrap:-joined the cluster})"
+	if [ "${#bootstrap[@]}" -gt 0 ]; then
+		say "galera$k: started (pid $pid), bootstrapped the cluster"
+	else
+		say "galera$k: started (pid $pid), joined the cluster"
+	fi
 }
 
 cluster_node_stop() {
@@ -227,6 +248,8 @@ cluster_render_nginx() {
 
 cluster_start_all_nodes() {
 	local k
+	mkdir -p "$RUN"
+	save_stack_env # stop and status find the cluster even if this start fails
 	for ((k = 1; k <= CLUSTER_N; k++)); do
 		part_start "galera$k" || return 1
 	done
@@ -309,9 +332,9 @@ cluster_activate() {
 			) 7>"$RUN/start.lock"
 			;;
 		api | jobd)
-			local k
-			for ((k = 1; k <= CLUSTER_POOLS && $1 == api; k++)); do part_start "api$k" || return 1; done
-			for ((k = 1; k <= CLUSTER_DISPATCHERS && $1 == jobd; k++)); do part_start "jobd$k" || return 1; done
+			local k n=$CLUSTER_POOLS
+			[ "$1" = jobd ] && n=$CLUSTER_DISPATCHERS
+			for ((k = 1; k <= n; k++)); do part_start "$1$k" || return 1; done
 			;;
 		*) cluster_orig_part_start "$1" ;;
 		esac

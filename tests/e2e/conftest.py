@@ -173,6 +173,11 @@ class Stack:
         return sorted(p for p in self.log_dir.glob("*san.*") if p.is_file())
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "cluster: runs on a Galera cluster (test_cluster.py; "
+                            "QUARRY_CLUSTER_FULL=1 for the full form)")
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield
