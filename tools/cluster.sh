@@ -119,7 +119,10 @@ cluster_node_start() {
 			say "galera$k: recovered position $pos"
 		fi
 	fi
-	setsid mariadbd "${args[@]}" --log-error="$LOG/galera$k.log" "${recovered[@]}" \
+	# MYSQL_TMP_DIR: the SST scripts' rsync daemon logs there (rsyncd.log),
+	# not to a syslog the host may not have.
+	mkdir -p "$dir/tmp"
+	MYSQL_TMP_DIR=$dir/tmp setsid mariadbd "${args[@]}" --log-error="$LOG/galera$k.log" "${recovered[@]}" \
 		"${bootstrap[@]}" </dev/null >>"$LOG/galera$k.log" 2>&1 7>&- &
 	pid=$!
 	for ((i = 0; i < 1200; i++)); do

@@ -502,7 +502,8 @@ static enum db_status db_run_once(struct db *db, const char *sql, const struct d
             return DB_UNAVAILABLE;
     }
     db->last_used = time_mono();
-    if (st == DB_ERROR)
+    /* A conflict is the caller's to retry (db_run, db_transaction): logged there. */
+    if (st == DB_ERROR && !last_was_conflict(db))
         log_error("database error: %s", db->last_error);
     return st;
 }
@@ -515,9 +516,12 @@ static enum db_status db_run(struct db *db, const char *sql, const struct db_par
     for (int attempt = 0;; attempt++) {
         db->last_errno = 0;
         enum db_status st = db_run_once(db, sql, params, nparams, fn, ctx, affected);
-        if (st != DB_ERROR || !last_was_conflict(db) || db->in_transaction ||
-            attempt + 1 >= DB_CONFLICT_TRIES)
+        if (st != DB_ERROR || !last_was_conflict(db) || db->in_transaction)
             return st;
+        if (attempt + 1 >= DB_CONFLICT_TRIES) {
+            log_error("database error: %s (%d tries)", db->last_error, attempt + 1);
+            return st;
+        }
         conflict_pause(db, attempt, "a statement");
     }
 }
@@ -643,8 +647,12 @@ enum db_status db_transaction(struct db *db, enum db_isolation isolation, db_txn
             st = db_commit(db);
         else
             db_rollback(db);
-        if (st != DB_ERROR || !last_was_conflict(db) || attempt + 1 >= DB_CONFLICT_TRIES)
+        if (st != DB_ERROR || !last_was_conflict(db))
             return st;
+        if (attempt + 1 >= DB_CONFLICT_TRIES) {
+            log_error("database error: %s (a transaction, %d tries)", db->last_error, attempt + 1);
+            return st;
+        }
         conflict_pause(db, attempt, "a transaction");
     }
 }

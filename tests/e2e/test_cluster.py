@@ -161,12 +161,27 @@ def cluster():
     base = free_port_block()
     env = {"QUARRY_CLUSTER": str(NODES), "QUARRY_CLUSTER_PORT": str(base),
            "QUARRY_CLUSTER_POOLS": "2", "QUARRY_CLUSTER_DISPATCHERS": "3",
-           "QUARRY_JOB_CONCURRENCY": "3"}
+           "QUARRY_JOB_CONCURRENCY": "3",
+           # One user submits every job: the per-user upload limit is not what this tests.
+           "QUARRY_LIMIT_UPLOADS": "1000000"}
     with private_stack(env, prefix="quarry-e2e-cluster-") as st:
-        c = Cluster(st, base)
-        for k in range(1, NODES + 1):
-            assert c.synced(k), "node %d is not a synced member: %r" % (k, c.wsrep(k))
-        yield c
+        yield Cluster(st, base)
+
+
+def assert_all_synced(cluster, timeout=60):
+    """Every node a synced member of the primary component; else the error
+    lines of the nodes' logs."""
+    if wait_for(lambda: all(cluster.synced(k) for k in range(1, NODES + 1)), timeout=timeout):
+        return
+    lines = []
+    for k in range(1, NODES + 1):
+        w = cluster.wsrep(k)
+        lines.append("node %d: %s %s" % (k, w.get("wsrep_cluster_status"),
+                                        w.get("wsrep_local_state_comment")))
+        log = cluster.stack.log_dir / ("galera%d.log" % k)
+        text = log.read_text(errors="replace") if log.exists() else ""
+        lines.extend(l[:300] for l in text.splitlines() if "[ERROR]" in l or "nconsisten" in l)
+    raise AssertionError("\n".join(lines[:80]))
 
 
 def call(client, method, path, tries=60, **kw):
@@ -184,6 +199,7 @@ def call(client, method, path, tries=60, **kw):
 
 
 def test_a_node_out_of_the_primary_component_is_routed_around(cluster):
+    assert_all_synced(cluster)
     st = cluster.stack
     client = st.client()
     for k in (1, 2):
@@ -238,12 +254,14 @@ def tenant(cluster, client):
 def submit_job(client, token, n, stats):
     """create, upload, mark-uploaded; retried while a pool is down. Returns the
     job id once the queue has it."""
-    while True:
+    for attempt in range(240):
         try:
             job = create_job(client, token, CSV, name="c%05d.csv" % n)
             up = upload_input(client, token, job, CSV)
             break
         except (AssertionError, OSError, ConnectionError):
+            if attempt == 239:
+                raise
             stats["submit_retries"] += 1  # an unacknowledged job stays PENDING: not ours
             time.sleep(0.25)
     status, body, retries = call(client, "POST", "/jobs/%s/mark-uploaded" % job["id"], token=token,
@@ -261,6 +279,7 @@ def parse_ts(text):
 
 
 def test_jobs_and_progress_survive_a_killed_node(cluster):
+    assert_all_synced(cluster)
     st = cluster.stack
     client = st.client()
     krn, ptoken = tenant(cluster, client)
@@ -304,6 +323,7 @@ def test_jobs_and_progress_survive_a_killed_node(cluster):
         lets the supervisor start it again and waits for it to sync."""
         assert wait_for(lambda: completed() >= JOBS * KILL_AT, timeout=900, interval=0.5)
         pid = cluster.node_pid(2)
+        timeline["log2_offset"] = (st.log_dir / "galera2.log").stat().st_size
         (st.run_dir / "galera2.down").touch()  # the supervisor leaves it down
         timeline["kill"] = time.time()
         os.kill(pid, signal.SIGKILL)
@@ -375,9 +395,12 @@ def test_jobs_and_progress_survive_a_killed_node(cluster):
         assert body["counts"] == expected[name], (name, body["counts"], expected[name])
 
     # The killed node came back by IST, and every node holds the same rows.
-    log2 = (st.log_dir / "galera2.log").read_text(errors="replace")
+    with open(st.log_dir / "galera2.log", "rb") as f:
+        f.seek(timeline["log2_offset"])
+        log2 = f.read().decode(errors="replace")
     assert "IST received" in log2
-    assert wait_for(lambda: all(cluster.synced(k) for k in range(1, NODES + 1)), timeout=60)
+    assert "wsrep_sst_rsync --role 'joiner'" not in log2, "node 2 needed a full SST"
+    assert_all_synced(cluster)
     snap = "SELECT (SELECT COUNT(*) FROM jobs WHERE status = 'COMPLETED'), " \
            "(SELECT COALESCE(SUM(done_count), 0) FROM progress_records)"
     views = [wait_for(lambda k=k: cluster.node_sql(k, "SELECT 1") and cluster.node_sql(k, snap)[0],
