@@ -75,7 +75,8 @@ cluster_node_start() {
 		if [ ! -d "$dir/data/mysql" ]; then
 			[ "$k" = 1 ] || die "galera$k: no node runs and node $k has no data: start node 1 first"
 			say "galera$k: initialising $dir/data"
-			mariadb-install-db --no-defaults "${user_opt[@]}" --datadir="$dir/data" \
+			mkdir -p "$dir/tmp"
+			mariadb-install-db --no-defaults "${user_opt[@]}" --datadir="$dir/data" --tmpdir="$dir/tmp" \
 				--auth-root-authentication-method=socket \
 				--auth-root-socket-user="$(db_os_user)" --skip-test-db \
 				>"$dir/install.log" 2>&1 ||
@@ -92,7 +93,8 @@ cluster_node_start() {
 		chown nobody: "$dir/data"
 	fi
 	rm -f "$(cluster_node_sock "$k")"
-	local args=(--no-defaults "${user_opt[@]}" --datadir="$dir/data"
+	mkdir -p "$dir/tmp"
+	local args=(--no-defaults "${user_opt[@]}" --datadir="$dir/data" --tmpdir="$dir/tmp"
 		--socket="$(cluster_node_sock "$k")" --port="$(cluster_node_port "$k" 0)"
 		--bind-address=127.0.0.1 --pid-file="$dir/mariadb.pid"
 		--innodb-buffer-pool-size=64M --innodb-log-buffer-size=8M
@@ -121,7 +123,6 @@ cluster_node_start() {
 	fi
 	# MYSQL_TMP_DIR: the SST scripts' rsync daemon logs there (rsyncd.log),
 	# not to a syslog the host may not have.
-	mkdir -p "$dir/tmp"
 	MYSQL_TMP_DIR=$dir/tmp setsid mariadbd "${args[@]}" --log-error="$LOG/galera$k.log" "${recovered[@]}" \
 		"${bootstrap[@]}" </dev/null >>"$LOG/galera$k.log" 2>&1 7>&- &
 	pid=$!

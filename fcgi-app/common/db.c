@@ -635,6 +635,11 @@ bool db_last_was_deadlock(const struct db *db)
     return last_was_conflict(db);
 }
 
+static bool still_in_transaction(const struct db *db)
+{
+    return db->conn != NULL && (db->conn->server_status & SERVER_STATUS_IN_TRANS) != 0;
+}
+
 enum db_status db_transaction(struct db *db, enum db_isolation isolation, db_txn_fn fn, void *arg)
 {
     for (int attempt = 0;; attempt++) {
@@ -643,6 +648,18 @@ enum db_status db_transaction(struct db *db, enum db_isolation isolation, db_txn
         if (st != DB_OK)
             return st;
         st = fn(db, arg);
+        if (st == DB_OK && !still_in_transaction(db)) {
+            /* A Galera node rolls back a local transaction that an applied
+             * write set conflicts with (a BF abort) while its client is
+             * between statements; the client's next prepared statement may
+             * then run on its own and COMMIT answer OK for nothing. The
+             * server's status flags of the last answer say whether the
+             * transaction is still open: if not, it lost a conflict. */
+            snprintf(db->last_error, sizeof(db->last_error),
+                     "%u: the transaction was rolled back by the server", ER_LOCK_DEADLOCK);
+            db->last_errno = ER_LOCK_DEADLOCK;
+            st = DB_ERROR;
+        }
         if (st == DB_OK)
             st = db_commit(db);
         else
