@@ -206,12 +206,15 @@ cluster_jobd_start() {
 		return 0
 	fi
 	node=$(cluster_node_of "$k")
-	# The API wakes the dispatcher of jobd_socket; the others poll.
+	# The API wakes the dispatcher of jobd_socket; the others poll, every 3 s:
+	# a dispatcher counts as dead after 3 polls without a heartbeat, and one
+	# busy retrying conflicts on a loaded node must not look dead (its jobs
+	# would run twice). A dispatcher that has just ended a job claims at once.
 	wake=$RUN/jobd$k.sock
 	[ "$k" = 1 ] && wake=$RUN/jobd.sock
 	QUARRY_DB_SOCKET=$(cluster_node_sock "$node") QUARRY_DB_FAILOVER=$(cluster_failover "$node") \
 		QUARRY_HOST_NAME="$(hostname)-d$k" QUARRY_JOBD_SOCKET=$wake \
-		QUARRY_JOBD_POLL_MS=${QUARRY_JOBD_POLL_MS:-200} \
+		QUARRY_JOBD_POLL_MS=${QUARRY_JOBD_POLL_MS:-3000} \
 		QUARRY_JOB_CLAIM_SPREAD=${QUARRY_JOB_CLAIM_SPREAD:-8} \
 		setsid "$BUILD_DIR/quarry-jobd" </dev/null >>"$LOG/jobd$k.log" 2>&1 7>&- &
 	echo $! >"$RUN/jobd$k.pid"

@@ -161,9 +161,9 @@ void db_rollback(struct db *db);
  * returned as is (DB_NO_ROW: "nothing to do"). A statement outside a
  * transaction that loses a conflict is run again the same way by db_exec
  * and db_query. */
-#define DB_CONFLICT_TRIES 8
+#define DB_CONFLICT_TRIES 12
 #define DB_BACKOFF_FIRST_MS 2u
-#define DB_BACKOFF_MAX_MS 200u
+#define DB_BACKOFF_MAX_MS 500u
 enum db_isolation { DB_REPEATABLE_READ, DB_READ_COMMITTED };
 typedef enum db_status (*db_txn_fn)(struct db *db, void *arg);
 enum db_status db_transaction(struct db *db, enum db_isolation isolation, db_txn_fn fn,
