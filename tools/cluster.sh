@@ -262,6 +262,23 @@ cluster_start_all_nodes() {
 	done
 }
 
+# cluster_start_first: what start's database step starts. A new cluster is
+# node 1 alone: the stack's setup and migrations run there, and the other
+# nodes join afterwards (cluster_start_all_nodes, before the pools) and get
+# the migrated data by SST. Migrations replicated as DDL to joined nodes
+# went wrong on this setup: a node applied a row of a new table before the
+# table (parallel appliers), and once every insert into jobs on a joined
+# node failed on a trigger body (1064) that node 1 ran fine.
+cluster_start_first() {
+	local k
+	for ((k = 2; k <= CLUSTER_N; k++)); do
+		[ -d "$(cluster_node_dir "$k")/data/mysql" ] && { cluster_start_all_nodes; return; }
+	done
+	mkdir -p "$RUN"
+	save_stack_env
+	part_start galera1
+}
+
 cluster_stop_all() {
 	local k
 	supervisor_stop
@@ -327,7 +344,7 @@ cluster_activate() {
 	}
 	part_start() {
 		case $1 in
-		mariadb) cluster_start_all_nodes ;;
+		mariadb) cluster_start_first ;;
 		galera[0-9] | api[0-9]* | jobd[0-9]*)
 			(
 				flock 7
@@ -340,6 +357,8 @@ cluster_activate() {
 			;;
 		api | jobd)
 			local k n=$CLUSTER_POOLS
+			# Every node runs before any pool (start: after the migrations).
+			cluster_start_all_nodes || return 1
 			[ "$1" = jobd ] && n=$CLUSTER_DISPATCHERS
 			for ((k = 1; k <= n; k++)); do part_start "$1$k" || return 1; done
 			;;
