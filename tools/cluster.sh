@@ -114,7 +114,10 @@ cluster_node_start() {
 	local recovered=() pos
 	if [ -d "$dir/data/mysql" ] && grep -q '^seqno: *-1' "$dir/data/grastate.dat" 2>/dev/null; then
 		rm -f "$dir/recover.log"
-		mariadbd "${args[@]}" --wsrep-recover --log-error="$dir/recover.log" </dev/null >/dev/null 2>&1 || true
+		# It prints the position early; seen once hanging after it (an error on
+		# a table's .frm): it gets 60 s.
+		timeout -s KILL 60 mariadbd "${args[@]}" --wsrep-recover --log-error="$dir/recover.log" \
+			</dev/null >/dev/null 2>&1 || true
 		pos=$(sed -n 's/.*WSREP: Recovered position: *//p' "$dir/recover.log" 2>/dev/null | tail -n 1)
 		if [[ $pos =~ ^[0-9a-f-]+:[0-9]+$ ]]; then
 			recovered=(--wsrep-start-position="$pos")

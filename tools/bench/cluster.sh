@@ -13,6 +13,8 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 JOBS=${BENCH_JOBS:-300}
 export QUARRY_JOB_CONCURRENCY=${BENCH_CONCURRENCY:-2}
+# One user queues every job: the per-user upload limit is not what this measures.
+export QUARRY_LIMIT_UPLOADS=${QUARRY_LIMIT_UPLOADS:-1000000}
 
 # queue_jobs N: N small jobs through the API (8 at a time); their ids, one a line.
 queue_jobs() {
@@ -64,6 +66,7 @@ measure() {
 	token=$(bench_token)
 	for pid in $all; do kill -STOP "$pid"; done
 	ids=$(queue_jobs "$token" "$JOBS" | sed "s/.*/'&'/" | paste -sd, -)
+	[ "$(tr ',' '\n' <<<"$ids" | grep -c .)" = "$JOBS" ] || { for pid in $all; do kill -CONT "$pid"; done; echo "$label: queueing failed" >&2; exit 1; }
 	t0=$("$QUARRY" sql -N -B -e "SELECT UTC_TIMESTAMP(3)")
 	for pid in $release; do kill -CONT "$pid"; done
 	for ((i = 0; i < 1200; i++)); do
