@@ -400,8 +400,9 @@ def test_jobs_and_progress_survive_a_killed_node(cluster):
     with open(st.log_dir / "galera2.log", "rb") as f:
         f.seek(timeline["log2_offset"])
         log2 = f.read().decode(errors="replace")
+    # (The joiner's SST script always starts, ready for a full copy; the
+    # donor then sends the missed write sets only.)
     assert "IST received" in log2
-    assert "wsrep_sst_rsync --role 'joiner'" not in log2, "node 2 needed a full SST"
     assert_all_synced(cluster)
     snap = "SELECT (SELECT COUNT(*) FROM jobs WHERE status = 'COMPLETED'), " \
            "(SELECT COALESCE(SUM(done_count), 0) FROM progress_records)"
