@@ -185,7 +185,7 @@ static enum db_status add_once(struct db *db, void *arg)
     long long locked = 0;
     *c->cycle = NULL;
     /* The user's row written, not only locked: a Galera cluster certifies
-     * the write (sql/012_cluster_locks.sql), so two adds on two nodes take
+     * the write (sql/014_cluster_locks.sql), so two adds on two nodes take
      * turns and the second sees the first's edge in its cycle check. */
     enum db_status st = db_exec(db, "UPDATE users SET lock_seq = lock_seq + 1 WHERE id = ?",
                                 DB_PARAMS(P_STR(c->user_id)), &locked);

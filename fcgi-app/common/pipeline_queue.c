@@ -269,7 +269,7 @@ static enum db_status trigger_child(struct db *db, const char *child, const char
     char execution_id[UUID_LEN + 1], job_id[UUID_LEN + 1];
     long long locked = 0;
     /* A write, not SELECT ... FOR UPDATE: a Galera cluster certifies it
-     * (sql/012_cluster_locks.sql), so the ends of two parents on two nodes
+     * (sql/014_cluster_locks.sql), so the ends of two parents on two nodes
      * take turns too. */
     enum db_status st = db_exec(db, "UPDATE pipelines SET lock_seq = lock_seq + 1 WHERE id = ?",
                                 DB_PARAMS(P_STR(child)), &locked);
