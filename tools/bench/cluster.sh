@@ -90,7 +90,22 @@ trap - EXIT
 
 export BENCH_HOME=${BENCH_CLUSTER_HOME:-$BENCH_REPO/var/bench-cluster}
 export QUARRY_CLUSTER=3 QUARRY_CLUSTER_DISPATCHERS=3 QUARRY_CLUSTER_POOLS=2
-export QUARRY_CLUSTER_PORT=${QUARRY_CLUSTER_PORT:-$(( $(bench_free_port) / 100 * 100 % 50000 + 10000 ))}
+# A base port whose next 40 ports are free (the nodes' SQL, Galera, IST, SST ports).
+export QUARRY_CLUSTER_PORT=${QUARRY_CLUSTER_PORT:-$(python3 -c '
+import random, socket
+def free(p):
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", p))
+            return True
+        except OSError:
+            return False
+for _ in range(200):
+    base = random.randrange(20000, 60000, 50)
+    if all(free(p) for p in range(base + 1, base + 41)):
+        print(base)
+        break
+')}
 bench_stack_up
 jobds="$(cat "$QUARRY_HOME/run/jobd1.pid") $(cat "$QUARRY_HOME/run/jobd2.pid") $(cat "$QUARRY_HOME/run/jobd3.pid")"
 read -r d1 d2 d3 <<<"$jobds"
