@@ -169,47 +169,59 @@ static const char *path_down(struct arena *a, const struct dependency_graph *g,
     return NULL;
 }
 
+struct add_ctx {
+    struct arena *a;
+    const char *user_id, *id, *parent_id, *child_id, *type, *description;
+    const char **cycle;
+};
+
+/* One try, inside the transaction; run again whole when it lost a conflict. */
+static enum db_status add_once(struct db *db, void *arg)
+{
+    struct add_ctx *c = arg;
+    struct arena *a = c->a;
+    struct dependency_graph g;
+    struct pipeline_names names;
+    long long locked = 0;
+    *c->cycle = NULL;
+    /* The user's row written, not only locked: a Galera cluster certifies
+     * the write (sql/014_cluster_locks.sql), so two adds on two nodes take
+     * turns and the second sees the first's edge in its cycle check. */
+    enum db_status st = db_exec(db, "UPDATE users SET lock_seq = lock_seq + 1 WHERE id = ?",
+                                DB_PARAMS(P_STR(c->user_id)), &locked);
+    if (st == DB_OK && locked != 1)
+        st = DB_NO_ROW;
+    if (st == DB_OK)
+        st = dependency_graph_load(db, a, c->user_id, &g);
+    if (st == DB_OK)
+        st = pipeline_names_load(db, a, c->user_id, &names);
+    if (st != DB_OK)
+        return st;
+    /* parent → child closes a cycle when the parent is reached from the child. */
+    const char *back = strcmp(c->parent_id, c->child_id) == 0
+                           ? name_of(&names, c->child_id)
+                           : path_down(a, &g, &names, c->child_id, c->parent_id);
+    if (back != NULL) {
+        *c->cycle = arena_printf(a, "%s → %s", back, name_of(&names, c->child_id));
+        return DB_NO_ROW; /* nothing to write: rolled back */
+    }
+    return db_exec(db,
+                   "INSERT INTO pipeline_dependencies (id, user_id, parent_id, child_id,"
+                   " dependency_type, description, created_at)"
+                   " VALUES (?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(3))",
+                   DB_PARAMS(P_STR(c->id), P_STR(c->user_id), P_STR(c->parent_id),
+                             P_STR(c->child_id), P_STR(c->type), P_STR(c->description)),
+                   NULL);
+}
+
 enum db_status dependency_add(struct db *db, struct arena *a, const char *user_id,
                               const char *id, const char *parent_id, const char *child_id,
                               const char *type, const char *description, const char **cycle)
 {
-    struct dependency_graph g;
-    struct pipeline_names names;
-    long long locked = 0;
+    struct add_ctx c = {a, user_id, id, parent_id, child_id, type, description, cycle};
     *cycle = NULL;
-    enum db_status st = db_begin(db);
-    if (st != DB_OK)
-        return st;
-    st = db_query_int(db, "SELECT 1 FROM users WHERE id = ? FOR UPDATE", DB_PARAMS(P_STR(user_id)),
-                      &locked);
-    if (st == DB_OK)
-        st = dependency_graph_load(db, a, user_id, &g);
-    if (st == DB_OK)
-        st = pipeline_names_load(db, a, user_id, &names);
-    if (st != DB_OK)
-        goto out;
-    /* parent → child closes a cycle when the parent is reached from the child. */
-    const char *back = strcmp(parent_id, child_id) == 0
-                           ? name_of(&names, child_id)
-                           : path_down(a, &g, &names, child_id, parent_id);
-    if (back != NULL) {
-        *cycle = arena_printf(a, "%s → %s", back, name_of(&names, child_id));
-        db_rollback(db);
-        return DB_OK;
-    }
-    st = db_exec(db,
-                 "INSERT INTO pipeline_dependencies (id, user_id, parent_id, child_id,"
-                 " dependency_type, description, created_at)"
-                 " VALUES (?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(3))",
-                 DB_PARAMS(P_STR(id), P_STR(user_id), P_STR(parent_id), P_STR(child_id),
-                           P_STR(type), P_STR(description)),
-                 NULL);
-    if (st == DB_OK)
-        st = db_commit(db);
-out:
-    if (st != DB_OK)
-        db_rollback(db);
-    return st;
+    enum db_status st = db_transaction(db, DB_REPEATABLE_READ, add_once, &c);
+    return st == DB_NO_ROW && *cycle != NULL ? DB_OK : st;
 }
 
 static int take_removed(void *ctx, const struct db_row *row)

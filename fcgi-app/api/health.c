@@ -36,22 +36,48 @@ static void supervised_parts_down(const char *run_dir, json_object *parts)
     fclose(f);
 }
 
+/* On a Galera node (wsrep_on), the node's own view: it serves only while
+ * it is ready and in the primary component; a node cut off from the others
+ * (non-Primary) refuses statements, and its pools answer 503 so that the
+ * load balancer sends their requests elsewhere. NULL when not a node. */
+static json_object *cluster_view(struct db *db, bool *serving)
+{
+    struct db_cluster c;
+    *serving = true;
+    if (db_cluster_state(db, &c) != DB_OK) {
+        *serving = false;
+        return NULL;
+    }
+    if (!c.is_node)
+        return NULL;
+    *serving = c.ready && strcmp(c.status, "Primary") == 0;
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "status", json_object_new_string(c.status));
+    json_object_object_add(o, "ready", json_object_new_boolean(c.ready));
+    json_object_object_add(o, "state", json_object_new_string(c.state));
+    json_object_object_add(o, "size", json_object_new_int64(c.size));
+    return o;
+}
+
 void health_get(struct request *req)
 {
-    bool up = db_ping(req->app->db) == DB_OK;
+    bool up = db_ping(req->app->db) == DB_OK, serving = up;
+    json_object *cluster = up ? cluster_view(req->app->db, &serving) : NULL;
     json_object *down = json_object_new_array();
     supervised_parts_down(req->app->cfg.run_dir, down);
     const char *status = "healthy";
-    if (!up)
+    if (!up || !serving)
         status = "unhealthy";
     else if (json_object_array_length(down) > 0)
         status = "degraded";
     json_object *o = json_object_new_object();
     json_object_object_add(o, "status", json_object_new_string(status));
-    json_object_object_add(o, "database", json_object_new_string(up ? "up" : "down"));
+    json_object_object_add(o, "database", json_object_new_string(!up ? "down" : serving ? "up" : "unavailable"));
+    if (cluster != NULL)
+        json_object_object_add(o, "cluster", cluster);
     json_object_object_add(o, "degraded", down);
     json_object_object_add(o, "version", json_object_new_string(PACKAGE_VERSION));
-    respond_json_put(req, up ? 200 : 503, o);
+    respond_json_put(req, up && serving ? 200 : 503, o);
 }
 
 const struct route_doc health_get_doc = {

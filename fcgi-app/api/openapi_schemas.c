@@ -71,7 +71,8 @@ const struct doc_schema doc_schemas[] = {
      "email? string?, createdAt date-time, updatedAt date-time, completedAt date-time?, "
      "errors? ProgressMessage[], warnings? ProgressMessage[], result? enum:created|updated"},
     {"Health", "Whether the process and the database answer",
-     "status enum:healthy|unhealthy, database enum:up|down, version string"},
+     "status enum:healthy|unhealthy, database enum:up|down|unavailable, cluster? object, "
+     "version string"},
     {"SystemStatus", "Workers, queue, dispatchers and database at a glance",
      "status string, uptime_seconds number, version string, workers object, jobs object, "
      "dispatcher object, database object"},

@@ -14,6 +14,9 @@ struct config {
     char db_user[128];
     char db_password[256];
     char db_name[128];
+    /* Other servers of a cluster, tried in order when db_socket/db_host
+     * cannot be reached: comma-separated sockets (a path) or host:port. */
+    char db_failover[1024];
     char storage_dir[512];
     char secrets_dir[512];
     char jobd_socket[512];
@@ -30,6 +33,9 @@ struct config {
     long long job_timeout_seconds;
     long long job_concurrency;
     long long job_max_attempts;
+    /* A claim takes one of this many oldest queued jobs (1: strictly the
+     * oldest; a cluster's dispatchers spread over more, job_queue.h). */
+    long long job_claim_spread;
     long long retention_hours;
     long long pending_ttl_hours;
     /* Purge of old rows (docs/operations.md, "Retention and purge"). */

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "common/ids.h"
 #include "common/log.h"
@@ -20,6 +22,11 @@
 #define DB_MAX_COLUMNS 64
 /* A connection idle longer than this is pinged before a statement that may not be retried. */
 #define DB_IDLE_PING_SECONDS 2.0
+/* Servers a connection may go to: db_socket or db_host, then db_failover's. */
+#define DB_MAX_TARGETS 8
+/* MariaDB Galera's answer while the node is not part of the primary
+ * component ("WSREP has not yet prepared node for application use"). */
+#define DB_ER_WSREP_NOT_READY 1047
 
 /* One result column: its text buffer (grown to the longest value seen) and
  * what each fetch reports. */
@@ -51,6 +58,10 @@ struct db {
     char last_error[512];
     unsigned int last_errno;
     long long insert_id; /* of the last statement db_run ran */
+    int target;          /* the server connected to: 0 the primary, then db_failover's */
+    int prefer;          /* where the next connect starts */
+    unsigned long conflicts; /* transactions and statements tried again after a conflict */
+    unsigned int seed;
 };
 
 static bool errno_is_gone(unsigned int err)
@@ -64,6 +75,7 @@ static bool errno_is_gone(unsigned int err)
     case ER_CONNECTION_KILLED:
     case ER_SERVER_SHUTDOWN:
     case 4031: /* ER_CLIENT_INTERACTION_TIMEOUT */
+    case DB_ER_WSREP_NOT_READY: /* a Galera node outside the primary component */
         return true;
     default:
         return false;
@@ -99,13 +111,46 @@ static void db_disconnect(struct db *db)
     db->in_transaction = false;
 }
 
-static enum db_status db_connect(struct db *db)
+int db_targets_parse(const struct config *cfg, struct db_target *out, int max)
+{
+    int n = 0;
+    if (max <= 0)
+        return 0;
+    memset(&out[0], 0, sizeof(out[0]));
+    snprintf(out[0].socket, sizeof(out[0].socket), "%s", cfg->db_socket);
+    snprintf(out[0].host, sizeof(out[0].host), "%s", cfg->db_host);
+    out[0].port = (unsigned int)cfg->db_port;
+    n = 1;
+    const char *p = cfg->db_failover;
+    while (*p != '\0' && n < max) {
+        while (*p == ',' || *p == ' ')
+            p++;
+        size_t len = strcspn(p, ", ");
+        if (len == 0)
+            break;
+        struct db_target *t = &out[n];
+        memset(t, 0, sizeof(*t));
+        if (p[0] == '/' || p[0] == '.') {
+            snprintf(t->socket, sizeof(t->socket), "%.*s", (int)len, p);
+        } else {
+            const char *colon = memchr(p, ':', len);
+            size_t hlen = colon ? (size_t)(colon - p) : len;
+            snprintf(t->host, sizeof(t->host), "%.*s", (int)hlen, p);
+            t->port = colon ? (unsigned int)strtoul(colon + 1, NULL, 10) : 3306;
+        }
+        n++;
+        p += len;
+    }
+    return n;
+}
+
+static MYSQL *connect_target(struct db *db, const struct db_target *t)
 {
     const struct config *cfg = db->cfg;
     unsigned int connect_timeout = 2, io_timeout = db->io_timeout ? db->io_timeout : 30;
     MYSQL *conn = mysql_init(NULL);
     if (conn == NULL)
-        return DB_ERROR;
+        return NULL;
     mysql_options(conn, MYSQL_OPT_CONNECT_TIMEOUT, &connect_timeout);
     mysql_options(conn, MYSQL_OPT_READ_TIMEOUT, &io_timeout);
     mysql_options(conn, MYSQL_OPT_WRITE_TIMEOUT, &io_timeout);
@@ -115,16 +160,36 @@ static enum db_status db_connect(struct db *db)
         unsigned int on = 1;
         mysql_options(conn, MYSQL_OPT_LOCAL_INFILE, &on);
     }
-    const char *socket = cfg->db_socket[0] ? cfg->db_socket : NULL;
-    if (mysql_real_connect(conn, socket ? NULL : cfg->db_host, cfg->db_user, cfg->db_password,
-                           cfg->db_name, socket ? 0 : (unsigned int)cfg->db_port, socket, 0) == NULL) {
+    const char *socket = t->socket[0] ? t->socket : NULL;
+    if (mysql_real_connect(conn, socket ? NULL : t->host, cfg->db_user, cfg->db_password,
+                           cfg->db_name, socket ? 0 : t->port, socket, 0) == NULL) {
         snprintf(db->last_error, sizeof(db->last_error), "connect: %s", mysql_error(conn));
         mysql_close(conn);
-        return DB_UNAVAILABLE;
+        return NULL;
     }
-    db->conn = conn;
-    db->last_used = time_mono();
-    return DB_OK;
+    return conn;
+}
+
+/* The servers in order from db->prefer on: with no db_failover, the one
+ * server; a cluster's client moves to the next node when its own is down. */
+static enum db_status db_connect(struct db *db)
+{
+    struct db_target targets[DB_MAX_TARGETS];
+    int n = db_targets_parse(db->cfg, targets, DB_MAX_TARGETS);
+    for (int k = 0; k < n; k++) {
+        int i = (db->prefer + k) % n;
+        MYSQL *conn = connect_target(db, &targets[i]);
+        if (conn == NULL)
+            continue;
+        if (i != db->target || k > 0)
+            log_info("database: connected to server %d of %d (%s)", i + 1, n,
+                     targets[i].socket[0] ? targets[i].socket : targets[i].host);
+        db->target = i;
+        db->conn = conn;
+        db->last_used = time_mono();
+        return DB_OK;
+    }
+    return DB_UNAVAILABLE;
 }
 
 static enum db_status db_ensure(struct db *db)
@@ -174,6 +239,8 @@ static enum db_status status_from(struct db *db, unsigned int err, const char *t
 {
     snprintf(db->last_error, sizeof(db->last_error), "%u: %s", err, text);
     db->last_errno = err;
+    if (err == DB_ER_WSREP_NOT_READY) /* the next connect tries the other nodes first */
+        db->prefer = db->target + 1;
     if (err == ER_DUP_ENTRY || err == ER_DUP_KEY)
         return DB_DUPLICATE;
     if (errno_is_gone(err))
@@ -364,8 +431,48 @@ out:
     return st;
 }
 
-static enum db_status db_run(struct db *db, const char *sql, const struct db_param *params,
-                             int nparams, db_row_fn fn, void *ctx, long long *affected)
+unsigned int db_backoff_ms(int attempt, unsigned int rnd)
+{
+    unsigned int cap = DB_BACKOFF_MAX_MS;
+    unsigned int base = attempt >= 8 ? cap : (DB_BACKOFF_FIRST_MS << attempt);
+    if (base > cap)
+        base = cap;
+    /* Full range [base/2, base]: two losers of the same conflict part ways. */
+    return base / 2 + rnd % (base - base / 2 + 1);
+}
+
+static unsigned int next_random(struct db *db)
+{
+    if (db->seed == 0)
+        db->seed = (((unsigned int)getpid() * 2654435761u) ^ (unsigned int)(time_mono() * 1e6)) | 1u;
+    db->seed ^= db->seed << 13; /* xorshift32: jitter only, no secret */
+    db->seed ^= db->seed >> 17;
+    db->seed ^= db->seed << 5;
+    return db->seed;
+}
+
+unsigned int db_random(struct db *db)
+{
+    return next_random(db);
+}
+
+static bool last_was_conflict(const struct db *db)
+{
+    return db->last_errno == ER_LOCK_DEADLOCK;
+}
+
+static void conflict_pause(struct db *db, int attempt, const char *what)
+{
+    unsigned int ms = db_backoff_ms(attempt, next_random(db));
+    db->conflicts++;
+    log_warn("database: %s lost a conflict (%s): tried again in %u ms (try %d)", what,
+             db->last_error, ms, attempt + 2);
+    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static enum db_status db_run_once(struct db *db, const char *sql, const struct db_param *params,
+                                  int nparams, db_row_fn fn, void *ctx, long long *affected)
 {
     enum db_status st = db_ensure(db);
     if (st != DB_OK)
@@ -398,9 +505,28 @@ static enum db_status db_run(struct db *db, const char *sql, const struct db_par
             return DB_UNAVAILABLE;
     }
     db->last_used = time_mono();
-    if (st == DB_ERROR)
+    /* A conflict is the caller's to retry (db_run, db_transaction): logged there. */
+    if (st == DB_ERROR && !last_was_conflict(db))
         log_error("database error: %s", db->last_error);
     return st;
+}
+
+/* A statement outside a transaction that lost a conflict (a deadlock, a
+ * Galera certification failure) was rolled back whole: it is run again. */
+static enum db_status db_run(struct db *db, const char *sql, const struct db_param *params,
+                             int nparams, db_row_fn fn, void *ctx, long long *affected)
+{
+    for (int attempt = 0;; attempt++) {
+        db->last_errno = 0;
+        enum db_status st = db_run_once(db, sql, params, nparams, fn, ctx, affected);
+        if (st != DB_ERROR || !last_was_conflict(db) || db->in_transaction)
+            return st;
+        if (attempt + 1 >= DB_CONFLICT_TRIES) {
+            log_error("database error: %s (%d tries)", db->last_error, attempt + 1);
+            return st;
+        }
+        conflict_pause(db, attempt, "a statement");
+    }
 }
 
 enum db_status db_exec(struct db *db, const char *sql, const struct db_param *params, int nparams,
@@ -489,6 +615,7 @@ static enum db_status begin_with(struct db *db, const char *set_sql)
     if (time_mono() - db->last_used > DB_IDLE_PING_SECONDS && mysql_ping(db->conn) != 0 &&
         (st = db_reconnect(db)) != DB_OK)
         return st;
+    db->last_errno = 0;
     for (int attempt = 0; attempt < 2; attempt++) {
         st = set_sql != NULL ? db_simple(db, set_sql) : DB_OK;
         if (st == DB_OK)
@@ -513,11 +640,56 @@ enum db_status db_begin_read_committed(struct db *db)
 
 bool db_last_was_deadlock(const struct db *db)
 {
-    return db->last_errno == ER_LOCK_DEADLOCK;
+    return last_was_conflict(db);
+}
+
+static bool still_in_transaction(const struct db *db)
+{
+    return db->conn != NULL && (db->conn->server_status & SERVER_STATUS_IN_TRANS) != 0;
+}
+
+enum db_status db_transaction(struct db *db, enum db_isolation isolation, db_txn_fn fn, void *arg)
+{
+    for (int attempt = 0;; attempt++) {
+        enum db_status st = isolation == DB_READ_COMMITTED ? db_begin_read_committed(db)
+                                                           : db_begin(db);
+        if (st != DB_OK)
+            return st;
+        st = fn(db, arg);
+        if (st == DB_OK && !still_in_transaction(db)) {
+            /* A Galera node rolls back a local transaction that an applied
+             * write set conflicts with (a BF abort) while its client is
+             * between statements; the client's next prepared statement may
+             * then run on its own and COMMIT answer OK for nothing. The
+             * server's status flags of the last answer say whether the
+             * transaction is still open: if not, it lost a conflict. */
+            snprintf(db->last_error, sizeof(db->last_error),
+                     "%u: the transaction was rolled back by the server", ER_LOCK_DEADLOCK);
+            db->last_errno = ER_LOCK_DEADLOCK;
+            st = DB_ERROR;
+        }
+        if (st == DB_OK)
+            st = db_commit(db);
+        else
+            db_rollback(db);
+        if (st != DB_ERROR || !last_was_conflict(db))
+            return st;
+        if (attempt + 1 >= DB_CONFLICT_TRIES) {
+            log_error("database error: %s (a transaction, %d tries)", db->last_error, attempt + 1);
+            return st;
+        }
+        conflict_pause(db, attempt, "a transaction");
+    }
+}
+
+unsigned long db_conflicts(const struct db *db)
+{
+    return db->conflicts;
 }
 
 enum db_status db_commit(struct db *db)
 {
+    db->last_errno = 0;
     enum db_status st = db_simple(db, "COMMIT");
     db->in_transaction = false;
     return st;
@@ -540,6 +712,40 @@ enum db_status db_server_connections(struct db *db, long long *out)
 {
     return db_query(db, "SHOW GLOBAL STATUS LIKE 'Threads_connected'", DB_NO_PARAMS,
                     take_status_value, out);
+}
+
+static int take_wsrep_on(void *ctx, const struct db_row *row)
+{
+    struct db_cluster *c = ctx;
+    c->is_node = row->ncols > 1 && row->values[1] != NULL && strcasecmp(row->values[1], "ON") == 0;
+    return 1;
+}
+
+static int take_wsrep_status(void *ctx, const struct db_row *row)
+{
+    struct db_cluster *c = ctx;
+    const char *name = row->values[0], *value = row->ncols > 1 ? row->values[1] : NULL;
+    if (name == NULL || value == NULL)
+        return 0;
+    if (strcasecmp(name, "wsrep_ready") == 0)
+        c->ready = strcasecmp(value, "ON") == 0;
+    else if (strcasecmp(name, "wsrep_cluster_status") == 0)
+        snprintf(c->status, sizeof(c->status), "%s", value);
+    else if (strcasecmp(name, "wsrep_cluster_size") == 0)
+        c->size = strtol(value, NULL, 10);
+    else if (strcasecmp(name, "wsrep_local_state_comment") == 0)
+        snprintf(c->state, sizeof(c->state), "%s", value);
+    return 0;
+}
+
+enum db_status db_cluster_state(struct db *db, struct db_cluster *out)
+{
+    memset(out, 0, sizeof(*out));
+    enum db_status st = db_query(db, "SHOW GLOBAL VARIABLES LIKE 'wsrep_on'", DB_NO_PARAMS,
+                                 take_wsrep_on, out);
+    if (st != DB_OK || !out->is_node)
+        return st;
+    return db_query(db, "SHOW GLOBAL STATUS LIKE 'wsrep_%'", DB_NO_PARAMS, take_wsrep_status, out);
 }
 
 enum db_status db_ping(struct db *db)

@@ -75,6 +75,15 @@ struct db;
 struct db *db_open(const struct config *cfg);
 void db_close(struct db *db);
 
+/* One server a connection may go to (db_socket or db_host:db_port first,
+ * then db_failover's entries); how many were written to out. */
+struct db_target {
+    char socket[512];
+    char host[256];
+    unsigned int port;
+};
+int db_targets_parse(const struct config *cfg, struct db_target *out, int max);
+
 /* Runs a statement that returns no rows; *affected (may be NULL) gets the
  * number of rows changed. */
 enum db_status db_exec(struct db *db, const char *sql, const struct db_param *params, int nparams,
@@ -139,6 +148,48 @@ enum db_status db_begin_read_committed(struct db *db);
 bool db_last_was_deadlock(const struct db *db);
 enum db_status db_commit(struct db *db);
 void db_rollback(struct db *db);
+
+/* ---- transactions that may lose a conflict ----
+ * On a MariaDB Galera cluster two nodes may change the same row at once:
+ * both succeed locally and the one that certifies second fails, with
+ * ER_LOCK_DEADLOCK at COMMIT (or on a statement). On one server the same
+ * error is a deadlock InnoDB resolved. Either way the whole transaction was
+ * rolled back and may run again. db_transaction runs fn(db, arg) between
+ * BEGIN and COMMIT and, when the transaction lost such a conflict, runs it
+ * again (at most DB_CONFLICT_TRIES times, after a jittered backoff that
+ * doubles from DB_BACKOFF_FIRST_MS up to DB_BACKOFF_MAX_MS). fn must
+ * neither begin nor end the transaction, and must be correct when run
+ * again: its changes are guarded (`WHERE status = 'QUEUED'`) or
+ * accumulated in the rolled-back try only, and what it hands back is set
+ * anew on each run. A status other than DB_OK from fn rolls back and is
+ * returned as is (DB_NO_ROW: "nothing to do"). A statement outside a
+ * transaction that loses a conflict is run again the same way by db_exec
+ * and db_query. */
+#define DB_CONFLICT_TRIES 12
+#define DB_BACKOFF_FIRST_MS 2u
+#define DB_BACKOFF_MAX_MS 500u
+enum db_isolation { DB_REPEATABLE_READ, DB_READ_COMMITTED };
+typedef enum db_status (*db_txn_fn)(struct db *db, void *arg);
+enum db_status db_transaction(struct db *db, enum db_isolation isolation, db_txn_fn fn,
+                              void *arg);
+/* The pause before try attempt + 2 (attempt 0: the first retry), from a
+ * random number: in [base / 2, base], base = FIRST << attempt, at most MAX. */
+unsigned int db_backoff_ms(int attempt, unsigned int rnd);
+/* A pseudo-random number for spreading work (jitter, a claim's pick); no secret. */
+unsigned int db_random(struct db *db);
+/* How many tries this handle ran again after a conflict (for logs and tests). */
+unsigned long db_conflicts(const struct db *db);
+
+/* The Galera state of the server connected to: is_node false on a server
+ * that is not a cluster node (wsrep_on OFF). A node serves only when it is
+ * ready and its cluster_status is "Primary". */
+struct db_cluster {
+    bool is_node, ready;
+    long size;
+    char status[32]; /* wsrep_cluster_status: Primary, non-Primary, Disconnected */
+    char state[32];  /* wsrep_local_state_comment: Synced, Donor/Desynced, Joining ... */
+};
+enum db_status db_cluster_state(struct db *db, struct db_cluster *out);
 /* Checks the connection (reconnecting if it was lost). */
 enum db_status db_ping(struct db *db);
 /* The server's open connections (Threads_connected), for operations views. */

@@ -42,63 +42,96 @@ struct relay {
 /* ---- claim ---- */
 
 struct claim_ctx {
+    struct db *db;
+    const char *host;
     struct job_claim *out;
-    bool found;
+    int spread;
+    /* The oldest queued jobs this try locked (skipping those locked elsewhere). */
+    char ids[JOB_CLAIM_SPREAD][UUID_LEN + 1];
+    long long attempts[JOB_CLAIM_SPREAD];
+    int n;
     bool no_memory;
 };
 
-static int take_claim(void *ctx, const struct db_row *row)
+static int take_candidate(void *ctx, const struct db_row *row)
 {
     struct claim_ctx *c = ctx;
-    if (row->values[0] == NULL || strlen(row->values[0]) != UUID_LEN)
-        return 1;
-    memcpy(c->out->id, row->values[0], UUID_LEN + 1);
-    c->out->attempts = db_row_int(row, 1);
-    c->no_memory = !dup_text(&c->out->processing_config, row->values[2]);
-    c->found = true;
+    if (c->n >= JOB_CLAIM_SPREAD || row->values[0] == NULL || strlen(row->values[0]) != UUID_LEN)
+        return 0;
+    memcpy(c->ids[c->n], row->values[0], UUID_LEN + 1);
+    c->attempts[c->n] = db_row_int(row, 1);
+    c->n++;
+    return 0;
+}
+
+static int take_config(void *ctx, const struct db_row *row)
+{
+    struct claim_ctx *c = ctx;
+    c->no_memory = !dup_text(&c->out->processing_config, row->values[0]);
     return 1;
 }
 
-enum db_status job_claim_next(struct db *db, const char *host, struct job_claim *out)
+int job_claim_pick(int n, unsigned int rnd)
+{
+    if (n <= 1)
+        return 0;
+    /* The oldest of the candidates half the time, else any of them: the
+     * queue stays close to its order and dispatchers of other nodes, which
+     * locked the same rows on their own node, mostly pick different ones. */
+    if (rnd % 2 == 0)
+        return 0;
+    return (int)((rnd / 2) % (unsigned int)n);
+}
+
+/* One try; run again whole by db_transaction when it lost a conflict. */
+static enum db_status claim_once(struct db *db, void *arg)
 {
     static const char select_sql[] =
-        "SELECT id, attempts, processing_config FROM jobs WHERE status = 'QUEUED' "
-        "ORDER BY queued_at LIMIT 1 FOR UPDATE SKIP LOCKED";
+        "SELECT id, attempts FROM jobs WHERE status = 'QUEUED' "
+        "ORDER BY queued_at LIMIT ? FOR UPDATE SKIP LOCKED";
     static const char update_sql[] =
         "UPDATE jobs SET status = 'RUNNING', started_at = UTC_TIMESTAMP(3), "
         "updated_at = UTC_TIMESTAMP(3), attempts = attempts + 1, worker_host = ?, "
         "worker_pid = NULL, stage = 'file_processing', finished_at = NULL, error_message = NULL, "
         "total_records = 0, processed_records = 0, failed_records = 0, warn_records = 0, "
         "percentage = 0, estimated_completion = NULL WHERE id = ? AND status = 'QUEUED'";
-    struct claim_ctx c = {out, false, false};
+    struct claim_ctx *c = arg;
+    struct job_claim *out = c->out;
     long long affected = 0;
+    free(out->processing_config);
     memset(out, 0, sizeof(*out));
-    enum db_status st = db_begin(db);
+    c->n = 0;
+    c->no_memory = false;
+    enum db_status st = db_query(db, select_sql, DB_PARAMS(P_INT(c->spread)), take_candidate, c);
     if (st != DB_OK)
         return st;
-    st = db_query(db, select_sql, DB_NO_PARAMS, take_claim, &c);
-    if (st != DB_OK)
-        goto out;
-    if (c.no_memory) {
-        st = DB_ERROR;
-        goto out;
-    }
-    if (!c.found) {
-        st = DB_NO_ROW;
-        goto out;
-    }
-    st = db_exec(db, update_sql, DB_PARAMS(P_STR(host), P_STR(out->id)), &affected);
+    if (c->n == 0)
+        return DB_NO_ROW;
+    int i = job_claim_pick(c->n, db_random(db));
+    memcpy(out->id, c->ids[i], UUID_LEN + 1);
+    out->attempts = c->attempts[i];
+    st = db_exec(db, update_sql, DB_PARAMS(P_STR(c->host), P_STR(out->id)), &affected);
     if (st == DB_OK && affected != 1)
-        st = DB_NO_ROW; /* the row is locked by us: only a bug gets here */
+        return DB_NO_ROW; /* the row is locked by us: only a bug gets here */
+    if (st == DB_OK)
+        st = db_query(db, "SELECT processing_config FROM jobs WHERE id = ?",
+                      DB_PARAMS(P_STR(out->id)), take_config, c);
+    if (st == DB_OK && c->no_memory)
+        st = DB_ERROR;
     if (st == DB_OK)
         st = pipeline_execution_started(db, out->id);
-    if (st == DB_OK)
-        st = db_commit(db);
-    if (st == DB_OK)
+    return st;
+}
+
+enum db_status job_claim_next(struct db *db, const char *host, int spread, struct job_claim *out)
+{
+    struct claim_ctx c = {.db = db, .host = host, .out = out};
+    c.spread = spread < 1 ? 1 : spread > JOB_CLAIM_SPREAD ? JOB_CLAIM_SPREAD : spread;
+    memset(out, 0, sizeof(*out));
+    enum db_status st = db_transaction(db, DB_REPEATABLE_READ, claim_once, &c);
+    if (st == DB_OK) {
         out->attempts += 1;
-out:
-    if (st != DB_OK) {
-        db_rollback(db);
+    } else {
         free(out->processing_config);
         out->processing_config = NULL;
     }
@@ -288,20 +321,36 @@ enum db_status job_errors_clear(struct db *db, const char *id)
     return db_exec(db, "DELETE FROM job_errors WHERE job_id = ?", DB_PARAMS(P_STR(id)), NULL);
 }
 
+struct error_batch {
+    const char *id, *execution_id;
+    const struct job_line_error *errs;
+    int n;
+};
+
+static enum db_status error_insert_once(struct db *db, void *arg);
+
 enum db_status job_error_insert(struct db *db, const char *id, const char *execution_id,
                                 const struct job_line_error *errs, int n)
+{
+    if (n <= 0)
+        return DB_OK;
+    /* One transaction: one log flush for the batch instead of one per error. */
+    struct error_batch b = {id, execution_id, errs, n};
+    return db_transaction(db, DB_REPEATABLE_READ, error_insert_once, &b);
+}
+
+static enum db_status error_insert_once(struct db *db, void *arg)
 {
     static const char sql[] =
         "INSERT INTO job_errors (job_id, line, col, severity, code, message) "
         "VALUES (?, ?, ?, ?, ?, ?)";
     char column[ERROR_COLUMN_MAX + 1], code[ERROR_CODE_MAX + 1], severity[ERROR_SEVERITY_MAX + 1];
     char message[ERROR_MESSAGE_MAX + 1];
-    if (n <= 0)
-        return DB_OK;
-    /* One transaction: one log flush for the batch instead of one per error. */
-    enum db_status st = db_begin(db);
-    if (st != DB_OK)
-        return st;
+    const struct error_batch *b = arg;
+    const char *id = b->id, *execution_id = b->execution_id;
+    const struct job_line_error *errs = b->errs;
+    int n = b->n;
+    enum db_status st = DB_OK;
     for (int i = 0; i < n && st == DB_OK; i++) {
         const struct job_line_error *e = &errs[i];
         st = db_exec(db, sql,
@@ -317,10 +366,6 @@ enum db_status job_error_insert(struct db *db, const char *id, const char *execu
                                        e->line, e->column);
         }
     }
-    if (st == DB_OK)
-        st = db_commit(db);
-    if (st != DB_OK)
-        db_rollback(db);
     return st;
 }
 
@@ -342,12 +387,20 @@ static const char *file_status_for(enum job_status end)
     return end == JOB_COMPLETED ? "COMPLETED" : "FAILED";
 }
 
-/* How often job_finish tries again when the server rolled it back as a deadlock victim. */
-#define FINISH_DEADLOCK_TRIES 3
+struct finish_ctx {
+    const char *id;
+    long long attempts;
+    enum job_from from;
+    const struct job_end *end;
+    long long affected;
+};
 
-static enum db_status finish_once(struct db *db, const char *id, long long attempts,
-                                  enum job_from from, const struct job_end *end, bool *won)
+static enum db_status finish_once(struct db *db, void *arg)
 {
+    struct finish_ctx *f = arg;
+    const char *id = f->id;
+    long long attempts = f->attempts;
+    const struct job_end *end = f->end;
     /* MariaDB evaluates SET left to right with the new values: nothing below
      * reads a column that an earlier assignment changed. */
     static const char job_sql[] =
@@ -381,15 +434,9 @@ static enum db_status finish_once(struct db *db, const char *id, long long attem
         "finished_at = UTC_TIMESTAMP(3) WHERE job_id = ? AND status = 'running'";
     const char *from_a, *from_b, *to = job_status_name(end->status);
     long long affected = 0, counts = end->has_counts ? 1 : 0;
-    from_statuses(from, &from_a, &from_b);
-    if (won != NULL)
-        *won = false;
-    /* READ COMMITTED: the auto-trigger of an execution's children must see
-     * what the end of another parent committed while this one waited. */
-    enum db_status st = db_begin_read_committed(db);
-    if (st != DB_OK)
-        return st;
-    st = db_exec(db, job_sql,
+    from_statuses(f->from, &from_a, &from_b);
+    f->affected = 0;
+    enum db_status st = db_exec(db, job_sql,
                  DB_PARAMS(P_STR(to), P_STR(end->error_message), P_STR(to), P_STR(to),
                            P_INT(counts), P_INT(end->total), P_INT(counts),
                            P_INT(end->processed), P_INT(counts), P_INT(end->failed),
@@ -411,67 +458,70 @@ static enum db_status finish_once(struct db *db, const char *id, long long attem
         st = db_exec(db, quality_sql, DB_PARAMS(P_STR(id), P_STR(id), P_STR(id)), NULL);
     if (st == DB_OK && affected == 1)
         st = job_webhook_emit(db, id);
-    if (st == DB_OK)
-        st = db_commit(db);
-    if (st != DB_OK) {
-        db_rollback(db);
-        return st;
-    }
-    if (won != NULL)
-        *won = affected == 1;
-    return DB_OK;
+    f->affected = affected;
+    return st;
 }
 
 enum db_status job_finish(struct db *db, const char *id, long long attempts, enum job_from from,
                           const struct job_end *end, bool *won)
 {
-    enum db_status st = DB_ERROR;
-    for (int i = 0; i < FINISH_DEADLOCK_TRIES; i++) {
-        st = finish_once(db, id, attempts, from, end, won);
-        if (st != DB_ERROR || !db_last_was_deadlock(db))
-            break;
-    }
+    struct finish_ctx f = {id, attempts, from, end, 0};
+    if (won != NULL)
+        *won = false;
+    /* READ COMMITTED: the auto-trigger of an execution's children must see
+     * what the end of another parent committed while this one waited. */
+    enum db_status st = db_transaction(db, DB_READ_COMMITTED, finish_once, &f);
+    if (st == DB_OK && won != NULL)
+        *won = f.affected == 1;
+    return st;
+}
+
+struct cancel_ctx {
+    const char *id;
+    enum job_status from;
+    long long affected;
+};
+
+static enum db_status cancel_once(struct db *db, void *arg)
+{
+    struct cancel_ctx *c = arg;
+    long long affected = 0;
+    c->affected = 0;
+    enum db_status st = db_exec(db,
+                                "UPDATE jobs SET status = 'CANCELLED', updated_at = UTC_TIMESTAMP(3),"
+                                " finished_at = UTC_TIMESTAMP(3) WHERE id = ? AND status = ?",
+                                DB_PARAMS(P_STR(c->id), P_STR(job_status_name(c->from))),
+                                &affected);
+    if (st == DB_OK && affected == 1)
+        st = pipeline_execution_end(db, c->id, -1, NULL);
+    if (st == DB_OK && affected == 1)
+        st = db_exec(db,
+                     "UPDATE quality_checks SET status = 'failed', error_message = 'cancelled',"
+                     " finished_at = UTC_TIMESTAMP(3) WHERE job_id = ? AND status = 'running'",
+                     DB_PARAMS(P_STR(c->id)), NULL);
+    if (st == DB_OK && affected == 1)
+        st = job_webhook_emit(db, c->id);
+    c->affected = affected;
     return st;
 }
 
 enum db_status job_cancel_unstarted(struct db *db, const char *id, enum job_status from,
                                     bool *changed)
 {
-    long long affected = 0;
+    struct cancel_ctx c = {id, from, 0};
     *changed = false;
-    enum db_status st = DB_ERROR;
-    for (int i = 0; i < FINISH_DEADLOCK_TRIES; i++) {
-        st = db_begin_read_committed(db);
-        if (st != DB_OK)
-            return st;
-        st = db_exec(db,
-                     "UPDATE jobs SET status = 'CANCELLED', updated_at = UTC_TIMESTAMP(3),"
-                     " finished_at = UTC_TIMESTAMP(3) WHERE id = ? AND status = ?",
-                     DB_PARAMS(P_STR(id), P_STR(job_status_name(from))), &affected);
-        if (st == DB_OK && affected == 1)
-            st = pipeline_execution_end(db, id, -1, NULL);
-        if (st == DB_OK && affected == 1)
-            st = db_exec(db,
-                         "UPDATE quality_checks SET status = 'failed', error_message = 'cancelled',"
-                         " finished_at = UTC_TIMESTAMP(3) WHERE job_id = ? AND status = 'running'",
-                         DB_PARAMS(P_STR(id)), NULL);
-        if (st == DB_OK && affected == 1)
-            st = job_webhook_emit(db, id);
-        if (st == DB_OK)
-            st = db_commit(db);
-        if (st == DB_OK) {
-            *changed = affected == 1;
-            return DB_OK;
-        }
-        db_rollback(db);
-        if (st != DB_ERROR || !db_last_was_deadlock(db))
-            break;
-    }
+    enum db_status st = db_transaction(db, DB_READ_COMMITTED, cancel_once, &c);
+    if (st == DB_OK)
+        *changed = c.affected == 1;
     return st;
 }
 
-enum db_status job_requeue(struct db *db, const char *id, long long attempts, const char *reason,
-                           bool *won)
+struct requeue_ctx {
+    const char *id, *reason;
+    long long attempts, affected;
+};
+
+static enum db_status requeue_once(struct db *db, void *arg)
 {
     static const char sql[] =
         "UPDATE jobs SET status = 'QUEUED', updated_at = UTC_TIMESTAMP(3), started_at = NULL, "
@@ -480,24 +530,25 @@ enum db_status job_requeue(struct db *db, const char *id, long long attempts, co
         "total_records = 0, processed_records = 0, failed_records = 0, warn_records = 0, "
         "percentage = 0, estimated_completion = NULL "
         "WHERE id = ? AND status = 'RUNNING' AND attempts = ?";
-    long long affected = 0;
+    struct requeue_ctx *r = arg;
+    r->affected = 0;
+    enum db_status st = db_exec(db, sql, DB_PARAMS(P_STR(r->reason), P_STR(r->id), P_INT(r->attempts)),
+                                &r->affected);
+    if (st == DB_OK && r->affected == 1)
+        st = pipeline_execution_requeued(db, r->id);
+    return st;
+}
+
+enum db_status job_requeue(struct db *db, const char *id, long long attempts, const char *reason,
+                           bool *won)
+{
+    struct requeue_ctx r = {id, reason, attempts, 0};
     if (won != NULL)
         *won = false;
-    enum db_status st = db_begin(db);
-    if (st != DB_OK)
-        return st;
-    st = db_exec(db, sql, DB_PARAMS(P_STR(reason), P_STR(id), P_INT(attempts)), &affected);
-    if (st == DB_OK && affected == 1)
-        st = pipeline_execution_requeued(db, id);
-    if (st == DB_OK)
-        st = db_commit(db);
-    if (st != DB_OK) {
-        db_rollback(db);
-        return st;
-    }
-    if (won != NULL)
-        *won = affected == 1;
-    return DB_OK;
+    enum db_status st = db_transaction(db, DB_REPEATABLE_READ, requeue_once, &r);
+    if (st == DB_OK && won != NULL)
+        *won = r.affected == 1;
+    return st;
 }
 
 /* ---- recovery ---- */

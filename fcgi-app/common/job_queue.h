@@ -42,11 +42,19 @@ enum db_status job_queue_task(struct db *db, const char *id, const char *user_id
                               const char *kind, const char *subject_id, const char *config,
                               const char *now_db);
 
-/* Takes the oldest QUEUED job and makes it RUNNING on this host (started_at,
- * attempts + 1, worker_host, stage; its execution RUNNING), in one transaction with
- * FOR UPDATE SKIP LOCKED so that dispatchers never wait for each other.
+/* Takes one of the `spread` oldest QUEUED jobs (1: the oldest) and makes it
+ * RUNNING on this host (started_at, attempts + 1, worker_host, stage; its
+ * execution RUNNING), in one transaction with FOR UPDATE SKIP LOCKED so that
+ * dispatchers of one server never wait for each other. On a Galera cluster
+ * those locks are the node's own: dispatchers of two nodes may take the same
+ * row and one loses at COMMIT; the transaction then runs again
+ * (db_transaction) and a spread above 1 makes such collisions rare.
  * DB_OK with *out filled, DB_NO_ROW when nothing is queued. */
-enum db_status job_claim_next(struct db *db, const char *host, struct job_claim *out);
+#define JOB_CLAIM_SPREAD 32
+enum db_status job_claim_next(struct db *db, const char *host, int spread, struct job_claim *out);
+/* Which of n candidates (the oldest first) a claim takes, from a random
+ * number: the oldest half the time, else any. */
+int job_claim_pick(int n, unsigned int rnd);
 
 /* The job as quarry-process needs it to run. Strings are NULL for SQL NULL. */
 struct job_row {

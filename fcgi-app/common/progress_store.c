@@ -189,45 +189,6 @@ enum db_status progress_emit_completed(struct db *db, struct arena *a, const cha
     return st == DB_OK ? emit_completed(db, a, &r) : st;
 }
 
-/* One try of a post; DB_DUPLICATE means "lost the race to create: try again". */
-static enum db_status post_once(struct db *db, struct arena *a, const struct progress_post *p,
-                                enum progress_outcome *outcome, struct progress_record *out,
-                                json_object *errors, json_object *warnings)
-{
-    char id[UUID_LEN + 1];
-    long long before[2] = {0, 0};
-    enum db_status st = progress_begin(db);
-    if (st != DB_OK)
-        return st;
-    st = progress_apply(db, p, outcome, id, before);
-    if (st == DB_OK && (*outcome == PROGRESS_NOT_CREATOR || *outcome == PROGRESS_COMPLETED)) {
-        db_rollback(db);
-        return DB_OK;
-    }
-    if (st == DB_OK) {
-        /* Read inside the transaction: the answer shows this post's sums, not a later one's. */
-        struct store_rows rows = STORE_ROWS(a, struct progress_record);
-        st = db_query(db, "SELECT " RECORD_COLUMNS RECORD_FROM " WHERE r.id = ?",
-                      DB_PARAMS(P_STR(id)), take_record, &rows);
-        st = store_rows_one(st, &rows, out);
-        if (st == DB_NO_ROW)
-            st = DB_ERROR;
-    }
-    /* Most posts carry no messages and their records have none: no query then. */
-    if (st == DB_OK && before[0] + p->nerrors > 0)
-        st = progress_messages(db, id, "error", p->keep, errors);
-    if (st == DB_OK && before[1] + p->nwarnings > 0)
-        st = progress_messages(db, id, "warning", p->keep, warnings);
-    if (st == DB_OK && p->is_last)
-        st = emit_completed(db, a, out);
-    if (st != DB_OK)
-        goto fail;
-    return db_commit(db);
-fail:
-    db_rollback(db);
-    return st;
-}
-
 static void array_clear(json_object *array)
 {
     size_t n = json_object_array_length(array);
@@ -235,16 +196,56 @@ static void array_clear(json_object *array)
         json_object_array_del_idx(array, 0, n);
 }
 
+struct post_ctx {
+    struct arena *a;
+    const struct progress_post *p;
+    enum progress_outcome *outcome;
+    struct progress_record *out;
+    json_object *errors, *warnings;
+};
+
+/* One try of a post, inside the transaction (READ COMMITTED, as
+ * progress_begin); run again whole when it lost a conflict. DB_DUPLICATE
+ * means "lost the race to create: try again". */
+static enum db_status post_once(struct db *db, void *arg)
+{
+    struct post_ctx *c = arg;
+    const struct progress_post *p = c->p;
+    char id[UUID_LEN + 1];
+    long long before[2] = {0, 0};
+    /* A failed try may have read messages before it rolled back. */
+    array_clear(c->errors);
+    array_clear(c->warnings);
+    enum db_status st = progress_apply(db, p, c->outcome, id, before);
+    if (st == DB_OK && (*c->outcome == PROGRESS_NOT_CREATOR || *c->outcome == PROGRESS_COMPLETED))
+        return DB_OK; /* nothing written: the commit ends a read */
+    if (st == DB_OK) {
+        /* Read inside the transaction: the answer shows this post's sums, not a later one's. */
+        struct store_rows rows = STORE_ROWS(c->a, struct progress_record);
+        st = db_query(db, "SELECT " RECORD_COLUMNS RECORD_FROM " WHERE r.id = ?",
+                      DB_PARAMS(P_STR(id)), take_record, &rows);
+        st = store_rows_one(st, &rows, c->out);
+        if (st == DB_NO_ROW)
+            st = DB_ERROR;
+    }
+    /* Most posts carry no messages and their records have none: no query then. */
+    if (st == DB_OK && before[0] + p->nerrors > 0)
+        st = progress_messages(db, id, "error", p->keep, c->errors);
+    if (st == DB_OK && before[1] + p->nwarnings > 0)
+        st = progress_messages(db, id, "warning", p->keep, c->warnings);
+    if (st == DB_OK && p->is_last)
+        st = emit_completed(db, c->a, c->out);
+    return st;
+}
+
 enum db_status progress_post(struct db *db, struct arena *a, const struct progress_post *post,
                              enum progress_outcome *outcome, struct progress_record *out,
                              json_object *errors, json_object *warnings)
 {
+    struct post_ctx c = {a, post, outcome, out, errors, warnings};
     enum db_status st = DB_ERROR;
     for (int attempt = 0; attempt < PROGRESS_ATTEMPTS; attempt++) {
-        /* A failed try may have read messages before it rolled back. */
-        array_clear(errors);
-        array_clear(warnings);
-        st = post_once(db, a, post, outcome, out, errors, warnings);
+        st = db_transaction(db, DB_READ_COMMITTED, post_once, &c);
         if (st != DB_DUPLICATE)
             break;
     }

@@ -418,7 +418,7 @@ static void claim_jobs(struct dispatcher *d)
 {
     while (!d->stopping && d->nchildren < d->cfg->job_concurrency) {
         struct job_claim claim;
-        enum db_status st = job_claim_next(d->db, d->host, &claim);
+        enum db_status st = job_claim_next(d->db, d->host, (int)d->cfg->job_claim_spread, &claim);
         if (st == DB_NO_ROW)
             return;
         if (st != DB_OK) {

@@ -58,43 +58,56 @@ static void next_slot(const struct config *cfg, const struct due *d, long long n
         time_db(next, out);
 }
 
+struct fire_ctx {
+    const char *host, *next;
+    const struct due *d;
+    char execution_id[UUID_LEN + 1], job_id[UUID_LEN + 1];
+    long long affected;
+};
+
+/* One try: the guarded move of next_fire_at, then the execution. Run again
+ * whole when it lost a conflict (another node's dispatcher fired the same
+ * slot and certified first: the retry's guard then finds the slot moved). */
+static enum db_status fire_once(struct db *db, void *arg)
+{
+    struct fire_ctx *f = arg;
+    f->affected = 0;
+    f->execution_id[0] = '\0';
+    enum db_status st = db_exec(db,
+                                "UPDATE pipelines SET next_fire_at = ? WHERE id = ? AND next_fire_at = ?"
+                                " AND is_active = 1",
+                                DB_PARAMS(P_STR(f->next[0] ? f->next : NULL), P_STR(f->d->id),
+                                          P_STR(f->d->slot)),
+                                &f->affected);
+    if (st != DB_OK || f->affected != 1)
+        return st == DB_OK ? DB_NO_ROW : st;
+    struct execution_request r = {f->d->id, "schedule", "{}", NULL, f->d->slot, f->host};
+    st = pipeline_execution_insert(db, &r, f->execution_id, f->job_id);
+    if (st == DB_DUPLICATE) {
+        /* Fired already (its next_fire_at was set back by hand): keep the move. */
+        st = DB_OK;
+        f->execution_id[0] = '\0';
+    }
+    return st;
+}
+
 /* Claims the slot and queues its execution in one transaction. 1 when this
  * dispatcher fired it, 0 when another one had, -1 on a database failure. */
 static int fire(struct db *db, const struct config *cfg, const char *host, const struct due *d,
                 long long now_ms)
 {
-    char next[DB_TIME_LEN + 1], execution_id[UUID_LEN + 1], job_id[UUID_LEN + 1];
-    long long affected = 0;
+    char next[DB_TIME_LEN + 1];
     next_slot(cfg, d, now_ms, next);
-    enum db_status st = db_begin(db);
+    struct fire_ctx f = {.host = host, .next = next, .d = d};
+    enum db_status st = db_transaction(db, DB_REPEATABLE_READ, fire_once, &f);
+    if (st == DB_NO_ROW)
+        return 0;
     if (st != DB_OK)
         return -1;
-    st = db_exec(db,
-                 "UPDATE pipelines SET next_fire_at = ? WHERE id = ? AND next_fire_at = ?"
-                 " AND is_active = 1",
-                 DB_PARAMS(P_STR(next[0] ? next : NULL), P_STR(d->id), P_STR(d->slot)),
-                 &affected);
-    if (st != DB_OK || affected != 1) {
-        db_rollback(db);
-        return st == DB_OK ? 0 : -1;
-    }
-    struct execution_request r = {d->id, "schedule", "{}", NULL, d->slot, host};
-    st = pipeline_execution_insert(db, &r, execution_id, job_id);
-    if (st == DB_DUPLICATE) {
-        /* Fired already (its next_fire_at was set back by hand): keep the move. */
-        st = DB_OK;
-        execution_id[0] = '\0';
-    }
-    if (st == DB_OK)
-        st = db_commit(db);
-    if (st != DB_OK) {
-        db_rollback(db);
-        return -1;
-    }
-    if (execution_id[0] != '\0')
+    if (f.execution_id[0] != '\0')
         log_info("pipeline %s: slot %s fired: execution %s (next %s)", d->id, d->slot,
-                 execution_id, next[0] ? next : "none");
-    return execution_id[0] != '\0';
+                 f.execution_id, next[0] ? next : "none");
+    return f.execution_id[0] != '\0';
 }
 
 static int take_time(void *ctx, const struct db_row *row)

@@ -243,7 +243,12 @@ static enum db_status finish_with_retries(struct job_run *run, const struct job_
 {
     enum db_status st = job_finish(run->db, run->id, run->attempts, JOB_FROM_ACTIVE, end, won);
     double pause = 0.5, since = time_mono();
-    for (long long tries = 1; st == DB_UNAVAILABLE && !job_terminated; tries++) {
+    /* A conflict that outlasted db_transaction's tries (a hot row on a
+     * cluster) is waited out the same way. */
+    for (long long tries = 1;
+         (st == DB_UNAVAILABLE || (st == DB_ERROR && db_last_was_deadlock(run->db))) &&
+         !job_terminated;
+         tries++) {
         if (tries == 1 || tries % 10 == 0)
             log_warn("job %s: database unavailable (%s); retrying its end (%lld tries, %.0f s)",
                      run->id, db_last_error(run->db), tries, time_mono() - since);

@@ -284,10 +284,11 @@ static char *watermark_json(struct load *l)
     return text;
 }
 
-/* The commit's record, the watermark, the progress and the guard, in the
- * open transaction; then COMMIT. */
-static enum db_status finish_commit(struct load *l, long long inserted, long long updated,
-                                    long long unchanged, long long deleted)
+/* The commit's record, the watermark and the progress, in the open
+ * transaction. Correct when run again after a conflict: the job's processed
+ * count is set from base, not added to. */
+static enum db_status commit_record(struct load *l, long long base, long long inserted,
+                                    long long updated, long long unchanged, long long deleted)
 {
     struct task *t = l->t;
     struct dataset_commit c = {
@@ -306,23 +307,76 @@ static enum db_status finish_commit(struct load *l, long long inserted, long lon
         st = load_job_set_watermark(t->db, l->load_job_id, l->last_value, l->last_key);
     if (st != DB_OK)
         return st;
-    t->processed += inserted + updated + unchanged;
+    t->processed = base + inserted + updated + unchanged;
     /* Progress is written in the commit's transaction: a throttled test run
      * sleeps here, so a kill lands mid-commit. */
     if (!t->progress(t))
         return DB_NO_ROW;
-    st = db_commit(t->db);
-    if (st == DB_OK) {
-        l->inserted += inserted;
-        l->updated += updated;
-        l->unchanged += unchanged;
-        l->deleted += deleted;
-        l->commits++;
-        if (l->last_value != NULL) {
-            keep(&l->wm_value, l->last_value);
-            keep(&l->wm_key, l->last_key);
-        }
+    return DB_OK;
+}
+
+/* What a commit that went through adds to the load's sums. */
+static void commit_done(struct load *l, long long inserted, long long updated,
+                        long long unchanged, long long deleted)
+{
+    l->inserted += inserted;
+    l->updated += updated;
+    l->unchanged += unchanged;
+    l->deleted += deleted;
+    l->commits++;
+    if (l->last_value != NULL) {
+        keep(&l->wm_value, l->last_value);
+        keep(&l->wm_key, l->last_key);
     }
+}
+
+/* commit_record, then COMMIT, in the transaction the caller opened (an
+ * append streams its rows from the source into the transaction: it cannot
+ * be run again, and a conflict fails the commit). */
+static enum db_status finish_commit(struct load *l, long long inserted, long long updated,
+                                    long long unchanged, long long deleted)
+{
+    enum db_status st = commit_record(l, l->t->processed, inserted, updated, unchanged, deleted);
+    if (st == DB_OK)
+        st = db_commit(l->t->db);
+    if (st == DB_OK)
+        commit_done(l, inserted, updated, unchanged, deleted);
+    return st;
+}
+
+static const char *target_name(struct load *l);
+
+/* A merge of the staged rows, or an overwrite's record, as one try of a
+ * transaction (db_transaction runs it again when it lost a conflict: the
+ * stage stays, the swap is done). */
+struct merge_try {
+    struct load *l;
+    bool merge;    /* false: only the record of an overwrite */
+    long long base; /* the job's processed count before this commit */
+    long long inserted, updated, unchanged, deleted;
+};
+
+static enum db_status merge_once(struct db *db, void *arg)
+{
+    struct merge_try *m = arg;
+    struct load *l = m->l;
+    long long affected = 0;
+    enum db_status st = still_ours(l);
+    if (st == DB_OK && m->merge) {
+        st = db_exec_text(db, merge_sql(l, target_name(l)), &affected);
+        if (st != DB_OK)
+            return st;
+        /* "Duplicates" counts the rows the update changed (a row whose
+         * precombine lost is not); affected rows count 1 per insert and 2
+         * per changed row. */
+        long long records = info_number(db_last_info(db), "Records: ");
+        long long changed = info_number(db_last_info(db), "Duplicates: ");
+        m->inserted = affected - 2 * changed;
+        m->updated = changed;
+        m->unchanged = records - m->inserted - changed;
+    }
+    if (st == DB_OK)
+        st = commit_record(l, m->base, m->inserted, m->updated, m->unchanged, m->deleted);
     return st;
 }
 
@@ -386,7 +440,7 @@ static enum db_status commit_append(struct load *l)
 static enum db_status commit_upsert(struct load *l)
 {
     struct db *db = l->t->db;
-    long long affected = 0, staged = 0;
+    long long staged = 0;
     char sql[300];
     /* The stage has the dataset's columns and no keys (so that one commit
      * may hold a key twice); it lives in this session only. */
@@ -402,22 +456,10 @@ static enum db_status commit_upsert(struct load *l)
     st = check_warnings(l, 0);
     if (st != DB_OK)
         return st;
-    st = db_begin(db);
+    struct merge_try m = {.l = l, .merge = true, .base = l->t->processed};
+    st = db_transaction(db, DB_REPEATABLE_READ, merge_once, &m);
     if (st == DB_OK)
-        st = still_ours(l);
-    if (st == DB_OK)
-        st = db_exec_text(db, merge_sql(l, target_name(l)), &affected);
-    if (st == DB_OK) {
-        /* "Duplicates" counts the rows the update changed (a row whose
-         * precombine lost is not); affected rows count 1 per insert and 2
-         * per changed row. */
-        long long records = info_number(db_last_info(db), "Records: ");
-        long long changed = info_number(db_last_info(db), "Duplicates: ");
-        long long inserted = affected - 2 * changed;
-        st = finish_commit(l, inserted, changed, records - inserted - changed, 0);
-    }
-    if (st != DB_OK)
-        db_rollback(db);
+        commit_done(l, m.inserted, m.updated, m.unchanged, 0);
     return st;
 }
 
@@ -460,14 +502,12 @@ static enum db_status load_overwrite(struct load *l)
     /* The swap is done (and is its own commit: RENAME is DDL); the record
      * follows. A crash between the two leaves the new rows without their
      * record, and the next overwrite replaces them again. */
+    struct merge_try m = {.l = l, .merge = false, .base = l->t->processed, .inserted = after,
+                          .deleted = l->deleted_now};
     if (st == DB_OK)
-        st = db_begin(db);
+        st = db_transaction(db, DB_REPEATABLE_READ, merge_once, &m);
     if (st == DB_OK)
-        st = still_ours(l);
-    if (st == DB_OK)
-        st = finish_commit(l, after, 0, 0, l->deleted_now);
-    if (st != DB_OK)
-        db_rollback(db);
+        commit_done(l, after, 0, 0, l->deleted_now);
     return st;
 }
 

@@ -188,6 +188,8 @@ def pytest_configure(config):
                             "QUARRY_FAULTS_FULL=1 for the full form)")
     config.addinivalue_line("markers", "soak: the sanitizer soak (test_soak.py; "
                             "QUARRY_SOAK_SECONDS=600 for the full form)")
+    config.addinivalue_line("markers", "cluster: runs on a Galera cluster (test_cluster.py; "
+                            "QUARRY_CLUSTER_FULL=1 for the full form)")
 
 
 @pytest.hookimpl(hookwrapper=True)

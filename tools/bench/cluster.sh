@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# Queue throughput on a Galera cluster: jobs/s claimed and completed with 1,
+# 2 and 3 dispatchers (one per node, tools/quarry start --cluster 3), beside
+# the single-node stack's one dispatcher, all measured in this run.
+#
+# For each setting: the dispatchers are paused (SIGSTOP), N small jobs are
+# queued through the API, then the dispatchers of the setting are let go
+# (SIGCONT) at once. claimed/s = N / (last started_at - release time),
+# completed/s = N / (last finished_at - release time), both stamped by the
+# database. Every job must end COMPLETED with attempts = 1.
+#   BENCH_JOBS=300 BENCH_CONCURRENCY=2 tools/bench/cluster.sh
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+JOBS=${BENCH_JOBS:-300}
+export QUARRY_JOB_CONCURRENCY=${BENCH_CONCURRENCY:-2}
+# One user queues every job: the per-user upload limit is not what this measures.
+export QUARRY_LIMIT_UPLOADS=${QUARRY_LIMIT_UPLOADS:-1000000}
+
+# queue_jobs N: N small jobs through the API (8 at a time); their ids, one a line.
+queue_jobs() {
+	BENCH_URL=$BENCH_URL TOKEN=$1 JOBS=$2 CAFILE="$QUARRY_HOME/tls/cert.pem" python3 - <<'EOF'
+import concurrent.futures, http.client, json, os, ssl, urllib.parse
+
+base = os.environ["BENCH_URL"]
+ctx = ssl.create_default_context(cafile=os.environ["CAFILE"])
+token = os.environ["TOKEN"]
+data = b"id,name,amount\n1,a,1\n2,b,2\n3,c,3\n"
+
+def call(method, url, body=None, headers=None, auth=True):
+    parts = urllib.parse.urlsplit(url if "://" in url else base + url)
+    conn = http.client.HTTPSConnection(parts.hostname, parts.port, context=ctx, timeout=60)
+    hdrs = dict(headers or {})
+    if auth:
+        hdrs["Authorization"] = "Bearer " + token
+    if isinstance(body, dict):
+        body = json.dumps(body).encode()
+        hdrs["Content-Type"] = "application/json"
+    conn.request(method, parts.path + ("?" + parts.query if parts.query else ""), body=body, headers=hdrs)
+    resp = conn.getresponse()
+    raw = resp.read()
+    conn.close()
+    return resp.status, json.loads(raw) if raw[:1] in (b"{", b"[") else raw
+
+def one(i):
+    st, job = call("POST", "/api/v1/jobs", {"file_name": "q%d.csv" % i,
+                   "original_file_size_bytes": len(data), "processing_steps": []})
+    assert st == 201, job
+    st, up = call("POST", "/api/v1/jobs/%s/upload-url" % job["id"], {})
+    assert st == 200, up
+    st, _ = call("PUT", up["upload_url"], data, {"Content-Type": "text/csv"}, auth=False)
+    assert st in (201, 204), st
+    st, body = call("POST", "/api/v1/jobs/%s/mark-uploaded" % job["id"], {"object_key": up["object_key"]})
+    assert st == 200, body
+    return job["id"]
+
+with concurrent.futures.ThreadPoolExecutor(8) as pool:
+    for job_id in pool.map(one, range(int(os.environ["JOBS"]))):
+        print(job_id)
+EOF
+}
+
+# measure LABEL "PIDS TO RELEASE" "ALL DISPATCHER PIDS": one setting; prints
+# "LABEL claimed/s completed/s".
+measure() {
+	local label=$1 release=$2 all=$3 ids token t0 pid
+	token=$(bench_token)
+	for pid in $all; do kill -STOP "$pid"; done
+	ids=$(queue_jobs "$token" "$JOBS" | sed "s/.*/'&'/" | paste -sd, -)
+	[ "$(tr ',' '\n' <<<"$ids" | grep -c .)" = "$JOBS" ] || { for pid in $all; do kill -CONT "$pid"; done; echo "$label: queueing failed" >&2; exit 1; }
+	t0=$("$QUARRY" sql -N -B -e "SELECT UTC_TIMESTAMP(3)")
+	for pid in $release; do kill -CONT "$pid"; done
+	for ((i = 0; i < 1200; i++)); do
+		[ "$("$QUARRY" sql -N -B -e "SELECT COUNT(*) FROM jobs WHERE id IN ($ids) AND status IN ('COMPLETED', 'FAILED', 'CANCELLED')")" = "$JOBS" ] && break
+		sleep 0.5
+	done
+	for pid in $all; do kill -CONT "$pid"; done
+	"$QUARRY" sql -N -B -e "SELECT
+		SUM(status = 'COMPLETED'), SUM(attempts = 1),
+		TIMESTAMPDIFF(MICROSECOND, '$t0', MAX(started_at)) / 1e6,
+		TIMESTAMPDIFF(MICROSECOND, '$t0', MAX(finished_at)) / 1e6
+		FROM jobs WHERE id IN ($ids)" | awk -v label="$label" -v n="$JOBS" '{
+		if ($1 != n || $2 != n) { printf "%s: %s of %s COMPLETED, %s claimed once\n", label, $1, n, $2; exit 1 }
+		printf "%-22s claimed %7.1f jobs/s   completed %7.1f jobs/s\n", label, n / $3, n / $4 }'
+}
+
+bench_stack_up
+single=$(measure "single node, 1 jobd" "$(cat "$QUARRY_HOME/run/jobd.pid")" "$(cat "$QUARRY_HOME/run/jobd.pid")")
+bench_stack_down
+trap - EXIT
+
+export BENCH_HOME=${BENCH_CLUSTER_HOME:-$BENCH_REPO/var/bench-cluster}
+export QUARRY_CLUSTER=3 QUARRY_CLUSTER_DISPATCHERS=3 QUARRY_CLUSTER_POOLS=2
+# A base port whose next 40 ports are free (the nodes' SQL, Galera, IST, SST ports).
+export QUARRY_CLUSTER_PORT=${QUARRY_CLUSTER_PORT:-$(python3 -c '
+import random, socket
+def free(p):
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", p))
+            return True
+        except OSError:
+            return False
+for _ in range(200):
+    base = random.randrange(20000, 60000, 50)
+    if all(free(p) for p in range(base + 1, base + 41)):
+        print(base)
+        break
+')}
+bench_stack_up
+jobds="$(cat "$QUARRY_HOME/run/jobd1.pid") $(cat "$QUARRY_HOME/run/jobd2.pid") $(cat "$QUARRY_HOME/run/jobd3.pid")"
+read -r d1 d2 d3 <<<"$jobds"
+echo "queue throughput: $JOBS small jobs per setting, job_concurrency $QUARRY_JOB_CONCURRENCY per dispatcher, $(nproc) cores"
+echo "$single"
+measure "cluster, 1 jobd" "$d1" "$jobds"
+measure "cluster, 2 jobd" "$d1 $d2" "$jobds"
+measure "cluster, 3 jobd" "$d1 $d2 $d3" "$jobds"
+conflicts=$(cat "$QUARRY_HOME"/log/jobd*.log "$QUARRY_HOME"/log/api*.log | grep -c "lost a conflict" || true)
+echo "conflicts retried on the cluster (all settings): $conflicts"
