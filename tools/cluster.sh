@@ -65,8 +65,17 @@ cluster_node_start() {
 	fi
 	command -v mariadbd >/dev/null || die "mariadbd not found: tools/quarry deps"
 	[ -f "$CLUSTER_PROVIDER" ] || die "$CLUSTER_PROVIDER not found: tools/quarry deps (galera-4)"
-	[ "$(id -u)" = 0 ] && user_opt=(--user=root)
-	mkdir -p "$dir/data" "$LOG"
+	# As root, each node runs as the private MariaDB does (DB_RUN_USER, the
+	# mysql user), in a folder the service user's group may enter (the socket).
+	[ "$(id -u)" = 0 ] && user_opt=(--user="$DB_RUN_USER")
+	mkdir -p "$dir/data" "$dir/tmp" "$LOG"
+	if [ "$DROP" = 1 ]; then
+		# cluster/: mysql (not of the group) walks through, nobody lists it.
+		own "root:$SVC_GROUP" 751 "$CLUSTER_DIR"
+		chown -R "$DB_RUN_USER:" "$dir"
+		own "$DB_RUN_USER:$SVC_GROUP" 750 "$dir"
+		log_file "galera$k.log" "$DB_RUN_USER:$SVC_GROUP"
+	fi
 	for ((other = 1; other <= CLUSTER_N; other++)); do
 		[ "$other" = "$k" ] && continue
 		cluster_node_pid "$other" >/dev/null && peers=$((peers + 1))
@@ -84,12 +93,16 @@ cluster_node_start() {
 		fi
 		# The last node to stop has the newest data: mark it safe (a
 		# development cluster; docs/operations.md says how to choose on hosts).
-		[ -f "$dir/data/grastate.dat" ] && sed -i 's/^safe_to_bootstrap: 0/safe_to_bootstrap: 1/' "$dir/data/grastate.dat"
+		if [ -f "$dir/data/grastate.dat" ]; then
+			sed -i 's/^safe_to_bootstrap: 0/safe_to_bootstrap: 1/' "$dir/data/grastate.dat"
+			[ "$DROP" = 1 ] && chown "$DB_RUN_USER:" "$dir/data/grastate.dat"
+		fi
 		bootstrap=(--wsrep-new-cluster)
 	fi
-	# A joiner without data gets it by SST (rsync). As root, the rsync daemon
-	# that receives it runs as nobody: the empty datadir must be writable by it.
-	if [ "$peers" != 0 ] && [ "$(id -u)" = 0 ] && [ -z "$(ls -A "$dir/data")" ]; then
+	# A joiner without data gets it by SST (rsync). Started by root, the rsync
+	# daemon that receives it runs as nobody: the empty datadir must be
+	# writable by it (as the mysql user it is that user's own).
+	if [ "$peers" != 0 ] && [ "$DB_RUN_USER" = root ] && [ -z "$(ls -A "$dir/data")" ]; then
 		chown nobody: "$dir/data"
 	fi
 	rm -f "$(cluster_node_sock "$k")"
@@ -163,10 +176,17 @@ cluster_pool_start() {
 	node=$(cluster_node_of "$k")
 	rm -f "$RUN/api$k.sock"
 	# Pinned to its node (no failover): its health is that node's.
-	QUARRY_DB_SOCKET=$(cluster_node_sock "$node") QUARRY_DB_FAILOVER= \
-		setsid spawn-fcgi -n -s "$RUN/api$k.sock" -M 0660 -- \
-		"$multiwatch" -f "$QUARRY_WORKERS" -r 25 -s TERM -- "$BUILD_DIR/quarry-api" \
-		</dev/null >>"$LOG/api$k.log" 2>&1 7>&- &
+	# As root, the socket is the service user's and the pool drops to it
+	# (pool_start in tools/quarry does the same).
+	local drop=()
+	[ "$DROP" = 1 ] && drop=(-u "$SVC_USER" -g "$SVC_GROUP" -U "$SVC_USER" -G "$SVC_GROUP")
+	(
+		umask 027
+		export QUARRY_DB_SOCKET=$(cluster_node_sock "$node") QUARRY_DB_FAILOVER= \
+			QUARRY_LOG_FILE=$LOG/api$k.log
+		exec setsid spawn-fcgi -n -s "$RUN/api$k.sock" -M 0660 "${drop[@]}" -- \
+			"$multiwatch" -f "$QUARRY_WORKERS" -r 25 -s TERM -- "$BIN/quarry-api"
+	) </dev/null >>"$LOG/api$k.log" 2>&1 7>&- &
 	pid=$!
 	echo "$pid" >"$RUN/api$k.pid"
 	for ((i = 0; i < 100; i++)); do
@@ -215,11 +235,14 @@ cluster_jobd_start() {
 	# would run twice). A dispatcher that has just ended a job claims at once.
 	wake=$RUN/jobd$k.sock
 	[ "$k" = 1 ] && wake=$RUN/jobd.sock
-	QUARRY_DB_SOCKET=$(cluster_node_sock "$node") QUARRY_DB_FAILOVER=$(cluster_failover "$node") \
-		QUARRY_HOST_NAME="$(hostname)-d$k" QUARRY_JOBD_SOCKET=$wake \
-		QUARRY_JOBD_POLL_MS=${QUARRY_JOBD_POLL_MS:-3000} \
-		QUARRY_JOB_CLAIM_SPREAD=${QUARRY_JOB_CLAIM_SPREAD:-8} \
-		setsid "$BUILD_DIR/quarry-jobd" </dev/null >>"$LOG/jobd$k.log" 2>&1 7>&- &
+	(
+		export QUARRY_DB_SOCKET=$(cluster_node_sock "$node") \
+			QUARRY_DB_FAILOVER=$(cluster_failover "$node") \
+			QUARRY_HOST_NAME="$(hostname)-d$k" QUARRY_JOBD_SOCKET=$wake \
+			QUARRY_JOBD_POLL_MS=${QUARRY_JOBD_POLL_MS:-3000} \
+			QUARRY_JOB_CLAIM_SPREAD=${QUARRY_JOB_CLAIM_SPREAD:-8} QUARRY_LOG_FILE=$LOG/jobd$k.log
+		as_service setsid "$BIN/quarry-jobd"
+	) </dev/null >>"$LOG/jobd$k.log" 2>&1 7>&- &
 	echo $! >"$RUN/jobd$k.pid"
 	for ((i = 0; i < 50; i++)); do
 		cluster_jobd_pid "$k" >/dev/null && break
