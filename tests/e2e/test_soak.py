@@ -30,6 +30,12 @@ THREADS = 3
 # run (the first part warms up: ASan's allocator and quarantine fill, and
 # each kind of request reaches its high-water mark once).
 RSS_SLACK_KB = 8 * 1024
+# The warm-up takes about five minutes (docs/operations.md: 27 MB at the start,
+# a plateau near 74 MB), so a run shorter than FLAT_AFTER_SECONDS (the short
+# form) checks that no worker passes RSS_CEILING_KB, and a longer one (the
+# full form) checks also that the last quarter is flat.
+FLAT_AFTER_SECONDS = 300
+RSS_CEILING_KB = 96 * 1024
 
 
 def rss_kb(pid):
@@ -212,4 +218,6 @@ def test_sanitizer_soak(soak_stack):
     report = os.environ.get("QUARRY_SOAK_REPORT")
     if report:
         Path(report).write_text(json.dumps(figures, indent=2) + "\n")
-    assert max(growth) <= RSS_SLACK_KB, figures
+    assert max(last) <= RSS_CEILING_KB, figures
+    if SECONDS >= FLAT_AFTER_SECONDS:
+        assert max(growth) <= RSS_SLACK_KB, figures
