@@ -18,40 +18,14 @@ export QUARRY_LIMIT_UPLOADS=${QUARRY_LIMIT_UPLOADS:-1000000}
 
 # queue_jobs N: N small jobs through the API (8 at a time); their ids, one a line.
 queue_jobs() {
-	BENCH_URL=$BENCH_URL TOKEN=$1 JOBS=$2 CAFILE="$QUARRY_HOME/tls/cert.pem" python3 - <<'EOF'
-import concurrent.futures, http.client, json, os, ssl, urllib.parse
+	BENCH_URL=$BENCH_URL TOKEN=$1 JOBS=$2 CAFILE="$QUARRY_HOME/tls/cert.pem" \
+		PYTHONPATH="$BENCH_REPO/tools/bench" python3 - <<'EOF'
+import concurrent.futures, os
+from bench_jobs import queue_small_job
 
-base = os.environ["BENCH_URL"]
-ctx = ssl.create_default_context(cafile=os.environ["CAFILE"])
-token = os.environ["TOKEN"]
-data = b"id,name,amount\n1,a,1\n2,b,2\n3,c,3\n"
-
-def call(method, url, body=None, headers=None, auth=True):
-    parts = urllib.parse.urlsplit(url if "://" in url else base + url)
-    conn = http.client.HTTPSConnection(parts.hostname, parts.port, context=ctx, timeout=60)
-    hdrs = dict(headers or {})
-    if auth:
-        hdrs["Authorization"] = "Bearer " + token
-    if isinstance(body, dict):
-        body = json.dumps(body).encode()
-        hdrs["Content-Type"] = "application/json"
-    conn.request(method, parts.path + ("?" + parts.query if parts.query else ""), body=body, headers=hdrs)
-    resp = conn.getresponse()
-    raw = resp.read()
-    conn.close()
-    return resp.status, json.loads(raw) if raw[:1] in (b"{", b"[") else raw
 
 def one(i):
-    st, job = call("POST", "/api/v1/jobs", {"file_name": "q%d.csv" % i,
-                   "original_file_size_bytes": len(data), "processing_steps": []})
-    assert st == 201, job
-    st, up = call("POST", "/api/v1/jobs/%s/upload-url" % job["id"], {})
-    assert st == 200, up
-    st, _ = call("PUT", up["upload_url"], data, {"Content-Type": "text/csv"}, auth=False)
-    assert st in (201, 204), st
-    st, body = call("POST", "/api/v1/jobs/%s/mark-uploaded" % job["id"], {"object_key": up["object_key"]})
-    assert st == 200, body
-    return job["id"]
+    return queue_small_job("q%d.csv" % i)
 
 with concurrent.futures.ThreadPoolExecutor(8) as pool:
     for job_id in pool.map(one, range(int(os.environ["JOBS"]))):
