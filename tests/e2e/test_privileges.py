@@ -258,6 +258,15 @@ def test_output_is_not_world_readable(stack, user):
         assert st.st_uid == uid_of(SERVICE_USER), (key, st.st_uid)
 
 
+def test_workers_spool_large_bodies(stack, user):
+    """A body past nginx's in-memory buffer (16 KB) is spooled by a worker
+    (the service user) into nginx/client_body: the worker must reach it."""
+    body = {"file_name": "big.csv", "original_file_size_bytes": 10,
+            "processing_steps": [], "padding": "x" * 200_000}
+    status, _, answer = stack.client().api("POST", "/jobs", json=body, token=user["token"])
+    assert status < 500, (status, answer)
+
+
 def test_the_service_user_reaches_nothing_of_the_checkout(stack):
     """Started as root, the programs and the web page run from copies in the
     stack's home (the checkout may be under a directory only root can read)."""
