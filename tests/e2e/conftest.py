@@ -168,6 +168,18 @@ class Stack:
             for path in paths:
                 shutil.chown(path, "quarry", "quarry")
 
+    def as_service_user(self, argv):
+        """argv to run a program of the stack as its programs run: as the
+        user quarry when the stack was started as root (setpriv)."""
+        if os.geteuid() != 0:
+            return list(argv)
+        return ["setpriv", "--reuid=quarry", "--regid=quarry", "--init-groups", "--"] + list(argv)
+
+    def open_log(self, name):
+        """A log of the stack's log folder for a program a test starts
+        itself, appended, not readable by others (as the stack's own)."""
+        return os.open(self.log_dir / name, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o640)
+
     # ------------------------------------------------------------ logs
 
     def log_tail(self, name, lines=60):

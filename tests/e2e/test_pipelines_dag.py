@@ -311,9 +311,10 @@ def test_two_dispatchers_fire_each_slot_once(client, stack):
                                         .splitlines()[0]), "quarry-jobd")
     env = dict(stack.env, QUARRY_CONFIG=str(stack.config), QUARRY_HOST_NAME="second-dispatcher",
                QUARRY_JOBD_SOCKET=str(stack.run_dir / "jobd-second.sock"))
-    second = subprocess.Popen([jobd], env=env, stdin=subprocess.DEVNULL,
-                              stdout=subprocess.DEVNULL,
-                              stderr=open(stack.log_dir / "jobd-second.log", "ab"))
+    log = stack.open_log("jobd-second.log")
+    second = subprocess.Popen(stack.as_service_user([jobd]), env=env, stdin=subprocess.DEVNULL,
+                              stdout=subprocess.DEVNULL, stderr=log)
+    os.close(log)
     try:
         ids = [file_pipeline(client, token, "shared-%d" % i, f["file_id"],
                              schedule={"type": "interval", "interval_seconds": 1})

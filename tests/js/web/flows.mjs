@@ -337,6 +337,8 @@ export const flows = {
     const clientId = await h.text(page, "code.client-id");
     assert(await page.inputValue("input[name=name]") === "", "the form emptied");
     const row = page.locator("tbody tr", { hasText: accountName });
+    // The secret shows at once; the list is read again after it.
+    await until(async () => (await row.count()) === 1, { what: "account listed" });
     const listed = (await row.locator("td").allTextContents()).map((s) => s.trim());
     await h.check(page, "service-accounts-created");
     const m = await h.open({ token: adminToken, hash: "#/clients/" + encodeURIComponent(krn) + "/service-accounts", ...MOBILE });
