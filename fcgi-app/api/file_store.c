@@ -9,8 +9,8 @@
 
 #define FILE_COLUMNS                                                                               \
     "id, user_id, filename, object_key, file_type, mime_type, sha256, processing_status,"         \
-    " processing_metadata, uploaded_at, processed_at, file_size, records_processed,"              \
-    " records_successful, records_failed, retention_from, pinned"
+    " processing_metadata, uploaded_at, processed_at, retention_from, file_size,"                 \
+    " records_processed, records_successful, records_failed, pinned"
 
 /* A row of FILE_COLUMNS into a struct file_row added to the rows (ctx). */
 static int take_file(void *ctx, const struct db_row *row)
