@@ -91,7 +91,8 @@ enum db_status file_list(struct db *db, struct arena *a, const char *user_id,
     if (st == DB_OK)
         st = file_page(db, a, user_id, pg, &rows, &more);
     for (size_t i = 0; i < rows.n; i++)
-        json_object_array_add(*page, file_to_json((struct file_row *)rows.items + i, retention_hours));
+        json_object_array_add(*page,
+                              file_to_json((struct file_row *)rows.items + i, retention_hours));
     if (st == DB_OK)
         *next = STORE_ROWS_CURSOR(a, &rows, more, struct file_row, uploaded_at, id);
     return st;

@@ -37,8 +37,9 @@ enum db_status file_list(struct db *db, struct arena *a, const char *user_id,
 enum db_status file_set_pinned(struct db *db, const char *id, bool pinned);
 
 /* Queues a job on the file, in one transaction: the job row (QUEUED) is
- * inserted and the file goes PROCESSING (its retention starting again), guarded on it not being PROCESSING
- * already. *queued false (and nothing written) when the guard failed. */
+ * inserted and the file goes PROCESSING (its retention starting again),
+ * guarded on it not being PROCESSING already. *queued false (and nothing
+ * written) when the guard failed. */
 enum db_status file_queue_job(struct db *db, const struct job *job, bool *queued);
 
 /* Deletes the file's row and its jobs (with their line errors) in one

@@ -140,7 +140,8 @@ enum db_status purge_file(struct db *db, const char *id, long long hours, job_id
     /* Jobs first, then the file, as file_queue_job and file_delete lock them:
      * a job queued meanwhile moved retention_from, and the file is kept. */
     static const char jobs_sql[] = "SELECT id FROM jobs WHERE file_id = ? FOR UPDATE";
-    static const char lock_sql[] = "SELECT 1 FROM files f WHERE f.id = ? AND" FILE_DUE " FOR UPDATE";
+    static const char lock_sql[] =
+        "SELECT 1 FROM files f WHERE f.id = ? AND" FILE_DUE " FOR UPDATE";
     struct id_relay r = {fn, ctx};
     long long found = 0, affected = 0;
     *won = false;
@@ -157,7 +158,8 @@ enum db_status purge_file(struct db *db, const char *id, long long hours, job_id
     /* A join, as file_delete does: a single-table DELETE's subquery runs per row. */
     if (st == DB_OK)
         st = db_exec(db,
-                     "DELETE e FROM job_errors e JOIN jobs j ON e.job_id = j.id WHERE j.file_id = ?",
+                     "DELETE e FROM job_errors e JOIN jobs j ON e.job_id = j.id"
+                     " WHERE j.file_id = ?",
                      DB_PARAMS(P_STR(id)), NULL);
     if (st == DB_OK)
         st = db_exec(db, "DELETE FROM jobs WHERE file_id = ?", DB_PARAMS(P_STR(id)), NULL);
