@@ -187,3 +187,15 @@ def test_the_pass_reads_only_the_expired_range(rstack):
     by_table = {row[2]: row for row in plan}
     assert by_table["f"][5] == "files_expiry", plan
     assert "filesort" not in by_table["f"][-1].lower(), plan
+
+
+def test_a_row_inserted_without_retention_from_starts_at_its_upload(rstack, ruser):
+    """Rows written by other means (tools, tests) need no retention_from."""
+    file_id = "00000000-0000-4000-8000-%012d" % 15
+    rstack.sql(
+        "INSERT INTO files (id, user_id, filename, object_key, file_type, mime_type, file_size, "
+        "sha256, uploaded_at) VALUES ('%s', '%s', 'seeded.csv', 'files/none/seeded.csv', 'csv', "
+        "'text/csv', 1, REPEAT('0', 64), UTC_TIMESTAMP(3) - INTERVAL 1 MINUTE)"
+        % (file_id, ruser["user"]["id"]))
+    assert rstack.sql("SELECT retention_from = uploaded_at, pinned FROM files WHERE id = '%s'"
+                      % file_id) == [["1", "0"]]
