@@ -9,8 +9,8 @@
 
 #define FILE_COLUMNS                                                                               \
     "id, user_id, filename, object_key, file_type, mime_type, sha256, processing_status,"         \
-    " processing_metadata, uploaded_at, processed_at, file_size, records_processed,"              \
-    " records_successful, records_failed"
+    " processing_metadata, uploaded_at, processed_at, retention_from, file_size,"                 \
+    " records_processed, records_successful, records_failed, pinned"
 
 /* A row of FILE_COLUMNS into a struct file_row added to the rows (ctx). */
 static int take_file(void *ctx, const struct db_row *row)
@@ -19,9 +19,9 @@ static int take_file(void *ctx, const struct db_row *row)
     const char **const text[] = {&f->id, &f->user_id, &f->filename, &f->object_key,
                                  &f->file_type, &f->mime_type, &f->sha256,
                                  &f->processing_status, &f->processing_metadata,
-                                 &f->uploaded_at, &f->processed_at};
+                                 &f->uploaded_at, &f->processed_at, &f->retention_from};
     long long *const ints[] = {&f->file_size, &f->records_processed, &f->records_successful,
-                               &f->records_failed};
+                               &f->records_failed, &f->pinned};
     store_row_read(ctx, row, text, sizeof(text) / sizeof(text[0]), ints,
                    sizeof(ints) / sizeof(ints[0]));
     return 0;
@@ -31,11 +31,12 @@ enum db_status file_insert(struct db *db, const struct file_row *f)
 {
     return db_exec(db,
                    "INSERT INTO files (id, user_id, filename, object_key, file_type, mime_type,"
-                   " file_size, sha256, processing_status, uploaded_at)"
-                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', ?)",
+                   " file_size, sha256, processing_status, uploaded_at, retention_from)"
+                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', ?, ?)",
                    DB_PARAMS(P_STR(f->id), P_STR(f->user_id), P_STR(f->filename),
                              P_STR(f->object_key), P_STR(f->file_type), P_STR(f->mime_type),
-                             P_INT(f->file_size), P_STR(f->sha256), P_STR(f->uploaded_at)),
+                             P_INT(f->file_size), P_STR(f->sha256), P_STR(f->uploaded_at),
+                             P_STR(f->uploaded_at)),
                    NULL);
 }
 
@@ -79,8 +80,8 @@ static enum db_status file_page(struct db *db, struct arena *a, const char *user
 }
 
 enum db_status file_list(struct db *db, struct arena *a, const char *user_id,
-                         const struct page *pg, json_object **page, long long *total,
-                         const char **next)
+                         const struct page *pg, long long retention_hours, json_object **page,
+                         long long *total, const char **next)
 {
     struct store_rows rows = STORE_ROWS(a, struct file_row);
     bool more = false;
@@ -90,7 +91,8 @@ enum db_status file_list(struct db *db, struct arena *a, const char *user_id,
     if (st == DB_OK)
         st = file_page(db, a, user_id, pg, &rows, &more);
     for (size_t i = 0; i < rows.n; i++)
-        json_object_array_add(*page, file_to_json((struct file_row *)rows.items + i));
+        json_object_array_add(*page,
+                              file_to_json((struct file_row *)rows.items + i, retention_hours));
     if (st == DB_OK)
         *next = STORE_ROWS_CURSOR(a, &rows, more, struct file_row, uploaded_at, id);
     return st;
@@ -110,7 +112,7 @@ enum db_status file_queue_job(struct db *db, const struct job *job, bool *queued
         st = db_exec(db,
                      "UPDATE files SET processing_status = 'PROCESSING', records_processed = 0,"
                      " records_successful = 0, records_failed = 0, processed_at = NULL,"
-                     " processing_metadata = NULL"
+                     " processing_metadata = NULL, retention_from = UTC_TIMESTAMP(3)"
                      " WHERE id = ? AND processing_status <> 'PROCESSING'",
                      DB_PARAMS(P_STR(job->file_id)), &affected);
     if (st != DB_OK || affected != 1) {
@@ -120,6 +122,16 @@ enum db_status file_queue_job(struct db *db, const struct job *job, bool *queued
     st = db_commit(db);
     *queued = st == DB_OK;
     return st;
+}
+
+enum db_status file_set_pinned(struct db *db, const char *id, bool pinned)
+{
+    long long affected = 0;
+    enum db_status st = db_exec(db,
+                                "UPDATE files SET pinned = ?, retention_from = UTC_TIMESTAMP(3)"
+                                " WHERE id = ?",
+                                DB_PARAMS(P_INT(pinned ? 1 : 0), P_STR(id)), &affected);
+    return st == DB_OK && affected != 1 ? DB_NO_ROW : st;
 }
 
 struct file_jobs {
@@ -179,7 +191,18 @@ enum db_status file_delete(struct db *db, struct arena *a, const char *id, const
     return st;
 }
 
-json_object *file_to_json(const struct file_row *f)
+/* retention_from + hours as a JSON time; null when pinned or kept for ever. */
+static json_object *file_expiry_json(const struct file_row *f, long long hours)
+{
+    char at[DB_TIME_LEN + 1];
+    long long from = f->retention_from ? time_db_to_ms(f->retention_from) : -1;
+    if (f->pinned || hours <= 0 || from < 0)
+        return NULL;
+    time_db(from + hours * 3600000LL, at);
+    return store_time_json(at);
+}
+
+json_object *file_to_json(const struct file_row *f, long long retention_hours)
 {
     json_object *o = json_object_new_object();
     json_object *meta = f->processing_metadata ? json_tokener_parse(f->processing_metadata) : NULL;
@@ -198,5 +221,7 @@ json_object *file_to_json(const struct file_row *f)
     json_object_object_add(o, "uploaded_at", store_time_json(f->uploaded_at));
     json_object_object_add(o, "processed_at", store_time_json(f->processed_at));
     json_object_object_add(o, "processing_metadata", meta);
+    json_object_object_add(o, "pinned", json_object_new_boolean(f->pinned != 0));
+    json_object_object_add(o, "expires_at", file_expiry_json(f, retention_hours));
     return o;
 }

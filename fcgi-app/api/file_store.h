@@ -13,10 +13,12 @@
 /* A files row as text; strings live in the arena (or the caller's memory for inserts). */
 struct file_row {
     const char *id, *user_id, *filename, *object_key, *file_type, *mime_type, *sha256,
-        *processing_status, *processing_metadata, *uploaded_at, *processed_at;
-    long long file_size, records_processed, records_successful, records_failed;
+        *processing_status, *processing_metadata, *uploaded_at, *processed_at,
+        *retention_from; /* when its retention started: upload, pin change or last job */
+    long long file_size, records_processed, records_successful, records_failed, pinned;
 };
 
+/* Inserts the row, not pinned, its retention starting at uploaded_at. */
 enum db_status file_insert(struct db *db, const struct file_row *f);
 /* The file into *out, its strings in a; DB_NO_ROW when there is no such
  * file (whoever owns it). */
@@ -27,12 +29,17 @@ struct page;
  * failure); *total gets the count of all, *next the cursor after the page
  * (in a), NULL on the last. */
 enum db_status file_list(struct db *db, struct arena *a, const char *user_id,
-                         const struct page *pg, json_object **page, long long *total,
-                         const char **next);
+                         const struct page *pg, long long retention_hours, json_object **page,
+                         long long *total, const char **next);
+
+/* Pins or unpins the file; either way its retention starts again now.
+ * DB_NO_ROW when it is gone. */
+enum db_status file_set_pinned(struct db *db, const char *id, bool pinned);
 
 /* Queues a job on the file, in one transaction: the job row (QUEUED) is
- * inserted and the file goes PROCESSING, guarded on it not being PROCESSING
- * already. *queued false (and nothing written) when the guard failed. */
+ * inserted and the file goes PROCESSING (its retention starting again),
+ * guarded on it not being PROCESSING already. *queued false (and nothing
+ * written) when the guard failed. */
 enum db_status file_queue_job(struct db *db, const struct job *job, bool *queued);
 
 /* Deletes the file's row and its jobs (with their line errors) in one
@@ -43,7 +50,8 @@ enum db_status file_queue_job(struct db *db, const struct job *job, bool *queued
 enum db_status file_delete(struct db *db, struct arena *a, const char *id, const char ***outputs,
                            int *noutputs, bool *busy);
 
-/* The file object of the API: a new object owned by the caller. */
-json_object *file_to_json(const struct file_row *f);
+/* The file object of the API: a new object owned by the caller. expires_at
+ * is retention_from + retention_hours, null when pinned or hours is 0. */
+json_object *file_to_json(const struct file_row *f, long long retention_hours);
 
 #endif

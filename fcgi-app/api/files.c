@@ -141,6 +141,7 @@ static void store_upload(struct request *req, struct multipart_upload *up)
     f.sha256 = up->sha256;
     f.processing_status = "PENDING";
     f.uploaded_at = now;
+    f.retention_from = now;
     enum db_status st = file_insert(req->app->db, &f);
     if (st != DB_OK) {
         object_remove(req, key);
@@ -148,7 +149,7 @@ static void store_upload(struct request *req, struct multipart_upload *up)
         return;
     }
     log_info("file uploaded id=%s size=%lld type=%s", id, up->size, format);
-    respond_json_put(req, 201, file_to_json(&f));
+    respond_json_put(req, 201, file_to_json(&f, cfg->file_retention_hours));
 }
 
 void files_upload(struct request *req)
@@ -219,7 +220,40 @@ void files_get(struct request *req)
 {
     struct file_row f;
     if (file_load_own(req, &f) == 0)
-        respond_json_put(req, 200, file_to_json(&f));
+        respond_json_put(req, 200, file_to_json(&f, req->app->cfg.file_retention_hours));
+}
+
+enum { PIN_PINNED, PIN__MAX };
+static const struct field_spec pin_fields[PIN__MAX] = {
+    [PIN_PINNED] = {"pinned", FIELD_BOOL, true, 0, 0},
+};
+
+/* PATCH /files/{id} {"pinned": true|false}: a pinned file never expires; a
+ * pin change starts the file's retention again. */
+void files_update(struct request *req)
+{
+    json_object *body = NULL, *v[PIN__MAX];
+    struct file_row f;
+    if (request_json_body(req, &body) != 0)
+        return;
+    if (request_fields(req, body, pin_fields, PIN__MAX, v) != 0 || file_load_own(req, &f) != 0)
+        goto out;
+    bool pinned = json_object_get_boolean(v[PIN_PINNED]);
+    enum db_status st = file_set_pinned(req->app->db, f.id, pinned);
+    if (st == DB_NO_ROW) {
+        respond_error(req, 404, "FILE_NOT_FOUND", "File not found", NULL);
+        goto out;
+    }
+    if (respond_unless_ok(req, st) != 0)
+        goto out;
+    log_info("file %s %s", f.id, pinned ? "pinned" : "unpinned");
+    st = file_get(req->app->db, req->arena, f.id, &f);
+    if (st == DB_NO_ROW)
+        respond_error(req, 404, "FILE_NOT_FOUND", "File not found", NULL);
+    else if (respond_unless_ok(req, st) == 0)
+        respond_json_put(req, 200, file_to_json(&f, req->app->cfg.file_retention_hours));
+out:
+    json_object_put(body);
 }
 
 void files_list(struct request *req)
@@ -231,7 +265,8 @@ void files_list(struct request *req)
         return;
     json_object *array;
     enum db_status st =
-        file_list(req->app->db, req->arena, req->user.id, &page, &array, &total, &next);
+        file_list(req->app->db, req->arena, req->user.id, &page,
+                  req->app->cfg.file_retention_hours, &array, &total, &next);
     respond_next(req, next);
     respond_list(req, st, array, total);
 }
@@ -397,6 +432,20 @@ const struct route_doc files_get_doc = {
     .summary = "One file, with its processing status and metadata",
     .status = 200,
     .answer = "File",
+};
+
+const struct route_doc files_update_doc = {
+    .handler = files_update,
+    .summary = "Pin or unpin a file",
+    .description = "An unpinned file is removed with its jobs file_retention_hours after its "
+                   "upload, its last pin change or the last job queued on it (expires_at), "
+                   "unless a pipeline names it or a job still reads it; a pinned file stays "
+                   "until deleted.",
+    .status = 200,
+    .answer = "File",
+    .body = DOC_BODY_JSON,
+    .fields = {{NULL, pin_fields, PIN__MAX}},
+    .example = "{\"pinned\":true}",
 };
 
 const struct route_doc files_delete_doc = {

@@ -31,6 +31,7 @@ void files_upload(struct request *req);
 void files_list(struct request *req);
 void files_get(struct request *req);
 void files_delete(struct request *req);
+void files_update(struct request *req);
 void files_process(struct request *req);
 void files_schema(struct request *req);
 /* clients.c, progress.c: tenants and the progress their workers report */
@@ -213,7 +214,7 @@ extern const struct route_doc jobs_create_doc, jobs_list_doc, jobs_get_doc, jobs
     jobs_errors_doc;
 extern const struct route_doc status_get_doc, status_cancel_doc;
 extern const struct route_doc files_upload_doc, files_list_doc, files_get_doc, files_delete_doc,
-    files_process_doc, files_schema_doc;
+    files_process_doc, files_schema_doc, files_update_doc;
 extern const struct route_doc clients_create_doc, clients_list_doc, clients_add_member_doc,
     clients_list_members_doc, clients_remove_member_doc, progress_report_doc, progress_show_doc;
 extern const struct route_doc ops_metrics_doc, ops_system_status_doc, openapi_get_doc;

@@ -54,7 +54,8 @@ const struct doc_schema doc_schemas[] = {
      "file_id uuid, filename string, file_type string, mime_type string, file_size integer, "
      "sha256? string, processing_status enum:PENDING|PROCESSING|COMPLETED|FAILED, "
      "records_processed integer, records_successful integer, records_failed integer, "
-     "uploaded_at date-time, processed_at date-time?, processing_metadata? object?"},
+     "uploaded_at date-time, processed_at date-time?, processing_metadata? object?, "
+     "pinned boolean, expires_at date-time?"},
     {"FileSchema", "A file's inferred schema",
      "file_id uuid, schema object, summary object, sample_info object"},
     {"Client", "A tenant, named by its KRN",

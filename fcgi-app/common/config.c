@@ -51,6 +51,7 @@ static const struct setting settings[] = {
     INT(job_row_retention_hours, "2160"),
     INT(error_retention_hours, "2160"),
     INT(progress_retention_hours, "2160"),
+    INT(file_retention_hours, "168"),
     INT(retention_interval_seconds, "60"),
     INT(max_line_errors, "1000"),
     INT(jobd_poll_ms, "1000"),

@@ -42,6 +42,7 @@ struct config {
     long long job_row_retention_hours;   /* finished jobs, their runs and line errors */
     long long error_retention_hours;     /* pipeline errors */
     long long progress_retention_hours;  /* progress records not updated since */
+    long long file_retention_hours;      /* unpinned direct uploads (0: kept for ever) */
     long long retention_interval_seconds; /* how often the dispatcher's pass runs */
     long long max_line_errors;
     long long jobd_poll_ms;

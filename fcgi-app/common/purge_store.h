@@ -31,4 +31,17 @@ enum db_status purge_list_progress(struct db *db, long long hours, int limit, jo
 /* Deletes one progress record with its messages (if still that old). */
 enum db_status purge_progress(struct db *db, const char *id, long long hours, bool *won);
 
+/* Direct uploads (files) not pinned whose retention_from (the upload, the
+ * last pin change or the last job queued on it) is more than hours ago,
+ * oldest first, at most limit; a file a pipeline names (FILE source,
+ * source_config.file_id) or that a job not yet finished or a running quality
+ * check reads is never listed. */
+enum db_status purge_list_files(struct db *db, long long hours, int limit, job_id_fn fn,
+                                void *ctx);
+/* Deletes one such file in one transaction (if it is still due): the line
+ * errors of its jobs, its jobs, then its row. fn gets the id of each job
+ * deleted (the caller removes their output folders once *won is true). */
+enum db_status purge_file(struct db *db, const char *id, long long hours, job_id_fn fn, void *ctx,
+                          bool *won);
+
 #endif

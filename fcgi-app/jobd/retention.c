@@ -5,6 +5,7 @@
 #include <ftw.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -119,6 +120,65 @@ static int sweep_expired_uploads(struct db *db, const struct config *cfg)
     return done;
 }
 
+/* The ids of a file's jobs, as many as it has. */
+struct job_ids {
+    char (*ids)[UUID_LEN + 1];
+    size_t n, cap;
+};
+
+static int collect_job(void *ctx, const char *id)
+{
+    struct job_ids *j = ctx;
+    if (!id_is_uuid(id))
+        return 0;
+    if (j->n == j->cap) {
+        size_t cap = j->cap ? j->cap * 2 : 16;
+        void *grown = realloc(j->ids, cap * sizeof(*j->ids));
+        if (grown == NULL)
+            return -1;
+        j->ids = grown;
+        j->cap = cap;
+    }
+    memcpy(j->ids[j->n++], id, UUID_LEN + 1);
+    return 0;
+}
+
+/* Direct uploads past file_retention_hours, not pinned and used by nothing:
+ * the rows go first (the file's jobs with it, as DELETE /files/{id} does),
+ * then <storage>/files/<id> and each job's output folder. */
+static int sweep_expired_files(struct db *db, const struct config *cfg)
+{
+    static struct id_list list;
+    struct job_ids jobs = {NULL, 0, 0};
+    int done = 0;
+    if (cfg->file_retention_hours <= 0)
+        return 0;
+    list.n = 0;
+    if (purge_list_files(db, cfg->file_retention_hours, RETENTION_BATCH, collect_id, &list) !=
+        DB_OK)
+        return -1;
+    for (int i = 0; i < list.n; i++) {
+        bool won = false;
+        jobs.n = 0;
+        if (purge_file(db, list.ids[i], cfg->file_retention_hours, collect_job, &jobs, &won) !=
+            DB_OK) {
+            done = -1;
+            break;
+        }
+        if (!won)
+            continue;
+        retention_remove_objects(cfg->storage_dir, "files", list.ids[i]);
+        for (size_t k = 0; k < jobs.n; k++)
+            retention_remove_objects(cfg->storage_dir, "output", jobs.ids[k]);
+        log_info("retention: file %s removed with %zu job(s): unpinned and unused for more "
+                 "than %lld h",
+                 list.ids[i], jobs.n, cfg->file_retention_hours);
+        done++;
+    }
+    free(jobs.ids);
+    return done;
+}
+
 /* An upload still being written is touched at least every few seconds; an
  * hour of silence means its worker is gone. */
 #define STALE_UPLOAD_SECONDS 3600
@@ -221,6 +281,9 @@ int retention_sweep(struct db *db, const struct config *cfg)
     int uploads = sweep_expired_uploads(db, cfg);
     if (uploads < 0)
         return -1;
+    int files = sweep_expired_files(db, cfg);
+    if (files < 0)
+        return -1;
     int purged = purge_rows(db, cfg);
-    return purged < 0 ? -1 : total + uploads + purged;
+    return purged < 0 ? -1 : total + uploads + files + purged;
 }

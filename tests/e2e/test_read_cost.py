@@ -411,6 +411,8 @@ CALLS = [
     Call("GET /api/v1/files", "/files?limit=%d" % LIMIT, follow=True),
     Call("GET /api/v1/files/{id}", "/files/{file}"),
     Call("DELETE /api/v1/files/{id}", "/files/{fresh_file}", prepare=fresh_upload, status=204),
+    Call("PATCH /api/v1/files/{id}", "/files/{fresh_file}", body={"pinned": True},
+         prepare=fresh_upload),
     Call("POST /api/v1/files/{id}/process", "/files/{fresh_file}/process", body={},
          prepare=fresh_upload, status=202),
     Call("GET /api/v1/files/{id}/schema", "/files/{file}/schema", task=True),

@@ -222,6 +222,9 @@ def test_files_drop_schema_and_process(stack, browser, person):
     assert "members.csv" in result["listed"] and "members-again.csv" in result["listed"], result["listed"]
     files = client.api("GET", "/files", token=person["token"])[2]
     assert {f["filename"] for f in files} >= {"members.csv", "members-again.csv"}
+    pinned = client.api("GET", "/files/%s" % result["pinnedId"], token=person["token"])[2]
+    assert pinned["pinned"] is True and pinned["expires_at"] is None, pinned
+    assert result["kept"].startswith("Pinned"), result["kept"]
 
 
 def test_step_builder_shows_the_engines_validation_at_the_field(stack, browser, person):

@@ -219,6 +219,11 @@ export const flows = {
     await h.check(page, "file");
     const m = await h.open({ token, hash: "#" + page.url().split("#")[1], ...MOBILE });
     await h.check(m, "file");
+    // Pin it: the button turns to Unpin and the file says it is kept.
+    const pinnedId = page.url().split("#/files/")[1];
+    await page.click("button:text-is('Pin')");
+    await page.waitForSelector("button:text-is('Unpin')");
+    const kept = (await page.locator("dd:has(button:text-is('Unpin'))").textContent()).trim();
     // Process it with a cast step; the job page follows.
     await page.click("text=Add a step");
     await page.selectOption("select[data-field='processing_steps[0].type']", "cast");
@@ -234,7 +239,7 @@ export const flows = {
     await h.check(page, "files");
     const mf = await h.open({ token, hash: "#/files", ...MOBILE });
     await h.check(mf, "files");
-    return { schema, listed };
+    return { schema, listed, pinnedId, kept };
   },
 
   // A 422 from the engine's validation lands on the step's field.

@@ -1,5 +1,6 @@
-// One file (#/files/:id): its details and processing metadata, the inferred
-// schema as a table, processing it with steps, deleting it.
+// One file (#/files/:id): its details and processing metadata, how long it
+// is kept (pinning it), the inferred schema as a table, processing it with
+// steps, deleting it.
 import { api } from "../api.js";
 import { t } from "../strings.js";
 import { busy, bytes, clearFieldErrors, dl, flash, flashError, h, heading, num, showFieldError, table, timeEl } from "../ui.js";
@@ -33,6 +34,27 @@ export async function render(ctx) {
     text: t("deleteFile", { name: f.filename }), onclick: askDelete }));
   drawDelete();
 
+  // How long the file is kept, and the Pin toggle (PATCH /files/{id}).
+  const kept = h("span");
+  const pin = h("button", { type: "button" });
+  const drawKept = () => {
+    kept.replaceChildren(f.pinned ? t("filePinned")
+      : f.expires_at ? t("fileExpires", { time: new Date(f.expires_at).toLocaleString() })
+      : t("fileForever"));
+    pin.textContent = t(f.pinned ? "unpinFile" : "pinFile");
+  };
+  pin.addEventListener("click", async () => {
+    pin.disabled = true;
+    try {
+      const r = await api("PATCH", `/files/${id}`, { signal, json: { pinned: !f.pinned } });
+      Object.assign(f, { pinned: r.data.pinned, expires_at: r.data.expires_at });
+      flash(t(f.pinned ? "filePinnedFlash" : "fileUnpinnedFlash", { name: f.filename }));
+      drawKept();
+    } catch (err) { flashError(err); }
+    pin.disabled = false;
+  });
+  drawKept();
+
   const steps = stepBuilder();
   const options = jobOptions();
   const form = h("form", { class: "stack" }, steps.element, options.element,
@@ -64,6 +86,7 @@ export async function render(ctx) {
       [t("colUploaded"), timeEl(f.uploaded_at)],
       [t("fileProcessedAt"), timeEl(f.processed_at)],
       [t("fileSha"), h("code", { text: f.sha256 || t("none") })],
+      [t("fileKept"), h("span", {}, kept, " ", pin)],
     ]),
     h("h2", { text: t("jobMetadata") }),
     meta ? dl(Object.entries(meta).filter(([, v]) => v === null || typeof v !== "object")
