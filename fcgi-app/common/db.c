@@ -462,9 +462,14 @@ unsigned int db_random(struct db *db)
  * "Trigger ... has an error in its body" (seen on Galera nodes, the stored
  * trigger text the same on all of them: docs/operations.md, "A Galera
  * cluster"). Nothing ran; another try may get another copy. */
+bool db_error_is_broken_trigger(unsigned int err, const char *text)
+{
+    return err == ER_PARSE_ERROR && text != NULL && strstr(text, "has an error in its body") != NULL;
+}
+
 static bool last_was_broken_trigger(const struct db *db)
 {
-    return db->last_errno == ER_PARSE_ERROR && strstr(db->last_error, "has an error in its body") != NULL;
+    return db_error_is_broken_trigger(db->last_errno, db->last_error);
 }
 
 /* The statement or transaction was rolled back whole and may be run again. */
