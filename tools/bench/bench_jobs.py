@@ -48,7 +48,11 @@ def queue_small_job(file_name):
     assert st == 200, up
     st, _ = call("PUT", up["upload_url"], DATA, {"Content-Type": "text/csv"}, auth=False)
     assert st in (201, 204), st
-    st, body = call("POST", "/api/v1/jobs/%s/mark-uploaded" % job["id"],
-                    {"object_key": up["object_key"]})
+    for _ in range(20):
+        st, body = call("POST", "/api/v1/jobs/%s/mark-uploaded" % job["id"],
+                        {"object_key": up["object_key"]})
+        if st != 404:
+            break
+        time.sleep(0.05)
     assert st == 200, body
     return job["id"]
