@@ -456,16 +456,34 @@ unsigned int db_random(struct db *db)
     return next_random(db);
 }
 
+/* A trigger the server failed to parse when it opened the table: MariaDB
+ * parses a table's triggers for each copy of the table it opens, keeps a
+ * failed parse with that copy and answers every statement on it with 1064
+ * "Trigger ... has an error in its body" (seen on Galera nodes, the stored
+ * trigger text the same on all of them: docs/operations.md, "A Galera
+ * cluster"). Nothing ran; another try may get another copy. */
+bool db_error_is_broken_trigger(unsigned int err, const char *text)
+{
+    return err == ER_PARSE_ERROR && text != NULL && strstr(text, "has an error in its body") != NULL;
+}
+
+static bool last_was_broken_trigger(const struct db *db)
+{
+    return db_error_is_broken_trigger(db->last_errno, db->last_error);
+}
+
+/* The statement or transaction was rolled back whole and may be run again. */
 static bool last_was_conflict(const struct db *db)
 {
-    return db->last_errno == ER_LOCK_DEADLOCK;
+    return db->last_errno == ER_LOCK_DEADLOCK || last_was_broken_trigger(db);
 }
 
 static void conflict_pause(struct db *db, int attempt, const char *what)
 {
     unsigned int ms = db_backoff_ms(attempt, next_random(db));
     db->conflicts++;
-    log_warn("database: %s lost a conflict (%s): tried again in %u ms (try %d)", what,
+    log_warn("database: %s %s (%s): tried again in %u ms (try %d)", what,
+             last_was_broken_trigger(db) ? "met a trigger the server failed to parse" : "lost a conflict",
              db->last_error, ms, attempt + 2);
     struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);

@@ -175,6 +175,10 @@ enum db_status db_transaction(struct db *db, enum db_isolation isolation, db_txn
 /* The pause before try attempt + 2 (attempt 0: the first retry), from a
  * random number: in [base / 2, base], base = FIRST << attempt, at most MAX. */
 unsigned int db_backoff_ms(int attempt, unsigned int rnd);
+/* Whether a server error is a trigger the server failed to parse when it
+ * opened the table (1064, "Trigger ... has an error in its body"): nothing
+ * ran, and the statement or transaction is run again like a lost conflict. */
+bool db_error_is_broken_trigger(unsigned int err, const char *text);
 /* A pseudo-random number for spreading work (jitter, a claim's pick); no secret. */
 unsigned int db_random(struct db *db);
 /* How many tries this handle ran again after a conflict (for logs and tests). */

@@ -10,6 +10,20 @@
 #include "common/db.h"
 #include "common/job_queue.h"
 
+START_TEST(a_trigger_that_failed_to_parse_is_run_again_other_errors_are_not)
+{
+    ck_assert(db_error_is_broken_trigger(
+        1064, "1064: Trigger 'jobs_bytes_delete' has an error in its body: 'You have an error in your "
+              "SQL syntax; check the manual that corresponds to your MariaDB server version for the "
+              "right syntax to use near '' at line 8'"));
+    /* A syntax error of the statement itself is a bug: not run again. */
+    ck_assert(!db_error_is_broken_trigger(1064, "1064: You have an error in your SQL syntax; near 'x'"));
+    /* The same words under another error number are not it. */
+    ck_assert(!db_error_is_broken_trigger(1146, "1146: Table 'has an error in its body' doesn't exist"));
+    ck_assert(!db_error_is_broken_trigger(1064, NULL));
+}
+END_TEST
+
 START_TEST(backoff_stays_within_its_doubling_bounds)
 {
     unsigned int rnds[] = {0u, 1u, 2u, 7u, 12345u, 0x7fffffffu, 0xffffffffu};
@@ -129,6 +143,7 @@ Suite *cluster_suite(void)
     Suite *s = suite_create("cluster");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, backoff_stays_within_its_doubling_bounds);
+    tcase_add_test(tc, a_trigger_that_failed_to_parse_is_run_again_other_errors_are_not);
     tcase_add_test(tc, backoff_spreads_two_losers);
     tcase_add_test(tc, claim_pick_of_one_is_the_oldest);
     tcase_add_test(tc, claim_pick_prefers_the_oldest_and_reaches_every_candidate);

@@ -6,6 +6,7 @@ import http.client
 import json
 import os
 import ssl
+import time
 import urllib.parse
 
 CTX = ssl.create_default_context(cafile=os.environ["CAFILE"])
@@ -36,11 +37,22 @@ def queue_small_job(file_name):
     st, job = call("POST", "/api/v1/jobs", {"file_name": file_name,
                    "original_file_size_bytes": len(DATA), "processing_steps": []})
     assert st == 201, job
-    st, up = call("POST", "/api/v1/jobs/%s/upload-url" % job["id"], {})
+    # On a cluster the next call may reach another node that has not applied
+    # the creation yet (Galera applies other nodes' commits a little later):
+    # a 404 there is waited out briefly.
+    for _ in range(20):
+        st, up = call("POST", "/api/v1/jobs/%s/upload-url" % job["id"], {})
+        if st != 404:
+            break
+        time.sleep(0.05)
     assert st == 200, up
     st, _ = call("PUT", up["upload_url"], DATA, {"Content-Type": "text/csv"}, auth=False)
     assert st in (201, 204), st
-    st, body = call("POST", "/api/v1/jobs/%s/mark-uploaded" % job["id"],
-                    {"object_key": up["object_key"]})
+    for _ in range(20):
+        st, body = call("POST", "/api/v1/jobs/%s/mark-uploaded" % job["id"],
+                        {"object_key": up["object_key"]})
+        if st != 404:
+            break
+        time.sleep(0.05)
     assert st == 200, body
     return job["id"]

@@ -8,7 +8,7 @@
 # (SIGCONT) at once. claimed/s = N / (last started_at - release time),
 # completed/s = N / (last finished_at - release time), both stamped by the
 # database. Every job must end COMPLETED with attempts = 1.
-#   BENCH_JOBS=300 BENCH_CONCURRENCY=2 tools/bench/cluster.sh
+#   BENCH_JOBS=300 BENCH_CONCURRENCY=2 [BENCH_USERS=4] tools/bench/cluster.sh
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 JOBS=${BENCH_JOBS:-300}
@@ -33,13 +33,17 @@ with concurrent.futures.ThreadPoolExecutor(8) as pool:
 EOF
 }
 
-# measure LABEL "PIDS TO RELEASE" "ALL DISPATCHER PIDS": one setting; prints
+# measure LABEL "PIDS TO RELEASE" "ALL DISPATCHER PIDS" [USERS]: one setting,
+# the jobs queued by USERS users (1), as evenly as JOBS allows; prints
 # "LABEL claimed/s completed/s".
 measure() {
-	local label=$1 release=$2 all=$3 ids token t0 pid
-	token=$(bench_token)
+	local label=$1 release=$2 all=$3 users=${4:-1} ids= token t0 pid u
 	for pid in $all; do kill -STOP "$pid"; done
-	ids=$(queue_jobs "$token" "$JOBS" | sed "s/.*/'&'/" | paste -sd, -)
+	for ((u = 0; u < users; u++)); do
+		token=$(bench_token)
+		ids+=$(queue_jobs "$token" $(((JOBS + u) / users)))$'\n'
+	done
+	ids=$(grep . <<<"$ids" | sed "s/.*/'&'/" | paste -sd, -)
 	[ "$(tr ',' '\n' <<<"$ids" | grep -c .)" = "$JOBS" ] || { for pid in $all; do kill -CONT "$pid"; done; echo "$label: queueing failed" >&2; exit 1; }
 	t0=$("$QUARRY" sql -N -B -e "SELECT UTC_TIMESTAMP(3)")
 	for pid in $release; do kill -CONT "$pid"; done
@@ -54,11 +58,15 @@ measure() {
 		TIMESTAMPDIFF(MICROSECOND, '$t0', MAX(finished_at)) / 1e6
 		FROM jobs WHERE id IN ($ids)" | awk -v label="$label" -v n="$JOBS" '{
 		if ($1 != n || $2 != n) { printf "%s: %s of %s COMPLETED, %s claimed once\n", label, $1, n, $2; exit 1 }
-		printf "%-22s claimed %7.1f jobs/s   completed %7.1f jobs/s\n", label, n / $3, n / $4 }'
+		printf "%-26s claimed %7.1f jobs/s   completed %7.1f jobs/s\n", label, n / $3, n / $4 }'
 }
 
 bench_stack_up
+# BENCH_USERS=U (> 1) adds settings whose jobs are spread over U users: the
+# claims and ends of different users' jobs update different counter rows.
+USERS=${BENCH_USERS:-1}
 single=$(measure "single node, 1 jobd" "$(cat "$QUARRY_HOME/run/jobd.pid")" "$(cat "$QUARRY_HOME/run/jobd.pid")")
+[ "$USERS" -gt 1 ] && single+=$'\n'$(measure "single, $USERS users" "$(cat "$QUARRY_HOME/run/jobd.pid")" "$(cat "$QUARRY_HOME/run/jobd.pid")" "$USERS")
 bench_stack_down
 trap - EXIT
 
@@ -88,5 +96,9 @@ echo "$single"
 measure "cluster, 1 jobd" "$d1" "$jobds"
 measure "cluster, 2 jobd" "$d1 $d2" "$jobds"
 measure "cluster, 3 jobd" "$d1 $d2 $d3" "$jobds"
+if [ "$USERS" -gt 1 ]; then
+	measure "cluster, 1 jobd, $USERS users" "$d1" "$jobds" "$USERS"
+	measure "cluster, 3 jobd, $USERS users" "$d1 $d2 $d3" "$jobds" "$USERS"
+fi
 conflicts=$(cat "$QUARRY_HOME"/log/jobd*.log "$QUARRY_HOME"/log/api*.log | grep -c "lost a conflict" || true)
 echo "conflicts retried on the cluster (all settings): $conflicts"
