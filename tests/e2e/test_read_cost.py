@@ -57,7 +57,8 @@ LIMIT = 10
 # A call that waits for a quarry-process task (a file's schema, a source's
 # test or read) reads, besides its own rows, the task's state at each poll
 # and whatever the dispatcher's passes read while it waits: both grow with
-# the wait (the machine's load), not with the tables.
+# the wait (the machine's load), not with the tables. A data-quality check
+# wakes the dispatcher, whose claim and spawn overlap the call the same way.
 TASK_WAIT = 64
 BULK = 1500
 OTHERS = 3000
@@ -519,7 +520,8 @@ CALLS = [
          body={"resolution_notes": "guard"}),
     Call("PATCH /api/v1/errors/{id}/unresolve", "/errors/{error}/unresolve", body={}),
     # The check runs in quarry-process; the request waits for its end.
-    Call("POST /api/v1/data-quality/check", "/data-quality/check", body={"entity_type": "{file}"}),
+    Call("POST /api/v1/data-quality/check", "/data-quality/check", body={"entity_type": "{file}"},
+         task=True),
     Call("GET /api/v1/data-quality/checks", "/data-quality/checks?limit=%d" % LIMIT),
     Call("GET /api/v1/data-quality/checks", "/data-quality/checks?limit=%d" % LIMIT, follow=True),
     Call("GET /api/v1/data-quality/checks", "/data-quality/checks?entity_id={file}&limit=%d" % LIMIT),
