@@ -715,9 +715,17 @@ enum db_status db_commit(struct db *db)
 
 void db_rollback(struct db *db)
 {
+    /* The error that made the caller roll back stays the one reported (on a
+     * connection that has just died, ROLLBACK's own "lost connection" would
+     * hide it). */
+    char error[sizeof(db->last_error)];
+    unsigned int err = db->last_errno;
+    memcpy(error, db->last_error, sizeof(error));
     if (db->conn != NULL && db->in_transaction)
         db_simple(db, "ROLLBACK");
     db->in_transaction = false;
+    db->last_errno = err;
+    memcpy(db->last_error, error, sizeof(error));
 }
 
 static int take_status_value(void *ctx, const struct db_row *row)

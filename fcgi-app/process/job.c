@@ -29,6 +29,10 @@
 #define ERROR_BATCH 64
 /* The longest pause between two tries at writing a job's end. */
 #define FINISH_BACKOFF_MAX_S 4.0
+/* Any other database error of the end's write is tried again this long: a
+ * cluster that loses a node aborts the transactions of its survivors in
+ * transient ways, and the write is guarded by the run's attempt. */
+#define FINISH_ERROR_RETRY_S 60.0
 
 struct pending_error {
     long long line;
@@ -237,7 +241,8 @@ static char *metrics_json(const struct job_run *run, const struct engine_result 
  * outage of minutes) must not turn it into a failure. The end is retried
  * with a backoff that doubles up to FINISH_BACKOFF_MAX_S for as long as it
  * takes: the dispatcher's time limit (its SIGTERM) or its shutdown is the
- * bound. The guarded update makes a repeat safe. */
+ * bound; any other error for FINISH_ERROR_RETRY_S. The guarded update makes
+ * a repeat safe. */
 static enum db_status finish_with_retries(struct job_run *run, const struct job_end *end,
                                           bool *won)
 {
@@ -246,7 +251,9 @@ static enum db_status finish_with_retries(struct job_run *run, const struct job_
     /* A conflict that outlasted db_transaction's tries (a hot row on a
      * cluster) is waited out the same way. */
     for (long long tries = 1;
-         (st == DB_UNAVAILABLE || (st == DB_ERROR && db_last_was_deadlock(run->db))) &&
+         (st == DB_UNAVAILABLE ||
+          (st == DB_ERROR && (db_last_was_deadlock(run->db) ||
+                              time_mono() - since < FINISH_ERROR_RETRY_S))) &&
          !job_terminated;
          tries++) {
         if (tries == 1 || tries % 10 == 0)
