@@ -86,6 +86,15 @@ static const int denied_calls[] = {
     SCMP_SYS(iopl),            SCMP_SYS(ioperm),
 };
 
+/* Deny socket(family) when its first argument compares so to value.
+ * libseccomp's SCMP_A0() leaves datum_b to the compound literal, which
+ * clang's -Wmissing-field-initializers refuses: every field is named here. */
+static int deny_socket_family(scmp_filter_ctx ctx, enum scmp_compare op, scmp_datum_t value)
+{
+    struct scmp_arg_cmp arg = { .arg = 0, .op = op, .datum_a = value, .datum_b = 0 };
+    return seccomp_rule_add_array(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(socket), 1, &arg);
+}
+
 static int install_filter(char *err, size_t errlen)
 {
     scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
@@ -104,17 +113,14 @@ static int install_filter(char *err, size_t errlen)
     /* socket(): unix, IPv4, IPv6 and netlink only. libseccomp compares
      * one argument per rule: deny the ranges around the allowed families. */
     if (rc == 0)
-        rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(socket), 1,
-                              SCMP_A0(SCMP_CMP_EQ, AF_UNSPEC));
+        rc = deny_socket_family(ctx, SCMP_CMP_EQ, AF_UNSPEC);
     for (int family = AF_UNIX + 1; rc == 0 && family < AF_MAX; family++) {
         if (family == AF_INET || family == AF_INET6 || family == AF_NETLINK)
             continue;
-        rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(socket), 1,
-                              SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)family));
+        rc = deny_socket_family(ctx, SCMP_CMP_EQ, (scmp_datum_t)family);
     }
     if (rc == 0)
-        rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(socket), 1,
-                              SCMP_A0(SCMP_CMP_GE, (scmp_datum_t)AF_MAX));
+        rc = deny_socket_family(ctx, SCMP_CMP_GE, (scmp_datum_t)AF_MAX);
     /* LeakSanitizer stops the process's threads with ptrace at exit: the
      * sanitizer build keeps it. */
     if (rc == 0 && !QUARRY_ASAN)

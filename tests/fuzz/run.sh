@@ -25,8 +25,8 @@ san="address,undefined"
 # (and pipeline_source.c, the database side of quarry-process).
 objs=()
 for src in "$repo"/fcgi-app/process/*.c; do
-	# quarry-process's own files (the job mode, tasks, source connections, pipeline sources) are not the engine.
-	case $(basename "$src") in main.c | cli.c | job.c | task*.c | source_conn.c | pipeline_source.c) continue ;; esac
+	# quarry-process's own files (the job mode, tasks, source connections, pipeline sources, its sandbox) are not the engine.
+	case $(basename "$src") in main.c | cli.c | job.c | task*.c | source_conn.c | pipeline_source.c | sandbox.c) continue ;; esac
 	obj=$out/obj/$(basename "${src%.c}").o
 	if [ ! -e "$obj" ] || [ "$src" -nt "$obj" ] || [ -n "$(find "$repo/fcgi-app/process" -name '*.h' -newer "$obj" -print -quit)" ]; then
 		clang $cflags -fsanitize=fuzzer-no-link,$san -c "$src" -o "$obj"
