@@ -33,7 +33,7 @@ static int take_edge(void *ctx, const struct db_row *row)
                                  &e->description, &e->created_at,      &e->last_status,
                                  &e->latest_status};
     long long *const ints[] = {&e->last_records};
-    store_row_read(rows, row, text, sizeof(text) / sizeof(text[0]), ints, 1);
+    STORE_ROW_READ(rows, row, text, ints);
     e->met = dependency_met(e->dependency_type, e->last_status, e->last_records);
     e->reason = e->met ? NULL : reason_of(e);
     if (e->latest_status == NULL)

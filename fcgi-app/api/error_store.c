@@ -61,7 +61,7 @@ static int take_error(void *ctx, const struct db_row *row)
                                  &e->resolved_by, &e->resolution_notes};
     long long resolved = 0;
     long long *const ints[] = {&resolved};
-    store_row_read(ctx, row, text, sizeof(text) / sizeof(text[0]), ints, 1);
+    STORE_ROW_READ(ctx, row, text, ints);
     e->is_resolved = resolved != 0;
     return 0;
 }

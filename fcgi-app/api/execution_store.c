@@ -31,8 +31,7 @@ static int take_execution(void *ctx, const struct db_row *row)
     long long *const ints[] = {&e->records_processed, &e->records_successful,
                                &e->records_failed,    &e->live_processed,
                                &e->live_failed,       &e->errors};
-    int next = store_row_read(ctx, row, text, sizeof(text) / sizeof(text[0]), ints,
-                              sizeof(ints) / sizeof(ints[0]));
+    int next = STORE_ROW_READ(ctx, row, text, ints);
     e->percentage = row->values[next] ? strtod(row->values[next], NULL) : 0;
     return 0;
 }

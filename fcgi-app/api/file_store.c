@@ -22,8 +22,7 @@ static int take_file(void *ctx, const struct db_row *row)
                                  &f->uploaded_at, &f->processed_at, &f->retention_from};
     long long *const ints[] = {&f->file_size, &f->records_processed, &f->records_successful,
                                &f->records_failed, &f->pinned};
-    store_row_read(ctx, row, text, sizeof(text) / sizeof(text[0]), ints,
-                   sizeof(ints) / sizeof(ints[0]));
+    STORE_ROW_READ(ctx, row, text, ints);
     return 0;
 }
 

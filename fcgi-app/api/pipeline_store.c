@@ -25,8 +25,7 @@ static int take_pipeline(void *ctx, const struct db_row *row)
     long long active = 0;
     long long *const ints[] = {&active, &p->runs_finished, &p->runs_succeeded,
                                &p->last_execution_records};
-    store_row_read(ctx, row, text, sizeof(text) / sizeof(text[0]), ints,
-                   sizeof(ints) / sizeof(ints[0]));
+    STORE_ROW_READ(ctx, row, text, ints);
     p->is_active = active != 0;
     return 0;
 }

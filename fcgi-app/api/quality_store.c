@@ -20,8 +20,7 @@ static int take_check(void *ctx, const struct db_row *row)
                                  &c->error_message, &c->created_at, &c->finished_at,
                                  &c->quality_score};
     long long *const ints[] = {&c->total_records, &c->passed_records, &c->failed_records};
-    store_row_read(ctx, row, text, sizeof(text) / sizeof(text[0]), ints,
-                   sizeof(ints) / sizeof(ints[0]));
+    STORE_ROW_READ(ctx, row, text, ints);
     return 0;
 }
 

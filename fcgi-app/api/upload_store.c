@@ -17,8 +17,7 @@ static int take_upload(void *ctx, const struct db_row *row)
                                  &u->completed_at};
     long long expired = 0;
     long long *const ints[] = {&u->length, &u->offset, &expired};
-    store_row_read(ctx, row, text, sizeof(text) / sizeof(text[0]), ints,
-                   sizeof(ints) / sizeof(ints[0]));
+    STORE_ROW_READ(ctx, row, text, ints);
     u->expired = expired != 0;
     return 0;
 }

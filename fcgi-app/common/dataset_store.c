@@ -148,7 +148,7 @@ enum db_status dataset_create(struct db *db, const struct dataset_row *d,
  * from where the page starts (store_keyset_rows, as jobs are); list_counts
  * keeps the total. */
 static const struct store_named datasets =
-    STORE_NAMED(struct dataset_row, DATASET_COLUMNS, "datasets", take_dataset);
+    STORE_NAMED(struct dataset_row, DATASET_COLUMNS, "datasets", "datasets", take_dataset);
 
 enum db_status dataset_get(struct db *db, struct arena *a, const char *id, struct dataset_row *out)
 {
@@ -167,12 +167,8 @@ enum db_status dataset_list(struct db *db, struct arena *a, const char *user_id,
                             long long *total, const char **next)
 {
     struct store_rows rows = STORE_ROWS(a, struct dataset_row);
-    *next = NULL;
-    /* The index datasets_user_list serves the order, list_counts the total
-     * (sql/009_merged_list_costs.sql). */
-    enum db_status st = store_count(db, "datasets", user_id, NULL, total);
-    if (st == DB_OK)
-        st = store_named_page(db, &datasets, user_id, skip, limit, after, &rows, next);
+    enum db_status st =
+        store_named_page(db, &datasets, user_id, skip, limit, after, &rows, total, next);
     for (size_t i = 0; st == DB_OK && i < rows.n; i++)
         fn(ctx, (struct dataset_row *)rows.items + i);
     return st;
@@ -246,8 +242,7 @@ static int take_commit(void *ctx, const struct db_row *row)
     const char **const text[] = {
         &c->dataset_id, &c->job_id, &c->load_job_id, &c->mode, &c->watermark, &c->committed_at};
     long long *const ints[] = {&c->id, &c->inserted, &c->updated, &c->deleted, &c->unchanged};
-    store_row_read(ctx, row, text, sizeof(text) / sizeof(text[0]), ints,
-                   sizeof(ints) / sizeof(ints[0]));
+    STORE_ROW_READ(ctx, row, text, ints);
     return 0;
 }
 

@@ -25,8 +25,7 @@ static int take_load_job(void *ctx, const struct db_row *row)
         &j->updated_at};
     long long enabled = 0;
     long long *const ints[] = {&j->batch_size, &j->polling_interval_seconds, &enabled};
-    store_row_read(ctx, row, text, sizeof(text) / sizeof(text[0]), ints,
-                   sizeof(ints) / sizeof(ints[0]));
+    STORE_ROW_READ(ctx, row, text, ints);
     j->enabled = enabled != 0;
     return 0;
 }
@@ -232,8 +231,7 @@ static int take_run(void *ctx, const struct db_row *row)
     const char **const text[] = {&run->job_id, &run->status, &run->started_at, &run->finished_at,
                                  &run->error_message};
     long long *const ints[] = {&run->records_processed, &run->records_written};
-    store_row_read(ctx, row, text, sizeof(text) / sizeof(text[0]), ints,
-                   sizeof(ints) / sizeof(ints[0]));
+    STORE_ROW_READ(ctx, row, text, ints);
     return 0;
 }
 

@@ -27,8 +27,7 @@ static int take_record(void *ctx, const struct db_row *row)
                                  &r->completed_at};
     long long *const ints[] = {&r->done, &r->warn, &r->failed, &r->total, &r->error_count,
                                &r->warning_count};
-    int n = store_row_read(ctx, row, text, sizeof(text) / sizeof(text[0]), ints,
-                           sizeof(ints) / sizeof(ints[0]));
+    int n = STORE_ROW_READ(ctx, row, text, ints);
     r->completed = db_row_int(row, n) != 0;
     r->has_total = db_row_int(row, n + 1) != 0;
     return 0;

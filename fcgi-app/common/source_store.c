@@ -17,8 +17,7 @@ static int take_source(void *ctx, const struct db_row *row)
         &s->username,   &s->database_name, &s->default_table, &s->password_key_id, &s->password_box,
         &s->created_at, &s->updated_at};
     long long *const ints[] = {&s->port};
-    store_row_read(ctx, row, text, sizeof(text) / sizeof(text[0]), ints,
-                   sizeof(ints) / sizeof(ints[0]));
+    STORE_ROW_READ(ctx, row, text, ints);
     return 0;
 }
 
@@ -74,9 +73,10 @@ enum db_status source_put_by_name(struct db *db, struct arena *a, const struct s
 
 /* By id, by owner and name, and the owner's list newest first, ties by id,
  * read in the order of sources_user_list from where the page starts
- * (store_keyset_rows, as jobs are). */
+ * (store_keyset_rows, as jobs are); the total a COUNT: a user keeps few
+ * sources (named connections). */
 static const struct store_named sources =
-    STORE_NAMED(struct source_row, SOURCE_COLUMNS, "sources", take_source);
+    STORE_NAMED(struct source_row, SOURCE_COLUMNS, "sources", NULL, take_source);
 
 enum db_status source_get(struct db *db, struct arena *a, const char *id, struct source_row *out)
 {
@@ -95,12 +95,8 @@ enum db_status source_list(struct db *db, struct arena *a, const char *user_id, 
                            long long *total, const char **next)
 {
     struct store_rows rows = STORE_ROWS(a, struct source_row);
-    *next = NULL;
-    /* A COUNT: a user keeps few sources (named connections). */
-    enum db_status st = db_query_int(db, "SELECT COUNT(*) FROM sources WHERE user_id = ?",
-                                     DB_PARAMS(P_STR(user_id)), total);
-    if (st == DB_OK)
-        st = store_named_page(db, &sources, user_id, skip, limit, after, &rows, next);
+    enum db_status st =
+        store_named_page(db, &sources, user_id, skip, limit, after, &rows, total, next);
     for (size_t i = 0; st == DB_OK && i < rows.n; i++)
         fn(ctx, (struct source_row *)rows.items + i);
     return st;

@@ -173,11 +173,15 @@ enum db_status store_named_by_name(struct db *db, struct arena *a, const struct 
 
 enum db_status store_named_page(struct db *db, const struct store_named *t, const char *user_id,
                                 long long skip, long long limit, const char *const *after,
-                                struct store_rows *rows, const char **next)
+                                struct store_rows *rows, long long *total, const char **next)
 {
     bool more = false;
-    enum db_status st = store_keyset_rows(db, rows->arena, &t->page, DB_PARAMS(P_STR(user_id)),
-                                          skip, limit, after, t->take, rows, &more);
+    enum db_status st = t->counted != NULL
+                            ? store_count(db, t->counted, user_id, NULL, total)
+                            : db_query_int(db, t->count, DB_PARAMS(P_STR(user_id)), total);
+    if (st == DB_OK)
+        st = store_keyset_rows(db, rows->arena, &t->page, DB_PARAMS(P_STR(user_id)), skip, limit,
+                               after, t->take, rows, &more);
     *next = st == DB_OK ? store_rows_cursor(rows->arena, rows, more, t->time_at, t->id_at) : NULL;
     return st;
 }

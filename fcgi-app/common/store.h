@@ -27,6 +27,10 @@ void *store_rows_add(struct store_rows *rows);
 int store_row_read(const struct store_rows *rows, const struct db_row *row,
                    const char **const text[], size_t ntext, long long *const ints[],
                    size_t nints);
+/* The same with the arrays' lengths: text and ints are arrays, not pointers. */
+#define STORE_ROW_READ(rows, row, text, ints)                                                      \
+    store_row_read((rows), (row), (text), sizeof(text) / sizeof((text)[0]), (ints),                \
+                   sizeof(ints) / sizeof((ints)[0]))
 /* After a query for one row: copies it to out, or DB_NO_ROW when none came. */
 enum db_status store_rows_one(enum db_status st, const struct store_rows *rows, void *out);
 /* A store's get: the one row that sql selects by its n params, read by
@@ -80,20 +84,26 @@ struct store_keyset {
 /* A table of rows that users own and name (sources, datasets): its
  * statements by id, by owner and name, and the owner's list newest first;
  * take reads a row into a struct of size bytes whose created_at and id
- * (at time_at and id_at) make a page's cursor. STORE_NAMED declares one. */
+ * (at time_at and id_at) make a page's cursor. The owner's total comes from
+ * list_counts under the name counted (store_count), or from a COUNT of the
+ * table when counted is NULL (a user keeps few rows of it). STORE_NAMED
+ * declares one. */
 struct store_named {
     const char *by_id, *by_name;
     struct store_keyset page;
+    const char *count, *counted;
     db_row_fn take;
     size_t size, time_at, id_at;
 };
-#define STORE_NAMED(type, columns, table, take)                                                  \
+#define STORE_NAMED(type, columns, table, counted, take)                                         \
     {"SELECT " columns " FROM " table " WHERE id = ?",                                           \
      "SELECT " columns " FROM " table " WHERE user_id = ? AND name = ?",                         \
-     STORE_KEYSET_NEWEST(columns, table, "user_id = ?"),                                          \
-     take,                                                                                         \
-     sizeof(type),                                                                                 \
-     offsetof(type, created_at),                                                                   \
+     STORE_KEYSET_NEWEST(columns, table, "user_id = ?"),                                         \
+     "SELECT COUNT(*) FROM " table " WHERE user_id = ?",                                         \
+     counted,                                                                                    \
+     take,                                                                                       \
+     sizeof(type),                                                                               \
+     offsetof(type, created_at),                                                                 \
      offsetof(type, id)}
 /* Its row of that id, or of that owner and name, into out; DB_NO_ROW when
  * there is none. */
@@ -102,11 +112,11 @@ enum db_status store_named_get(struct db *db, struct arena *a, const struct stor
 enum db_status store_named_by_name(struct db *db, struct arena *a, const struct store_named *t,
                                    const char *user_id, const char *name, void *out);
 /* One page of the owner's rows (store_keyset_rows) into rows, which must be
- * STORE_ROWS of the table's struct; *next is the cursor of the page after,
- * or NULL at the end. */
+ * STORE_ROWS of the table's struct; *total is the owner's count of them,
+ * *next the cursor of the page after, or NULL at the end. */
 enum db_status store_named_page(struct db *db, const struct store_named *t, const char *user_id,
                                 long long skip, long long limit, const char *const *after,
-                                struct store_rows *rows, const char **next);
+                                struct store_rows *rows, long long *total, const char **next);
 
 /* One page of such a list, as job_store.c's jobs read it: from the top,
  * after the cursor after[0..1] (time, id) when it is not NULL, or from the
