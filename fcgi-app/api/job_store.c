@@ -31,8 +31,7 @@ static int take_job(void *ctx, const struct db_row *row)
     long long *const ints[] = {&j->original_file_size_bytes, &j->total_records,
                                &j->processed_records, &j->failed_records, &j->warn_records,
                                &j->input_size_bytes, &j->output_size_bytes};
-    int n = store_row_read(ctx, row, text, sizeof(text) / sizeof(text[0]), ints,
-                           sizeof(ints) / sizeof(ints[0]));
+    int n = STORE_ROW_READ(ctx, row, text, ints);
     j->percentage = row->values[n] ? strtod(row->values[n], NULL) : 0;
     j->status = job_status_of_row(row->values[n + 1]);
     return 0;
@@ -351,16 +350,6 @@ enum db_status job_errors_list(struct db *db, struct arena *a, const struct job_
     return st;
 }
 
-/* A job's timestamp column as the API's ISO time, or null. */
-static void write_time(struct jsonw *w, const char *db_time)
-{
-    char iso[ISO_TIME_LEN + 1];
-    if (db_time == NULL || !time_db_to_iso(db_time, iso))
-        jsonw_null(w);
-    else
-        jsonw_string(w, iso);
-}
-
 /* A column that holds JSON text, written as json-c would rewrite it, or
  * fallback (JSON text) when it is NULL or not JSON. The two texts nearly
  * every job has are written as they are, unparsed. */
@@ -385,60 +374,36 @@ static void write_parsed(struct jsonw *w, const char *text, const char *fallback
 void job_write_json(struct jsonw *w, const struct job *j)
 {
     jsonw_open_object(w);
-    jsonw_key(w, "id");
-    jsonw_string(w, j->id);
-    jsonw_key(w, "user_id");
-    jsonw_string(w, j->user_id);
-    if (j->file_id) {
-        jsonw_key(w, "file_id");
-        jsonw_string(w, j->file_id);
-    }
-    jsonw_key(w, "file_name");
-    jsonw_string(w, j->file_name);
-    jsonw_key(w, "original_file_size_bytes");
-    jsonw_int(w, j->original_file_size_bytes);
-    jsonw_key(w, "status");
-    jsonw_string(w, job_status_name(j->status));
+    jsonw_field_string(w, "id", j->id);
+    jsonw_field_string(w, "user_id", j->user_id);
+    if (j->file_id)
+        jsonw_field_string(w, "file_id", j->file_id);
+    jsonw_field_string(w, "file_name", j->file_name);
+    jsonw_field_int(w, "original_file_size_bytes", j->original_file_size_bytes);
+    jsonw_field_string(w, "status", job_status_name(j->status));
     jsonw_key(w, "processing_steps");
     write_parsed(w, j->processing_steps, "[]");
     jsonw_key(w, "processing_config");
     write_parsed(w, j->processing_config, "{}");
-    jsonw_key(w, "input_format");
-    jsonw_string(w, j->input_format);
-    jsonw_key(w, "output_format");
-    jsonw_string(w, j->output_format);
-    jsonw_key(w, "created_at");
-    write_time(w, j->created_at);
-    jsonw_key(w, "updated_at");
-    write_time(w, j->updated_at);
-    jsonw_key(w, "queued_at");
-    write_time(w, j->queued_at);
-    jsonw_key(w, "started_at");
-    write_time(w, j->started_at);
-    jsonw_key(w, "finished_at");
-    write_time(w, j->finished_at);
-    jsonw_key(w, "input_object_key");
-    jsonw_string(w, j->input_object_key);
-    jsonw_key(w, "output_object_key");
-    jsonw_string(w, j->output_object_key);
-    jsonw_key(w, "error_message");
-    jsonw_string(w, j->error_message);
+    jsonw_field_string(w, "input_format", j->input_format);
+    jsonw_field_string(w, "output_format", j->output_format);
+    jsonw_field_time(w, "created_at", j->created_at);
+    jsonw_field_time(w, "updated_at", j->updated_at);
+    jsonw_field_time(w, "queued_at", j->queued_at);
+    jsonw_field_time(w, "started_at", j->started_at);
+    jsonw_field_time(w, "finished_at", j->finished_at);
+    jsonw_field_string(w, "input_object_key", j->input_object_key);
+    jsonw_field_string(w, "output_object_key", j->output_object_key);
+    jsonw_field_string(w, "error_message", j->error_message);
     jsonw_key(w, "progress");
     jsonw_open_object(w);
-    jsonw_key(w, "stage");
-    jsonw_string(w, j->stage);
-    jsonw_key(w, "total_records");
-    jsonw_int(w, j->total_records);
-    jsonw_key(w, "processed_records");
-    jsonw_int(w, j->processed_records);
-    jsonw_key(w, "failed_records");
-    jsonw_int(w, j->failed_records);
-    jsonw_key(w, "warn_records");
-    jsonw_int(w, j->warn_records);
-    jsonw_key(w, "percentage");
-    jsonw_double(w, j->percentage);
-    jsonw_key(w, "estimated_completion");
-    write_time(w, j->estimated_completion);
+    jsonw_field_string(w, "stage", j->stage);
+    jsonw_field_int(w, "total_records", j->total_records);
+    jsonw_field_int(w, "processed_records", j->processed_records);
+    jsonw_field_int(w, "failed_records", j->failed_records);
+    jsonw_field_int(w, "warn_records", j->warn_records);
+    jsonw_field_double(w, "percentage", j->percentage);
+    jsonw_field_time(w, "estimated_completion", j->estimated_completion);
     jsonw_close_object(w);
     jsonw_key(w, "metrics");
     write_parsed(w, j->metrics, "null");

@@ -1,5 +1,7 @@
 #include "api/json_writer.h"
 
+#include "common/ids.h"
+
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -224,4 +226,32 @@ const char *jsonw_text(const struct jsonw *w, size_t *len)
     if (len != NULL)
         *len = w->len;
     return w->buf;
+}
+
+void jsonw_field_string(struct jsonw *w, const char *key, const char *s)
+{
+    jsonw_key(w, key);
+    jsonw_string(w, s);
+}
+
+void jsonw_field_int(struct jsonw *w, const char *key, long long v)
+{
+    jsonw_key(w, key);
+    jsonw_int(w, v);
+}
+
+void jsonw_field_double(struct jsonw *w, const char *key, double v)
+{
+    jsonw_key(w, key);
+    jsonw_double(w, v);
+}
+
+void jsonw_field_time(struct jsonw *w, const char *key, const char *db_time)
+{
+    char iso[ISO_TIME_LEN + 1];
+    jsonw_key(w, key);
+    if (db_time != NULL && time_db_to_iso(db_time, iso))
+        jsonw_string(w, iso);
+    else
+        jsonw_null(w);
 }

@@ -43,6 +43,14 @@ void jsonw_double(struct jsonw *w, double v);
 void jsonw_null(struct jsonw *w);
 /* A value that is JSON text already (len bytes of text, not checked). */
 void jsonw_raw(struct jsonw *w, const char *text, size_t len);
+/* "key": and its value, the one call for each member of an object: a
+ * string (null when s is NULL), an integer, a double (as jsonw_double), or
+ * a database time ("2026-01-09 10:00:00.000") as the API's ISO time, null
+ * when it is NULL or unreadable. */
+void jsonw_field_string(struct jsonw *w, const char *key, const char *s);
+void jsonw_field_int(struct jsonw *w, const char *key, long long v);
+void jsonw_field_double(struct jsonw *w, const char *key, double v);
+void jsonw_field_time(struct jsonw *w, const char *key, const char *db_time);
 /* The text so far (owned by the arena) and its length. */
 const char *jsonw_text(const struct jsonw *w, size_t *len);
 

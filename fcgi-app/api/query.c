@@ -172,8 +172,7 @@ static void run_query(struct request *req, const struct query_spec *q)
     id_uuid4(query_id);
     jsonw_open_object(&w);
     if (q->seed) {
-        jsonw_key(&w, "status");
-        jsonw_string(&w, "ok");
+        jsonw_field_string(&w, "status", "ok");
         jsonw_key(&w, "query");
         jsonw_string_bytes(&w, q->sql, strlen(q->sql));
     }
@@ -219,15 +218,13 @@ static void run_query(struct request *req, const struct query_spec *q)
     char ms_text[64];
     int ms_len = snprintf(ms_text, sizeof(ms_text), "%.1f", ms);
     jsonw_close_array(&w);
-    jsonw_key(&w, "rows_returned");
-    jsonw_int(&w, n);
+    jsonw_field_int(&w, "rows_returned", n);
     jsonw_key(&w, "truncated");
     jsonw_raw(&w, truncated ? "true" : "false", truncated ? 4 : 5);
     /* One decimal (jsonw_double would write 17 digits). */
     jsonw_key(&w, "execution_time_ms");
     jsonw_raw(&w, ms_text, (size_t)ms_len);
-    jsonw_key(&w, "query_id");
-    jsonw_string(&w, query_id);
+    jsonw_field_string(&w, "query_id", query_id);
     if (q->seed) {
         jsonw_key(&w, "error");
         jsonw_null(&w);

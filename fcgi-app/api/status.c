@@ -23,16 +23,6 @@ static const struct status_view views[JOB_STATUS__MAX] = {
     [JOB_CANCELLED] = {"cancelled", "completed"},
 };
 
-/* An ISO time, or null when there is none (as json-c wrote it before). */
-static void write_iso(struct jsonw *w, const char *db_time)
-{
-    char iso[ISO_TIME_LEN + 1];
-    if (db_time && time_db_to_iso(db_time, iso))
-        jsonw_string(w, iso);
-    else
-        jsonw_null(w);
-}
-
 static bool job_finished(enum job_status s)
 {
     return s == JOB_COMPLETED || s == JOB_FAILED || s == JOB_CANCELLED;
@@ -97,59 +87,40 @@ static void status_write(struct jsonw *w, const struct request *req, const struc
     long long total_batches = total > 0 ? (total + chunk - 1) / chunk : 0;
     long long completed_batches = done ? total_batches : processed / chunk;
     jsonw_open_object(w);
-    jsonw_key(w, "uploadId");
-    jsonw_string(w, job->id);
-    jsonw_key(w, "status");
-    jsonw_string(w, m->status);
-    jsonw_key(w, "stage");
-    jsonw_string(w, m->stage);
+    jsonw_field_string(w, "uploadId", job->id);
+    jsonw_field_string(w, "status", m->status);
+    jsonw_field_string(w, "stage", m->stage);
     jsonw_key(w, "progress");
     jsonw_open_object(w);
-    jsonw_key(w, "totalBatches");
-    jsonw_int(w, total_batches);
-    jsonw_key(w, "completedBatches");
-    jsonw_int(w, completed_batches);
-    jsonw_key(w, "totalRecords");
-    jsonw_int(w, total);
-    jsonw_key(w, "processedRecords");
-    jsonw_int(w, processed);
+    jsonw_field_int(w, "totalBatches", total_batches);
+    jsonw_field_int(w, "completedBatches", completed_batches);
+    jsonw_field_int(w, "totalRecords", total);
+    jsonw_field_int(w, "processedRecords", processed);
     /* The Status API's names for the same counts. */
-    jsonw_key(w, "totalLeads");
-    jsonw_int(w, total);
-    jsonw_key(w, "processedLeads");
-    jsonw_int(w, processed);
-    jsonw_key(w, "percentage");
-    jsonw_double(w, done ? 100.0 : job->percentage);
+    jsonw_field_int(w, "totalLeads", total);
+    jsonw_field_int(w, "processedLeads", processed);
+    jsonw_field_double(w, "percentage", done ? 100.0 : job->percentage);
     jsonw_close_object(w);
     jsonw_key(w, "metadata");
     jsonw_open_object(w);
-    jsonw_key(w, "fileName");
-    jsonw_string(w, job->file_name);
-    jsonw_key(w, "fileSize");
-    jsonw_int(w, job->input_size_bytes ? job->input_size_bytes : job->original_file_size_bytes);
-    jsonw_key(w, "startTime");
-    write_iso(w, job->started_at ? job->started_at : job->created_at);
-    jsonw_key(w, "estimatedCompletion");
-    write_iso(w, job->estimated_completion);
+    jsonw_field_string(w, "fileName", job->file_name);
+    jsonw_field_int(w, "fileSize",
+                    job->input_size_bytes ? job->input_size_bytes : job->original_file_size_bytes);
+    jsonw_field_time(w, "startTime", job->started_at ? job->started_at : job->created_at);
+    jsonw_field_time(w, "estimatedCompletion", job->estimated_completion);
     jsonw_close_object(w);
     if (job->status == JOB_FAILED) {
         jsonw_key(w, "error");
         jsonw_open_object(w);
-        jsonw_key(w, "code");
-        jsonw_string(w, "PROCESSING_FAILED");
-        jsonw_key(w, "message");
-        jsonw_string(w, job->error_message ? job->error_message : "failed");
-        jsonw_key(w, "timestamp");
-        write_iso(w, job->finished_at ? job->finished_at : job->updated_at);
+        jsonw_field_string(w, "code", "PROCESSING_FAILED");
+        jsonw_field_string(w, "message", job->error_message ? job->error_message : "failed");
+        jsonw_field_time(w, "timestamp", job->finished_at ? job->finished_at : job->updated_at);
         jsonw_close_object(w);
     }
-    jsonw_key(w, "createdAt");
-    write_iso(w, job->created_at);
-    jsonw_key(w, "updatedAt");
-    write_iso(w, job->updated_at);
+    jsonw_field_time(w, "createdAt", job->created_at);
+    jsonw_field_time(w, "updatedAt", job->updated_at);
     /* A Unix time in seconds, as the Status API's DynamoDB TTL attribute. */
-    jsonw_key(w, "ttl");
-    jsonw_int(w, status_ttl_ms(req, job) / 1000);
+    jsonw_field_int(w, "ttl", status_ttl_ms(req, job) / 1000);
     jsonw_close_object(w);
 }
 

@@ -163,6 +163,27 @@ START_TEST(grows_past_its_first_buffer)
 }
 END_TEST
 
+/* A member in one call: the same text as its key and value written apart;
+ * a time unreadable or absent is null. */
+START_TEST(fields_write_key_and_value)
+{
+    struct jsonw w;
+    jsonw_init(&w, &arena, 0);
+    jsonw_open_object(&w);
+    jsonw_field_string(&w, "s", "a\"b");
+    jsonw_field_string(&w, "n", NULL);
+    jsonw_field_int(&w, "i", -42);
+    jsonw_field_double(&w, "d", 12.0);
+    jsonw_field_time(&w, "t", "2026-11-30 15:28:36.845");
+    jsonw_field_time(&w, "u", NULL);
+    jsonw_field_time(&w, "v", "yesterday");
+    jsonw_close_object(&w);
+    ck_assert_str_eq(jsonw_text(&w, NULL),
+                     "{\"s\":\"a\\\"b\",\"n\":null,\"i\":-42,\"d\":12.0,"
+                     "\"t\":\"2026-11-30T15:28:36.845Z\",\"u\":null,\"v\":null}");
+}
+END_TEST
+
 /* What the job's columns can hold: strings to escape, JSON texts json-c
  * rewrites (the '/' escape of the stored text dropped), text that is not
  * JSON, times with and without a fraction, a whole percentage. */
@@ -223,6 +244,7 @@ Suite *json_writer_suite(void)
     tcase_add_test(tc, numbers_as_json_c);
     tcase_add_test(tc, commas_at_every_level);
     tcase_add_test(tc, grows_past_its_first_buffer);
+    tcase_add_test(tc, fields_write_key_and_value);
     tcase_add_test(tc, job_as_json_c_writes_it);
     suite_add_tcase(s, tc);
     return s;
