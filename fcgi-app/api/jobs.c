@@ -441,17 +441,11 @@ void jobs_errors(struct request *req)
     long long total = 0;
     const char *next = NULL;
     enum db_status st = job_errors_list(req->app->db, req->arena, &q, errors, &total, &next);
-    if (st != DB_OK) {
-        json_object_put(errors);
-        respond_db_error(req, st);
-        return;
-    }
     json_object *o = json_object_new_object();
     json_object_object_add(o, "errors", errors);
     json_object_object_add(o, "total", json_object_new_int64(total));
     respond_next(req, next);
-    respond_header(req, "X-Total-Count", arena_printf(req->arena, "%lld", total));
-    respond_json_put(req, 200, o);
+    respond_list(req, st, o, total);
 }
 
 const struct route_doc jobs_create_doc = {
