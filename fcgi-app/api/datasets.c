@@ -251,9 +251,7 @@ static json_object *dataset_to_json(struct request *req, const struct dataset_ro
                                     bool with_stats)
 {
     json_object *o = json_object_new_object();
-    char created[ISO_TIME_LEN + 1] = "";
     long long records = 0, bytes = 0;
-    time_db_to_iso(d->created_at, created);
     json_object_object_add(o, "id", json_object_new_string(d->id));
     json_object_object_add(o, "name", json_object_new_string(d->name));
     json_object_object_add(o, "table_name", json_object_new_string(d->name));
@@ -265,7 +263,7 @@ static json_object *dataset_to_json(struct request *req, const struct dataset_ro
     json_object_object_add(o, "table_type", json_object_new_string(d->table_type));
     json_object_object_add(o, "base_path", store_text_json(d->base_path));
     json_object_object_add(o, "columns", json_tokener_parse(d->columns));
-    json_object_object_add(o, "created_at", json_object_new_string(created));
+    json_object_object_add(o, "created_at", store_time_json(d->created_at));
     if (with_stats && dataset_stats(req->app->db, d, &records, &bytes) == DB_OK) {
         json_object_object_add(o, "total_records", json_object_new_int64(records));
         json_object_object_add(o, "total_size_bytes", json_object_new_int64(bytes));
@@ -276,10 +274,8 @@ static json_object *dataset_to_json(struct request *req, const struct dataset_ro
 static void add_commit(void *ctx, const struct dataset_commit *c)
 {
     json_object *o = json_object_new_object();
-    char at[ISO_TIME_LEN + 1] = "";
-    time_db_to_iso(c->committed_at, at);
     json_object_object_add(o, "commit_id", json_object_new_int64(c->id));
-    json_object_object_add(o, "committed_at", json_object_new_string(at));
+    json_object_object_add(o, "committed_at", store_time_json(c->committed_at));
     json_object_object_add(o, "mode", json_object_new_string(c->mode));
     json_object_object_add(o, "rows_inserted", json_object_new_int64(c->inserted));
     json_object_object_add(o, "rows_updated", json_object_new_int64(c->updated));

@@ -26,9 +26,6 @@
 static json_object *source_to_json(const struct source_row *s)
 {
     json_object *o = json_object_new_object();
-    char created[ISO_TIME_LEN + 1] = "", updated[ISO_TIME_LEN + 1] = "";
-    time_db_to_iso(s->created_at, created);
-    time_db_to_iso(s->updated_at, updated);
     json_object_object_add(o, "id", json_object_new_string(s->id));
     json_object_object_add(o, "name", json_object_new_string(s->name));
     json_object_object_add(o, "engine", json_object_new_string(s->engine));
@@ -39,8 +36,8 @@ static json_object *source_to_json(const struct source_row *s)
     json_object_object_add(o, "table", store_text_json(s->default_table));
     json_object_object_add(o, "has_password", json_object_new_boolean(s->password_box != NULL));
     json_object_object_add(o, "password_key_id", store_text_json(s->password_key_id));
-    json_object_object_add(o, "created_at", json_object_new_string(created));
-    json_object_object_add(o, "updated_at", json_object_new_string(updated));
+    json_object_object_add(o, "created_at", store_time_json(s->created_at));
+    json_object_object_add(o, "updated_at", store_time_json(s->updated_at));
     return o;
 }
 
