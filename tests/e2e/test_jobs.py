@@ -1,6 +1,7 @@
 """Jobs end to end, as a REST client would do it: create, signed upload,
 mark uploaded, the dispatcher runs quarry-process, poll, signed download."""
 
+import contextlib
 import datetime
 import functools
 import json
@@ -203,6 +204,38 @@ def test_racing_mark_uploaded_only_one_wins(client, alice):
     assert all(s in (200, 400) for s in results), results
 
 
+# Whether any connection but this one is inside a statement or holds an
+# open InnoDB transaction (the API's workers are idle between requests).
+BUSY_SQL = ("SELECT (SELECT COUNT(*) FROM information_schema.INNODB_TRX) + "
+            "(SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID() "
+            "AND COMMAND NOT IN ('Sleep', 'Daemon') AND USER <> 'system user')")
+
+
+@contextlib.contextmanager
+def dispatcher_paused(stack):
+    """quarry-jobd stopped (SIGSTOP) at a point where it holds no lock: no
+    transaction open and no statement running on the server. Stopped
+    inside one of its transactions (a claim, a job's end), it would keep
+    that transaction's row locks (a job row, the list_counts rows its
+    triggers touched) and a statement of the test would wait for them until
+    the lock wait timeout. When the stop lands inside one, the dispatcher
+    goes on and is stopped again a moment later."""
+    jobd = stack.pid("jobd")
+    for _ in range(200):
+        stack.kill(jobd, signal.SIGSTOP)
+        assert quarry_client.wait_for(lambda: quarry_client.pid_stopped(jobd), timeout=5)
+        if stack.sql(BUSY_SQL) == [["0"]]:
+            break
+        stack.kill(jobd, signal.SIGCONT)
+        time.sleep(0.05)
+    else:
+        raise AssertionError("the dispatcher never paused outside a transaction")
+    try:
+        yield jobd
+    finally:
+        stack.kill(jobd, signal.SIGCONT)
+
+
 def test_cancel_pending_and_queued_and_finished(stack, client, alice):
     token = alice["token"]
     job = create_job(client, token)
@@ -213,17 +246,15 @@ def test_cancel_pending_and_queued_and_finished(stack, client, alice):
     assert status == 400
     assert_error_shape(body, "INVALID_STATE")
     # QUEUED: the row is put in QUEUED directly while the dispatcher is paused
-    # (SIGSTOP): it claims any QUEUED job, at once when it has just reaped one,
-    # so without the pause it may run this one before the cancel.
+    # (SIGSTOP, outside any transaction of its own): it claims any QUEUED job,
+    # at once when it has just reaped one, so without the pause it may run
+    # this one before the cancel.
     job = create_job(client, token)
-    jobd = stack.pid("jobd")
-    stack.kill(jobd, signal.SIGSTOP)
-    try:
+    with dispatcher_paused(stack):
         stack.sql("UPDATE jobs SET status='QUEUED', queued_at=UTC_TIMESTAMP(3), "
                   "input_object_key=NULL WHERE id='%s'" % job["id"])
         status, _, body = client.api("POST", "/jobs/%s/cancel" % job["id"], json={}, token=token)
-    finally:
-        stack.kill(jobd, signal.SIGCONT)
+        assert stack.sql("SELECT status FROM jobs WHERE id='%s'" % job["id"]) == [["CANCELLED"]]
     assert status == 200 and body["status"] == "CANCELLED", body
     # A finished job cannot be cancelled.
     job_id = run_job(client, token)
