@@ -259,7 +259,7 @@ def test_full_storage_answers_507_and_keeps_nothing(fstack, fuser):
         status, _, body = client.request("PUT", up["upload_url"], body=data[:1 << 20],
                                          headers={"Content-Type": "application/octet-stream"})
         assert status == 507, (status, body)
-        assert_error_shape(body, "INSUFFICIENT_STORAGE")
+        assert_error_shape(json.loads(body), "INSUFFICIENT_STORAGE")
 
         # Nothing kept: no file row, no stored file, no spool or staging
         # file, no input object, and the job still waits for its upload.
