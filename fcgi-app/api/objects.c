@@ -280,6 +280,19 @@ void token_auth(struct request *req)
     respond_empty(req, 204);
 }
 
+void upload_failed(struct request *req)
+{
+    long long length = 0;
+    bool full = parse_ll(request_param(req, "X_ORIGINAL_LENGTH"), &length) &&
+                !object_storage_has_room(req, length);
+    if (full)
+        log_warn("storage full: nginx could not write an upload of %lld bytes", length);
+    else
+        log_error("nginx could not take an upload of %s bytes",
+                  length > 0 ? arena_printf(req->arena, "%lld", length) : "unknown");
+    respond_store_failure(req, full ? ENOSPC : EIO, "The upload could not be stored");
+}
+
 int object_spooled_body(struct request *req, long long length)
 {
     const char *path = request_param(req, "REQUEST_BODY_FILE");

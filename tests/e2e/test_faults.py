@@ -14,12 +14,14 @@
   longer load). QUARRY_FAULTS_REPORT=<file> writes the figures as JSON.
 """
 
+import http.client
 import json
 import os
 import signal
 import subprocess
 import threading
 import time
+import urllib.parse
 import uuid
 from pathlib import Path
 
@@ -293,6 +295,64 @@ def test_full_storage_answers_507_and_keeps_nothing(fstack, fuser):
     assert wait_job(client, token, job["id"], FINISHED, timeout=60)["status"] == "COMPLETED"
     assert leftovers(fstack) == []
     assert count_mismatches(fstack) == []
+
+
+def test_storage_filled_while_nginx_spools_a_put_answers_507(fstack, fuser):
+    """The disk fills after the check before the body (which found room)
+    and before nginx writes the body: nginx's own write fails with ENOSPC,
+    and the answer is still 507 INSUFFICIENT_STORAGE in the error shape
+    (the API's storage check behind nginx's error page); nothing is kept
+    and the same PUT works once space is back."""
+    client, token = fstack.client(), fuser["token"]
+    data = csv_rows(150000)  # about 3 MiB
+    half = len(data) // 2
+    job = create_job(client, token, data, name="spool-full.csv")
+    status, _, up = client.api("POST", "/jobs/%s/upload-url" % job["id"], json={}, token=token)
+    assert status == 200, up
+    url = urllib.parse.urlsplit(up["upload_url"])
+    filler = fstack.storage_dir / "filler"
+    conn = http.client.HTTPSConnection(url.hostname, url.port, timeout=60,
+                                       context=client.ssl_context)
+    try:
+        conn.putrequest("PUT", url.path + "?" + url.query)
+        conn.putheader("Content-Type", "application/octet-stream")
+        conn.putheader("Content-Length", str(len(data)))
+        conn.endheaders()
+        conn.send(data[:half])
+        # The check before the body has said yes once nginx writes the
+        # body's first megabyte (its buffer) to its spool file; then the
+        # disk fills.
+        assert wait_for(lambda: leftovers(fstack), timeout=20), fstack.log_tail("nginx-error.log")
+        fill(filler)
+        try:
+            conn.send(data[half:])
+        except OSError:
+            pass  # nginx may answer and close before it has read the whole body
+        resp = conn.getresponse()
+        status, body = resp.status, resp.read()
+    finally:
+        conn.close()
+        if filler.exists():
+            os.unlink(filler)
+    assert status == 507, (status, body)
+    assert_error_shape(json.loads(body), "INSUFFICIENT_STORAGE")
+    assert "storage full: nginx could not write an upload" in fstack.log_tail("api", 200)
+    assert not (fstack.storage_dir / up["object_key"]).exists()
+    assert wait_for(lambda: leftovers(fstack) == [], timeout=10), leftovers(fstack)
+    status, _, body = client.request("PUT", up["upload_url"], body=data,
+                                     headers={"Content-Type": "application/octet-stream"})
+    assert status in (201, 204), body
+    assert (fstack.storage_dir / up["object_key"]).stat().st_size == len(data)
+    # A failure of nginx's that is not a full disk stays a 500: here the
+    # job's input folder is a plain file, and the PUT cannot be moved there.
+    other = create_job(client, token, data, name="blocked.csv")
+    (fstack.storage_dir / "input" / other["id"]).write_bytes(b"")
+    status, _, up = client.api("POST", "/jobs/%s/upload-url" % other["id"], json={}, token=token)
+    assert status == 200, up
+    status, _, body = client.request("PUT", up["upload_url"], body=data,
+                                     headers={"Content-Type": "application/octet-stream"})
+    assert status == 500, (status, body)
+    assert_error_shape(json.loads(body), "INTERNAL_ERROR")
 
 
 # ---------------------------------------------------------------- log rotation
