@@ -91,6 +91,10 @@ static void refuse_upload(struct request *req, enum multipart_status st)
     case MP_TOO_LARGE:
         respond_error(req, 413, "PAYLOAD_TOO_LARGE", multipart_status_message(st), "file");
         break;
+    case MP_NO_SPACE:
+        log_warn("upload: %s", multipart_status_message(st));
+        respond_store_failure(req, ENOSPC, NULL);
+        break;
     case MP_IO_ERROR:
     case MP_NO_MEMORY:
         log_error("upload: %s: %s", multipart_status_message(st), strerror(errno));
@@ -123,10 +127,11 @@ static void store_upload(struct request *req, struct multipart_upload *up)
     const char *dir = arena_printf(req->arena, "%s/files/%s", cfg->storage_dir, id);
     const char *path = object_path(req, key);
     if (path == NULL || make_dir(dir) != 0 || rename(up->tmp_path, path) != 0) {
-        log_error("upload: cannot store %s: %s", key, strerror(errno));
+        int err = errno;
+        log_error("upload: cannot store %s: %s", key, strerror(err));
         unlink(up->tmp_path);
         rmdir(dir);
-        respond_error(req, 500, "INTERNAL_ERROR", "The file could not be stored", NULL);
+        respond_store_failure(req, err, "The file could not be stored");
         return;
     }
     time_db(time_now_ms(), now);
@@ -182,8 +187,9 @@ void files_upload(struct request *req)
     const char *files_dir = arena_printf(req->arena, "%s/files", cfg->storage_dir);
     const char *tmp_dir = arena_printf(req->arena, "%s/files/.tmp", cfg->storage_dir);
     if (make_dir(files_dir) != 0 || make_dir(tmp_dir) != 0) {
-        log_error("upload: cannot create %s: %s", tmp_dir, strerror(errno));
-        respond_error(req, 500, "INTERNAL_ERROR", "The file could not be stored", NULL);
+        int err = errno;
+        log_error("upload: cannot create %s: %s", tmp_dir, strerror(err));
+        respond_store_failure(req, err, "The file could not be stored");
         return;
     }
     struct multipart_upload up = {0};

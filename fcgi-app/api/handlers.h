@@ -23,6 +23,8 @@ void jobs_errors(struct request *req);
  * locations (token_auth: the bearer token and the quota, before the body) */
 void object_auth(struct request *req);
 void token_auth(struct request *req);
+/* nginx failed to write an upload's body: 507 when the storage is full, else 500 */
+void upload_failed(struct request *req);
 /* status.c */
 void status_get(struct request *req);
 void status_cancel(struct request *req);

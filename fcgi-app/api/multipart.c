@@ -60,6 +60,7 @@ const char *multipart_status_message(enum multipart_status st)
     case MP_TOO_LARGE: return "The file is larger than allowed";
     case MP_READ_ERROR: return "The request body could not be read";
     case MP_IO_ERROR: return "The file could not be stored";
+    case MP_NO_SPACE: return "The storage is full";
     case MP_NO_MEMORY: return "Out of memory";
     }
     return "unknown error";
@@ -582,6 +583,12 @@ struct receive {
     enum multipart_status why; /* the reason behind MP_STOPPED */
 };
 
+/* The reason behind a failed write of the temporary file, from errno. */
+static enum multipart_status write_failure(void)
+{
+    return errno == ENOSPC || errno == EDQUOT ? MP_NO_SPACE : MP_IO_ERROR;
+}
+
 static int on_begin(void *ctx, const struct multipart_part *part)
 {
     struct receive *r = ctx;
@@ -598,7 +605,7 @@ static int on_begin(void *ctx, const struct multipart_part *part)
     r->fd = mkostemp(r->up->tmp_path, O_CLOEXEC);
     if (r->fd < 0) {
         r->up->tmp_path[0] = '\0';
-        r->why = MP_IO_ERROR;
+        r->why = write_failure();
         return -1;
     }
     if (r->sha == NULL)
@@ -631,7 +638,7 @@ static int on_data(void *ctx, const char *data, size_t len)
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0) {
-            r->why = MP_IO_ERROR;
+            r->why = write_failure();
             return -1;
         }
         data += n;
@@ -681,7 +688,7 @@ static int on_end(void *ctx)
         return 0;
     r->in_file = false;
     if (r->up->body_is_file && copy_part(r->up->body_fd, r->data_offset, r->fd, r->up->size) != 0) {
-        r->why = MP_IO_ERROR;
+        r->why = write_failure();
         return -1;
     }
     unsigned char digest[EVP_MAX_MD_SIZE];
@@ -694,7 +701,7 @@ static int on_end(void *ctx)
     int rc = close(r->fd);
     r->fd = -1;
     if (rc != 0) {
-        r->why = MP_IO_ERROR;
+        r->why = write_failure();
         return -1;
     }
     return 0;

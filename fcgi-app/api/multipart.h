@@ -32,6 +32,7 @@ enum multipart_status {
     MP_TOO_LARGE,        /* multipart_receive: the file is over the cap */
     MP_READ_ERROR,       /* multipart_receive: the body could not be read */
     MP_IO_ERROR,         /* multipart_receive: the temporary file could not be written */
+    MP_NO_SPACE,         /* multipart_receive: the same, the disk (or a quota) being full */
     MP_NO_MEMORY,
 };
 

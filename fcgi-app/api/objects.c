@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -65,14 +66,36 @@ void object_remove(struct request *req, const char *object_key)
     }
 }
 
+bool object_storage_has_room(struct request *req, long long bytes)
+{
+    struct statvfs fs;
+    if (bytes <= 0 || statvfs(req->app->cfg.storage_dir, &fs) != 0)
+        return true;
+    return (unsigned long long)bytes <= (unsigned long long)fs.f_bavail * fs.f_frsize;
+}
+
+bool object_errno_is_full(int err)
+{
+    return err == ENOSPC || err == EDQUOT;
+}
+
+void respond_store_failure(struct request *req, int err, const char *message)
+{
+    if (object_errno_is_full(err))
+        respond_error(req, 507, "INSUFFICIENT_STORAGE", "The storage is full", NULL);
+    else
+        respond_error(req, 500, "INTERNAL_ERROR", message, NULL);
+}
+
 static void deny(struct request *req, const char *code)
 {
     respond_header(req, "X-Quarry-Error", code);
     respond_error(req, 403, code,
-                  strcmp(code, "SIGNATURE_EXPIRED") == 0   ? "The signed URL has expired"
-                  : strcmp(code, "PAYLOAD_TOO_LARGE") == 0 ? "The upload is larger than allowed"
-                  : strcmp(code, "LENGTH_REQUIRED") == 0   ? "Content-Length required"
-                                                           : "The signature is not valid",
+                  strcmp(code, "SIGNATURE_EXPIRED") == 0      ? "The signed URL has expired"
+                  : strcmp(code, "PAYLOAD_TOO_LARGE") == 0    ? "The upload is larger than allowed"
+                  : strcmp(code, "LENGTH_REQUIRED") == 0      ? "Content-Length required"
+                  : strcmp(code, "INSUFFICIENT_STORAGE") == 0 ? "The storage is full"
+                                                              : "The signature is not valid",
                   NULL);
 }
 
@@ -173,6 +196,9 @@ static const char *object_check(struct request *req)
             return "LENGTH_REQUIRED";
         if (length > max_bytes)
             return "PAYLOAD_TOO_LARGE";
+        /* nginx writes the body to the storage disk, then renames it into place. */
+        if (!object_storage_has_room(req, length))
+            return "INSUFFICIENT_STORAGE";
     } else {
         if (strncmp(key, "output/", 7) != 0)
             return "SIGNATURE_INVALID";
@@ -243,7 +269,28 @@ void token_auth(struct request *req)
             return;
         }
     }
+    /* nginx spools the body to the storage disk before the API reads it. */
+    long long length = 0;
+    if (parse_ll(request_param(req, "X_ORIGINAL_LENGTH"), &length) &&
+        !object_storage_has_room(req, length)) {
+        log_warn("storage full: an upload of %lld bytes refused before its body", length);
+        token_refuse(req, 403, "INSUFFICIENT_STORAGE", "The storage is full");
+        return;
+    }
     respond_empty(req, 204);
+}
+
+void upload_failed(struct request *req)
+{
+    long long length = 0;
+    bool full = parse_ll(request_param(req, "X_ORIGINAL_LENGTH"), &length) &&
+                !object_storage_has_room(req, length);
+    if (full)
+        log_warn("storage full: nginx could not write an upload of %lld bytes", length);
+    else
+        log_error("nginx could not take an upload of %s bytes",
+                  length > 0 ? arena_printf(req->arena, "%lld", length) : "unknown");
+    respond_store_failure(req, full ? ENOSPC : EIO, "The upload could not be stored");
 }
 
 int object_spooled_body(struct request *req, long long length)

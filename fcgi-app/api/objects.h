@@ -22,4 +22,16 @@ void object_remove(struct request *req, const char *object_key);
  * stream). The uploads' locations spool it so that no worker holds a body. */
 int object_spooled_body(struct request *req, long long length);
 
+/* ---- a full storage disk (507 INSUFFICIENT_STORAGE)
+ * The storage file system has room for bytes more (statvfs, the space an
+ * unprivileged writer may use; true when it cannot tell). The upload
+ * locations ask before nginx spools a body: a body larger than the room
+ * left is refused before a byte of it is written. */
+bool object_storage_has_room(struct request *req, long long bytes);
+/* Whether a write's errno says the disk (or the writer's quota) is full. */
+bool object_errno_is_full(int err);
+/* Answers a failed write of an upload: 507 INSUFFICIENT_STORAGE when err
+ * says the storage is full, else 500 INTERNAL_ERROR with message. */
+void respond_store_failure(struct request *req, int err, const char *message);
+
 #endif

@@ -134,6 +134,7 @@ const struct route api_routes[] = {
     {"PUT", "/internal/object-auth", object_auth, ROUTE_INTERNAL},
     {"HEAD", "/internal/object-auth", object_auth, ROUTE_INTERNAL},
     {"GET", "/internal/token-auth", token_auth, ROUTE_INTERNAL},
+    {"GET", "/internal/upload-failed", upload_failed, ROUTE_INTERNAL},
 };
 
 const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);

@@ -424,9 +424,12 @@ static int append(struct request *req, const char *id, long long offset, int ok_
     data_fd = open(data_path(req, u.id), O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
     if (data_fd < 0 || append_bytes(&c, data_fd, u.offset, check, new_file ? &run : NULL) != 0 ||
         fdatasync(data_fd) != 0) {
+        int err = errno;
         log_error("upload %s: cannot append %lld bytes at %lld: %s", u.id, c.len, u.offset,
-                  strerror(errno));
-        respond_error(req, 500, "INTERNAL_ERROR", "The bytes could not be stored", NULL);
+                  strerror(err));
+        /* The offset is not moved: the bytes written past it are overwritten
+         * by the next PATCH. */
+        respond_store_failure(req, err, "The bytes could not be stored");
         goto out;
     }
     if (check != NULL) {

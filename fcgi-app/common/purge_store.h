@@ -14,8 +14,9 @@
  * ago, oldest first, at most limit. */
 enum db_status purge_list_jobs(struct db *db, long long hours, int limit, job_id_fn fn, void *ctx);
 
-/* Deletes one such job in one transaction: its line errors, its quality
- * check, its pipeline execution and that execution's errors, then the job.
+/* Deletes one such job in one transaction (db_transaction: run again after
+ * a lost conflict): its line errors, its quality check, its pipeline
+ * execution and that execution's errors, then the job.
  * A job that is no longer finished that long ago, or that a load job still
  * names as its current run, is left alone (*won false). */
 enum db_status purge_job(struct db *db, const char *id, long long hours, bool *won);
@@ -38,9 +39,11 @@ enum db_status purge_progress(struct db *db, const char *id, long long hours, bo
  * check reads is never listed. */
 enum db_status purge_list_files(struct db *db, long long hours, int limit, job_id_fn fn,
                                 void *ctx);
-/* Deletes one such file in one transaction (if it is still due): the line
- * errors of its jobs, its jobs, then its row. fn gets the id of each job
- * deleted (the caller removes their output folders once *won is true). */
+/* Deletes one such file in one transaction (if it is still due): each of
+ * its jobs as purge_job deletes one (with its line errors, quality check,
+ * execution and that execution's errors), then its row. Once committed, fn
+ * gets the id of each job deleted (the caller removes their output
+ * folders). */
 enum db_status purge_file(struct db *db, const char *id, long long hours, job_id_fn fn, void *ctx,
                           bool *won);
 

@@ -263,6 +263,13 @@ def pid_alive(pid):
     return fields is not None and fields[0] != "Z"
 
 
+def pid_stopped(pid):
+    """True once a process is stopped (SIGSTOP is delivered asynchronously:
+    kill() may return before the process has stopped)."""
+    fields = _proc_stat(pid)
+    return fields is not None and fields[0] == "T"
+
+
 def child_pids(parent):
     """The pids whose parent is parent."""
     pids = []

@@ -14,12 +14,14 @@
   longer load). QUARRY_FAULTS_REPORT=<file> writes the figures as JSON.
 """
 
+import http.client
 import json
 import os
 import signal
 import subprocess
 import threading
 import time
+import urllib.parse
 import uuid
 from pathlib import Path
 
@@ -84,42 +86,48 @@ def sql1(stack, query):
 # ---------------------------------------------------------------- counts
 
 # Each list kept by triggers (sql/002, 009, 011) against the rows it counts:
-# (list, the rows' GROUP BY query giving owner, part, n).
+# (list, the rows' GROUP BY query giving o (owner), p (part), n).
 COUNTED = [
-    ("jobs", "SELECT user_id, status, COUNT(*) FROM jobs GROUP BY 1, 2"),
-    ("jobs_by_status", "SELECT status, ORD(id) % 4, COUNT(*) FROM jobs GROUP BY 1, 2"),
-    ("job_errors", "SELECT job_id, severity, COUNT(*) FROM job_errors GROUP BY 1, 2"),
-    ("progress", "SELECT client_id, created_by, COUNT(*) FROM progress_records GROUP BY 1, 2"),
-    ("executions", "SELECT pipeline_id, status, COUNT(*) FROM pipeline_executions GROUP BY 1, 2"),
-    ("files", "SELECT user_id, '', COUNT(*) FROM files GROUP BY 1, 2"),
-    ("bytes", "SELECT user_id, 'inputs', SUM(input_size_bytes) FROM jobs WHERE file_id IS NULL "
-              "AND input_size_bytes IS NOT NULL GROUP BY 1, 2 "
+    ("jobs", "SELECT user_id AS o, status AS p, COUNT(*) AS n FROM jobs GROUP BY 1, 2"),
+    ("jobs_by_status",
+     "SELECT status AS o, ORD(id) % 4 AS p, COUNT(*) AS n FROM jobs GROUP BY 1, 2"),
+    ("job_errors",
+     "SELECT job_id AS o, severity AS p, COUNT(*) AS n FROM job_errors GROUP BY 1, 2"),
+    ("progress", "SELECT client_id AS o, created_by AS p, COUNT(*) AS n FROM progress_records "
+                 "GROUP BY 1, 2"),
+    ("executions", "SELECT pipeline_id AS o, status AS p, COUNT(*) AS n FROM pipeline_executions "
+                   "GROUP BY 1, 2"),
+    ("files", "SELECT user_id AS o, '' AS p, COUNT(*) AS n FROM files GROUP BY 1, 2"),
+    ("bytes", "SELECT user_id AS o, 'inputs' AS p, SUM(input_size_bytes) AS n FROM jobs "
+              "WHERE file_id IS NULL AND input_size_bytes IS NOT NULL GROUP BY 1, 2 "
               "UNION ALL SELECT user_id, 'files', SUM(file_size) FROM files GROUP BY 1, 2"),
 ]
 
 
 def count_mismatches(stack):
-    """Every (list, owner, part) whose kept total differs from the rows."""
+    """Every (list, owner, part) whose kept total differs from the rows.
+    Each list is compared in one statement, which reads one snapshot: the
+    retention pass (every second here) may delete rows between two
+    statements, and a count read before a purge compared with rows read
+    after it would differ by what the purge took (a pipeline error, a
+    progress record) without any count being wrong."""
     bad = []
     for name, query in COUNTED:
-        kept = {}
-        for owner, part, n in stack.sql("SELECT owner, part, n FROM list_counts WHERE list = '%s'"
-                                        % name):
-            if name == "bytes" and part not in ("inputs", "files"):
-                continue
-            kept[(owner, part)] = int(n)
-        real = {(owner, part): int(n) for owner, part, n in stack.sql(query)}
-        for key in set(kept) | set(real):
-            if kept.get(key, 0) != real.get(key, 0):
-                bad.append((name, key, kept.get(key, 0), real.get(key, 0)))
-    errs_kept = {tuple(r[:4]): int(r[4]) for r in stack.sql(
-        "SELECT execution_id, error_severity, error_type, is_resolved, n FROM pipeline_error_counts")}
-    errs_real = {tuple(r[:4]): int(r[4]) for r in stack.sql(
-        "SELECT execution_id, error_severity, error_type, is_resolved, COUNT(*) "
-        "FROM pipeline_errors GROUP BY 1, 2, 3, 4")}
-    for key in set(errs_kept) | set(errs_real):
-        if errs_kept.get(key, 0) != errs_real.get(key, 0):
-            bad.append(("pipeline_error_counts", key, errs_kept.get(key, 0), errs_real.get(key, 0)))
+        parts = " AND part IN ('inputs', 'files')" if name == "bytes" else ""
+        for o, p, kept, real in stack.sql(
+                "SELECT o, p, SUM(k), SUM(r) FROM ("
+                "SELECT owner AS o, part AS p, n AS k, 0 AS r FROM list_counts "
+                "WHERE list = '%s'%s UNION ALL SELECT o, p, 0, n FROM (%s) q) t "
+                "GROUP BY o, p HAVING SUM(k) <> SUM(r)" % (name, parts, query)):
+            bad.append((name, (o, p), int(kept), int(real)))
+    for e, s, t, r, kept, real in stack.sql(
+            "SELECT e, s, t, r, SUM(k), SUM(n) FROM ("
+            "SELECT execution_id AS e, error_severity AS s, error_type AS t, is_resolved AS r, "
+            "n AS k, 0 AS n FROM pipeline_error_counts UNION ALL "
+            "SELECT execution_id, error_severity, error_type, is_resolved, 0, COUNT(*) "
+            "FROM pipeline_errors GROUP BY 1, 2, 3, 4) t "
+            "GROUP BY e, s, t, r HAVING SUM(k) <> SUM(n)"):
+        bad.append(("pipeline_error_counts", (e, s, t, r), int(kept), int(real)))
     return bad
 
 
@@ -204,6 +212,147 @@ def test_old_rows_are_purged_and_counts_stay_exact(fstack, fuser):
     status, _, page = client.api("GET", "/jobs", token=token)
     assert status == 200 and old_job not in json.dumps(page) and new_job in json.dumps(page)
     assert "retention: purged 1 job row(s)" in fstack.log_tail("jobd", 400)
+
+
+# ---------------------------------------------------------------- a full storage
+
+def storage_free(stack):
+    fs = os.statvfs(stack.storage_dir)
+    return fs.f_bavail * fs.f_frsize
+
+
+def test_full_storage_answers_507_and_keeps_nothing(fstack, fuser):
+    """The storage file system (this module's tmpfs) full: a direct upload
+    and a signed PUT answer 507 INSUFFICIENT_STORAGE in the error shape,
+    keep no byte and no row, and work again once space is freed. Two ways
+    to meet the full disk: with less room than the body, the upload is
+    refused before nginx writes a byte of it; with room for nginx's spool
+    but not for the API's copy of the file part, the copy fails with
+    ENOSPC (the real write error) and is answered the same."""
+    client, token, user_id = fstack.client(), fuser["token"], fuser["user"]["id"]
+    data = csv_rows(200000)  # about 4 MiB
+    size = len(data)
+    files_before = sql1(fstack, "SELECT COUNT(*) FROM files WHERE user_id = '%s'" % user_id)
+    stored_before = set((fstack.storage_dir / "files").glob("*/*")) \
+        if (fstack.storage_dir / "files").is_dir() else set()
+    job = create_job(client, token, data[:1 << 20], name="full-put.csv")
+    status, _, up = client.api("POST", "/jobs/%s/upload-url" % job["id"], json={}, token=token)
+    assert status == 200, up
+    filler = fstack.storage_dir / "filler"
+    try:
+        fill(filler)
+        # Room for one copy and a half: nginx spools the body (one copy),
+        # then the API's copy of the file part runs out of space.
+        os.truncate(filler, max(0, os.path.getsize(filler) - size * 3 // 2))
+        room = storage_free(fstack)
+        assert size + (256 << 10) < room < 2 * size - (256 << 10), (size, room)
+        status, _, body = upload_file(client, token, "half.csv", data, "text/csv")
+        assert status == 507, (status, body)
+        assert_error_shape(body, "INSUFFICIENT_STORAGE")
+        assert wait_for(lambda: "upload: The storage is full" in fstack.log_tail("api", 200),
+                        timeout=5), fstack.log_tail("api", 40)
+
+        # Full: refused before the body.
+        fill(filler)
+        assert storage_free(fstack) < size
+        status, _, body = upload_file(client, token, "full.csv", data, "text/csv")
+        assert status == 507, (status, body)
+        assert_error_shape(body, "INSUFFICIENT_STORAGE")
+        status, _, body = client.request("PUT", up["upload_url"], body=data[:1 << 20],
+                                         headers={"Content-Type": "application/octet-stream"})
+        assert status == 507, (status, body)
+        assert_error_shape(json.loads(body), "INSUFFICIENT_STORAGE")
+
+        # Nothing kept: no file row, no stored file, no spool or staging
+        # file, no input object, and the job still waits for its upload.
+        assert sql1(fstack, "SELECT COUNT(*) FROM files WHERE user_id = '%s'"
+                    % user_id) == files_before
+        stored = set((fstack.storage_dir / "files").glob("*/*")) \
+            if (fstack.storage_dir / "files").is_dir() else set()
+        assert stored == stored_before, stored - stored_before
+        assert leftovers(fstack) == []
+        assert not (fstack.storage_dir / up["object_key"]).exists()
+        status, _, body = client.api("POST", "/jobs/%s/mark-uploaded" % job["id"],
+                                     json={"object_key": up["object_key"]}, token=token)
+        assert status == 400, body
+        assert_error_shape(body, "OBJECT_NOT_FOUND")
+        assert sql1(fstack, "SELECT status FROM jobs WHERE id = '%s'" % job["id"]) == "PENDING"
+    finally:
+        if filler.exists():
+            os.unlink(filler)
+
+    # Space back: the same uploads succeed.
+    status, _, body = upload_file(client, token, "after.csv", data, "text/csv")
+    assert status == 201, body
+    assert body["file_size"] == size
+    assert (fstack.storage_dir / "files" / body["file_id"]).is_dir()
+    status, _, put = client.request("PUT", up["upload_url"], body=data[:1 << 20],
+                                    headers={"Content-Type": "application/octet-stream"})
+    assert status in (201, 204), put
+    status, _, queued = client.api("POST", "/jobs/%s/mark-uploaded" % job["id"],
+                                   json={"object_key": up["object_key"]}, token=token)
+    assert status == 200, queued
+    assert wait_job(client, token, job["id"], FINISHED, timeout=60)["status"] == "COMPLETED"
+    assert leftovers(fstack) == []
+    assert count_mismatches(fstack) == []
+
+
+def test_storage_filled_while_nginx_spools_a_put_answers_507(fstack, fuser):
+    """The disk fills after the check before the body (which found room)
+    and before nginx writes the body: nginx's own write fails with ENOSPC,
+    and the answer is still 507 INSUFFICIENT_STORAGE in the error shape
+    (the API's storage check behind nginx's error page); nothing is kept
+    and the same PUT works once space is back."""
+    client, token = fstack.client(), fuser["token"]
+    data = csv_rows(150000)  # about 3 MiB
+    half = len(data) // 2
+    job = create_job(client, token, data, name="spool-full.csv")
+    status, _, up = client.api("POST", "/jobs/%s/upload-url" % job["id"], json={}, token=token)
+    assert status == 200, up
+    url = urllib.parse.urlsplit(up["upload_url"])
+    filler = fstack.storage_dir / "filler"
+    conn = http.client.HTTPSConnection(url.hostname, url.port, timeout=60,
+                                       context=client.ssl_context)
+    try:
+        conn.putrequest("PUT", url.path + "?" + url.query)
+        conn.putheader("Content-Type", "application/octet-stream")
+        conn.putheader("Content-Length", str(len(data)))
+        conn.endheaders()
+        conn.send(data[:half])
+        # The check before the body has said yes once nginx writes the
+        # body's first megabyte (its buffer) to its spool file; then the
+        # disk fills.
+        assert wait_for(lambda: leftovers(fstack), timeout=20), fstack.log_tail("nginx-error.log")
+        fill(filler)
+        try:
+            conn.send(data[half:])
+        except OSError:
+            pass  # nginx may answer and close before it has read the whole body
+        resp = conn.getresponse()
+        status, body = resp.status, resp.read()
+    finally:
+        conn.close()
+        if filler.exists():
+            os.unlink(filler)
+    assert status == 507, (status, body)
+    assert_error_shape(json.loads(body), "INSUFFICIENT_STORAGE")
+    assert "storage full: nginx could not write an upload" in fstack.log_tail("api", 200)
+    assert not (fstack.storage_dir / up["object_key"]).exists()
+    assert wait_for(lambda: leftovers(fstack) == [], timeout=10), leftovers(fstack)
+    status, _, body = client.request("PUT", up["upload_url"], body=data,
+                                     headers={"Content-Type": "application/octet-stream"})
+    assert status in (201, 204), body
+    assert (fstack.storage_dir / up["object_key"]).stat().st_size == len(data)
+    # A failure of nginx's that is not a full disk stays a 500: here the
+    # job's input folder is a plain file, and the PUT cannot be moved there.
+    other = create_job(client, token, data, name="blocked.csv")
+    (fstack.storage_dir / "input" / other["id"]).write_bytes(b"")
+    status, _, up = client.api("POST", "/jobs/%s/upload-url" % other["id"], json={}, token=token)
+    assert status == 200, up
+    status, _, body = client.request("PUT", up["upload_url"], body=data,
+                                     headers={"Content-Type": "application/octet-stream"})
+    assert status == 500, (status, body)
+    assert_error_shape(json.loads(body), "INTERNAL_ERROR")
 
 
 # ---------------------------------------------------------------- log rotation
@@ -493,8 +642,8 @@ def fault_disk_full(stack, load, client, token):
     t0 = time.monotonic()
     fill(filler)
     status, _, body = upload_file(client, token, "full.csv", INPUT, "text/csv")
-    assert status >= 500 or status == 507 or status == 413, (status, body)
-    assert_error_shape(body)
+    assert status == 507, (status, body)
+    assert_error_shape(body, "INSUFFICIENT_STORAGE")
     upload_status = status
     st, _, queued = client.api("POST", "/jobs/%s/mark-uploaded" % job["id"],
                                json={"object_key": up["object_key"]}, token=token)

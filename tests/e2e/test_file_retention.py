@@ -9,6 +9,7 @@ someone else's file (403)."""
 
 import datetime
 import json
+import uuid
 
 import pytest
 
@@ -121,6 +122,17 @@ def test_old_unpinned_files_go_and_the_others_stay(rstack, ruser):
     assert status == 201, pipeline
     recent = upload_ok(client, token, "recent.csv", csv_rows(8), "text/csv")
     assert rstack.sql("SELECT COUNT(*) FROM jobs WHERE file_id = '%s'" % used["file_id"]) == [["1"]]
+    # A pipeline execution of the file's job, with an error: both go with
+    # the job, by the same statements as a purged job's, and the error's
+    # kept count follows.
+    execution = str(uuid.uuid4())
+    rstack.sql("INSERT INTO pipeline_executions (id, pipeline_id, user_id, job_id, status, "
+               "trigger_type, parameters, created_at) VALUES ('%s', '%s', '%s', '%s', 'COMPLETED', "
+               "'manual', '{}', UTC_TIMESTAMP(3))" % (execution, uuid.uuid4(), user_id, job["id"]))
+    rstack.sql("INSERT INTO pipeline_errors (id, execution_id, pipeline_id, user_id, error_type, "
+               "error_severity, error_code, error_message, occurred_at) VALUES ('%s', '%s', '%s', "
+               "'%s', 'validation', 'error', 'E1', 'test', UTC_TIMESTAMP(3))"
+               % (uuid.uuid4(), execution, uuid.uuid4(), user_id))
     assert (rstack.storage_dir / "output" / job["id"]).exists()
     files_before = kept_counts(rstack, user_id)
     assert files_before[0] == files_before[1] and files_before[2] == files_before[3]
@@ -138,6 +150,12 @@ def test_old_unpinned_files_go_and_the_others_stay(rstack, ruser):
         assert not (rstack.storage_dir / "files" / f["file_id"]).exists()
     assert sql1(rstack, "SELECT COUNT(*) FROM jobs WHERE file_id = '%s'" % used["file_id"]) == "0"
     assert sql1(rstack, "SELECT COUNT(*) FROM job_errors WHERE job_id = '%s'" % job["id"]) == "0"
+    assert sql1(rstack, "SELECT COUNT(*) FROM pipeline_executions WHERE id = '%s'"
+                % execution) == "0"
+    assert sql1(rstack, "SELECT COUNT(*) FROM pipeline_errors WHERE execution_id = '%s'"
+                % execution) == "0"
+    assert sql1(rstack, "SELECT COALESCE(SUM(n), 0) FROM pipeline_error_counts "
+                "WHERE execution_id = '%s'" % execution) == "0"
     assert not (rstack.storage_dir / "output" / job["id"]).exists()
     assert client.api("GET", "/jobs/%s" % job["id"], token=token)[0] == 404
 

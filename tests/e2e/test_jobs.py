@@ -1,10 +1,14 @@
 """Jobs end to end, as a REST client would do it: create, signed upload,
 mark uploaded, the dispatcher runs quarry-process, poll, signed download."""
 
+import contextlib
 import datetime
 import functools
 import json
+import os
+import pwd
 import signal
+import subprocess
 import threading
 import time
 import urllib.parse
@@ -203,6 +207,49 @@ def test_racing_mark_uploaded_only_one_wins(client, alice):
     assert all(s in (200, 400) for s in results), results
 
 
+# Whether any connection but this one is inside a statement or holds an
+# open InnoDB transaction (the API's workers are idle between requests).
+# Asked as the private instance's administrator: the quarry user may not
+# read INNODB_TRX (PROCESS privilege).
+BUSY_SQL = ("SELECT (SELECT COUNT(*) FROM information_schema.INNODB_TRX) + "
+            "(SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID() "
+            "AND COMMAND NOT IN ('Sleep', 'Daemon') AND USER <> 'system user')")
+
+
+def admin_sql(stack, query):
+    """One value of a query run as the private instance's administrator
+    (unix_socket authentication as this OS user, as tools/quarry's db_root)."""
+    r = subprocess.run(["mariadb", "--no-defaults", "--socket=%s" % (stack.run_dir / "mysqld.sock"),
+                        "-u", pwd.getpwuid(os.geteuid()).pw_name, "-N", "-B", "-e", query],
+                       capture_output=True, text=True, timeout=30, check=True)
+    return r.stdout.strip()
+
+
+@contextlib.contextmanager
+def dispatcher_paused(stack):
+    """quarry-jobd stopped (SIGSTOP) at a point where it holds no lock: no
+    transaction open and no statement running on the server. Stopped
+    inside one of its transactions (a claim, a job's end), it would keep
+    that transaction's row locks (a job row, the list_counts rows its
+    triggers touched) and a statement of the test would wait for them until
+    the lock wait timeout. When the stop lands inside one, the dispatcher
+    goes on and is stopped again a moment later."""
+    jobd = stack.pid("jobd")
+    for _ in range(200):
+        stack.kill(jobd, signal.SIGSTOP)
+        assert quarry_client.wait_for(lambda: quarry_client.pid_stopped(jobd), timeout=5)
+        if admin_sql(stack, BUSY_SQL) == "0":
+            break
+        stack.kill(jobd, signal.SIGCONT)
+        time.sleep(0.05)
+    else:
+        raise AssertionError("the dispatcher never paused outside a transaction")
+    try:
+        yield jobd
+    finally:
+        stack.kill(jobd, signal.SIGCONT)
+
+
 def test_cancel_pending_and_queued_and_finished(stack, client, alice):
     token = alice["token"]
     job = create_job(client, token)
@@ -213,17 +260,15 @@ def test_cancel_pending_and_queued_and_finished(stack, client, alice):
     assert status == 400
     assert_error_shape(body, "INVALID_STATE")
     # QUEUED: the row is put in QUEUED directly while the dispatcher is paused
-    # (SIGSTOP): it claims any QUEUED job, at once when it has just reaped one,
-    # so without the pause it may run this one before the cancel.
+    # (SIGSTOP, outside any transaction of its own): it claims any QUEUED job,
+    # at once when it has just reaped one, so without the pause it may run
+    # this one before the cancel.
     job = create_job(client, token)
-    jobd = stack.pid("jobd")
-    stack.kill(jobd, signal.SIGSTOP)
-    try:
+    with dispatcher_paused(stack):
         stack.sql("UPDATE jobs SET status='QUEUED', queued_at=UTC_TIMESTAMP(3), "
                   "input_object_key=NULL WHERE id='%s'" % job["id"])
         status, _, body = client.api("POST", "/jobs/%s/cancel" % job["id"], json={}, token=token)
-    finally:
-        stack.kill(jobd, signal.SIGCONT)
+        assert stack.sql("SELECT status FROM jobs WHERE id='%s'" % job["id"]) == [["CANCELLED"]]
     assert status == 200 and body["status"] == "CANCELLED", body
     # A finished job cannot be cancelled.
     job_id = run_job(client, token)

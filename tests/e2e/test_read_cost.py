@@ -156,6 +156,17 @@ def fresh_job(world):
     return {"fresh_job": job["id"]}
 
 
+def blocked_put(world):
+    """A fresh job whose input folder is a plain file: nginx cannot move a
+    PUT's body into place (a 500 of its own), and its error page asks the
+    API whether the storage is full (/internal/upload-failed)."""
+    names = fresh_job(world)
+    inputs = world["stack"].storage_dir / "input"
+    assert inputs.is_dir()  # made by the earlier uploads, as the service user
+    (inputs / names["fresh_job"]).write_bytes(b"")
+    return names
+
+
 def uploaded_job(world):
     names = fresh_job(world)
     client, token = world["client"], world["alice"]["token"]
@@ -669,6 +680,7 @@ CALLS = [
     Call("GET /internal/object-auth", send=send_object("GET"), prepare=signed_url, status=None),
     Call("HEAD /internal/object-auth", send=send_object("HEAD"), prepare=signed_url, status=None),
     Call("PUT /internal/object-auth", send=send_put, prepare=fresh_job, status=None),
+    Call("GET /internal/upload-failed", send=send_put, prepare=blocked_put, status=500),
 ]
 
 
