@@ -22,7 +22,7 @@ libquarry_engine_a_SOURCES = \
 	fcgi-app/process/pattern.c fcgi-app/process/pattern.h \
 	fcgi-app/process/pipeline.c \
 	fcgi-app/process/quality.c \
-	fcgi-app/process/read_csv.c \
+	fcgi-app/process/read_csv.c fcgi-app/process/read_csv.h \
 	fcgi-app/process/read_json.c \
 	fcgi-app/process/read_jsonl.c \
 	fcgi-app/process/read_parquet.c \

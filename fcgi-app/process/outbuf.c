@@ -144,27 +144,6 @@ static void json_string_slow(struct outbuf *ob, const unsigned char *p, const un
     }
 }
 
-#if defined(__SSE2__)
-static inline unsigned json_special_mask(__m128i x)
-{
-    /* signed compare: bytes >= 0x80 are negative, so "< 0x20" takes them too */
-    __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')),
-                                          _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
-                             _mm_cmplt_epi8(x, _mm_set1_epi8(0x20)));
-    return (unsigned)_mm_movemask_epi8(m);
-}
-#endif
-
-/* Non-zero when one of the 8 bytes of x is '"', '\\', a control byte or a
- * non-ASCII byte (SWAR: the classic has-zero / has-less-than tests, exact
- * about whether such a byte exists, not about where). */
-static inline uint64_t swar_special(uint64_t x)
-{
-    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
-    uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
-    return (((q - ones) & ~q) | ((b - ones) & ~b) | ((x - ones * 0x20) & ~x) | x) & high;
-}
-
 /* A short run, 4 to 15 bytes: two overlapping loads, one test, two
  * stores. Returns false (nothing decided) when a byte is special. */
 static inline bool copy_short(char *w, const unsigned char *p, size_t r)
@@ -173,7 +152,7 @@ static inline bool copy_short(char *w, const unsigned char *p, size_t r)
         uint64_t a, b;
         memcpy(&a, p, 8);
         memcpy(&b, p + r - 8, 8);
-        if (swar_special(a) | swar_special(b))
+        if (scan_json_special_swar(a) | scan_json_special_swar(b))
             return false;
         memcpy(w, &a, 8);
         memcpy(w + r - 8, &b, 8);
@@ -182,7 +161,7 @@ static inline bool copy_short(char *w, const unsigned char *p, size_t r)
     uint32_t a, b;
     memcpy(&a, p, 4);
     memcpy(&b, p + r - 4, 4);
-    if (swar_special((uint64_t)a | (uint64_t)b << 32))
+    if (scan_json_special_swar((uint64_t)a | (uint64_t)b << 32))
         return false;
     memcpy(w, &a, 4);
     memcpy(w + r - 4, &b, 4);
@@ -199,7 +178,7 @@ static inline size_t copy_plain(char *w, const unsigned char *p, const unsigned 
     while (e - p >= 16) {
         __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
         _mm_storeu_si128((__m128i *)(void *)w, x);
-        unsigned mask = json_special_mask(x);
+        unsigned mask = scan_json_special_mask(x);
         if (mask)
             return (size_t)(p - start) + (size_t)__builtin_ctz(mask);
         p += 16;
@@ -211,7 +190,7 @@ static inline size_t copy_plain(char *w, const unsigned char *p, const unsigned 
         const unsigned char *q = e - 16;
         __m128i x = _mm_loadu_si128((const __m128i *)(const void *)q);
         _mm_storeu_si128((__m128i *)(void *)(w - (p - q)), x);
-        unsigned mask = json_special_mask(x);
+        unsigned mask = scan_json_special_mask(x);
         return mask ? (size_t)(q - start) + (size_t)__builtin_ctz(mask) : n;
     }
 #endif
@@ -223,7 +202,7 @@ static inline size_t copy_plain(char *w, const unsigned char *p, const unsigned 
     return (size_t)(p - start);
 }
 
-void outbuf_json_string(struct outbuf *ob, const char *s, size_t n)
+void outbuf_json_string_any(struct outbuf *ob, const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s, *e = p + n;
     /* The usual case, a short string: copied straight into the buffer;

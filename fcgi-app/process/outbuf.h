@@ -4,9 +4,11 @@
 #define QUARRY_PROCESS_OUTBUF_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "process/engine.h"
+#include "process/scan.h"
 
 #define OUTBUF_SIZE (1u << 20)
 
@@ -59,6 +61,56 @@ static inline void outbuf_putc(struct outbuf *ob, char c)
 /* Writes p[0..n) as a JSON string, quotes included. Control characters are
  * escaped and invalid UTF-8 bytes become U+FFFD, so the output is always
  * valid JSON. */
-void outbuf_json_string(struct outbuf *ob, const char *p, size_t n);
+void outbuf_json_string_any(struct outbuf *ob, const char *p, size_t n);
+
+/* The same; a string of 4 to 32 plain ASCII bytes (the usual value) is
+ * copied here with two overlapping loads, no call, anything else goes to
+ * outbuf_json_string_any. */
+static inline void outbuf_json_string(struct outbuf *ob, const char *p, size_t n)
+{
+    if (n >= 4 && n <= 32 && OUTBUF_SIZE - ob->len >= 34) {
+        char *w = ob->buf + ob->len;
+#if defined(__SSE2__)
+        if (n >= 16) {
+            __m128i a = _mm_loadu_si128((const __m128i *)(const void *)p);
+            __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(p + n - 16));
+            if (!(scan_json_special_mask(a) | scan_json_special_mask(b))) {
+                w[0] = '"';
+                _mm_storeu_si128((__m128i *)(void *)(w + 1), a);
+                _mm_storeu_si128((__m128i *)(void *)(w + 1 + n - 16), b);
+                w[n + 1] = '"';
+                ob->len += n + 2;
+                return;
+            }
+        } else
+#endif
+        if (n >= 8 && n <= 16) {
+            uint64_t a, b;
+            memcpy(&a, p, 8);
+            memcpy(&b, p + n - 8, 8);
+            if (!(scan_json_special_swar(a) | scan_json_special_swar(b))) {
+                w[0] = '"';
+                memcpy(w + 1, &a, 8);
+                memcpy(w + 1 + n - 8, &b, 8);
+                w[n + 1] = '"';
+                ob->len += n + 2;
+                return;
+            }
+        } else if (n < 8) {
+            uint32_t a, b;
+            memcpy(&a, p, 4);
+            memcpy(&b, p + n - 4, 4);
+            if (!scan_json_special_swar((uint64_t)a | (uint64_t)b << 32)) {
+                w[0] = '"';
+                memcpy(w + 1, &a, 4);
+                memcpy(w + 1 + n - 4, &b, 4);
+                w[n + 1] = '"';
+                ob->len += n + 2;
+                return;
+            }
+        }
+    }
+    outbuf_json_string_any(ob, p, n);
+}
 
 #endif

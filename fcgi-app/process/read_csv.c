@@ -20,6 +20,7 @@
 #include <strings.h>
 
 #include "process/input.h"
+#include "process/read_csv.h"
 #include "process/record.h"
 #include "process/scan.h"
 #include "process/text.h"
@@ -35,6 +36,9 @@
 #define CSV_RAW_CHUNK (256u << 10)
 #define CSV_MAX_NULLS 64
 #define CSV_MEDIA_TYPE_LINES 20   /* lines that decide the media type of an upload */
+/* Bytes after the '\n' sentinel that may be read: a 64-byte block load
+ * (fast_record) that starts at or before the sentinel stays inside. */
+#define CSV_PAD 64
 
 enum csv_encoding { ENC_AUTO, ENC_UTF8, ENC_LATIN1, ENC_CP1252 };
 
@@ -63,7 +67,7 @@ struct csv_reader {
     struct rec_env *env;
     struct csv_options opt;
     struct input_stream in;
-    char *buf;                  /* cap + 1 + SCAN_PAD bytes: buf[end] is always a '\n' sentinel */
+    char *buf;                  /* cap + 1 + CSV_PAD bytes: buf[end] is always a '\n' sentinel */
     size_t cap, start, end;
     bool eof;
     unsigned char *raw;         /* undecoded bytes for latin-1 / windows-1252 */
@@ -74,6 +78,15 @@ struct csv_reader {
     long long line;             /* physical line of the next unread byte */
     struct scan_set stop;       /* the bytes that end an unquoted stretch */
     struct scan_set qstop;      /* the bytes that matter inside quotes */
+#if defined(__SSE2__)
+    /* fast_record: the delimiter, '\n', '\r', the quote and the escape */
+    __m128i fv[5];
+#endif
+    /* The special bytes of the 64-byte block at blk_base, as a bit mask
+     * (valid while blk_valid): the records of one block share it. */
+    size_t blk_base;
+    uint64_t blk_mask;
+    bool blk_valid;
     struct span *spans;
     size_t spans_cap;
     struct rec_field *fields;
@@ -276,12 +289,14 @@ static size_t decode_into(const uint16_t *table, const unsigned char *in, size_t
     return (size_t)(o - out);
 }
 
-/* The '\n' after the data stops every scan; the SCAN_PAD bytes after it
- * may be read by a 16-byte load, so they are given a value. */
+/* The '\n' after the data stops every scan; the CSV_PAD bytes after it
+ * may be read by a block load, so they are given a value. The bytes
+ * after the data change, so the block mask is made again. */
 static void set_sentinel(struct csv_reader *r)
 {
     r->buf[r->end] = '\n';
-    memset(r->buf + r->end + 1, 0, SCAN_PAD);
+    memset(r->buf + r->end + 1, 0, CSV_PAD);
+    r->blk_valid = false;
 }
 
 static int buf_grow(struct csv_reader *r)
@@ -292,7 +307,7 @@ static int buf_grow(struct csv_reader *r)
                         "quote?)",
                         r->line, CSV_MAX_RECORD >> 20);
     size_t cap = r->cap * 2;
-    char *b = realloc(r->buf, cap + 1 + SCAN_PAD);
+    char *b = realloc(r->buf, cap + 1 + CSV_PAD);
     if (!b)
         return rec_fail(r->env, ENGINE_NO_MEMORY, "out of memory reading the CSV file");
     r->buf = b;
@@ -521,7 +536,7 @@ static void span_unescape(const struct csv_reader *r, struct span *sp)
     sp->len = (size_t)(w - sp->p);
 }
 
-static bool is_null_value(const struct csv_options *opt, const char *p, size_t len,
+static inline bool is_null_value(const struct csv_options *opt, const char *p, size_t len,
                           bool quoted)
 {
     if (len == 0 && !quoted)
@@ -532,6 +547,171 @@ static bool is_null_value(const struct csv_options *opt, const char *p, size_t l
         if (opt->null_lens[i] == len && memcmp(opt->nulls[i], p, len) == 0)
             return true;
     return false;
+}
+
+static bool fast_path_on = true;
+
+void read_csv_fast_path(bool on)
+{
+    fast_path_on = on;
+}
+
+#if defined(__SSE2__)
+/* Bit i set when p[i] is the delimiter, a line end, the quote or the
+ * escape (64 bytes from p). */
+static inline uint64_t block_mask(const struct csv_reader *r, const char *p)
+{
+    const __m128i d = r->fv[0], n = r->fv[1], cr = r->fv[2], q = r->fv[3], e = r->fv[4];
+#define BLOCK16(k)                                                                             \
+    ((uint64_t)(unsigned)_mm_movemask_epi8(_mm_or_si128(                                       \
+         _mm_or_si128(_mm_cmpeq_epi8(x##k, d), _mm_cmpeq_epi8(x##k, n)),                       \
+         _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x##k, cr), _mm_cmpeq_epi8(x##k, q)),        \
+                      _mm_cmpeq_epi8(x##k, e))))                                               \
+     << (16 * k))
+    const __m128i x0 = _mm_loadu_si128((const __m128i *)(const void *)p);
+    const __m128i x1 = _mm_loadu_si128((const __m128i *)(const void *)(p + 16));
+    const __m128i x2 = _mm_loadu_si128((const __m128i *)(const void *)(p + 32));
+    const __m128i x3 = _mm_loadu_si128((const __m128i *)(const void *)(p + 48));
+    return BLOCK16(0) | BLOCK16(1) | BLOCK16(2) | BLOCK16(3);
+#undef BLOCK16
+}
+#endif
+
+/* The usual record, read without scan_record: one physical line, the
+ * header's number of fields, wholly in the buffer, no escape character and
+ * quotes only around whole fields. Its fields are set straight from the
+ * bit mask of the 64-byte blocks it spans (kept from one record to the
+ * next: a block holds parts of about two). Returns false, having changed
+ * nothing the general path depends on, for anything else (a line end or
+ * an escape inside quotes, text after a closing quote, a quote inside
+ * unquoted text, a blank line, a ragged row, a record that runs into the
+ * end of what is buffered): scan_record decides those. */
+#define FAST_MAX_DOUBLED 8   /* fields with doubled quotes in one record */
+
+static bool fast_record(struct csv_reader *r, struct record *rec)
+{
+#if defined(__SSE2__)
+    const size_t start = r->start, end = r->end, limit = end + 1 + CSV_PAD;
+    const size_t ncols = r->ncols;
+    size_t base = r->blk_base;
+    uint64_t m;
+    if (r->blk_valid && start >= base && start - base < 64) {
+        m = r->blk_mask & (~(uint64_t)0 << (start - base));
+    } else {
+        base = start;
+        if (base + 64 > limit)
+            return false;
+        m = block_mask(r, r->buf + base);
+    }
+    const unsigned char delim = (unsigned char)r->opt.delim;
+    const int quote = r->opt.quote;
+    char *const buf = r->buf;
+    struct rec_field *const f = r->fields;
+    const char *const *const names = r->names;
+    const uint64_t null_mask = r->opt.null_len_mask;
+    size_t i = 0, from = start, next, at;
+    size_t doubled_at[FAST_MAX_DOUBLED], ndoubled = 0;
+    /* the position of the next special byte into at; false past the data */
+#define NEXT_SPECIAL()                                                                         \
+    do {                                                                                       \
+        while (m == 0) {                                                                       \
+            base += 64;                                                                        \
+            if (base + 64 > limit)                                                             \
+                return false;                                                                  \
+            m = block_mask(r, buf + base);                                                     \
+        }                                                                                      \
+        at = base + (size_t)__builtin_ctzll(m);                                                \
+        m &= m - 1;                                                                            \
+        if (at >= end)                                                                         \
+            return false; /* the sentinel: more to read, or the last line */                   \
+    } while (0)
+    for (;;) {
+        NEXT_SPECIAL();
+        unsigned char c = (unsigned char)buf[at];
+        const char *val = buf + from;
+        size_t len = at - from;
+        bool quoted = false;
+        if (c == delim || c == '\n' || c == '\r') {
+            /* an unquoted field */
+        } else if ((int)c == quote && at == from) {
+            /* a quoted field: delimiters inside are text, a doubled quote is one */
+            bool doubled = false;
+            for (;;) {
+                NEXT_SPECIAL();
+                c = (unsigned char)buf[at];
+                if ((int)c != quote) {
+                    if (c != delim)
+                        return false;   /* a line end or an escape inside quotes */
+                    continue;
+                }
+                if ((unsigned char)buf[at + 1] != c)   /* buf[end] is '\n': readable */
+                    break;
+                doubled = true;
+                NEXT_SPECIAL();   /* the second quote */
+            }
+            size_t close = at;
+            NEXT_SPECIAL();
+            c = (unsigned char)buf[at];
+            if (at != close + 1 || (c != delim && c != '\n' && c != '\r'))
+                return false;   /* text after the closing quote */
+            quoted = true;
+            val = buf + from + 1;
+            len = close - from - 1;
+            if (doubled) {
+                /* unescaped once the record is known to be this path's:
+                 * until then the buffer must stay as scan_record sees it */
+                if (ndoubled == FAST_MAX_DOUBLED)
+                    return false;
+                doubled_at[ndoubled++] = i;
+            }
+        } else {
+            return false;   /* a quote inside unquoted text, or an escape */
+        }
+        if (i == ncols)
+            return false;
+        f[i].name = names[i];
+        f[i].val = val;
+        f[i].len = len;
+        f[i].type = (len == 0 && !quoted) || (null_mask && is_null_value(&r->opt, val, len, quoted))
+                        ? REC_NULL
+                        : REC_TEXT;
+        i++;
+        from = at + 1;
+        if (c == delim)
+            continue;
+        if (i != ncols || (i == 1 && len == 0 && !quoted))
+            return false;   /* ragged, or a blank line */
+        next = at + 1;
+        if (c == '\r') {
+            if (at + 1 >= end)
+                return false;   /* a '\n' may follow in what is not read yet */
+            if (buf[at + 1] == '\n')
+                next = at + 2;  /* its bit is below the next start: masked off */
+        }
+        break;
+    }
+#undef NEXT_SPECIAL
+    for (size_t k = 0; k < ndoubled; k++) {
+        struct rec_field *d = &f[doubled_at[k]];
+        struct span sp = {.p = (char *)d->val, .len = d->len, .flags = SPAN_QUOTED | SPAN_UNESCAPE};
+        span_unescape(r, &sp);
+        d->len = sp.len;
+        d->type = is_null_value(&r->opt, sp.p, sp.len, true) ? REC_NULL : REC_TEXT;
+    }
+    r->blk_base = base;
+    r->blk_mask = m;
+    r->blk_valid = true;
+    rec->fields = f;
+    rec->nfields = ncols;
+    rec->line = r->line;
+    r->start = next;
+    r->line++;
+    return true;
+#else
+    (void)r;
+    (void)rec;
+    return false;
+#endif
 }
 
 /* Scans the record at r->start, reading more as needed. Returns SCAN_* or
@@ -666,6 +846,14 @@ static void build_tables(struct csv_reader *r)
                   escape_apart ? (char)r->opt.escape : '\n');
     scan_set_init(&r->qstop, r->opt.quote >= 0 ? (char)r->opt.quote : '\n', '\n', '\r',
                   escape_apart ? (char)r->opt.escape : '\n');
+#if defined(__SSE2__)
+    r->fv[0] = _mm_set1_epi8((char)r->opt.delim);
+    r->fv[1] = _mm_set1_epi8('\n');
+    r->fv[2] = _mm_set1_epi8('\r');
+    r->fv[3] = _mm_set1_epi8(r->opt.quote >= 0 ? (char)r->opt.quote : '\n');
+    r->fv[4] = _mm_set1_epi8(escape_apart ? (char)r->opt.escape : '\n');
+#endif
+    r->blk_valid = false;
 }
 
 /* Reads the first block, handles the BOM, picks the encoding. */
@@ -858,7 +1046,7 @@ static int csv_open(void **state, const struct reader_args *args)
         rc = rec_fail(r->env, ENGINE_BAD_CONFIG, "processing_config.%s: %s", field, msg);
         goto out;
     }
-    rc = input_open(&r->in, args->path, r->env, CSV_BUF_INITIAL, 1 + SCAN_PAD, &r->buf, &r->cap);
+    rc = input_open(&r->in, args->path, r->env, CSV_BUF_INITIAL, 1 + CSV_PAD, &r->buf, &r->cap);
     if (rc != ENGINE_OK)
         goto out;
     r->spans_cap = 64;
@@ -903,6 +1091,8 @@ static int csv_next(void *state, struct record *rec)
             return READ_ERROR;
         if (end)
             return READ_EOF;
+        if (fast_path_on && fast_record(r, rec))
+            return READ_RECORD;
         size_t n, next;
         long long lines;
         int sr = scan_full(r, &n, &next, &lines);

@@ -6,6 +6,7 @@
 #define QUARRY_PROCESS_SCAN_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -78,6 +79,30 @@ static inline const char *scan_find4(const char *p, const char *e, char a, char 
     while (p < e && *p != a && *p != b && *p != c && *p != d)
         p++;
     return p;
+}
+
+#if defined(__SSE2__)
+/* Bit i set when byte i of x is '"', '\\', a control byte or a non-ASCII
+ * byte: the bytes a JSON string cannot hold as they are (or, non-ASCII,
+ * not without a look at the UTF-8). */
+static inline unsigned scan_json_special_mask(__m128i x)
+{
+    /* signed compare: bytes >= 0x80 are negative, so "< 0x20" takes them too */
+    __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')),
+                                          _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
+                             _mm_cmplt_epi8(x, _mm_set1_epi8(0x20)));
+    return (unsigned)_mm_movemask_epi8(m);
+}
+#endif
+
+/* Non-zero when one of the 8 bytes of x is such a byte (SWAR: the classic
+ * has-zero / has-less-than tests, exact about whether such a byte exists,
+ * not about where). */
+static inline uint64_t scan_json_special_swar(uint64_t x)
+{
+    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+    uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
+    return (((q - ones) & ~q) | ((b - ones) & ~b) | ((x - ones * 0x20) & ~x) | x) & high;
 }
 
 /* First byte in [p, e) that a JSON string cannot hold as is: '"', '\\', a

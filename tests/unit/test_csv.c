@@ -2,11 +2,13 @@
  * engine: CSV in, JSON Lines (or CSV) out, so each case shows the fields,
  * their types and nulls exactly. */
 #include <check.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <json-c/json.h>
 
 #include "engine_harness.h"
+#include "process/read_csv.h"
 
 #define JSONL(o, in, config) RUN((o), (in), (config), NULL, "jsonl")
 
@@ -423,6 +425,96 @@ START_TEST(wide_rows)
 }
 END_TEST
 
+/* A pseudo-random CSV of every shape the reader meets (plain, quoted with
+ * delimiters, doubled quotes, line ends inside quotes, CRLF and lone CR,
+ * blank and ragged rows, text after a closing quote, quotes and escapes in
+ * unquoted text, null values, fields across 64-byte blocks, many doubled
+ * quotes in one record), large enough to cross buffer refills. */
+static char *mixed_csv(char delim, size_t cap, size_t *len_out)
+{
+    static const char *const pieces[] = {
+        "plain", "", "NA", "\"q, d\"", "\"say \"\"hi\"\"\"", "\"two\nlines\"", "\"\"",
+        "a\"b", "\"ab\"cd", "x\\,y", "\"cr\rin\"", "12.50", "2024-02-29", "-7",
+        "a fairly long unquoted value that runs across a whole block of input bytes",
+        "\"a fairly long quoted value, with a comma, across a block of input bytes\"",
+        "\"\"\"\"", "true",
+    };
+    enum { NPIECES = sizeof(pieces) / sizeof(pieces[0]) };
+    char *in = malloc(cap + 256);
+    ck_assert_ptr_nonnull(in);
+    size_t len = (size_t)sprintf(in, "a%cb%cc%cd\n", delim, delim, delim);
+    uint32_t x = 12345;
+    while (len < cap) {
+        x = x * 1103515245u + 12345u;
+        unsigned shape = (x >> 16) % 100;
+        int fields = shape < 3 ? 3 : shape < 5 ? 5 : 4;   /* some ragged rows */
+        if (shape == 99) {
+            in[len++] = '\n';   /* a blank line */
+            continue;
+        }
+        if (shape == 98) {
+            for (int k = 0; k < 12; k++)   /* more doubled quotes than the block scan keeps */
+                len += (size_t)sprintf(in + len, "%s\"d\"\"%d\"", k ? (char[]){delim, 0} : "", k);
+            len += (size_t)sprintf(in + len, "\n");
+            continue;
+        }
+        for (int k = 0; k < fields; k++) {
+            x = x * 1103515245u + 12345u;
+            const char *piece = pieces[(x >> 16) % NPIECES];
+            if (k)
+                in[len++] = delim;
+            len += (size_t)sprintf(in + len, "%s", piece);
+        }
+        x = x * 1103515245u + 12345u;
+        unsigned end = (x >> 16) % 20;
+        len += (size_t)sprintf(in + len, "%s", end == 0 ? "\r\n" : end == 1 ? "\r" : "\n");
+    }
+    *len_out = len;
+    return in;
+}
+
+START_TEST(block_scan_matches_scan_record)
+{
+    static const struct {
+        char delim;
+        const char *config;
+        const char *format;
+    } cases[] = {
+        {',', NULL, "jsonl"},
+        {',', NULL, "csv"},
+        {',', "{\"null_values\":[\"NA\",\"\"]}", "jsonl"},
+        {';', "{\"delimiter\":\";\"}", "csv"},
+        {',', "{\"escape_char\":\"\\\\\"}", "jsonl"},
+        {',', "{\"has_header\":false}", "csv"},
+        {',', "{\"quote_char\":\"\"}", "jsonl"},
+    };
+    for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+        size_t len;
+        char *in = mixed_csv(cases[c].delim, 3u << 20, &len);
+        struct run_out fast = {0}, slow = {0};
+        run_engine(in, len, "m.csv", cases[c].config, NULL, cases[c].format, &fast);
+        read_csv_fast_path(false);
+        run_engine(in, len, "m.csv", cases[c].config, NULL, cases[c].format, &slow);
+        read_csv_fast_path(true);
+        ck_assert_int_eq(fast.rc, slow.rc);
+        ck_assert_int_eq(fast.rc, ENGINE_OK);
+        ck_assert_int_eq(fast.res.total, slow.res.total);
+        ck_assert_int_eq(fast.res.succeeded, slow.res.succeeded);
+        ck_assert_int_eq(fast.res.failed, slow.res.failed);
+        ck_assert_int_gt(fast.res.failed, 0);   /* the ragged rows are there */
+        ck_assert_str_eq(fast.errors, slow.errors);
+        ck_assert_str_eq(json_object_to_json_string(fast.res.metadata),
+                         json_object_to_json_string(slow.res.metadata));
+        ck_assert_uint_eq(fast.output_len, slow.output_len);
+        ck_assert_msg(memcmp(fast.output, slow.output, fast.output_len) == 0,
+                      "case %zu: the outputs differ", c);
+        run_free(&fast);
+        run_free(&slow);
+        free(in);
+    }
+}
+END_TEST
+
 Suite *csv_suite(void)
 {
     Suite *s = suite_create("csv");
@@ -451,6 +543,7 @@ Suite *csv_suite(void)
     tcase_add_test(tc, csv_round_trip_semicolon_to_comma);
     tcase_add_test(tc, bad_config_is_refused);
     tcase_add_test(tc, wide_rows);
+    tcase_add_test(tc, block_scan_matches_scan_record);
     suite_add_tcase(s, tc);
     return s;
 }
