@@ -1,9 +1,16 @@
 /* quarry-api: the FastCGI worker. spawn-fcgi hands it the listening socket
- * as fd 0; multiwatch keeps N of them alive. Each worker serves one request at
- * a time with its own database connection, opened after the fork. */
+ * as fd 0; multiwatch keeps N of them alive. By default (api_threads = 1)
+ * each worker serves one request at a time with its own database
+ * connection, opened after the fork. With api_threads = T > 1 a worker runs
+ * T threads, each with everything a request touches of its own (struct app:
+ * database connection and statement cache, token cache, issuers; an arena;
+ * its FCGX_Request), each accepting on the shared socket and serving the
+ * requests nginx sends on a connection it keeps open (fastcgi_keep_conn). */
 #include <fcgiapp.h>
 #include <mysql.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -25,8 +32,6 @@
 #define SLOW_REQUEST_MS 500
 /* Verified tokens remembered per worker (a few hundred bytes each). */
 #define TOKEN_CACHE_SLOTS 1024
-
-static struct app app;
 
 /* True when the route's handler reads the query (and declares its keys). */
 static bool route_reads_query(const struct route *route)
@@ -93,11 +98,11 @@ static void drain_body(struct request *req)
         ;
 }
 
-static void serve(FCGX_Request *fcgx, struct arena *arena)
+static void serve(struct app *app, FCGX_Request *fcgx, struct arena *arena)
 {
     struct request req = {0};
     req.fcgx = fcgx;
-    req.app = &app;
+    req.app = app;
     req.arena = arena;
     req.started_ms = time_now_ms();
     req.method = request_param(&req, "REQUEST_METHOD");
@@ -133,10 +138,178 @@ static void serve(FCGX_Request *fcgx, struct arena *arena)
 /* SIGTERM, or SIGQUIT (what multiwatch sends its workers at stop), makes the
  * accept return, so the worker finishes its request and exits normally (and
  * LeakSanitizer can look). */
+static atomic_bool stopping;
+
 static void on_terminate(int sig)
 {
     (void)sig;
+    atomic_store(&stopping, true);
     FCGX_ShutdownPending();
+}
+
+/* What one serving thread (or the one process) has of its own. */
+static int app_open(struct app *app, const struct config *cfg, long long started_ms)
+{
+    char err[512];
+    app->cfg = *cfg;
+    app->started_ms = started_ms;
+    app->tokens = token_cache_new(TOKEN_CACHE_SLOTS);
+    if (issuers_load(app->cfg.issuers_file, &app->issuers, err, sizeof(err)) != 0) {
+        log_error("issuers: %s", err);
+        return -1;
+    }
+    app->verifier = (struct token_verifier){app->cfg.jwt_key, app->tokens, &app->issuers,
+                                            app->cfg.token_leeway_seconds};
+    app->db = db_open(&app->cfg);
+    return app->db != NULL ? 0 : -1;
+}
+
+static void app_close(struct app *app)
+{
+    db_close(app->db);
+    token_cache_free(app->tokens);
+    issuers_free(&app->issuers);
+}
+
+/* ------------------------------------------------------------ threads */
+
+/* The threaded worker's stop: the main thread takes SIGTERM/SIGQUIT with
+ * sigtimedwait, sets stopping and FCGX_ShutdownPending, and sends SIGUSR2 to the
+ * serving threads until all have ended. A thread takes SIGUSR2 only while it
+ * waits for a request (in FCGX_Accept_r: accept() on the shared socket, or a
+ * read on a kept connection), which the signal interrupts; a request in
+ * progress is finished first. */
+#define WAKE_SIGNAL SIGUSR2
+
+struct server {
+    struct app app;
+    pthread_t thread;
+    atomic_bool done;
+};
+
+static void on_wake(int sig)
+{
+    (void)sig;
+}
+
+/* Serves requests until the accept fails (shutdown or a broken socket). */
+static void serve_loop(struct app *app, bool threaded)
+{
+    FCGX_Request fcgx;
+    if (FCGX_InitRequest(&fcgx, 0, 0) != 0)
+        return;
+    sigset_t wake;
+    sigemptyset(&wake);
+    sigaddset(&wake, WAKE_SIGNAL);
+    struct arena arena;
+    arena_init(&arena, 64 * 1024);
+    for (;;) {
+        if (threaded) {
+            pthread_sigmask(SIG_UNBLOCK, &wake, NULL);
+            if (atomic_load(&stopping))
+                break;
+        }
+        int rc = FCGX_Accept_r(&fcgx);
+        if (threaded)
+            pthread_sigmask(SIG_BLOCK, &wake, NULL);
+        if (rc < 0)
+            break;
+        serve(app, &fcgx, &arena);
+        /* libfcgi closes a connection with shutdown() and then waits (up to
+         * 2 s) for nginx to close its end first, keeping the worker idle for
+         * a round trip through nginx on every request. The body has been read
+         * to its end, so a plain close loses nothing: a detached request
+         * closes without the wait. A connection nginx keeps (threads only)
+         * is not closed at all: the next FCGX_Accept_r reads the next
+         * request from it. */
+        if (!fcgx.keepConnection)
+            FCGX_Detach(&fcgx);
+        FCGX_Finish_r(&fcgx);
+        arena_reset(&arena);
+    }
+    /* A connection still kept (a thread told to stop) closes at once. */
+    FCGX_Detach(&fcgx);
+    FCGX_Free(&fcgx, 1);
+    arena_free(&arena);
+}
+
+static void *server_main(void *arg)
+{
+    struct server *s = arg;
+    mysql_thread_init();
+    serve_loop(&s->app, true);
+    mysql_thread_end();
+    atomic_store(&s->done, true);
+    return NULL;
+}
+
+static int run_threads(const struct config *cfg, long long started_ms)
+{
+    int n = (int)cfg->api_threads, started = 0, rc = 0;
+    struct server *servers = calloc((size_t)n, sizeof(*servers));
+    if (servers == NULL) {
+        log_error("out of memory");
+        return 1;
+    }
+    /* The serving threads inherit a mask without the stop signals (sigwait
+     * below takes them) and without the wake signal (serve_loop lets it in
+     * while it waits). The wake handler has no SA_RESTART. */
+    sigset_t stop, blocked;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGQUIT);
+    blocked = stop;
+    sigaddset(&blocked, WAKE_SIGNAL);
+    pthread_sigmask(SIG_BLOCK, &blocked, NULL);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_wake;
+    sigemptyset(&sa.sa_mask);
+    sigaction(WAKE_SIGNAL, &sa, NULL);
+    /* Opened one after the other here: issuers_load may initialise curl. */
+    for (int i = 0; i < n; i++)
+        if (app_open(&servers[i].app, cfg, started_ms) != 0) {
+            log_error("cannot initialise thread %d", i);
+            rc = 1;
+            n = i + 1;
+            goto out;
+        }
+    for (; started < n; started++)
+        if (pthread_create(&servers[started].thread, NULL, server_main, &servers[started]) != 0) {
+            log_error("cannot start thread %d", started);
+            rc = 1;
+            break;
+        }
+    log_info("worker ready (%d threads)", started);
+    /* Until a stop signal (or one that came before the mask), or until
+     * every thread has ended on its own (the socket broke). */
+    while (rc == 0 && !atomic_load(&stopping)) {
+        struct timespec second = {1, 0};
+        if (sigtimedwait(&stop, NULL, &second) > 0)
+            break;
+        int alive = 0;
+        for (int i = 0; i < started; i++)
+            alive += !atomic_load(&servers[i].done);
+        if (alive == 0)
+            break;
+    }
+    log_info("worker stopping");
+    atomic_store(&stopping, true);
+    FCGX_ShutdownPending();
+    for (int i = 0; i < started; i++) {
+        while (!atomic_load(&servers[i].done)) {
+            pthread_kill(servers[i].thread, WAKE_SIGNAL);
+            struct timespec pause = {0, 20 * 1000 * 1000};
+            nanosleep(&pause, NULL);
+        }
+        pthread_join(servers[i].thread, NULL);
+    }
+out:
+    for (int i = 0; i < n; i++)
+        app_close(&servers[i].app);
+    free(servers);
+    return rc;
 }
 
 int main(int argc, char **argv)
@@ -159,45 +332,34 @@ int main(int argc, char **argv)
         log_error("libsodium failed to initialise");
         return 1;
     }
-    if (config_load(&app.cfg, err, sizeof(err)) != 0) {
+    struct config cfg;
+    if (config_load(&cfg, err, sizeof(err)) != 0) {
         log_error("configuration: %s", err);
         return 1;
     }
-    app.db = db_open(&app.cfg);
-    app.tokens = token_cache_new(TOKEN_CACHE_SLOTS);
-    if (issuers_load(app.cfg.issuers_file, &app.issuers, err, sizeof(err)) != 0) {
-        log_error("issuers: %s", err);
-        return 1;
-    }
-    app.verifier = (struct token_verifier){app.cfg.jwt_key, app.tokens, &app.issuers,
-                                           app.cfg.token_leeway_seconds};
-    app.started_ms = time_now_ms();
-    if (app.db == NULL || FCGX_Init() != 0) {
+    /* Before any thread: mysql_init would otherwise do it, racing. */
+    if (mysql_library_init(0, NULL, NULL) != 0 || FCGX_Init() != 0) {
         log_error("cannot initialise");
         return 1;
     }
-    FCGX_Request fcgx;
-    if (FCGX_InitRequest(&fcgx, 0, 0) != 0)
-        return 1;
-    struct arena arena;
-    arena_init(&arena, 64 * 1024);
-    log_info("worker ready");
-    while (FCGX_Accept_r(&fcgx) >= 0) {
-        serve(&fcgx, &arena);
-        /* libfcgi closes a connection with shutdown() and then waits (up to
-         * 2 s) for nginx to close its end first, keeping the worker idle for
-         * a round trip through nginx on every request. The body has been read
-         * to its end, so a plain close loses nothing: a detached request
-         * closes without the wait. */
-        FCGX_Detach(&fcgx);
-        FCGX_Finish_r(&fcgx);
-        arena_reset(&arena);
+    long long started_ms = time_now_ms();
+    int rc = 0;
+    if (cfg.api_threads > 1) {
+        rc = run_threads(&cfg, started_ms);
+    } else {
+        struct app app;
+        memset(&app, 0, sizeof(app));
+        if (app_open(&app, &cfg, started_ms) != 0) {
+            log_error("cannot initialise");
+            rc = 1;
+        } else {
+            log_info("worker ready");
+            serve_loop(&app, false);
+            log_info("worker stopping");
+        }
+        app_close(&app);
     }
-    log_info("worker stopping");
-    arena_free(&arena);
-    db_close(app.db);
-    token_cache_free(app.tokens);
-    issuers_free(&app.issuers);
+    sodium_memzero(&cfg, sizeof(cfg));
     mysql_library_end();
-    return 0;
+    return rc;
 }
