@@ -63,4 +63,4 @@ libquarry_api_a_SOURCES = \
 bin_PROGRAMS += quarry-api
 quarry_api_SOURCES = fcgi-app/api/main.c
 quarry_api_CPPFLAGS = $(libquarry_api_a_CPPFLAGS)
-quarry_api_LDADD = libquarry_api.a $(PROCESS_ENGINE_LIBS) $(COMMON_LIBS) $(FCGI_LIBS) $(MAGIC_LIBS) $(CRYPTO_LIBS) $(CURL_LIBS)
+quarry_api_LDADD = libquarry_api.a $(PROCESS_ENGINE_LIBS) $(COMMON_LIBS) $(FCGI_LIBS) $(MAGIC_LIBS) $(CRYPTO_LIBS) $(CURL_LIBS) -lpthread

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -49,9 +50,12 @@ struct metrics_file {
 
 #define METRICS_MAGIC 0x315254454d595251ULL /* "QRYMETR1" */
 
+/* One slot per process, shared by its threads (the counts are atomic);
+ * the first request of any thread maps it, under init_lock. */
 static struct metrics_file *shared;
 static struct slot *mine;
-static int init_state; /* 0 not tried, 1 ready, -1 failed */
+static _Atomic int init_state; /* 0 not tried, 1 ready, -1 failed */
+static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* A hash of everything the layout depends on: a new route table or a new
  * build with other bounds gets a file of its own instead of misreading. */
@@ -143,23 +147,34 @@ out:
     return m;
 }
 
-static int metrics_init(const struct request *req)
+static int metrics_map(const struct request *req)
 {
-    if (init_state != 0)
-        return init_state;
-    init_state = -1;
     if (api_nroutes + 1 > METRICS_ROUTES) {
         log_warn("metrics: %zu routes do not fit the table of %d", api_nroutes, METRICS_ROUTES);
-        return init_state;
+        return -1;
     }
     shared = map_file(req->app->cfg.run_dir);
     if (shared == NULL)
-        return init_state;
+        return -1;
     mine = claim_slot(shared);
     if (mine == NULL)
         log_warn("metrics: all %d slots are taken by live workers; not counting", METRICS_SLOTS);
-    init_state = 1;
-    return init_state;
+    return 1;
+}
+
+static int metrics_init(const struct request *req)
+{
+    int state = atomic_load(&init_state);
+    if (state != 0)
+        return state;
+    pthread_mutex_lock(&init_lock);
+    state = atomic_load(&init_state);
+    if (state == 0) {
+        state = metrics_map(req);
+        atomic_store(&init_state, state);
+    }
+    pthread_mutex_unlock(&init_lock);
+    return state;
 }
 
 /* The table index of the request's route; api_nroutes for anything unrouted. */

@@ -5,6 +5,7 @@
 #include "api/openapi.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -838,18 +839,22 @@ const struct route_doc *route_doc_of(handler_fn handler)
 
 /* ------------------------------------------------------------ serving */
 
-/* The document's text, built on the first request: the worker keeps it. */
+/* The document's text, built on the first request: the worker keeps it
+ * (its threads share it; the first builds it under openapi_lock). */
 static char *openapi_text;
 static size_t openapi_len;
+static pthread_mutex_t openapi_lock = PTHREAD_MUTEX_INITIALIZER;
 
 void openapi_get(struct request *req)
 {
+    pthread_mutex_lock(&openapi_lock);
     if (openapi_text == NULL) {
         json_object *doc = openapi_build(api_routes, api_nroutes);
         size_t len;
         const char *text = json_object_to_json_string_length(doc, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
         openapi_text = malloc(len + 1);
         if (openapi_text == NULL) {
+            pthread_mutex_unlock(&openapi_lock);
             json_object_put(doc);
             respond_error(req, 500, "INTERNAL_ERROR", "Out of memory", NULL);
             return;
@@ -858,6 +863,7 @@ void openapi_get(struct request *req)
         openapi_len = len;
         json_object_put(doc);
     }
+    pthread_mutex_unlock(&openapi_lock);
     respond_header(req, "Cache-Control", "public, max-age=300");
     respond_text(req, 200, "application/json; charset=utf-8", openapi_text, openapi_len);
 }

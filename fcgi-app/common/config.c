@@ -96,6 +96,7 @@ static const struct setting settings[] = {
     INT(webhook_retry_max_ms, "3600000"),
     INT(webhook_retry_hours, "24"),
     INT(webhook_concurrency, "8"),
+    INT(api_threads, "1"),
 };
 
 static const struct setting *setting_find(const char *key)
@@ -136,6 +137,10 @@ static int setting_apply(struct config *cfg, const struct setting *s, const char
         cfg->intake_amqp_port = (int)v;
     else
         *(long long *)base = v;
+    if (strcmp(s->key, "api_threads") == 0 && (v < 1 || v > API_THREADS_MAX)) {
+        snprintf(err, err_len, "setting api_threads must be 1 to %d", API_THREADS_MAX);
+        return -1;
+    }
     return 0;
 }
 

@@ -7,6 +7,8 @@
 
 #define SECRET_KEY_BYTES 32
 
+#define API_THREADS_MAX 256
+
 struct config {
     char db_socket[512];
     char db_host[256];
@@ -100,6 +102,10 @@ struct config {
     long long webhook_retry_max_ms;
     long long webhook_retry_hours;
     long long webhook_concurrency;
+    /* quarry-api: 1 (a worker serves one FastCGI connection at a time), or
+     * that many threads per worker, each with its own database connection,
+     * on FastCGI connections nginx keeps open (docs/operations.md). */
+    long long api_threads;
     /* Loaded from secrets_dir: never logged. */
     unsigned char jwt_key[SECRET_KEY_BYTES];
     unsigned char url_key[SECRET_KEY_BYTES];

@@ -1,6 +1,7 @@
 #include "common/cron.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -205,6 +206,9 @@ static bool is_utc(const char *tz)
     return tz == NULL || tz[0] == '\0' || strcmp(tz, "UTC") == 0;
 }
 
+/* TZ is the process's: threads of quarry-api take turns at it. */
+static pthread_mutex_t zone_lock = PTHREAD_MUTEX_INITIALIZER;
+
 /* Points TZ at tz for localtime_r/mktime; the previous value goes to saved
  * (restored by zone_leave). The programs otherwise only use UTC functions. */
 static void zone_enter(const char *tz, char *saved, size_t len, bool *had)
@@ -287,8 +291,10 @@ int cron_next(const struct cron *c, const char *tz, long long after, long long *
     bool utc = is_utc(tz), had = false;
     char saved[128];
     int rc = -1;
-    if (!utc)
+    if (!utc) {
+        pthread_mutex_lock(&zone_lock);
         zone_enter(tz, saved, sizeof(saved), &had);
+    }
     long long wall = wall_from_instant(after, utc);
     long long limit = wall + (long long)CRON_SEARCH_YEARS * 366 * 86400;
     struct tm tm;
@@ -313,7 +319,9 @@ int cron_next(const struct cron *c, const char *tz, long long after, long long *
         }
         wall_tm(wall_of(&tm), &tm); /* normalises, and sets the weekday */
     }
-    if (!utc)
+    if (!utc) {
         zone_leave(tz, saved, had);
+        pthread_mutex_unlock(&zone_lock);
+    }
     return rc;
 }

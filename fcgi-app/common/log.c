@@ -12,7 +12,8 @@
 #include "common/ids.h"
 
 static const char *log_program = "quarry";
-static const char *log_request;
+/* The request the calling thread is serving (quarry-api may run threads). */
+static _Thread_local const char *log_request;
 
 /* The file stderr goes to (QUARRY_LOG_FILE), for log_reopen. */
 static char log_path[1024];

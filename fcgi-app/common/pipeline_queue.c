@@ -264,7 +264,7 @@ static int take_edge(void *ctx, const struct db_row *row)
  * and the later one sees the earlier one's end (READ COMMITTED). */
 static enum db_status trigger_child(struct db *db, const char *child, const char *upstream)
 {
-    static struct edges edges;
+    static _Thread_local struct edges edges;
     long long active = 0;
     char execution_id[UUID_LEN + 1], job_id[UUID_LEN + 1];
     long long locked = 0;
@@ -307,7 +307,7 @@ static enum db_status trigger_child(struct db *db, const char *child, const char
 
 static enum db_status trigger_children(struct db *db, const struct ended *e)
 {
-    static struct id_batch children;
+    static _Thread_local struct id_batch children;
     children.n = 0;
     enum db_status st = db_query(db,
                                  "SELECT child_id FROM pipeline_dependencies WHERE parent_id = ?"
@@ -365,7 +365,7 @@ static enum db_status emit_execution_end(struct db *db, const char *execution_id
 enum db_status pipeline_execution_end(struct db *db, const char *job_id, long long succeeded,
                                       const char *metrics_json)
 {
-    static struct ended e;
+    static _Thread_local struct ended e;
     memset(&e, 0, sizeof(e));
     enum db_status st = db_query(db,
                                  "SELECT e.id, e.pipeline_id, j.status, j.error_message"

@@ -102,7 +102,7 @@ static enum db_status claim_one(struct db *db, const char *id, long long lease_m
 enum db_status webhook_claim_due(struct db *db, long long lease_ms, int max,
                                  struct webhook_claim *out, int *n)
 {
-    static struct due_ids due;
+    static _Thread_local struct due_ids due;
     *n = 0;
     due.n = 0;
     if (max > CLAIM_MAX)

@@ -11,7 +11,8 @@ the stack's own certificate:
 
 Environment: QUARRY_BUILD (default asan), QUARRY_E2E_DIR (parent of the
 temporary homes; default the system temp dir), QUARRY_E2E_KEEP=1 (keep the
-home after the run), CI (skips the dependency check of start).
+home after the run), QUARRY_API_THREADS (threads per API worker; default 1,
+the prefork pool), CI (skips the dependency check of start).
 """
 
 import contextlib
@@ -42,7 +43,9 @@ SUPERVISE_BACKOFF_MAX = 8
 # Script settings passed through from the caller's environment; every other
 # QUARRY_* variable is dropped so that a developer's shell cannot reconfigure
 # the test stack by accident.
-PASS_THROUGH = ("QUARRY_BUILD", "QUARRY_BUILD_DIR", "QUARRY_SKIP_BUILD", "QUARRY_SKIP_DEPS")
+# QUARRY_API_THREADS > 1 runs the suites against threaded API workers.
+PASS_THROUGH = ("QUARRY_BUILD", "QUARRY_BUILD_DIR", "QUARRY_SKIP_BUILD", "QUARRY_SKIP_DEPS",
+                "QUARRY_API_THREADS")
 
 _failed_tests = []
 _summary_lines = []

@@ -11,6 +11,7 @@ UNIT_TESTS = \
 	tests/unit/test_addr_list.c \
 	tests/unit/test_auth_crypto.c \
 	tests/unit/test_cluster.c \
+	tests/unit/test_config.c \
 	tests/unit/test_cron.c \
 	tests/unit/test_csv.c \
 	tests/unit/test_cursor.c \

@@ -14,7 +14,10 @@
 # ceiling are measured first and again last: the ratios use the mean of the
 # two, and their spread says how much the machine moved during the run.
 # BENCH_DURATION (default 5s), BENCH_CONNECTIONS (32), BENCH_THREADS (2);
-# BENCH_WIDE_WORKERS, BENCH_CEILING_THREADS (lib.sh).
+# BENCH_WIDE_WORKERS, BENCH_CEILING_THREADS, BENCH_API_THREADS (lib.sh).
+# Each endpoint is also measured at once on a second API pool of threaded
+# workers (api_threads, kept FastCGI connections), the other mode of
+# quarry-api.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 DURATION=${BENCH_DURATION:-5s}
@@ -106,12 +109,21 @@ measure "nginx static 200" "$BENCH_URL/static-bench"
 measure "ceiling (constant FastCGI)" "$BENCH_URL/bench-ceiling"
 measure "ceiling, wide prefork" "$BENCH_URL/bench-ceiling-wide"
 measure "ceiling, threads + kept conns" "$BENCH_URL/bench-ceiling-kept"
+# Each endpoint on the stack's prefork pool, then at once on the threaded
+# pool (/bench-threaded: api_threads = BENCH_API_THREADS, kept connections).
+t=/bench-threaded
 request "GET /users/me" GET /api/v1/users/me "$reader"
+request "  threads" GET $t/api/v1/users/me "$reader"
 request "GET /jobs/{id}" GET "/api/v1/jobs/{id}" "$reader" "" "$read_ids"
+request "  threads" GET "$t/api/v1/jobs/{id}" "$reader" "" "$read_ids"
 request "GET /status/{id}" GET "/api/v1/status/{id}" "$reader" "" "$read_ids"
+request "  threads" GET "$t/api/v1/status/{id}" "$reader" "" "$read_ids"
 request "GET /jobs?limit=100" GET "/api/v1/jobs?limit=100" "$reader"
+request "  threads" GET "$t/api/v1/jobs?limit=100" "$reader"
 request "POST /jobs" POST /api/v1/jobs "$writer" "$job_body"
+request "  threads" POST $t/api/v1/jobs "$writer" "$job_body"
 measure "POST /clients/{krn}/progress" -s "$here/progress_post.lua" "$BENCH_URL" -- "$member" "$krn" run
+measure "  threads" -s "$here/progress_post.lua" "$BENCH_URL" -- "$member" "$krn" run $t
 measure "ceiling, threads + kept, again" "$BENCH_URL/bench-ceiling-kept"
 measure "ceiling, wide prefork, again" "$BENCH_URL/bench-ceiling-wide"
 measure "ceiling, again" "$BENCH_URL/bench-ceiling"
@@ -140,6 +152,14 @@ awk -v c="$ceiling_rps" -v w1="${rps[2]}" -v w2="${rps[n - 3]}" -v k1="${rps[3]}
 	printf "ceiling p99 (mean of both) %.2f ms\n", (cp1 + cp2) / 2
 	printf "wide prefork (%d workers): %.0f req/s = %.1f%% of the ceiling, p99 %.2f ms\n", ww, (w1 + w2) / 2, 50 * (w1 + w2) / c, (wp1 + wp2) / 2
 	printf "threads + kept connections (%d x %d threads): %.0f req/s = %.1f%% of the ceiling, p99 %.2f ms\n", pw, kt, (k1 + k2) / 2, 50 * (k1 + k2) / c, (kp1 + kp2) / 2 }'
+# Threads against prefork, endpoint by endpoint (each "  threads" row
+# against the row above it): throughput and p99 as ratios.
+echo "threaded API ($QUARRY_WORKERS x ${BENCH_API_THREADS:-8} threads, kept connections) against the prefork pool ($QUARRY_WORKERS workers):"
+for ((i = 1; i < n; i++)); do
+	[ "${names[i]}" = "  threads" ] || continue
+	awk -v name="${names[i - 1]}" -v r0="${rps[i - 1]}" -v r1="${rps[i]}" -v p0="${p99[i - 1]}" -v p1="${p99[i]}" \
+		'BEGIN { printf "  %-30s req/s x%.2f, p99 x%.2f\n", name, r1 / r0, p1 / p0 }'
+done
 for ((i = 0; i < n; i++)); do
 	[ "${failed[i]}" = 0 ] || { echo "bench: ${names[i]}: ${failed[i]} requests failed" >&2; exit 1; }
 done

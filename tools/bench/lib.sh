@@ -136,13 +136,41 @@ _bench_ceiling_pool() { # SOCKET_NAME WORKERS THREADS
 	return 1
 }
 
+# Beside them, the API itself with threaded workers: QUARRY_WORKERS
+# processes of BENCH_API_THREADS threads (api_threads, default 8) on the
+# stack's configuration and database, at /bench-threaded/api/v1/... (the
+# same kept upstream the stack's own API location gets with threads), so
+# that one run weighs the prefork pool against threads.
+_bench_api_threads_pool() {
+	local home run multiwatch i drop=()
+	home=$(cd "$QUARRY_HOME" && pwd -P)
+	run=$home/run
+	multiwatch=$(command -v multiwatch)
+	# As the stack's pool: as root, the socket and the workers are quarry's.
+	[ "$(id -u)" = 0 ] && drop=(-u quarry -g quarry -U quarry -G quarry)
+	rm -f "$run/bench-api-kept.sock"
+	QUARRY_CONFIG=$home/quarry.conf QUARRY_API_THREADS=${BENCH_API_THREADS:-8} \
+		setsid spawn-fcgi -n -s "$run/bench-api-kept.sock" -M 0660 "${drop[@]}" -- \
+		"$multiwatch" -f "$QUARRY_WORKERS" -r 25 -s TERM -- \
+		"${QUARRY_BUILD_DIR:-$BENCH_REPO/build/$QUARRY_BUILD}/quarry-api" \
+		</dev/null >>"$home/log/bench-api-threads.log" 2>&1 &
+	BENCH_CEILING_PIDS+=($!)
+	for ((i = 0; i < 100; i++)); do
+		[ -S "$run/bench-api-kept.sock" ] && return 0
+		sleep 0.1
+	done
+	echo "bench: the threaded API pool did not start" >&2
+	return 1
+}
+
 bench_ceiling_up() {
 	local i path
 	_bench_ceiling_pool bench-ceiling "$QUARRY_WORKERS" 1
 	_bench_ceiling_pool bench-ceiling-wide "${BENCH_WIDE_WORKERS:-$((4 * QUARRY_WORKERS))}" 1
 	_bench_ceiling_pool bench-ceiling-kept "$QUARRY_WORKERS" "${BENCH_CEILING_THREADS:-16}"
-	QUARRY_BENCH_CEILING=1 "$QUARRY" reload >/dev/null
-	for path in /bench-ceiling /bench-ceiling-wide /bench-ceiling-kept; do
+	_bench_api_threads_pool
+	QUARRY_BENCH_CEILING=1 QUARRY_BENCH_API_THREADS=${BENCH_API_THREADS:-8} "$QUARRY" reload >/dev/null
+	for path in /bench-ceiling /bench-ceiling-wide /bench-ceiling-kept /bench-threaded/api/v1/health; do
 		for ((i = 0; i < 50; i++)); do
 			[ "$(curl -ks -o /dev/null -w '%{http_code}' "$BENCH_URL$path")" = 200 ] && continue 2
 			sleep 0.1
@@ -163,6 +191,6 @@ bench_ceiling_down() {
 		done
 	done
 	[ ${#BENCH_CEILING_PIDS[@]} = 0 ] ||
-		rm -f "$(cd "$QUARRY_HOME" && pwd -P)"/run/bench-ceiling{,-wide,-kept}.sock
+		rm -f "$(cd "$QUARRY_HOME" && pwd -P)"/run/bench-{ceiling,ceiling-wide,ceiling-kept,api-kept}.sock
 	BENCH_CEILING_PIDS=()
 }

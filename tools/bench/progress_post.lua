@@ -2,7 +2,8 @@
 -- with a small body. Each connection's thread spreads its posts over 32
 -- records of its own, so the run measures the request path and the row-lock
 -- transaction, not one hot row.
---   wrk ... -s progress_post.lua URL -- TOKEN KRN PREFIX
+--   wrk ... -s progress_post.lua URL -- TOKEN KRN PREFIX [PATH_PREFIX]
+-- (PATH_PREFIX goes before /api/v1: /bench-threaded for api.sh's threaded pool)
 local threads = {}
 
 function setup(thread)
@@ -13,7 +14,7 @@ end
 function init(args)
 	token, krn, prefix = args[1], args[2], args[3]
 	counter = 0
-	path = "/api/v1/clients/" .. krn .. "/progress"
+	path = (args[4] or "") .. "/api/v1/clients/" .. krn .. "/progress"
 	headers = {
 		["Authorization"] = "Bearer " .. token,
 		["Content-Type"] = "application/json",
