@@ -10,8 +10,7 @@ void opt_error(char *field, size_t field_len, const char *name, char *msg, size_
     snprintf(msg, msg_len, "%s", text);
 }
 
-/* The key's value, or NULL when it is absent or null. */
-static json_object *opt_value(json_object *config, const char *key)
+json_object *opt_value(json_object *config, const char *key)
 {
     json_object *v;
     if (!json_object_object_get_ex(config, key, &v) || json_object_is_type(v, json_type_null))
@@ -46,5 +45,29 @@ int opt_int(json_object *config, const char *key, long long min, long long max, 
         return -1;
     }
     *out = json_object_get_int64(v);
+    return 0;
+}
+
+int opt_object(json_object *config, char *field, size_t field_len, char *msg, size_t msg_len)
+{
+    if (!config)
+        return 1;
+    if (!json_object_is_type(config, json_type_object)) {
+        opt_error(field, field_len, "", msg, msg_len, "must be an object");
+        return -1;
+    }
+    return 0;
+}
+
+int opt_nesting(json_object *config, int max_depth, size_t max_record, int *depth,
+                size_t *record, char *field, size_t field_len, char *msg, size_t msg_len)
+{
+    long long d = *depth, r = (long long)*record;
+    if (opt_int(config, "max_depth", 0, max_depth, &d, field, field_len, msg, msg_len) ||
+        opt_int(config, "max_record_bytes", 1, (long long)max_record, &r, field, field_len, msg,
+                msg_len))
+        return -1;
+    *depth = (int)d;
+    *record = (size_t)r;
     return 0;
 }
