@@ -71,3 +71,29 @@ int opt_nesting(json_object *config, int max_depth, size_t max_record, int *dept
     *record = (size_t)r;
     return 0;
 }
+
+int opt_strings(json_object *config, const char *key, size_t max, size_t min_len, size_t max_len,
+                const char *array_msg, const char *item_msg, json_object **out, char *field,
+                size_t field_len, char *msg, size_t msg_len)
+{
+    json_object *v = opt_value(config, key);
+    if (v == NULL)
+        return 0;
+    if (!json_object_is_type(v, json_type_array) || json_object_array_length(v) > max) {
+        opt_error(field, field_len, key, msg, msg_len, array_msg);
+        return -1;
+    }
+    for (size_t i = 0; i < json_object_array_length(v); i++) {
+        json_object *s = json_object_array_get_idx(v, i);
+        size_t len = json_object_is_type(s, json_type_string)
+                         ? (size_t)json_object_get_string_len(s)
+                         : 0;
+        if (!json_object_is_type(s, json_type_string) || len < min_len || len > max_len) {
+            snprintf(field, field_len, "%s[%zu]", key, i);
+            snprintf(msg, msg_len, "%s", item_msg);
+            return -1;
+        }
+    }
+    *out = v;
+    return 0;
+}

@@ -20,6 +20,12 @@ int opt_object(json_object *config, char *field, size_t field_len, char *msg, si
  * and max_record_bytes (1 to max_record) into *record. */
 int opt_nesting(json_object *config, int max_depth, size_t max_record, int *depth,
                 size_t *record, char *field, size_t field_len, char *msg, size_t msg_len);
+/* An array of at most max strings of min_len to max_len bytes each into
+ * *out; a bad array says array_msg (field key), a bad item item_msg (field
+ * key[i]). */
+int opt_strings(json_object *config, const char *key, size_t max, size_t min_len, size_t max_len,
+                const char *array_msg, const char *item_msg, json_object **out, char *field,
+                size_t field_len, char *msg, size_t msg_len);
 /* true or false. */
 int opt_bool(json_object *config, const char *key, bool *out, char *field, size_t field_len,
              char *msg, size_t msg_len);

@@ -62,7 +62,6 @@ struct jflat {
 int jflat_options_parse(json_object *config, struct jflat_options *opt, char *field,
                         size_t field_len, char *msg, size_t msg_len)
 {
-    json_object *v;
     opt->flatten = true;
     opt->max_depth = JFLAT_DEFAULT_DEPTH;
     opt->date_fields = NULL;
@@ -74,25 +73,10 @@ int jflat_options_parse(json_object *config, struct jflat_options *opt, char *fi
         opt_nesting(config, JFLAT_MAX_DEPTH, JFLAT_MAX_RECORD_BYTES, &opt->max_depth,
                     &opt->max_record, field, field_len, msg, msg_len))
         return -1;
-    if ((v = opt_value(config, "date_fields"))) {
-        if (!json_object_is_type(v, json_type_array) ||
-            json_object_array_length(v) > JFLAT_MAX_DATE_FIELDS) {
-            opt_error(field, field_len, "date_fields", msg, msg_len,
-                      "must be an array of at most 256 field names");
-            return -1;
-        }
-        for (size_t i = 0; i < json_object_array_length(v); i++) {
-            json_object *s = json_object_array_get_idx(v, i);
-            if (!json_object_is_type(s, json_type_string) || json_object_get_string_len(s) == 0 ||
-                json_object_get_string_len(s) > 1024) {
-                snprintf(field, field_len, "date_fields[%zu]", i);
-                snprintf(msg, msg_len, "must be a non-empty field name");
-                return -1;
-            }
-        }
-        opt->date_fields = v;
-    }
-    return 0;
+    return opt_strings(config, "date_fields", JFLAT_MAX_DATE_FIELDS, 1, 1024,
+                       "must be an array of at most 256 field names",
+                       "must be a non-empty field name", &opt->date_fields, field, field_len, msg,
+                       msg_len);
 }
 
 /* ---- lifetime ---- */
