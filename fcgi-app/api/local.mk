@@ -1,6 +1,6 @@
 # quarry-api: the FastCGI program (handlers, routing, request parsing).
 noinst_LIBRARIES += libquarry_api.a
-libquarry_api_a_CPPFLAGS = $(AM_CPPFLAGS) $(CRYPTO_CFLAGS) $(CURL_CFLAGS) $(FCGI_CFLAGS) $(JSONC_CFLAGS) $(MARIADB_CFLAGS) $(SODIUM_CFLAGS) $(MAGIC_CFLAGS)
+libquarry_api_a_CPPFLAGS = $(AM_CPPFLAGS) $(COMMON_CFLAGS) $(FCGI_CFLAGS) $(MAGIC_CFLAGS)
 libquarry_api_a_SOURCES = \
 	fcgi-app/api/admin.c fcgi-app/api/admin.h \
 	fcgi-app/api/app.h \
@@ -63,4 +63,4 @@ libquarry_api_a_SOURCES = \
 bin_PROGRAMS += quarry-api
 quarry_api_SOURCES = fcgi-app/api/main.c
 quarry_api_CPPFLAGS = $(libquarry_api_a_CPPFLAGS)
-quarry_api_LDADD = libquarry_api.a $(PROCESS_ENGINE_LIBS) $(COMMON_LIBS) $(FCGI_LIBS) $(MAGIC_LIBS) $(CRYPTO_LIBS) $(CURL_LIBS) -lpthread
+quarry_api_LDADD = libquarry_api.a $(PROCESS_ENGINE_LIBS) $(COMMON_LIBS) $(FCGI_LIBS) -lpthread

@@ -1,6 +1,6 @@
 # quarry-jobd: the dispatcher (claims jobs, spawns quarry-process, watches it).
 noinst_LIBRARIES += libquarry_jobd.a
-libquarry_jobd_a_CPPFLAGS = $(AM_CPPFLAGS) $(JSONC_CFLAGS) $(MARIADB_CFLAGS) $(CURL_CFLAGS) $(SODIUM_CFLAGS)
+libquarry_jobd_a_CPPFLAGS = $(AM_CPPFLAGS) $(COMMON_CFLAGS)
 libquarry_jobd_a_SOURCES = \
 	fcgi-app/jobd/dispatcher.c fcgi-app/jobd/dispatcher.h \
 	fcgi-app/jobd/outcome.c fcgi-app/jobd/outcome.h \
@@ -13,4 +13,4 @@ libquarry_jobd_a_SOURCES = \
 bin_PROGRAMS += quarry-jobd
 quarry_jobd_SOURCES = fcgi-app/jobd/main.c
 quarry_jobd_CPPFLAGS = $(libquarry_jobd_a_CPPFLAGS)
-quarry_jobd_LDADD = libquarry_jobd.a $(COMMON_LIBS) $(CURL_LIBS) -lm
+quarry_jobd_LDADD = libquarry_jobd.a $(COMMON_LIBS)

@@ -11,6 +11,21 @@
 /* Sets field to name and msg to text. */
 void opt_error(char *field, size_t field_len, const char *name, char *msg, size_t msg_len,
                const char *text);
+/* The key's value, or NULL when it is absent or null. */
+json_object *opt_value(json_object *config, const char *key);
+/* The processing_config itself: 1 when it is absent (the defaults stand),
+ * 0 when it is an object, -1 ("must be an object") otherwise. */
+int opt_object(json_object *config, char *field, size_t field_len, char *msg, size_t msg_len);
+/* The nesting limits of a reader: max_depth (0 to max_depth) into *depth
+ * and max_record_bytes (1 to max_record) into *record. */
+int opt_nesting(json_object *config, int max_depth, size_t max_record, int *depth,
+                size_t *record, char *field, size_t field_len, char *msg, size_t msg_len);
+/* An array of at most max strings of min_len to max_len bytes each into
+ * *out; a bad array says array_msg (field key), a bad item item_msg (field
+ * key[i]). */
+int opt_strings(json_object *config, const char *key, size_t max, size_t min_len, size_t max_len,
+                const char *array_msg, const char *item_msg, json_object **out, char *field,
+                size_t field_len, char *msg, size_t msg_len);
 /* true or false. */
 int opt_bool(json_object *config, const char *key, bool *out, char *field, size_t field_len,
              char *msg, size_t msg_len);

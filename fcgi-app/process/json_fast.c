@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "process/grow.h"
 #include "process/json_fast.h"
 #include "process/scan.h"
 #include "process/text.h"
@@ -217,14 +218,8 @@ enum jfast_result jfast_parse(struct jfast *s, const char *p, size_t len)
         return c.p == c.e ? JFAST_OBJECT : JFAST_OTHER;
     }
     for (;;) {
-        if (s->n == s->cap) {
-            size_t cap = s->cap ? s->cap * 2 : 32;
-            struct jfast_member *m = realloc(s->m, cap * sizeof(*m));
-            if (!m)
-                return JFAST_NO_MEMORY;
-            s->m = m;
-            s->cap = cap;
-        }
+        if (!grow(&s->m, &s->cap, s->n + 1, sizeof(*s->m), 32))
+            return JFAST_NO_MEMORY;
         struct jfast_member *m = &s->m[s->n];
         if (c.p == c.e || *c.p != '"' || !string(&c, &m->key, &m->klen))
             return JFAST_OTHER;

@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "process/config_opt.h"
+#include "process/grow.h"
 #include "process/json_flat.h"
 #include "process/text.h"
 
@@ -61,46 +62,21 @@ struct jflat {
 int jflat_options_parse(json_object *config, struct jflat_options *opt, char *field,
                         size_t field_len, char *msg, size_t msg_len)
 {
-    json_object *v;
     opt->flatten = true;
     opt->max_depth = JFLAT_DEFAULT_DEPTH;
     opt->date_fields = NULL;
     opt->max_record = JFLAT_DEFAULT_RECORD_BYTES;
-    if (!config)
-        return 0;
-    if (!json_object_is_type(config, json_type_object)) {
-        opt_error(field, field_len, "", msg, msg_len, "must be an object");
-        return -1;
-    }
-    long long depth = opt->max_depth, record = (long long)opt->max_record;
+    int rc = opt_object(config, field, field_len, msg, msg_len);
+    if (rc != 0)
+        return rc < 0 ? -1 : 0;
     if (opt_bool(config, "flatten_nested", &opt->flatten, field, field_len, msg, msg_len) ||
-        opt_int(config, "max_depth", 0, JFLAT_MAX_DEPTH, &depth, field, field_len, msg,
-                msg_len) ||
-        opt_int(config, "max_record_bytes", 1, JFLAT_MAX_RECORD_BYTES, &record, field, field_len,
-                msg, msg_len))
+        opt_nesting(config, JFLAT_MAX_DEPTH, JFLAT_MAX_RECORD_BYTES, &opt->max_depth,
+                    &opt->max_record, field, field_len, msg, msg_len))
         return -1;
-    opt->max_depth = (int)depth;
-    opt->max_record = (size_t)record;
-    if (json_object_object_get_ex(config, "date_fields", &v) &&
-        !json_object_is_type(v, json_type_null)) {
-        if (!json_object_is_type(v, json_type_array) ||
-            json_object_array_length(v) > JFLAT_MAX_DATE_FIELDS) {
-            opt_error(field, field_len, "date_fields", msg, msg_len,
-                      "must be an array of at most 256 field names");
-            return -1;
-        }
-        for (size_t i = 0; i < json_object_array_length(v); i++) {
-            json_object *s = json_object_array_get_idx(v, i);
-            if (!json_object_is_type(s, json_type_string) || json_object_get_string_len(s) == 0 ||
-                json_object_get_string_len(s) > 1024) {
-                snprintf(field, field_len, "date_fields[%zu]", i);
-                snprintf(msg, msg_len, "must be a non-empty field name");
-                return -1;
-            }
-        }
-        opt->date_fields = v;
-    }
-    return 0;
+    return opt_strings(config, "date_fields", JFLAT_MAX_DATE_FIELDS, 1, 1024,
+                       "must be an array of at most 256 field names",
+                       "must be a non-empty field name", &opt->date_fields, field, field_len, msg,
+                       msg_len);
 }
 
 /* ---- lifetime ---- */
@@ -233,22 +209,9 @@ static size_t format_u64(uint64_t v, bool negative, char *out)
  * out of memory. */
 static bool fields_reserve(struct jflat *f, size_t need)
 {
-    if (need <= f->cap)
-        return true;
-    size_t cap = f->cap;
-    while (cap < need)
-        cap *= 2;
-    struct rec_field *n = realloc(f->fields, cap * sizeof(*n));
-    if (!n)
-        return false;
-    f->fields = n;
-    const char **names = realloc(f->last_names, cap * sizeof(*names));
-    if (!names)
-        return false;
-    memset(names + f->cap, 0, (cap - f->cap) * sizeof(*names));
-    f->last_names = names;
-    f->cap = cap;
-    return true;
+    size_t names_cap = f->cap;
+    return grow(&f->last_names, &names_cap, need, sizeof(*f->last_names), 64) &&
+           grow(&f->fields, &f->cap, need, sizeof(*f->fields), 64);
 }
 
 static struct rec_field *field_push(struct jflat *f)
@@ -401,16 +364,8 @@ static int push_value(struct jflat *f, const char *name, json_object *v, long lo
 
 static int name_reserve(struct jflat *f, size_t need)
 {
-    if (need <= f->name_cap)
-        return ENGINE_OK;
-    size_t cap = f->name_cap;
-    while (cap < need)
-        cap *= 2;
-    char *n = realloc(f->name, cap);
-    if (!n)
+    if (!grow(&f->name, &f->name_cap, need, 1, 256))
         return rec_fail(f->env, ENGINE_NO_MEMORY, "out of memory");
-    f->name = n;
-    f->name_cap = cap;
     return ENGINE_OK;
 }
 
@@ -480,23 +435,15 @@ static int cmp_ptr(const void *a, const void *b)
 
 /* Flattening can make a name twice ({"a_b":1,"a":{"b":2}}): the first one
  * stays, later ones are dropped with a warning. */
+static int has_repeats(struct jflat *f, size_t n);
+
 static int drop_duplicates(struct jflat *f, long long line)
 {
     size_t n = f->nfields;
-    if (n > f->seen_cap) {
-        const char **s = realloc(f->seen, n * sizeof(*s));
-        if (!s)
-            return rec_fail(f->env, ENGINE_NO_MEMORY, "out of memory");
-        f->seen = s;
-        f->seen_cap = n;
-    }
-    for (size_t i = 0; i < n; i++)
-        f->seen[i] = f->fields[i].name;
-    qsort(f->seen, n, sizeof(*f->seen), cmp_ptr);
-    bool dup = false;
-    for (size_t i = 1; i < n && !dup; i++)
-        dup = f->seen[i] == f->seen[i - 1];
-    if (!dup)
+    int repeats = has_repeats(f, n);
+    if (repeats < 0)
+        return rec_fail(f->env, ENGINE_NO_MEMORY, "out of memory");
+    if (repeats == 0)
         return ENGINE_OK;
     size_t kept = 0;
     for (size_t i = 0; i < n; i++) {
@@ -546,13 +493,8 @@ static int has_repeats(struct jflat *f, size_t n)
                     return 1;
         return 0;
     }
-    if (n > f->seen_cap) {
-        const char **s = realloc(f->seen, n * sizeof(*s));
-        if (!s)
-            return -1;
-        f->seen = s;
-        f->seen_cap = n;
-    }
+    if (!grow(&f->seen, &f->seen_cap, n, sizeof(*f->seen), 64))
+        return -1;
     for (size_t i = 0; i < n; i++)
         f->seen[i] = f->fields[i].name;
     qsort(f->seen, n, sizeof(*f->seen), cmp_ptr);
@@ -572,21 +514,10 @@ int jflat_record_members(struct jflat *f, const struct jfast_member *m, size_t n
     f->nested = false;
     if (!fields_reserve(f, n))
         return rec_fail(f->env, ENGINE_NO_MEMORY, "out of memory");
-    if (n > f->fast_cap) {
-        size_t cap = f->fast_cap ? f->fast_cap : 64;
-        while (cap < n)
-            cap *= 2;
-        const char **names = realloc(f->fast_names, cap * sizeof(*names));
-        if (names)
-            f->fast_names = names;
-        size_t *lens = realloc(f->fast_lens, cap * sizeof(*lens));
-        if (lens)
-            f->fast_lens = lens;
-        if (!names || !lens)
-            return rec_fail(f->env, ENGINE_NO_MEMORY, "out of memory");
-        memset(names + f->fast_cap, 0, (cap - f->fast_cap) * sizeof(*names));
-        f->fast_cap = cap;
-    }
+    size_t lens_cap = f->fast_cap;
+    if (!grow(&f->fast_lens, &lens_cap, n, sizeof(*f->fast_lens), 64) ||
+        !grow(&f->fast_names, &f->fast_cap, n, sizeof(*f->fast_names), 64))
+        return rec_fail(f->env, ENGINE_NO_MEMORY, "out of memory");
     bool same = true;   /* every name is the one at its place last time */
     for (size_t i = 0; i < n; i++) {
         struct rec_field *fld = &f->fields[i];

@@ -222,54 +222,44 @@ static bool same_name(const struct jpath_step *st, const char *key, size_t len)
     return st->name_len == len && memcmp(st->name, key, len) == 0;
 }
 
-uint64_t jpath_member(const struct jpath *p, uint64_t states, const char *key, size_t len)
+/* The states after one step down: into the member key[0..len) of an
+ * object, or (key NULL) into the element at index of an array. */
+static uint64_t step_down(const struct jpath *p, uint64_t states, const char *key, size_t len,
+                          long long index)
 {
     uint64_t next = 0;
     for (int i = 0; i < p->n; i++) {
         if (!((states >> i) & 1))
             continue;
         const struct jpath_step *st = &p->steps[i];
+        bool hit = false;
         switch (st->kind) {
         case JPATH_MEMBER:
-            if (same_name(st, key, len))
-                next |= 2ull << i;
+            hit = key && same_name(st, key, len);
+            break;
+        case JPATH_INDEX:
+            hit = !key && st->index == index;
             break;
         case JPATH_ANY:
-            next |= 2ull << i;
+            hit = true;
             break;
         case JPATH_DESCEND:
             next |= 1ull << i; /* still looking, deeper */
-            if (same_name(st, key, len))
-                next |= 2ull << i;
-            break;
-        case JPATH_INDEX:
+            hit = key && same_name(st, key, len);
             break;
         }
+        if (hit)
+            next |= 2ull << i;
     }
     return next;
 }
 
+uint64_t jpath_member(const struct jpath *p, uint64_t states, const char *key, size_t len)
+{
+    return step_down(p, states, key, len, 0);
+}
+
 uint64_t jpath_element(const struct jpath *p, uint64_t states, long long index)
 {
-    uint64_t next = 0;
-    for (int i = 0; i < p->n; i++) {
-        if (!((states >> i) & 1))
-            continue;
-        const struct jpath_step *st = &p->steps[i];
-        switch (st->kind) {
-        case JPATH_INDEX:
-            if (st->index == index)
-                next |= 2ull << i;
-            break;
-        case JPATH_ANY:
-            next |= 2ull << i;
-            break;
-        case JPATH_DESCEND:
-            next |= 1ull << i;
-            break;
-        case JPATH_MEMBER:
-            break;
-        }
-    }
-    return next;
+    return step_down(p, states, NULL, 0, index);
 }

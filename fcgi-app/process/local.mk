@@ -2,14 +2,17 @@
 # steps, writers, the pipeline) and quarry-process. No MariaDB, no libfcgi
 # in the library; job.c (database mode) brings those to the binary only.
 noinst_LIBRARIES += libquarry_engine.a
-libquarry_engine_a_CPPFLAGS = $(AM_CPPFLAGS) $(JSONC_CFLAGS) $(XML_CFLAGS) $(ZIP_CFLAGS) \
-	$(XLSXWRITER_CFLAGS) $(FREEXL_CFLAGS) $(MAGIC_CFLAGS) $(SNAPPY_CFLAGS) $(ZSTD_CFLAGS) \
-	$(ZLIB_CFLAGS) $(PCRE2_CFLAGS)
+# What a program using the engine needs: PROCESS_ENGINE_CFLAGS to compile,
+# PROCESS_ENGINE_LIBS (below) to link.
+PROCESS_ENGINE_CFLAGS = $(JSONC_CFLAGS) $(XML_CFLAGS) $(ZIP_CFLAGS) $(XLSXWRITER_CFLAGS) \
+	$(FREEXL_CFLAGS) $(MAGIC_CFLAGS) $(SNAPPY_CFLAGS) $(ZSTD_CFLAGS) $(ZLIB_CFLAGS) $(PCRE2_CFLAGS)
+libquarry_engine_a_CPPFLAGS = $(AM_CPPFLAGS) $(PROCESS_ENGINE_CFLAGS)
 libquarry_engine_a_SOURCES = \
 	fcgi-app/process/config_opt.c fcgi-app/process/config_opt.h \
 	fcgi-app/process/detect.c fcgi-app/process/detect.h \
 	fcgi-app/process/engine.c fcgi-app/process/engine.h \
 	fcgi-app/process/formats.c fcgi-app/process/formats.h \
+	fcgi-app/process/grow.h \
 	fcgi-app/process/input.c fcgi-app/process/input.h \
 	fcgi-app/process/json_fast.c fcgi-app/process/json_fast.h \
 	fcgi-app/process/json_flat.c fcgi-app/process/json_flat.h \
@@ -53,12 +56,11 @@ libquarry_engine_a_SOURCES = \
 	fcgi-app/process/write_parquet.c \
 	fcgi-app/process/write_xlsx.c
 
-# What a program linking the engine needs.
 PROCESS_ENGINE_LIBS = libquarry_engine.a $(JSONC_LIBS) $(XML_LIBS) $(ZIP_LIBS) \
 	$(XLSXWRITER_LIBS) $(FREEXL_LIBS) $(MAGIC_LIBS) $(SNAPPY_LIBS) $(ZSTD_LIBS) $(ZLIB_LIBS) $(PCRE2_LIBS) -lm
 
 bin_PROGRAMS += quarry-process
-quarry_process_CPPFLAGS = $(libquarry_engine_a_CPPFLAGS) $(MARIADB_CFLAGS) $(PQ_CFLAGS) $(SODIUM_CFLAGS) \
+quarry_process_CPPFLAGS = $(AM_CPPFLAGS) $(PROCESS_ENGINE_CFLAGS) $(COMMON_CFLAGS) $(PQ_CFLAGS) \
 	$(SECCOMP_CFLAGS)
 quarry_process_SOURCES = \
 	fcgi-app/process/main.c \

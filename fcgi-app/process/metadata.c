@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "process/grow.h"
 #include "process/metadata.h"
 #include "process/text.h"
 
@@ -100,14 +101,8 @@ static struct col_stat *stat_for(struct meta_stats *s, size_t pos, const char *n
     struct col_stat *found = lookup(s, name, &slot);
     if (found || s->n >= META_MAX_COLUMNS)
         return found;
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 16;
-        struct col_stat *cols = realloc(s->cols, cap * sizeof(*cols));
-        if (!cols)
-            return NULL;
-        s->cols = cols;
-        s->cap = cap;
-    }
+    if (!grow(&s->cols, &s->cap, s->n + 1, sizeof(*s->cols), 16))
+        return NULL;
     if (!s->index || (s->n + 1) * 2 > s->index_mask + 1) {
         if (index_grow(s))
             return NULL;

@@ -11,6 +11,7 @@
 #include <zstd.h>
 #include <zstd_errors.h>
 
+#include "process/grow.h"
 #include "process/parquet_meta.h"
 #include "process/parquet_page.h"
 
@@ -31,22 +32,10 @@ uint8_t *pq_buf_reserve(struct pq_buf *b, size_t n)
 {
     if (b->failed)
         return NULL;
-    if (n > b->cap - b->len) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap - b->len < n) {
-            if (cap > SIZE_MAX / 2) {
-                b->failed = true;
-                return NULL;
-            }
-            cap *= 2;
-        }
-        uint8_t *p = realloc(b->p, cap);
-        if (!p) {
-            b->failed = true;
-            return NULL;
-        }
-        b->p = p;
-        b->cap = cap;
+    if (n > b->cap - b->len &&
+        (n > SIZE_MAX - b->len || !grow(&b->p, &b->cap, b->len + n, 1, 4096))) {
+        b->failed = true;
+        return NULL;
     }
     return b->p + b->len;
 }

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "process/grow.h"
 #include "process/input.h"
 #include "process/json_flat.h"
 #include "process/json_path.h"
@@ -223,12 +224,8 @@ static int take_string(struct json_reader *r, bool keep)
                 if (r->key_cap >= JSON_MAX_KEY)
                     return rec_fail(r->src.env, ENGINE_BAD_INPUT, "a key is longer than %u bytes",
                                     JSON_MAX_KEY);
-                size_t cap = r->key_cap ? r->key_cap * 2 : 64;
-                char *k = realloc(r->key, cap);
-                if (!k)
+                if (!grow(&r->key, &r->key_cap, r->key_len + 1, 1, 64))
                     return rec_fail(r->src.env, ENGINE_NO_MEMORY, "out of memory");
-                r->key = k;
-                r->key_cap = cap;
             }
             r->key[r->key_len++] = (char)c;
         }
@@ -306,14 +303,8 @@ static int push(struct json_reader *r, bool object, uint64_t states, bool record
         return rec_fail(r->src.env, ENGINE_BAD_INPUT,
                         "the JSON is nested deeper than %d levels on the way to the records",
                         JSON_MAX_WALK_DEPTH);
-    if (r->nframes == r->frames_cap) {
-        size_t cap = r->frames_cap ? r->frames_cap * 2 : 16;
-        struct json_frame *f = realloc(r->frames, cap * sizeof(*f));
-        if (!f)
-            return rec_fail(r->src.env, ENGINE_NO_MEMORY, "out of memory");
-        r->frames = f;
-        r->frames_cap = cap;
-    }
+    if (!grow(&r->frames, &r->frames_cap, r->nframes + 1, sizeof(*r->frames), 16))
+        return rec_fail(r->src.env, ENGINE_NO_MEMORY, "out of memory");
     r->frames[r->nframes++] = (struct json_frame){states, 0, object, records, false};
     r->pos++;
     return ENGINE_OK;

@@ -199,15 +199,25 @@ static int grow_page_buf(struct pq_reader *r, struct pqr_col *c, uint8_t **buf, 
 
 static int choose_out(struct pq_reader *r, struct pqr_col *c)
 {
+    /* Each physical type's value width (0: its own length) and what it
+     * reads as without a logical type. */
+    static const struct {
+        size_t width;
+        enum pqr_out out;
+    } physical[] = {
+        [PQ_BOOLEAN] = {1, OUT_BOOLEAN}, [PQ_INT32] = {4, OUT_INT},
+        [PQ_INT64] = {8, OUT_INT},       [PQ_INT96] = {12, OUT_INT96},
+        [PQ_FLOAT] = {4, OUT_FLOAT},     [PQ_DOUBLE] = {8, OUT_DOUBLE},
+        [PQ_BYTE_ARRAY] = {0, OUT_STRING}, [PQ_FIXED_LEN_BYTE_ARRAY] = {0, OUT_HEX},
+    };
     const struct pq_schema_elem *e = c->el;
+    if (e->type < PQ_BOOLEAN || e->type > PQ_FIXED_LEN_BYTE_ARRAY)
+        return bad(r, NULL, "column \"%s\" has an unknown physical type", c->name);
+    c->width = physical[e->type].width;
+    c->out = physical[e->type].out;
     switch (e->type) {
-    case PQ_BOOLEAN:
-        c->out = OUT_BOOLEAN;
-        c->width = 1;
-        return ENGINE_OK;
     case PQ_INT32:
     case PQ_INT64:
-        c->width = e->type == PQ_INT32 ? 4 : 8;
         if (e->logical == PQ_LT_DATE && e->type == PQ_INT32)
             c->out = OUT_DATE;
         else if (e->logical == PQ_LT_TIMESTAMP && e->type == PQ_INT64)
@@ -218,25 +228,11 @@ static int choose_out(struct pq_reader *r, struct pqr_col *c)
             c->out = OUT_DECIMAL;
         else if (e->logical == PQ_LT_INTEGER && !e->is_signed)
             c->out = OUT_UINT;
-        else
-            c->out = OUT_INT;
-        return ENGINE_OK;
-    case PQ_INT96:
-        c->width = 12;
-        c->out = OUT_INT96;
-        return ENGINE_OK;
-    case PQ_FLOAT:
-        c->width = 4;
-        c->out = OUT_FLOAT;
-        return ENGINE_OK;
-    case PQ_DOUBLE:
-        c->width = 8;
-        c->out = OUT_DOUBLE;
-        return ENGINE_OK;
+        break;
     case PQ_BYTE_ARRAY:
-        c->width = 0;
-        c->out = e->logical == PQ_LT_DECIMAL ? OUT_DECIMAL : OUT_STRING;
-        return ENGINE_OK;
+        if (e->logical == PQ_LT_DECIMAL)
+            c->out = OUT_DECIMAL;
+        break;
     case PQ_FIXED_LEN_BYTE_ARRAY:
         if (e->type_length <= 0 || e->type_length > 1 << 20)
             return bad(r, NULL, "column \"%s\" has an invalid fixed length %d", c->name,
@@ -248,12 +244,11 @@ static int choose_out(struct pq_reader *r, struct pqr_col *c)
             c->out = OUT_UUID;
         else if (e->logical == PQ_LT_STRING)
             c->out = OUT_STRING;
-        else
-            c->out = OUT_HEX;
-        return ENGINE_OK;
+        break;
     default:
-        return bad(r, NULL, "column \"%s\" has an unknown physical type", c->name);
+        break;
     }
+    return ENGINE_OK;
 }
 
 /* Walks the schema tree (a depth-first list): the root's children must all

@@ -30,6 +30,7 @@
 #include <libxml/xmlreader.h>
 #include <zip.h>
 
+#include "process/grow.h"
 #include "process/record.h"
 #include "process/sheet.h"
 #include "process/text.h"
@@ -413,25 +414,24 @@ out:
     return rc;
 }
 
+/* Appends s[0..n) to the text *buf[0..*len) (capacity *cap). */
+static int text_append(struct xlsx_reader *r, char **buf, size_t *len, size_t *cap, const char *s,
+                       size_t n)
+{
+    if (!grow(buf, cap, *len + n, 1, 4096))
+        return rec_fail(r->sheet.env, ENGINE_NO_MEMORY, "out of memory");
+    memcpy(*buf + *len, s, n);
+    *len += n;
+    return ENGINE_OK;
+}
+
 static int shared_append(struct xlsx_reader *r, const char *s, size_t n)
 {
     if (r->shared_len + n + 1 > XLSX_MAX_SHARED_BYTES)
         return rec_fail(r->sheet.env, ENGINE_BAD_INPUT,
                         "refused: the shared strings are larger than %u MiB",
                         XLSX_MAX_SHARED_BYTES >> 20);
-    if (r->shared_len + n + 1 > r->shared_cap) {
-        size_t cap = r->shared_cap ? r->shared_cap : 4096;
-        while (cap < r->shared_len + n + 1)
-            cap *= 2;
-        char *b = realloc(r->shared, cap);
-        if (!b)
-            return rec_fail(r->sheet.env, ENGINE_NO_MEMORY, "out of memory");
-        r->shared = b;
-        r->shared_cap = cap;
-    }
-    memcpy(r->shared + r->shared_len, s, n);
-    r->shared_len += n;
-    return ENGINE_OK;
+    return text_append(r, &r->shared, &r->shared_len, &r->shared_cap, s, n);
 }
 
 /* Ends the string being built: NUL-terminates it and records its start. */
@@ -514,32 +514,15 @@ static int row_text(struct xlsx_reader *r, struct row *row, const char *s, size_
     if (row->text_len + n > XLSX_MAX_ROW_TEXT)
         return rec_fail(r->sheet.env, ENGINE_BAD_INPUT, "row %ld holds more than %u MiB of text",
                         row->num, XLSX_MAX_ROW_TEXT >> 20);
-    if (row->text_len + n > row->text_cap) {
-        size_t cap = row->text_cap ? row->text_cap : 4096;
-        while (cap < row->text_len + n)
-            cap *= 2;
-        char *t = realloc(row->text, cap);
-        if (!t)
-            return rec_fail(r->sheet.env, ENGINE_NO_MEMORY, "out of memory");
-        row->text = t;
-        row->text_cap = cap;
-    }
-    memcpy(row->text + row->text_len, s, n);
-    row->text_len += n;
-    return ENGINE_OK;
+    return text_append(r, &row->text, &row->text_len, &row->text_cap, s, n);
 }
 
 static struct cell *row_cell(struct xlsx_reader *r, struct row *row)
 {
-    if (row->n == row->cap) {
-        size_t cap = row->cap ? row->cap * 2 : 32;
-        struct cell *c = cap <= SHEET_MAX_COLS * 2 ? realloc(row->cells, cap * sizeof(*c)) : NULL;
-        if (!c) {
-            rec_fail(r->sheet.env, ENGINE_BAD_INPUT, "row %ld has too many cells", row->num);
-            return NULL;
-        }
-        row->cells = c;
-        row->cap = cap;
+    if (row->n == row->cap && (row->cap >= SHEET_MAX_COLS * 2 ||
+                               !grow(&row->cells, &row->cap, row->n + 1, sizeof(*row->cells), 32))) {
+        rec_fail(r->sheet.env, ENGINE_BAD_INPUT, "row %ld has too many cells", row->num);
+        return NULL;
     }
     return &row->cells[row->n++];
 }

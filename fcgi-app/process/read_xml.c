@@ -49,6 +49,7 @@
 #include <libxml/xmlreader.h>
 
 #include "process/config_opt.h"
+#include "process/grow.h"
 #include "process/record.h"
 #include "process/xml_error.h"
 
@@ -170,27 +171,19 @@ static int xml_options_parse(json_object *config, struct xml_options *opt, char 
     opt->max_depth = XML_DEFAULT_DEPTH;
     opt->text_field_name = "_text";
     opt->max_record = XML_DEFAULT_RECORD_BYTES;
-    if (!config)
-        return 0;
-    if (!json_object_is_type(config, json_type_object)) {
-        opt_error(field, field_len, "", msg, msg_len, "must be an object");
-        return -1;
-    }
-    long long depth = opt->max_depth, record = (long long)opt->max_record;
+    int rc = opt_object(config, field, field_len, msg, msg_len);
+    if (rc != 0)
+        return rc < 0 ? -1 : 0;
     if (opt_bool(config, "flatten_attributes", &opt->flatten_attributes, field, field_len, msg,
                  msg_len) ||
         opt_bool(config, "flatten_nested", &opt->flatten_nested, field, field_len, msg,
                  msg_len) ||
         opt_bool(config, "namespace_aware", &opt->namespace_aware, field, field_len, msg,
                  msg_len) ||
-        opt_int(config, "max_depth", 0, XML_MAX_DEPTH, &depth, field, field_len, msg, msg_len) ||
-        opt_int(config, "max_record_bytes", 1, XML_MAX_RECORD_BYTES, &record, field, field_len,
-                msg, msg_len))
+        opt_nesting(config, XML_MAX_DEPTH, XML_MAX_RECORD_BYTES, &opt->max_depth,
+                    &opt->max_record, field, field_len, msg, msg_len))
         return -1;
-    opt->max_depth = (int)depth;
-    opt->max_record = (size_t)record;
-    if (json_object_object_get_ex(config, "text_field_name", &v) &&
-        !json_object_is_type(v, json_type_null)) {
+    if ((v = opt_value(config, "text_field_name"))) {
         if (!json_object_is_type(v, json_type_string) || json_object_get_string_len(v) == 0 ||
             json_object_get_string_len(v) > 256) {
             opt_error(field, field_len, "text_field_name", msg, msg_len,
@@ -199,8 +192,7 @@ static int xml_options_parse(json_object *config, struct xml_options *opt, char 
         }
         opt->text_field_name = json_object_get_string(v);
     }
-    if (json_object_object_get_ex(config, "namespaces", &v) &&
-        !json_object_is_type(v, json_type_null)) {
+    if ((v = opt_value(config, "namespaces"))) {
         if (!json_object_is_type(v, json_type_object)) {
             opt_error(field, field_len, "namespaces", msg, msg_len,
                       "must be an object of {prefix: uri}");
@@ -220,8 +212,7 @@ static int xml_options_parse(json_object *config, struct xml_options *opt, char 
     static const char *const name_keys[] = {"root_element", "record_element"};
     struct xml_name *names[] = {&opt->root, &opt->record};
     for (size_t i = 0; i < 2; i++) {
-        if (!json_object_object_get_ex(config, name_keys[i], &v) ||
-            json_object_is_type(v, json_type_null))
+        if (!(v = opt_value(config, name_keys[i])))
             continue;
         if (!json_object_is_type(v, json_type_string) ||
             parse_name(json_object_get_string(v), opt->namespaces, names[i], msg, msg_len)) {
@@ -471,16 +462,9 @@ out:
 
 static struct rec_field *field_push(struct xml_reader *r)
 {
-    if (r->nfields == r->cap) {
-        if (r->cap >= XML_MAX_FIELDS)
-            return NULL;
-        size_t cap = r->cap * 2;
-        struct rec_field *n = realloc(r->fields, cap * sizeof(*n));
-        if (!n)
-            return NULL;
-        r->fields = n;
-        r->cap = cap;
-    }
+    if (r->nfields == r->cap && (r->cap >= XML_MAX_FIELDS ||
+                                 !grow(&r->fields, &r->cap, r->cap + 1, sizeof(*r->fields), 64)))
+        return NULL;
     return &r->fields[r->nfields++];
 }
 
@@ -639,16 +623,8 @@ static int add_json_field(struct xml_reader *r, const char *name, size_t name_le
 
 static int name_reserve(struct xml_reader *r, size_t need)
 {
-    if (need <= r->name_cap)
-        return ENGINE_OK;
-    size_t cap = r->name_cap;
-    while (cap < need)
-        cap *= 2;
-    char *n = realloc(r->name, cap);
-    if (!n)
+    if (!grow(&r->name, &r->name_cap, need, 1, 256))
         return rec_fail(r->env, ENGINE_NO_MEMORY, "out of memory");
-    r->name = n;
-    r->name_cap = cap;
     return ENGINE_OK;
 }
 
@@ -698,17 +674,8 @@ static int flatten_children(struct xml_reader *r, xmlNodePtr el, size_t prefix, 
         return ENGINE_OK;
     for (; base < r->kids_cap && r->kids[base]; base++)
         ;
-    if (base + n + 1 > r->kids_cap) {
-        size_t cap = r->kids_cap ? r->kids_cap : 64;
-        while (cap < base + n + 1)
-            cap *= 2;
-        xmlNodePtr *k = realloc(r->kids, cap * sizeof(*k));
-        if (!k)
-            return rec_fail(r->env, ENGINE_NO_MEMORY, "out of memory");
-        memset(k + r->kids_cap, 0, (cap - r->kids_cap) * sizeof(*k));
-        r->kids = k;
-        r->kids_cap = cap;
-    }
+    if (!grow(&r->kids, &r->kids_cap, base + n + 1, sizeof(*r->kids), 64))
+        return rec_fail(r->env, ENGINE_NO_MEMORY, "out of memory");
     xmlNodePtr *sorted = r->kids + base;
     size_t i = 0;
     for (xmlNodePtr c = el->children; c; c = c->next)

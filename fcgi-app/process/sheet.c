@@ -43,14 +43,10 @@ int sheet_options_parse(json_object *config, struct sheet_options *opt, char *fi
     json_object *v;
     memset(opt, 0, sizeof(*opt));
     opt->use_column_names = true;
-    if (!config)
-        return 0;
-    if (!json_object_is_type(config, json_type_object)) {
-        opt_error(field, field_len, "", msg, msg_len, "must be an object");
-        return -1;
-    }
-    if (json_object_object_get_ex(config, "sheet_name", &v) &&
-        !json_object_is_type(v, json_type_null)) {
+    int rc = opt_object(config, field, field_len, msg, msg_len);
+    if (rc != 0)
+        return rc < 0 ? -1 : 0;
+    if ((v = opt_value(config, "sheet_name"))) {
         bool ok = valid_sheet_ref(v);
         if (json_object_is_type(v, json_type_array)) {
             size_t n = json_object_array_length(v);
@@ -72,8 +68,7 @@ int sheet_options_parse(json_object *config, struct sheet_options *opt, char *fi
         opt_bool(config, "use_column_names", &opt->use_column_names, field, field_len, msg,
                  msg_len))
         return -1;
-    if (json_object_object_get_ex(config, "columns", &v) &&
-        !json_object_is_type(v, json_type_null)) {
+    if ((v = opt_value(config, "columns"))) {
         bool ok;
         if (json_object_is_type(v, json_type_string)) {
             bool *keep = calloc(SHEET_MAX_COLS, sizeof(*keep));
@@ -94,8 +89,7 @@ int sheet_options_parse(json_object *config, struct sheet_options *opt, char *fi
         }
         opt->columns = v;
     }
-    if (json_object_object_get_ex(config, "date_format", &v) &&
-        !json_object_is_type(v, json_type_null)) {
+    if ((v = opt_value(config, "date_format"))) {
         if (!json_object_is_type(v, json_type_string) || json_object_get_string_len(v) == 0 ||
             json_object_get_string_len(v) > SHEET_MAX_DATE_FORMAT) {
             opt_error(field, field_len, "date_format", msg, msg_len,

@@ -133,7 +133,7 @@ static enum source_error my_classify(unsigned int err)
     }
 }
 
-static enum source_type my_type(const MYSQL_FIELD *f)
+enum source_type source_mysql_type(const MYSQL_FIELD *f)
 {
     switch (f->type) {
     case MYSQL_TYPE_TINY:
@@ -274,7 +274,7 @@ static enum source_error my_query(struct source_conn *c, const char *sql,
                                                                             : SOURCE_OTHER;
     for (int i = 0; i < n && e == SOURCE_OK; i++) {
         c->names[i] = strdup(fields[i].name);
-        c->types[i] = my_type(&fields[i]);
+        c->types[i] = source_mysql_type(&fields[i]);
         c->caps[i] = 256;
         c->buffers[i] = malloc(c->caps[i]);
         c->ncols = i + 1;

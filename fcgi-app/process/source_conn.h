@@ -69,6 +69,9 @@ enum source_error source_query(struct source_conn *c, const char *sql, const cha
 int source_ncolumns(const struct source_conn *c);
 const char *source_column_name(const struct source_conn *c, int i);
 enum source_type source_column_type(const struct source_conn *c, int i);
+/* The type of a MariaDB/MySQL result column (a TINYINT(1) is a boolean). */
+struct st_mysql_field;
+enum source_type source_mysql_type(const struct st_mysql_field *f);
 /* The next row: values[i] is NUL-terminated text (NULL for SQL NULL) with
  * lengths[i]; valid until the next call. Booleans read as "1"/"0", and
  * PostgreSQL times lose their "+00" (the session runs in UTC), so values

@@ -23,24 +23,20 @@
 #include "common/sql_guard.h"
 #include "process/formats.h"
 #include "process/record.h"
+#include "process/source_conn.h"
 #include "process/task.h"
 
 #define EXPORT_PROGRESS_EVERY 10000
 
+/* A dataset column's type for the writers: its MariaDB type as a source's
+ * (source_conn.c), a TINYINT(1) staying a number and dates text as read. */
 static enum rec_type field_type(const MYSQL_FIELD *f)
 {
-    switch (f->type) {
-    case MYSQL_TYPE_TINY:
-    case MYSQL_TYPE_SHORT:
-    case MYSQL_TYPE_LONG:
-    case MYSQL_TYPE_LONGLONG:
-    case MYSQL_TYPE_INT24:
-    case MYSQL_TYPE_YEAR:
+    switch (source_mysql_type(f)) {
+    case SRC_T_INTEGER:
+    case SRC_T_BOOLEAN:
         return REC_INTEGER;
-    case MYSQL_TYPE_DECIMAL:
-    case MYSQL_TYPE_NEWDECIMAL:
-    case MYSQL_TYPE_FLOAT:
-    case MYSQL_TYPE_DOUBLE:
+    case SRC_T_NUMBER:
         return REC_NUMBER;
     default:
         return REC_STRING;

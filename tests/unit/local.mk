@@ -57,13 +57,10 @@ tests_unit_unit_tests_SOURCES = tests/unit/check_main.c $(UNIT_TESTS) \
 	tests/unit/engine_harness.h tests/unit/reader_harness.h \
 	fcgi-app/process/sandbox.c fcgi-app/process/sandbox.h
 nodist_tests_unit_unit_tests_SOURCES = tests/unit/unit_suites.c
-tests_unit_unit_tests_CPPFLAGS = $(AM_CPPFLAGS) $(CHECK_CFLAGS) $(CRYPTO_CFLAGS) $(FCGI_CFLAGS) \
-	$(FREEXL_CFLAGS) $(JSONC_CFLAGS) $(JWT_CFLAGS) $(MAGIC_CFLAGS) $(MARIADB_CFLAGS) \
-	$(SNAPPY_CFLAGS) $(SODIUM_CFLAGS) $(XLSXWRITER_CFLAGS) $(XML_CFLAGS) $(ZIP_CFLAGS) \
-	$(ZLIB_CFLAGS) $(ZSTD_CFLAGS) $(PCRE2_CFLAGS) $(SECCOMP_CFLAGS)
+tests_unit_unit_tests_CPPFLAGS = $(AM_CPPFLAGS) $(CHECK_CFLAGS) $(COMMON_CFLAGS) \
+	$(PROCESS_ENGINE_CFLAGS) $(FCGI_CFLAGS) $(SECCOMP_CFLAGS)
 tests_unit_unit_tests_LDADD = libquarry_api.a libquarry_jobd.a $(PROCESS_ENGINE_LIBS) \
-	$(COMMON_LIBS) $(FCGI_LIBS) $(MAGIC_LIBS) $(CRYPTO_LIBS) $(CURL_LIBS) $(CHECK_LIBS) \
-	$(SECCOMP_LIBS) -lm
+	$(COMMON_LIBS) $(FCGI_LIBS) $(CHECK_LIBS) $(SECCOMP_LIBS)
 CLEANFILES += tests/unit/unit_suites.c
 
 # test_<name>.c in UNIT_TESTS -> "Suite *<name>_suite(void);" and a table entry.
