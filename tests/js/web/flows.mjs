@@ -372,6 +372,16 @@ export const flows = {
     await page.fill("input[name=role]", "analyst");
     await page.click("button:has-text('Add member')");
     await until(async () => (await page.locator("table.grid tbody tr", { hasText: memberEmail }).count()) === 1, { what: "member listed" });
+    // The member's role changed in place (PATCH): the row's selector keeps
+    // it, and a fresh load of the page lists it.
+    const roleOf = `.members-table select[aria-label='Role of ${memberEmail}']`;
+    assert(await page.inputValue(roleOf) === "analyst", "the role as added");
+    await page.selectOption(roleOf, "admin");
+    await until(async () => (await h.text(page, "#flash")).includes(`${memberEmail} is now admin`), { what: "role changed" });
+    assert(await page.inputValue(roleOf) === "admin" && !(await page.isDisabled(roleOf)), "the selector shows the new role");
+    const again = await h.open({ token: adminToken, hash: "#/admin" });
+    await until(async () => (await again.locator(roleOf).count()) === 1, { what: "members listed again" });
+    const roleAfterReload = await again.inputValue(roleOf);
     // A second member, removed after a confirmation; the first stays.
     await page.fill("input[name=email]", otherEmail);
     await page.click("button:has-text('Add member')");
@@ -391,7 +401,7 @@ export const flows = {
     assert((await h.text(u, "main")).includes("administrators"), "admins only");
     await h.go(u, "#/clients");
     assert(await u.locator("tbody tr", { hasText: krn }).count() === 1, "the member sees the client");
-    return { members };
+    return { members, roleAfterReload };
   },
 
   // Pipelines, datasets, SQL and webhooks: define a pipeline on an uploaded
@@ -627,6 +637,8 @@ export const flows = {
             decoded_bytes: nav.decodedBodySize + local.reduce((s, r) => s + r.decodedBodySize, 0),
             files: local.length + 1,
             api_calls: res.length - local.length,
+            // API calls started before the page was interactive.
+            api_calls_before: res.filter((r) => r.name.includes("/api/") && r.startTime < ready.startTime).length,
             interactive_ms: Math.round(ready.startTime),
             dom_content_loaded_ms: Math.round(nav.domContentLoadedEventEnd),
             // What the time went on: each request's start and end (ms).
