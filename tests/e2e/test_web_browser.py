@@ -65,6 +65,10 @@ class Browser:
         self.proc.stdin.write(json.dumps({"id": self.next_id, "flow": flow, "args": args}) + "\n")
         self.proc.stdin.flush()
         answer = self._read(FLOW_TIMEOUT)
+        # The late answer of a flow that timed out (its test failed then)
+        # is not this flow's.
+        while answer.get("id", 0) < self.next_id:
+            answer = self._read(FLOW_TIMEOUT)
         assert answer["id"] == self.next_id, answer
         if not answer["ok"]:
             raise AssertionError("flow %s failed: %s\nproblems: %s\nscreenshot: %s"
