@@ -1,5 +1,6 @@
 /* A client's members, for administrators: the list (oldest first, paged),
- * changing one's role and removing one. Adding one is POST /clients/{krn}/members (clients.c). */
+ * changing one's role and removing one. Adding one is
+ * POST /clients/{krn}/members (clients.c). */
 #include "api/client_store.h"
 #include "api/handlers.h"
 #include "api/member_store.h"
@@ -44,10 +45,9 @@ void clients_update_member(struct request *req)
         goto out;
     const char *user_id = req->params[1];
     const char *role = json_object_get_string(v[ROLE_ROLE]);
-    enum db_status st =
-        id_is_uuid(user_id)
-            ? member_set_role(req->app->db, c.id, c.krn, user_id, role, &member)
-            : DB_OK;
+    enum db_status st = id_is_uuid(user_id)
+                            ? member_set_role(req->app->db, c.id, c.krn, user_id, role, &member)
+                            : DB_OK;
     if (respond_unless_ok(req, st) != 0)
         goto out;
     if (member == NULL) {
