@@ -370,12 +370,14 @@ def test_keyboard_only_sign_in_and_new_job(stack, browser):
 
 # The goal is 300 ms to interactive (the sign-in form usable; for a
 # signed-in user the job list drawn). Each page is loaded fresh seven times
-# (a new context: nothing cached) and the median is asserted, with the best
-# beside it; both bounds leave headroom for a loaded CI machine (on 2 cores
-# shared by other work, the browser's main thread waits hundreds of ms
-# between steps that take a few: docs/web.md has the figures).
-INTERACTIVE_MS_MEDIAN_MAX = 2000
-INTERACTIVE_MS_BEST_MAX = 1000
+# (a new context: nothing cached), interleaved with a reference load of the
+# same server (the browser navigating to /api/v1/health, fresh too), and the
+# median is asserted: under 1 s, or, on a machine so loaded that a bare
+# navigation takes long, under REFERENCE_RATIO times the reference's median
+# (measured 3.8 and 4.6 times at load average 25 on 2 cores; docs/web.md has
+# the figures).
+INTERACTIVE_MS_MEDIAN_MAX = 1000
+REFERENCE_RATIO = 8
 FIRST_LOAD_RUNS = 7
 
 
@@ -384,20 +386,27 @@ def test_first_load_weight_and_time(stack, browser, person, capsys):
     result = browser.run("firstLoad", token=person["token"], user=me, runs=FIRST_LOAD_RUNS)
     report = stack.home / "artefacts" / "web" / "first-load.json"
     report.write_text(json.dumps(result, indent=2))
+    refs = sorted(r["load_ms"] for r in result["reference"])
+    assert len(refs) == FIRST_LOAD_RUNS, result
+    reference = refs[len(refs) // 2]
+    bound = max(INTERACTIVE_MS_MEDIAN_MAX, REFERENCE_RATIO * reference)
     runs = {}
     for page in ("signin", "jobs"):
         runs[page] = sorted(result[page], key=lambda r: r["interactive_ms"])
         assert len(runs[page]) == FIRST_LOAD_RUNS, result
     with capsys.disabled():
+        print("\nweb first load: the reference (a navigation to /api/v1/health) %d ms median (all: %s)"
+              % (reference, [r["load_ms"] for r in result["reference"]]))
         for page, rs in runs.items():
             best, median, worst = rs[0], rs[len(rs) // 2], rs[-1]
-            print("\nweb first load (%s): %d bytes transferred (%d gzip bodies, %d decoded) in %d files, "
+            print("web first load (%s): %d bytes transferred (%d gzip bodies, %d decoded) in %d files, "
                   "%d API calls before interactive; interactive at %d ms median of %d (best %d, worst %d; "
-                  "all: %s)\n  waterfall of the median: %s"
+                  "all: %s), %.1f times the reference\n  waterfall of the median: %s"
                   % (page, median["bytes"], median["body_bytes"], median["decoded_bytes"], median["files"],
                      median["api_calls_before"], median["interactive_ms"], FIRST_LOAD_RUNS,
                      best["interactive_ms"], worst["interactive_ms"],
-                     [x["interactive_ms"] for x in result[page]], median["waterfall"]))
+                     [x["interactive_ms"] for x in result[page]], median["interactive_ms"] / max(reference, 1),
+                     median["waterfall"]))
     for page, rs in runs.items():
         times = [x["interactive_ms"] for x in result[page]]
         for r in rs:
@@ -406,8 +415,7 @@ def test_first_load_weight_and_time(stack, browser, person, capsys):
         # Sign-in asks the API nothing; the job list asks for its page only
         # (early.js, beside the modules; /users/me is read after the draw).
         assert [r["api_calls_before"] for r in rs] == [0 if page == "signin" else 1] * len(rs), (page, rs)
-        assert 0 < rs[0]["interactive_ms"] < INTERACTIVE_MS_BEST_MAX, (page, times)
-        assert rs[len(rs) // 2]["interactive_ms"] < INTERACTIVE_MS_MEDIAN_MAX, (page, times)
+        assert 0 < rs[len(rs) // 2]["interactive_ms"] < bound, (page, times, "reference", refs)
 
 
 def test_page_is_served_under_a_strict_csp(client):
