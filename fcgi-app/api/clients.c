@@ -5,13 +5,12 @@
 
 #include "api/client_store.h"
 #include "api/handlers.h"
+#include "api/member_store.h"
 #include "api/response.h"
 #include "api/route_doc.h"
 #include "api/user_store.h"
 #include "common/validate.h"
 #include "common/log.h"
-
-#define ROLE_MAX 32
 
 int client_load_member(struct request *req, struct client *c)
 {
@@ -84,7 +83,7 @@ out:
 enum { MEMBER_EMAIL, MEMBER_ROLE, MEMBER__MAX };
 static const struct field_spec member_fields[MEMBER__MAX] = {
     [MEMBER_EMAIL] = {"email", FIELD_EMAIL, true, 3, 254},
-    [MEMBER_ROLE] = {"role", FIELD_NAME, false, 1, ROLE_MAX},
+    [MEMBER_ROLE] = {"role", FIELD_NAME, false, 1, MEMBER_ROLE_MAX},
 };
 
 void clients_add_member(struct request *req)

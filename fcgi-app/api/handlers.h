@@ -42,6 +42,7 @@ void clients_list(struct request *req);
 void clients_add_member(struct request *req);
 void clients_list_members(struct request *req);
 void clients_remove_member(struct request *req);
+void clients_update_member(struct request *req);
 void progress_report(struct request *req);
 void progress_show(struct request *req);
 /* pipelines.c: the ETL seed's "ETL jobs" */
@@ -218,7 +219,8 @@ extern const struct route_doc status_get_doc, status_cancel_doc;
 extern const struct route_doc files_upload_doc, files_list_doc, files_get_doc, files_delete_doc,
     files_process_doc, files_schema_doc, files_update_doc;
 extern const struct route_doc clients_create_doc, clients_list_doc, clients_add_member_doc,
-    clients_list_members_doc, clients_remove_member_doc, progress_report_doc, progress_show_doc;
+    clients_list_members_doc, clients_remove_member_doc, clients_update_member_doc,
+    progress_report_doc, progress_show_doc;
 extern const struct route_doc ops_metrics_doc, ops_system_status_doc, openapi_get_doc;
 extern const struct route_doc webhooks_create_doc, webhooks_list_doc, webhooks_get_doc,
     webhooks_delete_doc, webhooks_deliveries_doc, webhooks_redeliver_doc;

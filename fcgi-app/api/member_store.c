@@ -74,3 +74,23 @@ enum db_status member_remove(struct db *db, const char *client_id, const char *u
     *found = st == DB_OK && affected > 0;
     return st;
 }
+
+enum db_status member_set_role(struct db *db, const char *client_id, const char *krn,
+                               const char *user_id, const char *role, json_object **member)
+{
+    struct member_rows r = {json_object_new_array(), client_id, krn, "", ""};
+    *member = NULL;
+    /* An unchanged role counts no row: the SELECT below tells a member from
+     * none. */
+    enum db_status st =
+        db_exec(db, "UPDATE client_members SET role = ? WHERE client_id = ? AND user_id = ?",
+                DB_PARAMS(P_STR(role), P_STR(client_id), P_STR(user_id)), NULL);
+    if (st == DB_OK)
+        st = db_query(
+            db, "SELECT " MEMBER_COLUMNS MEMBER_FROM " WHERE m.client_id = ? AND m.user_id = ?",
+            DB_PARAMS(P_STR(client_id), P_STR(user_id)), take_member, &r);
+    if (st == DB_OK && json_object_array_length(r.array) == 1)
+        *member = json_object_get(json_object_array_get_idx(r.array, 0));
+    json_object_put(r.array);
+    return st;
+}

@@ -1,5 +1,6 @@
-/* A client's members, for administrators: the list (oldest first, paged)
- * and removing one. Adding one is POST /clients/{krn}/members (clients.c). */
+/* A client's members, for administrators: the list (oldest first, paged),
+ * changing one's role and removing one. Adding one is
+ * POST /clients/{krn}/members (clients.c). */
 #include "api/client_store.h"
 #include "api/handlers.h"
 #include "api/member_store.h"
@@ -7,6 +8,7 @@
 #include "api/route_doc.h"
 #include "common/ids.h"
 #include "common/log.h"
+#include "common/validate.h"
 
 static const enum cursor_part member_cursor[] = {CURSOR_TIME, CURSOR_ID};
 
@@ -23,6 +25,42 @@ void clients_list_members(struct request *req)
                                     page.after, &array, &total, &next);
     respond_next(req, next);
     respond_list(req, st, array, total);
+}
+
+/* The role is a name (1 to 32 of [A-Za-z0-9_.-]), as when the member was
+ * added (POST /clients/{krn}/members); only administrators reach either. */
+enum { ROLE_ROLE, ROLE__MAX };
+static const struct field_spec role_fields[ROLE__MAX] = {
+    [ROLE_ROLE] = {"role", FIELD_NAME, true, 1, MEMBER_ROLE_MAX},
+};
+
+void clients_update_member(struct request *req)
+{
+    json_object *body = NULL, *v[ROLE__MAX], *member = NULL;
+    struct client c;
+    if (request_json_body(req, &body) != 0)
+        return;
+    if (request_fields(req, body, role_fields, ROLE__MAX, v) != 0 ||
+        client_load_member(req, &c) != 0)
+        goto out;
+    const char *user_id = req->params[1];
+    const char *role = json_object_get_string(v[ROLE_ROLE]);
+    enum db_status st = id_is_uuid(user_id)
+                            ? member_set_role(req->app->db, c.id, c.krn, user_id, role, &member)
+                            : DB_OK;
+    if (respond_unless_ok(req, st) != 0)
+        goto out;
+    if (member == NULL) {
+        respond_error(req, 404, "MEMBER_NOT_FOUND", "The user is not a member of this client",
+                      NULL);
+        goto out;
+    }
+    log_info("client %s: member %s now %s", c.krn, user_id, role);
+    respond_json_put(req, 200, member);
+    member = NULL;
+out:
+    json_object_put(member);
+    json_object_put(body);
 }
 
 void clients_remove_member(struct request *req)
@@ -59,4 +97,16 @@ const struct route_doc clients_remove_member_doc = {
     .description = "The user keeps their account, jobs and files; they no longer see the "
                    "client's progress records.",
     .status = 204,
+};
+
+const struct route_doc clients_update_member_doc = {
+    .handler = clients_update_member,
+    .summary = "Change a member's role; administrators only",
+    .description = "The role is a name, as when the member was added; the same role again "
+                   "is a success that changes nothing.",
+    .status = 200,
+    .answer = "Member",
+    .body = DOC_BODY_JSON,
+    .fields = {{NULL, role_fields, ROLE__MAX}},
+    .example = "{\"role\":\"admin\"}",
 };

@@ -1,5 +1,6 @@
 """A client's members for administrators: GET /clients/{krn}/members (oldest
-first, paged by offset or cursor) and DELETE /clients/{krn}/members/{userId}."""
+first, paged by offset or cursor), PATCH /clients/{krn}/members/{userId}
+(a member's role) and DELETE /clients/{krn}/members/{userId}."""
 
 from quarry_client import next_link, unique_email
 
@@ -46,3 +47,45 @@ def test_list_page_and_remove_members(stack, client):
     for method, p in (("GET", "/clients/%s/members" % krn), ("DELETE", "/clients/%s/members/%s" % (krn, users[0]["user"]["id"]))):
         status, _, body = client.api(method, p, token=users[1]["token"])
         assert status == 403, (method, p, body)
+
+
+def test_change_a_members_role(stack, client):
+    stack.create_admin("roles-admin@example.com", PASSWORD)
+    admin = client.login("roles-admin@example.com", PASSWORD)
+    krn = "krn:members:client:roles"
+    other = "krn:members:client:roles-other"
+    for k in (krn, other):
+        assert client.api("POST", "/clients", json={"krn": k, "name": "Roles Ltd"}, token=admin)[0] == 201
+    ada, bob, eve = (client.register_and_login(unique_email(n)) for n in ("ada", "bob", "eve"))
+    for u in (ada, bob):
+        assert client.api("POST", "/clients/%s/members" % krn, json={"email": u["email"]}, token=admin)[0] == 201
+    path = "/clients/%s/members/%s" % (krn, ada["user"]["id"])
+    # The answer is the member as the list shows it, with the new role.
+    status, _, body = client.api("PATCH", path, json={"role": "analyst"}, token=admin)
+    assert status == 200, body
+    listed = client.api("GET", "/clients/%s/members" % krn, token=admin)[2]
+    assert body == listed[0] and body["role"] == "analyst" and body["user_id"] == ada["user"]["id"], (body, listed)
+    assert [m["role"] for m in listed] == ["analyst", "member"], listed
+    # The member sees it on their client; the same role again changes nothing.
+    assert [c["role"] for c in client.api("GET", "/clients", token=ada["token"])[2]] == ["analyst"]
+    status, _, again = client.api("PATCH", path, json={"role": "analyst"}, token=admin)
+    assert status == 200 and again == body, again
+    # A bad body: the one error shape, naming the field.
+    for bad in ({}, {"role": ""}, {"role": "x" * 33}, {"role": "no spaces"}, {"role": 7}):
+        status, _, err = client.api("PATCH", path, json=bad, token=admin)
+        assert status == 422 and err["error"]["field"] == "role", (bad, err)
+    assert client.api("GET", "/clients/%s/members" % krn, token=admin)[2][0]["role"] == "analyst"
+    # Not a member (of this client), not an id, no such client: 404s.
+    for p, code in (("/clients/%s/members/%s" % (krn, eve["user"]["id"]), "MEMBER_NOT_FOUND"),
+                    ("/clients/%s/members/%s" % (other, ada["user"]["id"]), "MEMBER_NOT_FOUND"),
+                    ("/clients/%s/members/nope" % krn, "MEMBER_NOT_FOUND"),
+                    ("/clients/krn:members:client:none/members/%s" % ada["user"]["id"], None)):
+        status, _, err = client.api("PATCH", p, json={"role": "admin"}, token=admin)
+        assert status == 404 and "error" in err and (code is None or err["error"]["code"] == code), (p, err)
+    # Only administrators change roles: a member may not promote themself.
+    for who in (ada, eve):
+        status, _, err = client.api("PATCH", path, json={"role": "admin"}, token=who["token"])
+        assert status == 403 and "error" in err, err
+    status, _, err = client.api("PATCH", path, json={"role": "admin"})
+    assert status == 401, err
+    assert [m["role"] for m in client.api("GET", "/clients/%s/members" % krn, token=admin)[2]] == ["analyst", "member"]

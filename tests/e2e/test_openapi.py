@@ -21,7 +21,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from quarry_client import REPO, multipart, wait_for
+from quarry_client import REPO, multipart, unique_email, wait_for
 
 JS = REPO / "tests" / "js"
 BUILD = Path(os.environ.get("QUARRY_BUILD_DIR") or REPO / "build" / os.environ.get("QUARRY_BUILD", "asan"))
@@ -125,6 +125,14 @@ class World:
         assert status in (201, 409), body
         return self.krn
 
+    def member(self):
+        """A new user made a member of the client: (krn, user id)."""
+        krn = self.client_krn()
+        user = self.client.register_and_login(unique_email("openapi-member"))
+        status, _, body = self.api("POST", "/clients/%s/members" % krn, json={"email": user["email"]})
+        assert status == 201, body
+        return krn, user["user"]["id"]
+
 
 # What fills each path's parameter: a method and path template -> a maker.
 # A key of None for the method matches any method.
@@ -145,6 +153,7 @@ PREPARE = {
     (None, "/webhooks/{id}/deliveries"): World.webhook,
     (None, "/uploads/{id}"): World.upload,
     (None, "/clients/{krn}/members"): lambda w: w.krn,
+    (None, "/clients/{krn}/members/{userId}"): World.member,
     (None, "/clients/{krn}/progress"): lambda w: w.krn,
     (None, "/clients/{krn}/service-accounts"): lambda w: w.krn,
     (None, "/pipelines/{id}"): World.pipeline,
@@ -164,16 +173,20 @@ HEADERS = {"/uploads": {"Tus-Resumable": "1.0.0"}}
 
 
 def fill(world, method, path):
-    """The concrete path and the value put in it, or (None, None) when this
+    """The concrete path and the (first) value put in it, or (None, None) when this
     file cannot fill it."""
     if "{" not in path:
         return path, None
     maker = PREPARE.get((method, path)) or PREPARE.get((None, path))
     if maker is None:
         return None, None
-    value = maker(world)
-    name = path[path.index("{"):path.index("}") + 1]
-    return path.replace(name, value.replace(":", "%3A")), value
+    # A maker of a path with several parameters gives a tuple, in order.
+    made = maker(world)
+    values = made if isinstance(made, tuple) else (made,)
+    for value in values:
+        name = path[path.index("{"):path.index("}") + 1]
+        path = path.replace(name, value.replace(":", "%3A"))
+    return path, values[0]
 
 
 def success_status(op):

@@ -26,7 +26,9 @@ from quarry_client import (FINISHED, REPO, access_token, create_job, csv_rows, d
 JS = REPO / "tests" / "js"
 DRIVER = JS / "web" / "driver.mjs"
 CHROMIUM = os.environ.get("QUARRY_CHROMIUM", "/usr/bin/chromium")
-FLOW_TIMEOUT = 120
+# The longest flow (pipelines, datasets, SQL, webhooks) took over 120 s on
+# a 2-core machine at load average 30.
+FLOW_TIMEOUT = 300
 PASSWORD = "correct-horse-battery"
 
 
@@ -65,6 +67,10 @@ class Browser:
         self.proc.stdin.write(json.dumps({"id": self.next_id, "flow": flow, "args": args}) + "\n")
         self.proc.stdin.flush()
         answer = self._read(FLOW_TIMEOUT)
+        # The late answer of a flow that timed out (its test failed then)
+        # is not this flow's.
+        while answer.get("id", 0) < self.next_id:
+            answer = self._read(FLOW_TIMEOUT)
         assert answer["id"] == self.next_id, answer
         if not answer["ok"]:
             raise AssertionError("flow %s failed: %s\nproblems: %s\nscreenshot: %s"
@@ -255,12 +261,12 @@ def test_admin_clients_and_members(stack, browser):
     krn = "krn:web:client:admin-flow"
     r = browser.run("admin", adminToken=admin, userToken=member["token"], memberEmail=member["email"],
                     otherEmail=other["email"], krn=krn)
-    assert r["members"] == [member["email"]], r
+    assert r["members"] == [member["email"]] and r["roleAfterReload"] == "admin", r
     clients = client.api("GET", "/clients", token=member["token"])[2]
-    assert [(c["krn"], c["role"]) for c in clients] == [(krn, "analyst")], clients
+    assert [(c["krn"], c["role"]) for c in clients] == [(krn, "admin")], clients
     assert client.api("GET", "/clients", token=other["token"])[2] == []
     members = client.api("GET", "/clients/%s/members" % krn, token=admin)[2]
-    assert [(m["email"], m["role"]) for m in members] == [(member["email"], "analyst")], members
+    assert [(m["email"], m["role"]) for m in members] == [(member["email"], "admin")], members
 
 
 def test_pipelines_datasets_sql_and_webhooks(stack, browser):
@@ -362,13 +368,17 @@ def test_keyboard_only_sign_in_and_new_job(stack, browser):
     assert [j["processing_steps"][0]["params"]["value"] for j in jobs] == ["Oslo"]
 
 
-# The goal is 300 ms. A fresh load is timed five times: the best run is what
-# the page costs when the machine gives the browser its CPU (asserted under
-# 1 s, a margin for a loaded CI machine); the median, printed beside it,
-# shows the machine's load (on 2 cores shared by other work, the browser's
-# main thread waits hundreds of ms between steps that take a few).
-INTERACTIVE_MS_MAX = 1000
-FIRST_LOAD_RUNS = 5
+# The goal is 300 ms to interactive (the sign-in form usable; for a
+# signed-in user the job list drawn). Each page is loaded fresh seven times
+# (a new context: nothing cached), interleaved with a reference load of the
+# same server (the browser navigating to /api/v1/health, fresh too), and the
+# median is asserted: under 1 s, or, on a machine so loaded that a bare
+# navigation takes long, under REFERENCE_RATIO times the reference's median
+# (measured 3.8 and 4.6 times at load average 25 on 2 cores; docs/web.md has
+# the figures).
+INTERACTIVE_MS_MEDIAN_MAX = 1000
+REFERENCE_RATIO = 8
+FIRST_LOAD_RUNS = 7
 
 
 def test_first_load_weight_and_time(stack, browser, person, capsys):
@@ -376,22 +386,36 @@ def test_first_load_weight_and_time(stack, browser, person, capsys):
     result = browser.run("firstLoad", token=person["token"], user=me, runs=FIRST_LOAD_RUNS)
     report = stack.home / "artefacts" / "web" / "first-load.json"
     report.write_text(json.dumps(result, indent=2))
-    best, median = {}, {}
+    refs = sorted(r["load_ms"] for r in result["reference"])
+    assert len(refs) == FIRST_LOAD_RUNS, result
+    reference = refs[len(refs) // 2]
+    bound = max(INTERACTIVE_MS_MEDIAN_MAX, REFERENCE_RATIO * reference)
+    runs = {}
     for page in ("signin", "jobs"):
-        runs = sorted(result[page], key=lambda r: r["interactive_ms"])
-        assert len(runs) == FIRST_LOAD_RUNS, result
-        best[page], median[page] = runs[0], runs[len(runs) // 2]
+        runs[page] = sorted(result[page], key=lambda r: r["interactive_ms"])
+        assert len(runs[page]) == FIRST_LOAD_RUNS, result
     with capsys.disabled():
-        for page, r in best.items():
-            print("\nweb first load (%s): %d bytes transferred (%d gzip bodies, %d decoded) in %d files, "
-                  "interactive at %d ms (best of %d), median %d ms (all: %s)\n  waterfall of the best: %s"
-                  % (page, r["bytes"], r["body_bytes"], r["decoded_bytes"], r["files"], r["interactive_ms"],
-                     FIRST_LOAD_RUNS, median[page]["interactive_ms"],
-                     [x["interactive_ms"] for x in result[page]], r["waterfall"]))
-    for page, r in best.items():
-        assert r["bytes"] < 200 * 1024, result
-        assert r["body_bytes"] < r["decoded_bytes"], "served gzipped: %r" % result
-        assert 0 < r["interactive_ms"] < INTERACTIVE_MS_MAX, (page, [x["interactive_ms"] for x in result[page]])
+        print("\nweb first load: the reference (a navigation to /api/v1/health) %d ms median (all: %s)"
+              % (reference, [r["load_ms"] for r in result["reference"]]))
+        for page, rs in runs.items():
+            best, median, worst = rs[0], rs[len(rs) // 2], rs[-1]
+            print("web first load (%s): %d bytes transferred (%d gzip bodies, %d decoded) in %d files, "
+                  "%d API calls before interactive; interactive at %d ms median of %d (best %d, worst %d; "
+                  "all: %s), %.1f times the reference\n  waterfall of the median: %s"
+                  % (page, median["bytes"], median["body_bytes"], median["decoded_bytes"], median["files"],
+                     median["api_calls_before"], median["interactive_ms"], FIRST_LOAD_RUNS,
+                     best["interactive_ms"], worst["interactive_ms"],
+                     [x["interactive_ms"] for x in result[page]], median["interactive_ms"] / max(reference, 1),
+                     median["waterfall"]))
+    for page, rs in runs.items():
+        times = [x["interactive_ms"] for x in result[page]]
+        for r in rs:
+            assert r["bytes"] < 200 * 1024, result
+            assert r["body_bytes"] < r["decoded_bytes"], "served gzipped: %r" % result
+        # Sign-in asks the API nothing; the job list asks for its page only
+        # (early.js, beside the modules; /users/me is read after the draw).
+        assert [r["api_calls_before"] for r in rs] == [0 if page == "signin" else 1] * len(rs), (page, rs)
+        assert 0 < rs[len(rs) // 2]["interactive_ms"] < bound, (page, times, "reference", refs)
 
 
 def test_page_is_served_under_a_strict_csp(client):

@@ -61,6 +61,10 @@ export const S = {
   mib: "{n} MB",
   gib: "{n} GB",
   percent: "{n} %",
+  months: "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec",
+  dateTime: "{month} {day}, {year}, {hour}:{min}:{sec} {half}",
+  am: "AM",
+  pm: "PM",
 
   // jobs list
   jobsTitle: "Jobs",
@@ -314,6 +318,8 @@ export const S = {
   membersOf: "The members of {name}",
   membersEmpty: "No member yet.",
   memberSince: "Member since",
+  memberRoleOf: "Role of {email}",
+  memberRoleChanged: "{email} is now {role} in {name}.",
   memberRemove: "Remove {email} from {name}",
   memberRemoveConfirm: "Remove {email} from {name}? The account stays; it no longer sees the client.",
   memberRemoveYes: "Remove",

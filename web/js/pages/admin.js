@@ -1,12 +1,15 @@
 // Administration (#/admin, superusers only): create clients; the chosen
-// client's members (listed, added with a role, removed after a
-// confirmation) and a link to its service accounts.
+// client's members (listed, added with a role, their role changed in
+// place, removed after a confirmation) and a link to its service accounts.
 import { api, list } from "../api.js";
 import { t } from "../strings.js";
 import { busy, clearFieldErrors, confirmAction, field, flash, flashError, h, heading, pager, select, showFieldError, table,
          timeEl } from "../ui.js";
 
 const LIMIT = 20;
+// The roles the selector offers; a role is any name (the API takes
+// [A-Za-z0-9._-]{1,32}), so a member's other role is offered beside them.
+const ROLES = ["member", "analyst", "admin", "owner"];
 
 export async function render(ctx) {
   const signal = ctx.scope.signal;
@@ -66,7 +69,7 @@ export async function render(ctx) {
     addedBox.replaceChildren(
       table({ caption: t("membersOf", { name: c.name }), rows: page.items, empty: t("membersEmpty"), className: "members-table", columns: [
         { label: t("memberEmail"), cell: (m) => m.email },
-        { label: t("memberRole"), cell: (m) => m.role },
+        { label: t("memberRole"), cell: (m) => roleSelect(c, base, m) },
         { label: t("memberSince"), cell: (m) => timeEl(m.created_at) },
         { label: t("actions"), className: "actions-col", cell: (m) => confirmAction({
           label: t("memberRemove", { email: m.email, name: c.name }),
@@ -80,6 +83,30 @@ export async function render(ctx) {
       ] }),
       pager({ skip, limit: LIMIT, total: page.total, label: t("membersOf", { name: c.name }),
               onPage: (s) => { skip = s; drawList().catch(flashError); } }));
+  };
+
+  // A member's role, changed as soon as another is chosen (PATCH); a refusal
+  // puts the old one back.
+  const roleSelect = (c, base, m) => {
+    const roles = ROLES.includes(m.role) ? ROLES : [...ROLES, m.role];
+    const sel = select("role", roles.map((r) => [r, r]), m.role);
+    sel.setAttribute("aria-label", t("memberRoleOf", { email: m.email }));
+    let now = m.role;
+    sel.addEventListener("change", async () => {
+      sel.disabled = true;
+      try {
+        const r = (await api("PATCH", `${base}/${m.user_id}`, { signal, json: { role: sel.value } })).data;
+        now = r.role;
+        flash(t("memberRoleChanged", { email: r.email, name: c.name, role: r.role }));
+      } catch (err) {
+        sel.value = now;
+        flashError(err);
+      } finally {
+        sel.disabled = false;
+        sel.focus();
+      }
+    });
+    return sel;
   };
 
   create.addEventListener("submit", async (e) => {
