@@ -270,10 +270,10 @@ static bool galera_node_not_serving(struct db *db)
 }
 
 /* The one place a server error becomes a status. "This node is not
- * serving" (a Galera node outside the primary component or not ready, a
- * connection lost during a failover: 2006, 2013 ...) is DB_UNAVAILABLE, a
- * 503 that nginx routes around for the requests it may send again; the
- * next connect tries the other nodes first. */
+ * serving" (a Galera node outside the primary component or not ready; a
+ * connection lost, 2006, 2013 ..., as during a failover) is DB_UNAVAILABLE,
+ * a 503 that nginx routes around for the requests it may send again. After
+ * a node that does not serve, the next connect tries the other nodes first. */
 static enum db_status status_from(struct db *db, unsigned int err, const char *text)
 {
     snprintf(db->last_error, sizeof(db->last_error), "%u: %s", err, text);
