@@ -51,6 +51,7 @@ struct db {
     unsigned int io_timeout; /* 0: the default */
     char info[256];
     bool in_transaction;
+    bool txn_lost; /* a statement of the open transaction answered a deadlock */
     double last_used;
     unsigned long reconnects;
     struct db_statement statements[DB_MAX_STATEMENTS];
@@ -283,6 +284,11 @@ static enum db_status status_from(struct db *db, unsigned int err, const char *t
                         galera_node_not_serving(db));
     if (not_serving)
         db->prefer = db->target + 1;
+    /* The server rolled the whole transaction back (a deadlock, a Galera
+     * conflict): whatever the caller makes of this error, its COMMIT must
+     * not count (db_transaction). */
+    if (err == ER_LOCK_DEADLOCK && db->in_transaction)
+        db->txn_lost = true;
     if (err == ER_DUP_ENTRY || err == ER_DUP_KEY)
         return DB_DUPLICATE;
     if (not_serving || errno_is_gone(err))
@@ -684,6 +690,7 @@ static enum db_status begin_with(struct db *db, const char *set_sql)
             break;
     }
     db->in_transaction = st == DB_OK;
+    db->txn_lost = false;
     return st;
 }
 
@@ -716,13 +723,16 @@ enum db_status db_transaction(struct db *db, enum db_isolation isolation, db_txn
         if (st != DB_OK)
             return st;
         st = fn(db, arg);
-        if (st == DB_OK && !still_in_transaction(db)) {
+        if (st == DB_OK && (db->txn_lost || !still_in_transaction(db))) {
             /* A Galera node rolls back a local transaction that an applied
              * write set conflicts with (a BF abort) while its client is
              * between statements; the client's next prepared statement may
              * then run on its own and COMMIT answer OK for nothing. The
              * server's status flags of the last answer say whether the
-             * transaction is still open: if not, it lost a conflict. */
+             * transaction is still open: if not, it lost a conflict. A
+             * deadlock answered to a statement of fn that fn let pass (a
+             * progress write that may fail) lost it too: an error answer
+             * carries no status flags, and the COMMIT would answer OK. */
             snprintf(db->last_error, sizeof(db->last_error),
                      "%u: the transaction was rolled back by the server", ER_LOCK_DEADLOCK);
             db->last_errno = ER_LOCK_DEADLOCK;
