@@ -250,7 +250,10 @@ def test_concurrent_appends_to_one_dataset_on_different_nodes_all_land(cluster, 
     st = cluster.stack
     client = st.client()
     token = client.register_and_login()["token"]
-    loads, rows_each, batch = 6, 200, 10
+    # 100 commits a load: a load lasts longer than a dispatcher's poll (3 s),
+    # so the first dispatcher to wake cannot end its 3 and take the rest
+    # before the others poll (seen with 20 commits a load).
+    loads, rows_each, batch = 6, 1000, 10
     mariadb_source.sql("".join(
         "DROP TABLE IF EXISTS part%d; CREATE TABLE part%d (id int PRIMARY KEY, name text);"
         "INSERT INTO part%d SELECT seq, CONCAT('n', seq) FROM seq_%d_to_%d;"
