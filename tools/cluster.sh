@@ -107,6 +107,10 @@ cluster_node_start() {
 	fi
 	rm -f "$(cluster_node_sock "$k")"
 	mkdir -p "$dir/tmp"
+	# wsrep-sync-wait=1 (causal reads): a read first waits until the node has
+	# applied what the cluster committed before it, so a client's next
+	# request on another node's pool sees its own write. On a node that does
+	# not serve, that wait fails with 1205: the database layer answers 503.
 	local args=(--no-defaults "${user_opt[@]}" --datadir="$dir/data" --tmpdir="$dir/tmp"
 		--socket="$(cluster_node_sock "$k")" --port="$(cluster_node_port "$k" 0)"
 		--bind-address=127.0.0.1 --pid-file="$dir/mariadb.pid"
@@ -120,7 +124,8 @@ cluster_node_start() {
 		--wsrep-node-name="node$k" --wsrep-node-address="127.0.0.1:$(cluster_node_port "$k" 10)"
 		--wsrep-provider-options="base_port=$(cluster_node_port "$k" 10);ist.recv_addr=127.0.0.1:$(cluster_node_port "$k" 20);gcache.size=256M;evs.suspect_timeout=PT3S;evs.inactive_timeout=PT6S;evs.install_timeout=PT6S"
 		--wsrep-sst-method=rsync --wsrep-sst-receive-address="127.0.0.1:$(cluster_node_port "$k" 30)"
-		--wsrep-retry-autocommit=4 --wsrep-slave-threads=1 --log-bin-trust-function-creators=1)
+		--wsrep-retry-autocommit=4 --wsrep-slave-threads=1 --log-bin-trust-function-creators=1
+		--wsrep-sync-wait="${QUARRY_CLUSTER_SYNC_WAIT:-1}")
 	# A node that did not stop cleanly (seqno -1) reads its last committed
 	# position from InnoDB first (what mysqld_safe's --wsrep-recover does):
 	# with it the node rejoins by IST, the write sets it missed, not a full SST.

@@ -51,6 +51,7 @@ struct db {
     unsigned int io_timeout; /* 0: the default */
     char info[256];
     bool in_transaction;
+    bool txn_lost; /* a statement of the open transaction answered a deadlock */
     double last_used;
     unsigned long reconnects;
     struct db_statement statements[DB_MAX_STATEMENTS];
@@ -235,15 +236,62 @@ unsigned long db_reconnects(const struct db *db)
     return db->reconnects;
 }
 
+/* The first row's second column of a SHOW on the connection ("" when none). */
+static bool show_value(MYSQL *conn, const char *sql, char *out, size_t len)
+{
+    out[0] = '\0';
+    if (mysql_real_query(conn, sql, (unsigned long)strlen(sql)) != 0)
+        return false;
+    MYSQL_RES *res = mysql_store_result(conn);
+    MYSQL_ROW row = res != NULL ? mysql_fetch_row(res) : NULL;
+    if (row != NULL && mysql_num_fields(res) > 1 && row[1] != NULL)
+        snprintf(out, len, "%s", row[1]);
+    mysql_free_result(res);
+    return true;
+}
+
+/* Whether the server is a Galera node that does not serve now: not ready,
+ * or outside the primary component. Asked after an error that such a node
+ * gives besides 1047: a causal read (wsrep_sync_wait) whose wait failed
+ * answers 1205 "Lock wait timeout", a commit the provider refused 1180.
+ * SHOW is not subject to wsrep_sync_wait's read bit, and a node outside the
+ * primary component still answers it. */
+static bool galera_node_not_serving(struct db *db)
+{
+    char on[16], ready[16], status[32];
+    if (db->conn == NULL ||
+        !show_value(db->conn, "SHOW GLOBAL VARIABLES LIKE 'wsrep_on'", on, sizeof(on)) ||
+        strcasecmp(on, "ON") != 0)
+        return false;
+    if (!show_value(db->conn, "SHOW GLOBAL STATUS LIKE 'wsrep_ready'", ready, sizeof(ready)) ||
+        !show_value(db->conn, "SHOW GLOBAL STATUS LIKE 'wsrep_cluster_status'", status,
+                    sizeof(status)))
+        return true;
+    return strcasecmp(ready, "ON") != 0 || strcmp(status, "Primary") != 0;
+}
+
+/* The one place a server error becomes a status. "This node is not
+ * serving" (a Galera node outside the primary component or not ready; a
+ * connection lost, 2006, 2013 ..., as during a failover) is DB_UNAVAILABLE,
+ * a 503 that nginx routes around for the requests it may send again. After
+ * a node that does not serve, the next connect tries the other nodes first. */
 static enum db_status status_from(struct db *db, unsigned int err, const char *text)
 {
     snprintf(db->last_error, sizeof(db->last_error), "%u: %s", err, text);
     db->last_errno = err;
-    if (err == DB_ER_WSREP_NOT_READY) /* the next connect tries the other nodes first */
+    bool not_serving = err == DB_ER_WSREP_NOT_READY ||
+                       ((err == ER_LOCK_WAIT_TIMEOUT || err == ER_ERROR_DURING_COMMIT) &&
+                        galera_node_not_serving(db));
+    if (not_serving)
         db->prefer = db->target + 1;
+    /* The server rolled the whole transaction back (a deadlock, a Galera
+     * conflict): whatever the caller makes of this error, its COMMIT must
+     * not count (db_transaction). */
+    if (err == ER_LOCK_DEADLOCK && db->in_transaction)
+        db->txn_lost = true;
     if (err == ER_DUP_ENTRY || err == ER_DUP_KEY)
         return DB_DUPLICATE;
-    if (errno_is_gone(err))
+    if (not_serving || errno_is_gone(err))
         return DB_UNAVAILABLE;
     return DB_ERROR;
 }
@@ -642,6 +690,7 @@ static enum db_status begin_with(struct db *db, const char *set_sql)
             break;
     }
     db->in_transaction = st == DB_OK;
+    db->txn_lost = false;
     return st;
 }
 
@@ -674,13 +723,16 @@ enum db_status db_transaction(struct db *db, enum db_isolation isolation, db_txn
         if (st != DB_OK)
             return st;
         st = fn(db, arg);
-        if (st == DB_OK && !still_in_transaction(db)) {
+        if (st == DB_OK && (db->txn_lost || !still_in_transaction(db))) {
             /* A Galera node rolls back a local transaction that an applied
              * write set conflicts with (a BF abort) while its client is
              * between statements; the client's next prepared statement may
              * then run on its own and COMMIT answer OK for nothing. The
              * server's status flags of the last answer say whether the
-             * transaction is still open: if not, it lost a conflict. */
+             * transaction is still open: if not, it lost a conflict. A
+             * deadlock answered to a statement of fn that fn let pass (a
+             * progress write that may fail) lost it too: an error answer
+             * carries no status flags, and the COMMIT would answer OK. */
             snprintf(db->last_error, sizeof(db->last_error),
                      "%u: the transaction was rolled back by the server", ER_LOCK_DEADLOCK);
             db->last_errno = ER_LOCK_DEADLOCK;

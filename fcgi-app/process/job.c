@@ -33,6 +33,8 @@
  * cluster that loses a node aborts the transactions of its survivors in
  * transient ways, and the write is guarded by the run's attempt. */
 #define FINISH_ERROR_RETRY_S 60.0
+/* How long a run waits for the database before it starts (a failover). */
+#define PREPARE_RETRY_S 30.0
 
 struct pending_error {
     long long line;
@@ -638,7 +640,23 @@ int job_main(int argc, char **argv)
         goto out;
     }
     run.attempts = row.attempts;
-    if (job_errors_clear(db, id) != DB_OK || job_file_mark_processing(db, id) != DB_OK) {
+    /* Both writes are safe to repeat. A node lost under them (a failover:
+     * seen when a Galera node was killed as a process started) is waited
+     * out for up to PREPARE_RETRY_S while db_failover's next node takes
+     * over, rather than failing a job that has not started. */
+    st = job_errors_clear(db, id);
+    if (st == DB_OK)
+        st = job_file_mark_processing(db, id);
+    for (double since = time_mono();
+         st == DB_UNAVAILABLE && !job_terminated && time_mono() - since < PREPARE_RETRY_S;) {
+        log_warn("job %s: database unavailable (%s); preparing again", id, db_last_error(db));
+        struct timespec ts = {1, 0};
+        nanosleep(&ts, NULL);
+        st = job_errors_clear(db, id);
+        if (st == DB_OK)
+            st = job_file_mark_processing(db, id);
+    }
+    if (st != DB_OK) {
         log_error("job %s: cannot prepare: %s", id, db_last_error(db));
         goto out;
     }

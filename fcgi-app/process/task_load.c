@@ -330,31 +330,24 @@ static void commit_done(struct load *l, long long inserted, long long updated,
     }
 }
 
-/* commit_record, then COMMIT, in the transaction the caller opened (an
- * append streams its rows from the source into the transaction: it cannot
- * be run again, and a conflict fails the commit). */
-static enum db_status finish_commit(struct load *l, long long inserted, long long updated,
-                                    long long unchanged, long long deleted)
-{
-    enum db_status st = commit_record(l, l->t->processed, inserted, updated, unchanged, deleted);
-    if (st == DB_OK)
-        st = db_commit(l->t->db);
-    if (st == DB_OK)
-        commit_done(l, inserted, updated, unchanged, deleted);
-    return st;
-}
-
 static const char *target_name(struct load *l);
 
 /* A merge of the staged rows, or an overwrite's record, as one try of a
  * transaction (db_transaction runs it again when it lost a conflict: the
  * stage stays, the swap is done). */
+enum merge_kind {
+    MERGE_RECORD, /* only the record of an overwrite */
+    MERGE_UPSERT, /* the staged rows update the dataset's */
+    MERGE_APPEND, /* the staged rows are inserted; a key already there is skipped */
+};
 struct merge_try {
     struct load *l;
-    bool merge;    /* false: only the record of an overwrite */
+    enum merge_kind kind;
     long long base; /* the job's processed count before this commit */
     long long inserted, updated, unchanged, deleted;
 };
+
+static enum db_status check_warnings(struct load *l, unsigned int skip_code);
 
 static enum db_status merge_once(struct db *db, void *arg)
 {
@@ -362,7 +355,22 @@ static enum db_status merge_once(struct db *db, void *arg)
     struct load *l = m->l;
     long long affected = 0;
     enum db_status st = still_ours(l);
-    if (st == DB_OK && m->merge) {
+    if (st == DB_OK && m->kind == MERGE_APPEND) {
+        /* INSERT IGNORE skips a key already there (warning 1062), as LOAD
+         * DATA LOCAL did; the values were checked when they were staged. */
+        const char *cols = column_list(l);
+        const char *sql =
+            arena_printf(&l->arena, "INSERT IGNORE INTO %s (%s) SELECT %s FROM quarry_stage",
+                         target_name(l), cols, cols);
+        st = db_exec_text(db, sql, &affected);
+        if (st == DB_OK)
+            st = check_warnings(l, 1062 /* ER_DUP_ENTRY: a key already there */);
+        if (st != DB_OK)
+            return st;
+        m->inserted = affected;
+        m->unchanged = l->in_chunk - affected;
+    }
+    if (st == DB_OK && m->kind == MERGE_UPSERT) {
         st = db_exec_text(db, merge_sql(l, target_name(l)), &affected);
         if (st != DB_OK)
             return st;
@@ -414,36 +422,19 @@ static enum db_status check_warnings(struct load *l, unsigned int skip_code)
     return DB_ERROR;
 }
 
-/* A record key already in the dataset is skipped (counted unchanged). */
-static enum db_status commit_append(struct load *l)
-{
-    struct db *db = l->t->db;
-    long long affected = 0;
-    enum db_status st = db_begin(db);
-    if (st == DB_OK)
-        st = still_ours(l);
-    if (st == DB_OK)
-        st = db_load_data(db, load_data_sql(l, target_name(l)), feed, l, &affected);
-    if (st == DB_OK && l->in_chunk == 0) {
-        db_rollback(db);
-        return DB_OK;
-    }
-    if (st == DB_OK)
-        st = check_warnings(l, 1062 /* ER_DUP_ENTRY: a key already there */);
-    if (st == DB_OK)
-        st = finish_commit(l, affected, 0, l->in_chunk - affected, 0);
-    if (st != DB_OK)
-        db_rollback(db);
-    return st;
-}
-
-static enum db_status commit_upsert(struct load *l)
+/* One commit of an append or an upsert: its rows are read from the source
+ * into a stage first (a temporary table of this session with the dataset's
+ * columns and no keys, so that one commit may hold a key twice), outside
+ * the transaction; the transaction then moves them into the dataset with
+ * the commit's record. On a cluster that transaction may lose a conflict
+ * (two loads of one dataset on two nodes meet on its counters): it is run
+ * again from the stage, which a source read once could not be. An append
+ * skips a record key already in the dataset (counted unchanged). */
+static enum db_status commit_staged(struct load *l, enum merge_kind kind)
 {
     struct db *db = l->t->db;
     long long staged = 0;
     char sql[300];
-    /* The stage has the dataset's columns and no keys (so that one commit
-     * may hold a key twice); it lives in this session only. */
     enum db_status st = db_exec_text(db, "DROP TEMPORARY TABLE IF EXISTS quarry_stage", NULL);
     snprintf(sql, sizeof(sql), "CREATE TEMPORARY TABLE quarry_stage SELECT * FROM %s LIMIT 0",
              target_name(l));
@@ -456,11 +447,21 @@ static enum db_status commit_upsert(struct load *l)
     st = check_warnings(l, 0);
     if (st != DB_OK)
         return st;
-    struct merge_try m = {.l = l, .merge = true, .base = l->t->processed};
+    struct merge_try m = {.l = l, .kind = kind, .base = l->t->processed};
     st = db_transaction(db, DB_REPEATABLE_READ, merge_once, &m);
     if (st == DB_OK)
         commit_done(l, m.inserted, m.updated, m.unchanged, 0);
     return st;
+}
+
+static enum db_status commit_append(struct load *l)
+{
+    return commit_staged(l, MERGE_APPEND);
+}
+
+static enum db_status commit_upsert(struct load *l)
+{
+    return commit_staged(l, MERGE_UPSERT);
 }
 
 /* The whole source into a new table, swapped in at the end. */
@@ -502,8 +503,9 @@ static enum db_status load_overwrite(struct load *l)
     /* The swap is done (and is its own commit: RENAME is DDL); the record
      * follows. A crash between the two leaves the new rows without their
      * record, and the next overwrite replaces them again. */
-    struct merge_try m = {.l = l, .merge = false, .base = l->t->processed, .inserted = after,
-                          .deleted = l->deleted_now};
+    struct merge_try m = {.l = l, .kind = MERGE_RECORD, .base = l->t->processed};
+    m.inserted = after;
+    m.deleted = l->deleted_now;
     if (st == DB_OK)
         st = db_transaction(db, DB_REPEATABLE_READ, merge_once, &m);
     if (st == DB_OK)

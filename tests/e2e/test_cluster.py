@@ -34,7 +34,8 @@ from datetime import datetime, timezone
 import pytest
 
 from conftest import private_stack
-from quarry_client import create_job, unique_email, upload_input, wait_for
+from source_servers import mariadb_source  # noqa: F401 (fixture)
+from quarry_client import assert_error_shape, create_job, unique_email, upload_input, wait_for
 
 pytestmark = pytest.mark.cluster
 
@@ -73,6 +74,12 @@ def free_port_block(width=40):
 def fcgi_get(sock_path, uri, timeout=10.0):
     """One GET straight to a pool's FastCGI socket (not through nginx):
     (status, parsed JSON body)."""
+    return fcgi_request(sock_path, "GET", uri, timeout=timeout)
+
+
+def fcgi_request(sock_path, method, uri, body=None, token=None, timeout=10.0):
+    """One request straight to a pool's FastCGI socket (not through nginx),
+    body a JSON value: (status, parsed JSON body)."""
     def record(rtype, content):
         return struct.pack("!BBHHBx", 1, rtype, 1, len(content), 0) + content
 
@@ -81,18 +88,25 @@ def fcgi_get(sock_path, uri, timeout=10.0):
         ln = lambda n: struct.pack("!B", n) if n < 128 else struct.pack("!I", n | 0x80000000)  # noqa: E731
         return ln(len(k)) + ln(len(v)) + k + v
 
-    path = uri.split("?")[0]
-    params = {"REQUEST_METHOD": "GET", "REQUEST_URI": uri, "SCRIPT_NAME": path,
-              "DOCUMENT_URI": path, "QUERY_STRING": "", "SERVER_PROTOCOL": "HTTP/1.1",
-              "REMOTE_ADDR": "127.0.0.1", "CONTENT_LENGTH": "0", "HTTPS": "on",
+    path, _, query = uri.partition("?")
+    data = json.dumps(body).encode() if body is not None else b""
+    params = {"REQUEST_METHOD": method, "REQUEST_URI": uri, "SCRIPT_NAME": path,
+              "DOCUMENT_URI": path, "QUERY_STRING": query, "SERVER_PROTOCOL": "HTTP/1.1",
+              "REMOTE_ADDR": "127.0.0.1", "CONTENT_LENGTH": str(len(data)), "HTTPS": "on",
               "SERVER_NAME": "localhost", "SERVER_PORT": "443"}
+    if body is not None:
+        params["CONTENT_TYPE"] = "application/json"
+    if token is not None:
+        params["HTTP_AUTHORIZATION"] = "Bearer " + token
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.settimeout(timeout)
     try:
         s.connect(str(sock_path))
         s.sendall(record(1, struct.pack("!HB5x", 1, 0))
                   + record(4, b"".join(pair(k, v) for k, v in params.items()))
-                  + record(4, b"") + record(5, b""))
+                  + record(4, b"")
+                  + b"".join(record(5, data[i:i + 65535]) for i in range(0, len(data), 65535))
+                  + record(5, b""))
         buf = b""
         while True:
             chunk = s.recv(65536)
@@ -198,10 +212,115 @@ def call(client, method, path, tries=60, **kw):
     raise AssertionError("%s %s: still %s after %d tries" % (method, path, status, tries))
 
 
+def test_a_write_through_one_pool_is_read_at_once_through_the_other(cluster):
+    """Causal reads (wsrep_sync_wait=1 on every node): a client whose next
+    request lands on the other pool (another node) sees what it has just
+    written, every time."""
+    assert_all_synced(cluster)
+    for k in range(1, NODES + 1):
+        assert cluster.node_sql(k, "SELECT @@global.wsrep_sync_wait") == [["1"]], k
+    client = cluster.stack.client()
+    token = client.register_and_login()["token"]
+    for i in range(30):
+        w, r = (1, 2) if i % 2 == 0 else (2, 1)
+        status, job = fcgi_request(cluster.pool_sock(w), "POST", "/api/v1/jobs", token=token,
+                                   body={"file_name": "raw%d.csv" % i, "processing_steps": [],
+                                         "original_file_size_bytes": len(CSV)})
+        assert status == 201, (i, job)
+        # The other pool reads the new job, and writes to it (the read of
+        # its row first): the two failures seen without causal reads.
+        status, up = fcgi_request(cluster.pool_sock(r), "POST",
+                                  "/api/v1/jobs/%s/upload-url" % job["id"], token=token, body={})
+        assert status == 200, (i, up)
+        status, got = fcgi_request(cluster.pool_sock(w), "GET", "/api/v1/jobs/%s" % job["id"],
+                                   token=token)
+        assert status == 200 and got["id"] == job["id"], (i, got)
+        status, listed = fcgi_request(cluster.pool_sock(r), "GET", "/api/v1/jobs?limit=1",
+                                      token=token)
+        assert status == 200, (i, listed)
+        assert [j["id"] for j in listed] == [job["id"]], (i, listed)
+
+
+def test_concurrent_appends_to_one_dataset_on_different_nodes_all_land(cluster, mariadb_source):
+    """Append loads of one dataset run at once by dispatchers on different
+    nodes: their commits meet on the dataset's counter rows and some lose
+    at certification; each is run again from its stage, and every row and
+    commit lands once."""
+    assert_all_synced(cluster)
+    st = cluster.stack
+    client = st.client()
+    token = client.register_and_login()["token"]
+    # 100 commits a load: a load lasts longer than a dispatcher's poll (3 s),
+    # so the first dispatcher to wake cannot end its 3 and take the rest
+    # before the others poll (seen with 20 commits a load).
+    loads, rows_each, batch = 6, 1000, 10
+    mariadb_source.sql("".join(
+        "DROP TABLE IF EXISTS part%d; CREATE TABLE part%d (id int PRIMARY KEY, name text);"
+        "INSERT INTO part%d SELECT seq, CONCAT('n', seq) FROM seq_%d_to_%d;"
+        % (n, n, n, n * 10000 + 1, n * 10000 + rows_each) for n in range(loads)))
+    status, body, _ = call(client, "POST", "/sources", token=token,
+                           json={"name": "parts", "uri": mariadb_source.uri()})
+    assert status == 201, body
+    source_id = body["id"]
+    status, ds, _ = call(client, "POST", "/datasets", token=token, json={
+        "name": "parts", "record_key_field": "id", "schema": {"id": "integer", "name": "string"}})
+    assert status == 201, ds
+    # The dispatchers are held while the loads queue, then let go at once:
+    # each takes at most job_concurrency (3) of the 6, so at least two
+    # dispatchers (two nodes) run them side by side.
+    jobds = [st.pid("jobd%d" % k) for k in range(1, 4)]
+    assert all(jobds), jobds
+    for pid in jobds:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        ids = []
+        for n in range(loads):
+            status, job, _ = call(client, "POST", "/datasets/%s/load" % ds["id"], token=token,
+                                  json={"source_id": source_id, "table": "part%d" % n,
+                                        "mode": "append", "batch_size": batch})
+            assert status == 202, job
+            ids.append(job["id"])
+    finally:
+        for pid in jobds:
+            os.kill(pid, signal.SIGCONT)
+    in_list = ",".join("'%s'" % i for i in ids)
+
+    def ended():
+        rows = st.sql("SELECT status, worker_host, started_at, finished_at, error_message"
+                      " FROM jobs WHERE id IN (%s)" % in_list)
+        return rows if all(r[0] in ("COMPLETED", "FAILED", "CANCELLED") for r in rows) else None
+    rows = wait_for(ended, timeout=300, interval=0.5)
+    assert rows, st.sql("SELECT id, status FROM jobs WHERE id IN (%s)" % in_list)
+    assert [r for r in rows if r[0] != "COMPLETED"] == [], rows
+    hosts = {r[1] for r in rows}
+    assert len(hosts) >= 2, hosts
+    # Two loads of different dispatchers ran at the same time.
+    spans = [(r[1], parse_ts(r[2]), parse_ts(r[3])) for r in rows]
+    assert any(a[0] != b[0] and a[1] < b[2] and b[1] < a[2] for a in spans for b in spans), spans
+    total = loads * rows_each
+    commits = loads * (rows_each // batch)
+    for k in range(1, NODES + 1):
+        got = wait_for(lambda k=k: cluster.node_sql(
+            k, "SELECT (SELECT COUNT(*) FROM `%s`.`parts`), (SELECT COUNT(DISTINCT id) FROM "
+            "`%s`.`parts`), (SELECT COUNT(*) FROM dataset_commits WHERE dataset_id = '%s'),"
+            " (SELECT COALESCE(SUM(rows_inserted), 0) FROM dataset_commits WHERE dataset_id"
+            " = '%s')" % (ds["schema_name"], ds["schema_name"], ds["id"], ds["id"]))[0]
+            == [str(total), str(total), str(commits), str(total)] or None, timeout=30)
+        assert got, (k, cluster.node_sql(k, "SELECT COUNT(*) FROM dataset_commits WHERE"
+                                            " dataset_id = '%s'" % ds["id"]))
+    status, info, _ = call(client, "GET", "/datasets/%s" % ds["id"], token=token)
+    assert status == 200 and info["total_records"] == total, info
+    lost = sum((st.log_dir / ("jobd%d.log" % k)).read_text(errors="replace")
+               .count("a transaction lost a conflict") for k in range(1, 4))
+    print("concurrent appends: %d loads on %s, conflict retries in the dispatchers' logs: %d"
+          % (loads, sorted(hosts), lost))
+
+
 def test_a_node_out_of_the_primary_component_is_routed_around(cluster):
     assert_all_synced(cluster)
     st = cluster.stack
     client = st.client()
+    early = client.register_and_login()
     for k in (1, 2):
         status, body = fcgi_get(cluster.pool_sock(k), "/api/v1/health")
         assert status == 200 and body["cluster"]["status"] == "Primary", body
@@ -215,6 +334,15 @@ def test_a_node_out_of_the_primary_component_is_routed_around(cluster):
         assert status == 503, body
         assert body["status"] == "unhealthy" and body["cluster"]["status"] == "non-Primary", body
         assert body["cluster"]["ready"] is False
+        # A read on that pool (its causal wait fails: 1205 from the node) is
+        # a 503 in the one error shape, quickly, not a 500.
+        for _ in range(3):
+            t0 = time.time()
+            status, body = fcgi_request(cluster.pool_sock(2), "GET", "/api/v1/jobs",
+                                        token=early["token"], timeout=30)
+            assert status == 503, body
+            assert_error_shape(body, "SERVICE_UNAVAILABLE")
+            assert time.time() - t0 < 10, time.time() - t0
         # Through nginx every answer is the healthy pool's.
         for _ in range(10):
             status, _, body = client.api("GET", "/health")

@@ -100,5 +100,40 @@ if [ "$USERS" -gt 1 ]; then
 	measure "cluster, 1 jobd, $USERS users" "$d1" "$jobds" "$USERS"
 	measure "cluster, 3 jobd, $USERS users" "$d1 $d2 $d3" "$jobds" "$USERS"
 fi
+# The cost of causal reads (wsrep_sync_wait=1, which start --cluster sets on
+# every node): GET /jobs/{id} through nginx (both pools) for BENCH_DURATION
+# with every node's wsrep_sync_wait at 0 and at 1, twice each in turn; the
+# pools' workers are ended between settings (multiwatch starts new ones,
+# whose sessions take the new value). The claim settings above ran with
+# causal reads on.
+node_sql() { mariadb --no-defaults --socket="$QUARRY_HOME/cluster/node$1/mysqld.sock" -u "$(id -un)" -N -B -e "$2"; }
+sync_wait() {
+	local k pid w
+	for k in 1 2 3; do node_sql "$k" "SET GLOBAL wsrep_sync_wait = $1"; done
+	for k in 1 2; do
+		pid=$(cat "$QUARRY_HOME/run/api$k.pid")
+		for w in $(pgrep -P "$pid" -x quarry-api); do kill -TERM "$w"; done
+	done
+	sleep 2
+	for ((k = 0; k < 50; k++)); do curl -ksf "$BENCH_URL/api/v1/health" >/dev/null && break; sleep 0.2; done
+}
+token=$(bench_token)
+job=$(curl -ksf -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+	-d '{"file_name":"r.csv","processing_steps":[],"original_file_size_bytes":3}' "$BENCH_URL/api/v1/jobs" |
+	python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+declare -A rps p99
+for round in 1 2; do
+	for w in 0 1; do
+		sync_wait "$w"
+		read -r r p _ <<<"$(bench_wrk_stats -t2 -c16 -d"${BENCH_DURATION:-5s}" \
+			-H "Authorization: Bearer $token" "$BENCH_URL/api/v1/jobs/$job")"
+		rps[$w]="${rps[$w]:-} $r"
+		p99[$w]="${p99[$w]:-} $p"
+	done
+done
+mean() { tr ' ' '\n' <<<"$1" | awk 'NF { s += $1; n++ } END { printf "%.1f", s / n }'; }
+echo "GET /jobs/{id} through both pools, wsrep_sync_wait=0: $(mean "${rps[0]}") req/s (p99 $(mean "${p99[0]}") ms; runs:${rps[0]})"
+echo "GET /jobs/{id} through both pools, wsrep_sync_wait=1: $(mean "${rps[1]}") req/s (p99 $(mean "${p99[1]}") ms; runs:${rps[1]})"
+echo "causal reads cost: $(awk -v a="$(mean "${rps[1]}")" -v b="$(mean "${rps[0]}")" 'BEGIN { printf "%.2f", a / b }') of the throughput without"
 conflicts=$(cat "$QUARRY_HOME"/log/jobd*.log "$QUARRY_HOME"/log/api*.log | grep -c "lost a conflict" || true)
 echo "conflicts retried on the cluster (all settings): $conflicts"
