@@ -443,6 +443,8 @@ CALLS = [
          follow=True),
     Call("DELETE /api/v1/clients/{krn}/members/{userId}", "/clients/{krn_q}/members/{member_id}",
          as_user="admin", status=204, prepare=lambda w: {"member_id": added_member(w)}),
+    Call("PATCH /api/v1/clients/{krn}/members/{userId}", "/clients/{krn_q}/members/{member_id}",
+         as_user="admin", body={"role": "analyst"}, prepare=lambda w: {"member_id": added_member(w)}),
     Call("POST /api/v1/clients/{krn}/progress", "/clients/{krn_q}/progress",
          body={"filename": "guard-{nonce}.csv", "counts": {"done": 5}}, status=201),
     Call("GET /api/v1/clients/{krn}/progress", "/clients/{krn_q}/progress?limit=%d" % LIMIT),
