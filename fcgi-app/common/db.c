@@ -537,6 +537,21 @@ static void conflict_pause(struct db *db, int attempt, const char *what)
     nanosleep(&ts, NULL);
 }
 
+/* The last try of a statement or transaction that kept losing. A trigger
+ * that still fails to parse says the node is not serving this table right
+ * (seen on a Galera node for a second or two after a member left): nothing
+ * ran, the answer is "unavailable" (a 503 the client may try again), and the
+ * connection starts afresh for the next request. A lost conflict stays an
+ * error. */
+static enum db_status give_up(struct db *db, enum db_status st, const char *what, int tries)
+{
+    log_error("database error: %s (%s, %d tries)", db->last_error, what, tries);
+    if (!last_was_broken_trigger(db))
+        return st;
+    db_reconnect(db);
+    return DB_UNAVAILABLE;
+}
+
 static enum db_status db_run_once(struct db *db, const char *sql, const struct db_param *params,
                                   int nparams, db_row_fn fn, void *ctx, long long *affected)
 {
@@ -587,10 +602,8 @@ static enum db_status db_run(struct db *db, const char *sql, const struct db_par
         enum db_status st = db_run_once(db, sql, params, nparams, fn, ctx, affected);
         if (st != DB_ERROR || !last_was_conflict(db) || db->in_transaction)
             return st;
-        if (attempt + 1 >= DB_CONFLICT_TRIES) {
-            log_error("database error: %s (%d tries)", db->last_error, attempt + 1);
-            return st;
-        }
+        if (attempt + 1 >= DB_CONFLICT_TRIES)
+            return give_up(db, st, "a statement", attempt + 1);
         conflict_pause(db, attempt, "a statement");
     }
 }
@@ -744,10 +757,8 @@ enum db_status db_transaction(struct db *db, enum db_isolation isolation, db_txn
             db_rollback(db);
         if (st != DB_ERROR || !last_was_conflict(db))
             return st;
-        if (attempt + 1 >= DB_CONFLICT_TRIES) {
-            log_error("database error: %s (a transaction, %d tries)", db->last_error, attempt + 1);
-            return st;
-        }
+        if (attempt + 1 >= DB_CONFLICT_TRIES)
+            return give_up(db, st, "a transaction", attempt + 1);
         conflict_pause(db, attempt, "a transaction");
     }
 }

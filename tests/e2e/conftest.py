@@ -17,6 +17,7 @@ the prefork pool), CI (skips the dependency check of start).
 
 import contextlib
 import os
+import pwd
 import shutil
 import signal
 import socket
@@ -142,6 +143,15 @@ class Stack:
         """Rows of a query as the quarry user, each a list of strings."""
         out = self.quarry("sql", "-N", "-B", "-e", query).stdout
         return [line.split("\t") for line in out.splitlines()]
+
+    def admin_sql(self, query):
+        """The output of a query run as the private instance's administrator
+        (unix_socket authentication as this OS user, as tools/quarry's
+        db_root), stripped."""
+        r = subprocess.run(["mariadb", "--no-defaults", "--socket=%s" % self.sockets["db"],
+                            "-u", pwd.getpwuid(os.geteuid()).pw_name, "-N", "-B", "-e", query],
+                           capture_output=True, text=True, timeout=30, check=True)
+        return r.stdout.strip()
 
     # ------------------------------------------------------------ processes
 

@@ -265,21 +265,28 @@ def test_concurrent_appends_to_one_dataset_on_different_nodes_all_land(cluster, 
     status, ds, _ = call(client, "POST", "/datasets", token=token, json={
         "name": "parts", "record_key_field": "id", "schema": {"id": "integer", "name": "string"}})
     assert status == 201, ds
-    # The dispatchers are held while the loads queue, then let go at once:
-    # each takes at most job_concurrency (3) of the 6, so at least two
-    # dispatchers (two nodes) run them side by side.
+    # The dispatchers are held while the loads queue. Then the two that only
+    # poll (nodes 2 and 3) are let go first: each takes at most
+    # job_concurrency (3) of the 6, so both run loads side by side; the
+    # first node's dispatcher (woken at once by its pool's notices, which
+    # wait in its socket) is let go once they have claimed them.
     jobds = [st.pid("jobd%d" % k) for k in range(1, 4)]
     assert all(jobds), jobds
     for pid in jobds:
         os.kill(pid, signal.SIGSTOP)
+    ids = []
     try:
-        ids = []
         for n in range(loads):
             status, job, _ = call(client, "POST", "/datasets/%s/load" % ds["id"], token=token,
                                   json={"source_id": source_id, "table": "part%d" % n,
                                         "mode": "append", "batch_size": batch})
             assert status == 202, job
             ids.append(job["id"])
+        for pid in jobds[1:]:
+            os.kill(pid, signal.SIGCONT)
+        in_list = ",".join("'%s'" % i for i in ids)
+        wait_for(lambda: int(st.sql("SELECT COUNT(*) FROM jobs WHERE id IN (%s) AND worker_host IS NOT NULL"
+                                    % in_list)[0][0]) >= loads, timeout=30, interval=0.2)
     finally:
         for pid in jobds:
             os.kill(pid, signal.SIGCONT)

@@ -217,12 +217,7 @@ BUSY_SQL = ("SELECT (SELECT COUNT(*) FROM information_schema.INNODB_TRX) + "
 
 
 def admin_sql(stack, query):
-    """One value of a query run as the private instance's administrator
-    (unix_socket authentication as this OS user, as tools/quarry's db_root)."""
-    r = subprocess.run(["mariadb", "--no-defaults", "--socket=%s" % (stack.run_dir / "mysqld.sock"),
-                        "-u", pwd.getpwuid(os.geteuid()).pw_name, "-N", "-B", "-e", query],
-                       capture_output=True, text=True, timeout=30, check=True)
-    return r.stdout.strip()
+    return stack.admin_sql(query)
 
 
 @contextlib.contextmanager

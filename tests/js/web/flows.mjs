@@ -380,6 +380,9 @@ export const flows = {
     await until(async () => (await h.text(page, "#flash")).includes(`${memberEmail} is now admin`), { what: "role changed" });
     assert(await page.inputValue(roleOf) === "admin" && !(await page.isDisabled(roleOf)), "the selector shows the new role");
     const again = await h.open({ token: adminToken, hash: "#/admin" });
+    // The admin may own other clients (the stack is shared): this one is chosen again.
+    await until(async () => (await again.locator(`select[name=client] option[value='${krn}']`).count()) === 1, { what: "client listed again" });
+    await again.selectOption("select[name=client]", krn);
     await until(async () => (await again.locator(roleOf).count()) === 1, { what: "members listed again" });
     const roleAfterReload = await again.inputValue(roleOf);
     // A second member, removed after a confirmation; the first stays.
