@@ -350,7 +350,11 @@ def test_a_node_out_of_the_primary_component_is_routed_around(cluster):
             assert status == 503, body
             assert_error_shape(body, "SERVICE_UNAVAILABLE")
             assert time.time() - t0 < 10, time.time() - t0
-        # Through nginx every answer is the healthy pool's.
+        # Through nginx every answer is the healthy pool's, once the primary
+        # side has seen the node leave (its view changes a few seconds after
+        # node 2's does).
+        assert wait_for(lambda: cluster.wsrep(1).get("wsrep_cluster_size") == str(NODES - 1),
+                        timeout=30), cluster.wsrep(1)
         for _ in range(10):
             status, _, body = client.api("GET", "/health")
             assert status == 200, body
