@@ -125,40 +125,39 @@ int meta_columns(struct meta_stats *s, const struct rec_columns *cols)
 }
 
 /* The forms most columns hold, decided in one pass: plain integers,
- * plain decimals, YYYY-MM-DD with a day every month has. Anything else
- * (and any doubt) goes to text_classify, which gives the same answer for
- * these forms. */
+ * plain decimals (text_digits_shape), YYYY-MM-DD. Anything else (and any
+ * doubt) goes to text_classify, which gives the same answer for these
+ * forms (the unit tests compare the two). */
 static inline enum text_kind quick_kind(const char *p, size_t len)
 {
-    size_t i = 0, digits = 0, frac = 0;
     if (len == 10 && p[4] == '-' && p[7] == '-') {
         unsigned char m1 = (unsigned char)(p[5] - '0'), m2 = (unsigned char)(p[6] - '0'),
-                      d1 = (unsigned char)(p[8] - '0'), d2 = (unsigned char)(p[9] - '0');
-        bool year = (unsigned char)(p[0] - '0') < 10 && (unsigned char)(p[1] - '0') < 10 &&
-                    (unsigned char)(p[2] - '0') < 10 && (unsigned char)(p[3] - '0') < 10;
-        unsigned month = m1 * 10u + m2, day = d1 * 10u + d2;
-        if (year && m1 < 10 && m2 < 10 && d1 < 10 && d2 < 10 && month >= 1 && month <= 12 &&
-            day >= 1 && day <= 28)
-            return KIND_DATE;
+                      d1 = (unsigned char)(p[8] - '0'), d2 = (unsigned char)(p[9] - '0'),
+                      y1 = (unsigned char)(p[0] - '0'), y2 = (unsigned char)(p[1] - '0'),
+                      y3 = (unsigned char)(p[2] - '0'), y4 = (unsigned char)(p[3] - '0');
+        if ((y1 < 10) & (y2 < 10) & (y3 < 10) & (y4 < 10) & (m1 < 10) & (m2 < 10) & (d1 < 10) &
+            (d2 < 10)) {
+            static const unsigned char dm[13] = {0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+            unsigned year = y1 * 1000u + y2 * 100u + y3 * 10u + y4;
+            unsigned month = m1 * 10u + m2, day = d1 * 10u + d2;
+            if (month >= 1 && month <= 12 && day >= 1 &&
+                (day <= dm[month] ||
+                 (month == 2 && day == 29 &&
+                  ((year % 4 == 0 && year % 100 != 0) || year % 400 == 0))))
+                return KIND_DATE;
+        }
         return text_classify(p, len);
     }
-    if (i < len && p[i] == '-')
-        i++;
-    size_t start = i;
-    while (i < len && (unsigned char)(p[i] - '0') < 10)
-        i++;
-    digits = i - start;
-    if (digits == 0 || (p[start] == '0' && digits > 1) || digits > 18)
+    size_t i = p[0] == '-';
+    const char *s = p + i;
+    size_t n = len - i;
+    int shape = n > 0 ? text_digits_shape(s, n) : 0;
+    /* "007" is a code (text_classify): a leading zero not before the dot */
+    if (shape == 0 || (s[0] == '0' && n > 1 && s[1] != '.'))
         return text_classify(p, len);
-    if (i == len)
-        return KIND_INTEGER;
-    if (p[i] != '.')
-        return text_classify(p, len);
-    size_t dot = ++i;
-    while (i < len && (unsigned char)(p[i] - '0') < 10)
-        i++;
-    frac = i - dot;
-    return i == len && frac > 0 ? KIND_NUMBER : text_classify(p, len);
+    if (shape == TEXT_DIGITS)
+        return n <= 18 ? KIND_INTEGER : text_classify(p, len);
+    return KIND_NUMBER;
 }
 
 enum text_kind meta_value_kind(const struct rec_field *f)
@@ -224,9 +223,24 @@ static void observe_detail(struct col_stat *c, const struct rec_field *f)
     }
 }
 
-int meta_observe(struct meta_stats *s, const struct record *rec)
+/* The kind of a non-null value of a column not yet settled. */
+static inline void observe_kind(struct col_stat *c, const struct rec_field *f)
 {
-    for (size_t i = 0; i < rec->nfields; i++) {
+    enum text_kind k = f->type == REC_TEXT ? (f->len > 0 ? quick_kind(f->val, f->len) : KIND_STRING)
+                                           : meta_value_kind(f);
+    if (c->kinds & (1u << k))
+        return;   /* a kind seen before changes nothing */
+    unsigned g = group_of(k);
+    c->kinds |= 1u << k;
+    c->groups |= g;
+    if (g == 0 || (c->groups & (c->groups - 1)) != 0)
+        c->settled = true;   /* a string, or two kinds that do not mix */
+}
+
+/* Any record, from field `from` on: each field's column found by name. */
+static int observe_any(struct meta_stats *s, const struct record *rec, size_t from)
+{
+    for (size_t i = from; i < rec->nfields; i++) {
         const struct rec_field *f = &rec->fields[i];
         struct col_stat *c = i < s->n && s->cols[i].name == f->name ? &s->cols[i]
                                                                     : stat_for(s, i, f->name);
@@ -241,16 +255,30 @@ int meta_observe(struct meta_stats *s, const struct record *rec)
             c->nulls++;
             continue;
         }
-        if (c->settled)
-            continue;
-        enum text_kind k = meta_value_kind(f);
-        unsigned g = group_of(k);
-        c->kinds |= 1u << k;
-        c->groups |= g;
-        if (g == 0 || (c->groups & (c->groups - 1)) != 0)
-            c->settled = true;   /* a string, or two kinds that do not mix */
+        if (!c->settled)
+            observe_kind(c, f);
     }
     return 0;
+}
+
+int meta_observe(struct meta_stats *s, const struct record *rec)
+{
+    if (s->detailed)
+        return observe_any(s, rec, 0);
+    /* The usual record: its fields are the known columns in order. */
+    const struct rec_field *f = rec->fields;
+    struct col_stat *cols = s->cols;
+    size_t n = rec->nfields < s->n ? rec->nfields : s->n;
+    for (size_t i = 0; i < n; i++) {
+        struct col_stat *c = &cols[i];
+        if (f[i].name != c->name)
+            return observe_any(s, rec, i);
+        if (f[i].type == REC_NULL)
+            c->nulls++;
+        else if (!c->settled)
+            observe_kind(c, &f[i]);
+    }
+    return n < rec->nfields ? observe_any(s, rec, n) : 0;
 }
 
 const char *meta_kinds_type(unsigned kinds)

@@ -332,41 +332,6 @@ bool text_parse_iso_micros(const char *p, size_t len, int64_t *micros, bool *has
     return true;
 }
 
-bool text_json_number_body(const char *p, size_t len)
-{
-    size_t i = 0;
-    if (i < len && p[i] == '-')
-        i++;
-    if (i >= len)
-        return false;
-    if (p[i] == '0') {
-        i++;
-    } else if (p[i] >= '1' && p[i] <= '9') {
-        while (i < len && is_digit(p[i]))
-            i++;
-    } else {
-        return false;
-    }
-    if (i < len && p[i] == '.') {
-        size_t start = ++i;
-        while (i < len && is_digit(p[i]))
-            i++;
-        if (i == start)
-            return false;
-    }
-    if (i < len && (p[i] == 'e' || p[i] == 'E')) {
-        i++;
-        if (i < len && (p[i] == '+' || p[i] == '-'))
-            i++;
-        size_t start = i;
-        while (i < len && is_digit(p[i]))
-            i++;
-        if (i == start)
-            return false;
-    }
-    return i == len;
-}
-
 enum text_kind text_classify(const char *p, size_t len)
 {
     if (len > 0 && (p[0] == ' ' || p[0] == '\t' || p[len - 1] == ' ' || p[len - 1] == '\t'))

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* Writes code point cp as UTF-8 into out (room for 4 bytes); returns the length. */
 static inline size_t text_utf8_put(char *out, uint32_t cp)
@@ -57,12 +58,87 @@ bool text_parse_iso(const char *p, size_t len, double *epoch, bool *has_time);
 /* The same, exactly: microseconds since 1970 (UTC); digits past the sixth
  * of a fraction are dropped. */
 bool text_parse_iso_micros(const char *p, size_t len, int64_t *micros, bool *has_time);
-/* The JSON number grammar, exactly (no blanks, no leading zeros). */
-bool text_json_number_body(const char *p, size_t len);
+/* The index of the first byte at or after i that is not an ASCII digit
+ * (len if none): four bytes at a time while four remain. */
+static inline size_t text_digit_run(const char *p, size_t i, size_t len)
+{
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    while (len - i >= 4) {
+        uint32_t x;
+        memcpy(&x, p + i, 4);
+        /* 0x80 in each byte that is not a digit (a byte after one of
+         * 0xFA..0xFF may be marked too: it is past the first anyway) */
+        uint32_t t = ((x & 0xF0F0F0F0u) | (((x + 0x06060606u) & 0xF0F0F0F0u) >> 4)) ^ 0x33333333u;
+        uint32_t m = (((t & 0x7F7F7F7Fu) + 0x7F7F7F7Fu) | t) & 0x80808080u;
+        if (m)
+            return i + (size_t)__builtin_ctz(m) / 8;
+        i += 4;
+    }
+#endif
+    while (i < len && (unsigned char)(p[i] - '0') < 10)
+        i++;
+    return i;
+}
+
+/* The shape of p[0..len) as digits, in one pass: TEXT_DIGITS when every
+ * byte is an ASCII digit, TEXT_DIGITS_DOT when it is digits, '.', digits
+ * (at least one on each side), else 0. */
+enum { TEXT_DIGITS = 1, TEXT_DIGITS_DOT = 2 };
+static inline int text_digits_shape(const char *p, size_t len)
+{
+    size_t i = text_digit_run(p, 0, len);
+    if (i == len)
+        return len > 0 ? TEXT_DIGITS : 0;
+    if (p[i] != '.' || i == 0)
+        return 0;
+    size_t start = ++i;
+    i = text_digit_run(p, i, len);
+    return i == len && i > start ? TEXT_DIGITS_DOT : 0;
+}
+
+/* The JSON number grammar, exactly (no blanks, no leading zeros), in one
+ * pass; inline, for the JSON writers' test of every text value. */
+static inline bool text_json_number_body(const char *p, size_t len)
+{
+    size_t i = 0;
+    if (i < len && p[i] == '-')
+        i++;
+    if (i >= len)
+        return false;
+    if (p[i] == '0') {
+        i++;
+    } else if ((unsigned char)(p[i] - '1') < 9) {
+        i = text_digit_run(p, i + 1, len);
+    } else {
+        return false;
+    }
+    if (i == len)
+        return true;
+    if (p[i] == '.') {
+        size_t start = ++i;
+        i = text_digit_run(p, i, len);
+        if (i == start)
+            return false;
+        if (i == len)
+            return true;
+    }
+    if (p[i] == 'e' || p[i] == 'E') {
+        i++;
+        if (i < len && (p[i] == '+' || p[i] == '-'))
+            i++;
+        size_t start = i;
+        while (i < len && (unsigned char)(p[i] - '0') < 10)
+            i++;
+        if (i == start)
+            return false;
+    }
+    return i == len;
+}
+
 static inline bool text_is_json_number(const char *p, size_t len)
 {
     /* most text is not a number: decide on the first byte when possible */
-    return len > 0 && ((p[0] >= '0' && p[0] <= '9') || p[0] == '-') &&
+    return len > 0 && ((unsigned char)(p[0] - '0') < 10 || p[0] == '-') &&
            text_json_number_body(p, len);
 }
 

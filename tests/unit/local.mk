@@ -9,6 +9,7 @@
 # Run one suite or one case: CK_RUN_SUITE=foo [CK_RUN_CASE=name] tests/unit/unit_tests
 UNIT_TESTS = \
 	tests/unit/test_addr_list.c \
+	tests/unit/test_classify.c \
 	tests/unit/test_auth_crypto.c \
 	tests/unit/test_cluster.c \
 	tests/unit/test_config.c \
