@@ -6,7 +6,6 @@ import datetime
 import functools
 import json
 import os
-import pwd
 import signal
 import subprocess
 import threading
@@ -216,10 +215,6 @@ BUSY_SQL = ("SELECT (SELECT COUNT(*) FROM information_schema.INNODB_TRX) + "
             "AND COMMAND NOT IN ('Sleep', 'Daemon') AND USER <> 'system user')")
 
 
-def admin_sql(stack, query):
-    return stack.admin_sql(query)
-
-
 @contextlib.contextmanager
 def dispatcher_paused(stack):
     """quarry-jobd stopped (SIGSTOP) at a point where it holds no lock: no
@@ -233,7 +228,7 @@ def dispatcher_paused(stack):
     for _ in range(200):
         stack.kill(jobd, signal.SIGSTOP)
         assert quarry_client.wait_for(lambda: quarry_client.pid_stopped(jobd), timeout=5)
-        if admin_sql(stack, BUSY_SQL) == "0":
+        if stack.admin_sql(BUSY_SQL) == "0":
             break
         stack.kill(jobd, signal.SIGCONT)
         time.sleep(0.05)
