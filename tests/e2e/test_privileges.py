@@ -134,9 +134,13 @@ def running_job(limited, user):
     process of the stack at that moment."""
     job_id = run_job(limited.client(), user["token"], INPUT)
 
+    # The dispatcher writes worker_pid as soon as it has spawned the process,
+    # before that process has read its configuration and entered its sandbox:
+    # /proc is read once the run reports its first batch (stage
+    # batch_processing), that is once it has begun to parse.
     def poll():
-        rows = limited.sql("SELECT status, worker_pid FROM jobs WHERE id = '%s'" % job_id)
-        if rows and rows[0][0] == "RUNNING" and rows[0][1] != "NULL":
+        rows = limited.sql("SELECT status, worker_pid, stage FROM jobs WHERE id = '%s'" % job_id)
+        if rows and rows[0][0] == "RUNNING" and rows[0][1] != "NULL" and rows[0][2] == "batch_processing":
             pid = int(rows[0][1])
             try:
                 return {"pid": pid, "status": proc_status(pid), "limits": proc_limits(pid),
