@@ -376,13 +376,13 @@ def test_keyboard_only_sign_in_and_new_job(stack, browser):
 # under INTERACTIVE_MS_GOAL plus REFERENCE_RATIO times the reference's
 # median: the goal on a quiet machine, and room for what a bare navigation
 # costs on a loaded one (docs/web.md has the figures and the load averages
-# they were taken at; the page measured 2.1 to 4.2 times the reference,
+# they were taken at; the page measured 2.1 to 5.0 times the reference,
 # more when the reference is short, as part of its time does not grow
 # with the machine's load).
 # Sign-in itself (the form sent, the job list drawn) is measured apart: its
 # login call hashes the password (argon2id, deliberately slow).
 INTERACTIVE_MS_GOAL = 300
-REFERENCE_RATIO = 4
+REFERENCE_RATIO = 5
 FIRST_LOAD_MAX_BYTES = 200 * 1024
 FIRST_LOAD_RUNS = 7
 
