@@ -369,53 +369,98 @@ def test_keyboard_only_sign_in_and_new_job(stack, browser):
 
 
 # The goal is 300 ms to interactive (the sign-in form usable; for a
-# signed-in user the job list drawn). Each page is loaded fresh seven times
-# (a new context: nothing cached), interleaved with a reference load of the
-# same server (the browser navigating to /api/v1/health, fresh too), and the
-# median is asserted: under 1 s, or, on a machine so loaded that a bare
-# navigation takes long, under REFERENCE_RATIO times the reference's median
-# (measured 3.8 and 4.6 times at load average 25 on 2 cores; docs/web.md has
-# the figures).
-INTERACTIVE_MS_MEDIAN_MAX = 1000
-REFERENCE_RATIO = 8
+# signed-in user the job list drawn) and under 200 KB transferred. Each page
+# is loaded fresh FIRST_LOAD_RUNS times (a new context: nothing cached),
+# interleaved with a reference load of the same server (the browser
+# navigating to /api/v1/health, fresh too), and the median is asserted
+# under INTERACTIVE_MS_GOAL plus REFERENCE_RATIO times the reference's
+# median: the goal on a quiet machine, and room for what a bare navigation
+# costs on a loaded one (docs/web.md has the figures and the load averages
+# they were taken at; the page measured 2.1 to 5.0 times the reference,
+# more when the reference is short, as part of its time does not grow
+# with the machine's load).
+# Sign-in itself (the form sent, the job list drawn) is measured apart: its
+# login call hashes the password (argon2id, deliberately slow).
+INTERACTIVE_MS_GOAL = 300
+REFERENCE_RATIO = 5
+FIRST_LOAD_MAX_BYTES = 200 * 1024
 FIRST_LOAD_RUNS = 7
+
+
+def median(xs):
+    xs = sorted(xs)
+    return xs[len(xs) // 2]
+
+
+def load_average():
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 def test_first_load_weight_and_time(stack, browser, person, capsys):
     me = stack.client().api("GET", "/users/me", token=person["token"])[2]
-    result = browser.run("firstLoad", token=person["token"], user=me, runs=FIRST_LOAD_RUNS)
+    load_before = load_average()
+    result = browser.run("firstLoad", token=person["token"], user=me, runs=FIRST_LOAD_RUNS,
+                         email=person["email"], password=PASSWORD, trace=True)
+    result["load_average"] = [load_before, load_average()]
     report = stack.home / "artefacts" / "web" / "first-load.json"
-    report.write_text(json.dumps(result, indent=2))
-    refs = sorted(r["load_ms"] for r in result["reference"])
+    refs = [r["load_ms"] for r in result["reference"]]
     assert len(refs) == FIRST_LOAD_RUNS, result
-    reference = refs[len(refs) // 2]
-    bound = max(INTERACTIVE_MS_MEDIAN_MAX, REFERENCE_RATIO * reference)
-    runs = {}
+    reference = median(refs)
+    bound = INTERACTIVE_MS_GOAL + REFERENCE_RATIO * reference
+    summary = {"load_average": result["load_average"], "reference_ms": reference, "bound_ms": bound}
+    lines = ["", "web first load at load average %s → %s: the reference (a navigation to /api/v1/health) "
+             "%d ms median (TLS %d ms, server %d ms; all: %s); the bound of the medians: %d ms"
+             % (load_before, result["load_average"][1], reference, median(r["tls_ms"] for r in result["reference"]),
+                median(r["ttfb_ms"] for r in result["reference"]), refs, bound)]
     for page in ("signin", "jobs"):
-        runs[page] = sorted(result[page], key=lambda r: r["interactive_ms"])
-        assert len(runs[page]) == FIRST_LOAD_RUNS, result
+        rs = result[page]
+        assert len(rs) == FIRST_LOAD_RUNS, result
+        times = [r["interactive_ms"] for r in rs]
+        m = sorted(rs, key=lambda r: r["interactive_ms"])[len(rs) // 2]
+
+        def part(key, sub=None):
+            return median((r[key][sub] if sub else r[key]) or 0 for r in rs)
+        summary[page] = {"interactive_ms": median(times), "bytes": m["bytes"], "files": m["files"],
+                         "ratio": round(median(times) / max(reference, 1), 2)}
+        lines.append(
+            "web first load (%s): %d bytes transferred (%d gzip bodies, %d decoded) in %d files over %s, "
+            "%d API calls before interactive; interactive at %d ms median of %d (best %d, worst %d; all: %s), "
+            "%.1f times the reference\n  medians of the parts: TLS %d ms, document in at %d ms, shell in at %d ms, "
+            "DOM parsed at %d ms, first paint at %d ms; waterfall of the median: %s"
+            % (page, m["bytes"], m["body_bytes"], m["decoded_bytes"], m["files"], m["nav"]["protocol"],
+               m["api_calls_before"], median(times), FIRST_LOAD_RUNS, min(times), max(times), times,
+               median(times) / max(reference, 1), part("nav", "tls_ms"), part("nav", "document_ms"),
+               part("shell_in_ms"), part("dom_interactive_ms"), part("first_paint_ms"), m["waterfall"]))
+    submits = result["signInSubmit"]
+    assert len(submits) == FIRST_LOAD_RUNS, result
+    login = [c["server_ms"] for s in submits for c in s["calls"] if c["path"].endswith("/auth/login")]
+    summary["sign_in"] = {"submit_to_drawn_ms": median(s["submit_to_drawn_ms"] for s in submits),
+                          "login_server_ms": median(login)}
+    lines.append("web sign-in (the form sent → the job list drawn): %d ms median (all: %s); the login call's "
+                 "server time (argon2id) %d ms median; calls of the median: %s"
+                 % (summary["sign_in"]["submit_to_drawn_ms"], [s["submit_to_drawn_ms"] for s in submits],
+                    median(login), sorted(submits, key=lambda s: s["submit_to_drawn_ms"])[len(submits) // 2]["calls"]))
+    result["summary"] = summary
+    report.write_text(json.dumps(result, indent=2))
     with capsys.disabled():
-        print("\nweb first load: the reference (a navigation to /api/v1/health) %d ms median (all: %s)"
-              % (reference, [r["load_ms"] for r in result["reference"]]))
-        for page, rs in runs.items():
-            best, median, worst = rs[0], rs[len(rs) // 2], rs[-1]
-            print("web first load (%s): %d bytes transferred (%d gzip bodies, %d decoded) in %d files, "
-                  "%d API calls before interactive; interactive at %d ms median of %d (best %d, worst %d; "
-                  "all: %s), %.1f times the reference\n  waterfall of the median: %s"
-                  % (page, median["bytes"], median["body_bytes"], median["decoded_bytes"], median["files"],
-                     median["api_calls_before"], median["interactive_ms"], FIRST_LOAD_RUNS,
-                     best["interactive_ms"], worst["interactive_ms"],
-                     [x["interactive_ms"] for x in result[page]], median["interactive_ms"] / max(reference, 1),
-                     median["waterfall"]))
-    for page, rs in runs.items():
-        times = [x["interactive_ms"] for x in result[page]]
+        print("\n".join(lines))
+    for page in ("signin", "jobs"):
+        rs = result[page]
         for r in rs:
-            assert r["bytes"] < 200 * 1024, result
-            assert r["body_bytes"] < r["decoded_bytes"], "served gzipped: %r" % result
+            assert r["bytes"] < FIRST_LOAD_MAX_BYTES, (page, r)
+            assert r["body_bytes"] < r["decoded_bytes"], "served gzipped: %r" % r
+            assert r["nav"]["protocol"] == "h2", r["nav"]
         # Sign-in asks the API nothing; the job list asks for its page only
         # (early.js, beside the modules; /users/me is read after the draw).
         assert [r["api_calls_before"] for r in rs] == [0 if page == "signin" else 1] * len(rs), (page, rs)
-        assert 0 < rs[len(rs) // 2]["interactive_ms"] < bound, (page, times, "reference", refs)
+        assert 0 < summary[page]["interactive_ms"] < bound, (page, summary, [r["interactive_ms"] for r in rs])
+    # The login, then /users/me and the job list's page side by side (the
+    # list asked for before the user is in), and nothing read twice.
+    for s in submits:
+        paths = [c["path"].split("/api/v1", 1)[1] for c in s["calls"]]
+        assert paths[0] == "/auth/login" and sorted(paths[1:]) == ["/jobs", "/users/me"], s
+        calls = dict(zip(paths, s["calls"]))
+        assert calls["/jobs"]["start"] < calls["/users/me"]["end"], s
 
 
 def test_page_is_served_under_a_strict_csp(client):

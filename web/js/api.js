@@ -30,11 +30,14 @@ export const session = {
   onChange(fn) { listeners.add(fn); },
   // Set by the router: called once per lost session (401 with a token).
   onExpired: null,
+  // The user was read from /users/me in this page's life (not only kept).
+  userRead: false,
 };
 
 // The user read again (an administrator's rights may have changed).
 export function setUser(user) {
   session.user = user;
+  session.userRead = true;
   sessionStorage.setItem(USER_KEY, JSON.stringify(user));
   listeners.forEach((fn) => fn());
 }
@@ -42,6 +45,7 @@ export function setUser(user) {
 export function signIn(token, user) {
   session.token = token;
   session.user = user || null;
+  session.userRead = false;
   sessionStorage.setItem(TOKEN_KEY, token);
   if (user) sessionStorage.setItem(USER_KEY, JSON.stringify(user)); else sessionStorage.removeItem(USER_KEY);
   listeners.forEach((fn) => fn());
@@ -51,6 +55,7 @@ export function signIn(token, user) {
 export function signOut() {
   session.token = null;
   session.user = null;
+  session.userRead = false;
   sessionStorage.removeItem(TOKEN_KEY);
   sessionStorage.removeItem(USER_KEY);
   listeners.forEach((fn) => fn());

@@ -101,17 +101,15 @@ function renderNav(current) {
 
 async function loadUser() {
   if (!session.token || session.user) return;
-  session.user = (await api("GET", "/users/me")).data;
-  setUser(session.user);
-  checked = true;
+  setUser((await api("GET", "/users/me")).data);
 }
 
 // A user kept from an earlier load of this tab is read again once, after
-// the first page is drawn (not before: one round trip less on a reload).
-let checked = false;
+// the first page is drawn (not before: one round trip less on a reload);
+// one read since (a sign-in's, loadUser's) is enough.
 function recheckUser() {
-  if (checked || !session.token) return;
-  checked = true;
+  if (session.userRead || !session.token) return;
+  session.userRead = true;
   const before = JSON.stringify(session.user);
   api("GET", "/users/me").then((r) => {
     if (JSON.stringify(r.data) === before) return;

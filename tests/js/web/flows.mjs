@@ -622,43 +622,103 @@ export const flows = {
   // (nothing cached); the test takes the median.
   // "jobs" is a signed-in tab's load (its token and user in sessionStorage,
   // as a sign-in leaves them; the user is read again after the first draw).
-  async firstLoad(h, { token, user, runs = 1 }) {
+  async firstLoad(h, { token, user, runs = 1, email, password, trace = false }) {
     // The reference, loaded between the page's loads: the browser navigating
     // to a small JSON answer of the same server (/api/v1/health) in a fresh
     // context: what any first load costs on this machine at this moment.
-    const out = { reference: [], signin: [], jobs: [] };
-    for (let i = 0; i < runs; i++) {
-      const ctx = await h.browser.newContext({ ignoreHTTPSErrors: true });
-      const ref = await ctx.newPage();
-      await ref.goto(h.base + "/api/v1/health", { waitUntil: "load" });
-      out.reference.push({ load_ms: await ref.evaluate(() => Math.round(performance.getEntriesByType("navigation")[0].loadEventEnd)) });
-      await ctx.close();
-      for (const [label, tok, hash] of [["signin", null, "#/signin"], ["jobs", token, "#/jobs"]]) {
-        const page = await h.open({ token: tok, user: tok ? user : null, hash, wait: false });
-        await h.rendered(page, hash);
-        out[label].push(await page.evaluate(() => {
+    const out = { reference: [], signin: [], jobs: [], signInSubmit: [] };
+    // With trace, one more load of each page under a Chromium trace (an
+    // artefact; tracing slows the load, so its figures are kept apart).
+    for (let i = 0; i < runs + (trace ? 1 : 0); i++) {
+      const tracing = i === runs;
+      if (!tracing) {
+        const ctx = await h.browser.newContext({ ignoreHTTPSErrors: true });
+        const ref = await ctx.newPage();
+        await ref.goto(h.base + "/api/v1/health", { waitUntil: "load" });
+        out.reference.push(await ref.evaluate(() => {
+          const r = (x) => Math.round(x);
           const nav = performance.getEntriesByType("navigation")[0];
-          const res = performance.getEntriesByType("resource");
-          const local = res.filter((r) => !r.name.includes("/api/"));
-          const ready = performance.getEntriesByName("quarry-ready")[0];
-          return {
-            bytes: nav.transferSize + local.reduce((s, r) => s + r.transferSize, 0),
-            body_bytes: nav.encodedBodySize + local.reduce((s, r) => s + r.encodedBodySize, 0),
-            decoded_bytes: nav.decodedBodySize + local.reduce((s, r) => s + r.decodedBodySize, 0),
-            files: local.length + 1,
-            api_calls: res.length - local.length,
-            // API calls started before the page was interactive.
-            api_calls_before: res.filter((r) => r.name.includes("/api/") && r.startTime < ready.startTime).length,
-            interactive_ms: Math.round(ready.startTime),
-            dom_content_loaded_ms: Math.round(nav.domContentLoadedEventEnd),
-            // What the time went on: each request's start and end (ms).
-            waterfall: [["document", 0, Math.round(nav.responseEnd)],
-                        ...res.map((r) => [new URL(r.name).pathname, Math.round(r.startTime), Math.round(r.responseEnd)])],
-          };
+          return { load_ms: r(nav.loadEventEnd), connect_ms: r(nav.connectEnd - nav.connectStart),
+                   tls_ms: nav.secureConnectionStart > 0 ? r(nav.connectEnd - nav.secureConnectionStart) : 0,
+                   request_at: r(nav.requestStart), ttfb_ms: r(nav.responseStart - nav.requestStart),
+                   document_ms: r(nav.responseEnd), protocol: nav.nextHopProtocol };
         }));
+        await ctx.close();
+      }
+      for (const [label, tok, hash] of [["signin", null, "#/signin"], ["jobs", token, "#/jobs"]]) {
+        const before = tracing ? (p) => h.browser.startTracing(p, { path: `${h.artefacts}/first-load-trace-${label}.json` }) : null;
+        const page = await h.open({ token: tok, user: tok ? user : null, hash, wait: false, before });
+        // Waited for inside the page (the ready mark the router sets):
+        // playwright's own script (waitForFunction's) is not compiled in
+        // the page while it loads, so it takes no time from the load.
+        await page.evaluate(() => new Promise((resolve) => {
+          const po = new PerformanceObserver((list) => {
+            if (list.getEntriesByName("quarry-ready").length) { po.disconnect(); resolve(); }
+          });
+          po.observe({ type: "mark", buffered: true });
+        }));
+        if (tracing) {
+          await h.browser.stopTracing();
+          out[label + "Traced"] = await page.evaluate(firstLoadFigures);
+          await page.context().close();
+          continue;
+        }
+        assert(await page.evaluate(() => document.documentElement.dataset.rendered) === hash, "drawn: " + hash);
+        out[label].push(await page.evaluate(firstLoadFigures));
+        if (label === "signin" && email) {
+          // Sign-in itself, apart: from the click to the job list drawn,
+          // the server's share (the login call hashes the password) said.
+          await page.fill("input[name=email]", email);
+          await page.fill("input[name=password]", password);
+          const clicked = await page.evaluate(() => performance.now());
+          await page.click("button[type=submit]");
+          await h.rendered(page, "#/jobs");
+          out.signInSubmit.push(await page.evaluate((t0) => {
+            const calls = performance.getEntriesByType("resource").filter((r) => r.name.includes("/api/") && r.startTime >= t0);
+            const part = (r) => ({ path: new URL(r.name).pathname, server_ms: Math.round(r.responseStart - r.requestStart),
+                                   start: Math.round(r.startTime - t0), end: Math.round(r.responseEnd - t0) });
+            return { submit_to_drawn_ms: Math.round(performance.now() - t0), calls: calls.map(part) };
+          }, clicked));
+        }
         await page.context().close();
       }
     }
     return out;
   },
 };
+
+// Evaluated in the page once the first route is drawn: what the load
+// weighed and what its time went on (Navigation, Resource and Paint Timing).
+function firstLoadFigures() {
+  const r = (x) => Math.round(x);
+  const nav = performance.getEntriesByType("navigation")[0];
+  const res = performance.getEntriesByType("resource");
+  const local = res.filter((x) => !x.name.includes("/api/"));
+  const ready = performance.getEntriesByName("quarry-ready")[0];
+  const paint = Object.fromEntries(performance.getEntriesByType("paint").map((p) => [p.name, r(p.startTime)]));
+  const shellEnd = Math.max(nav.responseEnd, ...local.filter((x) => x.startTime < ready.startTime).map((x) => x.responseEnd));
+  return {
+    bytes: nav.transferSize + local.reduce((s, x) => s + x.transferSize, 0),
+    body_bytes: nav.encodedBodySize + local.reduce((s, x) => s + x.encodedBodySize, 0),
+    decoded_bytes: nav.decodedBodySize + local.reduce((s, x) => s + x.decodedBodySize, 0),
+    files: local.length + 1,
+    api_calls: res.length - local.length,
+    // API calls started before the page was interactive.
+    api_calls_before: res.filter((x) => x.name.includes("/api/") && x.startTime < ready.startTime).length,
+    interactive_ms: r(ready.startTime),
+    // The parts: the navigation (connection, TLS, the server), the last
+    // file of the shell in, the DOM parsed, first paint, drawn.
+    nav: { connect_ms: r(nav.connectEnd - nav.connectStart),
+           tls_ms: nav.secureConnectionStart > 0 ? r(nav.connectEnd - nav.secureConnectionStart) : 0,
+           request_at: r(nav.requestStart), ttfb_ms: r(nav.responseStart - nav.requestStart),
+           document_ms: r(nav.responseEnd), protocol: nav.nextHopProtocol },
+    shell_in_ms: r(shellEnd),
+    dom_interactive_ms: r(nav.domInteractive),
+    dom_content_loaded_ms: r(nav.domContentLoadedEventEnd),
+    first_paint_ms: paint["first-paint"] ?? null,
+    first_contentful_paint_ms: paint["first-contentful-paint"] ?? null,
+    // What the time went on: each request's start and end (ms).
+    waterfall: [["document", 0, r(nav.responseEnd)],
+                ...res.map((x) => [new URL(x.name).pathname, r(x.startTime), r(x.responseEnd)])],
+  };
+}

@@ -22,7 +22,8 @@ export class Harness {
   // A page in a new context (no cookies, storage or cache shared), signed in
   // when token is given (sessionStorage set before the page's scripts run;
   // with user too, as a sign-in in this tab leaves it).
-  async open({ token, user, width = 1280, height = 900, hash = "#/jobs", wait = true } = {}) {
+  // before(page), when given, runs before the navigation (a trace's start).
+  async open({ token, user, width = 1280, height = 900, hash = "#/jobs", wait = true, before = null } = {}) {
     const ctx = await this.browser.newContext({ ignoreHTTPSErrors: true, viewport: { width, height },
                                                 acceptDownloads: true });
     this.contexts.push(ctx);
@@ -37,6 +38,7 @@ export class Harness {
     page.setDefaultTimeout(20000);
     this.watch(page);
     this.pages.push(page);
+    if (before) await before(page);
     await page.goto(this.base + "/" + hash);
     if (wait) await this.rendered(page);
     return page;
