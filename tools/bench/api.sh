@@ -30,7 +30,7 @@ export QUARRY_LIMIT_STATUS_POLLS=${QUARRY_LIMIT_STATUS_POLLS:-1000000000}
 
 bench_stack_up
 bench_ceiling_up
-. "$here/api_fixtures.sh"
+. "$here/_api_fixtures.sh"
 
 # Every target answers 2xx before it is measured.
 auth=(-H "Authorization: Bearer $reader")

@@ -25,7 +25,7 @@ export QUARRY_LIMIT_STATUS_POLLS=${QUARRY_LIMIT_STATUS_POLLS:-1000000000}
 command -v valgrind >/dev/null || { echo "api_cost: valgrind is missing" >&2; exit 1; }
 
 bench_stack_up
-. "$here/api_fixtures.sh"
+. "$here/_api_fixtures.sh"
 # The dispatcher polls the database a few times a second: paused while the
 # statements are counted (as cluster.sh pauses it), so that they are the
 # worker's alone.
