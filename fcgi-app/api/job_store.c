@@ -98,13 +98,37 @@ enum db_status job_get(struct db *db, struct arena *a, const char *id, struct jo
  * (store_page_start). */
 #define JOB_ORDER " ORDER BY created_at DESC, id DESC"
 #define JOB_AFTER " AND (created_at < ? OR (created_at = ? AND id < ?))"
-#define JOB_PAGE_FIRST(where) "SELECT " JOB_COLUMNS " FROM jobs WHERE " where JOB_ORDER " LIMIT ? OFFSET ?"
-#define JOB_PAGE_AFTER(where)                                                                      \
-    "SELECT " JOB_COLUMNS " FROM jobs WHERE " where JOB_AFTER JOB_ORDER " LIMIT ? OFFSET ?"
+/* The list's total beside every row of its page, from the kept counts
+ * (store_count's statement as a subquery, run once per statement): the
+ * page and its total in one round trip. */
+#define JOB_TOTAL(part)                                                                            \
+    ", (SELECT COALESCE(SUM(n), 0) FROM list_counts WHERE list = 'jobs' AND owner = ?" part ")"
+#define JOB_TOTAL_ALL JOB_TOTAL("")
+#define JOB_TOTAL_STATUS JOB_TOTAL(" AND part = ?")
+#define JOB_PAGE_FIRST(total, where)                                                               \
+    "SELECT " JOB_COLUMNS total " FROM jobs WHERE " where JOB_ORDER " LIMIT ? OFFSET ?"
+#define JOB_PAGE_AFTER(total, where)                                                               \
+    "SELECT " JOB_COLUMNS total " FROM jobs WHERE " where JOB_AFTER JOB_ORDER " LIMIT ? OFFSET ?"
 #define JOB_PAGE_KEY(where) "SELECT created_at, id FROM jobs WHERE " where JOB_ORDER " LIMIT 1 OFFSET ?"
+#define JOB_NCOLUMNS 30 /* of JOB_COLUMNS: the total is the column after */
+
+/* The rows of a page, and the total their last column holds. */
+struct counted_rows {
+    struct store_rows *rows;
+    long long total;
+    bool counted;
+};
+
+static int take_counted_job(void *ctx, const struct db_row *row)
+{
+    struct counted_rows *c = ctx;
+    c->total = db_row_int(row, JOB_NCOLUMNS);
+    c->counted = true;
+    return take_job(c->rows, row);
+}
 
 static enum db_status job_page(struct db *db, struct arena *a, const struct job_list_query *q,
-                               struct store_rows *rows, bool *more)
+                               struct counted_rows *rows, bool *more)
 {
     const char *status = q->by_status ? job_status_name(q->status) : NULL;
     const char *const *after = q->after;
@@ -123,33 +147,41 @@ static enum db_status job_page(struct db *db, struct arena *a, const struct job_
         after = start;
     }
     if (after == NULL && status == NULL)
-        return store_page_rows(db, JOB_PAGE_FIRST("user_id = ?"), DB_PARAMS(P_STR(q->user_id)), 0,
-                               q->limit, take_job, rows, more);
+        return store_page_rows(db, JOB_PAGE_FIRST(JOB_TOTAL_ALL, "user_id = ?"),
+                               DB_PARAMS(P_STR(q->user_id), P_STR(q->user_id)), 0, q->limit,
+                               take_counted_job, rows, more);
     if (after == NULL)
-        return store_page_rows(db, JOB_PAGE_FIRST("user_id = ? AND status = ?"),
-                               DB_PARAMS(P_STR(q->user_id), P_STR(status)), 0, q->limit, take_job,
-                               rows, more);
+        return store_page_rows(db, JOB_PAGE_FIRST(JOB_TOTAL_STATUS, "user_id = ? AND status = ?"),
+                               DB_PARAMS(P_STR(q->user_id), P_STR(status), P_STR(q->user_id),
+                                         P_STR(status)),
+                               0, q->limit, take_counted_job, rows, more);
     const char *t = after[0], *id = after[1];
     if (status == NULL)
-        return store_page_rows(db, JOB_PAGE_AFTER("user_id = ?"),
-                               DB_PARAMS(P_STR(q->user_id), P_STR(t), P_STR(t), P_STR(id)), 0,
-                               q->limit, take_job, rows, more);
-    return store_page_rows(db, JOB_PAGE_AFTER("user_id = ? AND status = ?"),
-                           DB_PARAMS(P_STR(q->user_id), P_STR(status), P_STR(t), P_STR(t),
-                                     P_STR(id)),
-                           0, q->limit, take_job, rows, more);
+        return store_page_rows(db, JOB_PAGE_AFTER(JOB_TOTAL_ALL, "user_id = ?"),
+                               DB_PARAMS(P_STR(q->user_id), P_STR(q->user_id), P_STR(t), P_STR(t),
+                                         P_STR(id)),
+                               0, q->limit, take_counted_job, rows, more);
+    return store_page_rows(db, JOB_PAGE_AFTER(JOB_TOTAL_STATUS, "user_id = ? AND status = ?"),
+                           DB_PARAMS(P_STR(q->user_id), P_STR(status), P_STR(q->user_id),
+                                     P_STR(status), P_STR(t), P_STR(t), P_STR(id)),
+                           0, q->limit, take_counted_job, rows, more);
 }
 
 enum db_status job_list(struct db *db, struct arena *a, const struct job_list_query *q,
                         struct jsonw *page, long long *total, const char **next)
 {
     struct store_rows rows = STORE_ROWS(a, struct job);
+    struct counted_rows counted = {&rows, 0, false};
     bool more = false;
     *next = NULL;
-    enum db_status st = store_count(db, "jobs", q->user_id,
-                                    q->by_status ? job_status_name(q->status) : NULL, total);
-    if (st == DB_OK)
-        st = job_page(db, a, q, &rows, &more);
+    *total = 0;
+    enum db_status st = job_page(db, a, q, &counted, &more);
+    /* A page with no row has no total on it: the counts are read apart. */
+    if (st == DB_OK && counted.counted)
+        *total = counted.total;
+    else if (st == DB_OK)
+        st = store_count(db, "jobs", q->user_id, q->by_status ? job_status_name(q->status) : NULL,
+                         total);
     /* About 700 bytes a job. */
     jsonw_init(page, a, 1024 + rows.n * 1024);
     jsonw_open_array(page);
@@ -351,14 +383,12 @@ enum db_status job_errors_list(struct db *db, struct arena *a, const struct job_
 }
 
 /* A column that holds JSON text, written as json-c would rewrite it, or
- * fallback (JSON text) when it is NULL or not JSON. The two texts nearly
- * every job has are written as they are, unparsed. */
+ * fallback (JSON text) when it is NULL or not JSON. The texts json-c wrote
+ * (what the API and quarry-process store) are copied, unparsed. */
 static void write_parsed(struct jsonw *w, const char *text, const char *fallback)
 {
-    if (text != NULL && (strcmp(text, "{}") == 0 || strcmp(text, "[]") == 0)) {
-        jsonw_raw(w, text, 2);
+    if (text != NULL && jsonw_json_copy(w, text))
         return;
-    }
     json_object *o = text != NULL ? json_tokener_parse(text) : NULL;
     if (o == NULL) {
         jsonw_raw(w, fallback, strlen(fallback));

@@ -16,14 +16,13 @@ void jsonw_init(struct jsonw *w, struct arena *a, size_t initial)
     w->need_comma = false;
 }
 
-/* Room for n more bytes and the NUL. The old buffer stays in the arena
- * until the request ends: doubling keeps the waste under the final size. */
-static void reserve(struct jsonw *w, size_t n)
+/* Grows the buffer for n more bytes and the NUL. The old buffer stays in
+ * the arena until the request ends: doubling keeps the waste under the
+ * final size. */
+static void __attribute__((noinline)) grow(struct jsonw *w, size_t n)
 {
     if (n > SIZE_MAX / 4 || w->len > SIZE_MAX / 4)
         arena_alloc(w->arena, SIZE_MAX); /* aborts: a bug, not an input */
-    if (w->len + n < w->cap)
-        return;
     size_t cap = w->cap;
     while (w->len + n >= cap)
         cap *= 2;
@@ -33,7 +32,14 @@ static void reserve(struct jsonw *w, size_t n)
     w->cap = cap;
 }
 
-static void put(struct jsonw *w, const char *s, size_t n)
+/* Room for n more bytes and the NUL: one comparison when there is. */
+static inline void reserve(struct jsonw *w, size_t n)
+{
+    if (n >= w->cap - w->len)
+        grow(w, n);
+}
+
+static inline void put(struct jsonw *w, const char *s, size_t n)
 {
     reserve(w, n);
     memcpy(w->buf + w->len, s, n);
@@ -41,7 +47,7 @@ static void put(struct jsonw *w, const char *s, size_t n)
     w->buf[w->len] = '\0';
 }
 
-static void put_char(struct jsonw *w, char c)
+static inline void put_char(struct jsonw *w, char c)
 {
     reserve(w, 1);
     w->buf[w->len++] = c;
@@ -54,31 +60,32 @@ static void separate(struct jsonw *w)
         put_char(w, ',');
 }
 
+/* The bytes json-c escapes: control characters, '"' and '\\'. */
+static const unsigned char escaped[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    ['"'] = 1, ['\\'] = 1,
+};
+
 /* json-c's escaping (json_escape_str) without the '/' escape: the short
  * forms for \b \n \r \t \f " \\, \u00xx (lower-case hex) for the other
- * control characters, every other byte as it is. */
+ * control characters, every other byte as it is; runs of plain bytes are
+ * copied whole. */
 static void put_escaped(struct jsonw *w, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
-    const char *run = s;
     put_char(w, '"');
-    for (const char *p = s; *p != '\0'; p++) {
-        unsigned char c = (unsigned char)*p;
-        char esc = 0;
-        switch (c) {
-        case '\b': esc = 'b'; break;
-        case '\n': esc = 'n'; break;
-        case '\r': esc = 'r'; break;
-        case '\t': esc = 't'; break;
-        case '\f': esc = 'f'; break;
-        case '"': esc = '"'; break;
-        case '\\': esc = '\\'; break;
-        default:
-            if (c >= 0x20)
-                continue;
-        }
-        put(w, run, (size_t)(p - run));
-        run = p + 1;
+    for (;;) {
+        const char *run = s;
+        while (!escaped[(unsigned char)*s])
+            s++;
+        if (s > run)
+            put(w, run, (size_t)(s - run));
+        unsigned char c = (unsigned char)*s;
+        if (c == '\0')
+            break;
+        s++;
+        char esc = c == '\b' ? 'b' : c == '\n' ? 'n' : c == '\r' ? 'r' : c == '\t' ? 't'
+                 : c == '\f' ? 'f' : c == '"' ? '"' : c == '\\' ? '\\' : 0;
         if (esc != 0) {
             char two[2] = {'\\', esc};
             put(w, two, 2);
@@ -87,7 +94,6 @@ static void put_escaped(struct jsonw *w, const char *s)
             put(w, six, 6);
         }
     }
-    put(w, run, strlen(run));
     put_char(w, '"');
 }
 
@@ -183,11 +189,24 @@ void jsonw_string_bytes(struct jsonw *w, const char *s, size_t n)
     w->need_comma = true;
 }
 
+/* v in decimal at the end of num[32]: its first byte. */
+static char *decimal(char num[32], long long v)
+{
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    char *p = num + 32;
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u != 0);
+    if (v < 0)
+        *--p = '-';
+    return p;
+}
+
 void jsonw_int(struct jsonw *w, long long v)
 {
-    char num[32];
-    int n = snprintf(num, sizeof(num), "%lld", v);
-    jsonw_raw(w, num, (size_t)n);
+    char num[32], *p = decimal(num, v);
+    jsonw_raw(w, p, (size_t)(num + 32 - p));
 }
 
 void jsonw_double(struct jsonw *w, double v)
@@ -198,7 +217,14 @@ void jsonw_double(struct jsonw *w, double v)
         n = snprintf(num, sizeof(num), "NaN");
     else if (isinf(v))
         n = snprintf(num, sizeof(num), v > 0 ? "Infinity" : "-Infinity");
-    else {
+    else if (fabs(v) < 1e15 && v == (double)(long long)v && !(v == 0 && signbit(v))) {
+        /* A whole number under 10^15: %.17g writes its digits, then ".0". */
+        char digits[32], *p = decimal(digits, (long long)v);
+        n = (int)(digits + 32 - p);
+        memcpy(num, p, (size_t)n);
+        memcpy(num + n, ".0", 3);
+        n += 2;
+    } else {
         n = snprintf(num, sizeof(num), "%.17g", v);
         /* json-c marks a whole number as a double (1.0, not 1). */
         if (strpbrk(num, ".e") == NULL && n + 2 < (int)sizeof(num)) {
@@ -219,6 +245,194 @@ void jsonw_raw(struct jsonw *w, const char *text, size_t len)
     separate(w);
     put(w, text, len);
     w->need_comma = true;
+}
+
+#define COPY_MAX_DEPTH 16
+#define COPY_MAX_MEMBERS 16
+
+static bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static bool copy_value(struct jsonw *w, const char **pp, int depth);
+
+/* A string whose escapes json-c writes back as they are, but '\/'. */
+static bool copy_string(struct jsonw *w, const char **pp)
+{
+    const char *p = *pp + 1, *run = p;
+    put_char(w, '"');
+    for (;;) {
+        unsigned char c = (unsigned char)*p;
+        if (c == '"')
+            break;
+        if (c < 0x20) /* a control byte, or the text's end */
+            return false;
+        if (c == '\\') {
+            char e = p[1];
+            if (e == '/') {
+                put(w, run, (size_t)(p - run));
+                p += 1; /* the run goes on from the '/' */
+                run = p;
+                p++;
+                continue;
+            }
+            if (e != '"' && e != '\\' && e != 'b' && e != 'f' && e != 'n' && e != 'r' && e != 't')
+                return false;
+            p += 2;
+            continue;
+        }
+        p++;
+    }
+    put(w, run, (size_t)(p - run));
+    put_char(w, '"');
+    *pp = p + 1;
+    return true;
+}
+
+/* A number json-c keeps as written: a double's text as it is, an integer
+ * that fits int64 in its only form. */
+static bool copy_number(struct jsonw *w, const char **pp)
+{
+    const char *s = *pp, *p = s;
+    bool dbl = false;
+    if (*p == '-')
+        p++;
+    if (*p == '0')
+        p++;
+    else if (*p >= '1' && *p <= '9')
+        while (is_digit(*p))
+            p++;
+    else
+        return false;
+    if (*p == '.') {
+        dbl = true;
+        p++;
+        if (!is_digit(*p))
+            return false;
+        while (is_digit(*p))
+            p++;
+    }
+    if (*p == 'e' || *p == 'E') {
+        dbl = true;
+        p++;
+        if (*p == '+' || *p == '-')
+            p++;
+        if (!is_digit(*p))
+            return false;
+        while (is_digit(*p))
+            p++;
+    }
+    size_t n = (size_t)(p - s), digits = n - (*s == '-');
+    if (n > 24 || (!dbl && (digits > 18 || (*s == '-' && s[1] == '0'))))
+        return false;
+    put(w, s, n);
+    *pp = p;
+    return true;
+}
+
+static bool copy_literal(struct jsonw *w, const char **pp, const char *word, size_t n)
+{
+    if (strncmp(*pp, word, n) != 0)
+        return false;
+    put(w, word, n);
+    *pp += n;
+    return true;
+}
+
+static bool copy_object(struct jsonw *w, const char **pp, int depth)
+{
+    size_t key_at[COPY_MAX_MEMBERS], key_len[COPY_MAX_MEMBERS];
+    int n = 0;
+    const char *p = *pp + 1;
+    put_char(w, '{');
+    if (*p == '}') {
+        put_char(w, '}');
+        *pp = p + 1;
+        return true;
+    }
+    for (;;) {
+        if (*p != '"' || n == COPY_MAX_MEMBERS)
+            return false;
+        size_t at = w->len;
+        if (!copy_string(w, &p))
+            return false;
+        /* json-c keeps one member of a name: a repeated one is not a copy. */
+        for (int i = 0; i < n; i++)
+            if (key_len[i] == w->len - at && memcmp(w->buf + key_at[i], w->buf + at, key_len[i]) == 0)
+                return false;
+        key_at[n] = at;
+        key_len[n++] = w->len - at;
+        if (*p != ':')
+            return false;
+        put_char(w, ':');
+        p++;
+        if (!copy_value(w, &p, depth + 1))
+            return false;
+        if (*p == '}')
+            break;
+        if (*p != ',')
+            return false;
+        put_char(w, ',');
+        p++;
+    }
+    put_char(w, '}');
+    *pp = p + 1;
+    return true;
+}
+
+static bool copy_array(struct jsonw *w, const char **pp, int depth)
+{
+    const char *p = *pp + 1;
+    put_char(w, '[');
+    if (*p != ']')
+        for (;;) {
+            if (!copy_value(w, &p, depth + 1))
+                return false;
+            if (*p == ']')
+                break;
+            if (*p != ',')
+                return false;
+            put_char(w, ',');
+            p++;
+        }
+    put_char(w, ']');
+    *pp = p + 1;
+    return true;
+}
+
+static bool copy_value(struct jsonw *w, const char **pp, int depth)
+{
+    if (depth > COPY_MAX_DEPTH)
+        return false;
+    switch (**pp) {
+    case '{': return copy_object(w, pp, depth);
+    case '[': return copy_array(w, pp, depth);
+    case '"': return copy_string(w, pp);
+    case 't': return copy_literal(w, pp, "true", 4);
+    case 'f': return copy_literal(w, pp, "false", 5);
+    case 'n': return copy_literal(w, pp, "null", 4);
+    default: return copy_number(w, pp);
+    }
+}
+
+bool jsonw_json_copy(struct jsonw *w, const char *text)
+{
+    size_t start = w->len;
+    bool comma = w->need_comma;
+    const char *p = text;
+    /* json-c parses a null alone as no object at all: the caller's. */
+    if (strcmp(text, "null") == 0)
+        return false;
+    separate(w);
+    if (copy_value(w, &p, 1) && *p == '\0') {
+        w->need_comma = true;
+        return true;
+    }
+    w->len = start;
+    w->buf[start] = '\0';
+    w->need_comma = comma;
+    return false;
 }
 
 const char *jsonw_text(const struct jsonw *w, size_t *len)

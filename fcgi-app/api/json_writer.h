@@ -43,6 +43,15 @@ void jsonw_double(struct jsonw *w, double v);
 void jsonw_null(struct jsonw *w);
 /* A value that is JSON text already (len bytes of text, not checked). */
 void jsonw_raw(struct jsonw *w, const char *text, size_t len);
+/* A value that is JSON text to be written as json-c writes it back once
+ * parsed (json_tokener_parse, then respond_json's flags), when that is a
+ * copy: text without whitespace, in strict JSON, no \u escape, numbers
+ * json-c keeps as written (not -0, integers of at most 18 digits), no
+ * object of more than 16 members or with a repeated name, at most 16
+ * levels deep, not null alone (json-c parses it as no object). The copy
+ * drops the '\/' escape, as json-c does. Anything
+ * else writes nothing and returns false: the caller parses it. */
+bool jsonw_json_copy(struct jsonw *w, const char *text);
 /* "key": and its value, the one call for each member of an object: a
  * string (null when s is NULL), an integer, a double (as jsonw_double), or
  * a database time ("2026-01-09 10:00:00.000") as the API's ISO time, null

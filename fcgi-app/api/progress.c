@@ -36,15 +36,23 @@ static json_object *record_json(const struct progress_record *r, const char *krn
     return o;
 }
 
-/* Who a post is for: the caller, or the member a service account names by
- * email (Pebbles' workers report for the member whose file they process).
- * A user may name only themselves. -1 after answering 403. */
+/* The email of a struct user, or NULL when it may have been cut to fit
+ * (the post then reads its record back with the stored one). */
+static const char *full_email(const char *email, size_t size)
+{
+    return strlen(email) + 1 < size ? email : NULL;
+}
+
+/* Who a post is for, and their email: the caller, or the member a service
+ * account names by email (Pebbles' workers report for the member whose file
+ * they process). A user may name only themselves. -1 after answering 403. */
 static int reporter(struct request *req, const struct client *c, const char *email,
-                    const char **user_id)
+                    const char **user_id, const char **user_email)
 {
     struct user u;
     struct client membership;
     *user_id = req->user.id;
+    *user_email = full_email(req->user.email, sizeof(req->user.email));
     if (email == NULL)
         return 0;
     char *lower = arena_strdup(req->arena, email);
@@ -61,6 +69,7 @@ static int reporter(struct request *req, const struct client *c, const char *ema
         st = client_find_for_user(req->app->db, req->arena, c->krn, u.id, &membership);
     if (st == DB_OK && membership.role[0] != '\0') {
         *user_id = arena_strdup(req->arena, u.id);
+        *user_email = full_email(arena_strdup(req->arena, u.email), sizeof(u.email));
         return 0;
     }
     if (st != DB_OK && st != DB_NO_ROW) {
@@ -82,7 +91,7 @@ void progress_report(struct request *req)
         return;
     struct progress_post_extra extra;
     if (client_load_member(req, &c) != 0 || read_post(req, body, &post, &extra) != 0 ||
-        reporter(req, &c, extra.email, &post.user_id) != 0)
+        reporter(req, &c, extra.email, &post.user_id, &post.user_email) != 0)
         goto out;
     if (extra.client_krn != NULL && strcmp(extra.client_krn, c.krn) != 0) {
         respond_invalid(req, "clientKrn", "clientKrn must name the client of the path");

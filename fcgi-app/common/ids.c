@@ -102,8 +102,58 @@ long long time_db_to_ms(const char *db)
     return (long long)timegm(&tm) * 1000 + millis;
 }
 
+static int two_digits(const char *p)
+{
+    return (p[0] - '0') * 10 + (p[1] - '0');
+}
+
+/* The text MariaDB sends for a valid DATETIME(3) (or DATETIME) since 1970,
+ * "2026-01-09 10:00:00.123", is already the ISO text's digits: copied with
+ * its 'T' and 'Z', as time_iso(time_db_to_ms(db)) would write it, without
+ * sscanf, timegm and gmtime. Anything else: false, for the general way. */
+static bool db_time_quick_iso(const char *db, char *buf)
+{
+    static const char shape[] = "dddd-dd-dd dd:dd:dd";
+    static const unsigned char month_days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    for (int i = 0; i < 19; i++) {
+        char c = db[i];
+        if (shape[i] == 'd' ? c < '0' || c > '9' : c != shape[i])
+            return false;
+    }
+    const char *frac = db + 19;
+    if (*frac == '.') {
+        int n = 0;
+        while (n < 7 && frac[1 + n] >= '0' && frac[1 + n] <= '9')
+            n++;
+        if (n < 3 || n > 6 || frac[1 + n] != '\0')
+            return false;
+    } else if (*frac != '\0') {
+        return false;
+    }
+    int year = two_digits(db) * 100 + two_digits(db + 2), month = two_digits(db + 5),
+        day = two_digits(db + 8);
+    if (year < 1970 || month < 1 || month > 12 || day < 1 || two_digits(db + 11) > 23 ||
+        two_digits(db + 14) > 59 || two_digits(db + 17) > 59)
+        return false;
+    bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    if (day > month_days[month - 1] + (month == 2 && leap))
+        return false;
+    memcpy(buf, db, 10);
+    buf[10] = 'T';
+    memcpy(buf + 11, db + 11, 8);
+    if (*frac == '.')
+        memcpy(buf + 19, frac, 4);
+    else
+        memcpy(buf + 19, ".000", 4);
+    buf[23] = 'Z';
+    buf[24] = '\0';
+    return true;
+}
+
 bool time_db_to_iso(const char *db, char *buf)
 {
+    if (db != NULL && db_time_quick_iso(db, buf))
+        return true;
     long long ms = time_db_to_ms(db);
     if (ms < 0)
         return false;

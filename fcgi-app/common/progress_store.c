@@ -33,11 +33,14 @@ static int take_record(void *ctx, const struct db_row *row)
     return 0;
 }
 
-/* The locked row of a post: who made it, whether it is complete, how many messages it has. */
+/* The locked row of a post: who made it, whether it is complete, how many
+ * messages it has, and the rest of what the answer shows of it. */
 struct locked {
-    bool found, completed;
-    char id[UUID_LEN + 1], created_by[UUID_LEN + 1];
-    long long error_count, warning_count;
+    bool found, completed, has_total;
+    char id[UUID_LEN + 1], created_by[UUID_LEN + 1], created_at[DB_TIME_LEN + 8];
+    const char *filename; /* in the arena, when there is one */
+    long long error_count, warning_count, done, warn, failed, total;
+    struct arena *a;
 };
 
 static int take_locked(void *ctx, const struct db_row *row)
@@ -49,6 +52,12 @@ static int take_locked(void *ctx, const struct db_row *row)
     l->completed = db_row_int(row, 2) != 0;
     l->error_count = db_row_int(row, 3);
     l->warning_count = db_row_int(row, 4);
+    db_row_copy(row, 5, l->created_at, sizeof(l->created_at));
+    long long *const ints[] = {&l->done, &l->warn, &l->failed, &l->total};
+    db_row_ints(row, 6, ints, 4);
+    l->has_total = row->values[9] != NULL;
+    if (l->a != NULL)
+        l->filename = arena_strdup(l->a, row->values[10]);
     return 1;
 }
 
@@ -118,15 +127,14 @@ enum db_status progress_begin(struct db *db)
     return st == DB_OK ? db_begin(db) : st;
 }
 
-enum db_status progress_apply(struct db *db, const struct progress_post *p,
-                              enum progress_outcome *outcome, char record_id[UUID_LEN + 1],
-                              long long messages_before[2])
+/* progress_apply at the time now, the locked row (or none) left in *l. */
+static enum db_status apply(struct db *db, const struct progress_post *p, const char *now,
+                            enum progress_outcome *outcome, struct locked *l_out)
 {
-    char now[DB_TIME_LEN + 1];
-    struct locked l = {0};
-    time_db(time_now_ms(), now);
+    struct locked l = {.a = l_out->a};
     enum db_status st = db_query(db,
-                                 "SELECT id, created_by, is_completed, error_count, warning_count"
+                                 "SELECT id, created_by, is_completed, error_count, warning_count,"
+                                 " created_at, done_count, warn_count, failed_count, total, filename"
                                  " FROM progress_records WHERE client_id = ? AND filename = ?"
                                  " FOR UPDATE",
                                  DB_PARAMS(P_STR(p->client_id), P_STR(p->filename)), take_locked,
@@ -170,12 +178,50 @@ enum db_status progress_apply(struct db *db, const struct progress_post *p,
     if (st == DB_OK)
         st = insert_messages(db, l.id, "warning", p->warnings, p->nwarnings, l.warning_count,
                              p->keep);
+    *l_out = l;
+    return st;
+}
+
+enum db_status progress_apply(struct db *db, const struct progress_post *p,
+                              enum progress_outcome *outcome, char record_id[UUID_LEN + 1],
+                              long long messages_before[2])
+{
+    char now[DB_TIME_LEN + 1];
+    struct locked l = {0};
+    time_db(time_now_ms(), now);
+    enum db_status st = apply(db, p, now, outcome, &l);
     memcpy(record_id, l.id, sizeof(l.id));
     if (messages_before != NULL) {
         messages_before[0] = l.error_count;
         messages_before[1] = l.warning_count;
     }
     return st;
+}
+
+/* The record as the post at now left it, from its locked row before (none
+ * when the post created it) and the post: what reading it back in the
+ * transaction returns (the UPDATE and INSERT of apply, column by column). */
+static void record_after(struct arena *a, const struct progress_post *p, const char *now,
+                         const struct locked *l, bool created, struct progress_record *r)
+{
+    const char *at = arena_strdup(a, now);
+    memset(r, 0, sizeof(*r));
+    r->id = arena_strdup(a, l->id);
+    r->client_id = p->client_id;
+    r->filename = created || l->filename == NULL ? p->filename : l->filename;
+    r->created_by = p->user_id;
+    r->created_by_email = p->user_email;
+    r->created_at = created ? at : arena_strdup(a, l->created_at);
+    r->updated_at = at;
+    r->completed_at = p->is_last ? at : NULL;
+    r->done = (created ? 0 : l->done) + p->done;
+    r->warn = (created ? 0 : l->warn) + p->warn;
+    r->failed = (created ? 0 : l->failed) + p->failed;
+    r->has_total = p->has_total || (!created && l->has_total);
+    r->total = p->has_total ? p->total : r->has_total ? l->total : 0;
+    r->error_count = (created ? 0 : l->error_count) + p->nerrors;
+    r->warning_count = (created ? 0 : l->warning_count) + p->nwarnings;
+    r->completed = p->is_last;
 }
 
 enum db_status progress_emit_completed(struct db *db, struct arena *a, const char *record_id)
@@ -210,15 +256,25 @@ static enum db_status post_once(struct db *db, void *arg)
 {
     struct post_ctx *c = arg;
     const struct progress_post *p = c->p;
-    char id[UUID_LEN + 1];
-    long long before[2] = {0, 0};
+    char now[DB_TIME_LEN + 1];
+    struct locked l = {.a = c->a};
     /* A failed try may have read messages before it rolled back. */
     array_clear(c->errors);
     array_clear(c->warnings);
-    enum db_status st = progress_apply(db, p, c->outcome, id, before);
+    time_db(time_now_ms(), now);
+    enum db_status st = apply(db, p, now, c->outcome, &l);
+    const char *id = l.id;
+    long long before[2] = {l.error_count, l.warning_count};
     if (st == DB_OK && (*c->outcome == PROGRESS_NOT_CREATOR || *c->outcome == PROGRESS_COMPLETED))
         return DB_OK; /* nothing written: the commit ends a read */
-    if (st == DB_OK) {
+    if (st == DB_OK && p->user_email != NULL) {
+        /* The row is locked since it was read: the answer, this post's
+         * sums and not a later one's, is that row and this post. */
+        bool created = *c->outcome == PROGRESS_CREATED;
+        if (created)
+            before[0] = before[1] = 0;
+        record_after(c->a, p, now, &l, created, c->out);
+    } else if (st == DB_OK) {
         /* Read inside the transaction: the answer shows this post's sums, not a later one's. */
         struct store_rows rows = STORE_ROWS(c->a, struct progress_record);
         st = db_query(db, "SELECT " RECORD_COLUMNS RECORD_FROM " WHERE r.id = ?",

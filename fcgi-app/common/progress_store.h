@@ -27,6 +27,10 @@ struct progress_post {
     const struct progress_message *errors, *warnings;
     int nerrors, nwarnings;
     long long keep; /* messages kept per record and kind */
+    /* The email of user_id when the caller has read it (the API), or NULL:
+     * progress_post then answers the record from its locked row and this
+     * post, without reading it back. */
+    const char *user_email;
 };
 
 /* A record as text from the database; strings live in the arena. */

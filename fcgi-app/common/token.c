@@ -177,6 +177,32 @@ unsigned long token_cache_hits(const struct token_cache *c)
     return c ? c->hits : 0;
 }
 
+/* The cache's slot for token (of len bytes, 1 to TOKEN_MAX_LEN), and
+ * whether it holds that token verified with key: then *st is the answer
+ * (expired or not) and *out its claims when OK. */
+static struct token_cache_entry *cache_slot(struct token_cache *c,
+                                            const unsigned char key[SECRET_KEY_BYTES],
+                                            const char *token, size_t len, long long now,
+                                            struct token_claims *out, enum token_status *st,
+                                            bool *hit)
+{
+    unsigned char h[crypto_shorthash_BYTES];
+    crypto_shorthash(h, (const unsigned char *)token, len, c->hash_key);
+    uint64_t slot;
+    memcpy(&slot, h, sizeof(slot));
+    struct token_cache_entry *e = &c->entries[slot & c->mask];
+    /* Constant-time comparison: a cached token is a secret of its owner. */
+    *hit = e->token != NULL && e->len == len && sodium_memcmp(e->token, token, len) == 0 &&
+           sodium_memcmp(e->key, key, SECRET_KEY_BYTES) == 0;
+    if (*hit) {
+        c->hits++;
+        *st = e->claims.exp <= now ? TOKEN_EXPIRED : TOKEN_OK;
+        if (*st == TOKEN_OK)
+            *out = e->claims;
+    }
+    return e;
+}
+
 /* local_check through the cache (c may be NULL). */
 static enum token_status local_check_cached(struct token_cache *c,
                                             const unsigned char key[SECRET_KEY_BYTES],
@@ -188,21 +214,12 @@ static enum token_status local_check_cached(struct token_cache *c,
     size_t len = strlen(token);
     if (len == 0 || len > TOKEN_MAX_LEN)
         return TOKEN_INVALID;
-    unsigned char h[crypto_shorthash_BYTES];
-    crypto_shorthash(h, (const unsigned char *)token, len, c->hash_key);
-    uint64_t slot;
-    memcpy(&slot, h, sizeof(slot));
-    struct token_cache_entry *e = &c->entries[slot & c->mask];
-    /* Constant-time comparison: a cached token is a secret of its owner. */
-    if (e->token != NULL && e->len == len && sodium_memcmp(e->token, token, len) == 0 &&
-        sodium_memcmp(e->key, key, SECRET_KEY_BYTES) == 0) {
-        c->hits++;
-        if (e->claims.exp <= now)
-            return TOKEN_EXPIRED;
-        *out = e->claims;
-        return TOKEN_OK;
-    }
-    enum token_status st = local_check(key, token, now, out);
+    enum token_status st;
+    bool hit;
+    struct token_cache_entry *e = cache_slot(c, key, token, len, now, out, &st, &hit);
+    if (hit)
+        return st;
+    st = local_check(key, token, now, out);
     if (st != TOKEN_OK)
         return st;
     char *copy = malloc(len + 1);
@@ -360,8 +377,19 @@ static enum token_status external_check(struct token_verifier *v, struct issuer 
 enum token_status token_verify_bearer(struct token_verifier *v, const char *token, long long now,
                                       struct token_claims *out)
 {
-    if (token == NULL || *token == '\0' || strlen(token) > TOKEN_MAX_LEN)
+    size_t len = token != NULL ? strlen(token) : 0;
+    if (len == 0 || len > TOKEN_MAX_LEN)
         return TOKEN_INVALID;
+    /* The cache holds only tokens verified as Quarry's own (no iss; below):
+     * one found there is answered as local_check_cached would, without
+     * decoding its payload again. */
+    if (v->cache != NULL) {
+        enum token_status st;
+        bool hit;
+        cache_slot(v->cache, v->key, token, len, now, out, &st, &hit);
+        if (hit)
+            return st;
+    }
     json_object *payload = segment_json(token, 1);
     if (payload == NULL)
         return TOKEN_INVALID;

@@ -189,6 +189,32 @@ def test_progress_flow(client, tenant):
     assert r["warnings"] == [{"line": 700, "message": "date guessed"}]
 
 
+def test_post_answers_the_record_as_stored(client, tenant):
+    """A post's answer is built from the locked row and the post, not read
+    back: after each one (created, updated with and without a total,
+    messages, completed) it is what GET ?filename= then reads, key by key."""
+    krn, token = tenant["krn"], tenant["worker"]["token"]
+    name = "as-stored-%s.csv" % uuid.uuid4().hex[:6]
+    posts = [
+        {"filename": name, "counts": {"done": 1}},
+        {"filename": name, "counts": {"done": 2, "warn": 3}, "total": 50},
+        {"filename": name, "counts": {"failed": 4},
+         "errors": [{"line": 9, "message": "bad"}], "warnings": [{"message": "odd"}]},
+        {"filename": name, "counts": {"done": 5}, "total": 60},
+        {"filename": name, "counts": {"done": 6}, "isLast": True},
+    ]
+    for i, payload in enumerate(posts):
+        status, _, answer = post(client, token, krn, payload)
+        assert status == (201 if i == 0 else 200), answer
+        assert answer.pop("result") == ("created" if i == 0 else "updated")
+        status, _, stored = client.api(
+            "GET", "/clients/%s/progress?filename=%s" % (quote(krn), quote(name)), token=token)
+        assert status == 200, stored
+        assert answer == stored, (payload, answer, stored)
+    assert stored["counts"] == {"done": 14, "warn": 3, "failed": 4}
+    assert stored["total"] == 60 and stored["isCompleted"] is True
+
+
 def test_progress_queries(client, tenant):
     krn = tenant["krn"]
     worker, colleague = tenant["worker"], tenant["colleague"]

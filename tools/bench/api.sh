@@ -30,47 +30,7 @@ export QUARRY_LIMIT_STATUS_POLLS=${QUARRY_LIMIT_STATUS_POLLS:-1000000000}
 
 bench_stack_up
 bench_ceiling_up
-api="$BENCH_URL/api/v1"
-json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
-login() {
-	curl -ksf -d "username=$1&password=$2" "$api/auth/login" | json '["access_token"]'
-}
-register() {
-	curl -ksf -H 'Content-Type: application/json' \
-		-d "{\"email\":\"$1\",\"password\":\"$2\"}" "$api/auth/register" >/dev/null
-}
-pw="bench-password-1"
-
-# The reader: 120 jobs, so that GET /jobs?limit=100 returns a full page;
-# GET /jobs/{id} and GET /status/{id} go round 32 of them.
-reader_email="bench-reader-$RANDOM$RANDOM@example.com"
-register "$reader_email" "$pw"
-reader=$(login "$reader_email" "$pw")
-job_body='{"file_name":"bench.csv","original_file_size_bytes":1048576,"processing_steps":[{"type":"filter","params":{"column":"country","operator":"eq","value":"India"}}]}'
-ids=()
-for ((i = 0; i < 120; i++)); do
-	ids+=("$(curl -ksf -H "Authorization: Bearer $reader" -H 'Content-Type: application/json' \
-		-d "$job_body" "$api/jobs" | json '["id"]')")
-done
-read_ids=$(IFS=,; echo "${ids[*]:0:32}")
-
-# The writer: its own user, so that the reader's list stays 120 long.
-writer_email="bench-writer-$RANDOM$RANDOM@example.com"
-register "$writer_email" "$pw"
-writer=$(login "$writer_email" "$pw")
-
-# Progress posts: a member of a client an admin made (as progress_posts.sh).
-admin_email="bench-admin-$RANDOM$RANDOM@example.com"
-"$QUARRY" create-admin "$admin_email" "$pw" >/dev/null
-admin=$(login "$admin_email" "$pw")
-member_email="bench-member-$RANDOM$RANDOM@example.com"
-register "$member_email" "$pw"
-member=$(login "$member_email" "$pw")
-krn="krn:bench:client:c$RANDOM$RANDOM"
-curl -ksf -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
-	-d "{\"krn\":\"$krn\",\"name\":\"bench\"}" "$api/clients" >/dev/null
-curl -ksf -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
-	-d "{\"email\":\"$member_email\"}" "$api/clients/$krn/members" >/dev/null
+. "$here/_api_fixtures.sh"
 
 # Every target answers 2xx before it is measured.
 auth=(-H "Authorization: Bearer $reader")
@@ -85,16 +45,19 @@ done
 # better read there than in its req/s alone.
 hz=$(getconf CLK_TCK)
 names=() rps=() p50=() p99=() failed=() cpu_fcgi=() cpu_db=() cpu_nginx=() stmts=()
+questions=()
 measure() {
-	local name=$1 r a b f n f0 d0 w0 f1 d1 w1 s0 s1
+	local name=$1 r a b f n f0 d0 w0 f1 d1 w1 s0 s1 q0 q1
 	shift
-	s0=$(bench_db_statements)
+	s0=$(bench_db_statements) q0=$(bench_db_questions)
 	read -r f0 d0 w0 < <(bench_cpu_ticks)
 	read -r r a b f n < <(bench_wrk_stats -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" "$@")
 	read -r f1 d1 w1 < <(bench_cpu_ticks)
-	s1=$(bench_db_statements)
+	s1=$(bench_db_statements) q1=$(bench_db_questions)
 	names+=("$name") rps+=("$r") p50+=("$a") p99+=("$b") failed+=("$f")
 	stmts+=("$(awk -v s=$((s1 - s0)) -v n="$n" 'BEGIN { print n ? s / n : 0 }')")
+	# Less the two status reads of this function itself.
+	questions+=("$(awk -v s=$((q1 - q0 - 2)) -v n="$n" 'BEGIN { print n ? s / n : 0 }')")
 	cpu_fcgi+=("$(awk -v t=$((f1 - f0)) -v n="$n" -v hz="$hz" 'BEGIN { print n ? 1000 * t / hz / n : 0 }')")
 	cpu_db+=("$(awk -v t=$((d1 - d0)) -v n="$n" -v hz="$hz" 'BEGIN { print n ? 1000 * t / hz / n : 0 }')")
 	cpu_nginx+=("$(awk -v t=$((w1 - w0)) -v n="$n" -v hz="$hz" 'BEGIN { print n ? 1000 * t / hz / n : 0 }')")
@@ -134,12 +97,12 @@ static_rps=$(awk -v a="${rps[0]}" -v b="${rps[n - 1]}" 'BEGIN { print (a + b) / 
 ceiling_rps=$(awk -v a="${rps[1]}" -v b="${rps[n - 2]}" 'BEGIN { print (a + b) / 2 }')
 echo "$THREADS threads, $CONNECTIONS connections, $DURATION each; $QUARRY_WORKERS workers in each pool; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-30s %8s %7s %7s %9s %8s %6s   %s\n' target req/s "p50 ms" "p99 ms" "% ceiling" "% static" failed \
-	"CPU ms per request: fastcgi db nginx; statements"
+	"CPU ms per request: fastcgi db nginx; prepared statements, all statements"
 for ((i = 0; i < n; i++)); do
 	awk -v name="${names[i]}" -v r="${rps[i]}" -v a="${p50[i]}" -v b="${p99[i]}" -v f="${failed[i]}" \
 		-v c="$ceiling_rps" -v s="$static_rps" -v cf="${cpu_fcgi[i]}" -v cd="${cpu_db[i]}" -v cn="${cpu_nginx[i]}" \
-		-v st="${stmts[i]}" \
-		'BEGIN { printf "%-30s %8.0f %7.2f %7.2f %8.1f%% %7.1f%% %6d   %.3f %.3f %.3f; %.2f\n", name, r, a, b, 100 * r / c, 100 * r / s, f, cf, cd, cn, st }'
+		-v st="${stmts[i]}" -v q="${questions[i]}" \
+		'BEGIN { printf "%-30s %8.0f %7.2f %7.2f %8.1f%% %7.1f%% %6d   %.3f %.3f %.3f; %.2f, %.2f\n", name, r, a, b, 100 * r / c, 100 * r / s, f, cf, cd, cn, st, q }'
 done
 awk -v c="$ceiling_rps" -v s="$static_rps" -v c1="${rps[1]}" -v c2="${rps[n - 2]}" -v s1="${rps[0]}" -v s2="${rps[n - 1]}" 'BEGIN {
 	printf "ceiling (mean of both) %.0f req/s = %.1f%% of static (mean %.0f req/s)\n", c, 100 * c / s, s

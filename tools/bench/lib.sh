@@ -98,6 +98,13 @@ bench_db_statements() {
 	"$QUARRY" sql -N -B -e "SHOW GLOBAL STATUS LIKE 'Com_stmt_execute'" | awk '{ print $2 }'
 }
 
+# Every statement the server has been sent so far (Questions: prepared
+# executions and text statements such as START TRANSACTION and COMMIT),
+# each a round trip from its client.
+bench_db_questions() {
+	"$QUARRY" sql -N -B -e "SHOW GLOBAL STATUS LIKE 'Questions'" | awk '{ print $2 }'
+}
+
 _bench_ticks() {
 	local p t=0
 	for p in "$@"; do
@@ -143,6 +150,8 @@ _bench_ceiling_pool() { # SOCKET_NAME WORKERS THREADS
 # that one run weighs the prefork pool against threads.
 _bench_api_threads_pool() {
 	local home run multiwatch i drop=()
+	# The stack's own copy of the program (var/bin: the build's may not be
+	# the quarry user's to run).
 	home=$(cd "$QUARRY_HOME" && pwd -P)
 	run=$home/run
 	multiwatch=$(command -v multiwatch)
@@ -152,7 +161,7 @@ _bench_api_threads_pool() {
 	QUARRY_CONFIG=$home/quarry.conf QUARRY_API_THREADS=${BENCH_API_THREADS:-8} \
 		setsid spawn-fcgi -n -s "$run/bench-api-kept.sock" -M 0660 "${drop[@]}" -- \
 		"$multiwatch" -f "$QUARRY_WORKERS" -r 25 -s TERM -- \
-		"${QUARRY_BUILD_DIR:-$BENCH_REPO/build/$QUARRY_BUILD}/quarry-api" \
+		"$home/bin/quarry-api" \
 		</dev/null >>"$home/log/bench-api-threads.log" 2>&1 &
 	BENCH_CEILING_PIDS+=($!)
 	for ((i = 0; i < 100; i++)); do
