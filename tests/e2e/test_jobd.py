@@ -79,10 +79,13 @@ def test_wake_socket_makes_claims_fast(throttled, user):
 # kept, whether its dispatcher watched it or adopted it after a restart.
 
 KILL_REASON = "quarry-process was killed by signal 9 (SIGKILL)"
-# Long enough (several throttled progress reports) that a run outlives the
-# supervisor's restart of a killed dispatcher and can be adopted.
+# Long enough that a run outlives the supervisor's restart of a killed
+# dispatcher and can be adopted on a loaded machine: the engine reports
+# progress every 65,536 records (process/pipeline.c), each report sleeps the
+# throttle, so three reports and the last one hold a run about 16 s.
+PROGRESS_EVERY = 65536
 LONG_INPUT = ("id,name,city,amount\n" + "".join(
-    "%d,name%d,city%d,%d.5\n" % (i, i, i % 7, i) for i in range(5 * ROWS))).encode()
+    "%d,name%d,city%d,%d.5\n" % (i, i, i % 7, i) for i in range(3 * PROGRESS_EVERY))).encode()
 ADOPTED_REASON = ("quarry-process (adopted after a dispatcher restart) ended without "
                   "writing its result")
 
