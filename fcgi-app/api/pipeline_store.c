@@ -6,11 +6,11 @@
 #include "common/ids.h"
 
 #define PIPELINE_COLUMNS                                                                           \
-    "id, user_id, job_name, job_type, description, source_type, source_config,"                  \
-    " transformation_rules, processing_steps, compiled_steps, processing_config, destination,"   \
-    " output_format, schedule, next_fire_at, last_execution_id, last_execution_status,"          \
-    " last_execution_at, created_at, updated_at, is_active, runs_finished, runs_succeeded,"      \
-    " last_execution_records"
+    "id, user_id, job_name, job_type, description, source_type, source_config,"                    \
+    " transformation_rules, processing_steps, compiled_steps, processing_config, destination,"     \
+    " output_format, schedule, next_fire_at, last_execution_id, last_execution_status,"            \
+    " last_execution_at, created_at, updated_at, runs_finished, runs_succeeded,"                   \
+    " last_execution_records, is_active"
 
 /* A row of PIPELINE_COLUMNS into a struct pipeline added to the rows (ctx). */
 static int take_pipeline(void *ctx, const struct db_row *row)
@@ -22,11 +22,8 @@ static int take_pipeline(void *ctx, const struct db_row *row)
         &p->processing_config, &p->destination, &p->output_format, &p->schedule,
         &p->next_fire_at, &p->last_execution_id, &p->last_execution_status,
         &p->last_execution_at, &p->created_at, &p->updated_at};
-    long long active = 0;
-    long long *const ints[] = {&active, &p->runs_finished, &p->runs_succeeded,
-                               &p->last_execution_records};
-    STORE_ROW_READ(ctx, row, text, ints);
-    p->is_active = active != 0;
+    long long *const ints[] = {&p->runs_finished, &p->runs_succeeded, &p->last_execution_records};
+    p->is_active = db_row_int(row, STORE_ROW_READ(ctx, row, text, ints)) != 0;
     return 0;
 }
 
