@@ -161,46 +161,37 @@ enum db_status job_list(struct db *db, struct arena *a, const struct job_list_qu
     return st;
 }
 
-static enum db_status exec_guarded(struct db *db, const char *sql, const struct db_param *p,
-                                   int n, bool *changed)
-{
-    long long affected = 0;
-    enum db_status st = db_exec(db, sql, p, n, &affected);
-    *changed = st == DB_OK && affected == 1;
-    return st;
-}
-
 enum db_status job_set_upload_url(struct db *db, const char *id, const char *object_key,
                                   const char *expires_db, const char *now_db, bool *changed)
 {
-    return exec_guarded(db,
-                        "UPDATE jobs SET input_object_key = ?, upload_url_expires_at = ?,"
-                        " updated_at = ? WHERE id = ? AND status = 'PENDING'"
-                        " AND (upload_url_expires_at IS NULL OR upload_url_expires_at < ?)",
-                        DB_PARAMS(P_STR(object_key), P_STR(expires_db), P_STR(now_db), P_STR(id),
-                                  P_STR(now_db)),
-                        changed);
+    return store_exec_changed(
+        db,
+        "UPDATE jobs SET input_object_key = ?, upload_url_expires_at = ?,"
+        " updated_at = ? WHERE id = ? AND status = 'PENDING'"
+        " AND (upload_url_expires_at IS NULL OR upload_url_expires_at < ?)",
+        DB_PARAMS(P_STR(object_key), P_STR(expires_db), P_STR(now_db), P_STR(id), P_STR(now_db)),
+        changed);
 }
 
 enum db_status job_set_input_key(struct db *db, const char *id, const char *object_key,
                                  const char *now_db, bool *changed)
 {
-    return exec_guarded(db,
-                        "UPDATE jobs SET input_object_key = ?, updated_at = ?"
-                        " WHERE id = ? AND status = 'PENDING'",
-                        DB_PARAMS(P_STR(object_key), P_STR(now_db), P_STR(id)), changed);
+    return store_exec_changed(db,
+                              "UPDATE jobs SET input_object_key = ?, updated_at = ?"
+                              " WHERE id = ? AND status = 'PENDING'",
+                              DB_PARAMS(P_STR(object_key), P_STR(now_db), P_STR(id)), changed);
 }
 
 enum db_status job_mark_uploaded(struct db *db, const char *id, long long size, const char *mime,
                                  const char *format, const char *now_db, bool *changed)
 {
-    return exec_guarded(db,
-                        "UPDATE jobs SET status = 'QUEUED', stage = 'file_processing',"
-                        " input_size_bytes = ?, input_mime_type = ?, input_format = ?,"
-                        " queued_at = ?, updated_at = ? WHERE id = ? AND status = 'PENDING'",
-                        DB_PARAMS(P_INT(size), P_STR(mime), P_STR(format), P_STR(now_db),
-                                  P_STR(now_db), P_STR(id)),
-                        changed);
+    return store_exec_changed(
+        db,
+        "UPDATE jobs SET status = 'QUEUED', stage = 'file_processing',"
+        " input_size_bytes = ?, input_mime_type = ?, input_format = ?,"
+        " queued_at = ?, updated_at = ? WHERE id = ? AND status = 'PENDING'",
+        DB_PARAMS(P_INT(size), P_STR(mime), P_STR(format), P_STR(now_db), P_STR(now_db), P_STR(id)),
+        changed);
 }
 
 enum db_status job_transition(struct db *db, const char *id, enum job_status from,
@@ -210,9 +201,9 @@ enum db_status job_transition(struct db *db, const char *id, enum job_status fro
     if (to == JOB_CANCELLED)
         return job_cancel_unstarted(db, id, from, changed);
     const char *from_status = job_status_name(from), *to_status = job_status_name(to);
-    return exec_guarded(db, "UPDATE jobs SET status = ?, updated_at = ? WHERE id = ? AND status = ?",
-                        DB_PARAMS(P_STR(to_status), P_STR(now_db), P_STR(id), P_STR(from_status)),
-                        changed);
+    return store_exec_changed(
+        db, "UPDATE jobs SET status = ?, updated_at = ? WHERE id = ? AND status = ?",
+        DB_PARAMS(P_STR(to_status), P_STR(now_db), P_STR(id), P_STR(from_status)), changed);
 }
 
 enum db_status job_awaits_upload(struct db *db, const char *id, const char *object_key,

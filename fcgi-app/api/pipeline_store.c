@@ -110,14 +110,9 @@ enum db_status pipeline_update_definition(struct db *db, const struct pipeline *
 enum db_status pipeline_set_active(struct db *db, const char *id, bool active,
                                    const char *next_fire_at, const char *now_db, bool *changed)
 {
-    long long affected = 0;
-    enum db_status st =
-        db_exec(db,
-                "UPDATE pipelines SET is_active = ?, next_fire_at = ?, updated_at = ? WHERE id = ?",
-                DB_PARAMS(P_INT(active), P_STR(next_fire_at), P_STR(now_db), P_STR(id)),
-                &affected);
-    *changed = st == DB_OK && affected == 1;
-    return st;
+    return store_exec_changed(
+        db, "UPDATE pipelines SET is_active = ?, next_fire_at = ?, updated_at = ? WHERE id = ?",
+        DB_PARAMS(P_INT(active), P_STR(next_fire_at), P_STR(now_db), P_STR(id)), changed);
 }
 
 enum db_status pipeline_delete_blockers(struct db *db, const char *id, long long *running,

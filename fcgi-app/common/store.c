@@ -48,6 +48,15 @@ enum db_status store_get(struct db *db, struct arena *a, size_t size, const char
     return store_rows_one(db_query(db, sql, params, n, take, &rows), &rows, out);
 }
 
+enum db_status store_exec_changed(struct db *db, const char *sql, const struct db_param *params,
+                                  int n, bool *changed)
+{
+    long long affected = 0;
+    enum db_status st = db_exec(db, sql, params, n, &affected);
+    *changed = st == DB_OK && affected == 1;
+    return st;
+}
+
 enum db_status store_count(struct db *db, const char *list, const char *owner, const char *part,
                            long long *total)
 {

@@ -39,6 +39,10 @@ enum db_status store_rows_one(enum db_status st, const struct store_rows *rows, 
 enum db_status store_get(struct db *db, struct arena *a, size_t size, const char *sql,
                          const struct db_param *params, int n, db_row_fn take, void *out);
 
+/* Runs sql (an UPDATE or DELETE of one row, guarded by its WHERE) with its
+ * n params; *changed tells whether it changed exactly that one row. */
+enum db_status store_exec_changed(struct db *db, const char *sql, const struct db_param *params,
+                                  int n, bool *changed);
 
 /* A list's total from list_counts (sql/002_list_costs.sql): the sum of the
  * rows of list for owner, only part's when part is not NULL. It reads a
