@@ -93,51 +93,21 @@ enum db_status job_get(struct db *db, struct arena *a, const char *id, struct jo
  * statements, served by its own index (jobs_user_list, jobs_user_status_list;
  * a catch-all "? IS NULL OR status = ?" made every count and page read each
  * of the user's rows). Every page is read in index order from where it
- * starts: the first page from the top, a page after a cursor from the
- * cursor, a page by offset from the row before it, found in the index alone
- * (store_page_start). */
-#define JOB_ORDER " ORDER BY created_at DESC, id DESC"
-#define JOB_AFTER " AND (created_at < ? OR (created_at = ? AND id < ?))"
-#define JOB_PAGE_FIRST(where) "SELECT " JOB_COLUMNS " FROM jobs WHERE " where JOB_ORDER " LIMIT ? OFFSET ?"
-#define JOB_PAGE_AFTER(where)                                                                      \
-    "SELECT " JOB_COLUMNS " FROM jobs WHERE " where JOB_AFTER JOB_ORDER " LIMIT ? OFFSET ?"
-#define JOB_PAGE_KEY(where) "SELECT created_at, id FROM jobs WHERE " where JOB_ORDER " LIMIT 1 OFFSET ?"
+ * starts (store_keyset_rows). */
+static const struct store_keyset jobs_of_user =
+    STORE_KEYSET_NEWEST(JOB_COLUMNS, "jobs", "user_id = ?");
+static const struct store_keyset jobs_of_user_status =
+    STORE_KEYSET_NEWEST(JOB_COLUMNS, "jobs", "user_id = ? AND status = ?");
 
 static enum db_status job_page(struct db *db, struct arena *a, const struct job_list_query *q,
                                struct store_rows *rows, bool *more)
 {
-    const char *status = q->by_status ? job_status_name(q->status) : NULL;
-    const char *const *after = q->after;
-    const char *start[2];
-    if (after == NULL && q->skip > 0) {
-        bool found = false;
-        enum db_status st =
-            status == NULL
-                ? store_page_start(db, a, JOB_PAGE_KEY("user_id = ?"), DB_PARAMS(P_STR(q->user_id)),
-                                   q->skip, start, 2, &found)
-                : store_page_start(db, a, JOB_PAGE_KEY("user_id = ? AND status = ?"),
-                                   DB_PARAMS(P_STR(q->user_id), P_STR(status)), q->skip, start, 2,
-                                   &found);
-        if (st != DB_OK || !found)
-            return st;
-        after = start;
-    }
-    if (after == NULL && status == NULL)
-        return store_page_rows(db, JOB_PAGE_FIRST("user_id = ?"), DB_PARAMS(P_STR(q->user_id)), 0,
-                               q->limit, take_job, rows, more);
-    if (after == NULL)
-        return store_page_rows(db, JOB_PAGE_FIRST("user_id = ? AND status = ?"),
-                               DB_PARAMS(P_STR(q->user_id), P_STR(status)), 0, q->limit, take_job,
-                               rows, more);
-    const char *t = after[0], *id = after[1];
-    if (status == NULL)
-        return store_page_rows(db, JOB_PAGE_AFTER("user_id = ?"),
-                               DB_PARAMS(P_STR(q->user_id), P_STR(t), P_STR(t), P_STR(id)), 0,
-                               q->limit, take_job, rows, more);
-    return store_page_rows(db, JOB_PAGE_AFTER("user_id = ? AND status = ?"),
-                           DB_PARAMS(P_STR(q->user_id), P_STR(status), P_STR(t), P_STR(t),
-                                     P_STR(id)),
-                           0, q->limit, take_job, rows, more);
+    if (!q->by_status)
+        return store_keyset_rows(db, a, &jobs_of_user, DB_PARAMS(P_STR(q->user_id)), q->skip,
+                                 q->limit, q->after, take_job, rows, more);
+    return store_keyset_rows(db, a, &jobs_of_user_status,
+                             DB_PARAMS(P_STR(q->user_id), P_STR(job_status_name(q->status))),
+                             q->skip, q->limit, q->after, take_job, rows, more);
 }
 
 enum db_status job_list(struct db *db, struct arena *a, const struct job_list_query *q,
