@@ -252,49 +252,25 @@ static int take_error(void *ctx, const struct db_row *row)
  * one (job_errors_job), from where the page starts as job_page does. */
 #define ERROR_COLUMNS "line, col, severity, code, message, id"
 #define ERROR_ORDER " ORDER BY line, id"
-#define ERROR_AFTER " AND (line > ? OR (line = ? AND id > ?))"
-#define ERROR_PAGE_FIRST(where)                                                                    \
-    "SELECT " ERROR_COLUMNS " FROM job_errors WHERE " where ERROR_ORDER " LIMIT ? OFFSET ?"
-#define ERROR_PAGE_AFTER(where)                                                                    \
-    "SELECT " ERROR_COLUMNS " FROM job_errors WHERE " where ERROR_AFTER ERROR_ORDER                \
-    " LIMIT ? OFFSET ?"
-#define ERROR_PAGE_KEY(where)                                                                      \
-    "SELECT line, id FROM job_errors WHERE " where ERROR_ORDER " LIMIT 1 OFFSET ?"
+#define ERROR_KEYSET(where)                                                                        \
+    {"SELECT " ERROR_COLUMNS " FROM job_errors WHERE " where ERROR_ORDER " LIMIT ? OFFSET ?",     \
+     "SELECT " ERROR_COLUMNS " FROM job_errors WHERE " where                                     \
+     " AND (line > ? OR (line = ? AND id > ?))" ERROR_ORDER " LIMIT ? OFFSET ?",                 \
+     "SELECT line, id FROM job_errors WHERE " where ERROR_ORDER " LIMIT 1 OFFSET ?",             \
+     true}
+static const struct store_keyset errors_of_job = ERROR_KEYSET("job_id = ?");
+static const struct store_keyset errors_of_job_severity =
+    ERROR_KEYSET("job_id = ? AND severity = ?");
 
 static enum db_status error_page(struct db *db, struct arena *a, const struct job_error_query *q,
                                  struct error_page *p, bool *more)
 {
-    const char *const *after = q->after;
-    const char *start[2];
-    if (after == NULL && q->skip > 0) {
-        bool found = false;
-        enum db_status st =
-            q->severity == NULL
-                ? store_page_start(db, a, ERROR_PAGE_KEY("job_id = ?"), DB_PARAMS(P_STR(q->job_id)),
-                                   q->skip, start, 2, &found)
-                : store_page_start(db, a, ERROR_PAGE_KEY("job_id = ? AND severity = ?"),
-                                   DB_PARAMS(P_STR(q->job_id), P_STR(q->severity)), q->skip, start,
-                                   2, &found);
-        if (st != DB_OK || !found)
-            return st;
-        after = start;
-    }
-    if (after == NULL && q->severity == NULL)
-        return store_page_rows(db, ERROR_PAGE_FIRST("job_id = ?"), DB_PARAMS(P_STR(q->job_id)), 0,
-                               q->limit, take_error, p, more);
-    if (after == NULL)
-        return store_page_rows(db, ERROR_PAGE_FIRST("job_id = ? AND severity = ?"),
-                               DB_PARAMS(P_STR(q->job_id), P_STR(q->severity)), 0, q->limit,
-                               take_error, p, more);
-    long long line = strtoll(after[0], NULL, 10), id = strtoll(after[1], NULL, 10);
     if (q->severity == NULL)
-        return store_page_rows(db, ERROR_PAGE_AFTER("job_id = ?"),
-                               DB_PARAMS(P_STR(q->job_id), P_INT(line), P_INT(line), P_INT(id)), 0,
-                               q->limit, take_error, p, more);
-    return store_page_rows(db, ERROR_PAGE_AFTER("job_id = ? AND severity = ?"),
-                           DB_PARAMS(P_STR(q->job_id), P_STR(q->severity), P_INT(line),
-                                     P_INT(line), P_INT(id)),
-                           0, q->limit, take_error, p, more);
+        return store_keyset_rows(db, a, &errors_of_job, DB_PARAMS(P_STR(q->job_id)), q->skip,
+                                 q->limit, q->after, take_error, p, more);
+    return store_keyset_rows(db, a, &errors_of_job_severity,
+                             DB_PARAMS(P_STR(q->job_id), P_STR(q->severity)), q->skip, q->limit,
+                             q->after, take_error, p, more);
 }
 
 enum db_status job_errors_list(struct db *db, struct arena *a, const struct job_error_query *q,
