@@ -27,6 +27,15 @@ static int take_pipeline(void *ctx, const struct db_row *row)
     return 0;
 }
 
+/* The params of a pipeline's definition, job_name to is_active, in the
+ * order both pipeline_insert and pipeline_update_definition list them. */
+#define PIPELINE_DEFINITION_PARAMS(p)                                                              \
+    P_STR((p)->job_name), P_STR((p)->job_type), P_STR((p)->description), P_STR((p)->source_type),  \
+        P_STR((p)->source_config), P_STR((p)->transformation_rules), P_STR((p)->processing_steps), \
+        P_STR((p)->compiled_steps), P_STR((p)->processing_config), P_STR((p)->destination),        \
+        P_STR((p)->output_format), P_STR((p)->schedule), P_STR((p)->next_fire_at),                 \
+        P_INT((p)->is_active)
+
 enum db_status pipeline_insert(struct db *db, const struct pipeline *p)
 {
     return db_exec(db,
@@ -35,13 +44,8 @@ enum db_status pipeline_insert(struct db *db, const struct pipeline *p)
                    " compiled_steps, processing_config, destination, output_format, schedule,"
                    " next_fire_at, is_active, created_at, updated_at)"
                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                   DB_PARAMS(P_STR(p->id), P_STR(p->user_id), P_STR(p->job_name),
-                             P_STR(p->job_type), P_STR(p->description), P_STR(p->source_type),
-                             P_STR(p->source_config), P_STR(p->transformation_rules),
-                             P_STR(p->processing_steps), P_STR(p->compiled_steps),
-                             P_STR(p->processing_config), P_STR(p->destination),
-                             P_STR(p->output_format), P_STR(p->schedule), P_STR(p->next_fire_at),
-                             P_INT(p->is_active), P_STR(p->created_at), P_STR(p->updated_at)),
+                   DB_PARAMS(P_STR(p->id), P_STR(p->user_id), PIPELINE_DEFINITION_PARAMS(p),
+                             P_STR(p->created_at), P_STR(p->updated_at)),
                    NULL);
 }
 
@@ -97,13 +101,7 @@ enum db_status pipeline_update_definition(struct db *db, const struct pipeline *
                    " processing_steps = ?, compiled_steps = ?, processing_config = ?,"
                    " destination = ?, output_format = ?, schedule = ?, next_fire_at = ?,"
                    " is_active = ?, updated_at = ? WHERE id = ?",
-                   DB_PARAMS(P_STR(p->job_name), P_STR(p->job_type), P_STR(p->description),
-                             P_STR(p->source_type), P_STR(p->source_config),
-                             P_STR(p->transformation_rules), P_STR(p->processing_steps),
-                             P_STR(p->compiled_steps), P_STR(p->processing_config),
-                             P_STR(p->destination), P_STR(p->output_format), P_STR(p->schedule),
-                             P_STR(p->next_fire_at), P_INT(p->is_active), P_STR(p->updated_at),
-                             P_STR(p->id)),
+                   DB_PARAMS(PIPELINE_DEFINITION_PARAMS(p), P_STR(p->updated_at), P_STR(p->id)),
                    NULL);
 }
 
