@@ -156,11 +156,7 @@ enum db_status pipeline_delete(struct db *db, const char *id, bool force)
         st = db_exec(db, delete_sql[i], DB_PARAMS(P_STR(id)), NULL);
     if (st == DB_OK)
         st = db_exec(db, delete_sql[2], DB_PARAMS(P_STR(id), P_STR(id)), NULL);
-    if (st == DB_OK)
-        st = db_commit(db);
-    if (st != DB_OK)
-        db_rollback(db);
-    return st;
+    return db_end(db, st);
 }
 
 json_object *pipeline_definition(const struct pipeline *p)

@@ -97,11 +97,7 @@ enum db_status webhook_delete(struct db *db, const char *id)
         st = db_exec(db, "DELETE FROM webhooks WHERE id = ?", DB_PARAMS(P_STR(id)), &n);
     if (st == DB_OK && n == 0)
         st = DB_NO_ROW;
-    if (st == DB_OK)
-        st = db_commit(db);
-    if (st != DB_OK)
-        db_rollback(db);
-    return st;
+    return db_end(db, st);
 }
 
 /* ------------------------------------------------------------ deliveries */
