@@ -59,10 +59,8 @@ static int take_error(void *ctx, const struct db_row *row)
                                  &e->error_code,  &e->error_message,  &e->line,
                                  &e->column,      &e->occurred_at,    &e->resolved_at,
                                  &e->resolved_by, &e->resolution_notes};
-    long long resolved = 0;
-    long long *const ints[] = {&resolved};
-    STORE_ROW_READ(ctx, row, text, ints);
-    e->is_resolved = resolved != 0;
+    int n = store_row_read(ctx, row, text, sizeof(text) / sizeof(text[0]), NULL, 0);
+    e->is_resolved = db_row_int(row, n) != 0;
     return 0;
 }
 

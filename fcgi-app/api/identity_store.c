@@ -101,6 +101,7 @@ static const struct store_keyset identities_all = {
     "SELECT " IDENTITY_COLUMNS " FROM external_identities WHERE " IDENTITY_AFTER IDENTITY_ORDER
     " LIMIT ? OFFSET ?",
     "SELECT created_at, id FROM external_identities" IDENTITY_ORDER " LIMIT 1 OFFSET ?",
+    false,
 };
 
 enum db_status identity_list(struct db *db, struct arena *a, const char *user_id, long long skip,

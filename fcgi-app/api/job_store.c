@@ -193,46 +193,37 @@ enum db_status job_list(struct db *db, struct arena *a, const struct job_list_qu
     return st;
 }
 
-static enum db_status exec_guarded(struct db *db, const char *sql, const struct db_param *p,
-                                   int n, bool *changed)
-{
-    long long affected = 0;
-    enum db_status st = db_exec(db, sql, p, n, &affected);
-    *changed = st == DB_OK && affected == 1;
-    return st;
-}
-
 enum db_status job_set_upload_url(struct db *db, const char *id, const char *object_key,
                                   const char *expires_db, const char *now_db, bool *changed)
 {
-    return exec_guarded(db,
-                        "UPDATE jobs SET input_object_key = ?, upload_url_expires_at = ?,"
-                        " updated_at = ? WHERE id = ? AND status = 'PENDING'"
-                        " AND (upload_url_expires_at IS NULL OR upload_url_expires_at < ?)",
-                        DB_PARAMS(P_STR(object_key), P_STR(expires_db), P_STR(now_db), P_STR(id),
-                                  P_STR(now_db)),
-                        changed);
+    return store_exec_changed(
+        db,
+        "UPDATE jobs SET input_object_key = ?, upload_url_expires_at = ?,"
+        " updated_at = ? WHERE id = ? AND status = 'PENDING'"
+        " AND (upload_url_expires_at IS NULL OR upload_url_expires_at < ?)",
+        DB_PARAMS(P_STR(object_key), P_STR(expires_db), P_STR(now_db), P_STR(id), P_STR(now_db)),
+        changed);
 }
 
 enum db_status job_set_input_key(struct db *db, const char *id, const char *object_key,
                                  const char *now_db, bool *changed)
 {
-    return exec_guarded(db,
-                        "UPDATE jobs SET input_object_key = ?, updated_at = ?"
-                        " WHERE id = ? AND status = 'PENDING'",
-                        DB_PARAMS(P_STR(object_key), P_STR(now_db), P_STR(id)), changed);
+    return store_exec_changed(db,
+                              "UPDATE jobs SET input_object_key = ?, updated_at = ?"
+                              " WHERE id = ? AND status = 'PENDING'",
+                              DB_PARAMS(P_STR(object_key), P_STR(now_db), P_STR(id)), changed);
 }
 
 enum db_status job_mark_uploaded(struct db *db, const char *id, long long size, const char *mime,
                                  const char *format, const char *now_db, bool *changed)
 {
-    return exec_guarded(db,
-                        "UPDATE jobs SET status = 'QUEUED', stage = 'file_processing',"
-                        " input_size_bytes = ?, input_mime_type = ?, input_format = ?,"
-                        " queued_at = ?, updated_at = ? WHERE id = ? AND status = 'PENDING'",
-                        DB_PARAMS(P_INT(size), P_STR(mime), P_STR(format), P_STR(now_db),
-                                  P_STR(now_db), P_STR(id)),
-                        changed);
+    return store_exec_changed(
+        db,
+        "UPDATE jobs SET status = 'QUEUED', stage = 'file_processing',"
+        " input_size_bytes = ?, input_mime_type = ?, input_format = ?,"
+        " queued_at = ?, updated_at = ? WHERE id = ? AND status = 'PENDING'",
+        DB_PARAMS(P_INT(size), P_STR(mime), P_STR(format), P_STR(now_db), P_STR(now_db), P_STR(id)),
+        changed);
 }
 
 enum db_status job_transition(struct db *db, const char *id, enum job_status from,
@@ -242,9 +233,9 @@ enum db_status job_transition(struct db *db, const char *id, enum job_status fro
     if (to == JOB_CANCELLED)
         return job_cancel_unstarted(db, id, from, changed);
     const char *from_status = job_status_name(from), *to_status = job_status_name(to);
-    return exec_guarded(db, "UPDATE jobs SET status = ?, updated_at = ? WHERE id = ? AND status = ?",
-                        DB_PARAMS(P_STR(to_status), P_STR(now_db), P_STR(id), P_STR(from_status)),
-                        changed);
+    return store_exec_changed(
+        db, "UPDATE jobs SET status = ?, updated_at = ? WHERE id = ? AND status = ?",
+        DB_PARAMS(P_STR(to_status), P_STR(now_db), P_STR(id), P_STR(from_status)), changed);
 }
 
 enum db_status job_awaits_upload(struct db *db, const char *id, const char *object_key,
@@ -323,49 +314,25 @@ static int take_error(void *ctx, const struct db_row *row)
  * one (job_errors_job), from where the page starts as job_page does. */
 #define ERROR_COLUMNS "line, col, severity, code, message, id"
 #define ERROR_ORDER " ORDER BY line, id"
-#define ERROR_AFTER " AND (line > ? OR (line = ? AND id > ?))"
-#define ERROR_PAGE_FIRST(where)                                                                    \
-    "SELECT " ERROR_COLUMNS " FROM job_errors WHERE " where ERROR_ORDER " LIMIT ? OFFSET ?"
-#define ERROR_PAGE_AFTER(where)                                                                    \
-    "SELECT " ERROR_COLUMNS " FROM job_errors WHERE " where ERROR_AFTER ERROR_ORDER                \
-    " LIMIT ? OFFSET ?"
-#define ERROR_PAGE_KEY(where)                                                                      \
-    "SELECT line, id FROM job_errors WHERE " where ERROR_ORDER " LIMIT 1 OFFSET ?"
+#define ERROR_KEYSET(where)                                                                        \
+    {"SELECT " ERROR_COLUMNS " FROM job_errors WHERE " where ERROR_ORDER " LIMIT ? OFFSET ?",     \
+     "SELECT " ERROR_COLUMNS " FROM job_errors WHERE " where                                     \
+     " AND (line > ? OR (line = ? AND id > ?))" ERROR_ORDER " LIMIT ? OFFSET ?",                 \
+     "SELECT line, id FROM job_errors WHERE " where ERROR_ORDER " LIMIT 1 OFFSET ?",             \
+     true}
+static const struct store_keyset errors_of_job = ERROR_KEYSET("job_id = ?");
+static const struct store_keyset errors_of_job_severity =
+    ERROR_KEYSET("job_id = ? AND severity = ?");
 
 static enum db_status error_page(struct db *db, struct arena *a, const struct job_error_query *q,
                                  struct error_page *p, bool *more)
 {
-    const char *const *after = q->after;
-    const char *start[2];
-    if (after == NULL && q->skip > 0) {
-        bool found = false;
-        enum db_status st =
-            q->severity == NULL
-                ? store_page_start(db, a, ERROR_PAGE_KEY("job_id = ?"), DB_PARAMS(P_STR(q->job_id)),
-                                   q->skip, start, 2, &found)
-                : store_page_start(db, a, ERROR_PAGE_KEY("job_id = ? AND severity = ?"),
-                                   DB_PARAMS(P_STR(q->job_id), P_STR(q->severity)), q->skip, start,
-                                   2, &found);
-        if (st != DB_OK || !found)
-            return st;
-        after = start;
-    }
-    if (after == NULL && q->severity == NULL)
-        return store_page_rows(db, ERROR_PAGE_FIRST("job_id = ?"), DB_PARAMS(P_STR(q->job_id)), 0,
-                               q->limit, take_error, p, more);
-    if (after == NULL)
-        return store_page_rows(db, ERROR_PAGE_FIRST("job_id = ? AND severity = ?"),
-                               DB_PARAMS(P_STR(q->job_id), P_STR(q->severity)), 0, q->limit,
-                               take_error, p, more);
-    long long line = strtoll(after[0], NULL, 10), id = strtoll(after[1], NULL, 10);
     if (q->severity == NULL)
-        return store_page_rows(db, ERROR_PAGE_AFTER("job_id = ?"),
-                               DB_PARAMS(P_STR(q->job_id), P_INT(line), P_INT(line), P_INT(id)), 0,
-                               q->limit, take_error, p, more);
-    return store_page_rows(db, ERROR_PAGE_AFTER("job_id = ? AND severity = ?"),
-                           DB_PARAMS(P_STR(q->job_id), P_STR(q->severity), P_INT(line),
-                                     P_INT(line), P_INT(id)),
-                           0, q->limit, take_error, p, more);
+        return store_keyset_rows(db, a, &errors_of_job, DB_PARAMS(P_STR(q->job_id)), q->skip,
+                                 q->limit, q->after, take_error, p, more);
+    return store_keyset_rows(db, a, &errors_of_job_severity,
+                             DB_PARAMS(P_STR(q->job_id), P_STR(q->severity)), q->skip, q->limit,
+                             q->after, take_error, p, more);
 }
 
 enum db_status job_errors_list(struct db *db, struct arena *a, const struct job_error_query *q,

@@ -1,6 +1,6 @@
 # quarry-api: the FastCGI program (handlers, routing, request parsing).
 noinst_LIBRARIES += libquarry_api.a
-libquarry_api_a_CPPFLAGS = $(AM_CPPFLAGS) $(COMMON_CFLAGS) $(FCGI_CFLAGS) $(MAGIC_CFLAGS)
+libquarry_api_a_CPPFLAGS = $(COMMON_CPPFLAGS) $(FCGI_CFLAGS) $(MAGIC_CFLAGS)
 libquarry_api_a_SOURCES = \
 	fcgi-app/api/admin.c fcgi-app/api/admin.h \
 	fcgi-app/api/app.h \

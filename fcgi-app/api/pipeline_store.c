@@ -6,11 +6,11 @@
 #include "common/ids.h"
 
 #define PIPELINE_COLUMNS                                                                           \
-    "id, user_id, job_name, job_type, description, source_type, source_config,"                  \
-    " transformation_rules, processing_steps, compiled_steps, processing_config, destination,"   \
-    " output_format, schedule, next_fire_at, last_execution_id, last_execution_status,"          \
-    " last_execution_at, created_at, updated_at, is_active, runs_finished, runs_succeeded,"      \
-    " last_execution_records"
+    "id, user_id, job_name, job_type, description, source_type, source_config,"                    \
+    " transformation_rules, processing_steps, compiled_steps, processing_config, destination,"     \
+    " output_format, schedule, next_fire_at, last_execution_id, last_execution_status,"            \
+    " last_execution_at, created_at, updated_at, runs_finished, runs_succeeded,"                   \
+    " last_execution_records, is_active"
 
 /* A row of PIPELINE_COLUMNS into a struct pipeline added to the rows (ctx). */
 static int take_pipeline(void *ctx, const struct db_row *row)
@@ -22,13 +22,19 @@ static int take_pipeline(void *ctx, const struct db_row *row)
         &p->processing_config, &p->destination, &p->output_format, &p->schedule,
         &p->next_fire_at, &p->last_execution_id, &p->last_execution_status,
         &p->last_execution_at, &p->created_at, &p->updated_at};
-    long long active = 0;
-    long long *const ints[] = {&active, &p->runs_finished, &p->runs_succeeded,
-                               &p->last_execution_records};
-    STORE_ROW_READ(ctx, row, text, ints);
-    p->is_active = active != 0;
+    long long *const ints[] = {&p->runs_finished, &p->runs_succeeded, &p->last_execution_records};
+    p->is_active = db_row_int(row, STORE_ROW_READ(ctx, row, text, ints)) != 0;
     return 0;
 }
+
+/* The params of a pipeline's definition, job_name to is_active, in the
+ * order both pipeline_insert and pipeline_update_definition list them. */
+#define PIPELINE_DEFINITION_PARAMS(p)                                                              \
+    P_STR((p)->job_name), P_STR((p)->job_type), P_STR((p)->description), P_STR((p)->source_type),  \
+        P_STR((p)->source_config), P_STR((p)->transformation_rules), P_STR((p)->processing_steps), \
+        P_STR((p)->compiled_steps), P_STR((p)->processing_config), P_STR((p)->destination),        \
+        P_STR((p)->output_format), P_STR((p)->schedule), P_STR((p)->next_fire_at),                 \
+        P_INT((p)->is_active)
 
 enum db_status pipeline_insert(struct db *db, const struct pipeline *p)
 {
@@ -38,13 +44,8 @@ enum db_status pipeline_insert(struct db *db, const struct pipeline *p)
                    " compiled_steps, processing_config, destination, output_format, schedule,"
                    " next_fire_at, is_active, created_at, updated_at)"
                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                   DB_PARAMS(P_STR(p->id), P_STR(p->user_id), P_STR(p->job_name),
-                             P_STR(p->job_type), P_STR(p->description), P_STR(p->source_type),
-                             P_STR(p->source_config), P_STR(p->transformation_rules),
-                             P_STR(p->processing_steps), P_STR(p->compiled_steps),
-                             P_STR(p->processing_config), P_STR(p->destination),
-                             P_STR(p->output_format), P_STR(p->schedule), P_STR(p->next_fire_at),
-                             P_INT(p->is_active), P_STR(p->created_at), P_STR(p->updated_at)),
+                   DB_PARAMS(P_STR(p->id), P_STR(p->user_id), PIPELINE_DEFINITION_PARAMS(p),
+                             P_STR(p->created_at), P_STR(p->updated_at)),
                    NULL);
 }
 
@@ -100,27 +101,16 @@ enum db_status pipeline_update_definition(struct db *db, const struct pipeline *
                    " processing_steps = ?, compiled_steps = ?, processing_config = ?,"
                    " destination = ?, output_format = ?, schedule = ?, next_fire_at = ?,"
                    " is_active = ?, updated_at = ? WHERE id = ?",
-                   DB_PARAMS(P_STR(p->job_name), P_STR(p->job_type), P_STR(p->description),
-                             P_STR(p->source_type), P_STR(p->source_config),
-                             P_STR(p->transformation_rules), P_STR(p->processing_steps),
-                             P_STR(p->compiled_steps), P_STR(p->processing_config),
-                             P_STR(p->destination), P_STR(p->output_format), P_STR(p->schedule),
-                             P_STR(p->next_fire_at), P_INT(p->is_active), P_STR(p->updated_at),
-                             P_STR(p->id)),
+                   DB_PARAMS(PIPELINE_DEFINITION_PARAMS(p), P_STR(p->updated_at), P_STR(p->id)),
                    NULL);
 }
 
 enum db_status pipeline_set_active(struct db *db, const char *id, bool active,
                                    const char *next_fire_at, const char *now_db, bool *changed)
 {
-    long long affected = 0;
-    enum db_status st =
-        db_exec(db,
-                "UPDATE pipelines SET is_active = ?, next_fire_at = ?, updated_at = ? WHERE id = ?",
-                DB_PARAMS(P_INT(active), P_STR(next_fire_at), P_STR(now_db), P_STR(id)),
-                &affected);
-    *changed = st == DB_OK && affected == 1;
-    return st;
+    return store_exec_changed(
+        db, "UPDATE pipelines SET is_active = ?, next_fire_at = ?, updated_at = ? WHERE id = ?",
+        DB_PARAMS(P_INT(active), P_STR(next_fire_at), P_STR(now_db), P_STR(id)), changed);
 }
 
 enum db_status pipeline_delete_blockers(struct db *db, const char *id, long long *running,
@@ -166,11 +156,7 @@ enum db_status pipeline_delete(struct db *db, const char *id, bool force)
         st = db_exec(db, delete_sql[i], DB_PARAMS(P_STR(id)), NULL);
     if (st == DB_OK)
         st = db_exec(db, delete_sql[2], DB_PARAMS(P_STR(id), P_STR(id)), NULL);
-    if (st == DB_OK)
-        st = db_commit(db);
-    if (st != DB_OK)
-        db_rollback(db);
-    return st;
+    return db_end(db, st);
 }
 
 json_object *pipeline_definition(const struct pipeline *p)

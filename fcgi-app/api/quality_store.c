@@ -51,11 +51,7 @@ enum db_status quality_check_queue(struct db *db, const struct quality_check *c,
                                P_INT(input_size), P_STR(processing_config), P_STR(input_format),
                                P_STR(input_object_key), P_INT(input_size), P_STR(c->id)),
                      NULL);
-    if (st == DB_OK)
-        st = db_commit(db);
-    if (st != DB_OK)
-        db_rollback(db);
-    return st;
+    return db_end(db, st);
 }
 
 enum db_status quality_check_get(struct db *db, struct arena *a, const char *id,

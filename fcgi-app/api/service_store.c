@@ -132,6 +132,7 @@ static const struct store_keyset service_accounts_page = {
     " AND (s.created_at > ? OR (s.created_at = ? AND s.id > ?))" SERVICE_ORDER " LIMIT ? OFFSET ?",
     "SELECT s.created_at, s.id FROM service_accounts s WHERE s.client_id = ?" SERVICE_ORDER
     " LIMIT 1 OFFSET ?",
+    false,
 };
 
 enum db_status service_account_list(struct db *db, struct arena *a, const char *client_id,

@@ -15,10 +15,8 @@ static int take_upload(void *ctx, const struct db_row *row)
                                  &u->job_id,     &u->file_id,      &u->sha256_state,
                                  &u->status,     &u->created_at,   &u->expires_at,
                                  &u->completed_at};
-    long long expired = 0;
-    long long *const ints[] = {&u->length, &u->offset, &expired};
-    STORE_ROW_READ(ctx, row, text, ints);
-    u->expired = expired != 0;
+    long long *const ints[] = {&u->length, &u->offset};
+    u->expired = db_row_int(row, STORE_ROW_READ(ctx, row, text, ints)) != 0;
     return 0;
 }
 

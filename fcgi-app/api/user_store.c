@@ -83,12 +83,9 @@ enum db_status user_make_admin(struct db *db, struct user *u, const char *passwo
         st = user_insert(db, u, password_hash);
         *created = st == DB_OK;
     }
-    if (st == DB_OK)
-        st = db_commit(db);
-    if (st != DB_OK) {
-        db_rollback(db);
+    st = db_end(db, st);
+    if (st != DB_OK)
         *created = false;
-    }
     return st;
 }
 

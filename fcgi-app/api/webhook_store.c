@@ -97,11 +97,7 @@ enum db_status webhook_delete(struct db *db, const char *id)
         st = db_exec(db, "DELETE FROM webhooks WHERE id = ?", DB_PARAMS(P_STR(id)), &n);
     if (st == DB_OK && n == 0)
         st = DB_NO_ROW;
-    if (st == DB_OK)
-        st = db_commit(db);
-    if (st != DB_OK)
-        db_rollback(db);
-    return st;
+    return db_end(db, st);
 }
 
 /* ------------------------------------------------------------ deliveries */
@@ -272,13 +268,10 @@ enum db_status webhook_delivery_get(struct db *db, struct arena *a, const char *
 enum db_status webhook_redeliver(struct db *db, const char *webhook_id, const char *delivery_id,
                                  bool *changed)
 {
-    long long n = 0;
-    enum db_status st = db_exec(
+    return store_exec_changed(
         db,
         "UPDATE webhook_deliveries SET status = 'PENDING', next_attempt_at = UTC_TIMESTAMP(3), "
         "retry_from = UTC_TIMESTAMP(3), finished_at = NULL "
         "WHERE id = ? AND webhook_id = ? AND status IN ('SUCCEEDED', 'FAILED')",
-        DB_PARAMS(P_STR(delivery_id), P_STR(webhook_id)), &n);
-    *changed = st == DB_OK && n == 1;
-    return st;
+        DB_PARAMS(P_STR(delivery_id), P_STR(webhook_id)), changed);
 }

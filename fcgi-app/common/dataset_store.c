@@ -213,12 +213,9 @@ enum db_status dataset_drop(struct db *db, const struct dataset_row *d, bool *in
                      DB_PARAMS(P_STR(d->id)), NULL);
     if (st == DB_OK)
         st = db_exec(db, "DELETE FROM datasets WHERE id = ?", DB_PARAMS(P_STR(d->id)), NULL);
-    if (st == DB_OK)
-        st = db_commit(db);
-    if (st != DB_OK) {
-        db_rollback(db);
+    st = db_end(db, st);
+    if (st != DB_OK)
         return st;
-    }
     snprintf(sql, sizeof(sql), "DROP TABLE IF EXISTS `%s`.`%s`", d->schema_name, d->name);
     return db_exec_once(db, sql, DB_NO_PARAMS, NULL);
 }

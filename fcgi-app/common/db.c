@@ -751,10 +751,7 @@ enum db_status db_transaction(struct db *db, enum db_isolation isolation, db_txn
             db->last_errno = ER_LOCK_DEADLOCK;
             st = DB_ERROR;
         }
-        if (st == DB_OK)
-            st = db_commit(db);
-        else
-            db_rollback(db);
+        st = db_end(db, st);
         if (st != DB_ERROR || !last_was_conflict(db))
             return st;
         if (attempt + 1 >= DB_CONFLICT_TRIES)
@@ -789,6 +786,15 @@ void db_rollback(struct db *db)
     db->in_transaction = false;
     db->last_errno = err;
     memcpy(db->last_error, error, sizeof(error));
+}
+
+enum db_status db_end(struct db *db, enum db_status st)
+{
+    if (st == DB_OK)
+        st = db_commit(db);
+    if (st != DB_OK)
+        db_rollback(db);
+    return st;
 }
 
 static int take_status_value(void *ctx, const struct db_row *row)

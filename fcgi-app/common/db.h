@@ -148,6 +148,10 @@ enum db_status db_begin_read_committed(struct db *db);
 bool db_last_was_deadlock(const struct db *db);
 enum db_status db_commit(struct db *db);
 void db_rollback(struct db *db);
+/* Ends the transaction by st, the outcome of its statements: COMMIT when
+ * DB_OK, else ROLLBACK (also after a COMMIT that failed). Returns DB_OK
+ * when it committed, else st or the COMMIT's failure. */
+enum db_status db_end(struct db *db, enum db_status st);
 
 /* ---- transactions that may lose a conflict ----
  * On a MariaDB Galera cluster two nodes may change the same row at once:

@@ -8,6 +8,7 @@
 
 #include "common/error_class.h"
 #include "common/pipeline_queue.h"
+#include "common/store.h"
 #include "common/webhook_queue.h"
 
 #define ACTIVE_COLUMNS                                                                             \
@@ -660,11 +661,8 @@ enum db_status job_list_pending_expired(struct db *db, long long hours, int limi
 
 enum db_status job_delete_pending(struct db *db, const char *id, bool *won)
 {
-    long long affected = 0;
-    enum db_status st = db_exec(db, "DELETE FROM jobs WHERE id = ? AND status = 'PENDING'",
-                                DB_PARAMS(P_STR(id)), &affected);
-    *won = st == DB_OK && affected == 1;
-    return st;
+    return store_exec_changed(db, "DELETE FROM jobs WHERE id = ? AND status = 'PENDING'",
+                              DB_PARAMS(P_STR(id)), won);
 }
 
 enum db_status job_list_retention_expired(struct db *db, long long hours, int limit,
@@ -687,10 +685,7 @@ enum db_status job_clear_objects(struct db *db, const char *id, bool *won)
         "UPDATE jobs SET input_object_key = NULL, output_object_key = NULL, "
         "updated_at = UTC_TIMESTAMP(3) "
         "WHERE id = ? AND status IN ('COMPLETED', 'FAILED', 'CANCELLED')";
-    long long affected = 0;
-    enum db_status st = db_exec(db, sql, DB_PARAMS(P_STR(id)), &affected);
-    *won = st == DB_OK && affected == 1;
-    return st;
+    return store_exec_changed(db, sql, DB_PARAMS(P_STR(id)), won);
 }
 
 /* ---- dispatchers ---- */

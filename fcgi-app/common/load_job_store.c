@@ -23,10 +23,8 @@ static int take_load_job(void *ctx, const struct db_row *row)
         &j->record_key_field, &j->precombine_field, &j->write_mode, &j->schedule,
         &j->watermark_value, &j->watermark_key, &j->current_job_id, &j->last_run_at, &j->created_at,
         &j->updated_at};
-    long long enabled = 0;
-    long long *const ints[] = {&j->batch_size, &j->polling_interval_seconds, &enabled};
-    STORE_ROW_READ(ctx, row, text, ints);
-    j->enabled = enabled != 0;
+    long long *const ints[] = {&j->batch_size, &j->polling_interval_seconds};
+    j->enabled = db_row_int(row, STORE_ROW_READ(ctx, row, text, ints)) != 0;
     return 0;
 }
 

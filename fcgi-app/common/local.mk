@@ -1,8 +1,10 @@
 # Shared by every program: configuration, logging, database, ids, secrets.
 noinst_LIBRARIES += libquarry_common.a
-# What a program using it needs: COMMON_CFLAGS to compile, COMMON_LIBS to link.
+# What a program using it needs: COMMON_CPPFLAGS (AM_CPPFLAGS and
+# COMMON_CFLAGS, the libraries' own) to compile, COMMON_LIBS to link.
 COMMON_CFLAGS = $(CRYPTO_CFLAGS) $(CURL_CFLAGS) $(JSONC_CFLAGS) $(JWT_CFLAGS) $(MARIADB_CFLAGS) $(SODIUM_CFLAGS)
-libquarry_common_a_CPPFLAGS = $(AM_CPPFLAGS) $(COMMON_CFLAGS)
+COMMON_CPPFLAGS = $(AM_CPPFLAGS) $(COMMON_CFLAGS)
+libquarry_common_a_CPPFLAGS = $(COMMON_CPPFLAGS)
 libquarry_common_a_SOURCES = \
 	fcgi-app/common/addr_list.c fcgi-app/common/addr_list.h \
 	fcgi-app/common/arena.c fcgi-app/common/arena.h \

@@ -118,11 +118,8 @@ enum db_status source_delete(struct db *db, const char *id, bool *in_use)
     }
     if (st == DB_OK)
         st = db_exec(db, "DELETE FROM sources WHERE id = ?", DB_PARAMS(P_STR(id)), &affected);
-    if (st == DB_OK)
-        st = db_commit(db);
-    if (st != DB_OK) {
-        db_rollback(db);
+    st = db_end(db, st);
+    if (st != DB_OK)
         return st;
-    }
     return affected == 1 ? DB_OK : DB_NO_ROW;
 }

@@ -1,6 +1,7 @@
 #include "common/store.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -46,6 +47,15 @@ enum db_status store_get(struct db *db, struct arena *a, size_t size, const char
 {
     struct store_rows rows = {a, size, NULL, 0, 0};
     return store_rows_one(db_query(db, sql, params, n, take, &rows), &rows, out);
+}
+
+enum db_status store_exec_changed(struct db *db, const char *sql, const struct db_param *params,
+                                  int n, bool *changed)
+{
+    long long affected = 0;
+    enum db_status st = db_exec(db, sql, params, n, &affected);
+    *changed = st == DB_OK && affected == 1;
+    return st;
 }
 
 enum db_status store_count(struct db *db, const char *list, const char *owner, const char *part,
@@ -152,9 +162,16 @@ enum db_status store_keyset_rows(struct db *db, struct arena *a, const struct st
         return store_page_rows(db, sql->first, params, n, 0, limit, take, ctx, more);
     if (n > 0)
         memcpy(all, params, (size_t)n * sizeof(*all));
-    all[n] = P_STR(after[0]);
-    all[n + 1] = P_STR(after[0]);
-    all[n + 2] = P_STR(after[1]);
+    if (sql->numeric) {
+        long long part = strtoll(after[0], NULL, 10);
+        all[n] = P_INT(part);
+        all[n + 1] = P_INT(part);
+        all[n + 2] = P_INT(strtoll(after[1], NULL, 10));
+    } else {
+        all[n] = P_STR(after[0]);
+        all[n + 1] = P_STR(after[0]);
+        all[n + 2] = P_STR(after[1]);
+    }
     return store_page_rows(db, sql->after, all, n + 3, 0, limit, take, ctx, more);
 }
 

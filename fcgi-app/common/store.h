@@ -39,6 +39,10 @@ enum db_status store_rows_one(enum db_status st, const struct store_rows *rows, 
 enum db_status store_get(struct db *db, struct arena *a, size_t size, const char *sql,
                          const struct db_param *params, int n, db_row_fn take, void *out);
 
+/* Runs sql (an UPDATE or DELETE of one row, guarded by its WHERE) with its
+ * n params; *changed tells whether it changed exactly that one row. */
+enum db_status store_exec_changed(struct db *db, const char *sql, const struct db_param *params,
+                                  int n, bool *changed);
 
 /* A list's total from list_counts (sql/002_list_costs.sql): the sum of the
  * rows of list for owner, only part's when part is not NULL. It reads a
@@ -69,9 +73,12 @@ enum db_status store_page_rows(struct db *db, const char *sql, const struct db_p
  * after is the same with " AND (created_at < ? OR (created_at = ? AND
  * id < ?))" after the filter, key selects "created_at, id" of the same
  * order and ends in "LIMIT 1 OFFSET ?". (A list oldest first orders both
- * ascending and compares with >.) */
+ * ascending and compares with >.) numeric: the key's two parts are
+ * integers (a line and an id), bound as such; text (a time and an id)
+ * otherwise. */
 struct store_keyset {
     const char *first, *after, *key;
+    bool numeric;
 };
 /* Those statements for a list newest first: columns of table, filtered by
  * where (SQL with ? for the filter's params). */
@@ -80,7 +87,8 @@ struct store_keyset {
     {"SELECT " columns " FROM " table " WHERE " where STORE_NEWEST " LIMIT ? OFFSET ?",          \
      "SELECT " columns " FROM " table " WHERE " where                                            \
      " AND (created_at < ? OR (created_at = ? AND id < ?))" STORE_NEWEST " LIMIT ? OFFSET ?",    \
-     "SELECT created_at, id FROM " table " WHERE " where STORE_NEWEST " LIMIT 1 OFFSET ?"}
+     "SELECT created_at, id FROM " table " WHERE " where STORE_NEWEST " LIMIT 1 OFFSET ?",       \
+     false}
 /* A table of rows that users own and name (sources, datasets): its
  * statements by id, by owner and name, and the owner's list newest first;
  * take reads a row into a struct of size bytes whose created_at and id

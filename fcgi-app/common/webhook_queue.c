@@ -124,10 +124,8 @@ enum db_status webhook_claim_due(struct db *db, long long lease_ms, int max,
         if (st == DB_OK)
             (*n)++;
     }
-    if (st == DB_OK)
-        st = db_commit(db);
+    st = db_end(db, st);
     if (st != DB_OK) {
-        db_rollback(db);
         for (int i = 0; i < *n; i++)
             webhook_claim_free(&out[i]);
         *n = 0;
@@ -167,11 +165,7 @@ enum db_status webhook_record(struct db *db, const struct webhook_claim *c,
                                P_INT(retry_us), P_INT(retry_hours), P_INT(retry_us), P_STR(c->id),
                                P_INT(c->attempt)),
                      NULL);
-    if (st == DB_OK)
-        st = db_commit(db);
-    if (st != DB_OK)
-        db_rollback(db);
-    return st;
+    return db_end(db, st);
 }
 
 enum db_status webhook_next_due_ms(struct db *db, long long *ms)

@@ -224,10 +224,7 @@ enum db_status intake_apply_batch(struct db *db, struct arena *a, const struct c
             const struct intake_client *c = d->queue >= 0 ? &clients[d->queue] : NULL;
             st = apply_one(db, a, cfg, &members, c, d, attempt > 0, &outcomes[i], stats);
         }
-        if (st == DB_OK)
-            st = db_commit(db);
-        else
-            db_rollback(db);
+        st = db_end(db, st);
         if (st == DB_OK)
             break;
         /* Nothing of this try counts: it was rolled back. */

@@ -1,6 +1,6 @@
 # quarry-intake: consumes progress messages from AMQP queues (librabbitmq).
 noinst_LIBRARIES += libquarry_intake.a
-libquarry_intake_a_CPPFLAGS = $(AM_CPPFLAGS) $(COMMON_CFLAGS) $(RABBITMQ_CFLAGS)
+libquarry_intake_a_CPPFLAGS = $(COMMON_CPPFLAGS) $(RABBITMQ_CFLAGS)
 libquarry_intake_a_SOURCES = \
 	fcgi-app/intake/broker.c fcgi-app/intake/broker.h \
 	fcgi-app/intake/intake.c fcgi-app/intake/intake.h \

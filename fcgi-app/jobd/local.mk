@@ -1,6 +1,6 @@
 # quarry-jobd: the dispatcher (claims jobs, spawns quarry-process, watches it).
 noinst_LIBRARIES += libquarry_jobd.a
-libquarry_jobd_a_CPPFLAGS = $(AM_CPPFLAGS) $(COMMON_CFLAGS)
+libquarry_jobd_a_CPPFLAGS = $(COMMON_CPPFLAGS)
 libquarry_jobd_a_SOURCES = \
 	fcgi-app/jobd/dispatcher.c fcgi-app/jobd/dispatcher.h \
 	fcgi-app/jobd/outcome.c fcgi-app/jobd/outcome.h \
