@@ -127,14 +127,17 @@ static inline void put_key(struct outbuf *ob, const struct json_key *key, bool f
     outbuf_put(ob, t, len);
 }
 
-static void write_value(struct outbuf *ob, const struct rec_field *f)
+/* num_known: the record's fields carry what data_types inference found
+ * (rec_field.num), which spares the number test where it decided. */
+static void write_value(struct outbuf *ob, const struct rec_field *f, bool num_known)
 {
     switch (f->type) {
     case REC_NULL:
         outbuf_put(ob, "null", 4);
         return;
     case REC_TEXT:
-        if (text_is_json_number(f->val, f->len)) {
+        if (num_known && f->num != REC_NUM_UNKNOWN ? f->num == REC_NUM_YES
+                                                   : text_is_json_number(f->val, f->len)) {
             outbuf_put(ob, f->val, f->len);
             return;
         }
@@ -176,7 +179,7 @@ int json_record_write(struct outbuf *ob, struct json_keys *keys, const struct re
             *key = *found;
         }
         put_key(ob, key, i == 0);
-        write_value(ob, f);
+        write_value(ob, f, rec->num_known);
     }
     outbuf_putc(ob, '}');
     return 0;
