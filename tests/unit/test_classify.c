@@ -89,7 +89,13 @@ static void check_one(const char *s, size_t len)
     ck_assert_msg(meta_value_kind(&f) == want, "kind of \"%.*s\": %s, text_classify says %s",
                   (int)len, s, text_kind_name(meta_value_kind(&f)), text_kind_name(want));
     /* what inference notes for the JSON writers (rec_field.num), where it
-     * knows, is the JSON number grammar's answer */
+     * knows, is the JSON number grammar's answer (every short value, one
+     * long one in eight: a fresh column each time is not free) */
+    static unsigned long calls;
+    if (len > 10 && calls++ % 8 != 0) {
+        free(p);
+        return;
+    }
     struct meta_stats *st = meta_new(false);
     ck_assert_ptr_nonnull(st);
     meta_note_numbers(st, true);
