@@ -300,7 +300,7 @@ static int run_job(struct run *r)
     if (rc != ENGINE_OK)
         return rc;
     snprintf(r->out->output_format, sizeof(r->out->output_format), "%s", r->output_format->name);
-    meta_note_numbers(r->stats, r->writer->uses_num);
+    meta_note_numbers(r->stats, r->writer->uses_num && r->reader->text_values);
     rc = init_steps(r);
     if (rc != ENGINE_OK)
         return rc;

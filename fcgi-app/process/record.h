@@ -213,6 +213,10 @@ struct reader_ops {
     const char *(*media_type)(const unsigned char *head, size_t len);
     /* Reads UTF-16 text (only XML declares its encoding). */
     bool utf16;
+    /* Its values are mostly untyped text (REC_TEXT), whose JSON number
+     * test data_types inference can spare the JSON writers (CSV); a
+     * reader of typed values leaves it false, and inference notes nothing. */
+    bool text_values;
     /* Checks the processing_config keys this reader understands and ignores
      * the others. On error fills field (relative, e.g. "delimiter") and msg,
      * returns -1. May be NULL. */
@@ -287,7 +291,8 @@ struct writer_args {
 struct writer_ops {
     const char *extension;   /* of the output file, without the dot */
     /* The writer reads rec_field.num (when rec->num_known): data_types
-     * inference notes it only for such a writer. */
+     * inference notes it only for such a writer (and a reader of
+     * text_values). */
     bool uses_num;
     /* Checks the writer's own convert_format params (compression, ...) as
      * step validation does (field relative to params). May be NULL. */
