@@ -98,8 +98,8 @@ static const struct json_key *key_for(struct json_keys *k, const char *name)
     tmp.buf[tmp.len++] = ',';
     outbuf_json_string(&tmp, name, nlen);
     tmp.buf[tmp.len++] = ':';
-    /* padded, so that put_key() copies whole 16-byte blocks */
-    size_t padded = ((tmp.len + 15) & ~(size_t)15) + 16;   /* + 16: the copy may start at 1 */
+    /* padded, so that put_key() copies whole 16-byte blocks, at least two */
+    size_t padded = ((tmp.len + 15) & ~(size_t)15) + 32;   /* + 32: the copy may start at 1 */
     memset(tmp.buf + tmp.len, 0, padded - tmp.len);
     char *text = realloc(tmp.buf, padded);
     if (!text)
@@ -112,14 +112,17 @@ static const struct json_key *key_for(struct json_keys *k, const char *name)
 }
 
 /* Appends the key (with the comma before it unless first): whole 16-byte
- * blocks of its padded text when the buffer has room, no call. */
+ * blocks of its padded text when the buffer has room, no call; a key of
+ * up to 32 bytes (most) in two blocks, no loop. */
 static inline void put_key(struct outbuf *ob, const struct json_key *key, bool first)
 {
     const char *t = key->text + first;
     size_t len = key->len - first;
-    if (OUTBUF_SIZE - ob->len >= key->len + 16) {
+    if (OUTBUF_SIZE - ob->len >= key->len + 32) {
         char *w = ob->buf + ob->len;
-        for (size_t k = 0; k < len; k += 16)
+        memcpy(w, t, 16);
+        memcpy(w + 16, t + 16, 16);
+        for (size_t k = 32; k < len; k += 16)
             memcpy(w + k, t + k, 16);
         ob->len += len;
         return;
@@ -127,14 +130,17 @@ static inline void put_key(struct outbuf *ob, const struct json_key *key, bool f
     outbuf_put(ob, t, len);
 }
 
-static void write_value(struct outbuf *ob, const struct rec_field *f)
+/* num_known: the record's fields carry what data_types inference found
+ * (rec_field.num), which spares the number test where it decided. */
+static void write_value(struct outbuf *ob, const struct rec_field *f, bool num_known)
 {
     switch (f->type) {
     case REC_NULL:
         outbuf_put(ob, "null", 4);
         return;
     case REC_TEXT:
-        if (text_is_json_number(f->val, f->len)) {
+        if (num_known && f->num != REC_NUM_UNKNOWN ? f->num == REC_NUM_YES
+                                                   : text_is_json_number(f->val, f->len)) {
             outbuf_put(ob, f->val, f->len);
             return;
         }
@@ -176,7 +182,7 @@ int json_record_write(struct outbuf *ob, struct json_keys *keys, const struct re
             *key = *found;
         }
         put_key(ob, key, i == 0);
-        write_value(ob, f);
+        write_value(ob, f, rec->num_known);
     }
     outbuf_putc(ob, '}');
     return 0;

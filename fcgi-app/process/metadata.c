@@ -37,6 +37,7 @@ struct meta_stats {
     uint32_t *index;     /* open addressing: name pointer -> position + 1 */
     size_t index_mask;
     bool detailed;
+    bool note_num;       /* set rec_field.num (meta_note_numbers) */
 };
 
 struct meta_stats *meta_new(bool detailed)
@@ -127,8 +128,12 @@ int meta_columns(struct meta_stats *s, const struct rec_columns *cols)
 /* The forms most columns hold, decided in one pass: plain integers,
  * plain decimals (text_digits_shape), YYYY-MM-DD. Anything else (and any
  * doubt) goes to text_classify, which gives the same answer for these
- * forms (the unit tests compare the two). */
-static inline enum text_kind quick_kind(const char *p, size_t len)
+ * forms (the unit tests compare the two). The answer packs the kind and
+ * (above NUM_SHIFT) whether the value is a JSON number: REC_NUM_YES or
+ * REC_NUM_NO where the quick path decided, REC_NUM_UNKNOWN where
+ * text_classify did (for the JSON writers, which then skip their test). */
+#define NUM_SHIFT 4
+static inline unsigned quick_kind(const char *p, size_t len)
 {
     if (len == 10 && p[4] == '-' && p[7] == '-') {
         unsigned char m1 = (unsigned char)(p[5] - '0'), m2 = (unsigned char)(p[6] - '0'),
@@ -144,7 +149,7 @@ static inline enum text_kind quick_kind(const char *p, size_t len)
                 (day <= dm[month] ||
                  (month == 2 && day == 29 &&
                   ((year % 4 == 0 && year % 100 != 0) || year % 400 == 0))))
-                return KIND_DATE;
+                return KIND_DATE | REC_NUM_NO << NUM_SHIFT;   /* a '-' after a digit */
         }
         return text_classify(p, len);
     }
@@ -155,16 +160,19 @@ static inline enum text_kind quick_kind(const char *p, size_t len)
     /* "007" is a code (text_classify): a leading zero not before the dot */
     if (shape == 0 || (s[0] == '0' && n > 1 && s[1] != '.'))
         return text_classify(p, len);
-    if (shape == TEXT_DIGITS)
-        return n <= 18 ? KIND_INTEGER : text_classify(p, len);
-    return KIND_NUMBER;
+    if (shape == TEXT_DIGITS && n > 18)
+        return text_classify(p, len);
+    /* [-] digits [. digits], no leading zero but before the dot: the JSON
+     * number grammar holds it too */
+    return (shape == TEXT_DIGITS ? KIND_INTEGER : KIND_NUMBER) | REC_NUM_YES << NUM_SHIFT;
 }
 
 enum text_kind meta_value_kind(const struct rec_field *f)
 {
     switch (f->type) {
     case REC_TEXT:
-        return f->len > 0 ? quick_kind(f->val, f->len) : KIND_STRING;
+        return f->len > 0 ? (enum text_kind)(quick_kind(f->val, f->len) & ((1u << NUM_SHIFT) - 1))
+                          : KIND_STRING;
     case REC_INTEGER:
         return KIND_INTEGER;
     case REC_NUMBER:
@@ -223,11 +231,17 @@ static void observe_detail(struct col_stat *c, const struct rec_field *f)
     }
 }
 
-/* The kind of a non-null value of a column not yet settled. */
-static inline void observe_kind(struct col_stat *c, const struct rec_field *f)
+/* The kind of a non-null value of a column not yet settled; with
+ * note_num, sets f->num (whether the value is a JSON number, when its
+ * kind told). */
+static inline void observe_kind(struct col_stat *c, struct rec_field *f, bool note_num)
 {
-    enum text_kind k = f->type == REC_TEXT ? (f->len > 0 ? quick_kind(f->val, f->len) : KIND_STRING)
-                                           : meta_value_kind(f);
+    unsigned q = f->type != REC_TEXT ? (unsigned)meta_value_kind(f)
+                 : f->len > 0        ? quick_kind(f->val, f->len)
+                                     : KIND_STRING;
+    if (note_num)
+        f->num = (unsigned char)(q >> NUM_SHIFT);
+    unsigned k = q & ((1u << NUM_SHIFT) - 1);
     if (c->kinds & (1u << k))
         return;   /* a kind seen before changes nothing */
     unsigned g = group_of(k);
@@ -238,10 +252,12 @@ static inline void observe_kind(struct col_stat *c, const struct rec_field *f)
 }
 
 /* Any record, from field `from` on: each field's column found by name. */
-static int observe_any(struct meta_stats *s, const struct record *rec, size_t from)
+static int observe_any(struct meta_stats *s, struct record *rec, size_t from)
 {
     for (size_t i = from; i < rec->nfields; i++) {
-        const struct rec_field *f = &rec->fields[i];
+        struct rec_field *f = &rec->fields[i];
+        if (s->note_num)
+            f->num = REC_NUM_UNKNOWN;
         struct col_stat *c = i < s->n && s->cols[i].name == f->name ? &s->cols[i]
                                                                     : stat_for(s, i, f->name);
         if (!c) {
@@ -256,17 +272,21 @@ static int observe_any(struct meta_stats *s, const struct record *rec, size_t fr
             continue;
         }
         if (!c->settled)
-            observe_kind(c, f);
+            observe_kind(c, f, s->note_num);
     }
     return 0;
 }
 
-int meta_observe(struct meta_stats *s, const struct record *rec)
+void meta_note_numbers(struct meta_stats *s, bool on)
 {
-    if (s->detailed)
-        return observe_any(s, rec, 0);
-    /* The usual record: its fields are the known columns in order. */
-    const struct rec_field *f = rec->fields;
+    s->note_num = on;
+}
+
+/* The usual record: its fields are the known columns in order. Inline
+ * with a constant note_num, so each loop has only its own work. */
+static inline int observe_usual(struct meta_stats *s, struct record *rec, bool note_num)
+{
+    struct rec_field *f = rec->fields;
     struct col_stat *cols = s->cols;
     size_t n = rec->nfields < s->n ? rec->nfields : s->n;
     for (size_t i = 0; i < n; i++) {
@@ -276,9 +296,20 @@ int meta_observe(struct meta_stats *s, const struct record *rec)
         if (f[i].type == REC_NULL)
             c->nulls++;
         else if (!c->settled)
-            observe_kind(c, &f[i]);
+            observe_kind(c, &f[i], note_num);
+        else if (note_num)
+            f[i].num = REC_NUM_UNKNOWN;
     }
     return n < rec->nfields ? observe_any(s, rec, n) : 0;
+}
+
+int meta_observe(struct meta_stats *s, struct record *rec)
+{
+    int rc = s->detailed   ? observe_any(s, rec, 0)
+             : s->note_num ? observe_usual(s, rec, true)
+                           : observe_usual(s, rec, false);
+    rec->num_known = s->note_num && rc == 0;
+    return rc;
 }
 
 const char *meta_kinds_type(unsigned kinds)

@@ -19,8 +19,12 @@ void meta_free(struct meta_stats *stats);
 /* Registers the columns known up front, so that they are described even
  * when no record has them. Returns 0, or -1 when out of memory. */
 int meta_columns(struct meta_stats *stats, const struct rec_columns *cols);
+/* With on, meta_observe() notes in each field's num whether its value is a
+ * JSON number where its kind told, and sets rec->num_known when every
+ * field's is current (for the JSON writers). Off by default. */
+void meta_note_numbers(struct meta_stats *stats, bool on);
 /* Looks at one input record. Returns 0, or -1 when out of memory. */
-int meta_observe(struct meta_stats *stats, const struct record *rec);
+int meta_observe(struct meta_stats *stats, struct record *rec);
 /* Adds columns_count (unless present), columns_found (the same number),
  * data_types and null_counts to meta. */
 int meta_emit(const struct meta_stats *stats, json_object *meta);

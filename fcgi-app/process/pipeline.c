@@ -148,6 +148,8 @@ static int handle_record(struct run *r, struct record *rec, size_t first)
         issue.code = NULL;
         issue.column = NULL;
         rec->warned = warned;
+        if (!r->steps[i].ops->keeps_values)
+            rec->num_known = false;
         verdict = r->steps[i].ops->process(r->steps[i].state, rec, &issue);
         if (verdict == STEP_HOLD) {
             if (rec_env_status(r->env) != ENGINE_OK)
@@ -298,6 +300,7 @@ static int run_job(struct run *r)
     if (rc != ENGINE_OK)
         return rc;
     snprintf(r->out->output_format, sizeof(r->out->output_format), "%s", r->output_format->name);
+    meta_note_numbers(r->stats, r->writer->uses_num && r->reader->text_values);
     rc = init_steps(r);
     if (rc != ENGINE_OK)
         return rc;

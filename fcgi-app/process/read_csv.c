@@ -1215,6 +1215,7 @@ static const char *csv_media_type(const unsigned char *p, size_t len)
 }
 
 const struct reader_ops reader_csv_ops = {
+    .text_values = true,
     .sniff = csv_sniff,
     .media_type = csv_media_type,
     .validate_config = csv_validate_config,

@@ -50,7 +50,14 @@ struct rec_field {
     const char *val;    /* not NUL-terminated; REC_NULL fields have len 0 */
     size_t len;
     enum rec_type type;
+    /* For REC_TEXT, read only when the record's num_known is set: whether
+     * val is a JSON number (REC_NUM_YES, REC_NUM_NO), as data_types
+     * inference found while classifying it, or REC_NUM_UNKNOWN. The JSON
+     * writers use it to skip their own test of the value. */
+    unsigned char num;
 };
+
+enum { REC_NUM_UNKNOWN = 0, REC_NUM_YES, REC_NUM_NO };
 
 struct rec_arena;
 struct rec_env;
@@ -62,6 +69,10 @@ struct record {
     struct rec_arena *arena;   /* set by the pipeline; use rec_alloc() */
     bool warned;               /* set by the pipeline: an earlier step warned on this record
                                   (a step that holds records keeps it with them) */
+    bool num_known;            /* every field's num is current: set by meta_observe()
+                                  when the writer uses it (meta_note_numbers), cleared
+                                  by the pipeline before a step that may change values
+                                  (one without keeps_values) */
 };
 
 /* An ordered list of column names (interned pointers). */
@@ -202,6 +213,10 @@ struct reader_ops {
     const char *(*media_type)(const unsigned char *head, size_t len);
     /* Reads UTF-16 text (only XML declares its encoding). */
     bool utf16;
+    /* Its values are mostly untyped text (REC_TEXT), whose JSON number
+     * test data_types inference can spare the JSON writers (CSV); a
+     * reader of typed values leaves it false, and inference notes nothing. */
+    bool text_values;
     /* Checks the processing_config keys this reader understands and ignores
      * the others. On error fills field (relative, e.g. "delimiter") and msg,
      * returns -1. May be NULL. */
@@ -238,6 +253,10 @@ struct step_issue {
 
 struct step_ops {
     const char *type;   /* "filter", "select", ... */
+    /* The step never changes a field's val, len or type (it may drop,
+     * reorder, rename or hold fields and records): what data_types
+     * inference found of each value (rec_field.num) stays true. */
+    bool keeps_values;
     /* Validates params as the API receives them. On error fills field
      * relative to params (e.g. "column"; "" for params itself) and msg,
      * returns -1. */
@@ -271,6 +290,10 @@ struct writer_args {
 
 struct writer_ops {
     const char *extension;   /* of the output file, without the dot */
+    /* The writer reads rec_field.num (when rec->num_known): data_types
+     * inference notes it only for such a writer (and a reader of
+     * text_values). */
+    bool uses_num;
     /* Checks the writer's own convert_format params (compression, ...) as
      * step validation does (field relative to params). May be NULL. */
     int (*validate_options)(json_object *params, char *field, size_t field_len, char *msg,

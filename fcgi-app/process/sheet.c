@@ -582,7 +582,8 @@ size_t sheet_reader_record_start(struct sheet_reader *s, const char *sheet_name)
 {
     if (s->nsel <= 1)
         return 0;
-    s->fields[0] = (struct rec_field){s->sheet_field, sheet_name, strlen(sheet_name), REC_STRING};
+    s->fields[0] = (struct rec_field){.name = s->sheet_field, .val = sheet_name,
+                                      .len = strlen(sheet_name), .type = REC_STRING};
     return 1;
 }
 

@@ -49,6 +49,7 @@ static void convert_free(void *state)
 
 const struct step_ops step_convert_ops = {
     .type = "convert_format",
+    .keeps_values = true,
     .validate = convert_validate,
     .init = convert_init,
     .process = convert_process,

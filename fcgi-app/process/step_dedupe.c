@@ -179,6 +179,7 @@ static int dedupe_finish(void *state, json_object *meta)
 
 const struct step_ops step_dedupe_ops = {
     .type = "dedupe",
+    .keeps_values = true,
     .validate = dedupe_validate,
     .init = dedupe_init,
     .columns = dedupe_columns,

@@ -80,6 +80,7 @@ static int drop_process(void *state, struct record *rec, struct step_issue *issu
 
 const struct step_ops step_drop_ops = {
     .type = "drop",
+    .keeps_values = true,
     .validate = step_validate_columns,
     .init = drop_init,
     .columns = drop_columns,

@@ -356,6 +356,7 @@ static int filter_finish(void *state, json_object *meta)
 
 const struct step_ops step_filter_ops = {
     .type = "filter",
+    .keeps_values = true,
     .validate = filter_validate,
     .init = filter_init,
     .columns = filter_columns,

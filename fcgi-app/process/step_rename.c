@@ -126,6 +126,7 @@ static int rename_process(void *state, struct record *rec, struct step_issue *is
 
 const struct step_ops step_rename_ops = {
     .type = "rename",
+    .keeps_values = true,
     .validate = rename_validate,
     .init = rename_init,
     .columns = rename_columns,

@@ -71,6 +71,7 @@ static int select_process(void *state, struct record *rec, struct step_issue *is
 
 const struct step_ops step_select_ops = {
     .type = "select",
+    .keeps_values = true,
     .validate = step_validate_columns,
     .init = select_init,
     .columns = select_columns,

@@ -928,8 +928,8 @@ static int sort_drain(void *state, struct record *rec)
         (const struct blob_field *)(blob + sizeof(h) + s->nkeys * sizeof(struct blob_key));
     const char *val = (const char *)(fh + nfields);
     for (size_t i = 0; i < nfields; i++) {
-        s->fields[i] = (struct rec_field){s->names[fh[i].name], val, fh[i].len,
-                                          (enum rec_type)fh[i].type};
+        s->fields[i] = (struct rec_field){.name = s->names[fh[i].name], .val = val,
+                                          .len = fh[i].len, .type = (enum rec_type)fh[i].type};
         val += fh[i].len;
     }
     rec->fields = s->fields;
@@ -1036,6 +1036,7 @@ static int sort_finish(void *state, json_object *meta)
 
 const struct step_ops step_sort_ops = {
     .type = "sort",
+    .keeps_values = true,
     .validate = sort_validate,
     .init = sort_init,
     .columns = sort_columns,

@@ -317,6 +317,7 @@ static int validate_process(void *state, struct record *rec, struct step_issue *
 
 const struct step_ops step_validate_ops = {
     .type = "validate",
+    .keeps_values = true,
     .validate = validate_validate,
     .init = validate_init,
     .columns = validate_columns,

@@ -77,6 +77,7 @@ static int json_close(void *state)
 
 const struct writer_ops writer_json_ops = {
     .extension = "json",
+    .uses_num = true,
     .open = json_open,
     .write = json_write,
     .close = json_close,
@@ -84,6 +85,7 @@ const struct writer_ops writer_json_ops = {
 
 const struct writer_ops writer_jsonl_ops = {
     .extension = "jsonl",
+    .uses_num = true,
     .open = jsonl_open,
     .write = json_write,
     .close = json_close,

@@ -17,16 +17,24 @@ strip() { sed -E 's/"[a-z_]*(seconds|_ms|elapsed|duration|time)[a-z_]*":[0-9.e+-
 cpu() { awk '{ printf "%.2f\n", $1 + $2 }' "$TMP/t"; }
 declare -A t
 for ((r = 0; r < RUNS; r++)); do
-	for b in old new; do
+	# Which binary goes first alternates, and each timed run starts after a
+	# sync: the kernel writing back the 300 MB of JSON Lines one run left
+	# dirty is otherwise charged (system time) to the run after it.
+	order="old new"
+	((r % 2)) && order="new old"
+	for b in $order; do
 		bin=$OLD
 		[ $b = new ] && bin=$NEW
+		sync
 		/usr/bin/time -f '%U %S' -o "$TMP/t" "$bin" run --input "$CSV" --output "$TMP/$b.csv" \
 			--steps "$FILTER" --metadata >"$TMP/$b.fmeta"
 		t[filter-$b]+="$(cpu) "
+		sync
 		/usr/bin/time -f '%U %S' -o "$TMP/t" "$bin" run --input "$CSV" --output "$TMP/$b.jsonl" \
 			--output-format jsonl --metadata >"$TMP/$b.jmeta"
 		t[jsonl-$b]+="$(cpu) "
 	done
+	sync
 	/usr/bin/time -f '%U %S' -o "$TMP/t" sh -c 'exec cat "$1" >"$2"' sh "$CSV" "$TMP/copy"
 	t[cat]+="$(cpu) "
 	for o in csv jsonl; do

@@ -434,17 +434,17 @@ START_TEST(writer_round_trip)
     memset(longs, 'x', long_len);
     longs[32766] = '\xC3';   /* a two-byte character across Excel's limit */
     longs[32767] = '\xA9';
-    struct rec_field r1[] = {{id, "1", 1, REC_INTEGER},
-                             {name, "Ann \"A\" <x>", 11, REC_STRING},
-                             {ok, "true", 4, REC_BOOLEAN},
-                             {big, "12345678901234567890", 20, REC_INTEGER},
-                             {text, "007", 3, REC_TEXT}};
-    struct rec_field r2[] = {{text, "2.50", 4, REC_TEXT},
-                             {id, "2", 1, REC_INTEGER},
-                             {extra, "dropped", 7, REC_STRING},
-                             {name, longs, long_len, REC_STRING},
-                             {ok, "", 0, REC_NULL}};
-    struct record recs[] = {{r1, 5, 1, NULL, false}, {r2, 5, 2, NULL, false}};
+    struct rec_field r1[] = {{id, "1", 1, REC_INTEGER, REC_NUM_UNKNOWN},
+                             {name, "Ann \"A\" <x>", 11, REC_STRING, REC_NUM_UNKNOWN},
+                             {ok, "true", 4, REC_BOOLEAN, REC_NUM_UNKNOWN},
+                             {big, "12345678901234567890", 20, REC_INTEGER, REC_NUM_UNKNOWN},
+                             {text, "007", 3, REC_TEXT, REC_NUM_UNKNOWN}};
+    struct rec_field r2[] = {{text, "2.50", 4, REC_TEXT, REC_NUM_UNKNOWN},
+                             {id, "2", 1, REC_INTEGER, REC_NUM_UNKNOWN},
+                             {extra, "dropped", 7, REC_STRING, REC_NUM_UNKNOWN},
+                             {name, longs, long_len, REC_STRING, REC_NUM_UNKNOWN},
+                             {ok, "", 0, REC_NULL, REC_NUM_UNKNOWN}};
+    struct record recs[] = {{r1, 5, 1, NULL, false, false}, {r2, 5, 2, NULL, false, false}};
     write_records(&h, NULL, recs, 2, env);
     rec_env_free(env);
     free(longs);
@@ -522,8 +522,10 @@ START_TEST(writer_rolls_over_to_new_sheets)
     static const char *const digits[] = {"1", "2", "3", "4", "5", "6", "7", "8"};
     static const char *const words[] = {"a", "b", "c", "d", "e", "f", "g", "h"};
     for (size_t i = 0; i < 8; i++) {
-        fields[i][0] = (struct rec_field){names[0], digits[i], 1, REC_INTEGER};
-        fields[i][1] = (struct rec_field){names[1], words[i], 1, REC_STRING};
+        fields[i][0] = (struct rec_field){.name = names[0], .val = digits[i], .len = 1,
+                                          .type = REC_INTEGER};
+        fields[i][1] = (struct rec_field){.name = names[1], .val = words[i], .len = 1,
+                                          .type = REC_STRING};
         recs[i] = (struct record){.fields = fields[i], .nfields = 2, .line = (long long)i + 1};
     }
     xlsx_sheet_rows = 4;   /* a header and three rows */
