@@ -50,12 +50,7 @@ worker_up() { # PROGRAM
 		"$(command -v valgrind)" --tool=callgrind --callgrind-out-file="$out/cg.%p" "$1" \
 		</dev/null >>"$home/log/bench-cost.log" 2>&1 &
 	worker=$!
-	for ((i = 0; i < 200; i++)); do
-		[ -S "$sock" ] && return 0
-		sleep 0.1
-	done
-	echo "api_cost: the worker under callgrind did not start" >&2
-	exit 1
+	bench_wait_socket "$sock" 20 "the worker under callgrind" || exit 1
 }
 worker_down() {
 	kill -TERM "$worker" 2>/dev/null || true

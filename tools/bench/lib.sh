@@ -26,6 +26,17 @@ bench_stack_up() {
 	[ -n "${BENCH_KEEP_STACK:-}" ] || trap bench_stack_down EXIT
 }
 
+# Waits up to SECONDS for the unix socket PATH a spawned pool listens on;
+# says WHAT did not start otherwise.
+bench_wait_socket() { # PATH SECONDS WHAT
+	for ((i = 0; i < $2 * 10; i++)); do
+		[ -S "$1" ] && return 0
+		sleep 0.1
+	done
+	echo "bench: $3 did not start" >&2
+	return 1
+}
+
 bench_stack_down() {
 	bench_ceiling_down
 	"$QUARRY" stop >/dev/null 2>&1 || true
@@ -135,12 +146,7 @@ _bench_ceiling_pool() { # SOCKET_NAME WORKERS THREADS
 		"$multiwatch" -f "$2" -r 25 -s TERM -- "$bin" \
 		</dev/null >>"$home/log/bench-ceiling.log" 2>&1 &
 	BENCH_CEILING_PIDS+=($!)
-	for ((i = 0; i < 100; i++)); do
-		[ -S "$run/$1.sock" ] && return 0
-		sleep 0.1
-	done
-	echo "bench: the ceiling responder $1 did not start" >&2
-	return 1
+	bench_wait_socket "$run/$1.sock" 10 "the ceiling responder $1"
 }
 
 # Beside them, the API itself with threaded workers: QUARRY_WORKERS
@@ -164,12 +170,7 @@ _bench_api_threads_pool() {
 		"$home/bin/quarry-api" \
 		</dev/null >>"$home/log/bench-api-threads.log" 2>&1 &
 	BENCH_CEILING_PIDS+=($!)
-	for ((i = 0; i < 100; i++)); do
-		[ -S "$run/bench-api-kept.sock" ] && return 0
-		sleep 0.1
-	done
-	echo "bench: the threaded API pool did not start" >&2
-	return 1
+	bench_wait_socket "$run/bench-api-kept.sock" 10 "the threaded API pool"
 }
 
 bench_ceiling_up() {
