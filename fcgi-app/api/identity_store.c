@@ -102,6 +102,7 @@ static const struct store_keyset identities_all = {
     " LIMIT ? OFFSET ?",
     "SELECT created_at, id FROM external_identities" IDENTITY_ORDER " LIMIT 1 OFFSET ?",
     false,
+    0,
 };
 
 enum db_status identity_list(struct db *db, struct arena *a, const char *user_id, long long skip,

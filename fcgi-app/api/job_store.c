@@ -95,22 +95,16 @@ enum db_status job_get(struct db *db, struct arena *a, const char *id, struct jo
  * of the user's rows). Every page is read in index order from where it
  * starts: the first page from the top, a page after a cursor from the
  * cursor, a page by offset from the row before it, found in the index alone
- * (store_page_start). */
-#define JOB_ORDER " ORDER BY created_at DESC, id DESC"
-#define JOB_AFTER " AND (created_at < ? OR (created_at = ? AND id < ?))"
-/* The list's total beside every row of its page, from the kept counts
- * (store_count's statement as a subquery, run once per statement): the
- * page and its total in one round trip. */
+ * (store_keyset_rows). The list's total stands beside every row of its page,
+ * from the kept counts (store_count's statement as a subquery, run once per
+ * statement): the page and its total in one round trip. */
 #define JOB_TOTAL(part)                                                                            \
     ", (SELECT COALESCE(SUM(n), 0) FROM list_counts WHERE list = 'jobs' AND owner = ?" part ")"
-#define JOB_TOTAL_ALL JOB_TOTAL("")
-#define JOB_TOTAL_STATUS JOB_TOTAL(" AND part = ?")
-#define JOB_PAGE_FIRST(total, where)                                                               \
-    "SELECT " JOB_COLUMNS total " FROM jobs WHERE " where JOB_ORDER " LIMIT ? OFFSET ?"
-#define JOB_PAGE_AFTER(total, where)                                                               \
-    "SELECT " JOB_COLUMNS total " FROM jobs WHERE " where JOB_AFTER JOB_ORDER " LIMIT ? OFFSET ?"
-#define JOB_PAGE_KEY(where) "SELECT created_at, id FROM jobs WHERE " where JOB_ORDER " LIMIT 1 OFFSET ?"
 #define JOB_NCOLUMNS 30 /* of JOB_COLUMNS: the total is the column after */
+static const struct store_keyset jobs_all =
+    STORE_KEYSET_NEWEST_WITH(JOB_COLUMNS, JOB_TOTAL(""), 1, "jobs", "user_id = ?");
+static const struct store_keyset jobs_of_status = STORE_KEYSET_NEWEST_WITH(
+    JOB_COLUMNS, JOB_TOTAL(" AND part = ?"), 2, "jobs", "user_id = ? AND status = ?");
 
 /* The rows of a page, and the total their last column holds. */
 struct counted_rows {
@@ -130,41 +124,14 @@ static int take_counted_job(void *ctx, const struct db_row *row)
 static enum db_status job_page(struct db *db, struct arena *a, const struct job_list_query *q,
                                struct counted_rows *rows, bool *more)
 {
-    const char *status = q->by_status ? job_status_name(q->status) : NULL;
-    const char *const *after = q->after;
-    const char *start[2];
-    if (after == NULL && q->skip > 0) {
-        bool found = false;
-        enum db_status st =
-            status == NULL
-                ? store_page_start(db, a, JOB_PAGE_KEY("user_id = ?"), DB_PARAMS(P_STR(q->user_id)),
-                                   q->skip, start, 2, &found)
-                : store_page_start(db, a, JOB_PAGE_KEY("user_id = ? AND status = ?"),
-                                   DB_PARAMS(P_STR(q->user_id), P_STR(status)), q->skip, start, 2,
-                                   &found);
-        if (st != DB_OK || !found)
-            return st;
-        after = start;
-    }
-    if (after == NULL && status == NULL)
-        return store_page_rows(db, JOB_PAGE_FIRST(JOB_TOTAL_ALL, "user_id = ?"),
-                               DB_PARAMS(P_STR(q->user_id), P_STR(q->user_id)), 0, q->limit,
-                               take_counted_job, rows, more);
-    if (after == NULL)
-        return store_page_rows(db, JOB_PAGE_FIRST(JOB_TOTAL_STATUS, "user_id = ? AND status = ?"),
-                               DB_PARAMS(P_STR(q->user_id), P_STR(status), P_STR(q->user_id),
-                                         P_STR(status)),
-                               0, q->limit, take_counted_job, rows, more);
-    const char *t = after[0], *id = after[1];
-    if (status == NULL)
-        return store_page_rows(db, JOB_PAGE_AFTER(JOB_TOTAL_ALL, "user_id = ?"),
-                               DB_PARAMS(P_STR(q->user_id), P_STR(q->user_id), P_STR(t), P_STR(t),
-                                         P_STR(id)),
-                               0, q->limit, take_counted_job, rows, more);
-    return store_page_rows(db, JOB_PAGE_AFTER(JOB_TOTAL_STATUS, "user_id = ? AND status = ?"),
-                           DB_PARAMS(P_STR(q->user_id), P_STR(status), P_STR(q->user_id),
-                                     P_STR(status), P_STR(t), P_STR(t), P_STR(id)),
-                           0, q->limit, take_counted_job, rows, more);
+    if (!q->by_status)
+        return store_keyset_rows(db, a, &jobs_all, DB_PARAMS(P_STR(q->user_id), P_STR(q->user_id)),
+                                 q->skip, q->limit, q->after, take_counted_job, rows, more);
+    const char *status = job_status_name(q->status);
+    return store_keyset_rows(
+        db, a, &jobs_of_status,
+        DB_PARAMS(P_STR(q->user_id), P_STR(status), P_STR(q->user_id), P_STR(status)), q->skip,
+        q->limit, q->after, take_counted_job, rows, more);
 }
 
 enum db_status job_list(struct db *db, struct arena *a, const struct job_list_query *q,
@@ -319,7 +286,8 @@ static int take_error(void *ctx, const struct db_row *row)
      "SELECT " ERROR_COLUMNS " FROM job_errors WHERE " where                                     \
      " AND (line > ? OR (line = ? AND id > ?))" ERROR_ORDER " LIMIT ? OFFSET ?",                 \
      "SELECT line, id FROM job_errors WHERE " where ERROR_ORDER " LIMIT 1 OFFSET ?",             \
-     true}
+     true,                                                                                       \
+     0}
 static const struct store_keyset errors_of_job = ERROR_KEYSET("job_id = ?");
 static const struct store_keyset errors_of_job_severity =
     ERROR_KEYSET("job_id = ? AND severity = ?");

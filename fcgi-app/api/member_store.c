@@ -45,6 +45,7 @@ static const struct store_keyset members_page = {
     "SELECT m.created_at, m.user_id FROM client_members m WHERE m.client_id = ?" MEMBER_ORDER
     " LIMIT 1 OFFSET ?",
     false,
+    0,
 };
 
 enum db_status member_list(struct db *db, struct arena *a, const char *client_id, const char *krn,

@@ -133,6 +133,7 @@ static const struct store_keyset service_accounts_page = {
     "SELECT s.created_at, s.id FROM service_accounts s WHERE s.client_id = ?" SERVICE_ORDER
     " LIMIT 1 OFFSET ?",
     false,
+    0,
 };
 
 enum db_status service_account_list(struct db *db, struct arena *a, const char *client_id,

@@ -149,11 +149,13 @@ enum db_status store_keyset_rows(struct db *db, struct arena *a, const struct st
     struct db_param all[STORE_PAGE_ROWS_PARAMS_MAX];
     const char *start[2];
     *more = false;
-    if (n < 0 || n > STORE_PAGE_ROWS_PARAMS_MAX - 3)
+    if (n < sql->column_params || n > STORE_PAGE_ROWS_PARAMS_MAX - 3)
         return DB_ERROR;
     if (after == NULL && skip > 0) {
         bool found = false;
-        enum db_status st = store_page_start(db, a, sql->key, params, n, skip, start, 2, &found);
+        int cols = sql->column_params; /* the key reads no column: it binds the rest */
+        enum db_status st = store_page_start(db, a, sql->key, cols > 0 ? params + cols : params,
+                                             n - cols, skip, start, 2, &found);
         if (st != DB_OK || !found)
             return st;
         after = start;

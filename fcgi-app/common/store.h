@@ -75,20 +75,27 @@ enum db_status store_page_rows(struct db *db, const char *sql, const struct db_p
  * order and ends in "LIMIT 1 OFFSET ?". (A list oldest first orders both
  * ascending and compares with >.) numeric: the key's two parts are
  * integers (a line and an id), bound as such; text (a time and an id)
- * otherwise. */
+ * otherwise. column_params: how many of the params, first, bind ? in the
+ * columns (a column of a subquery, such as the list's total beside each
+ * row); key reads no such column and is bound the rest. */
 struct store_keyset {
     const char *first, *after, *key;
     bool numeric;
+    int column_params;
 };
 /* Those statements for a list newest first: columns of table, filtered by
- * where (SQL with ? for the filter's params). */
+ * where (SQL with ? for the filter's params); STORE_KEYSET_NEWEST_WITH adds
+ * a column (SQL after columns) with column_params ? of its own. */
 #define STORE_NEWEST " ORDER BY created_at DESC, id DESC"
-#define STORE_KEYSET_NEWEST(columns, table, where)                                               \
-    {"SELECT " columns " FROM " table " WHERE " where STORE_NEWEST " LIMIT ? OFFSET ?",          \
-     "SELECT " columns " FROM " table " WHERE " where                                            \
+#define STORE_KEYSET_NEWEST_WITH(columns, column, column_params, table, where)                   \
+    {"SELECT " columns column " FROM " table " WHERE " where STORE_NEWEST " LIMIT ? OFFSET ?",   \
+     "SELECT " columns column " FROM " table " WHERE " where                                     \
      " AND (created_at < ? OR (created_at = ? AND id < ?))" STORE_NEWEST " LIMIT ? OFFSET ?",    \
      "SELECT created_at, id FROM " table " WHERE " where STORE_NEWEST " LIMIT 1 OFFSET ?",       \
-     false}
+     false,                                                                                      \
+     column_params}
+#define STORE_KEYSET_NEWEST(columns, table, where)                                               \
+    STORE_KEYSET_NEWEST_WITH(columns, "", 0, table, where)
 /* A table of rows that users own and name (sources, datasets): its
  * statements by id, by owner and name, and the owner's list newest first;
  * take reads a row into a struct of size bytes whose created_at and id
@@ -126,10 +133,11 @@ enum db_status store_named_page(struct db *db, const struct store_named *t, cons
                                 long long skip, long long limit, const char *const *after,
                                 struct store_rows *rows, long long *total, const char **next);
 
-/* One page of such a list, as job_store.c's jobs read it: from the top,
- * after the cursor after[0..1] (time, id) when it is not NULL, or from the
- * row before skip (store_page_start), each in index order. The n params
- * (at most 5) bind the filter; take and *more as store_page_rows. */
+/* One page of such a list: from the top, after the cursor after[0..1]
+ * (time, id) when it is not NULL, or from the row before skip
+ * (store_page_start), each in index order. The n params (at most 5) bind
+ * the column's ? (sql->column_params of them), then the filter; take and
+ * *more as store_page_rows. */
 enum db_status store_keyset_rows(struct db *db, struct arena *a, const struct store_keyset *sql,
                                  const struct db_param *params, int n, long long skip,
                                  long long limit, const char *const *after, db_row_fn take,
