@@ -4,12 +4,18 @@
 import { api, session, setUser, signOut } from "./api.js";
 import { t } from "./strings.js";
 import { flash, flashError, h } from "./ui.js";
+// The two first pages are imported with the shell (index.html preloads them,
+// so no round trip more): the first route draws in the task that draws the
+// header, one layout; a dynamic import resolves a task later, and the page
+// was laid out twice. Every other page loads when its route is taken.
+import * as signinPage from "./pages/signin.js";
+import * as jobsPage from "./pages/jobs.js";
 
-// [pattern, loader, options]. A new page is one more line here (and one in NAV).
+// [pattern, loader (a module or the promise of one), options]. A new page is one more line here (and one in NAV).
 const ROUTES = [
-  ["/signin", () => import("./pages/signin.js"), { public: true }],
-  ["/register", () => import("./pages/signin.js"), { public: true }],
-  ["/jobs", () => import("./pages/jobs.js")],
+  ["/signin", () => signinPage, { public: true }],
+  ["/register", () => signinPage, { public: true }],
+  ["/jobs", () => jobsPage],
   ["/jobs/new", () => import("./pages/newjob.js")],
   ["/jobs/:id", () => import("./pages/job.js")],
   ["/files", () => import("./pages/files.js")],
@@ -138,7 +144,7 @@ async function route() {
   }
   if (r.opts.public && session.token) { go(HOME, { replace: true }); return; }
   // The page's module loads while the user is read: one round trip, not two.
-  const loading = r.load();
+  const loading = Promise.resolve(r.load());
   loading.catch(() => {});
   try {
     await loadUser();
