@@ -203,6 +203,28 @@ static struct token_cache_entry *cache_slot(struct token_cache *c,
     return e;
 }
 
+/* local_check of a token the cache's slot e missed; a verified one takes
+ * the slot. */
+static enum token_status local_check_into(struct token_cache_entry *e,
+                                          const unsigned char key[SECRET_KEY_BYTES],
+                                          const char *token, size_t len, long long now,
+                                          struct token_claims *out)
+{
+    enum token_status st = local_check(key, token, now, out);
+    if (st != TOKEN_OK)
+        return st;
+    char *copy = malloc(len + 1);
+    if (copy == NULL)
+        return st; /* not cached, still verified */
+    memcpy(copy, token, len + 1);
+    free(e->token);
+    e->token = copy;
+    e->len = len;
+    memcpy(e->key, key, SECRET_KEY_BYTES);
+    e->claims = *out;
+    return st;
+}
+
 /* local_check through the cache (c may be NULL). */
 static enum token_status local_check_cached(struct token_cache *c,
                                             const unsigned char key[SECRET_KEY_BYTES],
@@ -217,21 +239,7 @@ static enum token_status local_check_cached(struct token_cache *c,
     enum token_status st;
     bool hit;
     struct token_cache_entry *e = cache_slot(c, key, token, len, now, out, &st, &hit);
-    if (hit)
-        return st;
-    st = local_check(key, token, now, out);
-    if (st != TOKEN_OK)
-        return st;
-    char *copy = malloc(len + 1);
-    if (copy == NULL)
-        return st; /* not cached, still verified */
-    memcpy(copy, token, len + 1);
-    free(e->token);
-    e->token = copy;
-    e->len = len;
-    memcpy(e->key, key, SECRET_KEY_BYTES);
-    e->claims = *out;
-    return st;
+    return hit ? st : local_check_into(e, key, token, len, now, out);
 }
 
 enum token_status token_verify_cached(struct token_cache *c,
@@ -383,10 +391,11 @@ enum token_status token_verify_bearer(struct token_verifier *v, const char *toke
     /* The cache holds only tokens verified as Quarry's own (no iss; below):
      * one found there is answered as local_check_cached would, without
      * decoding its payload again. */
+    struct token_cache_entry *slot = NULL;
     if (v->cache != NULL) {
         enum token_status st;
         bool hit;
-        cache_slot(v->cache, v->key, token, len, now, out, &st, &hit);
+        slot = cache_slot(v->cache, v->key, token, len, now, out, &st, &hit);
         if (hit)
             return st;
     }
@@ -401,7 +410,8 @@ enum token_status token_verify_bearer(struct token_verifier *v, const char *toke
     json_object_put(payload);
     /* Quarry's own tokens carry no iss; any other iss must be configured. */
     if (!has_iss)
-        return local_check_cached(v->cache, v->key, token, now, out);
+        return slot != NULL ? local_check_into(slot, v->key, token, len, now, out)
+                            : local_check(v->key, token, now, out);
     if (is == NULL)
         return TOKEN_INVALID;
     json_object *header = segment_json(token, 0);
